@@ -1,0 +1,114 @@
+"""The console adapter: the embedded default, no token and no network.
+
+A line-based chat in the terminal; works the same with piped standard input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from adapters.console.render import render
+from bot.app import QuizApp
+from bot.commands import parse, parse_choice
+from bot.models import Actor, Notice, QuestionView
+
+HELP_EXTRA = (
+    "A, B, C… or 1, 2, 3… — answer the last question",
+    "/as <name> — speak as another user (simulate a study group)",
+    "/quit — leave",
+)
+
+
+class ConsoleSession:
+    def __init__(self, app: QuizApp, console: Console, user: str) -> None:
+        self.app = app
+        self.console = console
+        self.actor = self._actor(user)
+        self.current: QuestionView | None = None
+
+    @staticmethod
+    def _actor(name: str) -> Actor:
+        return Actor("console", name.lower(), name, "local", "terminal", is_admin=True)
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one typed line; False when the session should end."""
+        line = line.strip()
+        if not line:
+            return True
+        if not line.startswith("/"):
+            await self._answer(line)
+            return True
+        command = parse(line)
+        if command.name in ("quit", "exit"):
+            return False
+        if command.name == "as":
+            if not command.args:
+                self.show(Notice("Usage: /as <name>", error=True))
+            else:
+                self.actor = self._actor(" ".join(command.args))
+                self.show(Notice(f"You are now {self.actor.display_name}."))
+            return True
+        reply = await self.app.router.handle(self.actor, line)
+        if isinstance(reply, QuestionView):
+            self.current = reply
+        if isinstance(reply, Notice) and reply.lines and reply.text.endswith("Commands:"):
+            reply = Notice(reply.text, reply.error, reply.lines + HELP_EXTRA)
+        self.show(reply)
+        return True
+
+    async def _answer(self, text: str) -> None:
+        if self.current is None:
+            self.show(Notice("No question yet: type /quiz for one, or /help.", error=True))
+            return
+        choice = parse_choice(text, len(self.current.choices))
+        if choice is None:
+            letters = "ABCDEF"[: len(self.current.choices)]
+            self.show(
+                Notice(
+                    f"{text!r} is not a choice: answer with {', '.join(letters)}"
+                    f" or 1-{len(self.current.choices)}, or type /help.",
+                    error=True,
+                )
+            )
+            return
+        reply = await self.app.router.answer(self.actor, self.current.post_id, choice)
+        self.show(reply)
+
+    def show(self, reply: object) -> None:
+        self.console.print(render(reply))
+
+
+async def run(db: Path, content: str | None = None) -> int:
+    interactive = sys.stdin.isatty()
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+    app = await QuizApp.open(db, content)
+    try:
+        user = _default_user()
+        session = ConsoleSession(app, console, user)
+        console.print(
+            f"[bold]quizbot[/bold] — {app.pack.summary()}. You are {user}. "
+            "Type /quiz for a question, /help for commands."
+        )
+        while True:
+            if interactive:
+                console.print(f"{session.actor.display_name}> ", end="")
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:  # end of input
+                break
+            if not await session.handle_line(line):
+                break
+    finally:
+        await app.close()
+    return 0
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser() or "you"
+    except Exception:  # no login name (containers)
+        return "you"

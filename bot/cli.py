@@ -1,0 +1,75 @@
+"""The ``quizbot`` command (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, content_path, db_path
+from bot.content import ContentError, default_content_path, load_pack
+from bot.storage import StorageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", default=argparse.SUPPRESS, help="SQLite file (env QUIZBOT_DB; data/quizbot.db)"
+    )
+    common.add_argument(
+        "--content",
+        default=argparse.SUPPRESS,
+        help="content folder (env QUIZBOT_CONTENT; the bundled pack)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="quizbot", description="A study-group quiz bot.", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("console", parents=[common], help="chat with the bot in this terminal")
+    content = sub.add_parser("content", parents=[common], help="content tools")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    validate = content_sub.add_parser("validate", parents=[common], help="check a content pack")
+    validate.add_argument("path", nargs="?", help="folder or file (default: the active pack)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "console"
+    try:
+        if command == "content":
+            return _validate(args)
+        if command == "console":
+            console = importlib.import_module("adapters.console")
+            return asyncio.run(console.run(db_path(getattr(args, "db", None)), _content(args)))
+    except (ConfigError, StorageError) as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"quizbot: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    print(f"quizbot: unknown command {command!r}", file=sys.stderr)
+    return 2
+
+
+def _content(args: argparse.Namespace) -> str | None:
+    path = content_path(getattr(args, "content", None))
+    return str(path) if path else None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path = args.path or _content(args) or default_content_path()
+    try:
+        pack = load_pack(path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) found in {path}")
+        return 1
+    print(f"{path}: OK — {pack.summary()}")
+    return 0

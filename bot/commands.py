@@ -1,0 +1,171 @@
+"""The one text grammar for commands, parsed in the core.
+
+The console types ``/quiz card processes-vs-threads`` (or the short ``/card …``), Slack sends
+``/quiz`` with the text ``card processes-vs-threads``; both end up here. Discord has structured
+options and calls the same services directly. Features add their subcommands with
+``CommandRouter.register`` so this module does not grow a branch per feature.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.models import Actor, Notice
+from bot.quiz import QuizError, QuizService
+
+# What a handler returns: one of the core's result values (QuestionView, Card, Leaderboard,
+# UserStats, list[TopicInfo], Notice, DemoResult, ...); each adapter renders them.
+Reply = Any
+Handler = Callable[[Actor, list[str]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str  # e.g. "card <topic>"
+    summary: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    short: bool = True  # also reachable as /<name> on the console
+
+
+def split_words(text: str) -> list[str]:
+    """Words of a command; quotes group words ("study group" stays one)."""
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote: fall back to plain words
+        return text.split()
+
+
+def parse(text: str) -> Command:
+    """``/quiz card x`` / ``quiz card x`` / ``card x`` (Slack's text) / ``/card x``."""
+    words = split_words(text.strip())
+    if words and words[0].lower() in ("/quiz", "quiz"):
+        words = words[1:]
+    elif words and words[0].startswith("/"):
+        words[0] = words[0][1:]
+    if not words:
+        return Command("question", ())
+    return Command(words[0].lower(), tuple(words[1:]))
+
+
+def parse_choice(text: str, count: int) -> int | None:
+    """A choice typed as a number (1-based) or a letter; ``None`` when it is neither."""
+    text = text.strip().lower().rstrip(").")
+    if text.isdigit() and 1 <= int(text) <= count:
+        return int(text) - 1
+    if len(text) == 1 and "a" <= text < chr(ord("a") + count):
+        return ord(text) - ord("a")
+    return None
+
+
+class CommandRouter:
+    def __init__(self, quiz: QuizService) -> None:
+        self.quiz = quiz
+        self._specs: dict[str, CommandSpec] = {}
+        self._names: dict[str, str] = {}
+        self.register(
+            CommandSpec(
+                "question",
+                "question [topic]",
+                "a multiple-choice question (also: /quiz <topic>)",
+                self._question,
+                aliases=("q", "ask"),
+            )
+        )
+        self.register(CommandSpec("card", "card <topic>", "the concept card", self._card))
+        self.register(CommandSpec("topics", "topics", "what there is to learn", self._topics))
+        self.register(
+            CommandSpec("stats", "stats", "your points, accuracy and streak", self._stats)
+        )
+        self.register(
+            CommandSpec(
+                "leaderboard",
+                "leaderboard [channel|server] [week|all]",
+                "who leads",
+                self._leaderboard,
+                aliases=("lb", "top"),
+            )
+        )
+        self.register(CommandSpec("help", "help", "this list", self._help))
+
+    def register(self, spec: CommandSpec) -> None:
+        self._specs[spec.name] = spec
+        for name in (spec.name, *spec.aliases):
+            self._names[name] = spec.name
+
+    @property
+    def specs(self) -> list[CommandSpec]:
+        return list(self._specs.values())
+
+    def lookup(self, name: str) -> CommandSpec | None:
+        canonical = self._names.get(name.lower())
+        return self._specs[canonical] if canonical else None
+
+    async def handle(self, actor: Actor, text: str) -> Reply:
+        """Run a text command; user mistakes come back as an error Notice, never raise."""
+        command = parse(text)
+        spec = self.lookup(command.name)
+        args = list(command.args)
+        if spec is None:
+            # "/quiz processes-vs-threads" asks a question on that topic
+            if command.name in self.quiz.pack.topics:
+                spec, args = self._specs["question"], [command.name, *args]
+            else:
+                return self.help_notice(f"Unknown command {command.name!r}.")
+        try:
+            return await spec.handler(actor, args)
+        except QuizError as exc:
+            return Notice(str(exc), error=True)
+
+    async def answer(self, actor: Actor, post_id: int, choice: int) -> Reply:
+        """A click or a typed choice; user mistakes come back as an error Notice."""
+        try:
+            return await self.quiz.answer(actor, post_id, choice)
+        except QuizError as exc:
+            return Notice(str(exc), error=True)
+
+    def help_notice(self, lead: str = "") -> Notice:
+        lines = tuple(f"/quiz {s.usage} — {s.summary}" for s in self._specs.values())
+        text = (lead + " " if lead else "") + "Commands:"
+        return Notice(text, error=bool(lead), lines=lines)
+
+    # -- built-in handlers --------------------------------------------------------------
+
+    async def _question(self, actor: Actor, args: list[str]) -> Reply:
+        return await self.quiz.ask_question(actor, " ".join(args) or None)
+
+    async def _card(self, actor: Actor, args: list[str]) -> Reply:
+        if not args:
+            raise QuizError("Which card? Usage: /quiz card <topic>. Topics: " + self._topic_ids())
+        return self.quiz.card(" ".join(args))
+
+    async def _topics(self, actor: Actor, args: list[str]) -> Reply:
+        return self.quiz.topics()
+
+    async def _stats(self, actor: Actor, args: list[str]) -> Reply:
+        return await self.quiz.stats(actor)
+
+    async def _leaderboard(self, actor: Actor, args: list[str]) -> Reply:
+        scope, period = "workspace", "all"
+        for word in args:
+            if word.lower() in ("week", "weekly", "all", "all-time", "alltime"):
+                period = word
+            else:
+                scope = word
+        return await self.quiz.leaderboard(actor, scope=scope, period=period)
+
+    async def _help(self, actor: Actor, args: list[str]) -> Reply:
+        return self.help_notice()
+
+    def _topic_ids(self) -> str:
+        return ", ".join(c.id for c in self.quiz.pack.cards)

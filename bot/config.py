@@ -1,0 +1,42 @@
+"""Settings from the command line, the environment and a ``.env`` file.
+
+Secrets are read here and nowhere else; they are never logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DB = Path("data") / "quizbot.db"
+
+
+class ConfigError(Exception):
+    """A missing or bad setting; the message is one line naming the setting."""
+
+
+def setting(name: str, env_file: Path | str = ".env") -> str | None:
+    """``name`` from the environment, else from ``env_file``; ``None`` when unset or empty."""
+    value = os.environ.get(name)
+    if not value and Path(env_file).is_file():
+        value = dotenv_values(env_file).get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def require(name: str, why: str = "", env_file: Path | str = ".env") -> str:
+    value = setting(name, env_file)
+    if value is None:
+        extra = f" ({why})" if why else ""
+        raise ConfigError(f"{name} is not set{extra}: put it in the environment or in .env")
+    return value
+
+
+def db_path(cli_value: str | None) -> Path:
+    return Path(cli_value or setting("QUIZBOT_DB") or DEFAULT_DB)
+
+
+def content_path(cli_value: str | None) -> Path | None:
+    value = cli_value or setting("QUIZBOT_CONTENT")
+    return Path(value) if value else None

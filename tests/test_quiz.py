@@ -1,0 +1,200 @@
+"""The core as adapters use it: ask, answer, score, rank; on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from bot.app import QuizApp
+from bot.models import AnswerResult, Leaderboard, Notice, QuestionView
+from bot.storage import SCHEMA_VERSION, open_sync
+from tests.conftest import CONTENT, console_actor
+
+
+async def ask_and_answer(app: QuizApp, name: str, right: bool, topic: str | None = None):
+    actor = console_actor(name)
+    view = await app.quiz.ask_question(actor, topic)
+    q = app.pack.question(view.question_id)
+    choice = q.correct_index if right else (q.correct_index + 1) % len(q.choices)
+    return view, await app.quiz.answer(actor, view.post_id, choice)
+
+
+async def test_right_and_wrong_answers_explain_and_score(app):
+    view, result = await ask_and_answer(app, "Ada", right=True)
+    q = app.pack.question(view.question_id)
+    assert result.correct and result.points_gained == 10 and result.total_points == 10
+    assert result.why == q.why and result.correct_text == q.answer
+    assert result.streak == 1
+    _, wrong = await ask_and_answer(app, "Ada", right=False)
+    assert not wrong.correct and wrong.points_gained == 0 and wrong.total_points == 10
+    assert wrong.correct_text != wrong.chosen_text
+
+
+async def test_second_answer_changes_nothing_and_returns_the_first(app):
+    ada = console_actor("Ada")
+    view = await app.quiz.ask_question(ada)
+    q = app.pack.question(view.question_id)
+    first = await app.quiz.answer(ada, view.post_id, q.correct_index)
+    again = await app.quiz.answer(ada, view.post_id, (q.correct_index + 1) % len(q.choices))
+    assert again.already_answered and again.correct and again.chosen_index == q.correct_index
+    assert again.points_gained == 0 and again.total_points == first.total_points == 10
+    stats = await app.quiz.stats(ada)
+    assert stats.answered == 1 and stats.points == 10
+
+
+async def test_concurrent_double_clicks_count_once(app):
+    ada = console_actor("Ada")
+    view = await app.quiz.ask_question(ada)
+    q = app.pack.question(view.question_id)
+    results = await asyncio.gather(
+        *(app.quiz.answer(ada, view.post_id, q.correct_index) for _ in range(20))
+    )
+    assert sum(not r.already_answered for r in results) == 1
+    assert {r.total_points for r in results} == {10}
+
+
+def test_database_refuses_a_second_answer_row(tmp_path):
+    db = open_sync(tmp_path / "q.db")
+    db.execute(
+        "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
+        " VALUES (1, 'q', 'c', 'w', 'ch', '2026-01-01')"
+    )
+    row = "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+    row += " answered_at) VALUES (1, 'console:a', 'q', 'c', 0, 1, 10, '2026-01-01')"
+    db.execute(row)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(row)
+
+
+async def test_leaderboard_ranks_ties_and_shows_me_outside_the_top(app):
+    for i in range(12):
+        for _ in range(12 - i):
+            await ask_and_answer(app, f"user{i:02d}", right=True)
+    await ask_and_answer(app, "tie", right=True)  # 10 points, like user11
+    await ask_and_answer(app, "zed", right=False)
+    board = await app.quiz.leaderboard(console_actor("zed"), "server", "all")
+    assert isinstance(board, Leaderboard)
+    assert [r.display_name for r in board.rows[:3]] == ["user00", "user01", "user02"]
+    assert board.rows[0].points == 120 and board.rows[0].rank == 1
+    assert len(board.rows) == 10
+    assert board.me is not None and board.me.display_name == "zed"
+    assert board.me.rank == 14 and board.total_players == 14
+    tie_board = await app.quiz.leaderboard(console_actor("tie"), "server", "all")
+    ranks = {r.display_name: r.rank for r in tie_board.rows}
+    assert tie_board.me.rank == 12 and "tie" not in ranks
+    user11 = await app.quiz.leaderboard(console_actor("user11"), "server", "all")
+    assert user11.me.rank == tie_board.me.rank == 12  # ties share a rank
+
+
+async def test_weekly_board_starts_fresh_on_monday(app, clock):
+    await ask_and_answer(app, "Ada", right=True)
+    clock.advance(timedelta(days=7))
+    await ask_and_answer(app, "Bob", right=True)
+    week = await app.quiz.leaderboard(console_actor("Ada"), "server", "week")
+    assert [r.display_name for r in week.rows] == ["Bob"]
+    assert week.me is None
+    all_time = await app.quiz.leaderboard(console_actor("Ada"), "server", "all")
+    assert {r.display_name for r in all_time.rows} == {"Ada", "Bob"}
+
+
+async def test_channel_board_counts_only_that_channel(app):
+    here, there = console_actor("Ada", "here"), console_actor("Bob", "there")
+    for actor in (here, there):
+        view = await app.quiz.ask_question(actor)
+        await app.quiz.answer(
+            actor, view.post_id, app.pack.question(view.question_id).correct_index
+        )
+    board = await app.quiz.leaderboard(here, "channel", "all")
+    assert [r.display_name for r in board.rows] == ["Ada"]
+
+
+async def test_streak_grows_daily_and_resets_after_a_missed_day(app, clock):
+    for expected in (1, 2, 3):
+        _, result = await ask_and_answer(app, "Ada", right=True)
+        assert result.streak == expected
+        clock.advance(timedelta(days=1))
+    clock.advance(timedelta(days=1))  # a whole day without a correct answer
+    assert (await app.quiz.stats(console_actor("Ada"))).streak == 0
+    _, result = await ask_and_answer(app, "Ada", right=True)
+    assert result.streak == 1
+    assert (await app.quiz.stats(console_actor("Ada"))).best_streak == 3
+
+
+async def test_stats_per_topic(app):
+    await ask_and_answer(app, "Ada", right=True, topic="processes-vs-threads")
+    await ask_and_answer(app, "Ada", right=False, topic="locks-and-synchronization")
+    stats = await app.quiz.stats(console_actor("Ada"))
+    assert stats.answered == 2 and stats.correct == 1 and stats.accuracy == 0.5
+    assert [(t.topic, t.correct, t.answered) for t in stats.per_topic] == [
+        ("Processes vs Threads", 1, 1),
+        ("Locks & Synchronization", 0, 1),
+    ]
+
+
+async def test_router_grammar_and_errors(app):
+    ada = console_actor("Ada")
+    assert isinstance(await app.router.handle(ada, "/quiz processes-vs-threads"), QuestionView)
+    view = await app.router.handle(ada, "/quiz question locks-and-synchronization")
+    assert view.card_id == "locks-and-synchronization"
+    card = await app.router.handle(ada, "card processes-vs-threads")  # Slack sends the text only
+    assert card.id == "processes-vs-threads"
+    unknown = await app.router.handle(ada, "/quiz card proceses-vs-threads")
+    assert isinstance(unknown, Notice) and unknown.error
+    assert "Did you mean processes-vs-threads" in unknown.text
+    nonsense = await app.router.handle(ada, "/quiz frobnicate")
+    assert nonsense.error and "Unknown command 'frobnicate'" in nonsense.text
+    bad = await app.router.answer(ada, 999, 0)
+    assert isinstance(bad, Notice) and bad.error
+
+
+async def test_scores_survive_a_restart(tmp_path, clock):
+    app = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    _, result = await ask_and_answer(app, "Ada", right=True)
+    await app.close()
+    again = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    try:
+        stats = await again.quiz.stats(console_actor("Ada"))
+        assert stats.points == result.total_points == 10
+        repeat = await again.quiz.answer(console_actor("Ada"), result.post_id, 0)
+        assert isinstance(repeat, AnswerResult) and repeat.already_answered
+    finally:
+        await again.close()
+
+
+async def test_a_first_version_database_migrates_forward(tmp_path, clock):
+    path = tmp_path / "old.db"
+    db = open_sync(path, upto=1)
+    db.execute(
+        "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
+        " VALUES (7, 'pvt-threads-share-what', 'processes-vs-threads', 'console:local',"
+        " 'console:local:terminal', '2026-02-25T10:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
+        " best_streak, last_correct_day) VALUES ('console:ada', 'Ada', 10, 1, 1, 1, 1,"
+        " '2026-02-25')"
+    )
+    db.execute(
+        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+        " answered_at) VALUES (7, 'console:ada', 'pvt-threads-share-what',"
+        " 'processes-vs-threads', 0, 1, 10, '2026-02-25T10:00:05+00:00')"
+    )
+    db.close()
+    app = await QuizApp.open(path, CONTENT, clock=clock)
+    try:
+        assert await app.storage.schema_version() == SCHEMA_VERSION
+        ada = console_actor("Ada")
+        board = await app.quiz.leaderboard(ada, "server", "all")
+        assert [(r.display_name, r.points) for r in board.rows] == [("Ada", 10)]
+        channel = await app.quiz.leaderboard(ada, "channel", "all")
+        assert [r.points for r in channel.rows] == [10]
+        stats = await app.quiz.stats(ada)
+        assert [(t.topic, t.answered) for t in stats.per_topic] == [("Processes vs Threads", 1)]
+        clock.set(clock.now().replace(year=2026, month=2, day=26))
+        week = await app.quiz.leaderboard(ada, "server", "week")  # week of Mon 2026-02-23
+        assert [r.points for r in week.rows] == [10]
+    finally:
+        await app.close()
