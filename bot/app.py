@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
 from bot.content import Pack, default_content_path, load_pack
+from bot.groups import GroupService, register_group_commands
 from bot.quiz import QuizService
 from bot.storage import Storage
 
@@ -20,6 +21,7 @@ class QuizApp:
     clock: Clock
     quiz: QuizService
     router: CommandRouter
+    groups: GroupService
 
     @classmethod
     async def open(
@@ -35,8 +37,11 @@ class QuizApp:
         storage = await Storage.open(db_path)
         clock = clock or SystemClock()
         quiz = QuizService(pack, storage, clock, rng=rng)
+        await quiz.load_zones()
         router = CommandRouter(quiz)
-        return cls(pack=pack, storage=storage, clock=clock, quiz=quiz, router=router)
+        groups = GroupService(quiz)
+        register_group_commands(router, groups)
+        return cls(pack=pack, storage=storage, clock=clock, quiz=quiz, router=router, groups=groups)
 
     async def close(self) -> None:
         await self.storage.close()

@@ -11,10 +11,14 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.models import Actor, Notice
-from bot.quiz import QuizError, QuizService
+from bot.quiz import PERIODS, QuizError, QuizService
+from bot.storage import SORTS
+
+if TYPE_CHECKING:
+    from bot.groups import GroupService
 
 # What a handler returns: one of the core's result values (QuestionView, Card, Leaderboard,
 # UserStats, list[TopicInfo], Notice, DemoResult, ...); each adapter renders them.
@@ -71,6 +75,7 @@ def parse_choice(text: str, count: int) -> int | None:
 class CommandRouter:
     def __init__(self, quiz: QuizService) -> None:
         self.quiz = quiz
+        self.groups: GroupService | None = None  # set by bot.groups.register_group_commands
         self._specs: dict[str, CommandSpec] = {}
         self._names: dict[str, str] = {}
         self.register(
@@ -90,10 +95,28 @@ class CommandRouter:
         self.register(
             CommandSpec(
                 "leaderboard",
-                "leaderboard [channel|server] [week|all]",
+                "leaderboard [channel|server|group <name>] [week|all] [<topic>]"
+                " [points|accuracy|streak|mastered]",
                 "who leads",
                 self._leaderboard,
                 aliases=("lb", "top"),
+            )
+        )
+        self.register(
+            CommandSpec(
+                "review",
+                "review [topic]",
+                "a short private session of your questions due for review",
+                self._review,
+            )
+        )
+        self.register(
+            CommandSpec(
+                "timezone",
+                "timezone [<IANA zone>]",
+                "show or (admins) set the zone days and weeks are counted in",
+                self._timezone,
+                aliases=("tz",),
             )
         )
         self.register(CommandSpec("help", "help", "this list", self._help))
@@ -156,13 +179,52 @@ class CommandRouter:
         return await self.quiz.stats(actor)
 
     async def _leaderboard(self, actor: Actor, args: list[str]) -> Reply:
-        scope, period = "workspace", "all"
-        for word in args:
-            if word.lower() in ("week", "weekly", "all", "all-time", "alltime"):
-                period = word
+        scope, period, sort = "workspace", "all", "points"
+        topic: str | None = None
+        group: str | None = None
+        words = list(args)
+        while words:
+            word = words.pop(0)
+            lowered = word.lower()
+            if lowered in PERIODS:
+                period = lowered
+            elif lowered in SORTS:
+                sort = lowered
+            elif lowered == "by" and words:
+                sort = words.pop(0).lower()
+            elif lowered in ("channel", "server", "workspace"):
+                scope = lowered
+            elif lowered == "group":
+                if not words:
+                    raise QuizError("Which group? Usage: /quiz leaderboard group <name> [week]")
+                group = words.pop(0)
+            elif lowered == "topic" and words:
+                topic = words.pop(0)
+            elif lowered in self.quiz.pack.topics:
+                topic = lowered
             else:
-                scope = word
-        return await self.quiz.leaderboard(actor, scope=scope, period=period)
+                raise QuizError(
+                    f"Unknown leaderboard option {word!r}. Usage: /quiz "
+                    + self._specs["leaderboard"].usage
+                )
+        if group is not None:
+            if self.groups is None:
+                raise QuizError("Study groups are not available here.")
+            return await self.groups.leaderboard(actor, group, period, sort=sort, topic=topic)
+        return await self.quiz.leaderboard(actor, scope, period, sort=sort, topic=topic)
+
+    async def _review(self, actor: Actor, args: list[str]) -> Reply:
+        return await self.quiz.review_session(actor, " ".join(args) or None)
+
+    async def _timezone(self, actor: Actor, args: list[str]) -> Reply:
+        if not args:
+            zone = self.quiz.workspace_zone(actor.workspace_key)
+            return Notice(
+                f"Days and weeks here are counted in {zone.key}."
+                " Admins can change it: /quiz timezone <IANA zone>"
+            )
+        zone = await self.quiz.set_workspace_zone(actor, " ".join(args))
+        return Notice(f"Time zone set to {zone.key}: weeks start Monday 00:00 there.")
 
     async def _help(self, actor: Actor, args: list[str]) -> Reply:
         return self.help_notice()

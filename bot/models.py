@@ -88,6 +88,17 @@ class TopicAccuracy:
 
 
 @dataclass(frozen=True)
+class TopicProgress:
+    """Spaced-repetition progress on one topic's questions (see README "Spaced repetition")."""
+
+    topic: str  # the card's title
+    mastered: int  # FSRS stability above the mastered threshold
+    learning: int  # seen, not mastered yet
+    new: int  # never answered
+    due: int  # due for review now
+
+
+@dataclass(frozen=True)
 class UserStats:
     user_key: str
     display_name: str
@@ -98,10 +109,17 @@ class UserStats:
     best_streak: int
     per_topic: tuple[TopicAccuracy, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()  # further (label, value) lines from other features
+    progress: tuple[TopicProgress, ...] = ()  # per topic, lesson order
+    next_due: datetime | None = None  # next review, in the workspace's zone (None: none due later)
+    due_now: int = 0  # questions due for review right now
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.answered if self.answered else 0.0
+
+    @property
+    def mastered(self) -> int:
+        return sum(p.mastered for p in self.progress)
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,7 @@ class LeaderboardRow:
     answered: int
     correct: int
     streak: int = 0
+    mastered: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -125,10 +144,70 @@ class Leaderboard:
     period: str  # "all" | "week"
     title: str
     rows: tuple[LeaderboardRow, ...]
-    me: LeaderboardRow | None = None  # the requester, also when outside the top rows
-    total_players: int = 0
-    sort: str = "points"
-    since: datetime | None = None  # start of the period, for display
+    # the requester, also when outside the top rows; rank 0 = not ranked yet (accuracy boards:
+    # fewer than min_answers answers)
+    me: LeaderboardRow | None = None
+    total_players: int = 0  # players on the board (accuracy: those who qualify)
+    sort: str = "points"  # "points" | "accuracy" | "streak" | "mastered"
+    since: datetime | None = None  # start of the period (local midnight), for display
+    topic: str | None = None  # the card's title on a per-topic board
+    group: str | None = None  # the study group's name on a group board
+    min_answers: int = 0  # answers needed to be ranked (accuracy boards)
+
+
+@dataclass(frozen=True)
+class StudyGroup:
+    name: str
+    members: int
+    is_member: bool = False  # the requester is in it
+
+
+@dataclass(frozen=True)
+class GroupList:
+    groups: tuple[StudyGroup, ...]
+
+
+@dataclass(frozen=True)
+class GroupMembers:
+    name: str
+    members: tuple[str, ...]  # display names
+
+
+@dataclass(frozen=True)
+class GroupMisconception:
+    """The wrong choice a group picks most often, with what to revisit."""
+
+    question_id: str
+    card_title: str
+    prompt: str
+    wrong_choice: str
+    correct_choice: str
+    why: str
+    times: int  # how many wrong answers picked it
+    users: int  # by how many members
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """What a study-group lead needs to see what to revisit."""
+
+    name: str
+    members: tuple[str, ...]
+    week_since: datetime  # local Monday 00:00 of this week
+    answers_this_week: int
+    correct_this_week: int
+    per_topic: tuple[TopicAccuracy, ...]  # all time, lesson order; topics nobody answered omitted
+    misconception: GroupMisconception | None = None
+
+
+@dataclass(frozen=True)
+class ReviewSession:
+    """A private run through the questions due for one user, most due first. Adapters show
+    them one at a time to that user only (ephemeral), each answered like any question."""
+
+    questions: tuple[QuestionView, ...]
+    due_total: int  # due now, including those beyond this session's size
+    next_due: datetime | None = None  # when nothing is due: the next review (workspace zone)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import random
 from collections import OrderedDict
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.content import Card, Pack, Question
@@ -16,16 +16,28 @@ from bot.models import (
     Leaderboard,
     LeaderboardRow,
     QuestionView,
+    ReviewSession,
     TopicAccuracy,
     TopicInfo,
+    TopicProgress,
     UserStats,
 )
 from bot.scoring import current_streak, local_day, points_for, week_start
-from bot.storage import AnswerWrite, PostRow, ScoreRow, Storage
+from bot.srs import SrsCard
+from bot.storage import (
+    MIN_ANSWERS_FOR_ACCURACY,
+    SORTS,
+    AnswerWrite,
+    GroupRow,
+    PostRow,
+    ScoreRow,
+    Storage,
+)
 
 UTC_ZONE = ZoneInfo("UTC")
 SCOPES = {"channel": "channel", "workspace": "workspace", "server": "workspace"}
 PERIODS = {"all": "all", "all-time": "all", "alltime": "all", "week": "week", "weekly": "week"}
+REVIEW_SESSION_SIZE = 5
 
 
 class QuizError(Exception):
@@ -46,12 +58,34 @@ class QuizService:
         self._rng = rng or random.Random()
         # posts never change once made, so a small cache saves a read per click
         self._posts: OrderedDict[int, PostRow] = OrderedDict()
+        # workspace key -> configured zone; loaded by load_zones(), written through on change
+        self._zones: dict[str, ZoneInfo] = {}
 
     # -- time -------------------------------------------------------------------------------
 
+    async def load_zones(self) -> None:
+        """Read every workspace's configured zone once (QuizApp.open calls this)."""
+        zones = {}
+        for workspace_key, name in (await self.storage.workspace_zones()).items():
+            try:
+                zones[workspace_key] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue  # a zone this host's tz database lacks: fall back to UTC
+        self._zones = zones
+
     def workspace_zone(self, workspace_key: str) -> ZoneInfo:
         """The zone a workspace's days and weeks are counted in (UTC until configured)."""
-        return UTC_ZONE
+        return self._zones.get(workspace_key, UTC_ZONE)
+
+    async def set_workspace_zone(self, actor: Actor, zone_name: str) -> ZoneInfo:
+        """Set the actor's workspace zone (admins only). Weeks and days already stored keep
+        the dates they were counted under; new answers count in the new zone."""
+        if not actor.is_admin:
+            raise QuizError("Only an admin can set the workspace's time zone.")
+        zone = parse_zone(zone_name)
+        await self.storage.set_workspace_zone(actor.workspace_key, zone.key)
+        self._zones[actor.workspace_key] = zone
+        return zone
 
     # -- content ----------------------------------------------------------------------------
 
@@ -88,15 +122,60 @@ class QuizService:
     # -- questions --------------------------------------------------------------------------
 
     async def pick_question(self, actor: Actor, topic: str | None) -> tuple[Question, str]:
-        """The question to ask ``actor`` and why it was chosen."""
+        """The question ``actor`` most needs, and why: among questions due for review
+        (FSRS), the one with the lowest retrievability ("due for review"); when nothing is
+        due, the first never-answered question in lesson order ("new"); when everything has
+        been answered and nothing is due, the one closest to being forgotten ("practice
+        ahead")."""
         pool = self.pack.questions_for(self.resolve_topic(topic) if topic else None)
         if not pool:
             raise QuizError(f"No questions for {topic!r} yet.")
-        seen = await self.storage.answered_questions(actor.user_key)
-        least = min(seen.get(q.id, 0) for q in pool)
-        candidates = [q for q in pool if seen.get(q.id, 0) == least]
-        reason = "new" if least == 0 else "least practised"
-        return self._rng.choice(candidates), reason
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.storage.srs_cards(actor.user_key)}
+        due = self._most_due(pool, cards, now)
+        if due:
+            return due[0], "due for review"
+        for question in pool:  # the pack keeps questions in lesson order
+            if question.id not in cards:
+                return question, "new"
+        ahead = min(pool, key=lambda q: _urgency(cards[q.id], now))
+        return ahead, "practice ahead"
+
+    @staticmethod
+    def _most_due(
+        pool: tuple[Question, ...], cards: dict[str, SrsCard], now: datetime
+    ) -> list[Question]:
+        """Questions of ``pool`` due at ``now``, most due first."""
+        due = [q for q in pool if q.id in cards and cards[q.id].due <= now]
+        return sorted(due, key=lambda q: _urgency(cards[q.id], now))
+
+    async def review_session(
+        self, actor: Actor, topic: str | None = None, size: int = REVIEW_SESSION_SIZE
+    ) -> ReviewSession:
+        """Up to ``size`` of the actor's due questions, most due first, each posted as a
+        private ``review`` post only the actor can answer."""
+        pool = self.pack.questions_for(self.resolve_topic(topic) if topic else None)
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.storage.srs_cards(actor.user_key)}
+        due = self._most_due(pool, cards, now)
+        zone = self.workspace_zone(actor.workspace_key)
+        if not due:
+            later = [cards[q.id].due for q in pool if q.id in cards]
+            return ReviewSession((), 0, min(later).astimezone(zone) if later else None)
+        chosen = due[:size]
+        post_ids = await self.storage.create_posts(
+            [(q.id, q.card_id) for q in chosen],
+            actor.workspace_key,
+            actor.channel_key,
+            now.isoformat(),
+            kind="review",
+            asked_by=actor.user_key,
+        )
+        views = tuple(
+            self.view(post_id, q, "due for review")
+            for post_id, q in zip(post_ids, chosen, strict=True)
+        )
+        return ReviewSession(views, len(due))
 
     async def ask_question(
         self, actor: Actor, topic: str | None = None, kind: str = "ask"
@@ -146,6 +225,8 @@ class QuizService:
         post = await self.get_post(post_id)
         if post is None or post.workspace_key != actor.workspace_key:
             raise QuizError("That question is not available any more; ask for a new one.")
+        if post.kind == "review" and post.asked_by != actor.user_key:
+            raise QuizError("That is someone else's review question; try /quiz review.")
         question = self.pack.question(post.question_id)
         if question is None:
             raise QuizError("That question was removed from the content; ask for a new one.")
@@ -167,7 +248,11 @@ class QuizService:
                 answered_at=now.isoformat(),
                 day=today.isoformat(),
                 week=week_start(today).isoformat(),
-                scopes=(f"ws:{post.workspace_key}", f"ch:{post.channel_key}"),
+                scopes=(
+                    f"ws:{post.workspace_key}",
+                    f"ch:{post.channel_key}",
+                    topic_scope(post.workspace_key, question.card_id),
+                ),
             )
         )
         return AnswerResult(
@@ -205,6 +290,8 @@ class QuizService:
                 ),
             )
         )
+        progress, due_now, next_due = await self._progress(key)
+        zone = self.workspace_zone(actor.workspace_key)
         return UserStats(
             user_key=key,
             display_name=user.display_name,
@@ -214,7 +301,35 @@ class QuizService:
             streak=current_streak(user.streak, user.last_correct_day, today),
             best_streak=user.best_streak,
             per_topic=per_topic,
+            progress=progress,
+            next_due=next_due.astimezone(zone) if next_due else None,
+            due_now=due_now,
         )
+
+    async def _progress(
+        self, user_key: str
+    ) -> tuple[tuple[TopicProgress, ...], int, datetime | None]:
+        """Mastered/learning/new per topic, how many are due now, and the next due time."""
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.storage.srs_cards(user_key)}
+        progress = []
+        for card in self.pack.cards:
+            mine = [cards[q.id] for q in self.pack.questions_for(card.id) if q.id in cards]
+            total = len(self.pack.questions_for(card.id))
+            mastered = sum(c.mastered for c in mine)
+            progress.append(
+                TopicProgress(
+                    topic=card.title,
+                    mastered=mastered,
+                    learning=len(mine) - mastered,
+                    new=total - len(mine),
+                    due=sum(c.due <= now for c in mine),
+                )
+            )
+        known = [c for q, c in cards.items() if self.pack.question(q) is not None]
+        due_now = sum(c.due <= now for c in known)
+        later = [c.due for c in known if c.due > now]
+        return tuple(progress), due_now, min(later) if later else None
 
     def scope_key(self, actor: Actor, scope: str) -> tuple[str, str]:
         kind = SCOPES.get(scope.lower())
@@ -225,22 +340,71 @@ class QuizService:
         return kind, f"ws:{actor.workspace_key}"
 
     async def leaderboard(
-        self, actor: Actor, scope: str = "workspace", period: str = "all", limit: int = 10
+        self,
+        actor: Actor,
+        scope: str = "workspace",
+        period: str = "all",
+        limit: int = 10,
+        *,
+        sort: str = "points",
+        topic: str | None = None,
+        group: GroupRow | None = None,
     ) -> Leaderboard:
-        kind, scope_key = self.scope_key(actor, scope)
+        """A leaderboard with the requester's own rank (also outside the top ``limit``).
+
+        scope: "channel" | "server"/"workspace" (study groups: GroupService.leaderboard);
+        period: "all" | "week" (weeks start Monday 00:00 in the workspace's zone);
+        sort: "points" | "accuracy" (ranks players with MIN_ANSWERS_FOR_ACCURACY answers or
+        more) | "streak" (current streaks) | "mastered" (FSRS-mastered questions);
+        topic: a card id for a per-topic board (workspace or group scope)."""
+        if group is not None:
+            kind, scope_key = "group", f"ws:{group.workspace_key}"
+        else:
+            kind, scope_key = self.scope_key(actor, scope)
         period_kind = PERIODS.get(period.lower())
         if period_kind is None:
             raise QuizError(f"Unknown period {period!r}; use all or week.")
+        sort = sort.lower()
+        if sort not in SORTS:
+            raise QuizError(f"Unknown sort {sort!r}; use {', '.join(SORTS)}.")
+        card = self.card(topic) if topic else None
+        if card is not None:
+            if kind == "channel":
+                raise QuizError("Topic boards are per server or group, not per channel.")
+            scope_key = topic_scope(actor.workspace_key, card.id)
         zone = self.workspace_zone(actor.workspace_key)
         today = local_day(self.clock.now(), zone)
         since = week_start(today)
         period_key = "all" if period_kind == "all" else since.isoformat()
-        rows, me, total = await self.storage.leaderboard(
-            scope_key, period_key, actor.user_key, limit
+        alive_since = (today - timedelta(days=1)).isoformat()
+        if group is not None:
+            rows, me, total = await self.storage.group_leaderboard(
+                group.id,
+                scope_key,
+                period_key,
+                actor.user_key,
+                limit,
+                sort,
+                alive_since,
+                card.id if card else None,
+            )
+        else:
+            rows, me, total = await self.storage.leaderboard(
+                scope_key,
+                period_key,
+                actor.user_key,
+                limit,
+                sort,
+                alive_since,
+                card.id if card else None,
+            )
+        where = {"channel": "This channel", "workspace": "This server"}.get(
+            kind, f"Group {group.name if group else ''}"
         )
-        title = ("This channel" if kind == "channel" else "This server") + (
-            " — this week" if period_kind == "week" else " — all time"
-        )
+        title = where + (f" · {card.title}" if card else "")
+        title += " — this week" if period_kind == "week" else " — all time"
+        if sort != "points":
+            title += f" · by {sort}"
         return Leaderboard(
             scope=kind,
             period=period_kind,
@@ -248,6 +412,11 @@ class QuizService:
             rows=tuple(self._board_row(r, today) for r in rows),
             me=self._board_row(me, today) if me else None,
             total_players=total,
+            sort=sort,
+            since=datetime.combine(since, time(0), zone) if period_kind == "week" else None,
+            topic=card.title if card else None,
+            group=group.name if group else None,
+            min_answers=MIN_ANSWERS_FOR_ACCURACY if sort == "accuracy" else 0,
         )
 
     @staticmethod
@@ -260,4 +429,31 @@ class QuizService:
             answered=row.answered,
             correct=row.correct,
             streak=current_streak(row.streak, row.last_correct_day, today),
+            mastered=row.mastered,
         )
+
+
+def topic_scope(workspace_key: str, card_id: str) -> str:
+    """The scores scope of a workspace's per-topic board."""
+    return f"wt:{workspace_key}:{card_id}"
+
+
+def _urgency(card: SrsCard, now: datetime) -> tuple[float, datetime]:
+    # lowest retrievability first; learning-step cards (same-day) tie at 1.0: earliest due
+    return (card.retrievability(now), card.due)
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """An IANA zone name (e.g. Europe/Berlin, America/Los_Angeles, UTC), checked."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 64 or not all(c.isalnum() or c in "/_+-" for c in cleaned):
+        raise QuizError(
+            f"{name.strip()!r} is not a time zone; use an IANA name like Europe/Berlin."
+        )
+    try:
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise QuizError(
+            f"Unknown time zone {cleaned!r}; use an IANA name like Europe/Berlin or"
+            " America/Los_Angeles."
+        ) from None

@@ -17,11 +17,13 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from bot import srs
 
 T = TypeVar("T")
 
@@ -101,6 +103,62 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO user_topics(user_key, card_id, answered, correct)
         SELECT user_key, card_id, COUNT(*), SUM(correct) FROM answers GROUP BY user_key, card_id;
     """,
+    # v3 (learn): study groups, workspace time zones, per-topic and accuracy/streak/mastered
+    # leaderboards, FSRS cards. Self-contained: it only adds, so it can be renumbered on merge.
+    """
+    CREATE TABLE workspace_settings(
+        workspace_key TEXT PRIMARY KEY,
+        time_zone TEXT NOT NULL DEFAULT 'UTC'
+    ) WITHOUT ROWID;
+    CREATE TABLE study_groups(
+        id INTEGER PRIMARY KEY,
+        workspace_key TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE(workspace_key, name_key)
+    );
+    CREATE TABLE group_members(
+        group_id INTEGER NOT NULL REFERENCES study_groups(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        PRIMARY KEY(group_id, user_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX group_members_by_user ON group_members(user_key);
+    CREATE TABLE srs_cards(
+        user_key TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        state INTEGER NOT NULL,
+        step INTEGER,
+        stability REAL,
+        difficulty REAL,
+        due TEXT NOT NULL,
+        last_review TEXT,
+        reps INTEGER NOT NULL DEFAULT 0,
+        lapses INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY(user_key, question_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE users ADD COLUMN mastered INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE user_topics ADD COLUMN mastered INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX users_by_streak ON users(streak DESC, last_correct_day DESC, user_key);
+    CREATE INDEX users_by_mastered ON users(mastered DESC, user_key);
+    CREATE INDEX user_topics_by_mastered ON user_topics(card_id, mastered DESC, user_key);
+    CREATE INDEX scores_by_accuracy ON scores(scope, period, (correct * 1.0 / answered) DESC,
+        answered DESC, user_key) WHERE answered >= 5;
+    CREATE INDEX answers_wrong_by_user ON answers(user_key, question_id, choice)
+        WHERE correct = 0;
+    INSERT INTO scores(scope, period, user_key, points, answered, correct)
+        SELECT scope, period, user_key, SUM(points), COUNT(*), SUM(correct) FROM (
+            SELECT 'wt:' || p.workspace_key || ':' || a.card_id AS scope, 'all' AS period,
+                   a.user_key, a.points, a.correct FROM answers a JOIN posts p ON p.id = a.post_id
+            UNION ALL
+            SELECT 'wt:' || p.workspace_key || ':' || a.card_id, a.week, a.user_key, a.points,
+                   a.correct FROM answers a JOIN posts p ON p.id = a.post_id
+        ) GROUP BY scope, period, user_key;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -144,6 +202,7 @@ class PostRow:
     kind: str
     created_at: str
     message_ref: str | None
+    asked_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +228,29 @@ class ScoreRow:
     streak: int
     best_streak: int
     last_correct_day: str | None
+    mastered: int = 0
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    id: int
+    workspace_key: str
+    name_key: str
+    name: str
+    created_by: str
+    created_at: str
+    members: int = 0
+    is_member: bool = False
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """The wrong choice a set of users picked most often."""
+
+    question_id: str
+    choice: int
+    times: int
+    users: int
 
 
 class StorageError(Exception):
@@ -255,6 +337,9 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         ],
     )
 
+    # spaced repetition: every new answer reviews its (user, question) FSRS card
+    mastered_delta = _review_cards(db, new)
+
     # users: running totals and the streak of days with a correct answer
     user_keys = list(dict.fromkeys(w.user_key for w in batch))
     users: dict[str, list[Any]] = {}
@@ -262,14 +347,14 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         marks = ",".join("?" * len(chunk))
         for row in db.execute(
             "SELECT user_key, display_name, points, answered, correct, streak, best_streak,"
-            f" last_correct_day FROM users WHERE user_key IN ({marks})",
+            f" last_correct_day, mastered FROM users WHERE user_key IN ({marks})",
             chunk,
         ):
             users[row[0]] = list(row)
     for w in new:
         u = users.get(w.user_key)
         if u is None:
-            u = users[w.user_key] = [w.user_key, w.display_name, 0, 0, 0, 0, 0, None]
+            u = users[w.user_key] = [w.user_key, w.display_name, 0, 0, 0, 0, 0, None, 0]
         u[1] = w.display_name
         u[2] += w.points
         u[3] += 1
@@ -280,14 +365,16 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 u[5] = u[5] + 1 if last == previous_day(w.day) else 1
                 u[6] = max(u[6], u[5])
                 u[7] = w.day
+    for (user_key, _), delta in mastered_delta.items():
+        users[user_key][8] += delta
     changed = {w.user_key for w in new}
     db.executemany(
         "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
-        " best_streak, last_correct_day) VALUES (?,?,?,?,?,?,?,?)"
+        " best_streak, last_correct_day, mastered) VALUES (?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(user_key) DO UPDATE SET display_name=excluded.display_name,"
         " points=excluded.points, answered=excluded.answered, correct=excluded.correct,"
         " streak=excluded.streak, best_streak=excluded.best_streak,"
-        " last_correct_day=excluded.last_correct_day",
+        " last_correct_day=excluded.last_correct_day, mastered=excluded.mastered",
         [users[k] for k in changed],
     )
 
@@ -301,9 +388,11 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 d[0] += w.points
                 d[1] += 1
                 d[2] += int(w.correct)
-        t = topic_delta.setdefault((w.user_key, w.card_id), [0, 0])
+        t = topic_delta.setdefault((w.user_key, w.card_id), [0, 0, 0])
         t[0] += 1
         t[1] += int(w.correct)
+    for key, delta in mastered_delta.items():
+        topic_delta[key][2] += delta
     db.executemany(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
         " VALUES (?,?,?,?,?,?) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
@@ -312,9 +401,10 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         [(*k, *v) for k, v in score_delta.items()],
     )
     db.executemany(
-        "INSERT INTO user_topics(user_key, card_id, answered, correct) VALUES (?,?,?,?)"
-        " ON CONFLICT(user_key, card_id) DO UPDATE SET answered=answered+excluded.answered,"
-        " correct=correct+excluded.correct",
+        "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"
+        " VALUES (?,?,?,?,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"
+        " answered=answered+excluded.answered, correct=correct+excluded.correct,"
+        " mastered=mastered+excluded.mastered",
         [(*k, *v) for k, v in topic_delta.items()],
     )
 
@@ -336,6 +426,49 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 AnswerOutcome(False, f.choice, f.correct, f.points, total, streak, last)
             )
     return outcomes
+
+
+_SRS_COLUMNS = (
+    "question_id, card_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+)
+
+
+def _review_cards(db: sqlite3.Connection, new: list[AnswerWrite]) -> dict[tuple[str, str], int]:
+    """Review the FSRS card of each newly stored answer (one read per 500 cards, one write).
+
+    Returns the change in mastered cards per (user, content card)."""
+    if not new:
+        return {}
+    pairs = list(dict.fromkeys((w.user_key, w.question_id) for w in new))
+    cards: dict[tuple[str, str], srs.SrsCard] = {}
+    for chunk in _chunks(pairs):
+        values = ",".join("(?,?)" for _ in chunk)
+        for row in db.execute(
+            f"WITH wanted(user_key, question_id) AS (VALUES {values})"
+            f" SELECT s.user_key, {', '.join('s.' + c for c in _SRS_COLUMNS.split(', '))}"
+            " FROM wanted w JOIN srs_cards s"
+            " ON s.user_key = w.user_key AND s.question_id = w.question_id",
+            [v for pair in chunk for v in pair],
+        ):
+            cards[(row[0], row[1])] = srs.from_row(row[1:])
+    delta: dict[tuple[str, str], int] = {}
+    # answers to the same question in one batch are reviewed in the order they were given
+    for w in sorted(new, key=lambda w: datetime.fromisoformat(w.answered_at)):
+        key = (w.user_key, w.question_id)
+        before = cards.get(key)
+        after = srs.review(
+            before, w.question_id, w.card_id, w.correct, datetime.fromisoformat(w.answered_at)
+        )
+        cards[key] = after
+        change = int(after.mastered) - int(before.mastered if before else False)
+        if change:
+            delta[(w.user_key, w.card_id)] = delta.get((w.user_key, w.card_id), 0) + change
+    db.executemany(
+        f"INSERT OR REPLACE INTO srs_cards(user_key, {_SRS_COLUMNS})"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [srs.to_row(user_key, cards[(user_key, q)]) for user_key, q in pairs],
+    )
+    return delta
 
 
 class AnswerWriter:
@@ -518,7 +651,7 @@ class Storage:
         def fetch(db: sqlite3.Connection) -> PostRow | None:
             row = db.execute(
                 "SELECT id, question_id, card_id, workspace_key, channel_key, kind, created_at,"
-                " message_ref FROM posts WHERE id = ?",
+                " message_ref, asked_by FROM posts WHERE id = ?",
                 (post_id,),
             ).fetchone()
             return PostRow(*row) if row else None
@@ -559,11 +692,238 @@ class Storage:
         return await self.read(fetch)
 
     async def leaderboard(
-        self, scope: str, period: str, user_key: str | None, limit: int = 10
+        self,
+        scope: str,
+        period: str,
+        user_key: str | None,
+        limit: int = 10,
+        sort: str = "points",
+        alive_since: str = "",
+        topic: str | None = None,
     ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
-        """Top ``limit`` of a scope and period by points, the requester's row, and how many
-        players the board has. Ties share a rank (1, 2, 2, 4)."""
-        return await self.read(_leaderboard, scope, period, user_key, limit)
+        """Top ``limit`` of a scope and period, the requester's row, and how many players the
+        board has. Ties share a rank (1, 2, 2, 4).
+
+        ``sort``: points | accuracy (only rows with MIN_ANSWERS_FOR_ACCURACY answers rank; the
+        requester below it comes back with rank 0) | streak (current streaks: last correct day
+        on or after ``alive_since``) | mastered (of ``topic``'s questions when given). For
+        streak and mastered only players above 0 are listed; the requester at 0 gets the rank
+        after them."""
+        return await self.read(
+            _leaderboard, scope, period, user_key, limit, sort, alive_since, topic
+        )
+
+    async def group_leaderboard(
+        self,
+        group_id: int,
+        scope: str,
+        period: str,
+        user_key: str | None,
+        limit: int = 10,
+        sort: str = "points",
+        alive_since: str = "",
+        topic: str | None = None,
+    ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+        """Like ``leaderboard`` over a study group's members only. Served from the
+        workspace's rows (``scope`` is "ws:…" or "wt:…"): members join scores by primary key,
+        so a group needs no score rows of its own."""
+        return await self.read(
+            _group_leaderboard, group_id, scope, period, user_key, limit, sort, alive_since, topic
+        )
+
+    # -- workspace settings -----------------------------------------------------------------
+
+    async def workspace_zones(self) -> dict[str, str]:
+        """workspace key -> IANA time zone name, for every workspace that set one."""
+        return await self.read(
+            lambda db: dict(db.execute("SELECT workspace_key, time_zone FROM workspace_settings"))
+        )
+
+    async def set_workspace_zone(self, workspace_key: str, zone: str) -> None:
+        await self.write(
+            lambda db: db.execute(
+                "INSERT INTO workspace_settings(workspace_key, time_zone) VALUES (?, ?)"
+                " ON CONFLICT(workspace_key) DO UPDATE SET time_zone = excluded.time_zone",
+                (workspace_key, zone),
+            )
+        )
+
+    # -- study groups -----------------------------------------------------------------------
+
+    async def create_group(
+        self, workspace_key: str, name_key: str, name: str, created_by: str, created_at: str
+    ) -> GroupRow | None:
+        """The new group, or ``None`` when the workspace already has one with ``name_key``."""
+
+        def insert(db: sqlite3.Connection) -> GroupRow | None:
+            cur = db.execute(
+                "INSERT INTO study_groups(workspace_key, name_key, name, created_by, created_at)"
+                " VALUES (?,?,?,?,?) ON CONFLICT(workspace_key, name_key) DO NOTHING",
+                (workspace_key, name_key, name, created_by, created_at),
+            )
+            if cur.rowcount == 0:
+                return None
+            return GroupRow(
+                int(cur.lastrowid or 0), workspace_key, name_key, name, created_by, created_at
+            )
+
+        return await self.write(insert)
+
+    async def find_group(self, workspace_key: str, name_key: str) -> GroupRow | None:
+        def fetch(db: sqlite3.Connection) -> GroupRow | None:
+            row = db.execute(
+                f"SELECT {_GROUP_COLUMNS}, 0 FROM study_groups g"
+                " WHERE g.workspace_key = ? AND g.name_key = ?",
+                (workspace_key, name_key),
+            ).fetchone()
+            return GroupRow(*row) if row else None
+
+        return await self.read(fetch)
+
+    async def list_groups(self, workspace_key: str, user_key: str | None = None) -> list[GroupRow]:
+        """The workspace's groups by name, with member counts and whether ``user_key`` is in."""
+
+        def fetch(db: sqlite3.Connection) -> list[GroupRow]:
+            return [
+                GroupRow(*row[:-1], is_member=bool(row[-1]))
+                for row in db.execute(
+                    f"SELECT {_GROUP_COLUMNS}, EXISTS(SELECT 1 FROM group_members m"
+                    "  WHERE m.group_id = g.id AND m.user_key = ?)"
+                    " FROM study_groups g WHERE g.workspace_key = ? ORDER BY g.name_key",
+                    (user_key, workspace_key),
+                )
+            ]
+
+        return await self.read(fetch)
+
+    async def join_group(
+        self, group_id: int, user_key: str, display_name: str, joined_at: str
+    ) -> bool:
+        """True when the user joined, False when already a member (the name is refreshed)."""
+
+        def insert(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
+                "INSERT INTO group_members(group_id, user_key, display_name, joined_at)"
+                " VALUES (?,?,?,?) ON CONFLICT(group_id, user_key) DO NOTHING",
+                (group_id, user_key, display_name, joined_at),
+            )
+            if cur.rowcount:
+                return True
+            db.execute(
+                "UPDATE group_members SET display_name = ? WHERE group_id = ? AND user_key = ?",
+                (display_name, group_id, user_key),
+            )
+            return False
+
+        return await self.write(insert)
+
+    async def leave_group(self, group_id: int, user_key: str) -> bool:
+        """True when the user was a member."""
+        return await self.write(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM group_members WHERE group_id = ? AND user_key = ?",
+                    (group_id, user_key),
+                ).rowcount
+                > 0
+            )
+        )
+
+    async def group_members(self, group_id: int) -> list[tuple[str, str]]:
+        """(user_key, display name) of every member, by name."""
+        return await self.read(
+            lambda db: db.execute(
+                "SELECT m.user_key, COALESCE(u.display_name, m.display_name) AS name"
+                " FROM group_members m LEFT JOIN users u ON u.user_key = m.user_key"
+                " WHERE m.group_id = ? ORDER BY lower(name), m.user_key",
+                (group_id,),
+            ).fetchall()
+        )
+
+    async def group_totals(
+        self, group_id: int, scopes: Sequence[str], period: str
+    ) -> dict[str, tuple[int, int]]:
+        """scope -> (answered, correct) summed over the group's members, for each scope."""
+
+        def fetch(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+            out: dict[str, tuple[int, int]] = {}
+            for scope in scopes:
+                answered, correct = db.execute(
+                    "SELECT COALESCE(SUM(s.answered), 0), COALESCE(SUM(s.correct), 0)"
+                    " FROM group_members m JOIN scores s"
+                    " ON s.scope = ? AND s.period = ? AND s.user_key = m.user_key"
+                    " WHERE m.group_id = ?",
+                    (scope, period, group_id),
+                ).fetchone()
+                out[scope] = (answered, correct)
+            return out
+
+        return await self.read(fetch)
+
+    async def group_misconception(
+        self, group_id: int, workspace_key: str, since: str | None = None
+    ) -> Misconception | None:
+        """The wrong choice the group's members picked most often in this workspace (since
+        ``since``, ISO UTC, when given); ties go to more distinct users, then the question."""
+
+        def fetch(db: sqlite3.Connection) -> Misconception | None:
+            row = db.execute(
+                "SELECT a.question_id, a.choice, COUNT(*) AS times,"
+                " COUNT(DISTINCT a.user_key) AS people"
+                " FROM group_members m"
+                " JOIN answers a ON a.user_key = m.user_key AND a.correct = 0"
+                " JOIN posts p ON p.id = a.post_id"
+                " WHERE m.group_id = ? AND p.workspace_key = ? AND a.answered_at >= ?"
+                " GROUP BY a.question_id, a.choice"
+                " ORDER BY times DESC, people DESC, a.question_id, a.choice LIMIT 1",
+                (group_id, workspace_key, since or ""),
+            ).fetchone()
+            return Misconception(*row) if row else None
+
+        return await self.read(fetch)
+
+    # -- spaced repetition --------------------------------------------------------------------
+
+    async def srs_cards(self, user_key: str) -> list[srs.SrsCard]:
+        """Every FSRS card of a user (one per question answered at least once)."""
+        return await self.read(
+            lambda db: [
+                srs.from_row(row)
+                for row in db.execute(
+                    f"SELECT {_SRS_COLUMNS} FROM srs_cards WHERE user_key = ?", (user_key,)
+                )
+            ]
+        )
+
+    async def create_posts(
+        self,
+        questions: Sequence[tuple[str, str]],
+        workspace_key: str,
+        channel_key: str,
+        created_at: str,
+        kind: str,
+        asked_by: str | None,
+    ) -> list[int]:
+        """Several posts (question id, card id) in one transaction; their ids in order."""
+
+        def insert(db: sqlite3.Connection) -> list[int]:
+            ids = []
+            for question_id, card_id in questions:
+                cur = db.execute(
+                    "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind,"
+                    " asked_by, created_at) VALUES (?,?,?,?,?,?,?)",
+                    (question_id, card_id, workspace_key, channel_key, kind, asked_by, created_at),
+                )
+                ids.append(int(cur.lastrowid or 0))
+            return ids
+
+        return await self.write(insert)
+
+
+_GROUP_COLUMNS = (
+    "g.id, g.workspace_key, g.name_key, g.name, g.created_by, g.created_at,"
+    " (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id)"
+)
 
 
 def _read_snapshot(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
@@ -583,38 +943,194 @@ def _fetch_user(db: sqlite3.Connection, user_key: str) -> UserRow | None:
     return UserRow(*row) if row else None
 
 
-_BOARD_COLUMNS = (
-    "s.user_key, u.display_name, s.points, s.answered, s.correct, u.streak, u.best_streak,"
-    " u.last_correct_day"
-)
+# An accuracy board ranks only players with at least this many answers in the scope and
+# period, so one lucky answer does not top it. The migration's partial index
+# ``scores_by_accuracy`` is built with the same number: change both together.
+MIN_ANSWERS_FOR_ACCURACY = 5
+_ACCURACY = "(s.correct * 1.0 / s.answered)"
+SORTS = ("points", "accuracy", "streak", "mastered")
+
+
+def _board_columns(mastered: str) -> str:
+    return (
+        "s.user_key, u.display_name, s.points, s.answered, s.correct, u.streak, u.best_streak,"
+        f" u.last_correct_day, {mastered}"
+    )
+
+
+def _sort_value(row: ScoreRow, sort: str, alive_since: str) -> float:
+    if sort == "accuracy":
+        return row.correct / row.answered if row.answered else 0.0
+    if sort == "streak":
+        return row.streak if (row.last_correct_day or "") >= alive_since else 0
+    if sort == "mastered":
+        return row.mastered
+    return row.points
+
+
+def _ranked(
+    rows: Iterable[tuple[Any, ...]], sort: str, alive_since: str, start: int = 0
+) -> list[ScoreRow]:
+    """Rows already in board order -> ScoreRows whose ties share a rank (1, 2, 2, 4)."""
+    out: list[ScoreRow] = []
+    previous: float | None = None
+    for i, raw in enumerate(rows):
+        row = ScoreRow(0, *raw)
+        value = _sort_value(row, sort, alive_since)
+        rank = out[-1].rank if out and value == previous else start + i + 1
+        previous = value
+        out.append(ScoreRow(rank, *raw))
+    return out
 
 
 def _leaderboard(
-    db: sqlite3.Connection, scope: str, period: str, user_key: str | None, limit: int
+    db: sqlite3.Connection,
+    scope: str,
+    period: str,
+    user_key: str | None,
+    limit: int,
+    sort: str = "points",
+    alive_since: str = "",
+    topic: str | None = None,
 ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    where = "s.scope = ? AND s.period = ?"
+    key: tuple[Any, ...] = (scope, period)
+    if sort == "mastered" and topic:
+        # per-topic mastery lives in user_topics; scores rows only say who is on the board
+        source = (
+            "user_topics t CROSS JOIN scores s ON s.user_key = t.user_key"
+            " JOIN users u ON u.user_key = t.user_key"
+        )
+        columns = _board_columns("t.mastered")
+        value = "t.mastered"
+        where += " AND t.card_id = ?"
+        key += (topic,)
+    elif sort in ("streak", "mastered"):
+        # walk users in streak/mastered order (an index) and keep those on this board
+        source = "users u CROSS JOIN scores s ON s.user_key = u.user_key"
+        columns = _board_columns("u.mastered")
+        value = "u.streak" if sort == "streak" else "u.mastered"
+    else:
+        source = "scores s JOIN users u ON u.user_key = s.user_key"
+        columns = _board_columns("u.mastered")
+        value = "s.points" if sort == "points" else _ACCURACY
+    listed = where  # who is listed (and ranked) on this board
+    if sort == "accuracy":
+        listed += f" AND s.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
+        order = f"{_ACCURACY} DESC, s.answered DESC, s.user_key"
+    elif sort == "streak":
+        listed += " AND u.streak > 0 AND u.last_correct_day >= ?"
+        order = "u.streak DESC, u.last_correct_day DESC, u.user_key"
+    elif sort == "mastered":
+        listed += f" AND {value} > 0"
+        order = f"{value} DESC, {'t' if topic else 'u'}.user_key"
+    else:
+        order = "s.points DESC, s.user_key"
+    listed_args = key + ((alive_since,) if sort == "streak" else ())
+
     top = db.execute(
-        f"SELECT {_BOARD_COLUMNS} FROM scores s JOIN users u ON u.user_key = s.user_key"
-        " WHERE s.scope = ? AND s.period = ? ORDER BY s.points DESC, s.user_key LIMIT ?",
-        (scope, period, limit),
+        f"SELECT {columns} FROM {source} WHERE {listed} ORDER BY {order} LIMIT ?",
+        (*listed_args, limit),
     ).fetchall()
-    rows: list[ScoreRow] = []
-    for i, r in enumerate(top):
-        rank = rows[-1].rank if rows and rows[-1].points == r[2] else i + 1
-        rows.append(ScoreRow(rank, *r))
+    rows = _ranked(top, sort, alive_since)
     me = next((r for r in rows if r.user_key == user_key), None)
     if me is None and user_key is not None:
         mine = db.execute(
-            f"SELECT {_BOARD_COLUMNS} FROM scores s JOIN users u ON u.user_key = s.user_key"
-            " WHERE s.scope = ? AND s.period = ? AND s.user_key = ?",
-            (scope, period, user_key),
+            f"SELECT {columns} FROM {source} WHERE {where} AND s.user_key = ?",
+            (*key, user_key),
         ).fetchone()
         if mine is not None:
-            (above,) = db.execute(
-                "SELECT COUNT(*) FROM scores WHERE scope = ? AND period = ? AND points > ?",
-                (scope, period, mine[2]),
-            ).fetchone()
-            me = ScoreRow(above + 1, *mine)
-    (total,) = db.execute(
-        "SELECT COUNT(*) FROM scores WHERE scope = ? AND period = ?", (scope, period)
-    ).fetchone()
+            mine_row = ScoreRow(0, *mine)
+            my_value = _sort_value(mine_row, sort, alive_since)
+            if sort == "accuracy" and mine_row.answered < MIN_ANSWERS_FOR_ACCURACY:
+                me = mine_row  # rank 0: not ranked yet
+            else:
+                (above,) = db.execute(
+                    f"SELECT COUNT(*) FROM {source} WHERE {listed} AND {value} > ?",
+                    (*listed_args, my_value),
+                ).fetchone()
+                me = ScoreRow(above + 1, *mine)
+    if sort == "accuracy":
+        (total,) = db.execute(
+            f"SELECT COUNT(*) FROM scores s WHERE {where}"
+            f" AND s.answered >= {MIN_ANSWERS_FOR_ACCURACY}",
+            key[:2],
+        ).fetchone()
+    else:
+        (total,) = db.execute(
+            "SELECT COUNT(*) FROM scores s WHERE s.scope = ? AND s.period = ?", (scope, period)
+        ).fetchone()
     return rows, me, total
+
+
+def _group_leaderboard(
+    db: sqlite3.Connection,
+    group_id: int,
+    scope: str,
+    period: str,
+    user_key: str | None,
+    limit: int,
+    sort: str = "points",
+    alive_since: str = "",
+    topic: str | None = None,
+) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+    """A group is small next to its workspace: read every member's row and rank in Python."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    if topic:
+        mastered = "COALESCE(t.mastered, 0)"
+        join_topic = " LEFT JOIN user_topics t ON t.user_key = m.user_key AND t.card_id = ?"
+        args: tuple[Any, ...] = (topic, scope, period, group_id)
+    else:
+        mastered, join_topic, args = "u.mastered", "", (scope, period, group_id)
+    raw = db.execute(
+        f"SELECT {_board_columns(mastered)} FROM group_members m"
+        f" JOIN users u ON u.user_key = m.user_key{join_topic}"
+        " JOIN scores s ON s.scope = ? AND s.period = ? AND s.user_key = m.user_key"
+        " WHERE m.group_id = ?",
+        args,
+    ).fetchall()
+    rows = [ScoreRow(0, *r) for r in raw]
+    total = len(rows)
+    if sort == "accuracy":
+        listed = [r for r in rows if r.answered >= MIN_ANSWERS_FOR_ACCURACY]
+        total = len(listed)
+        listed.sort(key=lambda r: (-_sort_value(r, sort, alive_since), -r.answered, r.user_key))
+    elif sort == "streak":
+        listed = [r for r in rows if _sort_value(r, sort, alive_since) > 0]
+        listed.sort(key=lambda r: (-r.streak, _neg_day(r.last_correct_day), r.user_key))
+    else:
+        listed = [r for r in rows if sort == "points" or r.mastered > 0]
+        listed.sort(key=lambda r: (-_sort_value(r, sort, alive_since), r.user_key))
+    ranked = _ranked([_raw(r) for r in listed], sort, alive_since)
+    top = ranked[:limit]
+    me = next((r for r in ranked if r.user_key == user_key), None)
+    if me is None and user_key is not None:
+        mine = next((r for r in rows if r.user_key == user_key), None)
+        if mine is not None:
+            if sort == "accuracy":
+                me = mine  # rank 0: not enough answers to be ranked
+            else:
+                # not listed means a 0 streak/mastered count: ranked right after those above 0
+                me = ScoreRow(len(listed) + 1, *_raw(mine))
+    return top, me, total
+
+
+def _raw(row: ScoreRow) -> tuple[Any, ...]:
+    return (
+        row.user_key,
+        row.display_name,
+        row.points,
+        row.answered,
+        row.correct,
+        row.streak,
+        row.best_streak,
+        row.last_correct_day,
+        row.mastered,
+    )
+
+
+def _neg_day(day: str | None) -> int:
+    return -date.fromisoformat(day).toordinal() if day else 0

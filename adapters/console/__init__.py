@@ -15,7 +15,7 @@ from rich.console import Console
 from adapters.console.render import render
 from bot.app import QuizApp
 from bot.commands import parse, parse_choice
-from bot.models import Actor, Notice, QuestionView
+from bot.models import Actor, AnswerResult, Notice, QuestionView, ReviewSession
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question",
@@ -30,6 +30,8 @@ class ConsoleSession:
         self.console = console
         self.actor = self._actor(user)
         self.current: QuestionView | None = None
+        self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
+        self.reviewing = False
 
     @staticmethod
     def _actor(name: str) -> Actor:
@@ -56,9 +58,17 @@ class ConsoleSession:
         reply = await self.app.router.handle(self.actor, line)
         if isinstance(reply, QuestionView):
             self.current = reply
+            self.review_queue = []
+            self.reviewing = False
         if isinstance(reply, Notice) and reply.lines and reply.text.endswith("Commands:"):
             reply = Notice(reply.text, reply.error, reply.lines + HELP_EXTRA)
         self.show(reply)
+        if isinstance(reply, ReviewSession) and reply.questions:
+            # the terminal is private: ask the session's questions one after another
+            self.review_queue = list(reply.questions[1:])
+            self.reviewing = True
+            self.current = reply.questions[0]
+            self.show(self.current)
         return True
 
     async def _answer(self, text: str) -> None:
@@ -78,6 +88,13 @@ class ConsoleSession:
             return
         reply = await self.app.router.answer(self.actor, self.current.post_id, choice)
         self.show(reply)
+        if isinstance(reply, AnswerResult) and self.reviewing:
+            if self.review_queue:
+                self.current = self.review_queue.pop(0)
+                self.show(self.current)
+            else:
+                self.reviewing = False
+                self.show(Notice("Review done. /stats shows what you have mastered."))
 
     def show(self, reply: object) -> None:
         self.console.print(render(reply))

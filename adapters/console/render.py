@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
@@ -11,7 +12,18 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.content import Card
-from bot.models import AnswerResult, Leaderboard, Notice, QuestionView, TopicInfo, UserStats
+from bot.models import (
+    AnswerResult,
+    GroupList,
+    GroupMembers,
+    GroupSummary,
+    Leaderboard,
+    Notice,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    UserStats,
+)
 
 LETTERS = "ABCDEF"
 
@@ -106,21 +118,130 @@ def _stats(stats: UserStats) -> RenderableType:
     ]
     for t in stats.per_topic:
         lines.append(Text(f"  {t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})"))
+    if stats.progress:
+        lines.append(Text("Spaced repetition (mastered / learning / new):", style="bold"))
+        for p in stats.progress:
+            due = f" · {p.due} due" if p.due else ""
+            lines.append(Text(f"  {p.topic}: {p.mastered} / {p.learning} / {p.new}{due}"))
+        if stats.due_now:
+            lines.append(Text(f"  {stats.due_now} due now — /quiz review"))
+        if stats.next_due is not None:
+            lines.append(Text(f"  next review due {when(stats.next_due)}"))
     lines += [Text(f"  {label}: {value}") for label, value in stats.extra]
     return Group(*lines)
 
 
+def when(moment: datetime) -> str:
+    """A time already in the workspace's zone, e.g. 2026-03-03 09:10 PST."""
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
+
+
 @render.register
 def _leaderboard(board: Leaderboard) -> RenderableType:
+    since = f" (since {when(board.since)})" if board.since else ""
     if not board.rows:
-        return Text(f"{board.title}: no answers yet.")
-    table = Table("#", "who", "points", "accuracy", "streak", title=board.title)
-    for row in board.rows:
-        table.add_row(
-            str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}", str(row.streak)
-        )
-    parts: list[RenderableType] = [table]
-    if board.me and all(r.user_key != board.me.user_key for r in board.rows):
-        me = board.me
-        parts.append(Text(f"You: #{me.rank} of {board.total_players} with {me.points} points"))
+        empty = "no answers yet" if board.sort == "points" else f"nobody ranked by {board.sort} yet"
+        parts: list[RenderableType] = [Text(f"{board.title}{since}: {empty}.")]
+    else:
+        value = {"streak": "streak", "mastered": "mastered"}.get(board.sort)
+        columns = ["#", "who", "points", "accuracy", "answers"] + ([value] if value else [])
+        table = Table(*columns, title=board.title + since)
+        for row in board.rows:
+            cells = [str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}"]
+            cells.append(str(row.answered))
+            if value:
+                cells.append(str(row.streak if value == "streak" else row.mastered))
+            table.add_row(*cells)
+        parts = [table]
+    if board.min_answers:
+        parts.append(Text(f"Ranked: {board.min_answers}+ answers.", style="dim"))
+    me = board.me
+    if me and all(r.user_key != me.user_key for r in board.rows):
+        if me.rank == 0:
+            more = board.min_answers - me.answered
+            parts.append(
+                Text(f"You: not ranked yet — {more} more answer(s) to qualify ({me.accuracy:.0%}).")
+            )
+        elif (
+            board.sort in ("streak", "mastered")
+            and not (me.streak, me.mastered)[board.sort == "mastered"]
+        ):
+            nothing = "no current streak" if board.sort == "streak" else "nothing mastered yet"
+            parts.append(Text(f"You: {nothing}."))
+        else:
+            shown = {
+                "points": f"{me.points} points",
+                "accuracy": f"{me.accuracy:.0%} accuracy",
+                "streak": f"a {me.streak}-day streak",
+                "mastered": f"{me.mastered} mastered",
+            }[board.sort]
+            parts.append(Text(f"You: #{me.rank} of {board.total_players} with {shown}"))
     return Group(*parts)
+
+
+@render.register
+def _groups(groups: GroupList) -> RenderableType:
+    if not groups.groups:
+        return Text("No study groups yet; an admin can /quiz group create <name>.")
+    table = Table("group", "members", "you", title="Study groups")
+    for g in groups.groups:
+        table.add_row(g.name, str(g.members), "✓" if g.is_member else "")
+    return table
+
+
+@render.register
+def _members(group: GroupMembers) -> RenderableType:
+    if not group.members:
+        return Text(f"{group.name} has no members yet: /quiz group join {group.name}")
+    return Group(
+        Text(f"{group.name}: {len(group.members)} member(s)", style="bold"),
+        *(Text(f"  • {name}") for name in group.members),
+    )
+
+
+@render.register
+def _group_summary(summary: GroupSummary) -> RenderableType:
+    week_accuracy = (
+        f" ({summary.correct_this_week / summary.answers_this_week:.0%} right)"
+        if summary.answers_this_week
+        else ""
+    )
+    lines: list[RenderableType] = [
+        Text(f"Study group {summary.name}", style="bold"),
+        Text(f"Members ({len(summary.members)}): {', '.join(summary.members) or 'none yet'}"),
+        Text(
+            f"Answers this week (since {when(summary.week_since)}):"
+            f" {summary.answers_this_week}{week_accuracy}"
+        ),
+    ]
+    if summary.per_topic:
+        lines.append(Text("Accuracy per topic (all time):", style="bold"))
+        lines += [
+            Text(f"  {t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})")
+            for t in summary.per_topic
+        ]
+    m = summary.misconception
+    if m is None:
+        lines.append(Text("No wrong answers yet — nothing to revisit.", style="dim"))
+    else:
+        lines += [
+            Text("Most-picked misconception — revisit this:", style="bold"),
+            Text(f"  {m.prompt} ({m.card_title})"),
+            Text(f"  ✗ picked {m.times}× by {m.users} member(s): {m.wrong_choice}"),
+            Text(f"  ✓ {m.correct_choice}"),
+            Text(f"  Why: {m.why}"),
+        ]
+    return Group(*lines)
+
+
+@render.register
+def _review(session: ReviewSession) -> RenderableType:
+    if not session.questions:
+        later = f" Next review due {when(session.next_due)}." if session.next_due else ""
+        return Text(f"Nothing is due for review.{later} Try /quiz for a new question.")
+    more = session.due_total - len(session.questions)
+    rest = f" ({more} more due after this)" if more > 0 else ""
+    return Text(
+        f"Review: {len(session.questions)} question(s) due{rest}. Answer each one in turn.",
+        style="bold",
+    )
