@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
-from tests.conftest import ROOT
+from bot.app import QuizApp
+from bot.clock import FakeClock
+from tests.conftest import CONTENT, ROOT, console_actor
 
 
 def run_console(db, commands: list[str]) -> str:
@@ -66,3 +69,49 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
 def test_console_with_closed_stdin_exits_cleanly(tmp_path):
     out = run_console(tmp_path / "q.db", [])
     assert "Type /quiz for a question" in out
+
+
+async def test_groups_group_board_and_review_in_the_console(tmp_path):
+    db = tmp_path / "quiz.db"
+    # a day ago (real time: the console uses the system clock) Ada got two questions wrong,
+    # so both are due for review now
+    app = await QuizApp.open(db, CONTENT, clock=FakeClock(datetime.now(UTC) - timedelta(days=1)))
+    ada = console_actor("Ada")
+    wrong = app.pack.questions[:2]
+    for question in wrong:
+        view = await app.quiz.post_question(ada, question)
+        await app.quiz.answer(ada, view.post_id, (question.correct_index + 1) % 4)
+    await app.close()
+
+    out = run_console(
+        db,
+        [
+            "/as Ada",
+            "/quiz group create Night Owls",
+            "/quiz group create <@123>",
+            "/quiz group join night owls",
+            "/as Bob",
+            "/quiz group join Night Owl",
+            '/quiz group join "Night Owls"',
+            "/quiz",
+            "1",
+            '/quiz leaderboard group "night owls"',
+            "/as Ada",
+            "/quiz review",
+            str(wrong[0].correct_index + 1),
+            str(wrong[1].correct_index + 1),
+            "/quiz review",
+            "/quit",
+        ],
+    )
+    assert "Created study group Night Owls" in out
+    assert "cannot contain mentions" in out
+    assert "You joined Night Owls (1 members)" in out
+    assert "No group called 'Night Owl'. Did you mean Night Owls?" in out
+    assert "You joined Night Owls (2 members)" in out
+    board = out[out.index("Group Night Owls — all time") :]
+    assert "Ada" in board and "Bob" in board
+    review = out[out.index("Review: 2 question(s) due") :]
+    assert wrong[0].prompt in review and wrong[1].prompt in review
+    assert review.count("✅ Correct!") == 2 and "Review done" in review
+    assert "Nothing is due for review. Next review due" in review
