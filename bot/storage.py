@@ -147,7 +147,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX users_by_mastered ON users(mastered DESC, user_key);
     CREATE INDEX user_topics_by_mastered ON user_topics(card_id, mastered DESC, user_key);
     CREATE INDEX scores_by_accuracy ON scores(scope, period, (correct * 1.0 / answered) DESC,
-        answered DESC, user_key) WHERE answered >= 5;
+        answered DESC, user_key, correct) WHERE answered >= 5;
+    CREATE TABLE boards(
+        scope TEXT NOT NULL,
+        period TEXT NOT NULL,
+        players INTEGER NOT NULL DEFAULT 0,
+        qualified INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY(scope, period)
+    ) WITHOUT ROWID;
     CREATE INDEX answers_wrong_by_user ON answers(user_key, question_id, choice)
         WHERE correct = 0;
     INSERT INTO scores(scope, period, user_key, points, answered, correct)
@@ -158,6 +165,8 @@ MIGRATIONS: tuple[str, ...] = (
             SELECT 'wt:' || p.workspace_key || ':' || a.card_id, a.week, a.user_key, a.points,
                    a.correct FROM answers a JOIN posts p ON p.id = a.post_id
         ) GROUP BY scope, period, user_key;
+    INSERT INTO boards(scope, period, players, qualified)
+        SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -393,6 +402,7 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         t[1] += int(w.correct)
     for key, delta in mastered_delta.items():
         topic_delta[key][2] += delta
+    _count_players(db, score_delta)
     db.executemany(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
         " VALUES (?,?,?,?,?,?) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
@@ -426,6 +436,43 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 AnswerOutcome(False, f.choice, f.correct, f.points, total, streak, last)
             )
     return outcomes
+
+
+def _count_players(
+    db: sqlite3.Connection, score_delta: dict[tuple[str, str, str], list[int]]
+) -> None:
+    """Keep ``boards`` (players per board, and those with enough answers for the accuracy
+    board) in step with the score rows this batch adds or grows, so a board's size is one
+    lookup instead of a count over the whole board."""
+    keys = list(score_delta)
+    before: dict[tuple[str, str, str], int] = {}
+    for chunk in _chunks(keys):
+        values = ",".join("(?,?,?)" for _ in chunk)
+        for scope, period, user_key, answered in db.execute(
+            f"WITH wanted(scope, period, user_key) AS (VALUES {values})"
+            " SELECT s.scope, s.period, s.user_key, s.answered FROM wanted w JOIN scores s"
+            " ON s.scope = w.scope AND s.period = w.period AND s.user_key = w.user_key",
+            [v for key in chunk for v in key],
+        ):
+            before[(scope, period, user_key)] = answered
+    counts: dict[tuple[str, str], list[int]] = {}
+    for key, (_, answered, _) in score_delta.items():
+        old = before.get(key)
+        new = (old or 0) + answered
+        added = int(old is None)
+        qualified = int(new >= MIN_ANSWERS_FOR_ACCURACY) - int(
+            old is not None and old >= MIN_ANSWERS_FOR_ACCURACY
+        )
+        if added or qualified:
+            c = counts.setdefault(key[:2], [0, 0])
+            c[0] += added
+            c[1] += qualified
+    db.executemany(
+        "INSERT INTO boards(scope, period, players, qualified) VALUES (?,?,?,?)"
+        " ON CONFLICT(scope, period) DO UPDATE SET players = players + excluded.players,"
+        " qualified = qualified + excluded.qualified",
+        [(*k, *v) for k, v in counts.items()],
+    )
 
 
 _SRS_COLUMNS = (
@@ -992,130 +1039,101 @@ def _leaderboard(
     sort: str = "points",
     alive_since: str = "",
     topic: str | None = None,
+    group_id: int | None = None,
 ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+    """Top ``limit``, the requester's row and the board's size, in three indexed queries.
+
+    Workspace/channel/topic boards walk an index in board order (scores_by_points,
+    scores_by_accuracy, users_by_streak, users_by_mastered, user_topics_by_mastered) and stop
+    after ``limit`` rows; the requester's rank is 1 + a count over the same index. A group
+    board starts from the group's members (group_members primary key) and looks each one up
+    in the workspace's rows by primary key, so it costs O(members), not O(workspace)."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
-    where = "s.scope = ? AND s.period = ?"
-    key: tuple[Any, ...] = (scope, period)
-    if sort == "mastered" and topic:
+    topic_mastery = sort == "mastered" and topic is not None
+    mastered = "t.mastered" if topic_mastery else "u.mastered"
+    if group_id is not None:
+        source = (
+            "group_members m CROSS JOIN scores s ON s.user_key = m.user_key"
+            " JOIN users u ON u.user_key = m.user_key"
+        )
+        where = "m.group_id = ? AND s.scope = ? AND s.period = ?"
+        key: tuple[Any, ...] = (group_id, scope, period)
+        if topic_mastery:
+            source += " JOIN user_topics t ON t.user_key = m.user_key"
+    elif topic_mastery:
         # per-topic mastery lives in user_topics; scores rows only say who is on the board
         source = (
             "user_topics t CROSS JOIN scores s ON s.user_key = t.user_key"
             " JOIN users u ON u.user_key = t.user_key"
         )
-        columns = _board_columns("t.mastered")
-        value = "t.mastered"
-        where += " AND t.card_id = ?"
-        key += (topic,)
+        where, key = "s.scope = ? AND s.period = ?", (scope, period)
     elif sort in ("streak", "mastered"):
         # walk users in streak/mastered order (an index) and keep those on this board
         source = "users u CROSS JOIN scores s ON s.user_key = u.user_key"
-        columns = _board_columns("u.mastered")
-        value = "u.streak" if sort == "streak" else "u.mastered"
+        where, key = "s.scope = ? AND s.period = ?", (scope, period)
     else:
         source = "scores s JOIN users u ON u.user_key = s.user_key"
-        columns = _board_columns("u.mastered")
-        value = "s.points" if sort == "points" else _ACCURACY
-    listed = where  # who is listed (and ranked) on this board
+        where, key = "s.scope = ? AND s.period = ?", (scope, period)
+    if topic_mastery:
+        where += " AND t.card_id = ?"
+        key += (topic,)
+    columns = _board_columns(mastered)
+    value = {"points": "s.points", "accuracy": _ACCURACY, "streak": "u.streak"}.get(sort, mastered)
+    # who is listed (and ranked) on this board, beyond being on it
     if sort == "accuracy":
-        listed += f" AND s.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
+        listed_if = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
         order = f"{_ACCURACY} DESC, s.answered DESC, s.user_key"
     elif sort == "streak":
-        listed += " AND u.streak > 0 AND u.last_correct_day >= ?"
+        listed_if = "u.streak > 0 AND u.last_correct_day >= ?"
         order = "u.streak DESC, u.last_correct_day DESC, u.user_key"
     elif sort == "mastered":
-        listed += f" AND {value} > 0"
-        order = f"{value} DESC, {'t' if topic else 'u'}.user_key"
+        listed_if = f"{mastered} > 0"
+        order = f"{mastered} DESC, s.user_key"
     else:
-        order = "s.points DESC, s.user_key"
-    listed_args = key + ((alive_since,) if sort == "streak" else ())
+        listed_if, order = "1", "s.points DESC, s.user_key"
+    if_args = (alive_since,) if sort == "streak" else ()
 
     top = db.execute(
-        f"SELECT {columns} FROM {source} WHERE {listed} ORDER BY {order} LIMIT ?",
-        (*listed_args, limit),
+        f"SELECT {columns} FROM {source} WHERE {where} AND {listed_if} ORDER BY {order} LIMIT ?",
+        (*key, *if_args, limit),
     ).fetchall()
     rows = _ranked(top, sort, alive_since)
     me = next((r for r in rows if r.user_key == user_key), None)
+    mine = None
     if me is None and user_key is not None:
-        mine = db.execute(
+        found = db.execute(
             f"SELECT {columns} FROM {source} WHERE {where} AND s.user_key = ?",
             (*key, user_key),
         ).fetchone()
-        if mine is not None:
-            mine_row = ScoreRow(0, *mine)
-            my_value = _sort_value(mine_row, sort, alive_since)
-            if sort == "accuracy" and mine_row.answered < MIN_ANSWERS_FOR_ACCURACY:
-                me = mine_row  # rank 0: not ranked yet
-            else:
-                (above,) = db.execute(
-                    f"SELECT COUNT(*) FROM {source} WHERE {listed} AND {value} > ?",
-                    (*listed_args, my_value),
-                ).fetchone()
-                me = ScoreRow(above + 1, *mine)
-    if sort == "accuracy":
-        (total,) = db.execute(
-            f"SELECT COUNT(*) FROM scores s WHERE {where}"
-            f" AND s.answered >= {MIN_ANSWERS_FOR_ACCURACY}",
-            key[:2],
+        mine = ScoreRow(0, *found) if found else None
+        if mine is not None and sort == "accuracy" and mine.answered < MIN_ANSWERS_FOR_ACCURACY:
+            me, mine = mine, None  # rank 0: not ranked yet
+    # the requester's rank is 1 + how many listed players have a better value
+    my_value = _sort_value(mine, sort, alive_since) if mine else None
+    if group_id is not None:
+        # one pass over the members gives both the board's size and the requester's rank
+        counted = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort == "accuracy" else "1"
+        total, above = db.execute(
+            f"SELECT COALESCE(SUM({counted}), 0),"
+            f" COALESCE(SUM(({listed_if}) AND {value} > ?), 0) FROM {source} WHERE {where}",
+            (*if_args, my_value, *key),
         ).fetchone()
     else:
-        (total,) = db.execute(
-            "SELECT COUNT(*) FROM scores s WHERE s.scope = ? AND s.period = ?", (scope, period)
+        if mine is not None:
+            (above,) = db.execute(
+                f"SELECT COUNT(*) FROM {source} WHERE {where} AND {listed_if} AND {value} > ?",
+                (*key, *if_args, my_value),
+            ).fetchone()
+        size = db.execute(
+            f"SELECT {'qualified' if sort == 'accuracy' else 'players'} FROM boards"
+            " WHERE scope = ? AND period = ?",
+            (scope, period),
         ).fetchone()
+        total = size[0] if size else 0
+    if mine is not None:
+        me = ScoreRow(above + 1, *_raw(mine))
     return rows, me, total
-
-
-def _group_leaderboard(
-    db: sqlite3.Connection,
-    group_id: int,
-    scope: str,
-    period: str,
-    user_key: str | None,
-    limit: int,
-    sort: str = "points",
-    alive_since: str = "",
-    topic: str | None = None,
-) -> tuple[list[ScoreRow], ScoreRow | None, int]:
-    """A group is small next to its workspace: read every member's row and rank in Python."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}")
-    if topic:
-        mastered = "COALESCE(t.mastered, 0)"
-        join_topic = " LEFT JOIN user_topics t ON t.user_key = m.user_key AND t.card_id = ?"
-        args: tuple[Any, ...] = (topic, scope, period, group_id)
-    else:
-        mastered, join_topic, args = "u.mastered", "", (scope, period, group_id)
-    raw = db.execute(
-        f"SELECT {_board_columns(mastered)} FROM group_members m"
-        f" JOIN users u ON u.user_key = m.user_key{join_topic}"
-        " JOIN scores s ON s.scope = ? AND s.period = ? AND s.user_key = m.user_key"
-        " WHERE m.group_id = ?",
-        args,
-    ).fetchall()
-    rows = [ScoreRow(0, *r) for r in raw]
-    total = len(rows)
-    if sort == "accuracy":
-        listed = [r for r in rows if r.answered >= MIN_ANSWERS_FOR_ACCURACY]
-        total = len(listed)
-        listed.sort(key=lambda r: (-_sort_value(r, sort, alive_since), -r.answered, r.user_key))
-    elif sort == "streak":
-        listed = [r for r in rows if _sort_value(r, sort, alive_since) > 0]
-        listed.sort(key=lambda r: (-r.streak, _neg_day(r.last_correct_day), r.user_key))
-    else:
-        listed = [r for r in rows if sort == "points" or r.mastered > 0]
-        listed.sort(key=lambda r: (-_sort_value(r, sort, alive_since), r.user_key))
-    ranked = _ranked([_raw(r) for r in listed], sort, alive_since)
-    top = ranked[:limit]
-    me = next((r for r in ranked if r.user_key == user_key), None)
-    if me is None and user_key is not None:
-        mine = next((r for r in rows if r.user_key == user_key), None)
-        if mine is not None:
-            if sort == "accuracy":
-                me = mine  # rank 0: not enough answers to be ranked
-            else:
-                # not listed means a 0 streak/mastered count: ranked right after those above 0
-                me = ScoreRow(len(listed) + 1, *_raw(mine))
-    return top, me, total
 
 
 def _raw(row: ScoreRow) -> tuple[Any, ...]:
@@ -1132,5 +1150,15 @@ def _raw(row: ScoreRow) -> tuple[Any, ...]:
     )
 
 
-def _neg_day(day: str | None) -> int:
-    return -date.fromisoformat(day).toordinal() if day else 0
+def _group_leaderboard(
+    db: sqlite3.Connection,
+    group_id: int,
+    scope: str,
+    period: str,
+    user_key: str | None,
+    limit: int,
+    sort: str = "points",
+    alive_since: str = "",
+    topic: str | None = None,
+) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+    return _leaderboard(db, scope, period, user_key, limit, sort, alive_since, topic, group_id)

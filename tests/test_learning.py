@@ -332,3 +332,32 @@ async def test_migration_backfills_topic_boards(tmp_path, clock):
         assert (await app.quiz.stats(ada)).mastered == 0
     finally:
         await app.close()
+
+
+async def test_board_sizes_stay_in_step_with_score_rows(app):
+    questions = [q.id for q in app.pack.questions]
+    for n, name in enumerate(["Ann", "Ben", "Cat"]):
+        actor = console_actor(name, channel=f"room{n % 2}")
+        for i in range(3 + 2 * n):  # 3, 5, 7 answers: Ben and Cat qualify for accuracy
+            await answer_question(app, actor, questions[i], right=i % 2 == 0)
+    view = await app.quiz.post_question(console_actor("Ann"), app.pack.questions[0])
+    await app.quiz.answer(console_actor("Ann"), view.post_id, 0)
+    await app.quiz.answer(console_actor("Ann"), view.post_id, 1)  # a repeat changes nothing
+
+    def check(db):
+        counted = db.execute(
+            "SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores"
+            " GROUP BY scope, period ORDER BY 1, 2"
+        ).fetchall()
+        stored = db.execute(
+            "SELECT scope, period, players, qualified FROM boards ORDER BY 1, 2"
+        ).fetchall()
+        return counted, stored
+
+    counted, stored = await app.storage.read(check)
+    assert counted == stored and len(counted) >= 10
+    board = await app.quiz.leaderboard(console_actor("Ann"), sort="accuracy")
+    assert board.total_players == 2 and [r.display_name for r in board.rows] == [
+        "Ben",
+        "Cat",
+    ]  # 3/5 before 4/7

@@ -1,0 +1,266 @@
+"""Leaderboard latency at scale: 10,000 users, 1,000,000 answers.
+
+Builds the data set directly with sqlite3 in a temp file through the real schema (open_sync),
+materializing scores the way the answer writer does, then times "top 10 + the requester's
+rank" through the real QuizApp API (QuizService.leaderboard / GroupService.leaderboard, the
+same calls the adapters make) for each board, with a random requester per call.
+
+    python bench/leaderboard.py            # a table of median / p99 ms per query
+    python bench/leaderboard.py --json     # ... and, as the last line, one JSON object
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import QuizApp  # noqa: E402
+from bot.clock import FakeClock  # noqa: E402
+from bot.content import default_content_path, load_pack  # noqa: E402
+from bot.models import Actor  # noqa: E402
+from bot.scoring import week_start  # noqa: E402
+from bot.storage import open_sync  # noqa: E402
+
+WORKSPACE = "bench"
+WS_KEY = f"console:{WORKSPACE}"
+CHANNELS = 5
+WEEKS = 8
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
+GROUP_SIZES = (200, 2000)
+
+
+def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    pack = load_pack(default_content_path())
+    questions = [(q.id, q.card_id, q.correct_index) for q in pack.questions]
+    db = open_sync(path)
+    db.execute("PRAGMA synchronous=OFF")
+    posts_count = max(answers // 50, 1000)
+    start = NOW - timedelta(weeks=WEEKS)
+    span = (NOW - start).total_seconds()
+    posts = []
+    for post_id in range(1, posts_count + 1):
+        q = questions[rng.randrange(len(questions))]
+        created = start + timedelta(seconds=span * post_id / (posts_count + 1))
+        channel = f"{WS_KEY}:c{rng.randrange(CHANNELS)}"
+        posts.append((post_id, q[0], q[1], WS_KEY, channel, created.isoformat()))
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
+        " VALUES (?,?,?,?,?,?)",
+        posts,
+    )
+    per_user = answers // users
+    rows = []
+    for u in range(users):
+        user_key = f"console:u{u:05d}"
+        skill = rng.uniform(0.3, 0.95)
+        for post_id in rng.sample(range(1, posts_count + 1), per_user):
+            _, qid, card_id, _, _, created = posts[post_id - 1]
+            correct = rng.random() < skill
+            answered = datetime.fromisoformat(created) + timedelta(seconds=rng.randrange(3600))
+            rows.append(
+                (
+                    post_id,
+                    user_key,
+                    qid,
+                    card_id,
+                    0 if correct else 1,
+                    int(correct),
+                    10 if correct else 0,
+                    answered.isoformat(),
+                    week_start(answered.date()).isoformat(),
+                )
+            )
+    rows.sort()  # primary-key order: a much faster bulk load
+    db.executemany(
+        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+        " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    # the materialized rows the answer writer keeps up to date, built in one go
+    db.execute(
+        "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
+        " SELECT scope, period, user_key, SUM(points), COUNT(*), SUM(correct) FROM ("
+        "  SELECT 'ws:' || p.workspace_key AS scope, 'all' AS period, a.user_key, a.points,"
+        "   a.correct FROM answers a JOIN posts p ON p.id = a.post_id"
+        "  UNION ALL SELECT 'ws:' || p.workspace_key, a.week, a.user_key, a.points, a.correct"
+        "   FROM answers a JOIN posts p ON p.id = a.post_id"
+        "  UNION ALL SELECT 'ch:' || p.channel_key, 'all', a.user_key, a.points, a.correct"
+        "   FROM answers a JOIN posts p ON p.id = a.post_id"
+        "  UNION ALL SELECT 'ch:' || p.channel_key, a.week, a.user_key, a.points, a.correct"
+        "   FROM answers a JOIN posts p ON p.id = a.post_id"
+        "  UNION ALL SELECT 'wt:' || p.workspace_key || ':' || a.card_id, 'all', a.user_key,"
+        "   a.points, a.correct FROM answers a JOIN posts p ON p.id = a.post_id"
+        "  UNION ALL SELECT 'wt:' || p.workspace_key || ':' || a.card_id, a.week, a.user_key,"
+        "   a.points, a.correct FROM answers a JOIN posts p ON p.id = a.post_id"
+        ") GROUP BY scope, period, user_key"
+    )
+    db.execute(
+        "INSERT INTO boards(scope, period, players, qualified)"
+        " SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period"
+    )
+    today = NOW.date()
+    users_rows = []
+    for user_key, points, answered, correct in db.execute(
+        "SELECT user_key, SUM(points), COUNT(*), SUM(correct) FROM answers GROUP BY user_key"
+    ).fetchall():
+        streak = rng.randrange(0, 40)
+        last = today - timedelta(days=rng.choice((0, 0, 1, 1, 2, 5, 30)))
+        users_rows.append(
+            (
+                user_key,
+                f"User {user_key[-5:]}",
+                points,
+                answered,
+                correct,
+                streak,
+                streak + rng.randrange(5),
+                last.isoformat() if streak else None,
+                rng.randrange(0, len(questions)),
+            )
+        )
+    db.executemany(
+        "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
+        " best_streak, last_correct_day, mastered) VALUES (?,?,?,?,?,?,?,?,?)",
+        users_rows,
+    )
+    db.execute(
+        "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"
+        " SELECT user_key, card_id, COUNT(*), SUM(correct), abs(random()) % 10"
+        " FROM answers GROUP BY user_key, card_id"
+    )
+    for size in GROUP_SIZES:
+        cur = db.execute(
+            "INSERT INTO study_groups(workspace_key, name_key, name, created_by, created_at)"
+            " VALUES (?,?,?,?,?)",
+            (WS_KEY, f"study-{size}", f"study-{size}", "console:u00000", NOW.isoformat()),
+        )
+        members = rng.sample(range(users), min(size, users))
+        db.executemany(
+            "INSERT INTO group_members(group_id, user_key, display_name, joined_at)"
+            " VALUES (?,?,?,?)",
+            [
+                (cur.lastrowid, f"console:u{m:05d}", f"User {m:05d}", NOW.isoformat())
+                for m in members
+            ],
+        )
+    db.execute("COMMIT")
+    db.execute("ANALYZE")
+    db.close()
+
+
+def actor(user: int, channel: int = 0) -> Actor:
+    return Actor("console", f"u{user:05d}", f"User {user:05d}", WORKSPACE, f"c{channel}")
+
+
+async def measure(path: Path, users: int, rounds: int) -> dict[str, dict[str, float]]:
+    app = await QuizApp.open(path, clock=FakeClock(NOW))
+    rng = random.Random(11)
+    group_members = {}
+    for size in GROUP_SIZES:
+        group = await app.groups.get(actor(0), f"study-{size}")
+        group_members[size] = [int(k[-5:]) for k, _ in await app.storage.group_members(group.id)]
+
+    def anyone() -> Actor:
+        return actor(rng.randrange(users), rng.randrange(CHANNELS))
+
+    topic = app.pack.cards[0].id
+    queries = {
+        "channel_all": lambda: app.quiz.leaderboard(anyone(), "channel", "all"),
+        "channel_week": lambda: app.quiz.leaderboard(anyone(), "channel", "week"),
+        "server_all": lambda: app.quiz.leaderboard(anyone(), "server", "all"),
+        "server_week": lambda: app.quiz.leaderboard(anyone(), "server", "week"),
+        "topic_all_accuracy": lambda: app.quiz.leaderboard(
+            anyone(), "server", "all", sort="accuracy", topic=topic
+        ),
+        "topic_week_accuracy": lambda: app.quiz.leaderboard(
+            anyone(), "server", "week", sort="accuracy", topic=topic
+        ),
+        "server_all_accuracy": lambda: app.quiz.leaderboard(anyone(), "server", sort="accuracy"),
+        "server_all_streak": lambda: app.quiz.leaderboard(anyone(), "server", sort="streak"),
+        "server_all_mastered": lambda: app.quiz.leaderboard(anyone(), "server", sort="mastered"),
+    }
+    for size in GROUP_SIZES:
+        name, members = f"study-{size}", group_members[size]
+        for period in ("all", "week"):
+            queries[f"group{size}_{period}"] = lambda n=name, m=members, p=period: (
+                app.groups.leaderboard(actor(rng.choice(m)), n, p)
+            )
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for name, query in queries.items():
+            for _ in range(max(rounds // 10, 5)):  # warm the page cache and the plan cache
+                await query()
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                board = await query()
+                times.append((time.perf_counter() - start) * 1000)
+                assert board.rows, name
+            times.sort()
+            results[name] = {
+                "median_ms": statistics.median(times),
+                "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+            }
+    finally:
+        await app.close()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--json", action="store_true", help="print a JSON summary last")
+    parser.add_argument(
+        "--db", type=Path, help="keep the data set in this file and reuse it on the next run"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as tmp:
+        path = args.db or Path(tmp) / "bench.db"
+        started = time.perf_counter()
+        if not path.exists():
+            build(path, args.users, args.answers)
+        built = time.perf_counter() - started
+        print(
+            f"built {args.users:,} users / {args.answers:,} answers in {built:.1f}s"
+            f" ({path.stat().st_size / 1e6:.0f} MB)"
+        )
+        results = asyncio.run(measure(path, args.users, args.rounds))
+    width = max(len(n) for n in results)
+    print(f"{'query':<{width}}  median ms  p99 ms")
+    for name, r in results.items():
+        print(f"{name:<{width}}  {r['median_ms']:9.3f}  {r['p99_ms']:6.3f}")
+    slow = [n for n, r in results.items() if r["median_ms"] >= 2.0]
+    print("target (every median < 2 ms):", "met" if not slow else f"missed by {', '.join(slow)}")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "median_ms": {n: round(r["median_ms"], 4) for n, r in results.items()},
+                    "p99_ms": {n: round(r["p99_ms"], 4) for n, r in results.items()},
+                    "users": args.users,
+                    "answers": args.answers,
+                    "build_s": round(built, 1),
+                    "today": date.isoformat(NOW.date()),
+                }
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
