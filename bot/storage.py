@@ -1094,10 +1094,26 @@ def _leaderboard(
         listed_if, order = "1", "s.points DESC, s.user_key"
     if_args = (alive_since,) if sort == "streak" else ()
 
-    top = db.execute(
-        f"SELECT {columns} FROM {source} WHERE {where} AND {listed_if} ORDER BY {order} LIMIT ?",
-        (*key, *if_args, limit),
-    ).fetchall()
+    if sort in ("points", "accuracy"):
+        # rank on score rows alone; look up names for the top rows only
+        scored = (
+            "group_members m CROSS JOIN scores s ON s.user_key = m.user_key"
+            if group_id is not None
+            else "scores s"
+        )
+        top = db.execute(
+            f"SELECT {columns} FROM (SELECT s.* FROM {scored} WHERE {where} AND {listed_if}"
+            f" ORDER BY {order} LIMIT ?) s JOIN users u ON u.user_key = s.user_key"
+            f" ORDER BY {order}",
+            (*key, limit),
+        ).fetchall()
+    else:
+        scored = source
+        top = db.execute(
+            f"SELECT {columns} FROM {source} WHERE {where} AND {listed_if}"
+            f" ORDER BY {order} LIMIT ?",
+            (*key, *if_args, limit),
+        ).fetchall()
     rows = _ranked(top, sort, alive_since)
     me = next((r for r in rows if r.user_key == user_key), None)
     mine = None
@@ -1116,13 +1132,13 @@ def _leaderboard(
         counted = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort == "accuracy" else "1"
         total, above = db.execute(
             f"SELECT COALESCE(SUM({counted}), 0),"
-            f" COALESCE(SUM(({listed_if}) AND {value} > ?), 0) FROM {source} WHERE {where}",
+            f" COALESCE(SUM(({listed_if}) AND {value} > ?), 0) FROM {scored} WHERE {where}",
             (*if_args, my_value, *key),
         ).fetchone()
     else:
         if mine is not None:
             (above,) = db.execute(
-                f"SELECT COUNT(*) FROM {source} WHERE {where} AND {listed_if} AND {value} > ?",
+                f"SELECT COUNT(*) FROM {scored} WHERE {where} AND {listed_if} AND {value} > ?",
                 (*key, *if_args, my_value),
             ).fetchone()
         size = db.execute(
