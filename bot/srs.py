@@ -11,7 +11,8 @@ time is the answer's time from the injected clock, in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -105,7 +106,7 @@ def to_row(user_key: str, card: SrsCard) -> tuple[object, ...]:
     )
 
 
-def from_row(row: tuple) -> SrsCard:  # type: ignore[type-arg]
+def from_row(row: tuple[Any, ...]) -> SrsCard:
     """From ``question_id, card_id, state, step, stability, difficulty, due, last_review,
     reps, lapses``."""
     q, c, state, step, stability, difficulty, due, last, reps, lapses = row
@@ -126,7 +127,3 @@ def from_row(row: tuple) -> SrsCard:  # type: ignore[type-arg]
 def iso(when: datetime) -> str:
     """UTC ISO-8601 with a fixed width (microseconds always present) so strings sort as times."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def horizon(now: datetime, ahead: timedelta = timedelta(0)) -> str:
-    return iso(now + ahead)
