@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import random
 from collections import OrderedDict
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -20,7 +21,13 @@ from bot.models import (
     TopicInfo,
     UserStats,
 )
-from bot.scoring import current_streak, local_day, points_for, week_start
+from bot.scoring import (
+    current_daily_streak,
+    current_streak,
+    local_day,
+    points_for,
+    week_start,
+)
 from bot.storage import AnswerWrite, PostRow, ScoreRow, Storage
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -152,6 +159,8 @@ class QuizService:
         if not 0 <= choice < len(question.choices):
             raise QuizError(f"Pick a choice from 1 to {len(question.choices)}.")
         now = self.clock.now()
+        if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
+            raise QuizError(await self._closed_message(post))
         today = local_day(now, self.workspace_zone(post.workspace_key))
         correct = choice == question.correct_index
         outcome = await self.storage.record_answer(
@@ -168,6 +177,7 @@ class QuizService:
                 day=today.isoformat(),
                 week=week_start(today).isoformat(),
                 scopes=(f"ws:{post.workspace_key}", f"ch:{post.channel_key}"),
+                kind=post.kind,
             )
         )
         return AnswerResult(
@@ -185,6 +195,13 @@ class QuizService:
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
         )
+
+    async def _closed_message(self, post: PostRow) -> str:
+        closes = datetime.fromisoformat(post.closes_at or "")
+        claim = await self.storage.daily_claim_for_post(post.id)
+        local = closes.astimezone(ZoneInfo(claim.zone) if claim else UTC_ZONE)
+        when = f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
+        return f"This daily question closed at {when}; answers no longer count."
 
     # -- scores -----------------------------------------------------------------------------
 
@@ -214,6 +231,7 @@ class QuizService:
             streak=current_streak(user.streak, user.last_correct_day, today),
             best_streak=user.best_streak,
             per_topic=per_topic,
+            extra=await self._daily_streak_lines(actor, key),
         )
 
     def scope_key(self, actor: Actor, scope: str) -> tuple[str, str]:
@@ -238,6 +256,11 @@ class QuizService:
         rows, me, total = await self.storage.leaderboard(
             scope_key, period_key, actor.user_key, limit
         )
+        daily = await self.daily_streaks(
+            [r.user_key for r in (*rows, *([me] if me else []))],
+            actor.channel_key if kind == "channel" else None,
+            actor.workspace_key,
+        )
         title = ("This channel" if kind == "channel" else "This server") + (
             " — this week" if period_kind == "week" else " — all time"
         )
@@ -245,13 +268,16 @@ class QuizService:
             scope=kind,
             period=period_kind,
             title=title,
-            rows=tuple(self._board_row(r, today) for r in rows),
-            me=self._board_row(me, today) if me else None,
+            rows=tuple(self._board_row(r, today, daily) for r in rows),
+            me=self._board_row(me, today, daily) if me else None,
             total_players=total,
         )
 
     @staticmethod
-    def _board_row(row: ScoreRow, today: date) -> LeaderboardRow:
+    def _board_row(
+        row: ScoreRow, today: date, daily: dict[str, dict[str, tuple[int, int]]]
+    ) -> LeaderboardRow:
+        streaks = daily.get(row.user_key, {}).values()
         return LeaderboardRow(
             rank=row.rank,
             user_key=row.user_key,
@@ -260,4 +286,34 @@ class QuizService:
             answered=row.answered,
             correct=row.correct,
             streak=current_streak(row.streak, row.last_correct_day, today),
+            daily_streak=max((current for current, _ in streaks), default=0),
+            best_daily_streak=max((best for _, best in streaks), default=0),
         )
+
+    # -- daily question streaks (the schedule lives in bot/schedule.py) ------------------------
+
+    async def daily_streaks(
+        self, user_keys: Sequence[str], channel_key: str | None, workspace_key: str
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        """user key -> channel key -> (current, best) daily streak, in one channel or in all
+        channels of a workspace. The current run is checked against the channel's latest daily
+        posts here, so a missed day reads as 0 without any write."""
+        if not user_keys:
+            return {}
+        rows, latest = await self.storage.daily_streaks(user_keys, channel_key, workspace_key)
+        now = self.clock.now()
+        out: dict[str, dict[str, tuple[int, int]]] = {}
+        for r in rows:
+            current = current_daily_streak(r.current, r.last_post_id, latest[r.channel_key], now)
+            out.setdefault(r.user_key, {})[r.channel_key] = (current, r.best)
+        return out
+
+    async def _daily_streak_lines(self, actor: Actor, user_key: str) -> tuple[tuple[str, str], ...]:
+        streaks = (await self.daily_streaks([user_key], None, actor.workspace_key)).get(user_key)
+        lines = []
+        for channel_key, (current, best) in sorted(
+            (streaks or {}).items(), key=lambda item: (item[0] != actor.channel_key, item[0])
+        ):
+            where = "" if channel_key == actor.channel_key else f" in {channel_key.split(':')[-1]}"
+            lines.append((f"daily streak{where}", f"{current} (best {best})"))
+        return tuple(lines)
