@@ -10,6 +10,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandRouter
 from bot.content import Pack, default_content_path, load_pack
 from bot.quiz import QuizService
+from bot.schedule import DailyService
 from bot.storage import Storage
 
 
@@ -20,6 +21,7 @@ class QuizApp:
     clock: Clock
     quiz: QuizService
     router: CommandRouter
+    daily: DailyService
 
     @classmethod
     async def open(
@@ -36,7 +38,11 @@ class QuizApp:
         clock = clock or SystemClock()
         quiz = QuizService(pack, storage, clock, rng=rng)
         router = CommandRouter(quiz)
-        return cls(pack=pack, storage=storage, clock=clock, quiz=quiz, router=router)
+        daily = DailyService(quiz, storage, clock, rng=rng)
+        daily.register_commands(router)
+        return cls(pack=pack, storage=storage, clock=clock, quiz=quiz, router=router, daily=daily)
 
     async def close(self) -> None:
+        for scheduler in list(self.daily.schedulers.values()):
+            await scheduler.stop()
         await self.storage.close()

@@ -489,7 +489,7 @@ def _store_daily_streaks(db: sqlite3.Connection, writes: list[AnswerWrite]) -> N
     keys = list(dict.fromkeys((claims[w.post_id][0], w.user_key) for w in writes))
     rows: dict[tuple[str, str], list[Any]] = {}
     for chunk in _chunks(keys):
-        pairs = ",".join("(?,?)" * len(chunk))
+        pairs = ",".join(["(?,?)"] * len(chunk))
         for row in db.execute(
             "SELECT channel_key, user_key, workspace_key, current, best, last_post_id, last_date"
             f" FROM daily_streaks WHERE (channel_key, user_key) IN (VALUES {pairs})",

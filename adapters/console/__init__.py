@@ -16,6 +16,7 @@ from adapters.console.render import render
 from bot.app import QuizApp
 from bot.commands import parse, parse_choice
 from bot.models import Actor, Notice, QuestionView
+from bot.schedule import ChannelRef, DailyQuestion, DailyResults, DailyScheduler
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question",
@@ -83,6 +84,23 @@ class ConsoleSession:
         self.console.print(render(reply))
 
 
+class ConsolePoster:
+    """The daily question's poster for the terminal: print the post; a question becomes the
+    current one, so a letter answers it."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def post_question(self, channel: ChannelRef, question: DailyQuestion) -> str:
+        self.session.current = question.view
+        self.session.show(question)
+        return f"console:{question.view.post_id}"
+
+    async def post_results(self, channel: ChannelRef, results: DailyResults) -> str:
+        self.session.show(results)
+        return f"console:results:{results.post_id}"
+
+
 async def run(db: Path, content: str | None = None) -> int:
     interactive = sys.stdin.isatty()
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
@@ -90,6 +108,8 @@ async def run(db: Path, content: str | None = None) -> int:
     try:
         user = _default_user()
         session = ConsoleSession(app, console, user)
+        scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+        scheduler.start()
         console.print(
             f"[bold]quizbot[/bold] — {app.pack.summary()}. You are {user}. "
             "Type /quiz for a question, /help for commands."

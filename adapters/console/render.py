@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import singledispatch
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from bot.content import Card
 from bot.models import AnswerResult, Leaderboard, Notice, QuestionView, TopicInfo, UserStats
+from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
 
 LETTERS = "ABCDEF"
 
@@ -114,13 +116,66 @@ def _stats(stats: UserStats) -> RenderableType:
 def _leaderboard(board: Leaderboard) -> RenderableType:
     if not board.rows:
         return Text(f"{board.title}: no answers yet.")
-    table = Table("#", "who", "points", "accuracy", "streak", title=board.title)
+    table = Table("#", "who", "points", "accuracy", "streak", "daily (best)", title=board.title)
     for row in board.rows:
         table.add_row(
-            str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}", str(row.streak)
+            str(row.rank),
+            row.display_name,
+            str(row.points),
+            f"{row.accuracy:.0%}",
+            str(row.streak),
+            f"{row.daily_streak} ({row.best_daily_streak})",
         )
     parts: list[RenderableType] = [table]
     if board.me and all(r.user_key != board.me.user_key for r in board.rows):
         me = board.me
         parts.append(Text(f"You: #{me.rank} of {board.total_players} with {me.points} points"))
     return Group(*parts)
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+@render.register
+def _daily_question(daily: DailyQuestion) -> RenderableType:
+    head = Text(f"📅 Daily question for {_day(daily.local_date)}", style="bold cyan")
+    closes = Text(f"  answers close {format_local(daily.closes_at)}", style="dim")
+    return Group(head, _question(daily.view), closes)
+
+
+@render.register
+def _daily_results(results: DailyResults) -> RenderableType:
+    lines = [
+        Text(
+            f"📊 Daily results for {_day(results.local_date)}: {results.answered} answered,"
+            f" {results.right} right",
+            style="bold cyan",
+        ),
+        Text(results.prompt, style="bold"),
+    ]
+    for i, choice in enumerate(results.choices):
+        mark = " ✅" if i == results.correct_index else ""
+        lines.append(
+            Text(f"  {LETTERS[i]}) {choice} — {results.counts[i]} ({results.share(i):.0%}){mark}")
+        )
+    lines.append(Text(f"Answer: {LETTERS[results.correct_index]}) {results.correct_text}"))
+    lines.append(Text(f"Why: {results.why}"))
+    if results.first_right:
+        lines.append(Text(f"First right: {results.first_right}", style="green"))
+    return Group(*lines)
+
+
+@render.register
+def _schedule(info: ScheduleInfo) -> RenderableType:
+    head = "Daily question set for this channel" if info.changed else "Daily question here"
+    what = f"{head}: {info.local_time} {info.zone}, {info.days_text}"
+    lines = [Text(what, style="bold")]
+    lines.append(Text(f"  topic: {info.topic or 'all topics'}"))
+    window = f"{info.window_hours} h" if info.window_hours else "until the next post"
+    lines.append(Text(f"  answers open: {window}"))
+    if info.next_post:
+        lines.append(Text(f"  Next post: {format_local(info.next_post)}"))
+    if info.last_post:
+        lines.append(Text(f"  last post: {info.last_post}", style="dim"))
+    return Group(*lines)
