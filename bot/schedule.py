@@ -578,6 +578,7 @@ class DailyScheduler:
         poster: DailyPoster,
         name: str | None = None,
         poster_timeout: float = 60.0,
+        rescan: timedelta = timedelta(minutes=5),
     ) -> None:
         self.service = service
         self.storage = service.storage
@@ -586,8 +587,12 @@ class DailyScheduler:
         self.poster = poster
         self.name = name or f"{platform}@{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.poster_timeout = poster_timeout
+        # another process sharing the database cannot poke us: look at the schedules this often
+        self.rescan = rescan
         self._changed = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self.passes = 0  # loop passes done (for tests and health checks)
         service.schedulers[platform] = self
 
     # -- one pass ---------------------------------------------------------------------------
@@ -711,11 +716,17 @@ class DailyScheduler:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name=f"quizbot-daily-{self.platform}")
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop the loop; a pass in progress may finish its post first (a post cut off between
+        claim and delivery would lose that day)."""
         task, self._task = self._task, None
         if task is not None:
+            self._stopping = True
+            self._changed.set()
+            await asyncio.wait({task}, timeout=timeout)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -727,7 +738,7 @@ class DailyScheduler:
         self._changed.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._changed.clear()
             now = self.clock.now()
             try:
@@ -736,9 +747,14 @@ class DailyScheduler:
             except Exception:  # a database hiccup must not end the scheduler
                 log.exception("daily scheduler pass failed; trying again in a minute")
                 wake = now + timedelta(minutes=1)
-            waiters = [asyncio.ensure_future(self._changed.wait())]
-            if wake is not None:
-                waiters.append(asyncio.ensure_future(self.clock.sleep_until(wake)))
+            self.passes += 1
+            if self._stopping:
+                break
+            wake = min(wake or now + self.rescan, now + self.rescan)
+            waiters = [
+                asyncio.ensure_future(self._changed.wait()),
+                asyncio.ensure_future(self.clock.sleep_until(wake)),
+            ]
             try:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             finally:

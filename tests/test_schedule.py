@@ -75,6 +75,14 @@ async def step(scheduler: DailyScheduler, clock: FakeClock, until: datetime, min
         await scheduler.run_due()
 
 
+async def passes(scheduler: DailyScheduler, count: int) -> None:
+    """Wait (on the event loop, not on time) until the scheduler's loop has made ``count``
+    passes; its database calls run on threads, so a few turns of the loop are not enough."""
+    async with asyncio.timeout(5):
+        while scheduler.passes < count:
+            await asyncio.sleep(0.001)
+
+
 async def answer(app: QuizApp, actor: Actor, post_id: int, right: bool) -> AnswerResult:
     post = await app.storage.get_post(post_id)
     q = app.pack.question(post.question_id)
@@ -288,6 +296,27 @@ async def test_the_loop_sleeps_on_the_clock_and_wakes_when_a_schedule_changes(
     assert poster.times("terminal") == [utc(2026, 3, 2, 8, 0)]
     await scheduler.stop()
     assert "console" not in app.daily.schedulers
+
+
+async def test_the_loop_finds_a_schedule_another_process_set(tmp_path, clock):
+    clock.set(utc(2026, 3, 2, 6, 0))
+    one = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    two = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    try:
+        poster = RecordingPoster(clock)
+        scheduler = DailyScheduler(one.daily, "console", poster)
+        scheduler.start()
+        await passes(scheduler, 1)  # it found no schedule
+        await two.daily.set_schedule(admin(), "07:10", "Europe/Berlin")  # no poke reaches one
+        clock.set(utc(2026, 3, 2, 6, 5))  # the loop rescans every 5 minutes of clock time
+        await passes(scheduler, 2)
+        clock.set(utc(2026, 3, 2, 6, 10))
+        await asyncio.wait_for(poster.posted.wait(), timeout=5)
+        assert poster.times("terminal") == [utc(2026, 3, 2, 6, 10)]
+    finally:
+        await one.close()  # stops its scheduler too
+        await two.close()
+    assert one.daily.schedulers == {}
 
 
 # -- what users get ---------------------------------------------------------------------------
