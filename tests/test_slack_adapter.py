@@ -3,9 +3,12 @@ the Web API and response_urls answered by FakeSlackAPI, all on 127.0.0.1, a real
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +21,7 @@ import pytest
 import yaml
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -281,8 +285,6 @@ async def test_double_click_says_already_answered_and_keeps_one_row(app, fake, h
 
 
 async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, harness):
-    import asyncio
-
     call = await ask(harness, fake)
     blocks = call.params["blocks"]
     gate = asyncio.Event()
@@ -814,3 +816,104 @@ def test_manifest_declares_command_scopes_interactivity_and_home():
         settings["event_subscriptions"]["request_url"],
     ]
     assert all(url.endswith("/slack/events") for url in urls)
+
+
+async def test_quizbot_slack_runs_end_to_end_in_http_mode(tmp_path, fake):
+    """The real entry point in a child process, its Web API pointed at the fake: start-up
+    checks the token, serves signed requests, stops on Ctrl-C, and never prints a secret."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+    }
+    args = ["-m", "bot", "slack", "--host", "127.0.0.1", "--port", "0"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        "--db",
+        str(tmp_path / "q.db"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    output: list[str] = []
+    try:
+        url = None
+        async with asyncio.timeout(30):
+            while url is None:
+                line = (await proc.stderr.readline()).decode()
+                assert line, "".join(output)  # it ended before listening
+                output.append(line)
+                if found := re.search(r"Slack requests on (http://\S+)", line):
+                    url = found.group(1)
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/slack/events")
+        assert [c.method for c in fake.api_calls] == ["auth.test"]
+
+        body = urlencode(
+            {
+                "command": "/quiz",
+                "text": "",
+                "user_id": "U1",
+                "user_name": "alice",
+                "team_id": "T123",
+                "channel_id": "C1",
+                "response_url": fake.response_url("e2e"),
+            }
+        )
+        ts = str(int(time.time()))
+        signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+        headers = {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        }
+        async with aiohttp.ClientSession(trust_env=False) as session:
+            async with session.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 200
+        call = await fake.wait_for_call("chat.postMessage", timeout=10)
+        assert call.params["channel"] == "C1" and call.token == BOT_TOKEN
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+        async with asyncio.timeout(30):
+            rest, _ = await asyncio.gather(proc.stderr.read(), proc.wait())
+        output.append(rest.decode())
+        output.append((await proc.stdout.read()).decode())
+    logged = "".join(output)
+    assert proc.returncode == 130, logged
+    assert "Traceback" not in logged and " WARNING " not in logged
+    assert BOT_TOKEN not in logged and SECRET not in logged
+
+
+async def test_quizbot_slack_socket_mode_with_a_rejected_app_token_fails_in_one_line(
+    tmp_path, fake
+):
+    fake.fail("apps.connections.open", "invalid_auth")
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-very-secret",
+        "SLACK_API_URL": fake.base_url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "slack", "--db", str(tmp_path / "q.db")),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(30):
+        out, err = await proc.communicate()
+    logged = (out + err).decode()
+    assert proc.returncode == 2, logged
+    assert logged.splitlines()[-1] == "quizbot: SLACK_APP_TOKEN was rejected by Slack: invalid_auth"
+    # it asked Slack for a WebSocket URL with the app token, after checking the bot token
+    assert [c.method for c in fake.api_calls] == ["auth.test", "apps.connections.open"]
+    assert fake.calls_to("apps.connections.open")[0].token == "xapp-1-very-secret"
+    assert "Traceback" not in logged
+    assert "xapp-1-very-secret" not in logged and BOT_TOKEN not in logged

@@ -69,13 +69,21 @@ class SlackAdapter:
         self.settings = settings
         self._monotonic = monotonic
         self._admin_cache: dict[str, tuple[float, bool]] = {}
-        # Token on the client only (Bolt warns when given both). Request verification stays on
-        # in both modes; Bolt skips it for Socket Mode requests, which arrive authenticated.
-        self.bolt = AsyncApp(
-            name="quizbot",
-            signing_secret=settings.signing_secret or "",
-            client=client or AsyncWebClient(token=settings.bot_token),
-        )
+        # Request verification stays on in both modes; Bolt skips it for Socket Mode requests,
+        # which arrive authenticated over the app-token WebSocket.
+        if client is not None:  # tests: a client pointed at the fake
+            self.bolt = AsyncApp(
+                name="quizbot", signing_secret=settings.signing_secret or "", client=client
+            )
+        else:
+            # Bolt builds its own client from the token (a client *and* SLACK_BOT_TOKEN in the
+            # environment would make it warn); per-request clients copy its base_url.
+            self.bolt = AsyncApp(
+                name="quizbot",
+                signing_secret=settings.signing_secret or "",
+                token=settings.bot_token,
+            )
+            self.bolt.client.base_url = settings.api_url
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)

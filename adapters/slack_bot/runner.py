@@ -79,13 +79,20 @@ class SocketModeRunner:
     async def serve(self) -> None:
         handler = self.handler()
         try:
+            # Ask for the WebSocket URL ourselves first: the SDK's connect() retries a rejected
+            # app token forever, logging a traceback every few seconds.
+            try:
+                opened = await self.bolt.client.apps_connections_open(app_token=self.app_token)
+            except SlackApiError as exc:
+                raise ConfigError(
+                    f"SLACK_APP_TOKEN was rejected by Slack: {exc.response.get('error')}"
+                ) from None
+            except OSError as exc:
+                raise ConfigError(f"cannot reach Slack for Socket Mode: {exc}") from None
+            handler.client.wss_uri = opened["url"]
             await handler.connect_async()
             log.info("quizbot is connected to Slack in Socket Mode")
             await asyncio.Event().wait()  # until cancelled (Ctrl-C)
-        except SlackApiError as exc:
-            raise ConfigError(
-                f"SLACK_APP_TOKEN was rejected by Slack: {exc.response.get('error')}"
-            ) from None
         finally:
             await handler.close_async()
 

@@ -13,6 +13,7 @@ from bot.config import ConfigError, require, setting
 DEFAULT_PORT = 3000
 DEFAULT_HOST = "0.0.0.0"  # HTTP mode: Slack (or your reverse proxy / tunnel) must reach it
 EVENTS_PATH = "/slack/events"
+SLACK_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SlackSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     path: str = EVENTS_PATH
+    api_url: str = SLACK_API_URL  # the Web API base; GovSlack and tests point elsewhere
 
     @property
     def mode(self) -> str:
@@ -56,6 +58,9 @@ def load_settings(
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be between 0 and 65535, not {port}")
     admins = setting("QUIZBOT_SLACK_ADMINS", env_file) or ""
+    api_url = setting("SLACK_API_URL", env_file) or SLACK_API_URL
+    if not api_url.startswith(("https://", "http://")):
+        raise ConfigError("SLACK_API_URL should be an http(s) URL like https://slack.com/api/")
     return SlackSettings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -63,4 +68,5 @@ def load_settings(
         admins=frozenset(a.strip() for a in admins.split(",") if a.strip()),
         host=host,
         port=port,
+        api_url=api_url if api_url.endswith("/") else api_url + "/",
     )
