@@ -4,6 +4,7 @@ the Web API and response_urls answered by FakeSlackAPI, all on 127.0.0.1, a real
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 import yaml
+from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.signature import SignatureVerifier
@@ -917,3 +919,80 @@ async def test_quizbot_slack_socket_mode_with_a_rejected_app_token_fails_in_one_
     assert fake.calls_to("apps.connections.open")[0].token == "xapp-1-very-secret"
     assert "Traceback" not in logged
     assert "xapp-1-very-secret" not in logged and BOT_TOKEN not in logged
+
+
+class FakeSocketModeServer:
+    """Stands in for Slack's Socket Mode WebSocket endpoint on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.received: asyncio.Queue[dict] = asyncio.Queue()
+        self._ws: web.WebSocketResponse | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/link", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return f"ws://127.0.0.1:{self._runner.addresses[0][1]}/link"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        self.connected.set()
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self.received.put(json.loads(message.data))
+        return ws
+
+    async def send(self, envelope: dict) -> None:
+        assert self._ws is not None
+        await self._ws.send_json(envelope)
+
+
+async def test_socket_mode_runner_serves_envelopes_over_a_websocket(app, fake, adapter):
+    server = FakeSocketModeServer()
+    ws_url = await server.start()
+    fake.set_response("apps.connections.open", {"ok": True, "url": ws_url})
+    runner = build_runner(make_settings(app_token="xapp-1-test"), adapter.bolt)
+    serving = asyncio.create_task(runner.serve())
+    try:
+        async with asyncio.timeout(10):
+            await server.connected.wait()
+        opened = fake.calls_to("apps.connections.open")
+        assert len(opened) == 1 and opened[0].token == "xapp-1-test"
+        await server.send(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": {
+                    "command": "/quiz",
+                    "text": "",
+                    "user_id": "U1",
+                    "user_name": "alice",
+                    "team_id": "T123",
+                    "channel_id": "C7",
+                    "response_url": fake.response_url(),
+                },
+            }
+        )
+        async with asyncio.timeout(10):
+            ack = await server.received.get()
+        assert ack["envelope_id"] == "env-1"  # acknowledged over the socket
+        call = await fake.wait_for_call("chat.postMessage")
+        assert call.params["channel"] == "C7" and buttons(call.params["blocks"])
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        await server.stop()
