@@ -996,3 +996,27 @@ async def test_socket_mode_runner_serves_envelopes_over_a_websocket(app, fake, a
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await server.stop()
+
+
+async def test_post_to_channel_for_scheduled_posts(app, fake, adapter):
+    actor = Actor("slack", "scheduler", "scheduler", "T123", "C5")
+    view = await app.quiz.ask_question(actor, kind="daily")
+    ref = await adapter.post_to_channel("C5", view)
+    call = await fake.wait_for_call("chat.postMessage")
+    assert ref == "C5:1700000001.000100"
+    assert call.params["channel"] == "C5"
+    assert buttons(call.params["blocks"])[0]["value"] == f"{view.post_id}:0"
+    assert (await app.storage.get_post(view.post_id)).message_ref == ref
+
+
+async def test_unexpected_failure_is_answered_and_logged(app, fake, adapter, caplog):
+    async def broken(actor, args):
+        raise RuntimeError("disk on fire")
+
+    app.router.register(CommandSpec("broken", "broken", "fails", broken))
+    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
+        (reply,) = await command_replies(h, fake, "broken")
+    assert reply["response_type"] == "ephemeral"
+    assert "Something went wrong" in block_text(reply["blocks"])
+    assert "disk on fire" not in json.dumps(reply)  # internals stay in the log
+    assert any("/quiz broken failed" in r.getMessage() for r in caplog.records)

@@ -186,6 +186,20 @@ class SlackAdapter:
             return None
         return f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
 
+    async def post_to_channel(self, channel_id: str, reply: object) -> str | None:
+        """Post a core result to a channel with no slash command behind it (e.g. a scheduled
+        daily question or its results); the bot must be in the channel. Returns "channel:ts"
+        of the first message (also stored as the post's message_ref for a question)."""
+        ref = None
+        for message in render(reply):
+            posted = await self.bolt.client.chat_postMessage(
+                channel=channel_id, text=message.text, blocks=message.blocks
+            )
+            ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
+        if ref and isinstance(reply, QuestionView):
+            await self.app.storage.set_message_ref(reply.post_id, ref)
+        return ref
+
     @staticmethod
     async def reply_privately(
         messages: list[SlackMessage], respond: AsyncRespond, replace_original: bool | None = None
