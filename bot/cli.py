@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("console", parents=[common], help="chat with the bot in this terminal")
+    slack = sub.add_parser(
+        "slack",
+        parents=[common],
+        help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on --port",
+    )
+    slack.add_argument("--port", type=int, default=3000, help="HTTP mode port (default 3000)")
+    slack.add_argument("--host", default="0.0.0.0", help="HTTP mode address (default 0.0.0.0)")
     content = sub.add_parser("content", parents=[common], help="content tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", parents=[common], help="check a content pack")
@@ -50,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "console":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run(db_path(getattr(args, "db", None)), _content(args)))
+        if command == "slack":
+            slack = importlib.import_module("adapters.slack_bot")
+            db = db_path(getattr(args, "db", None))
+            return asyncio.run(slack.run(db, _content(args), host=args.host, port=args.port))
     except (ConfigError, StorageError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 2
