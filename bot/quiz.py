@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import random
 from collections import OrderedDict
@@ -52,7 +53,7 @@ class QuizService:
         self.clock = clock
         self._rng = rng or random.Random()
         # posts never change once made, so a small cache saves a read per click
-        self._posts: OrderedDict[int, PostRow] = OrderedDict()
+        self._posts: OrderedDict[int, asyncio.Future[PostRow | None]] = OrderedDict()
 
     # -- time -------------------------------------------------------------------------------
 
@@ -138,13 +139,21 @@ class QuizService:
         )
 
     async def get_post(self, post_id: int) -> PostRow | None:
-        post = self._posts.get(post_id)
-        if post is None:
-            post = await self.storage.get_post(post_id)
-            if post is not None:
-                self._posts[post_id] = post
-                if len(self._posts) > 1024:
-                    self._posts.popitem(last=False)
+        """A post by id. Posts never change once made, so they are cached; concurrent misses
+        share one read (a burst of clicks on a fresh message is one query, not thousands)."""
+        cached = self._posts.get(post_id)
+        if cached is None:
+            cached = asyncio.ensure_future(self.storage.get_post(post_id))
+            self._posts[post_id] = cached
+            if len(self._posts) > 4096:
+                self._posts.popitem(last=False)
+        try:
+            post = await cached
+        except Exception:
+            self._posts.pop(post_id, None)
+            raise
+        if post is None:  # not cached: the post may be created later by another process
+            self._posts.pop(post_id, None)
         return post
 
     async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:

@@ -160,7 +160,7 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower
 class AnswerWrite:
     """One answer as the core decided it; the writer only stores it (or finds the first)."""
 
@@ -179,7 +179,7 @@ class AnswerWrite:
     kind: str = "ask"  # the post's kind; "daily" answers also move the channel's daily streak
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AnswerOutcome:
     stored: bool  # False: the user had already answered this post; nothing changed
     choice: int
@@ -535,8 +535,9 @@ class AnswerWriter:
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         self._wake.set()
-        # shield: a caller that gives up still gets its answer stored once it was queued
-        return await asyncio.shield(future)
+        # A caller that gives up (cancelled) only cancels its future: the queued answer is
+        # still stored, and the writer skips resolving a future that is already done.
+        return await future
 
     async def _loop(self) -> None:
         while True:

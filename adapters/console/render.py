@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.content import Card
+from bot.demos import DemoResult
 from bot.models import AnswerResult, Leaderboard, Notice, QuestionView, TopicInfo, UserStats
 from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
 
@@ -179,3 +180,17 @@ def _schedule(info: ScheduleInfo) -> RenderableType:
     if info.last_post:
         lines.append(Text(f"  last post: {info.last_post}", style="dim"))
     return Group(*lines)
+
+
+@render.register
+def _demo(result: DemoResult) -> RenderableType:
+    if not result.ok:
+        return Text(result.error, style="bold red")
+    table = Table("measured", "value", title=result.title)
+    for m in result.measurements:
+        table.add_row(m.label, m.value)
+    parts: list[RenderableType] = [table, Text(result.lesson)]
+    if result.details:
+        parts.append(Text(result.details, style="dim"))
+    parts.append(Text(f"See /card {result.card_id}", style="dim"))
+    return Group(*parts)
