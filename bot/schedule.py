@@ -602,18 +602,26 @@ class DailyScheduler:
         now = now or self.clock.now()
         run = DailyRun()
         for claim in await self.storage.daily_due_results(self.platform, now.isoformat()):
-            results = await self._post_results(claim)
+            try:
+                results = await self._post_results(claim)
+            except Exception:  # recorded as 'posting'; never retried, like a failed post
+                log.exception("daily results of %s failed", claim.channel_key)
+                continue
             if results is not None:
                 run.results.append(results)
         for schedule in await self.storage.daily_schedules(self.platform):
-            due = self.due(schedule, now)
-            if due is None:
-                continue
-            if await self.storage.daily_claim(schedule.channel_key, due.local_date.isoformat()):
-                continue  # posted (or being posted) already, by us or another process
             try:
+                due = self.due(schedule, now)
+                if due is None:
+                    continue
+                if await self.storage.daily_claim(schedule.channel_key, due.local_date.isoformat()):
+                    continue  # posted (or being posted) already, by us or another process
                 posted = await self.post_occurrence(schedule, due, now)
             except DailyPostFailed:
+                run.failed.append(schedule.channel_key)
+                continue
+            except Exception:  # one broken schedule (e.g. a zone gone from the OS) spoils no other
+                log.exception("daily schedule of %s failed", schedule.channel_key)
                 run.failed.append(schedule.channel_key)
                 continue
             if posted is not None:
@@ -703,10 +711,12 @@ class DailyScheduler:
 
     async def next_wake(self, now: datetime) -> datetime | None:
         """The next instant something can be due: a scheduled post or a window's end."""
-        instants = [
-            next_occurrence(s, now).instant
-            for s in await self.storage.daily_schedules(self.platform)
-        ]
+        instants = []
+        for schedule in await self.storage.daily_schedules(self.platform):
+            try:
+                instants.append(next_occurrence(schedule, now).instant)
+            except Exception:  # logged by run_due; the rescan comes back to it
+                continue
         closing = await self.storage.daily_next_closing(self.platform, now.isoformat())
         if closing:
             instants.append(datetime.fromisoformat(closing))

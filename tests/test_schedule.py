@@ -551,3 +551,70 @@ def test_console_daily_set_show_now_answer_off(tmp_path):
     assert "daily streak" in text
     assert "Daily question stopped for this channel" in text
     assert "No daily question in this channel" in text
+
+
+async def test_a_burst_of_daily_answers_is_batched_and_counted_once(app, clock, poster, scheduler):
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin(), "09:00", "UTC")
+    await step(scheduler, clock, utc(2026, 3, 2, 9, 0))
+    post_id = poster.questions[0][1].view.post_id
+    q = app.pack.question(poster.questions[0][1].view.question_id)
+    users = [member(f"user{i:03d}") for i in range(300)]
+    before = app.storage.answers.batches
+    results = await asyncio.gather(
+        *(
+            app.quiz.answer(u, post_id, q.correct_index if i % 3 else 0)
+            for i, u in enumerate(users)
+        ),
+        *(app.quiz.answer(u, post_id, q.correct_index) for u in users[:50]),  # double clicks
+    )
+    assert sum(not r.already_answered for r in results) == 300
+    assert app.storage.answers.batches - before < 30  # group-committed, not one per answer
+    await step(scheduler, clock, utc(2026, 3, 3, 9, 0), minutes=60)
+    [(_, day_one)] = poster.results
+    assert day_one.answered == 300
+    streaks = await app.quiz.daily_streaks(
+        [u.user_key for u in users], "console:local:terminal", "console:local"
+    )
+    right = sum(1 for i in range(300) if (i % 3 or q.correct_index == 0))
+    assert sum(s["console:local:terminal"][1] for s in streaks.values()) == right  # best = 1
+
+
+async def test_results_still_come_after_the_schedule_is_stopped(app, clock, poster, scheduler):
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin(), "09:00", "UTC")
+    await step(scheduler, clock, utc(2026, 3, 2, 9, 0))
+    await app.router.handle(admin(), "/quiz daily off")
+    await step(scheduler, clock, utc(2026, 3, 4, 12, 0), minutes=60)
+    assert len(poster.questions) == 1  # no new posts
+    assert [r.post_id for _, r in poster.results] == [poster.questions[0][1].view.post_id]
+
+
+async def test_failed_results_are_recorded_and_not_retried(app, clock, poster, scheduler):
+    async def refuse(channel, results):
+        raise RuntimeError("not_in_channel")
+
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin(), "09:00", "UTC")
+    await step(scheduler, clock, utc(2026, 3, 2, 9, 0))
+    poster.post_results = refuse
+    run = await scheduler.run_due(utc(2026, 3, 3, 9, 0))
+    assert run.results == [] and len(run.posted) == 1
+    claim = await app.storage.daily_claim("console:local:terminal", "2026-03-02")
+    assert claim.results_status == "failed"
+    assert (await scheduler.run_due(utc(2026, 3, 3, 9, 30))).results == []
+
+
+async def test_one_broken_schedule_does_not_stop_the_others(app, clock, poster, scheduler):
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin("good"), "09:00", "UTC")
+    await app.daily.set_schedule(admin("bad"), "09:00", "UTC")
+    await app.storage.write(  # as if the OS lost the zone after an upgrade
+        lambda db: db.execute(
+            "UPDATE daily_schedules SET zone = 'Mars/Olympus' WHERE channel_id = 'bad'"
+        )
+    )
+    run = await scheduler.run_due(utc(2026, 3, 2, 9, 0))
+    assert [q.channel.channel_id for q in run.posted] == ["good"]
+    assert run.failed == ["console:local:bad"]
+    assert await scheduler.next_wake(utc(2026, 3, 2, 9, 0)) == utc(2026, 3, 3, 9, 0)
