@@ -8,7 +8,10 @@ Design (see README "Storage"):
 - Answers are group-committed: they queue, and the writer commits everything queued in one
   transaction, then resolves each answer. A caller hears its result only after that commit.
 - Scores are materialized as answers are written (``users``, ``scores``, ``user_topics``);
-  leaderboards read those, never aggregate ``answers``.
+  leaderboards read those, never aggregate ``answers``. Answers to daily posts also move
+  ``daily_streaks`` in the same transaction (``_store_daily_streaks``, a few statements per batch).
+- The daily question claims (channel, local date) in ``daily_claims`` (UNIQUE) in the same
+  transaction that creates its post, so a day is posted at most once, by any process.
 """
 
 from __future__ import annotations
