@@ -28,7 +28,7 @@ from _common import emit_json, median, percentile
 from bot.app import QuizApp
 from bot.clock import FakeClock
 from bot.models import Actor
-from bot.storage import AnswerWrite, _apply_answers, open_sync
+from bot.storage import INSERT_ANSWER, AnswerWrite, _apply_answers, open_sync
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -123,24 +123,7 @@ def raw_answers_only(path: Path, total: int, first_user: int) -> float:
     t0 = time.perf_counter()
     for start in range(0, total, 100):
         db.execute("BEGIN IMMEDIATE")
-        db.executemany(
-            "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct,"
-            " points, answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    w.post_id,
-                    w.user_key,
-                    w.question_id,
-                    w.card_id,
-                    w.choice,
-                    int(w.correct),
-                    w.points,
-                    w.answered_at,
-                    w.week,
-                )
-                for w in batch[start : start + 100]
-            ],
-        )
+        db.executemany(INSERT_ANSWER, [w.answer_row() for w in batch[start : start + 100]])
         db.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     db.close()
@@ -163,19 +146,7 @@ async def naive(path: Path, concurrency: int, total: int, first_user: int):
         async with lock:
             await conn.execute("BEGIN IMMEDIATE")
             cur = await conn.execute(
-                "INSERT OR IGNORE INTO answers(post_id, user_key, question_id, card_id, choice,"
-                " correct, points, answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    w.post_id,
-                    w.user_key,
-                    w.question_id,
-                    w.card_id,
-                    w.choice,
-                    int(w.correct),
-                    w.points,
-                    w.answered_at,
-                    w.week,
-                ),
+                INSERT_ANSWER.replace("INSERT", "INSERT OR IGNORE", 1), w.answer_row()
             )
             if cur.rowcount:
                 await conn.execute(

@@ -181,6 +181,26 @@ class AnswerWrite:
     scopes: tuple[str, ...]  # leaderboard scopes this answer counts in, e.g. ("ws:…", "ch:…")
     kind: str = "ask"  # the post's kind; "daily" answers also move the channel's daily streak
 
+    def answer_row(self) -> tuple[Any, ...]:
+        """The ``answers`` row, in INSERT_ANSWER's column order."""
+        return (
+            self.post_id,
+            self.user_key,
+            self.question_id,
+            self.card_id,
+            self.choice,
+            int(self.correct),
+            self.points,
+            self.answered_at,
+            self.week,
+        )
+
+
+INSERT_ANSWER = (
+    "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+    " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
 
 @dataclass(slots=True)
 class AnswerOutcome:
@@ -367,24 +387,7 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 stored[(post_id, user_key)] = (choice, correct, points)
     new = [w for key, w in first.items() if key not in stored]
 
-    db.executemany(
-        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-        " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
-        [
-            (
-                w.post_id,
-                w.user_key,
-                w.question_id,
-                w.card_id,
-                w.choice,
-                int(w.correct),
-                w.points,
-                w.answered_at,
-                w.week,
-            )
-            for w in new
-        ],
-    )
+    db.executemany(INSERT_ANSWER, [w.answer_row() for w in new])
 
     # users: running totals and the streak of days with a correct answer
     user_keys = list(dict.fromkeys(w.user_key for w in batch))
