@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import discord
 import pytest
 import yaml
 
+from adapters import discord_bot
 from adapters.discord_bot import DiscordPoster, DiscordPostError, QuizBot, bot_intents, render
 from adapters.discord_bot.render import MAX_CARD_MESSAGES
 from bot import cli
@@ -45,6 +48,21 @@ PVT = "processes-vs-threads"
 async def fake():
     async with FakeDiscord() as server:
         yield server
+
+
+def adapter_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name.startswith("adapters.") and r.levelno >= logging.ERROR
+    ]
+
+
+@pytest.fixture(autouse=True)
+def fail_on_adapter_errors(caplog):
+    """The adapter catches command errors to tell the user; tests must still see them (the
+    fake only raises what discord.py's own loggers report)."""
+    yield
+    errors = adapter_errors(caplog)
+    assert not errors, [r.getMessage() for r in errors]
 
 
 def make_bot(app: QuizApp, **options: Any) -> QuizBot:
@@ -133,6 +151,16 @@ async def test_commands_sync_to_one_guild_and_no_privileged_intents(fake, app):
         "members",
     }
     assert {"review", "timezone"} <= set(options)
+
+    def walk(option: dict):
+        yield option
+        for child in option.get("options") or []:
+            yield from walk(child)
+
+    for option in walk(quiz):  # what Discord would refuse
+        assert re.fullmatch(r"[-_a-z0-9]{1,32}", option["name"]), option["name"]
+        assert 1 <= len(option["description"]) <= 100, option["name"]
+        assert len(option.get("options") or []) <= 25
     identify = next(f for f in fake.gateway_received if f["op"] == 2)
     assert identify["d"]["intents"] == bot_intents().value
     privileged = discord.Intents(members=True, presences=True, message_content=True).value
@@ -254,6 +282,20 @@ async def test_question_views_are_never_kept_in_memory(fake, app):
         assert bot._connection._view_store._views == {}
         cb = await click(fake, ids[0], message)
     assert cb.json["data"]["flags"] == EPHEMERAL
+
+
+async def test_a_failing_click_is_logged_and_the_clicker_told(fake, app, caplog):
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        with sqlite3.connect(db_of(app)) as conn:  # a real outage: the table is gone
+            conn.execute("DROP TABLE answers")
+        cb = await click(fake, ids[0], message)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
+    [record] = adapter_errors(caplog)
+    assert record.getMessage() == "answer click failed"
+    assert "no such table: answers" in str(record.exc_info[1])
+    caplog.clear()  # expected: the autouse check below would report it
 
 
 async def test_question_and_answer_in_a_dm(fake, app):
@@ -441,6 +483,22 @@ async def test_stats_of_another_user(fake, app):
         )
     assert cb.json["data"]["embeds"][0]["title"] == "Bob"
     assert "**10** points" in embed_text(cb.json["data"])
+
+
+async def test_group_leaderboard_needs_a_group_name(fake, app):
+    seen: list[list[str]] = []
+
+    async def leaderboard(actor: Actor, args: list[str]) -> Notice:
+        seen.append(args)
+        return Notice("board")
+
+    app.router.register(CommandSpec("leaderboard", "leaderboard ...", "who leads", leaderboard))
+    async with fake.run(make_bot(app)):
+        _, missing = await run_command(fake, "leaderboard", options={"scope": "group"})
+        await run_command(fake, "leaderboard", options={"group": "night owls", "period": "week"})
+    assert missing.json["data"]["flags"] == EPHEMERAL
+    assert "Which study group?" in missing.json["data"]["content"]
+    assert seen == [["group", "night owls", "week"]]
 
 
 async def test_features_from_other_modules_are_routed_as_text(fake, app):
@@ -646,3 +704,44 @@ def test_rejected_token_is_one_line_and_never_printed(tmp_path, monkeypatch, cap
     ]
     assert "not-the-right-token" not in out.out + out.err
     assert [(r.path, r.status) for r in fake.requests] == [("/users/@me", 401)]
+
+
+async def test_run_serves_until_cancelled(fake, tmp_path, monkeypatch):
+    """``adapters.discord_bot.run``: token from the environment, guild sync, a working command."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+    db = tmp_path / "run.db"
+    task = asyncio.create_task(
+        discord_bot.run(db, str(CONTENT), guild_id=GUILD_ID, configure_logging=False)
+    )
+    fake.watch(task)
+    try:
+        await fake.wait_for_request(
+            method="PUT", path=f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
+        )
+        payload, cb = await run_command(fake, "question")
+        assert len(custom_ids(cb.json["data"]["components"])) >= 2
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert rows(db, "SELECT COUNT(*) FROM posts") == [(1,)]
+
+
+def test_guild_sync_refused_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with FakeDiscordThread() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+        fake.add_route(
+            "PUT",
+            rf"/applications/{APPLICATION_ID}/guilds/999/commands",
+            lambda req, match: (403, {"message": "Missing Access", "code": 50001}),
+        )
+        code = cli.main(["discord", "--guild", "999", "--db", str(tmp_path / "q.db")])
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.err.splitlines() == [
+        "quizbot: cannot register the slash commands with server 999 (Missing Access): "
+        "invite the bot with the bot and applications.commands scopes"
+    ]
+    assert fake.token not in out.out + out.err

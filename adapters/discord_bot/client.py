@@ -114,17 +114,17 @@ class QuizBot(discord.Client):
     async def on_answer_click(
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
-        reply = await self.app.router.answer(actor_for(interaction), post_id, choice)
-        await self.respond(interaction, reply, ephemeral=True)
+        try:
+            reply = await self.app.router.answer(actor_for(interaction), post_id, choice)
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
 
-    async def _on_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        log.error(
-            "command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=error
-        )
+    async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        what = getattr(interaction.command, "qualified_name", None) or "answer click"
+        log.error("%s failed", what, exc_info=error)
         sorry = Notice("Something went wrong on our side; please try again.", error=True)
         try:
             await self.respond(interaction, sorry, ephemeral=True)
-        except discord.HTTPException:
+        except discord.HTTPException:  # e.g. the 3-second deadline has passed
             log.warning("could not tell the user about the failure")

@@ -143,9 +143,13 @@ class QuizCommands(app_commands.Group):
         topic: str | None = None,
         sort: Literal["points", "accuracy", "streak", "mastered"] | None = None,
     ) -> None:
-        words = [scope if scope != "group" else None, "group" if scope == "group" else None]
+        if scope == "group" and not group:
+            notice = Notice("Which study group? Fill in the group option.", error=True)
+            await self.bot.respond(interaction, notice)
+            return
+        where = ["group", group] if group else [scope]  # naming a group implies scope group
         reply = await self.bot.route(
-            actor_for(interaction), "leaderboard", *words, group, period, topic, sort
+            actor_for(interaction), "leaderboard", *where, period, topic, sort
         )
         await self.bot.respond(interaction, reply)
 
