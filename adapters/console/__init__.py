@@ -14,7 +14,9 @@ from rich.console import Console
 
 from adapters.console.render import render
 from bot.app import QuizApp
+from bot.clock import SystemClock
 from bot.commands import parse, parse_choice
+from bot.demos import DemoRunner
 from bot.models import Actor, Notice, QuestionView
 
 HELP_EXTRA = (
@@ -105,6 +107,14 @@ async def run(db: Path, content: str | None = None) -> int:
     finally:
         await app.close()
     return 0
+
+
+async def run_demo(name: str) -> int:
+    """``quizbot demo <name>``: one demo, run in its sandbox, printed here."""
+    runner = DemoRunner(now=SystemClock().now, cooldown_s=0)
+    result = await runner.run("console:cli", name)
+    Console(highlight=False).print(render(result))
+    return 0 if result.ok else 1
 
 
 def _default_user() -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.content import Card
+from bot.demos import DemoResult
 from bot.models import AnswerResult, Leaderboard, Notice, QuestionView, TopicInfo, UserStats
 
 LETTERS = "ABCDEF"
@@ -123,4 +124,18 @@ def _leaderboard(board: Leaderboard) -> RenderableType:
     if board.me and all(r.user_key != board.me.user_key for r in board.rows):
         me = board.me
         parts.append(Text(f"You: #{me.rank} of {board.total_players} with {me.points} points"))
+    return Group(*parts)
+
+
+@render.register
+def _demo(result: DemoResult) -> RenderableType:
+    if not result.ok:
+        return Text(result.error, style="bold red")
+    table = Table("measured", "value", title=result.title)
+    for m in result.measurements:
+        table.add_row(m.label, m.value)
+    parts: list[RenderableType] = [table, Text(result.lesson)]
+    if result.details:
+        parts.append(Text(result.details, style="dim"))
+    parts.append(Text(f"See /card {result.card_id}", style="dim"))
     return Group(*parts)
