@@ -25,6 +25,7 @@ from bot import cli
 from bot.app import QuizApp
 from bot.commands import CommandSpec
 from bot.content import Card, Section
+from bot.demos import DEMO_NAMES, DemoRunner
 from bot.models import Actor, Notice
 from tests.conftest import CONTENT, ROOT
 from tests.fakes.discord_server import (
@@ -331,8 +332,9 @@ async def test_topic_autocomplete(fake, app):
     assert cb.json["type"] == 8
     values = [c["value"] for c in cb.json["data"]["choices"]]
     assert values == ["locks-and-synchronization"]
-    shipped = [d for c in app.pack.cards for d in c.demos]
-    assert [c["value"] for c in demo_cb.json["data"]["choices"]] == list(dict.fromkeys(shipped))
+    choices = demo_cb.json["data"]["choices"]
+    assert [c["value"] for c in choices] == list(DEMO_NAMES)
+    assert choices[0]["name"].startswith("spawn — ") and all(len(c["name"]) <= 100 for c in choices)
 
 
 # -- cards within Discord's limits -----------------------------------------------------------
@@ -575,9 +577,28 @@ async def test_daily_set_by_an_admin_reaches_the_core_as_text(fake, app):
 # -- long work: deferred, then followed up ---------------------------------------------------
 
 
-async def test_demo_is_deferred_then_followed_up(fake, app):
-    # bot.demos is not registered with the router on this branch: a stand-in "demo" command
-    # that only finishes when the test says so proves the defer comes before the work ends.
+async def test_a_real_demo_is_deferred_then_followed_up(fake, tmp_path, clock):
+    runner = DemoRunner(now=clock.now, extra_programs=("_nap",), timeout_s=10)
+    app = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock, demos=runner)
+    try:
+        async with fake.run(make_bot(app)):
+            payload, cb = await run_command(fake, "demo", options={"name": "_nap"})
+            assert cb.json["type"] == 5  # "thinking" first: the child process is still running
+            followup = await fake.wait_for_followup(payload, timeout=15)
+            # the same user again at once: the core's cooldown refuses, still via defer+followup
+            again, again_cb = await run_command(fake, "demo", options={"name": "_nap"})
+            refused = await fake.wait_for_followup(again, timeout=15)
+    finally:
+        await app.close()
+    assert fake.requests.index(cb) < fake.requests.index(followup)
+    [result] = followup.json["embeds"]
+    assert result["title"] == "Test: nap" and result["description"]
+    assert_within_discord_limits(followup.json)
+    assert again_cb.json["type"] == 5 and "try again in" in refused.json["content"]
+
+
+async def test_defer_comes_before_the_work_ends(fake, app):
+    # a stand-in "demo" command that only finishes when the test says so
     release = asyncio.Event()
     started: list[list[str]] = []
 

@@ -64,8 +64,8 @@ class QuizCommands(app_commands.Group):
         return _matching([(c.title, c.id) for c in self.bot.app.pack.cards], current)
 
     async def _demo_choices(self, interaction: discord.Interaction, current: str) -> Choices:
-        demos = dict.fromkeys(d for c in self.bot.app.pack.cards for d in c.demos)
-        return _matching([(d, d) for d in demos], current)
+        demos = self.bot.app.demos.describe()
+        return _matching([(f"{name} — {about}", name) for name, about in demos], current)
 
     async def _zone_choices(self, interaction: discord.Interaction, current: str) -> Choices:
         return _matching([(z, z) for z in _zones()], current)

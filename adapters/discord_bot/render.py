@@ -25,6 +25,7 @@ import discord
 
 from adapters.discord_bot.buttons import LETTERS, answer_buttons
 from bot.content import Card
+from bot.demos import DemoResult
 from bot.models import (
     AnswerResult,
     Leaderboard,
@@ -203,6 +204,21 @@ def _card(card: Card) -> list[Message]:
         parts += _fields("Next", [", ".join(f"`/quiz card {n}`" for n in card.next)])
     head = embed(title=card.title, description=card.summary)
     return [Message(embeds=e) for e in _pack(head, parts, footer=f"{card.track} · {card.id}")]
+
+
+@render.register
+def _demo(result: DemoResult) -> list[Message]:
+    if not result.ok:
+        return [text_message(result.error or f"The {result.name} demo failed.", ephemeral=True)]
+    measured = "\n".join(f"**{m.label}:** {m.value}" for m in result.measurements)
+    footer = " · ".join(p for p in (result.details, f"/quiz card {result.card_id}") if p)
+    body = embed(
+        title=result.title,
+        description=measured,
+        fields=[("What it shows", result.lesson)] if result.lesson else (),
+        footer=footer,
+    )
+    return [Message(embeds=[body])]
 
 
 @render.register(list)
