@@ -628,7 +628,7 @@ async def test_poster_sends_a_question_with_buttons_through_rest(fake, app):
     actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(other))
     async with fake.run(bot):
         view = await app.quiz.ask_question(actor, PVT, kind="daily")
-        message_id = await DiscordPoster(bot).post_question(str(other), view)
+        message_id = await bot.poster.post_question(str(other), view)
         request = await fake.wait_for_request(method="POST", path=f"/channels/{other}/messages")
         question = app.pack.question(view.question_id)
         cb = await click(fake, f"quiz:answer:{view.post_id}:{question.correct_index}")
@@ -639,6 +639,9 @@ async def test_poster_sends_a_question_with_buttons_through_rest(fake, app):
     ]
     assert fake.messages[int(message_id)]["channel_id"] == str(other)
     assert cb.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
+    assert rows(db_of(app), "SELECT message_ref FROM posts WHERE id = ?", view.post_id) == [
+        (f"{other}:{message_id}",)
+    ]
 
 
 async def test_poster_failure_is_one_clear_error(fake, app):

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
 from bot.app import QuizApp
 from bot.commands import Reply
@@ -78,6 +79,11 @@ class QuizBot(discord.Client):
         else:
             # every server the bot is in; Discord may take a while to show changes
             await self.tree.sync()
+
+    @property
+    def poster(self) -> DiscordPoster:
+        """For the daily scheduler: posts questions and results to a channel over REST."""
+        return DiscordPoster(self, self.app)
 
     # -- calling the core ---------------------------------------------------------------------
 
