@@ -29,6 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("console", parents=[common], help="chat with the bot in this terminal")
+    discord_cmd = sub.add_parser(
+        "discord", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)"
+    )
+    discord_cmd.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="sync the slash commands to this server only (instant; for development)",
+    )
     slack = sub.add_parser(
         "slack",
         parents=[common],
@@ -57,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "console":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run(db_path(getattr(args, "db", None)), _content(args)))
+        if command == "discord":
+            adapter = importlib.import_module("adapters.discord_bot")
+            db = db_path(getattr(args, "db", None))
+            return asyncio.run(adapter.run(db, _content(args), guild_id=args.guild))
         if command == "slack":
             slack = importlib.import_module("adapters.slack_bot")
             db = db_path(getattr(args, "db", None))
