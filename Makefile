@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run slack discord test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/quizbot console
+
+slack: $(STAMP)
+	$(BIN)/quizbot slack
+
+# make discord GUILD=<server id> syncs the commands to that server only (instant)
+discord: $(STAMP)
+	$(BIN)/quizbot discord $(if $(GUILD),--guild $(GUILD))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

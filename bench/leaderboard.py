@@ -30,7 +30,7 @@ from bot.clock import FakeClock  # noqa: E402
 from bot.content import default_content_path, load_pack  # noqa: E402
 from bot.models import Actor  # noqa: E402
 from bot.scoring import week_start  # noqa: E402
-from bot.storage import open_sync  # noqa: E402
+from bot.storage import INSERT_ANSWER, open_sync  # noqa: E402
 
 WORKSPACE = "bench"
 WS_KEY = f"console:{WORKSPACE}"
@@ -84,11 +84,7 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
                 )
             )
     rows.sort()  # primary-key order: a much faster bulk load
-    db.executemany(
-        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-        " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
-        rows,
-    )
+    db.executemany(INSERT_ANSWER, rows)  # the same statement (and column order) as the core
     # the materialized rows the answer writer keeps up to date, built in one go
     db.execute(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct)"

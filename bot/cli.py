@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
+from bot.demos import DEMO_NAMES
 from bot.storage import StorageError
 
 
@@ -28,10 +29,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("console", parents=[common], help="chat with the bot in this terminal")
+    discord_cmd = sub.add_parser(
+        "discord", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)"
+    )
+    discord_cmd.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="sync the slash commands to this server only (instant; for development)",
+    )
+    slack = sub.add_parser(
+        "slack",
+        parents=[common],
+        help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on --port",
+    )
+    slack.add_argument("--port", type=int, default=3000, help="HTTP mode port (default 3000)")
+    slack.add_argument("--host", default="0.0.0.0", help="HTTP mode address (default 0.0.0.0)")
     content = sub.add_parser("content", parents=[common], help="content tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", parents=[common], help="check a content pack")
     validate.add_argument("path", nargs="?", help="folder or file (default: the active pack)")
+    demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
+    demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))
     return parser
 
 
@@ -41,9 +60,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "content":
             return _validate(args)
+        if command == "demo":
+            console = importlib.import_module("adapters.console")
+            return asyncio.run(console.run_demo(args.name))
         if command == "console":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run(db_path(getattr(args, "db", None)), _content(args)))
+        if command == "discord":
+            adapter = importlib.import_module("adapters.discord_bot")
+            db = db_path(getattr(args, "db", None))
+            return asyncio.run(adapter.run(db, _content(args), guild_id=args.guild))
+        if command == "slack":
+            slack = importlib.import_module("adapters.slack_bot")
+            db = db_path(getattr(args, "db", None))
+            return asyncio.run(slack.run(db, _content(args), host=args.host, port=args.port))
     except (ConfigError, StorageError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 2
@@ -65,7 +95,7 @@ def _content(args: argparse.Namespace) -> str | None:
 def _validate(args: argparse.Namespace) -> int:
     path = args.path or _content(args) or default_content_path()
     try:
-        pack = load_pack(path)
+        pack = load_pack(path, known_demos=DEMO_NAMES)
     except ContentError as exc:
         for problem in exc.problems:
             print(problem)

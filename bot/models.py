@@ -132,6 +132,8 @@ class LeaderboardRow:
     correct: int
     streak: int = 0
     mastered: int = 0
+    daily_streak: int = 0  # the daily question's streak (this channel; best channel on a server)
+    best_daily_streak: int = 0
 
     @property
     def accuracy(self) -> float:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import random
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,7 +24,13 @@ from bot.models import (
     TopicProgress,
     UserStats,
 )
-from bot.scoring import current_streak, local_day, points_for, week_start
+from bot.scoring import (
+    current_daily_streak,
+    current_streak,
+    local_day,
+    points_for,
+    week_start,
+)
 from bot.srs import SrsCard
 from bot.storage import (
     MIN_ANSWERS_FOR_ACCURACY,
@@ -57,7 +65,7 @@ class QuizService:
         self.clock = clock
         self._rng = rng or random.Random()
         # posts never change once made, so a small cache saves a read per click
-        self._posts: OrderedDict[int, PostRow] = OrderedDict()
+        self._posts: OrderedDict[int, asyncio.Future[PostRow | None]] = OrderedDict()
         # workspace key -> configured zone; loaded by load_zones(), written through on change
         self._zones: dict[str, ZoneInfo] = {}
 
@@ -210,13 +218,21 @@ class QuizService:
         )
 
     async def get_post(self, post_id: int) -> PostRow | None:
-        post = self._posts.get(post_id)
-        if post is None:
-            post = await self.storage.get_post(post_id)
-            if post is not None:
-                self._posts[post_id] = post
-                if len(self._posts) > 1024:
-                    self._posts.popitem(last=False)
+        """A post by id. Posts never change once made, so they are cached; concurrent misses
+        share one read (a burst of clicks on a fresh message is one query, not thousands)."""
+        cached = self._posts.get(post_id)
+        if cached is None:
+            cached = asyncio.ensure_future(self.storage.get_post(post_id))
+            self._posts[post_id] = cached
+            if len(self._posts) > 4096:
+                self._posts.popitem(last=False)
+        try:
+            post = await cached
+        except Exception:
+            self._posts.pop(post_id, None)
+            raise
+        if post is None:  # not cached: the post may be created later by another process
+            self._posts.pop(post_id, None)
         return post
 
     async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
@@ -233,6 +249,8 @@ class QuizService:
         if not 0 <= choice < len(question.choices):
             raise QuizError(f"Pick a choice from 1 to {len(question.choices)}.")
         now = self.clock.now()
+        if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
+            raise QuizError(await self._closed_message(post))
         today = local_day(now, self.workspace_zone(post.workspace_key))
         correct = choice == question.correct_index
         outcome = await self.storage.record_answer(
@@ -253,6 +271,7 @@ class QuizService:
                     f"ch:{post.channel_key}",
                     topic_scope(post.workspace_key, question.card_id),
                 ),
+                kind=post.kind,
             )
         )
         return AnswerResult(
@@ -270,6 +289,13 @@ class QuizService:
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
         )
+
+    async def _closed_message(self, post: PostRow) -> str:
+        closes = datetime.fromisoformat(post.closes_at or "")
+        claim = await self.storage.daily_claim_for_post(post.id)
+        local = closes.astimezone(ZoneInfo(claim.zone) if claim else UTC_ZONE)
+        when = f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
+        return f"This daily question closed at {when}; answers no longer count."
 
     # -- scores -----------------------------------------------------------------------------
 
@@ -304,6 +330,7 @@ class QuizService:
             progress=progress,
             next_due=next_due.astimezone(zone) if next_due else None,
             due_now=due_now,
+            extra=await self._daily_streak_lines(actor, key),
         )
 
     async def _progress(
@@ -398,6 +425,11 @@ class QuizService:
                 alive_since,
                 card.id if card else None,
             )
+        daily = await self.daily_streaks(
+            [r.user_key for r in (*rows, *([me] if me else []))],
+            actor.channel_key if kind == "channel" else None,
+            actor.workspace_key,
+        )
         where = {"channel": "This channel", "workspace": "This server"}.get(
             kind, f"Group {group.name if group else ''}"
         )
@@ -409,8 +441,8 @@ class QuizService:
             scope=kind,
             period=period_kind,
             title=title,
-            rows=tuple(self._board_row(r, today) for r in rows),
-            me=self._board_row(me, today) if me else None,
+            rows=tuple(self._board_row(r, today, daily) for r in rows),
+            me=self._board_row(me, today, daily) if me else None,
             total_players=total,
             sort=sort,
             since=datetime.combine(since, time(0), zone) if period_kind == "week" else None,
@@ -420,7 +452,10 @@ class QuizService:
         )
 
     @staticmethod
-    def _board_row(row: ScoreRow, today: date) -> LeaderboardRow:
+    def _board_row(
+        row: ScoreRow, today: date, daily: dict[str, dict[str, tuple[int, int]]]
+    ) -> LeaderboardRow:
+        streaks = daily.get(row.user_key, {}).values()
         return LeaderboardRow(
             rank=row.rank,
             user_key=row.user_key,
@@ -430,7 +465,37 @@ class QuizService:
             correct=row.correct,
             streak=current_streak(row.streak, row.last_correct_day, today),
             mastered=row.mastered,
+            daily_streak=max((current for current, _ in streaks), default=0),
+            best_daily_streak=max((best for _, best in streaks), default=0),
         )
+
+    # -- daily question streaks (the schedule lives in bot/schedule.py) ------------------------
+
+    async def daily_streaks(
+        self, user_keys: Sequence[str], channel_key: str | None, workspace_key: str
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        """user key -> channel key -> (current, best) daily streak, in one channel or in all
+        channels of a workspace. The current run is checked against the channel's latest daily
+        posts here, so a missed day reads as 0 without any write."""
+        if not user_keys:
+            return {}
+        rows, latest = await self.storage.daily_streaks(user_keys, channel_key, workspace_key)
+        now = self.clock.now()
+        out: dict[str, dict[str, tuple[int, int]]] = {}
+        for r in rows:
+            current = current_daily_streak(r.current, r.last_post_id, latest[r.channel_key], now)
+            out.setdefault(r.user_key, {})[r.channel_key] = (current, r.best)
+        return out
+
+    async def _daily_streak_lines(self, actor: Actor, user_key: str) -> tuple[tuple[str, str], ...]:
+        streaks = (await self.daily_streaks([user_key], None, actor.workspace_key)).get(user_key)
+        lines = []
+        for channel_key, (current, best) in sorted(
+            (streaks or {}).items(), key=lambda item: (item[0] != actor.channel_key, item[0])
+        ):
+            where = "" if channel_key == actor.channel_key else f" in {channel_key.split(':')[-1]}"
+            lines.append((f"daily streak{where}", f"{current} (best {best})"))
+        return tuple(lines)
 
 
 def topic_scope(workspace_key: str, card_id: str) -> str:

@@ -29,3 +29,23 @@ def current_streak(stored_streak: int, last_correct_day: str | None, today: date
         return 0
     last = date.fromisoformat(last_correct_day)
     return stored_streak if (today - last).days <= 1 else 0
+
+
+def current_daily_streak(
+    stored_streak: int,
+    last_post_id: int | None,
+    recent_posts: list[tuple[int, str]],
+    now: datetime,
+) -> int:
+    """A channel's daily streak counts consecutive daily posts of that channel answered
+    correctly. ``recent_posts`` are the channel's last two daily posts (id, closes_at ISO),
+    newest first. The run is alive if it ended with the newest post, or with the one before
+    while the newest is still open; a missed post ends it (computed here, at read time)."""
+    if last_post_id is None or not recent_posts:
+        return 0
+    if last_post_id == recent_posts[0][0]:
+        return stored_streak
+    newest_open = now < datetime.fromisoformat(recent_posts[0][1])
+    if len(recent_posts) > 1 and last_post_id == recent_posts[1][0] and newest_open:
+        return stored_streak
+    return 0

@@ -8,7 +8,12 @@ Design (see README "Storage"):
 - Answers are group-committed: they queue, and the writer commits everything queued in one
   transaction, then resolves each answer. A caller hears its result only after that commit.
 - Scores are materialized as answers are written (``users``, ``scores``, ``user_topics``);
-  leaderboards read those, never aggregate ``answers``.
+  leaderboards read those, never aggregate ``answers``. In the same transaction, answers to
+  daily posts move ``daily_streaks`` (``_store_daily_streaks``) and every new answer reviews its
+  FSRS card in ``srs_cards`` (``_review_cards``) and keeps ``boards`` sizes in step
+  (``_count_players``) — each a few statements per batch, whatever its size.
+- The daily question claims (channel, local date) in ``daily_claims`` (UNIQUE) in the same
+  transaction that creates its post, so a day is posted at most once, by any process.
 """
 
 from __future__ import annotations
@@ -103,8 +108,64 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO user_topics(user_key, card_id, answered, correct)
         SELECT user_key, card_id, COUNT(*), SUM(correct) FROM answers GROUP BY user_key, card_id;
     """,
-    # v3 (learn): study groups, workspace time zones, per-topic and accuracy/streak/mastered
-    # leaderboards, FSRS cards. Self-contained: it only adds, so it can be renumbered on merge.
+    # v3: the daily question: per-channel schedules, one claim per (channel, local date) so a
+    # day is posted at most once even by two processes, answer windows, per-channel streaks
+    """
+    CREATE TABLE daily_schedules(
+        channel_key TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        local_time TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        weekdays TEXT NOT NULL,
+        topic TEXT,
+        window_hours INTEGER,
+        active_from TEXT NOT NULL,
+        set_by TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX daily_schedules_by_platform ON daily_schedules(platform);
+    CREATE TABLE daily_claims(
+        id INTEGER PRIMARY KEY,
+        channel_key TEXT NOT NULL,
+        local_date TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        scheduled_at TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        claimed_by TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'claimed',
+        post_id INTEGER REFERENCES posts(id),
+        prev_post_id INTEGER,
+        message_ref TEXT,
+        error TEXT,
+        closes_at TEXT NOT NULL,
+        results_status TEXT,
+        results_ref TEXT,
+        results_error TEXT,
+        UNIQUE(channel_key, local_date)
+    );
+    CREATE INDEX daily_claims_by_post ON daily_claims(post_id);
+    CREATE INDEX daily_claims_open ON daily_claims(platform, results_status, closes_at);
+    CREATE TABLE daily_streaks(
+        channel_key TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        workspace_key TEXT NOT NULL,
+        current INTEGER NOT NULL DEFAULT 0,
+        best INTEGER NOT NULL DEFAULT 0,
+        last_post_id INTEGER,
+        last_date TEXT,
+        PRIMARY KEY(channel_key, user_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX daily_streaks_by_workspace ON daily_streaks(workspace_key, user_key);
+    ALTER TABLE posts ADD COLUMN closes_at TEXT;
+    CREATE INDEX posts_by_channel ON posts(channel_key, kind);
+    """,
+    # v4 (learn): study groups, workspace time zones, per-topic and accuracy/streak/mastered
+    # leaderboards, FSRS cards. Self-contained: it only adds (v3 on its branch; renumbered to v4
+    # when merged after the daily question's v3, which databases in the wild may already have).
     """
     CREATE TABLE workspace_settings(
         workspace_key TEXT PRIMARY KEY,
@@ -172,7 +233,7 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower
 class AnswerWrite:
     """One answer as the core decided it; the writer only stores it (or finds the first)."""
 
@@ -188,9 +249,30 @@ class AnswerWrite:
     day: str  # the answer's local date (YYYY-MM-DD) for streaks
     week: str  # the local Monday (YYYY-MM-DD) of the answer's week
     scopes: tuple[str, ...]  # leaderboard scopes this answer counts in, e.g. ("ws:…", "ch:…")
+    kind: str = "ask"  # the post's kind; "daily" answers also move the channel's daily streak
+
+    def answer_row(self) -> tuple[Any, ...]:
+        """The ``answers`` row, in INSERT_ANSWER's column order."""
+        return (
+            self.post_id,
+            self.user_key,
+            self.question_id,
+            self.card_id,
+            self.choice,
+            int(self.correct),
+            self.points,
+            self.answered_at,
+            self.week,
+        )
 
 
-@dataclass(frozen=True)
+INSERT_ANSWER = (
+    "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+    " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+@dataclass(slots=True)
 class AnswerOutcome:
     stored: bool  # False: the user had already answered this post; nothing changed
     choice: int
@@ -212,6 +294,7 @@ class PostRow:
     created_at: str
     message_ref: str | None
     asked_by: str | None = None
+    closes_at: str | None = None  # ISO UTC; answers from then on are refused (daily posts)
 
 
 @dataclass(frozen=True)
@@ -260,6 +343,77 @@ class Misconception:
     choice: int
     times: int
     users: int
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A channel's daily-question schedule: local wall time + zone name, weekdays 0=Monday."""
+
+    channel_key: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    local_time: str  # HH:MM
+    zone: str  # IANA name
+    weekdays: str  # digits 0-6, Monday = 0, e.g. "01234"
+    topic: str | None
+    window_hours: int | None  # None: answers close at the next scheduled post
+    active_from: str  # ISO UTC; occurrences before this instant are never due
+    set_by: str
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One (channel, local date) the daily question was claimed for, and what became of it."""
+
+    id: int
+    channel_key: str
+    local_date: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    zone: str
+    scheduled_at: str
+    claimed_at: str
+    claimed_by: str
+    status: str  # claimed (delivery in flight, or the process died during it) | posted | failed
+    post_id: int | None
+    message_ref: str | None
+    error: str | None
+    closes_at: str
+    results_status: str | None  # None (window open) | posting | posted | failed
+    results_ref: str | None
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    channel_key: str
+    local_date: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    zone: str
+    scheduled_at: str
+    claimed_at: str
+    claimed_by: str
+    closes_at: str
+    question_id: str
+    card_id: str
+
+
+@dataclass(frozen=True)
+class DailyStreakRow:
+    channel_key: str
+    user_key: str
+    current: int  # as stored: the run that ended with last_post_id
+    best: int
+    last_post_id: int | None
+
+
+@dataclass(frozen=True)
+class DailyPostAnswers:
+    counts: dict[int, int]  # choice index -> how many answered it
+    first_right: tuple[str, str, str] | None  # (user_key, display_name, answered_at)
 
 
 class StorageError(Exception):
@@ -327,24 +481,7 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 stored[(post_id, user_key)] = (choice, correct, points)
     new = [w for key, w in first.items() if key not in stored]
 
-    db.executemany(
-        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-        " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)",
-        [
-            (
-                w.post_id,
-                w.user_key,
-                w.question_id,
-                w.card_id,
-                w.choice,
-                int(w.correct),
-                w.points,
-                w.answered_at,
-                w.week,
-            )
-            for w in new
-        ],
-    )
+    db.executemany(INSERT_ANSWER, [w.answer_row() for w in new])
 
     # spaced repetition: every new answer reviews its (user, question) FSRS card
     mastered_delta = _review_cards(db, new)
@@ -417,6 +554,7 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         " mastered=mastered+excluded.mastered",
         [(*k, *v) for k, v in topic_delta.items()],
     )
+    _store_daily_streaks(db, [w for w in new if w.kind == "daily"])
 
     outcomes = []
     for w in batch:
@@ -518,6 +656,57 @@ def _review_cards(db: sqlite3.Connection, new: list[AnswerWrite]) -> dict[tuple[
     return delta
 
 
+def _store_daily_streaks(db: sqlite3.Connection, writes: list[AnswerWrite]) -> None:
+    """Move each answerer's streak in the daily post's channel (part of the answer batch).
+
+    A correct answer continues the run when the user's last correct daily answer in that
+    channel was the channel's previous daily post (``daily_claims.prev_post_id``), else starts
+    at 1; a wrong answer sets the run to 0. Three statements per batch, whatever its size.
+    """
+    if not writes:
+        return
+    claims: dict[int, tuple[str, str, int | None, str]] = {}
+    for chunk in _chunks(sorted({w.post_id for w in writes})):
+        marks = ",".join("?" * len(chunk))
+        for post_id, channel_key, platform, workspace_id, prev_post_id, local_date in db.execute(
+            "SELECT post_id, channel_key, platform, workspace_id, prev_post_id, local_date"
+            f" FROM daily_claims WHERE post_id IN ({marks})",
+            chunk,
+        ):
+            claims[post_id] = (channel_key, f"{platform}:{workspace_id}", prev_post_id, local_date)
+    writes = sorted((w for w in writes if w.post_id in claims), key=lambda w: w.post_id)
+    keys = list(dict.fromkeys((claims[w.post_id][0], w.user_key) for w in writes))
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for chunk in _chunks(keys):
+        pairs = ",".join(["(?,?)"] * len(chunk))
+        for row in db.execute(
+            "SELECT channel_key, user_key, workspace_key, current, best, last_post_id, last_date"
+            f" FROM daily_streaks WHERE (channel_key, user_key) IN (VALUES {pairs})",
+            [part for key in chunk for part in key],
+        ):
+            rows[(row[0], row[1])] = list(row)
+    for w in writes:
+        channel_key, workspace_key, prev_post_id, local_date = claims[w.post_id]
+        row = rows.setdefault(
+            (channel_key, w.user_key), [channel_key, w.user_key, workspace_key, 0, 0, None, None]
+        )
+        if row[5] is not None and w.post_id <= row[5]:
+            continue  # already counted a later daily post; never move backwards
+        if w.correct:
+            row[3] = row[3] + 1 if prev_post_id is not None and row[5] == prev_post_id else 1
+            row[4] = max(row[4], row[3])
+            row[5], row[6] = w.post_id, local_date
+        else:
+            row[3] = 0
+    db.executemany(
+        "INSERT INTO daily_streaks(channel_key, user_key, workspace_key, current, best,"
+        " last_post_id, last_date) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT(channel_key, user_key) DO UPDATE SET current=excluded.current,"
+        " best=excluded.best, last_post_id=excluded.last_post_id, last_date=excluded.last_date",
+        list(rows.values()),
+    )
+
+
 class AnswerWriter:
     """Group commit: whatever is queued when the writer gets to run goes in one transaction."""
 
@@ -535,8 +724,9 @@ class AnswerWriter:
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         self._wake.set()
-        # shield: a caller that gives up still gets its answer stored once it was queued
-        return await asyncio.shield(future)
+        # A caller that gives up (cancelled) only cancels its future: the queued answer is
+        # still stored, and the writer skips resolving a future that is already done.
+        return await future
 
     async def _loop(self) -> None:
         while True:
@@ -698,7 +888,7 @@ class Storage:
         def fetch(db: sqlite3.Connection) -> PostRow | None:
             row = db.execute(
                 "SELECT id, question_id, card_id, workspace_key, channel_key, kind, created_at,"
-                " message_ref, asked_by FROM posts WHERE id = ?",
+                " message_ref, asked_by, closes_at FROM posts WHERE id = ?",
                 (post_id,),
             ).fetchone()
             return PostRow(*row) if row else None
@@ -966,6 +1156,156 @@ class Storage:
 
         return await self.write(insert)
 
+    # -- daily question ----------------------------------------------------------------------
+
+    async def daily_set_schedule(self, row: ScheduleRow) -> None:
+        await self.write(_daily_set_schedule, row)
+
+    async def daily_delete_schedule(self, channel_key: str) -> bool:
+        return await self.write(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM daily_schedules WHERE channel_key = ?", (channel_key,)
+                ).rowcount
+                > 0
+            )
+        )
+
+    async def daily_schedule(self, channel_key: str) -> ScheduleRow | None:
+        def fetch(db: sqlite3.Connection) -> ScheduleRow | None:
+            row = db.execute(
+                f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_key = ?",
+                (channel_key,),
+            ).fetchone()
+            return ScheduleRow(*row) if row else None
+
+        return await self.read(fetch)
+
+    async def daily_schedules(self, platform: str) -> list[ScheduleRow]:
+        def fetch(db: sqlite3.Connection) -> list[ScheduleRow]:
+            return [
+                ScheduleRow(*row)
+                for row in db.execute(
+                    f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE platform = ?"
+                    " ORDER BY channel_key",
+                    (platform,),
+                )
+            ]
+
+        return await self.read(fetch)
+
+    async def daily_claim(self, channel_key: str, local_date: str) -> ClaimRow | None:
+        return await self.read(
+            _fetch_claim, "channel_key = ? AND local_date = ?", (channel_key, local_date)
+        )
+
+    async def daily_claim_for_post(self, post_id: int) -> ClaimRow | None:
+        return await self.read(_fetch_claim, "post_id = ?", (post_id,))
+
+    async def daily_last_claim(self, channel_key: str) -> ClaimRow | None:
+        return await self.read(
+            _fetch_claim, "channel_key = ? ORDER BY local_date DESC LIMIT 1", (channel_key,)
+        )
+
+    async def daily_claim_and_post(self, claim: NewClaim) -> tuple[int, int] | None:
+        """Claim (channel, local date) and create its post in one transaction; ``None`` when
+        the day was already claimed (by this or another process): then nothing changed."""
+        return await self.write(_daily_claim_and_post, claim)
+
+    async def daily_mark_posted(self, claim_id: int, post_id: int, message_ref: str) -> None:
+        def mark(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE daily_claims SET status = 'posted', message_ref = ? WHERE id = ?",
+                (message_ref, claim_id),
+            )
+            db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
+
+        await self.write(mark)
+
+    async def daily_mark_failed(self, claim_id: int, post_id: int, error: str, now: str) -> None:
+        """The platform refused the post: the day stays claimed (never retried), the post takes
+        no answers, and no results are posted for it."""
+
+        def mark(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE daily_claims SET status = 'failed', error = ?, results_status = 'skipped'"
+                " WHERE id = ?",
+                (error[:500], claim_id),
+            )
+            db.execute("UPDATE posts SET closes_at = ? WHERE id = ?", (now, post_id))
+
+        await self.write(mark)
+
+    async def daily_due_results(self, platform: str, now: str) -> list[ClaimRow]:
+        """Posted daily questions of ``platform`` whose answer window has ended, results not
+        yet taken by any process."""
+
+        def fetch(db: sqlite3.Connection) -> list[ClaimRow]:
+            return [
+                ClaimRow(*row)
+                for row in db.execute(
+                    f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE platform = ?"
+                    " AND results_status IS NULL AND status = 'posted' AND closes_at <= ?"
+                    " ORDER BY closes_at, id",
+                    (platform, now),
+                )
+            ]
+
+        return await self.read(fetch)
+
+    async def daily_next_closing(self, platform: str, after: str) -> str | None:
+        """The earliest window end after ``after`` among open daily posts of ``platform``."""
+
+        def fetch(db: sqlite3.Connection) -> str | None:
+            return db.execute(
+                "SELECT MIN(closes_at) FROM daily_claims WHERE platform = ?"
+                " AND results_status IS NULL AND status = 'posted' AND closes_at > ?",
+                (platform, after),
+            ).fetchone()[0]
+
+        return await self.read(fetch)
+
+    async def daily_take_results(self, claim_id: int) -> bool:
+        """Take the job of posting a claim's results; False when another process has it."""
+        return await self.write(
+            lambda db: (
+                db.execute(
+                    "UPDATE daily_claims SET results_status = 'posting'"
+                    " WHERE id = ? AND results_status IS NULL",
+                    (claim_id,),
+                ).rowcount
+                == 1
+            )
+        )
+
+    async def daily_mark_results(
+        self, claim_id: int, status: str, ref: str | None = None, error: str | None = None
+    ) -> None:
+        await self.write(
+            lambda db: db.execute(
+                "UPDATE daily_claims SET results_status = ?, results_ref = ?, results_error = ?"
+                " WHERE id = ?",
+                (status, ref, error[:500] if error else None, claim_id),
+            )
+        )
+
+    async def daily_history(
+        self, channel_key: str
+    ) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+        """How often each question was the channel's daily question (failed posts do not
+        count), and the channel's (answered, correct) per card over all its posts."""
+        return await self.read(_daily_history, channel_key)
+
+    async def daily_answers(self, post_id: int) -> DailyPostAnswers:
+        return await self.read(_daily_answers, post_id)
+
+    async def daily_streaks(
+        self, user_keys: Sequence[str], channel_key: str | None, workspace_key: str | None
+    ) -> tuple[list[DailyStreakRow], dict[str, list[tuple[int, str]]]]:
+        """Stored daily streaks of ``user_keys`` in one channel or across a workspace, and per
+        channel its last two posted daily posts (post id, closes_at), newest first."""
+        return await self.read(_daily_streaks, list(user_keys), channel_key, workspace_key)
+
 
 _GROUP_COLUMNS = (
     "g.id, g.workspace_key, g.name_key, g.name, g.created_by, g.created_at,"
@@ -1178,3 +1518,155 @@ def _group_leaderboard(
     topic: str | None = None,
 ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
     return _leaderboard(db, scope, period, user_key, limit, sort, alive_since, topic, group_id)
+
+
+# -- daily question ------------------------------------------------------------------------
+
+_SCHEDULE_COLUMNS = (
+    "channel_key, platform, workspace_id, channel_id, local_time, zone, weekdays, topic,"
+    " window_hours, active_from, set_by"
+)
+_CLAIM_COLUMNS = (
+    "id, channel_key, local_date, platform, workspace_id, channel_id, zone, scheduled_at,"
+    " claimed_at, claimed_by, status, post_id, message_ref, error, closes_at, results_status,"
+    " results_ref"
+)
+
+
+def _daily_set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
+    db.execute(
+        f"INSERT OR REPLACE INTO daily_schedules({_SCHEDULE_COLUMNS})"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            row.channel_key,
+            row.platform,
+            row.workspace_id,
+            row.channel_id,
+            row.local_time,
+            row.zone,
+            row.weekdays,
+            row.topic,
+            row.window_hours,
+            row.active_from,
+            row.set_by,
+        ),
+    )
+
+
+def _fetch_claim(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
+    row = db.execute(f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE {where}", args).fetchone()
+    return ClaimRow(*row) if row else None
+
+
+def _daily_claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | None:
+    try:
+        cur = db.execute(
+            "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
+            " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                c.channel_key,
+                c.local_date,
+                c.platform,
+                c.workspace_id,
+                c.channel_id,
+                c.zone,
+                c.scheduled_at,
+                c.claimed_at,
+                c.claimed_by,
+                c.closes_at,
+            ),
+        )
+    except sqlite3.IntegrityError:  # UNIQUE(channel_key, local_date): the day is taken
+        return None
+    claim_id = int(cur.lastrowid or 0)
+    prev = db.execute(
+        "SELECT post_id FROM daily_claims WHERE channel_key = ? AND status = 'posted'"
+        " AND local_date < ? ORDER BY local_date DESC LIMIT 1",
+        (c.channel_key, c.local_date),
+    ).fetchone()
+    post = db.execute(
+        "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind, asked_by,"
+        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?)",
+        (
+            c.question_id,
+            c.card_id,
+            f"{c.platform}:{c.workspace_id}",
+            c.channel_key,
+            c.claimed_at,
+            c.closes_at,
+        ),
+    )
+    post_id = int(post.lastrowid or 0)
+    db.execute(
+        "UPDATE daily_claims SET post_id = ?, prev_post_id = ? WHERE id = ?",
+        (post_id, prev[0] if prev else None, claim_id),
+    )
+    return claim_id, post_id
+
+
+def _daily_history(
+    db: sqlite3.Connection, channel_key: str
+) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    asked = dict(
+        db.execute(
+            "SELECT p.question_id, COUNT(*) FROM daily_claims c JOIN posts p ON p.id = c.post_id"
+            " WHERE c.channel_key = ? AND c.status != 'failed' GROUP BY p.question_id",
+            (channel_key,),
+        ).fetchall()
+    )
+    accuracy = {
+        card_id: (answered, correct)
+        for card_id, answered, correct in db.execute(
+            "SELECT a.card_id, COUNT(*), SUM(a.correct) FROM posts p"
+            " JOIN answers a ON a.post_id = p.id WHERE p.channel_key = ? GROUP BY a.card_id",
+            (channel_key,),
+        )
+    }
+    return asked, accuracy
+
+
+def _daily_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
+    counts = dict(
+        db.execute(
+            "SELECT choice, COUNT(*) FROM answers WHERE post_id = ? GROUP BY choice", (post_id,)
+        ).fetchall()
+    )
+    first = db.execute(
+        "SELECT a.user_key, COALESCE(u.display_name, a.user_key), a.answered_at FROM answers a"
+        " LEFT JOIN users u ON u.user_key = a.user_key WHERE a.post_id = ? AND a.correct = 1"
+        " ORDER BY a.answered_at, a.user_key LIMIT 1",
+        (post_id,),
+    ).fetchone()
+    return DailyPostAnswers(counts, tuple(first) if first else None)
+
+
+def _daily_streaks(
+    db: sqlite3.Connection,
+    user_keys: list[str],
+    channel_key: str | None,
+    workspace_key: str | None,
+) -> tuple[list[DailyStreakRow], dict[str, list[tuple[int, str]]]]:
+    rows: list[DailyStreakRow] = []
+    column, value = "channel_key", channel_key
+    if channel_key is None:
+        column, value = "workspace_key", workspace_key
+    for chunk in _chunks(user_keys):
+        marks = ",".join("?" * len(chunk))
+        rows += [
+            DailyStreakRow(*row)
+            for row in db.execute(
+                "SELECT channel_key, user_key, current, best, last_post_id FROM daily_streaks"
+                f" WHERE {column} = ? AND user_key IN ({marks})",
+                (value, *chunk),
+            )
+        ]
+    latest = {
+        key: db.execute(
+            "SELECT post_id, closes_at FROM daily_claims WHERE channel_key = ?"
+            " AND status = 'posted' ORDER BY local_date DESC LIMIT 2",
+            (key,),
+        ).fetchall()
+        for key in {r.channel_key for r in rows}
+    }
+    return rows, latest

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from rich.console import Console
+
+from adapters.console import ConsolePoster, ConsoleSession
 from bot.app import QuizApp
 from bot.clock import FakeClock
+from bot.schedule import DailyScheduler
 from tests.conftest import CONTENT, ROOT, console_actor
 
 
@@ -115,3 +120,31 @@ async def test_groups_group_board_and_review_in_the_console(tmp_path):
     assert wrong[0].prompt in review and wrong[1].prompt in review
     assert review.count("✅ Correct!") == 2 and "Review done" in review
     assert "Nothing is due for review. Next review due" in review
+
+
+async def test_a_daily_question_cutting_into_a_review_hands_the_review_back(app, clock):
+    output = io.StringIO()
+    session = ConsoleSession(app, Console(file=output, width=100), "Ada")
+    wrong = app.pack.questions[:2]
+    for question in wrong:
+        view = await app.quiz.post_question(session.actor, question)
+        await app.quiz.answer(session.actor, view.post_id, (question.correct_index + 1) % 4)
+    clock.advance(timedelta(minutes=5))
+    scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+    await session.handle_line("/quiz daily set 12:10 UTC daily")
+    await session.handle_line("/quiz review")
+    interrupted = session.current
+    assert session.reviewing and interrupted is not None
+
+    clock.advance(timedelta(minutes=6))
+    await scheduler.run_due()
+    daily = session.current
+    assert daily is not None and daily.post_id != interrupted.post_id
+    await session.handle_line(str(app.pack.question(daily.question_id).correct_index + 1))
+    assert session.current == interrupted  # back to the review question the daily cut into
+    for _ in wrong:
+        current = session.current
+        await session.handle_line(str(app.pack.question(current.question_id).correct_index + 1))
+    text = output.getvalue()
+    assert "Daily question for" in text and "Review done" in text
+    assert text.count("✅ Correct!") == 3

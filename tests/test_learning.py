@@ -306,8 +306,9 @@ async def test_the_zone_is_stored_per_workspace(tmp_path, clock):
 
 
 async def test_migration_backfills_topic_boards(tmp_path, clock):
+    # a database from before this feature: v3, the daily question's schema (this feature is v4)
     path = tmp_path / "old.db"
-    db = open_sync(path, upto=2)
+    db = open_sync(path, upto=3)
     db.execute(
         "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
         " VALUES (7, 'pvt-threads-share-what', 'processes-vs-threads', 'console:local',"

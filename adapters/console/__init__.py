@@ -14,8 +14,11 @@ from rich.console import Console
 
 from adapters.console.render import render
 from bot.app import QuizApp
+from bot.clock import SystemClock
 from bot.commands import parse, parse_choice
+from bot.demos import DemoRunner
 from bot.models import Actor, AnswerResult, Notice, QuestionView, ReviewSession
+from bot.schedule import ChannelRef, DailyQuestion, DailyResults, DailyScheduler
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question",
@@ -100,6 +103,27 @@ class ConsoleSession:
         self.console.print(render(reply))
 
 
+class ConsolePoster:
+    """The daily question's poster for the terminal: print the post; a question becomes the
+    current one, so a letter answers it."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def post_question(self, channel: ChannelRef, question: DailyQuestion) -> str:
+        session = self.session
+        if session.reviewing and session.current is not None:
+            # the daily question cuts in: the interrupted review question comes back after it
+            session.review_queue.insert(0, session.current)
+        session.current = question.view
+        self.session.show(question)
+        return f"console:{question.view.post_id}"
+
+    async def post_results(self, channel: ChannelRef, results: DailyResults) -> str:
+        self.session.show(results)
+        return f"console:results:{results.post_id}"
+
+
 async def run(db: Path, content: str | None = None) -> int:
     interactive = sys.stdin.isatty()
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
@@ -107,6 +131,8 @@ async def run(db: Path, content: str | None = None) -> int:
     try:
         user = _default_user()
         session = ConsoleSession(app, console, user)
+        scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+        scheduler.start()
         console.print(
             f"[bold]quizbot[/bold] — {app.pack.summary()}. You are {user}. "
             "Type /quiz for a question, /help for commands."
@@ -122,6 +148,14 @@ async def run(db: Path, content: str | None = None) -> int:
     finally:
         await app.close()
     return 0
+
+
+async def run_demo(name: str) -> int:
+    """``quizbot demo <name>``: one demo, run in its sandbox, printed here."""
+    runner = DemoRunner(now=SystemClock().now, cooldown_s=0)
+    result = await runner.run("console:cli", name)
+    Console(highlight=False).print(render(result))
+    return 0 if result.ok else 1
 
 
 def _default_user() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import singledispatch
 from typing import Any
 
@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.content import Card
+from bot.demos import DemoResult
 from bot.models import (
     AnswerResult,
     GroupList,
@@ -24,6 +25,7 @@ from bot.models import (
     TopicInfo,
     UserStats,
 )
+from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
 
 LETTERS = "ABCDEF"
 
@@ -144,13 +146,17 @@ def _leaderboard(board: Leaderboard) -> RenderableType:
         parts: list[RenderableType] = [Text(f"{board.title}{since}: {empty}.")]
     else:
         value = {"streak": "streak", "mastered": "mastered"}.get(board.sort)
+        # the daily question's streaks, once anyone on the board has one
+        daily = any(row.best_daily_streak for row in board.rows)
         columns = ["#", "who", "points", "accuracy", "answers"] + ([value] if value else [])
-        table = Table(*columns, title=board.title + since)
+        table = Table(*columns, *(["daily (best)"] if daily else []), title=board.title + since)
         for row in board.rows:
             cells = [str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}"]
             cells.append(str(row.answered))
             if value:
                 cells.append(str(row.streak if value == "streak" else row.mastered))
+            if daily:
+                cells.append(f"{row.daily_streak} ({row.best_daily_streak})")
             table.add_row(*cells)
         parts = [table]
     if board.min_answers:
@@ -234,6 +240,39 @@ def _group_summary(summary: GroupSummary) -> RenderableType:
     return Group(*lines)
 
 
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+@render.register
+def _daily_question(daily: DailyQuestion) -> RenderableType:
+    head = Text(f"📅 Daily question for {_day(daily.local_date)}", style="bold cyan")
+    closes = Text(f"  answers close {format_local(daily.closes_at)}", style="dim")
+    return Group(head, _question(daily.view), closes)
+
+
+@render.register
+def _daily_results(results: DailyResults) -> RenderableType:
+    lines = [
+        Text(
+            f"📊 Daily results for {_day(results.local_date)}: {results.answered} answered,"
+            f" {results.right} right",
+            style="bold cyan",
+        ),
+        Text(results.prompt, style="bold"),
+    ]
+    for i, choice in enumerate(results.choices):
+        mark = " ✅" if i == results.correct_index else ""
+        lines.append(
+            Text(f"  {LETTERS[i]}) {choice} — {results.counts[i]} ({results.share(i):.0%}){mark}")
+        )
+    lines.append(Text(f"Answer: {LETTERS[results.correct_index]}) {results.correct_text}"))
+    lines.append(Text(f"Why: {results.why}"))
+    if results.first_right:
+        lines.append(Text(f"First right: {results.first_right}", style="green"))
+    return Group(*lines)
+
+
 @render.register
 def _review(session: ReviewSession) -> RenderableType:
     if not session.questions:
@@ -245,3 +284,32 @@ def _review(session: ReviewSession) -> RenderableType:
         f"Review: {len(session.questions)} question(s) due{rest}. Answer each one in turn.",
         style="bold",
     )
+
+
+@render.register
+def _schedule(info: ScheduleInfo) -> RenderableType:
+    head = "Daily question set for this channel" if info.changed else "Daily question here"
+    what = f"{head}: {info.local_time} {info.zone}, {info.days_text}"
+    lines = [Text(what, style="bold")]
+    lines.append(Text(f"  topic: {info.topic or 'all topics'}"))
+    window = f"{info.window_hours} h" if info.window_hours else "until the next post"
+    lines.append(Text(f"  answers open: {window}"))
+    if info.next_post:
+        lines.append(Text(f"  Next post: {format_local(info.next_post)}"))
+    if info.last_post:
+        lines.append(Text(f"  last post: {info.last_post}", style="dim"))
+    return Group(*lines)
+
+
+@render.register
+def _demo(result: DemoResult) -> RenderableType:
+    if not result.ok:
+        return Text(result.error, style="bold red")
+    table = Table("measured", "value", title=result.title)
+    for m in result.measurements:
+        table.add_row(m.label, m.value)
+    parts: list[RenderableType] = [table, Text(result.lesson)]
+    if result.details:
+        parts.append(Text(result.details, style="dim"))
+    parts.append(Text(f"See /card {result.card_id}", style="dim"))
+    return Group(*parts)

@@ -1,0 +1,136 @@
+"""The Discord client: who is acting, replying with rendered results, answer clicks, sync."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.poster import DiscordPoster
+from adapters.discord_bot.render import render
+from bot.app import QuizApp
+from bot.commands import Reply
+from bot.models import Actor, Notice
+from bot.quiz import QuizError
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents() -> discord.Intents:
+    """Default intents without the privileged ones: slash commands and buttons need no more."""
+    intents = discord.Intents.default()
+    intents.members = False
+    intents.presences = False
+    intents.message_content = False
+    return intents
+
+
+def actor_for(interaction: discord.Interaction) -> Actor:
+    """The core's Actor for whoever triggered ``interaction``; DMs are workspace "dm"."""
+    user = interaction.user
+    guild_id = interaction.guild_id
+    return Actor(
+        platform="discord",
+        user_id=str(user.id),
+        display_name=user.display_name,
+        workspace_id=str(guild_id) if guild_id is not None else "dm",
+        channel_id=str(interaction.channel_id),
+        is_admin=guild_id is not None and interaction.permissions.manage_guild,
+    )
+
+
+class QuizBot(discord.Client):
+    """A thin adapter: every command and click becomes one core call; results go to render."""
+
+    def __init__(
+        self,
+        app: QuizApp,
+        *,
+        guild_id: int | None = None,
+        sync_commands: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(intents=bot_intents(), **options)
+        self.app = app
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
+        from adapters.discord_bot.commands import QuizCommands  # commands need QuizBot's type
+
+        self.quiz_commands = QuizCommands(self)
+        self.tree.add_command(self.quiz_commands)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnswerButton)
+        if not self.sync_commands:
+            return
+        if self.guild_id is not None:
+            # one server, updated instantly: for development
+            guild = discord.Object(self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            # every server the bot is in; Discord may take a while to show changes
+            await self.tree.sync()
+
+    @property
+    def poster(self) -> DiscordPoster:
+        """For the daily scheduler: posts questions and results to a channel over REST."""
+        return DiscordPoster(self, self.app)
+
+    # -- calling the core ---------------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
+        """A core call; a user mistake (QuizError) becomes an error Notice."""
+        try:
+            result = fn(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+        except QuizError as exc:
+            return Notice(str(exc), error=True)
+
+    async def route(self, actor: Actor, *words: str | None) -> Reply:
+        """Structured options as the core's text grammar (``daily set 09:00 Europe/Berlin``):
+        features that register router subcommands work here without adapter changes."""
+        text = shlex.join(w for w in words if w is not None and w != "")
+        return await self.app.router.handle(actor, text)
+
+    # -- replying -----------------------------------------------------------------------------
+
+    async def respond(
+        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool = False
+    ) -> None:
+        """Render ``reply`` and send it: as the interaction's response, or as follow-ups when
+        the response was deferred. Error notices are always private."""
+        messages = render(reply)
+        private = ephemeral or messages[0].ephemeral
+        for index, message in enumerate(messages):
+            kwargs = message.send_kwargs()
+            if index == 0 and not interaction.response.is_done():
+                await interaction.response.send_message(**kwargs, ephemeral=private)
+            else:
+                await interaction.followup.send(**kwargs, ephemeral=private)
+
+    async def on_answer_click(
+        self, interaction: discord.Interaction, post_id: int, choice: int
+    ) -> None:
+        try:
+            reply = await self.app.router.answer(actor_for(interaction), post_id, choice)
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
+
+    async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        what = getattr(interaction.command, "qualified_name", None) or "answer click"
+        log.error("%s failed", what, exc_info=error)
+        sorry = Notice("Something went wrong on our side; please try again.", error=True)
+        try:
+            await self.respond(interaction, sorry, ephemeral=True)
+        except discord.HTTPException:  # e.g. the 3-second deadline has passed
+            log.warning("could not tell the user about the failure")

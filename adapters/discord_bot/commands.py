@@ -1,0 +1,270 @@
+"""The ``/quiz`` slash commands: structured options in, one core call each, rendered replies out.
+
+Built-in features call the core's services; features living in other modules (daily question,
+demos, study groups, review, time zone) are reached through the core's text grammar
+(``QuizBot.route``), so they work as soon as they register their router subcommand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zoneinfo
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord_bot.client import actor_for
+from bot.models import Actor, Notice
+
+if TYPE_CHECKING:
+    from adapters.discord_bot.client import QuizBot
+
+Choices = list[app_commands.Choice[str]]
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+DAY_SUGGESTIONS = ("mon-fri", "mon-sun", "mon,wed,fri", "tue,thu", "sat,sun")
+ADMIN_ONLY = "Changing the daily question needs the Manage Server permission."
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _matching(values: list[tuple[str, str]], current: str) -> Choices:
+    """(name, value) pairs whose name or value contains what the user typed so far."""
+    typed = current.strip().lower()
+    return [
+        app_commands.Choice(name=name[:100], value=value[:100])
+        for name, value in values
+        if typed in name.lower() or typed in value.lower()
+    ][:MAX_CHOICES]
+
+
+class QuizCommands(app_commands.Group):
+    """/quiz ... — one group, so the bot adds a single entry to a server's command list."""
+
+    daily = app_commands.Group(name="daily", description="The daily question in this channel")
+    group = app_commands.Group(name="group", description="Study groups with their own leaderboard")
+
+    def __init__(self, bot: QuizBot) -> None:
+        super().__init__(name="quiz", description="Study-group quiz: questions, cards and scores")
+        self.bot = bot
+
+    # -- autocomplete -----------------------------------------------------------------------
+
+    async def _topic_choices(self, interaction: discord.Interaction, current: str) -> Choices:
+        pack = self.bot.app.pack
+        values = [(f"{c.title} ({c.id})", c.id) for c in pack.cards]
+        values += [(f"all of {t} (track)", t) for t in pack.tracks]
+        return _matching(values, current)
+
+    async def _card_choices(self, interaction: discord.Interaction, current: str) -> Choices:
+        return _matching([(c.title, c.id) for c in self.bot.app.pack.cards], current)
+
+    async def _demo_choices(self, interaction: discord.Interaction, current: str) -> Choices:
+        demos = self.bot.app.demos.describe()
+        return _matching([(f"{name} — {about}", name) for name, about in demos], current)
+
+    async def _zone_choices(self, interaction: discord.Interaction, current: str) -> Choices:
+        return _matching([(z, z) for z in _zones()], current)
+
+    async def _day_choices(self, interaction: discord.Interaction, current: str) -> Choices:
+        return _matching([(d, d) for d in DAY_SUGGESTIONS], current)
+
+    # -- questions and cards ----------------------------------------------------------------
+
+    @app_commands.command(name="question", description="Post a multiple-choice question here")
+    @app_commands.describe(topic="A card or a track; leave empty for any topic")
+    async def question(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        actor = actor_for(interaction)
+        reply = await self.bot.call(self.bot.app.quiz.ask_question, actor, topic or None)
+        await self.bot.respond(interaction, reply)
+
+    question.autocomplete("topic")(_topic_choices)
+
+    @app_commands.command(name="card", description="The concept card: key points, table, recap")
+    @app_commands.describe(topic="Which card")
+    async def card(self, interaction: discord.Interaction, topic: str) -> None:
+        reply = await self.bot.call(self.bot.app.quiz.card, topic)
+        await self.bot.respond(interaction, reply)
+
+    card.autocomplete("topic")(_card_choices)
+
+    @app_commands.command(name="topics", description="What there is to learn")
+    async def topics(self, interaction: discord.Interaction) -> None:
+        await self.bot.respond(interaction, await self.bot.call(self.bot.app.quiz.topics))
+
+    @app_commands.command(name="demo", description="Run a small live experiment on the bot's host")
+    @app_commands.describe(name="Which demo")
+    async def demo(self, interaction: discord.Interaction, name: str) -> None:
+        # a demo takes seconds: acknowledge now so the 3-second deadline is never missed
+        await interaction.response.defer(thinking=True)
+        reply = await self.bot.route(actor_for(interaction), "demo", name)
+        await self.bot.respond(interaction, reply)
+
+    demo.autocomplete("name")(_demo_choices)
+
+    @app_commands.command(name="review", description="A private run through your due questions")
+    @app_commands.describe(topic="Only this card or track")
+    async def review(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        reply = await self.bot.route(actor_for(interaction), "review", topic)
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    review.autocomplete("topic")(_topic_choices)
+
+    # -- scores -----------------------------------------------------------------------------
+
+    @app_commands.command(name="stats", description="Points, accuracy and streak")
+    @app_commands.describe(user="Someone else's stats (default: yours)")
+    async def stats(
+        self, interaction: discord.Interaction, user: discord.User | None = None
+    ) -> None:
+        actor = actor_for(interaction)
+        key = f"discord:{user.id}" if user is not None else None
+        reply = await self.bot.call(self.bot.app.quiz.stats, actor, key)
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    @app_commands.command(name="leaderboard", description="Who leads")
+    @app_commands.describe(
+        scope="This channel, this server, or a study group (default: server)",
+        period="All time or this week (default: all)",
+        group="The study group, for scope group",
+        topic="Only this card or track",
+        sort="Rank by (default: points)",
+    )
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        scope: Literal["channel", "server", "group"] = "server",
+        period: Literal["all", "week"] = "all",
+        group: str | None = None,
+        topic: str | None = None,
+        sort: Literal["points", "accuracy", "streak", "mastered"] | None = None,
+    ) -> None:
+        if scope == "group" and not group:
+            notice = Notice("Which study group? Fill in the group option.", error=True)
+            await self.bot.respond(interaction, notice)
+            return
+        where = ["group", group] if group else [scope]  # naming a group implies scope group
+        reply = await self.bot.route(
+            actor_for(interaction), "leaderboard", *where, period, topic, sort
+        )
+        await self.bot.respond(interaction, reply)
+
+    leaderboard.autocomplete("topic")(_topic_choices)
+
+    @app_commands.command(name="timezone", description="Show or (admins) set this server's zone")
+    @app_commands.describe(zone="An IANA zone such as Europe/Berlin")
+    async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
+        reply = await self.bot.route(actor_for(interaction), "timezone", zone)
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    timezone.autocomplete("zone")(_zone_choices)
+
+    @app_commands.command(name="help", description="What the bot can do")
+    async def help(self, interaction: discord.Interaction) -> None:
+        lines = []
+        for command in self.walk_commands():
+            if isinstance(command, app_commands.Command):
+                params = " ".join(
+                    f"<{p.name}>" if p.required else f"[{p.name}]" for p in command.parameters
+                )
+                usage = f"/{command.qualified_name} {params}".rstrip()
+                lines.append(f"`{usage}` — {command.description}")
+        notice = Notice(
+            "Answer a question with its buttons; only you see your result.", lines=tuple(lines)
+        )
+        await self.bot.respond(interaction, notice, ephemeral=True)
+
+    # -- daily question (admins change it) --------------------------------------------------
+    # Discord only honours default_member_permissions on top-level commands, so a
+    # default_permissions(manage_guild=True) on this subgroup would be silently dropped; the
+    # run-time check below (interaction.permissions -> Actor.is_admin) is what enforces it.
+
+    async def _refuse_non_admin(self, interaction: discord.Interaction) -> bool:
+        if actor_for(interaction).is_admin:
+            return False
+        await self.bot.respond(interaction, Notice(ADMIN_ONLY, error=True), ephemeral=True)
+        return True
+
+    @daily.command(name="set", description="Post a question here every day (Manage Server)")
+    @app_commands.describe(
+        time="Local time, HH:MM (24h)",
+        zone="IANA time zone such as Europe/Berlin",
+        days="Weekdays, e.g. mon-fri (default: every day)",
+        channel="Where to post (default: this channel)",
+    )
+    async def daily_set(
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        zone: str,
+        days: str | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        if await self._refuse_non_admin(interaction):
+            return
+        actor = _in_channel(actor_for(interaction), channel)
+        reply = await self.bot.route(actor, "daily", "set", time, zone, days)
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    daily_set.autocomplete("zone")(_zone_choices)
+    daily_set.autocomplete("days")(_day_choices)
+
+    @daily.command(name="show", description="When and where the daily question is posted")
+    async def daily_show(self, interaction: discord.Interaction) -> None:
+        reply = await self.bot.route(actor_for(interaction), "daily", "show")
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    @daily.command(name="off", description="Stop the daily question (Manage Server)")
+    @app_commands.describe(channel="Which channel's daily question (default: this channel)")
+    async def daily_off(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        if await self._refuse_non_admin(interaction):
+            return
+        actor = _in_channel(actor_for(interaction), channel)
+        reply = await self.bot.route(actor, "daily", "off")
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    # -- study groups -----------------------------------------------------------------------
+
+    async def _group(self, interaction: discord.Interaction, action: str, name: str | None) -> None:
+        reply = await self.bot.route(actor_for(interaction), "group", action, name)
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    @group.command(name="create", description="Start a study group")
+    @app_commands.describe(name="The group's name")
+    async def group_create(self, interaction: discord.Interaction, name: str) -> None:
+        await self._group(interaction, "create", name)
+
+    @group.command(name="join", description="Join a study group")
+    @app_commands.describe(name="The group's name")
+    async def group_join(self, interaction: discord.Interaction, name: str) -> None:
+        await self._group(interaction, "join", name)
+
+    @group.command(name="leave", description="Leave a study group")
+    @app_commands.describe(name="The group's name")
+    async def group_leave(self, interaction: discord.Interaction, name: str) -> None:
+        await self._group(interaction, "leave", name)
+
+    @group.command(name="list", description="The study groups here")
+    async def group_list(self, interaction: discord.Interaction) -> None:
+        await self._group(interaction, "list", None)
+
+    @group.command(name="members", description="Who is in a study group")
+    @app_commands.describe(name="The group's name")
+    async def group_members(self, interaction: discord.Interaction, name: str) -> None:
+        await self._group(interaction, "members", name)
+
+    @group.command(name="summary", description="What a study group should revisit")
+    @app_commands.describe(name="The group's name")
+    async def group_summary(self, interaction: discord.Interaction, name: str) -> None:
+        await self._group(interaction, "summary", name)
+
+
+def _in_channel(actor: Actor, channel: discord.abc.GuildChannel | None) -> Actor:
+    """The admin acting on another channel's schedule."""
+    return actor if channel is None else dataclasses.replace(actor, channel_id=str(channel.id))

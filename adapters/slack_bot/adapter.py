@@ -1,0 +1,264 @@
+"""The Slack adapter: Bolt listeners that translate Slack requests into core calls.
+
+Every listener acks first (Slack wants an answer within 3 seconds) and then does the work.
+Commands go through the core's text grammar (``router.handle``), clicks through
+``router.answer``; results are rendered in one place (render.py). Questions are posted to the
+channel for everyone; every other reply is ephemeral to the person who asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_bot.render import (
+    ANSWER_ACTION_PREFIX,
+    SlackMessage,
+    parse_answer_value,
+    render,
+    render_home,
+)
+from adapters.slack_bot.settings import SlackSettings
+from bot.app import QuizApp
+from bot.commands import parse
+from bot.models import Actor, Notice, QuestionView
+
+log = logging.getLogger(__name__)
+
+ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
+ADMIN_CACHE_SECONDS = 300.0
+# Which commands change shared settings and so need to know whether the caller is a workspace
+# admin (the core does the refusing). Only these pay for a users.info lookup.
+ADMIN_COMMANDS: dict[str, Callable[[list[str]], bool]] = {
+    "daily": lambda args: bool(args) and args[0].lower() not in ("show", "status"),
+    "group": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
+    "groups": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
+    "timezone": lambda args: bool(args),
+    "tz": lambda args: bool(args),
+}
+# Posting publicly fails like this when the bot is not in the channel; the slash command's
+# response_url can still post there.
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+SORRY = Notice("Something went wrong on our side; please try again.", error=True)
+
+
+def needs_admin_check(text: str) -> bool:
+    command = parse(text)
+    check = ADMIN_COMMANDS.get(command.name)
+    return check is not None and check(list(command.args))
+
+
+class SlackAdapter:
+    """Owns the Bolt app for one QuizApp; ``bolt`` is what the runners serve."""
+
+    def __init__(
+        self,
+        app: QuizApp,
+        settings: SlackSettings,
+        client: AsyncWebClient | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self._monotonic = monotonic
+        self._admin_cache: dict[str, tuple[float, bool]] = {}
+        # Request verification stays on in both modes; Bolt skips it for Socket Mode requests,
+        # which arrive authenticated over the app-token WebSocket.
+        if client is not None:  # tests: a client pointed at the fake
+            self.bolt = AsyncApp(
+                name="quizbot", signing_secret=settings.signing_secret or "", client=client
+            )
+        else:
+            # Bolt builds its own client from the token (a client *and* SLACK_BOT_TOKEN in the
+            # environment would make it warn); per-request clients copy its base_url.
+            self.bolt = AsyncApp(
+                name="quizbot",
+                signing_secret=settings.signing_secret or "",
+                token=settings.bot_token,
+            )
+            self.bolt.client.base_url = settings.api_url
+        self.bolt.command("/quiz")(self.on_command)
+        self.bolt.action(ANSWER_ACTION)(self.on_answer)
+        self.bolt.event("app_home_opened")(self.on_home_opened)
+
+    # -- listeners ------------------------------------------------------------------------
+
+    async def on_command(
+        self,
+        ack: Callable[..., Any],
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        text = command.get("text") or ""
+        try:
+            actor = await self.command_actor(command, client, text)
+            reply = await self.app.router.handle(actor, text)
+            ref = await self.deliver(render(reply), actor, respond, client)
+            if ref and isinstance(reply, QuestionView):
+                # where the question is, for features that follow up on it (daily results)
+                await self.app.storage.set_message_ref(reply.post_id, ref)
+        except Exception:
+            log.exception("/quiz %s failed", parse(text).name)
+            await self.reply_privately(render(SORRY), respond)
+
+    async def on_answer(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        try:
+            parsed = parse_answer_value(str(action.get("value", "")))
+            if parsed is None:
+                reply: object = Notice(
+                    "That button is not a quiz answer; ask for a new question.", error=True
+                )
+            else:
+                post_id, choice = parsed
+                reply = await self.app.router.answer(click_actor(body), post_id, choice)
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("answer click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_home_opened(
+        self, event: dict[str, Any], context: Mapping[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = event["user"]
+        actor = Actor(
+            "slack",
+            user_id,
+            display_name=user_id,
+            workspace_id=context.get("team_id") or "unknown",
+            channel_id=event.get("channel") or "app_home",
+        )
+        stats = await self.app.quiz.stats(actor)
+        board = await self.app.quiz.leaderboard(actor, scope="workspace", period="all")
+        await client.views_publish(user_id=user_id, view=render_home(stats, board))
+
+    # -- replies --------------------------------------------------------------------------
+
+    async def deliver(
+        self,
+        messages: list[SlackMessage],
+        actor: Actor,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> str | None:
+        """Send ``messages``; returns "channel:ts" of the first public post, if any."""
+        ref = None
+        for message in messages:
+            if message.public:
+                posted = await self.post_public(message, actor.channel_id, respond, client)
+                ref = ref or posted
+            else:
+                await self.reply_privately([message], respond)
+        return ref
+
+    async def post_public(
+        self,
+        message: SlackMessage,
+        channel_id: str,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> str | None:
+        try:
+            posted = await client.chat_postMessage(
+                channel=channel_id, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_IN_CHANNEL:
+                raise
+            await respond(response_type="in_channel", text=message.text, blocks=message.blocks)
+            return None
+        return f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
+
+    async def post_to_channel(self, channel_id: str, reply: object) -> str | None:
+        """Post a core result to a channel with no slash command behind it (e.g. a scheduled
+        daily question or its results); the bot must be in the channel. Returns "channel:ts"
+        of the first message (also stored as the post's message_ref for a question)."""
+        ref = None
+        for message in render(reply):
+            posted = await self.bolt.client.chat_postMessage(
+                channel=channel_id, text=message.text, blocks=message.blocks
+            )
+            ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
+        if ref and isinstance(reply, QuestionView):
+            await self.app.storage.set_message_ref(reply.post_id, ref)
+        return ref
+
+    @staticmethod
+    async def reply_privately(
+        messages: list[SlackMessage], respond: AsyncRespond, replace_original: bool | None = None
+    ) -> None:
+        for message in messages:
+            await respond(
+                response_type="ephemeral",
+                replace_original=replace_original,
+                text=message.text,
+                blocks=message.blocks,
+            )
+
+    # -- identities -----------------------------------------------------------------------
+
+    async def command_actor(
+        self, command: Mapping[str, Any], client: AsyncWebClient, text: str
+    ) -> Actor:
+        team_id = command.get("team_id") or "unknown"
+        user_id = command["user_id"]
+        is_admin = needs_admin_check(text) and await self.is_admin(client, team_id, user_id)
+        return Actor(
+            "slack",
+            user_id,
+            display_name=command.get("user_name") or user_id,
+            workspace_id=team_id,
+            channel_id=command.get("channel_id") or "unknown",
+            is_admin=is_admin,
+        )
+
+    async def is_admin(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
+        """Configured admins, else Slack's own admins/owners (users.info, cached a while)."""
+        if user_id in self.settings.admins:
+            return True
+        key = f"{team_id}:{user_id}"
+        now = self._monotonic()
+        cached = self._admin_cache.get(key)
+        if cached is not None and now - cached[0] < ADMIN_CACHE_SECONDS:
+            return cached[1]
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError as exc:  # e.g. missing users:read; treat as not an admin
+            log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+            return False
+        user = info.get("user") or {}
+        flag = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        self._admin_cache[key] = (now, flag)
+        return flag
+
+
+def click_actor(body: Mapping[str, Any]) -> Actor:
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    return Actor(
+        "slack",
+        user["id"],
+        display_name=user.get("username") or user.get("name") or user["id"],
+        workspace_id=team.get("id") or user.get("team_id") or "unknown",
+        channel_id=channel.get("id") or container.get("channel_id") or "unknown",
+    )

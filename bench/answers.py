@@ -1,0 +1,283 @@
+"""Answer throughput and latency through the core's public API, against two baselines.
+
+    python bench/answers.py [--json] [--rounds 3]
+
+- core: QuizService.answer() with N concurrent answerers (1, 100, 1,000) and a burst of 10,000
+  answers submitted at once, on a real SQLite file (group-committed writer).
+- raw limit: stdlib sqlite3 running the core's own batch function (``_apply_answers``: answers +
+  the materialized users, scores, boards, user_topics rows and the FSRS card reviews) in batches
+  of 100, synchronously, with no asyncio in the way.
+- raw answers-only: stdlib sqlite3 inserting just the answer rows in batches of 100 (shown for
+  reference: the floor of any design that also keeps leaderboards current).
+- naive: aiosqlite, one transaction per answer, one await per statement (answers, users, scores
+  and user_topics only: it does less work per answer than the core, no FSRS and no boards).
+Each figure is the median of --rounds runs; ratios compare figures from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+from _common import emit_json, median, percentile
+
+from bot.app import QuizApp
+from bot.clock import FakeClock
+from bot.models import Actor
+from bot.quiz import topic_scope
+from bot.storage import INSERT_ANSWER, AnswerWrite, _apply_answers, open_sync
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def actor(i: int) -> Actor:
+    return Actor("discord", f"u{i}", f"user {i}", "guild1", "chan1")
+
+
+async def open_app(folder: Path) -> QuizApp:
+    return await QuizApp.open(folder / "bench.db", clock=FakeClock(START))
+
+
+async def core_concurrent(app: QuizApp, concurrency: int, total: int, first_user: int):
+    """``concurrency`` answerers, each answering in a loop, ``total`` answers in all."""
+    view = await app.quiz.ask_question(actor(0))
+    latencies: list[float] = []
+    next_user = iter(range(first_user, first_user + total))
+
+    async def answerer() -> None:
+        for i in next_user:
+            t0 = time.perf_counter()
+            await app.quiz.answer(actor(i), view.post_id, i % len(view.choices))
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(answerer() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return total / elapsed, latencies
+
+
+async def core_burst(app: QuizApp, total: int, first_user: int):
+    view = await app.quiz.ask_question(actor(0))
+    latencies: list[float] = []
+
+    async def one(i: int) -> None:
+        t0 = time.perf_counter()
+        await app.quiz.answer(actor(i), view.post_id, i % len(view.choices))
+        latencies.append(time.perf_counter() - t0)
+
+    batches_before = app.storage.answers.batches
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(first_user, first_user + total)))
+    elapsed = time.perf_counter() - t0
+    return total / elapsed, latencies, app.storage.answers.batches - batches_before
+
+
+def rows(post_id: int, first_user: int, total: int) -> list[AnswerWrite]:
+    now = START.isoformat()
+    return [
+        AnswerWrite(
+            post_id=post_id,
+            user_key=f"discord:u{i}",
+            display_name=f"user {i}",
+            question_id="pvt-threads-share-what",
+            card_id="processes-vs-threads",
+            choice=i % 4,
+            correct=i % 4 == 0,
+            points=10 if i % 4 == 0 else 0,
+            answered_at=now,
+            day="2026-03-02",
+            week="2026-03-02",
+            # the scopes QuizService.answer gives an answer: server, channel, server per topic
+            scopes=(
+                "ws:discord:guild1",
+                "ch:discord:guild1:chan1",
+                topic_scope("discord:guild1", "processes-vs-threads"),
+            ),
+        )
+        for i in range(first_user, first_user + total)
+    ]
+
+
+def new_post(db: sqlite3.Connection) -> int:
+    cur = db.execute(
+        "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, created_at)"
+        " VALUES ('pvt-threads-share-what', 'processes-vs-threads', 'discord:guild1',"
+        " 'discord:guild1:chan1', ?)",
+        (START.isoformat(),),
+    )
+    return int(cur.lastrowid)
+
+
+def raw_same_rows(path: Path, total: int, first_user: int) -> float:
+    db = open_sync(path)
+    batch = rows(new_post(db), first_user, total)
+    t0 = time.perf_counter()
+    for start in range(0, total, 100):
+        _apply_answers(db, batch[start : start + 100])
+    elapsed = time.perf_counter() - t0
+    db.close()
+    return total / elapsed
+
+
+def raw_answers_only(path: Path, total: int, first_user: int) -> float:
+    db = open_sync(path)
+    batch = rows(new_post(db), first_user, total)
+    t0 = time.perf_counter()
+    for start in range(0, total, 100):
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(INSERT_ANSWER, [w.answer_row() for w in batch[start : start + 100]])
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    db.close()
+    return total / elapsed
+
+
+async def naive(path: Path, concurrency: int, total: int, first_user: int):
+    """The design the group-commit writer replaces: each answer is its own transaction, one
+    await per statement, serialized on one connection."""
+    setup = open_sync(path)
+    post_id = new_post(setup)
+    setup.close()
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    lock = asyncio.Lock()
+    batch = iter(rows(post_id, first_user, total))
+    latencies: list[float] = []
+
+    async def answer(w: AnswerWrite) -> None:
+        async with lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            cur = await conn.execute(
+                INSERT_ANSWER.replace("INSERT", "INSERT OR IGNORE", 1), w.answer_row()
+            )
+            if cur.rowcount:
+                await conn.execute(
+                    "INSERT INTO users(user_key, display_name, points, answered, correct)"
+                    " VALUES (?,?,?,1,?) ON CONFLICT(user_key) DO UPDATE SET"
+                    " points=points+excluded.points, answered=answered+1,"
+                    " correct=correct+excluded.correct",
+                    (w.user_key, w.display_name, w.points, int(w.correct)),
+                )
+                for scope in w.scopes:
+                    for period in ("all", w.week):
+                        await conn.execute(
+                            "INSERT INTO scores(scope, period, user_key, points, answered,"
+                            " correct) VALUES (?,?,?,?,1,?) ON CONFLICT(scope, period, user_key)"
+                            " DO UPDATE SET points=points+excluded.points,"
+                            " answered=answered+1, correct=correct+excluded.correct",
+                            (scope, period, w.user_key, w.points, int(w.correct)),
+                        )
+                await conn.execute(
+                    "INSERT INTO user_topics(user_key, card_id, answered, correct)"
+                    " VALUES (?,?,1,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"
+                    " answered=answered+1, correct=correct+excluded.correct",
+                    (w.user_key, w.card_id, int(w.correct)),
+                )
+            await conn.execute("COMMIT")
+
+    async def answerer() -> None:
+        for w in batch:
+            t0 = time.perf_counter()
+            await answer(w)
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(answerer() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await conn.close()
+    return total / elapsed, latencies
+
+
+async def one_round(folder: Path, sizes: dict[int, int], burst: int) -> dict:
+    figures: dict = {}
+    app = await open_app(folder)
+    user = 1
+    try:
+        for concurrency, total in sizes.items():
+            rate, lat = await core_concurrent(app, concurrency, total, user)
+            user += total
+            figures[f"core_{concurrency}"] = (rate, percentile(lat, 50), percentile(lat, 99))
+        rate, lat, batches = await core_burst(app, burst, user)
+        user += burst
+        figures["burst"] = (rate, percentile(lat, 50), percentile(lat, 99), batches)
+    finally:
+        await app.close()
+    figures["raw"] = raw_same_rows(folder / "bench.db", sizes[1000], user)
+    user += sizes[1000]
+    figures["raw_answers_only"] = raw_answers_only(folder / "bench.db", sizes[1000], user)
+    user += sizes[1000]
+    rate, lat = await naive(folder / "bench.db", 1000, sizes[1000] // 4, user)
+    figures["naive"] = (rate, percentile(lat, 50), percentile(lat, 99))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--answers", type=int, default=20000, help="answers per scenario")
+    args = parser.parse_args()
+    sizes = {1: max(2000, args.answers // 10), 100: args.answers, 1000: args.answers}
+    rounds = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            rounds.append(asyncio.run(one_round(Path(tmp), sizes, 10000)))
+
+    def med(key: str, i: int = 0) -> float:
+        values = [r[key][i] if isinstance(r[key], tuple) else r[key] for r in rounds]
+        return median(values)
+
+    print(f"answers: {args.rounds} rounds, medians; SQLite {sqlite3.sqlite_version}")
+    print(f"{'design':<34}{'answers/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
+    for c in (1, 100, 1000):
+        key = f"core_{c}"
+        print(
+            f"{f'core, {c} concurrent':<34}{med(key):>12,.0f}"
+            f"{med(key, 1) * 1e3:>10.2f}{med(key, 2) * 1e3:>10.2f}"
+        )
+    print(
+        f"{'core, burst of 10,000 at once':<34}{med('burst'):>12,.0f}"
+        f"{med('burst', 1) * 1e3:>10.2f}{med('burst', 2) * 1e3:>10.2f}"
+        f"   ({med('burst', 3):.0f} transactions)"
+    )
+    print(f"{'raw sqlite3, same rows, batch 100':<34}{med('raw'):>12,.0f}")
+    print(f"{'raw sqlite3, answer rows only':<34}{med('raw_answers_only'):>12,.0f}")
+    print(
+        f"{'naive aiosqlite, 1 txn per answer':<34}{med('naive'):>12,.0f}"
+        f"{med('naive', 1) * 1e3:>10.2f}{med('naive', 2) * 1e3:>10.2f}"
+    )
+    ratio_raw = median([r["core_1000"][0] / r["raw"] for r in rounds])
+    ratio_naive = median([r["core_1000"][0] / r["naive"][0] for r in rounds])
+    ratio_rows = median([r["core_1000"][0] / r["raw_answers_only"] for r in rounds])
+    print(
+        f"at 1,000 concurrent: {ratio_raw:.2f}x the raw limit (target >= 0.7),"
+        f" {ratio_naive:.1f}x the naive design (target >= 10),"
+        f" {ratio_rows:.2f}x raw answer-rows-only"
+    )
+    print(
+        f"p99 at 1,000 concurrent {med('core_1000', 2) * 1e3:.1f} ms (target < 25);"
+        f" burst p99 {med('burst', 2) * 1e3:.0f} ms (target < 300)"
+    )
+    if args.json:
+        emit_json(
+            {
+                "answers_per_s_1000": round(med("core_1000")),
+                "raw_limit_per_s": round(med("raw")),
+                "raw_answer_rows_only_per_s": round(med("raw_answers_only")),
+                "naive_per_s": round(med("naive")),
+                "ratio_vs_raw": round(ratio_raw, 3),
+                "ratio_vs_naive": round(ratio_naive, 2),
+                "p99_ms_1000": round(med("core_1000", 2) * 1e3, 2),
+                "burst_p99_ms": round(med("burst", 2) * 1e3, 1),
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The fixed list of demos: names, titles, one-line descriptions and the card each illustrates.
+
+Both sides use it: the runner (to validate names and label results) and the sandboxed child
+(to pick the program to run; its exit statuses are defined here too). It imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Exit statuses of the child (``bot.demos.child``): 0 with JSON on stdout; 2 bad usage;
+#: 3 ran out of memory; 4 the demo raised.
+EXIT_OK, EXIT_USAGE, EXIT_OUT_OF_MEMORY, EXIT_ERROR = 0, 2, 3, 4
+
+PVT_CARD = "processes-vs-threads"
+LOCKS_CARD = "locks-and-synchronization"
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    name: str
+    title: str
+    description: str
+    card_id: str = PVT_CARD
+
+
+_PUBLIC = (
+    DemoInfo(
+        "spawn",
+        "Threads vs processes: start-up cost",
+        "Start and join 50 threads, then 50 processes, and compare the times.",
+    ),
+    DemoInfo(
+        "memory",
+        "Shared memory: threads vs processes",
+        "Threads bump one shared counter; processes each bump their own copy.",
+    ),
+    DemoInfo(
+        "crash",
+        "Crashes: one process vs one thread",
+        "A worker process aborts and the others carry on; a faulting thread kills its process.",
+    ),
+    DemoInfo(
+        "race",
+        "Race condition: lost updates without a lock",
+        "Threads do an unprotected read-modify-write and lose updates; a lock fixes it.",
+        LOCKS_CARD,
+    ),
+    DemoInfo(
+        "gil",
+        "CPU-bound work: threads vs processes",
+        "The same CPU-heavy work on 1 thread, on several threads and on several processes.",
+    ),
+)
+
+#: The demos users can ask for, in the order they are listed.
+DEMO_NAMES: tuple[str, ...] = tuple(info.name for info in _PUBLIC)
+CATALOG: dict[str, DemoInfo] = {info.name: info for info in _PUBLIC}
+
+#: Sandbox test programs. Never selectable by users: a DemoRunner only accepts them when it is
+#: constructed with ``extra_programs=...`` (tests do that). Their names start with "_".
+TEST_CATALOG: dict[str, DemoInfo] = {
+    info.name: info
+    for info in (
+        DemoInfo("_nap", "Test: nap", "Sleeps briefly, then reports one measurement."),
+        DemoInfo("_hang", "Test: hang", "Starts a grandchild process, then never finishes."),
+        DemoInfo("_leave", "Test: leave", "Reports at once but leaves a grandchild running."),
+        DemoInfo("_hog", "Test: memory hog", "Allocates memory until the limit stops it."),
+        DemoInfo("_flood", "Test: flood", "Writes far more output than the runner reads."),
+        DemoInfo("_abort", "Test: abort", "The demo process itself dies from SIGABRT."),
+    )
+}

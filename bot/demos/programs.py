@@ -1,0 +1,564 @@
+"""The experiments themselves. They run only inside the sandboxed child (``bot.demos.child``).
+
+Each program returns a plain dict (``measurements``, ``lesson``, ``details``) that the child
+prints as JSON. Worker processes are started with multiprocessing's ``forkserver`` method
+(``spawn`` where forkserver is unavailable):
+
+* ``fork`` would copy a process that is running threads (several demos do), which can deadlock
+  and is deprecated for multi-threaded processes from Python 3.12;
+* ``spawn`` boots a fresh interpreter per worker (~40 ms each), so the start-up numbers would
+  mostly measure Python's own start-up;
+* ``forkserver`` forks each worker from a small, single-threaded server process that has already
+  imported this module: safe with threads, and each worker still gets a new address space. It is
+  the default on Linux from Python 3.14. The server's one-off start is reported separately.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from typing import Any
+
+Payload = dict[str, Any]
+Program = Callable[[], Payload]
+
+
+# --- environment ---------------------------------------------------------------------------------
+
+
+def cores() -> int:
+    """CPU cores this process may run on (affinity-aware where the OS says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)  # only on 3.13+
+    return True if check is None else bool(check())
+
+
+def _context() -> tuple[BaseContext, str]:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # The server imports this module once; every worker is forked from it ready to run.
+        ctx.set_forkserver_preload([__name__])
+    return ctx, method
+
+
+def _warm_up(ctx: BaseContext) -> float:
+    """Start and join one no-op worker (this starts the forkserver); return the seconds taken."""
+    started = time.perf_counter()
+    proc = ctx.Process(target=_noop)
+    proc.start()
+    proc.join()
+    return time.perf_counter() - started
+
+
+def _details(method: str | None = None) -> str:
+    n = cores()
+    gil = "GIL enabled" if gil_enabled() else "GIL disabled (free-threaded build)"
+    text = (
+        f"measured on the bot's host: {n} CPU core{'s' if n != 1 else ''} available; "
+        f"{platform.python_implementation()} {platform.python_version()} ({gil})"
+    )
+    if method:
+        text += f"; process start method: {method}"
+    return text
+
+
+def _ms(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
+
+
+def _exit_text(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "still running"
+    if exitcode == 0:
+        return "finished (exit 0)"
+    if exitcode < 0:
+        try:
+            return f"died: killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"died: killed by signal {-exitcode}"
+    return f"failed: exit status {exitcode}"
+
+
+def _payload(measurements: list[tuple[str, str]], lesson: str, details: str) -> Payload:
+    return {"measurements": [list(m) for m in measurements], "lesson": lesson, "details": details}
+
+
+def _noop() -> None:
+    pass
+
+
+# --- spawn: start-up cost ------------------------------------------------------------------------
+
+SPAWN_N = 50
+
+
+def demo_spawn() -> Payload:
+    ctx, method = _context()
+    server_start = _warm_up(ctx)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=_noop) for _ in range(SPAWN_N)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    thread_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    procs = [ctx.Process(target=_noop) for _ in range(SPAWN_N)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    proc_s = time.perf_counter() - started
+    failed = sum(1 for p in procs if p.exitcode != 0)
+
+    ratio = proc_s / thread_s if thread_s > 0 else float("inf")
+    measurements = [
+        (f"{SPAWN_N} threads: start + join", _ms(thread_s)),
+        (f"{SPAWN_N} processes: start + join", _ms(proc_s)),
+        ("processes vs threads", f"{_times(ratio)} slower"),
+        (
+            "average per thread / per process",
+            f"{_ms(thread_s / SPAWN_N)} / {_ms(proc_s / SPAWN_N)}",
+        ),
+    ]
+    if method == "forkserver":
+        measurements.append(("one-off forkserver start (not included above)", _ms(server_start)))
+    if failed:
+        measurements.append(("processes that failed", str(failed)))
+    lesson = (
+        f"Starting {SPAWN_N} processes took about {_times(ratio)} as long as starting "
+        f"{SPAWN_N} threads: each process needs a whole new memory space of its own, while a "
+        "thread only needs a stack inside the process that already exists — which is why "
+        "threads are called lightweight."
+    )
+    return _payload(measurements, lesson, _details(method))
+
+
+# --- memory: shared vs private -------------------------------------------------------------------
+
+MEMORY_WORKERS = 4
+MEMORY_INCREMENTS = 1000
+
+counter = 0  # "the same" variable for both halves of the memory demo
+_counter_lock = threading.Lock()
+
+
+def _bump_in_thread(n: int) -> None:
+    global counter
+    for _ in range(n):
+        with _counter_lock:  # no lost updates here; losing them is the race demo's job
+            counter += 1
+
+
+def _bump_in_process(n: int, conn: Connection) -> None:
+    global counter
+    for _ in range(n):
+        counter += 1
+    conn.send(counter)  # report what this process's own copy reached
+    conn.close()
+
+
+def demo_memory() -> Payload:
+    global counter
+    w, n = MEMORY_WORKERS, MEMORY_INCREMENTS
+
+    counter = 0
+    threads = [threading.Thread(target=_bump_in_thread, args=(n,)) for _ in range(w)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seen_by_main_thread = counter
+
+    counter = 0
+    ctx, method = _context()
+    procs: list[tuple[Any, Connection]] = []
+    for _ in range(w):
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_bump_in_process, args=(n, writer))
+        proc.start()
+        writer.close()
+        procs.append((proc, reader))
+    own_copies: list[str] = []
+    for proc, reader in procs:
+        try:
+            own_copies.append(str(reader.recv()))
+        except EOFError:
+            own_copies.append("no answer")
+        proc.join()
+    seen_by_parent = counter
+
+    measurements = [
+        (f"{w} threads × {n} increments: main thread reads counter", str(seen_by_main_thread)),
+        (f"{w} processes × {n} increments: parent reads counter", str(seen_by_parent)),
+        ("each process's own copy of counter ended at", ", ".join(own_copies)),
+    ]
+    if len(set(own_copies)) == 1:
+        reached = f"it reached {own_copies[0]} in every child"
+    else:
+        reached = "the children's copies ended at " + ", ".join(own_copies)
+    lesson = (
+        f"The threads all updated the one counter in their shared memory, so the main thread "
+        f"sees {seen_by_main_thread}; each process updated its own private copy ({reached}) "
+        f"while the parent's stayed at {seen_by_parent}. Processes don't "
+        "share memory, so results have to be sent back explicitly — interprocess communication."
+    )
+    return _payload(measurements, lesson, _details(method))
+
+
+# --- crash: process isolation vs one address space -----------------------------------------------
+
+CRASH_WORKERS = 4
+CRASH_VICTIM = 2  # index of the worker process that aborts
+FAULT_THREADS = 3  # well-behaved threads next to the faulting one
+
+
+def _worker_ok() -> None:
+    time.sleep(0.05)
+
+
+def _worker_abort() -> None:
+    os.abort()  # SIGABRT: the process dies on the spot, no cleanup, no exception
+
+
+def _threads_then_fault(conn: Connection) -> None:
+    """Runs in its own process: several threads, then one of them reads address 0."""
+    import ctypes
+
+    send_lock = threading.Lock()
+    everyone_started = threading.Barrier(FAULT_THREADS + 1)
+
+    def send(message: tuple[str, int]) -> None:
+        with send_lock:
+            conn.send(message)
+
+    def worker(i: int) -> None:
+        send(("started", i))
+        everyone_started.wait()
+        time.sleep(2.0)
+        send(("finished", i))
+
+    def faulty() -> None:
+        everyone_started.wait()
+        ctypes.string_at(0)  # NULL-pointer read: a real segmentation fault
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(FAULT_THREADS)]
+    threads.append(threading.Thread(target=faulty))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    send(("finished", -1))  # the main thread; never reached
+
+
+def demo_crash() -> Payload:
+    ctx, method = _context()
+    _warm_up(ctx)
+
+    workers = [
+        ctx.Process(target=_worker_abort if i == CRASH_VICTIM else _worker_ok)
+        for i in range(CRASH_WORKERS)
+    ]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join()
+    measurements = [(f"worker process {i}", _exit_text(p.exitcode)) for i, p in enumerate(workers)]
+    survivors = sum(1 for p in workers if p.exitcode == 0)
+
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_threads_then_fault, args=(writer,))
+    proc.start()
+    writer.close()
+    events: list[tuple[str, int]] = []
+    while True:
+        try:
+            events.append(reader.recv())
+        except EOFError:
+            break
+    proc.join(5)
+    if proc.is_alive():  # pragma: no cover - only if the fault somehow did not happen
+        proc.kill()
+        proc.join()
+    started = sum(1 for kind, _ in events if kind == "started")
+    finished = sum(1 for kind, _ in events if kind == "finished")
+    measurements += [
+        (
+            f"process with {FAULT_THREADS + 1} threads, one reads address 0",
+            _exit_text(proc.exitcode),
+        ),
+        (f"its other {FAULT_THREADS} threads: started / finished", f"{started} / {finished}"),
+    ]
+
+    def raises() -> None:
+        raise ValueError("an ordinary Python exception")
+
+    def short_work(done: list[int], i: int) -> None:
+        time.sleep(0.02)
+        done.append(i)
+
+    caught: list[str] = []
+    done: list[int] = []
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: caught.append(getattr(args.exc_type, "__name__", "?"))
+    try:
+        threads = [threading.Thread(target=short_work, args=(done, i)) for i in range(3)]
+        threads.append(threading.Thread(target=raises))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        threading.excepthook = previous_hook
+    measurements += [
+        ("Python exception in 1 of 4 threads", f"{', '.join(caught) or 'none'} ended that thread"),
+        ("the other 3 threads: finished", f"{len(done)} of 3; the process kept running"),
+    ]
+
+    victim = _exit_text(workers[CRASH_VICTIM].exitcode).removeprefix("died: ")
+    others = CRASH_WORKERS - 1
+    carried_on = f"all {others}" if survivors == others else f"{survivors} of the {others}"
+    lesson = (
+        f"Worker {CRASH_VICTIM} was {victim}, yet {carried_on} other worker processes "
+        "finished, because each process has its own memory; one faulting "
+        f"thread took its whole process down ({finished} of its {FAULT_THREADS} other threads "
+        "finished), because threads share one address space. An ordinary Python exception, by "
+        "contrast, ends only the thread that raised it."
+    )
+    return _payload(measurements, lesson, _details(method))
+
+
+# --- race: lost updates --------------------------------------------------------------------------
+
+RACE_THREADS = 4
+RACE_INCREMENTS = 500
+PLAIN_INCREMENTS = 100_000
+
+
+class _Box:
+    value = 0
+
+
+def _unlocked(box: _Box, n: int) -> None:
+    for _ in range(n):
+        seen = box.value
+        time.sleep(0)  # let another thread run between the read and the write
+        box.value = seen + 1
+
+
+def _locked(box: _Box, n: int, lock: threading.Lock) -> None:
+    for _ in range(n):
+        with lock:
+            seen = box.value
+            time.sleep(0)
+            box.value = seen + 1
+
+
+def _plain(box: _Box, n: int) -> None:
+    for _ in range(n):
+        box.value += 1
+
+
+def _run_threads(target: Callable[..., None], *args: Any) -> int:
+    box = _Box()
+    threads = [threading.Thread(target=target, args=(box, *args)) for _ in range(RACE_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return box.value
+
+
+def demo_race() -> Payload:
+    t, n = RACE_THREADS, RACE_INCREMENTS
+    expected = t * n
+    unlocked = _run_threads(_unlocked, n)
+    locked = _run_threads(_locked, n, threading.Lock())
+    plain = _run_threads(_plain, PLAIN_INCREMENTS)
+    lost = expected - unlocked
+    measurements = [
+        (f"{t} threads × {n} increments, no lock", f"{unlocked} of {expected} ({lost} lost)"),
+        (f"{t} threads × {n} increments, with a lock", f"{locked} of {expected}"),
+        (
+            f"no lock, plain `+= 1`, no forced switch ({t} × {PLAIN_INCREMENTS})",
+            f"{t * PLAIN_INCREMENTS - plain} lost",
+        ),
+    ]
+    lesson = (
+        f"Without a lock {lost} of {expected} updates vanished: two threads read the same old "
+        "value and both wrote back value + 1, so one increment overwrote the other; with a lock "
+        f"around the read-modify-write {expected - locked} were lost. CPython rarely switches "
+        "threads inside a plain `+= 1`, so without the forced switch the bug usually hides — "
+        "Locks & Synchronization shows how to make shared updates safe."
+    )
+    return _payload(measurements, lesson, _details())
+
+
+# --- gil: CPU-bound work --------------------------------------------------------------------------
+
+GIL_TARGET_S = 0.12  # wall time of one work unit on one core
+GIL_MAX_WORKERS = 4
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def _calibrate() -> int:
+    probe = 100_000
+    started = time.perf_counter()
+    _burn(probe)
+    elapsed = max(time.perf_counter() - started, 1e-6)
+    return max(50_000, min(20_000_000, int(probe * GIL_TARGET_S / elapsed)))
+
+
+def demo_gil() -> Payload:
+    n_cores = cores()
+    k = max(2, min(n_cores, GIL_MAX_WORKERS))
+    ctx, method = _context()
+    _warm_up(ctx)
+    units = _calibrate()
+
+    started = time.perf_counter()
+    for _ in range(k):
+        _burn(units)
+    serial_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=_burn, args=(units,)) for _ in range(k)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    threads_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    procs = [ctx.Process(target=_burn, args=(units,)) for _ in range(k)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    procs_s = time.perf_counter() - started
+
+    thread_speedup = serial_s / threads_s
+    proc_speedup = serial_s / procs_s
+    measurements = [
+        (f"1 thread, {k} work units one after another", _ms(serial_s)),
+        (f"{k} threads, 1 unit each", _ms(threads_s)),
+        (f"{k} processes, 1 unit each (incl. start-up)", _ms(procs_s)),
+        (f"speed-up with {k} threads", f"{thread_speedup:.1f}×"),
+        (f"speed-up with {k} processes", f"{proc_speedup:.1f}×"),
+    ]
+    if n_cores < 2:
+        lesson = (
+            f"This host gives the demo a single CPU core, so neither {k} threads "
+            f"({thread_speedup:.1f}×) nor {k} processes ({proc_speedup:.1f}×) could run truly at "
+            "the same time — they took turns. Real side-by-side running needs several cores."
+        )
+    elif gil_enabled():
+        lesson = (
+            f"{k} threads got {thread_speedup:.1f}× because CPython's GIL lets only one thread "
+            f"run Python code at a time — they took turns — while {k} processes, each with its own "
+            f"interpreter, ran side by side on {min(k, n_cores)} cores ({proc_speedup:.1f}×). So "
+            "threads don't always run truly at the same time: that needs several cores and, for "
+            "CPU-bound Python code, separate processes."
+        )
+    else:  # pragma: no cover - free-threaded builds only
+        lesson = (
+            f"On this free-threaded build both threads ({thread_speedup:.1f}×) and processes "
+            f"({proc_speedup:.1f}×) ran side by side on {min(k, n_cores)} cores — real "
+            "simultaneous running needs several cores, whichever unit of work you use."
+        )
+    return _payload(measurements, lesson, _details(method))
+
+
+# --- sandbox test programs (never selectable by users) -------------------------------------------
+
+
+def _test_nap() -> Payload:
+    time.sleep(0.3)
+    return _payload([("slept", "0.3 s")], "A test program.", _details())
+
+
+def _test_hang() -> Payload:
+    # A grandchild in the same process group, to prove the runner kills the whole group.
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        stdin=subprocess.DEVNULL,
+    )
+    while True:
+        time.sleep(60)
+
+
+def _test_leave() -> Payload:
+    # A straggler that outlives the demo and holds its output pipe open.
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        stdin=subprocess.DEVNULL,
+    )
+    return _payload([("left behind", "1 process")], "A test program.", _details())
+
+
+def _test_hog() -> Payload:
+    hoard = []
+    for _ in range(256):  # up to 16 GiB of address space, in 64 MiB steps
+        hoard.append(bytearray(64 * 1024 * 1024))
+    while True:  # pragma: no cover - only without a memory limit
+        time.sleep(60)
+
+
+def _test_flood() -> Payload:
+    line = b"x" * 1023 + b"\n"
+    for _ in range(4096):  # 4 MiB
+        os.write(2, line)
+    while True:  # pragma: no cover - the runner stops reading and kills us first
+        time.sleep(60)
+
+
+def _test_abort() -> Payload:
+    os.abort()
+
+
+PROGRAMS: dict[str, Program] = {
+    "spawn": demo_spawn,
+    "memory": demo_memory,
+    "crash": demo_crash,
+    "race": demo_race,
+    "gil": demo_gil,
+}
+
+TEST_PROGRAMS: dict[str, Program] = {
+    "_nap": _test_nap,
+    "_hang": _test_hang,
+    "_leave": _test_leave,
+    "_hog": _test_hog,
+    "_flood": _test_flood,
+    "_abort": _test_abort,
+}

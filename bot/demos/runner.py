@@ -1,0 +1,479 @@
+"""Run live demos (``/quiz demo <name>``) in a sandboxed child process.
+
+A demo never runs in the bot's own process. :meth:`DemoRunner.run`:
+
+1. **Validates the name** against the fixed list (:data:`DEMO_NAMES`, plus test-only programs a
+   test enabled explicitly). Anything else is refused with the list of demos; user text is never
+   executed, passed to a shell, or echoed back unless it is a plain word.
+2. **Applies the limits**: a per-user cooldown (measured with the injected ``now`` clock, so tests
+   move time instead of sleeping) and a bot-wide cap on demos running at once. Refusals are
+   ordinary results with ``retry_after_s`` set.
+3. **Starts the child** with :func:`asyncio.create_subprocess_exec` (the event loop keeps serving)
+   and a fixed argv: ``sys.executable -s -B -m bot.demos.child NAME --memory-mb N --cpu-s N``. It
+   runs with ``start_new_session=True`` (leader of its own process group), stdin from /dev/null, a
+   fresh empty working/temp directory and a minimal environment (no tokens or other secrets from
+   the bot's environment). The child sets ``RLIMIT_AS`` (memory), ``RLIMIT_CORE=0`` and a CPU-time
+   backstop on itself before the demo starts; workers it starts inherit them (per process).
+4. **Reads a structured result**: one JSON object on stdout, validated field by field. At most
+   ``output_limit_bytes`` of stdout + stderr are read; a child that writes more is killed.
+5. **Enforces a wall-time limit**: on timeout (or overflow, or cancellation) the whole process
+   group gets SIGKILL, so grandchildren die too. After *every* run the group is killed and its
+   leftover members are reaped: the runner marks the bot process as a child subreaper (Linux), so
+   orphans of the demo become the bot's children and ``waitpid(-pgid)`` can collect them instead
+   of leaving zombies behind an init that does not reap (some containers and VMs).
+
+Hangs, crashes, memory exhaustion and garbage output all become a ``DemoResult`` with ``ok=False``
+and an ``error`` such as ``"demo failed: timed out after 10 s"``; the bot keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.demos.catalog import CATALOG, DEMO_NAMES, EXIT_OUT_OF_MEMORY, TEST_CATALOG, DemoInfo
+
+log = logging.getLogger(__name__)
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds ``bot/``
+_PLAIN_WORD = re.compile(r"^[a-z0-9_-]{1,32}$")
+_MAX_MEASUREMENTS = 24
+_MAX_TEXT = 600
+_REAP_DEADLINE_S = 3.0
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class DemoMeasurement:
+    label: str  # e.g. "50 threads: start + join"
+    value: str  # e.g. "4.1 ms"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    name: str
+    ok: bool  # False when the demo failed or was refused
+    title: str
+    measurements: tuple[DemoMeasurement, ...]
+    lesson: str  # 1-2 sentences linking the result to the card
+    details: str = ""  # environment: cores, start method, Python version
+    error: str = ""  # e.g. "demo failed: timed out after 10 s", or the refusal text
+    retry_after_s: float | None = None  # set when refused by the cooldown or the global limit
+    card_id: str = "processes-vs-threads"  # the card it illustrates
+
+
+class DemoRunner:
+    """Runs demos in sandboxed child processes, with a global cap and a per-user cooldown."""
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        max_concurrent: int = 1,
+        cooldown_s: float = 30.0,
+        timeout_s: float = 10.0,
+        memory_limit_mb: int = 512,
+        output_limit_bytes: int = 65536,
+        *,
+        extra_programs: Iterable[str] = (),
+        on_start: Callable[[str, int], None] | None = None,
+    ) -> None:
+        """``extra_programs`` enables test-only programs (names starting with "_"; see
+        ``bot.demos.catalog.TEST_CATALOG``). ``on_start(name, pgid)`` is called when a child
+        has started (for logging, or for tests that check the group is gone afterwards)."""
+        if max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        if timeout_s <= 0 or cooldown_s < 0 or memory_limit_mb < 32 or output_limit_bytes < 1024:
+            raise ValueError("demo limits out of range")
+        self._now = now
+        self._max_concurrent = max_concurrent
+        self._cooldown_s = float(cooldown_s)
+        self._timeout_s = float(timeout_s)
+        self._memory_limit_mb = int(memory_limit_mb)
+        self._output_limit = int(output_limit_bytes)
+        self._on_start = on_start
+        self._programs: dict[str, DemoInfo] = dict(CATALOG)
+        for extra in extra_programs:
+            if extra not in TEST_CATALOG:
+                raise ValueError(f"unknown test program {extra!r}")
+            self._programs[extra] = TEST_CATALOG[extra]
+        self._last_start: dict[str, datetime] = {}  # user_key -> when their last demo started
+        self._running: dict[int, datetime] = {}  # run token -> start time
+        self._next_token = 0
+        self._background: set[asyncio.Task[None]] = set()
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(name, one-line description) of every demo a user can ask for."""
+        return [(name, CATALOG[name].description) for name in DEMO_NAMES]
+
+    async def run(self, user_key: str, name: str) -> DemoResult:
+        """Run demo ``name`` for ``user_key``; never raises for demo failures or refusals."""
+        key = name.strip().lower() if isinstance(name, str) else ""
+        info = self._programs.get(key)
+        if info is None:
+            return self._unknown(key)
+
+        now = self._now()
+        refusal = self._check_limits(user_key, info, now)
+        if refusal is not None:
+            return refusal
+
+        if not hasattr(os, "killpg"):  # pragma: no cover - e.g. Windows
+            return self._failed(info, "live demos need a POSIX host (Linux or macOS)")
+
+        # Reserve before the first await, so concurrent calls see each other.
+        token = self._next_token
+        self._next_token += 1
+        self._running[token] = now
+        self._last_start[user_key] = now
+        try:
+            return await self._execute(info)
+        finally:
+            del self._running[token]
+
+    # --- limits ---------------------------------------------------------------------------------
+
+    def _unknown(self, key: str) -> DemoResult:
+        available = ", ".join(DEMO_NAMES)
+        shown = f"unknown demo {key!r}" if _PLAIN_WORD.match(key) else "unknown demo"
+        return DemoResult(
+            name=key if _PLAIN_WORD.match(key) else "",
+            ok=False,
+            title="Unknown demo",
+            measurements=(),
+            lesson="",
+            error=f"{shown}; available demos: {available}",
+        )
+
+    def _check_limits(self, user_key: str, info: DemoInfo, now: datetime) -> DemoResult | None:
+        self._forget_old(now)
+        last = self._last_start.get(user_key)
+        if last is not None:
+            ago = (now - last).total_seconds()
+            wait = min(self._cooldown_s, self._cooldown_s - ago)  # the clock may step back
+            if wait > 0:
+                return self._refused(
+                    info,
+                    f"you ran a demo {max(0, int(ago))} s ago; try again in {math.ceil(wait)} s",
+                    wait,
+                )
+        if len(self._running) >= self._max_concurrent:
+            # Upper bound: the earliest a running demo is certain to have stopped.
+            soonest = min(
+                self._timeout_s - (now - started).total_seconds()
+                for started in self._running.values()
+            )
+            wait = max(1.0, soonest)
+            return self._refused(
+                info,
+                "another demo is running; try again in a few seconds "
+                f"(at most {math.ceil(wait)} s)",
+                wait,
+            )
+        return None
+
+    def _forget_old(self, now: datetime) -> None:
+        stale = [
+            u for u, t in self._last_start.items() if (now - t).total_seconds() >= self._cooldown_s
+        ]
+        for user in stale:
+            del self._last_start[user]
+
+    @staticmethod
+    def _refused(info: DemoInfo, error: str, retry_after_s: float) -> DemoResult:
+        return DemoResult(
+            name=info.name,
+            ok=False,
+            title=info.title,
+            measurements=(),
+            lesson="",
+            error=error,
+            retry_after_s=retry_after_s,
+            card_id=info.card_id,
+        )
+
+    @staticmethod
+    def _failed(info: DemoInfo, error: str) -> DemoResult:
+        return DemoResult(
+            name=info.name,
+            ok=False,
+            title=info.title,
+            measurements=(),
+            lesson="",
+            error=f"demo failed: {error}",
+            card_id=info.card_id,
+        )
+
+    # --- the sandbox ----------------------------------------------------------------------------
+
+    def _argv(self, name: str) -> list[str]:
+        cpu_s = math.ceil(self._timeout_s) + 2
+        return [
+            sys.executable,
+            "-s",  # no user site-packages
+            "-B",  # write no bytecode
+            "-m",
+            "bot.demos.child",
+            name,  # validated against the fixed list above
+            f"--memory-mb={self._memory_limit_mb}",
+            f"--cpu-s={cpu_s}",
+        ]
+
+    @staticmethod
+    def _env(workdir: str) -> dict[str, str]:
+        return {
+            "PATH": os.defpath,
+            "PYTHONPATH": str(_PACKAGE_ROOT),
+            "PYTHONIOENCODING": "utf-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": workdir,
+            "TMPDIR": workdir,
+            "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MiB of address space per arena
+        }
+
+    async def _execute(self, info: DemoInfo) -> DemoResult:
+        _become_subreaper()
+        with tempfile.TemporaryDirectory(
+            prefix="quizbot-demo-", ignore_cleanup_errors=True
+        ) as workdir:
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *self._argv(info.name),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                    cwd=workdir,
+                    env=self._env(workdir),
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                log.warning("could not start demo %s: %s", info.name, exc)
+                return self._failed(info, "could not start the demo process")
+            pgid = proc.pid  # start_new_session: the child leads its own group
+            if self._on_start is not None:
+                try:
+                    self._on_start(info.name, pgid)
+                except Exception:  # a broken hook must not leave the child unsupervised
+                    log.exception("on_start hook failed")
+            return await self._supervise(info, proc, pgid)
+
+    async def _supervise(
+        self, info: DemoInfo, proc: asyncio.subprocess.Process, pgid: int
+    ) -> DemoResult:
+        budget = _OutputBudget(self._output_limit, pgid)
+        assert proc.stdout is not None and proc.stderr is not None
+        readers = [
+            asyncio.create_task(budget.drain(proc.stdout, budget.stdout)),
+            asyncio.create_task(budget.drain(proc.stderr, budget.stderr)),
+        ]
+        exited = False
+        try:
+            exited = await _wait_for_exit(proc, self._timeout_s)
+        finally:
+            # Always, and even if we are cancelled (bot shutting down, caller gave up): kill
+            # what is left of the group and reap it. A second cancellation cannot interrupt
+            # the clean-up; it carries on in the background.
+            _kill_group(pgid)
+            cleanup = asyncio.get_running_loop().create_task(_clean_up(proc, pgid, readers))
+            self._background.add(cleanup)
+            cleanup.add_done_callback(self._background.discard)
+            await asyncio.shield(cleanup)
+        timed_out = not exited
+
+        returncode = proc.returncode
+        if budget.overflowed:
+            return self._failed(info, f"produced more than {_kib(self._output_limit)} of output")
+        if timed_out:
+            return self._failed(info, f"timed out after {_seconds(self._timeout_s)}")
+        if returncode == EXIT_OUT_OF_MEMORY:
+            return self._failed(info, f"exceeded the {self._memory_limit_mb} MB memory limit")
+        if returncode is not None and returncode < 0:
+            sig = _signal_name(-returncode)
+            if -returncode == signal.SIGXCPU:
+                return self._failed(info, "used too much CPU time (SIGXCPU)")
+            return self._failed(info, f"the demo process crashed ({sig})")
+        if returncode != 0:
+            last = _last_line(bytes(budget.stderr))
+            hint = f": {last}" if last else ""
+            if "MemoryError" in last:
+                return self._failed(info, f"exceeded the {self._memory_limit_mb} MB memory limit")
+            return self._failed(info, f"exited with status {returncode}{hint}")
+        parsed = _parse_payload(bytes(budget.stdout))
+        if parsed is None:
+            return self._failed(info, "returned an unreadable result")
+        measurements, lesson, details = parsed
+        return DemoResult(
+            name=info.name,
+            ok=True,
+            title=info.title,
+            measurements=measurements,
+            lesson=lesson,
+            details=details,
+            card_id=info.card_id,
+        )
+
+
+class _OutputBudget:
+    """Reads stdout and stderr into buffers, killing the group once the total exceeds ``limit``."""
+
+    def __init__(self, limit: int, pgid: int) -> None:
+        self.limit = limit
+        self.pgid = pgid
+        self.used = 0
+        self.overflowed = False
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+
+    async def drain(self, stream: asyncio.StreamReader, into: bytearray) -> None:
+        # Read to EOF even after an overflow (discarding): asyncio only reports the exit once
+        # the pipes are closed, and a paused pipe never would be.
+        while chunk := await stream.read(8192):
+            if self.overflowed:
+                continue
+            self.used += len(chunk)
+            if self.used > self.limit:
+                self.overflowed = True
+                _kill_group(self.pgid)
+            else:
+                into += chunk
+
+
+def _parse_payload(raw: bytes) -> tuple[tuple[DemoMeasurement, ...], str, str] | None:
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    items, lesson, details = data.get("measurements"), data.get("lesson"), data.get("details", "")
+    if not isinstance(items, list) or not 0 < len(items) <= _MAX_MEASUREMENTS:
+        return None
+    if not isinstance(lesson, str) or not isinstance(details, str):
+        return None
+    measurements = []
+    for item in items:
+        if not (
+            isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
+        ):
+            return None
+        measurements.append(DemoMeasurement(item[0][:_MAX_TEXT], item[1][:_MAX_TEXT]))
+    return tuple(measurements), lesson[: _MAX_TEXT * 2], details[:_MAX_TEXT]
+
+
+async def _wait_for_exit(proc: asyncio.subprocess.Process, timeout_s: float) -> bool:
+    """Wait until the child itself has exited (and been reaped); False on timeout.
+
+    Not ``proc.wait()``: that also waits for the pipes to close, which a left-over grandchild
+    could hold open.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while proc.returncode is None:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def _clean_up(
+    proc: asyncio.subprocess.Process, pgid: int, readers: list[asyncio.Task[None]]
+) -> None:
+    """Kill whatever is left of the group, reap it, and let the readers reach EOF."""
+    _kill_group(pgid)
+    if await _wait_for_exit(proc, 5.0):  # the leader must be reaped before waitpid(-pgid)
+        await _reap_group(pgid)
+    else:  # pragma: no cover - SIGKILL not delivered within 5 s
+        log.warning("demo process %d did not exit after SIGKILL", pgid)
+    _, pending = await asyncio.wait(readers, timeout=2.0)
+    for task in pending:
+        task.cancel()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), 1.0)  # lets the transport close its pipes
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+async def _reap_group(pgid: int) -> None:
+    """SIGKILL and reap what is left of the group (call only after its leader was reaped).
+
+    Members orphaned by the leader's death are re-parented to us (we are a subreaper) or to
+    init; ``waitpid(-pgid)`` collects those that are ours, which only ever are members of this
+    group, never the leader (asyncio's child watcher already reaped it).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _REAP_DEADLINE_S
+    while True:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            return  # the group is gone
+        except PermissionError:  # pragma: no cover - only if a member changed credentials
+            return
+        while True:
+            try:
+                pid, _ = os.waitpid(-pgid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        if loop.time() > deadline:
+            log.warning("demo process group %d still has members after SIGKILL", pgid)
+            return
+        await asyncio.sleep(0.01)
+
+
+_subreaper_done = False
+
+
+def _become_subreaper() -> None:
+    """Make orphans of demo processes our children (Linux), so we can reap them."""
+    global _subreaper_done
+    if _subreaper_done or not sys.platform.startswith("linux"):
+        return
+    _subreaper_done = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+            log.warning("prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d", ctypes.get_errno())
+    except (OSError, AttributeError) as exc:  # pragma: no cover - unusual libc
+        log.warning("could not become a child subreaper: %s", exc)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _last_line(raw: bytes) -> str:
+    lines = [line.strip() for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _kib(value: int) -> str:
+    return f"{value // 1024} KiB" if value % 1024 == 0 else f"{value} bytes"

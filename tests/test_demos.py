@@ -1,0 +1,325 @@
+"""Live demos: every demo really runs in a sandboxed child; the sandbox's limits really bite."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.demos import DEMO_NAMES, DemoResult, DemoRunner
+from bot.demos.catalog import TEST_CATALOG
+from bot.demos.programs import cores
+from bot.demos.runner import _parse_payload
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.value = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += timedelta(seconds=seconds)
+
+
+class Started:
+    """Records the process group of every child a runner starts."""
+
+    def __init__(self) -> None:
+        self.pgids: list[int] = []
+
+    def __call__(self, name: str, pgid: int) -> None:
+        self.pgids.append(pgid)
+
+
+def runner(started: Started | None = None, clock: Clock | None = None, **kwargs) -> DemoRunner:
+    kwargs.setdefault("cooldown_s", 0)
+    return DemoRunner(
+        (clock or Clock()).now,
+        extra_programs=tuple(TEST_CATALOG),
+        on_start=started,
+        **kwargs,
+    )
+
+
+def value(result: DemoResult, label_start: str) -> str:
+    matches = [m.value for m in result.measurements if m.label.startswith(label_start)]
+    assert len(matches) == 1, (label_start, result.measurements)
+    return matches[0]
+
+
+def seconds(text: str) -> float:
+    number, unit = text.split()
+    return float(number) / 1000 if unit == "ms" else float(number)
+
+
+def times(text: str) -> float:
+    return float(text.split("×")[0])
+
+
+def group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # state, ppid, pgrp, ...
+            members.append(int(entry))
+    return members
+
+
+async def run_demo(name: str) -> DemoResult:
+    started = Started()
+    result = await runner(started).run("alice", name)
+    assert result.ok, result.error
+    assert result.name == name and result.title and result.lesson and not result.error
+    assert "core" in result.details and "Python" in result.details
+    assert len(started.pgids) == 1 and group_gone(started.pgids[0])
+    return result
+
+
+# --- the demos -----------------------------------------------------------------------------------
+
+
+def test_names_and_describe():
+    assert DEMO_NAMES == ("spawn", "memory", "crash", "race", "gil")
+    described = runner().describe()
+    assert [name for name, _ in described] == list(DEMO_NAMES)
+    assert all(text for _, text in described)
+
+
+async def test_spawn_reports_both_times_and_the_start_method():
+    result = await run_demo("spawn")
+    threads = seconds(value(result, "50 threads"))
+    processes = seconds(value(result, "50 processes"))
+    assert 0 < threads < processes
+    assert "slower" in value(result, "processes vs threads")
+    assert "start method: forkserver" in result.details
+    assert result.card_id == "processes-vs-threads"
+
+
+async def test_memory_threads_share_processes_do_not():
+    result = await run_demo("memory")
+    assert value(result, "4 threads") == "4000"
+    assert value(result, "4 processes") == "0"
+    assert value(result, "each process's own copy") == "1000, 1000, 1000, 1000"
+
+
+async def test_crash_process_isolation_vs_thread_fault():
+    result = await run_demo("crash")
+    assert value(result, "worker process 2") == "died: killed by SIGABRT"
+    for i in (0, 1, 3):
+        assert value(result, f"worker process {i}") == "finished (exit 0)"
+    # One thread's real fault took the whole process, with its other threads, down.
+    assert value(result, "process with 4 threads") == "died: killed by SIGSEGV"
+    assert value(result, "its other 3 threads") == "3 / 0"
+    # An ordinary exception only ends its own thread.
+    assert value(result, "Python exception") == "ValueError ended that thread"
+    assert value(result, "the other 3 threads").startswith("3 of 3")
+
+
+async def test_race_loses_updates_without_a_lock_only():
+    result = await run_demo("race")
+    unlocked = value(result, "4 threads × 500 increments, no lock")
+    got, lost = re.fullmatch(r"(\d+) of 2000 \((\d+) lost\)", unlocked).groups()
+    assert int(got) < 2000 and int(lost) == 2000 - int(got)
+    assert value(result, "4 threads × 500 increments, with a lock") == "2000 of 2000"
+    assert result.card_id == "locks-and-synchronization"
+
+
+async def test_gil_reports_the_speedups():
+    result = await run_demo("gil")
+    k = max(2, min(cores(), 4))
+    assert seconds(value(result, f"1 thread, {k} work units")) > 0
+    thread_speedup = times(value(result, f"speed-up with {k} threads"))
+    process_speedup = times(value(result, f"speed-up with {k} processes"))
+    assert 0 < thread_speedup < 1.5  # CPython 3.11: the GIL makes the threads take turns
+    assert process_speedup > 0
+    assert "GIL" in result.lesson or "single CPU core" in result.lesson
+
+
+# --- the sandbox ---------------------------------------------------------------------------------
+
+
+async def test_hanging_demo_is_killed_with_its_whole_group():
+    started = Started()
+    demo = asyncio.create_task(runner(started, timeout_s=1.5).run("alice", "_hang"))
+    seen: set[int] = set()
+    deadline = time.monotonic() + 1.4
+    while time.monotonic() < deadline and len(seen) < 2:
+        if started.pgids:
+            seen.update(group_members(started.pgids[0]))
+        await asyncio.sleep(0.02)
+    assert len(seen) >= 2, "the demo should have started a grandchild in its group"
+
+    began = time.monotonic()
+    result = await demo
+    assert not result.ok and result.error == "demo failed: timed out after 1.5 s"
+    assert time.monotonic() - began < 3.0
+    pgid = started.pgids[0]
+    assert group_gone(pgid)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pgid, 0)
+    for pid in seen:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+async def test_processes_left_behind_by_a_finished_demo_are_killed():
+    started = Started()
+    began = time.monotonic()
+    result = await runner(started).run("alice", "_leave")
+    assert result.ok and time.monotonic() - began < 3.0
+    assert group_gone(started.pgids[0])
+
+
+async def test_cancelled_run_still_kills_the_group():
+    started = Started()
+    demo = asyncio.create_task(runner(started).run("alice", "_hang"))
+    while not started.pgids:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)
+    demo.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await demo
+    for _ in range(200):  # the clean-up finishes in the background
+        if group_gone(started.pgids[0]):
+            break
+        await asyncio.sleep(0.01)
+    assert group_gone(started.pgids[0])
+
+
+async def test_memory_hog_is_stopped_by_the_limit():
+    started = Started()
+    began = time.monotonic()
+    result = await runner(started, timeout_s=5, memory_limit_mb=128).run("alice", "_hog")
+    assert time.monotonic() - began < 5
+    assert not result.ok and result.error == "demo failed: exceeded the 128 MB memory limit"
+    assert group_gone(started.pgids[0])
+
+
+async def test_output_is_capped():
+    started = Started()
+    result = await runner(started, output_limit_bytes=16384).run("alice", "_flood")
+    assert result.error == "demo failed: produced more than 16 KiB of output"
+    assert group_gone(started.pgids[0])
+
+
+async def test_demo_that_crashes_is_reported():
+    started = Started()
+    result = await runner(started).run("alice", "_abort")
+    assert not result.ok and result.error == "demo failed: the demo process crashed (SIGABRT)"
+    assert group_gone(started.pgids[0])
+
+
+async def test_event_loop_keeps_serving_while_a_demo_runs():
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    result = await runner().run("alice", "_nap")  # sleeps 0.3 s in the child
+    task.cancel()
+    assert result.ok and result.measurements[0].value == "0.3 s"
+    assert ticks >= 10
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+
+async def test_cooldown_per_user_follows_the_injected_clock():
+    clock = Clock()
+    demos = runner(clock=clock, cooldown_s=30)
+    assert (await demos.run("alice", "_nap")).ok
+
+    refused = await demos.run("alice", "_nap")
+    assert not refused.ok and refused.retry_after_s == 30
+    assert refused.error == "you ran a demo 0 s ago; try again in 30 s"
+
+    clock.advance(12)
+    refused = await demos.run("alice", "_nap")
+    assert refused.error == "you ran a demo 12 s ago; try again in 18 s"
+    assert refused.retry_after_s == pytest.approx(18)
+    assert (await demos.run("bob", "_nap")).ok  # other users are not affected
+
+    clock.advance(18)
+    assert (await demos.run("alice", "_nap")).ok
+
+
+async def test_global_limit_refuses_a_second_concurrent_demo():
+    demos = runner(max_concurrent=1)
+    first = asyncio.create_task(demos.run("alice", "_nap"))
+    await asyncio.sleep(0)  # let it reserve its slot
+    second = await demos.run("bob", "_nap")
+    assert not second.ok
+    assert second.error.startswith("another demo is running; try again in a few seconds")
+    assert second.retry_after_s is not None and 0 < second.retry_after_s <= 10
+    assert (await first).ok
+    assert (await demos.run("bob", "_nap")).ok  # a refusal does not start bob's cooldown
+
+
+async def test_unknown_name_lists_the_demos():
+    started = Started()
+    result = await DemoRunner(Clock().now, on_start=started).run("alice", "fork-bomb")
+    assert not result.ok and result.retry_after_s is None
+    assert result.error == (
+        "unknown demo 'fork-bomb'; available demos: spawn, memory, crash, race, gil"
+    )
+    assert started.pgids == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["spawn; rm -rf /", "$(reboot)", "`id`", "gil && ls", "../spawn", "spawn|cat", "@everyone"],
+)
+async def test_shell_metacharacters_are_refused_without_running_anything(name):
+    started = Started()
+    result = await DemoRunner(Clock().now, on_start=started).run("alice", name)
+    assert not result.ok and result.name == ""
+    assert result.error == "unknown demo; available demos: spawn, memory, crash, race, gil"
+    assert started.pgids == []
+
+
+async def test_test_programs_are_not_selectable_by_users():
+    result = await DemoRunner(Clock().now).run("alice", "_hang")
+    assert not result.ok and result.error.startswith("unknown demo '_hang'")
+    assert all(not name.startswith("_") for name, _ in DemoRunner(Clock().now).describe())
+    with pytest.raises(ValueError):
+        DemoRunner(Clock().now, extra_programs=["spawn"])
+
+
+def test_only_well_formed_results_are_accepted():
+    good = b'{"measurements": [["a", "1"]], "lesson": "L", "details": "D"}'
+    assert _parse_payload(good) is not None
+    for bad in (
+        b"",
+        b"not json",
+        b"[]",
+        b'{"measurements": [], "lesson": "L"}',
+        b'{"measurements": [["a", 1]], "lesson": "L"}',
+        b'{"measurements": [["a", "1", "2"]], "lesson": "L"}',
+        b'{"measurements": [["a", "1"]], "lesson": 3}',
+        b"\xff\xfe",
+    ):
+        assert _parse_payload(bad) is None, bad

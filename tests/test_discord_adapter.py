@@ -1,0 +1,793 @@
+"""The Discord adapter driven by the REAL discord.py client against the loopback FakeDiscord."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+import logging
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import yaml
+
+from adapters import discord_bot
+from adapters.discord_bot import DiscordPoster, DiscordPostError, QuizBot, bot_intents, render
+from adapters.discord_bot.render import MAX_CARD_MESSAGES
+from bot import cli
+from bot.app import QuizApp
+from bot.commands import CommandSpec
+from bot.content import Card, Section
+from bot.demos import DEMO_NAMES, DemoRunner
+from bot.models import Actor, Notice
+from tests.conftest import CONTENT, ROOT
+from tests.fakes.discord_server import (
+    APPLICATION_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    MEMBER_PERMISSIONS,
+    USER_ID,
+    FakeDiscord,
+    custom_ids,
+)
+
+EPHEMERAL = 64
+ADMIN_PERMISSIONS = discord.Permissions(
+    MEMBER_PERMISSIONS.value | discord.Permissions(manage_guild=True).value
+)
+PVT = "processes-vs-threads"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+
+
+def adapter_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [
+        r for r in caplog.records if r.name.startswith("adapters.") and r.levelno >= logging.ERROR
+    ]
+
+
+@pytest.fixture(autouse=True)
+def fail_on_adapter_errors(caplog):
+    """The adapter catches command errors to tell the user; tests must still see them (the
+    fake only raises what discord.py's own loggers report)."""
+    yield
+    errors = adapter_errors(caplog)
+    assert not errors, [r.getMessage() for r in errors]
+
+
+def make_bot(app: QuizApp, **options: Any) -> QuizBot:
+    return QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False, **options)
+
+
+def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def db_of(app: QuizApp) -> Path:
+    return Path(app.storage.path)
+
+
+async def run_command(fake: FakeDiscord, *args: Any, **kwargs: Any) -> tuple[dict, Any]:
+    payload = fake.slash_command("quiz", *args, **kwargs)
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    return payload, await fake.wait_for_callback(payload)
+
+
+async def post_question(fake: FakeDiscord, topic: str = PVT) -> tuple[dict, int, list[str]]:
+    """/quiz question: the posted message, its post id and its buttons' custom_ids."""
+    payload, cb = await run_command(fake, "question", options={"topic": topic})
+    ids = custom_ids(cb.json["data"]["components"])
+    return fake.original_response(payload), int(ids[0].split(":")[2]), ids
+
+
+def question_of(app: QuizApp, post_id: int):
+    [(question_id,)] = rows(db_of(app), "SELECT question_id FROM posts WHERE id = ?", post_id)
+    return app.pack.question(question_id)
+
+
+async def click(fake: FakeDiscord, custom_id: str, message=None, **kwargs: Any):
+    payload = fake.component_click(custom_id, message, **kwargs)
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    return await fake.wait_for_callback(payload)
+
+
+def assert_within_discord_limits(body: dict) -> None:
+    assert len(body.get("content") or "") <= 2000
+    embeds = body.get("embeds") or []
+    assert len(embeds) <= 10
+    total = 0
+    for e in embeds:
+        title, description = e.get("title") or "", e.get("description") or ""
+        footer = (e.get("footer") or {}).get("text") or ""
+        fields = e.get("fields") or []
+        assert len(title) <= 256 and len(description) <= 4096 and len(footer) <= 2048
+        assert len(fields) <= 25
+        for f in fields:
+            assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024
+        total += len(title) + len(description) + len(footer)
+        total += sum(len(f["name"]) + len(f["value"]) for f in fields)
+    assert total <= 6000
+
+
+def embed_text(body: dict) -> str:
+    parts = [body.get("content") or ""]
+    for e in body.get("embeds") or []:
+        parts += [e.get("title") or "", e.get("description") or ""]
+        parts += [f"{f['name']}\n{f['value']}" for f in e.get("fields") or []]
+        parts.append((e.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
+# -- start-up ------------------------------------------------------------------------------------
+
+
+async def test_commands_sync_to_one_guild_and_no_privileged_intents(fake, app):
+    async with fake.run(make_bot(app, guild_id=GUILD_ID)):
+        pass
+    put = await fake.wait_for_request(
+        method="PUT", path=f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
+    )
+    [quiz] = put.json
+    assert quiz["name"] == "quiz"
+    options = {o["name"]: o for o in quiz["options"]}
+    assert {"question", "card", "leaderboard", "stats", "demo", "topics", "help"} <= set(options)
+    assert {o["name"] for o in options["daily"]["options"]} == {"set", "show", "off"}
+    assert {o["name"] for o in options["group"]["options"]} >= {
+        "create",
+        "join",
+        "leave",
+        "list",
+        "members",
+    }
+    assert {"review", "timezone"} <= set(options)
+
+    def walk(option: dict):
+        yield option
+        for child in option.get("options") or []:
+            yield from walk(child)
+
+    for option in walk(quiz):  # what Discord would refuse
+        assert re.fullmatch(r"[-_a-z0-9]{1,32}", option["name"]), option["name"]
+        assert 1 <= len(option["description"]) <= 100, option["name"]
+        assert len(option.get("options") or []) <= 25
+    identify = next(f for f in fake.gateway_received if f["op"] == 2)
+    assert identify["d"]["intents"] == bot_intents().value
+    privileged = discord.Intents(members=True, presences=True, message_content=True).value
+    assert identify["d"]["intents"] & privileged == 0
+    assert not any(r.path == f"/applications/{APPLICATION_ID}/commands" for r in fake.requests)
+
+
+async def test_commands_sync_globally_without_guild(fake, app):
+    async with fake.run(make_bot(app)):
+        pass
+    put = await fake.wait_for_request(method="PUT", path=f"/applications/{APPLICATION_ID}/commands")
+    assert [c["name"] for c in put.json] == ["quiz"]
+
+
+# -- questions and answers -------------------------------------------------------------------
+
+
+async def test_question_posts_embed_with_one_button_per_choice(fake, app):
+    async with fake.run(make_bot(app)):
+        payload, cb = await run_command(fake, "question", options={"topic": PVT})
+
+    assert cb.json["type"] == 4
+    data = cb.json["data"]
+    assert not (data.get("flags") or 0) & EPHEMERAL  # the whole channel sees the question
+    ids = custom_ids(data["components"])
+    post_id = int(ids[0].split(":")[2])
+    question = question_of(app, post_id)
+    assert question.card_id == PVT
+    assert ids == [f"quiz:answer:{post_id}:{i}" for i in range(len(question.choices))]
+    [embed] = data["embeds"]
+    assert embed["title"] == "Question · Processes vs Threads"
+    assert question.prompt in embed["description"]
+    assert f"**A)** {question.choices[0]}" in embed["description"]
+    buttons = [c for row in data["components"] for c in row["components"]]
+    assert buttons[0]["label"].startswith("A) ")
+    assert all(len(b["label"]) <= 80 for b in buttons)
+    assert_within_discord_limits(data)
+    [(channel_key, workspace_key, asked_by)] = rows(
+        db_of(app), "SELECT channel_key, workspace_key, asked_by FROM posts WHERE id = ?", post_id
+    )
+    assert channel_key == f"discord:{GUILD_ID}:{CHANNEL_ID}"
+    assert workspace_key == f"discord:{GUILD_ID}" and asked_by == f"discord:{USER_ID}"
+
+
+async def test_right_and_wrong_clicks_reply_privately_with_the_why(fake, app):
+    bob = fake.make_user("bob")
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        question = question_of(app, post_id)
+        right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
+        alice_cb = await click(fake, ids[right], message)
+        bob_cb = await click(fake, ids[wrong], message, user=bob)
+
+    for cb in (alice_cb, bob_cb):
+        assert cb.json["type"] == 4 and cb.json["data"]["flags"] == EPHEMERAL
+        assert question.why in embed_text(cb.json["data"])
+        assert question.answer in embed_text(cb.json["data"])
+    assert alice_cb.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
+    assert "Total: 10 points · streak 1" in embed_text(alice_cb.json["data"])
+    assert bob_cb.json["data"]["embeds"][0]["title"] == "❌ Not quite"
+    assert "Total: 0 points · streak 0" in embed_text(bob_cb.json["data"])
+    answers = rows(
+        db_of(app),
+        "SELECT user_key, choice, correct, points FROM answers WHERE post_id = ? ORDER BY points",
+        post_id,
+    )
+    assert answers == [(f"discord:{bob['id']}", wrong, 0, 0), (f"discord:{USER_ID}", right, 1, 10)]
+    names = dict(rows(db_of(app), "SELECT user_key, display_name FROM users"))
+    assert names[f"discord:{bob['id']}"] == "Bob"  # Discord's display name (global name)
+
+
+async def test_second_click_says_already_answered_and_changes_nothing(fake, app):
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        question = question_of(app, post_id)
+        first = question.correct_index
+        await click(fake, ids[first], message)
+        again = await click(fake, ids[(first + 1) % len(ids)], message)
+
+    data = again.json["data"]
+    assert data["flags"] == EPHEMERAL
+    letter = "ABCDEF"[first]
+    title = data["embeds"][0]["title"]
+    assert title.startswith(f"You already answered: {letter}) {question.choices[first]}"[:250])
+    assert "No change" in embed_text(data)
+    assert rows(db_of(app), "SELECT choice, points FROM answers") == [(first, 10)]
+    assert rows(db_of(app), "SELECT points, answered FROM users") == [(10, 1)]
+
+
+async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
+    db = tmp_path / "restart.db"
+    app = await QuizApp.open(db, CONTENT, clock=clock)
+    try:
+        async with fake.run(make_bot(app)):
+            message, post_id, ids = await post_question(fake)
+    finally:
+        await app.close()
+
+    # a new process: a new app on the same database file, a new client, no view state at all
+    app = await QuizApp.open(db, CONTENT, clock=clock)
+    try:
+        question = question_of(app, post_id)
+        async with fake.run(make_bot(app)):
+            cb = await click(fake, ids[question.correct_index], int(message["id"]))
+    finally:
+        await app.close()
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
+    assert rows(db, "SELECT post_id, correct FROM answers") == [(post_id, 1)]
+
+
+async def test_question_views_are_never_kept_in_memory(fake, app):
+    """Clicks go through the registered DynamicItem only, so no view can time out and take the
+    answer-button template with it (discord.py unregisters a removed view's templates)."""
+    bot = make_bot(app)
+    async with fake.run(bot):
+        message, post_id, ids = await post_question(fake)
+        assert bot._connection._view_store.persistent_views == []
+        assert bot._connection._view_store._views == {}
+        cb = await click(fake, ids[0], message)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+
+
+async def test_a_failing_click_is_logged_and_the_clicker_told(fake, app, caplog):
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        with sqlite3.connect(db_of(app)) as conn:  # a real outage: the table is gone
+            conn.execute("DROP TABLE answers")
+        cb = await click(fake, ids[0], message)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
+    [record] = adapter_errors(caplog)
+    assert record.getMessage() == "answer click failed"
+    assert "no such table: answers" in str(record.exc_info[1])
+    caplog.clear()  # expected: the autouse check below would report it
+
+
+async def test_question_and_answer_in_a_dm(fake, app):
+    async with fake.run(make_bot(app)):
+        payload, cb = await run_command(fake, "question", guild_id=None)
+        ids = custom_ids(cb.json["data"]["components"])
+        answer = await click(fake, ids[0], fake.original_response(payload), guild_id=None)
+    post_id = int(ids[0].split(":")[2])
+    assert rows(db_of(app), "SELECT workspace_key FROM posts WHERE id = ?", post_id) == [
+        ("discord:dm",)
+    ]
+    assert answer.json["data"]["flags"] == EPHEMERAL
+    assert rows(db_of(app), "SELECT user_key FROM answers") == [(f"discord:{USER_ID}",)]
+
+
+async def test_unknown_topic_is_a_private_one_line_error(fake, app):
+    async with fake.run(make_bot(app)):
+        _, cb = await run_command(fake, "question", options={"topic": "procesess"})
+    data = cb.json["data"]
+    assert data["flags"] == EPHEMERAL
+    assert data["content"].startswith("Unknown topic 'procesess'. Did you mean")
+    assert rows(db_of(app), "SELECT COUNT(*) FROM posts") == [(0,)]
+
+
+async def test_topic_autocomplete(fake, app):
+    async with fake.run(make_bot(app)):
+        payload = fake.autocomplete("quiz", "question", {"topic": "lock"}, focused="topic")
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        cb = await fake.wait_for_callback(payload)
+        demos = fake.autocomplete("quiz", "demo", {"name": ""}, focused="name")
+        await fake.dispatch("INTERACTION_CREATE", demos)
+        demo_cb = await fake.wait_for_callback(demos)
+    assert cb.json["type"] == 8
+    values = [c["value"] for c in cb.json["data"]["choices"]]
+    assert values == ["locks-and-synchronization"]
+    choices = demo_cb.json["data"]["choices"]
+    assert [c["value"] for c in choices] == list(DEMO_NAMES)
+    assert choices[0]["name"].startswith("spawn — ") and all(len(c["name"]) <= 100 for c in choices)
+
+
+# -- cards within Discord's limits -----------------------------------------------------------
+
+
+async def card_messages(fake: FakeDiscord, app: QuizApp, topic: str) -> list[dict]:
+    expected = len(render(app.quiz.card(topic)))
+    payload, cb = await run_command(fake, "card", options={"topic": topic})
+    hook = f"/webhooks/{APPLICATION_ID}/{payload['token']}"
+    followups = await fake.wait_for(
+        lambda: (
+            found
+            if len(found := [r for r in fake.requests if r.path == hook]) >= expected - 1
+            else None
+        ),
+        what="card follow-ups",
+    )
+    return [cb.json["data"], *(r.json for r in followups)]
+
+
+@pytest.mark.parametrize("topic", [c.stem for c in sorted(CONTENT.glob("*.yaml"))])
+async def test_shipped_cards_fit_discords_limits_and_keep_everything(fake, app, topic):
+    card = app.pack.card(topic)
+    async with fake.run(make_bot(app)):
+        messages = await card_messages(fake, app, topic)
+    assert all(r.status == 200 for r in fake.requests)
+    for body in messages:
+        assert_within_discord_limits(body)
+    text = "\n".join(embed_text(m) for m in messages)
+    assert messages[0]["embeds"][0]["title"] == card.title
+    for section in card.sections:
+        assert section.heading in text
+        assert all(point in text for point in section.points)
+    assert all(point in text for point in card.recap)
+    assert all(m.claim in text and m.truth in text for m in card.misconceptions)
+    if card.diagram:
+        assert "```\n" + card.diagram.splitlines()[0] in text
+    assert "shortened" not in text
+
+
+def huge_card_content(folder: Path) -> Path:
+    folder.mkdir()
+    words = "concurrency " * 40
+    card = {
+        "id": "huge",
+        "title": "A" * 400,
+        "track": "stress",
+        "summary": "S" * 5000,
+        "sections": [
+            {
+                "heading": f"Heading {i} " + "h" * 300,
+                "points": [f"{i}.{j} {words}" * 3 for j in range(12)],
+            }
+            for i in range(40)
+        ],
+        "table": {
+            "columns": ["Point", "Left", "Right"],
+            "rows": [[f"row {i}", "l" * 600, "r" * 600] for i in range(30)],
+        },
+        "misconceptions": [{"claim": "c" * 2000, "truth": "t" * 2000} for _ in range(10)],
+        "diagram": "\n".join("|" + "=" * 120 + "|" for _ in range(200)),
+        "diagram_caption": "caption " * 300,
+        "recap": ["x" * 1500 for _ in range(10)],
+        "next": [],
+    }
+    question = {
+        "id": "huge-1",
+        "prompt": "P" * 5000,
+        "choices": ["c" * 300, "d" * 300],
+        "answer": "c" * 300,
+        "why": "w" * 5000,
+    }
+    path = folder / "huge.yaml"
+    path.write_text(yaml.safe_dump({"card": card, "questions": [question]}), encoding="utf-8")
+    return folder
+
+
+async def test_huge_card_is_split_then_trimmed_never_an_api_error(fake, tmp_path, clock):
+    app = await QuizApp.open(tmp_path / "q.db", huge_card_content(tmp_path / "huge"), clock=clock)
+    try:
+        async with fake.run(make_bot(app)):
+            messages = await card_messages(fake, app, "huge")
+            _, question = await run_command(fake, "question", options={"topic": "huge"})
+    finally:
+        await app.close()
+    assert 1 < len(messages) <= MAX_CARD_MESSAGES
+    for body in [*messages, question.json["data"]]:
+        assert_within_discord_limits(body)
+    last_footer = messages[-1]["embeds"][-1]["footer"]["text"]
+    assert "shortened to fit Discord" in last_footer
+    assert all(r.status == 200 for r in fake.requests)
+
+
+def test_a_long_card_is_split_across_messages_without_losing_anything():
+    points = tuple(f"point {i}: " + "lorem ipsum " * 70 for i in range(24))
+    card = Card(
+        id="long",
+        title="Long",
+        track="stress",
+        summary="A long card.",
+        sections=tuple(Section(f"Part {i}", points[i * 3 : i * 3 + 3]) for i in range(8)),
+        recap=("the end",),
+    )
+    messages = render(card)
+    assert 1 < len(messages) <= MAX_CARD_MESSAGES
+    bodies = [{"embeds": [e.to_dict() for e in m.embeds]} for m in messages]
+    for body in bodies:
+        assert_within_discord_limits(body)
+    text = "\n".join(embed_text(b) for b in bodies)
+    assert all(p in text for p in points) and "the end" in text
+    assert "shortened" not in text
+
+
+# -- other commands ------------------------------------------------------------------------------
+
+
+async def test_leaderboard_stats_topics_and_help(fake, app):
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        await click(fake, ids[question_of(app, post_id).correct_index], message)
+        _, board = await run_command(
+            fake, "leaderboard", options={"scope": "channel", "period": "week"}
+        )
+        _, stats = await run_command(fake, "stats")
+        _, topics = await run_command(fake, "topics")
+        _, help_ = await run_command(fake, "help")
+
+    board_embed = board.json["data"]["embeds"][0]
+    assert board_embed["title"] == "This channel — this week"
+    assert "Alice — 10 points" in board_embed["description"]
+    assert stats.json["data"]["flags"] == EPHEMERAL
+    assert "**10** points" in embed_text(stats.json["data"])
+    assert "Processes vs Threads" in embed_text(topics.json["data"])
+    help_text = help_.json["data"]["content"]
+    assert help_.json["data"]["flags"] == EPHEMERAL
+    assert "`/quiz daily set <time> <zone> [days] [channel]`" in help_text
+    assert "`/quiz question [topic]`" in help_text
+
+
+async def test_stats_of_another_user(fake, app):
+    bob = fake.make_user("bob")
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        await click(fake, ids[question_of(app, post_id).correct_index], message, user=bob)
+        user_option = [{"name": "user", "type": 6, "value": bob["id"]}]
+        _, cb = await run_command(
+            fake, "stats", options=user_option, resolved={"users": {bob["id"]: bob}}
+        )
+    assert cb.json["data"]["embeds"][0]["title"] == "Bob"
+    assert "**10** points" in embed_text(cb.json["data"])
+
+
+async def test_group_leaderboard_needs_a_group_name(fake, app):
+    seen: list[list[str]] = []
+
+    async def leaderboard(actor: Actor, args: list[str]) -> Notice:
+        seen.append(args)
+        return Notice("board")
+
+    app.router.register(CommandSpec("leaderboard", "leaderboard ...", "who leads", leaderboard))
+    async with fake.run(make_bot(app)):
+        _, missing = await run_command(fake, "leaderboard", options={"scope": "group"})
+        await run_command(fake, "leaderboard", options={"group": "night owls", "period": "week"})
+    assert missing.json["data"]["flags"] == EPHEMERAL
+    assert "Which study group?" in missing.json["data"]["content"]
+    assert seen == [["group", "night owls", "week"]]
+
+
+async def test_features_from_other_modules_are_routed_as_text(fake, app):
+    seen: list[tuple[Actor, list[str]]] = []
+
+    async def group(actor: Actor, args: list[str]) -> Notice:
+        seen.append((actor, args))
+        return Notice(f"You joined {args[1]}.")
+
+    app.router.register(CommandSpec("group", "group ...", "study groups", group))
+    async with fake.run(make_bot(app)):
+        _, joined = await run_command(fake, "join", options={"name": "night owls"}, group="group")
+        _, review = await run_command(fake, "review")  # the core's review session
+    assert seen[0][1] == ["join", "night owls"]  # quoted, so the name stays one word
+    assert joined.json["data"]["content"] == "You joined night owls."
+    assert joined.json["data"]["flags"] == EPHEMERAL
+    assert review.json["data"]["flags"] == EPHEMERAL
+    assert review.json["data"]["content"].startswith("Nothing is due for review.")
+
+
+async def test_review_session_is_sent_privately_one_question_per_message(fake, app, clock):
+    owner = Actor("discord", str(USER_ID), "ada", str(GUILD_ID), str(CHANNEL_ID))
+    for question in app.pack.questions[:2]:
+        view = await app.quiz.post_question(owner, question)
+        await app.quiz.answer(owner, view.post_id, (question.correct_index + 1) % 2)
+    clock.advance(datetime.timedelta(minutes=5))  # wrong answers come due after FSRS's first step
+    async with fake.run(make_bot(app)):
+        payload, cb = await run_command(fake, "review")
+        followup = await fake.wait_for_followup(payload)
+        first = custom_ids(cb.json["data"]["components"])
+        post_id = int(first[0].split(":")[2])
+        bob = fake.make_user("bob")
+        refused = await click(fake, first[0], user=bob)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["content"].startswith("**Review: 2 question(s) due.**")
+    assert followup.json["flags"] == EPHEMERAL and custom_ids(followup.json["components"])
+    assert {post_id, int(custom_ids(followup.json["components"])[0].split(":")[2])} == {
+        pid for (pid,) in rows(db_of(app), "SELECT id FROM posts WHERE kind = 'review'")
+    }
+    assert "someone else's review question" in refused.json["data"]["content"]
+
+
+# -- the daily question: admins only ---------------------------------------------------------
+
+
+def dump(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.iterdump())
+
+
+async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app):
+    calls: list[list[str]] = []
+
+    async def daily(actor: Actor, args: list[str]) -> Notice:
+        calls.append(args)
+        return Notice("Daily question set.")
+
+    app.router.register(CommandSpec("daily", "daily ...", "daily question", daily))
+    before = dump(db_of(app))
+    options = {"time": "09:00", "zone": "Europe/Berlin", "days": "mon-fri"}
+    async with fake.run(make_bot(app)):
+        _, refused = await run_command(fake, "set", options=options, group="daily")
+        _, refused_off = await run_command(fake, "off", group="daily")
+    for cb in (refused, refused_off):
+        assert cb.json["data"]["flags"] == EPHEMERAL
+        assert "Manage Server" in cb.json["data"]["content"]
+    assert calls == []
+    assert dump(db_of(app)) == before
+
+
+async def test_daily_set_by_an_admin_reaches_the_core_as_text(fake, app):
+    calls: list[tuple[Actor, list[str]]] = []
+
+    async def daily(actor: Actor, args: list[str]) -> Notice:
+        calls.append((actor, args))
+        return Notice("Daily question set.")
+
+    app.router.register(CommandSpec("daily", "daily ...", "daily question", daily))
+    options = {"time": "09:00", "zone": "Europe/Berlin", "days": "mon-fri"}
+    async with fake.run(make_bot(app)):
+        _, cb = await run_command(
+            fake, "set", options=options, group="daily", permissions=ADMIN_PERMISSIONS
+        )
+        _, show = await run_command(fake, "show", group="daily")  # anyone may look
+    [(actor, args), (viewer, show_args)] = calls
+    assert args == ["set", "09:00", "Europe/Berlin", "mon-fri"]
+    assert actor.is_admin and actor.platform == "discord"
+    assert (actor.workspace_id, actor.channel_id) == (str(GUILD_ID), str(CHANNEL_ID))
+    assert show_args == ["show"] and not viewer.is_admin
+    assert cb.json["data"]["content"] == "Daily question set."
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert show.json["data"]["flags"] == EPHEMERAL
+
+
+# -- long work: deferred, then followed up ---------------------------------------------------
+
+
+async def test_a_real_demo_is_deferred_then_followed_up(fake, tmp_path, clock):
+    runner = DemoRunner(now=clock.now, extra_programs=("_nap",), timeout_s=10)
+    app = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock, demos=runner)
+    try:
+        async with fake.run(make_bot(app)):
+            payload, cb = await run_command(fake, "demo", options={"name": "_nap"})
+            assert cb.json["type"] == 5  # "thinking" first: the child process is still running
+            followup = await fake.wait_for_followup(payload, timeout=15)
+            # the same user again at once: the core's cooldown refuses, still via defer+followup
+            again, again_cb = await run_command(fake, "demo", options={"name": "_nap"})
+            refused = await fake.wait_for_followup(again, timeout=15)
+    finally:
+        await app.close()
+    assert fake.requests.index(cb) < fake.requests.index(followup)
+    [result] = followup.json["embeds"]
+    assert result["title"] == "Test: nap" and result["description"]
+    assert_within_discord_limits(followup.json)
+    assert again_cb.json["type"] == 5 and "try again in" in refused.json["content"]
+
+
+async def test_defer_comes_before_the_work_ends(fake, app):
+    # a stand-in "demo" command that only finishes when the test says so
+    release = asyncio.Event()
+    started: list[list[str]] = []
+
+    async def demo(actor: Actor, args: list[str]) -> Notice:
+        started.append(args)
+        await release.wait()
+        return Notice("spawn: 50 threads in 4 ms, 50 processes in 310 ms")
+
+    app.router.register(CommandSpec("demo", "demo <name>", "a live experiment", demo))
+    async with fake.run(make_bot(app)):
+        payload, cb = await run_command(fake, "demo", options={"name": "spawn"})
+        assert cb.json["type"] == 5  # "thinking", sent before the demo has finished
+        assert not release.is_set()
+        release.set()
+        followup = await fake.wait_for_followup(payload)
+    assert started == [["spawn"]]
+    assert followup.json["content"] == "spawn: 50 threads in 4 ms, 50 processes in 310 ms"
+    assert fake.original_response(payload)["content"].startswith("spawn: 50 threads")
+
+
+# -- the daily poster --------------------------------------------------------------------------
+
+
+async def test_poster_sends_a_question_with_buttons_through_rest(fake, app):
+    other = fake.add_text_channel("daily")
+    bot = make_bot(app)
+    actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(other))
+    async with fake.run(bot):
+        view = await app.quiz.ask_question(actor, PVT, kind="daily")
+        message_id = await bot.poster.post_question(str(other), view)
+        request = await fake.wait_for_request(method="POST", path=f"/channels/{other}/messages")
+        question = app.pack.question(view.question_id)
+        cb = await click(fake, f"quiz:answer:{view.post_id}:{question.correct_index}")
+    assert message_id == request.response["id"]
+    assert request.json["embeds"][0]["title"] == "Question · Processes vs Threads"
+    assert custom_ids(request.json["components"]) == [
+        f"quiz:answer:{view.post_id}:{i}" for i in range(len(question.choices))
+    ]
+    assert fake.messages[int(message_id)]["channel_id"] == str(other)
+    assert cb.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
+    assert rows(db_of(app), "SELECT message_ref FROM posts WHERE id = ?", view.post_id) == [
+        (f"{other}:{message_id}",)
+    ]
+
+
+async def test_poster_failure_is_one_clear_error(fake, app):
+    fake.add_route(
+        "POST",
+        rf"/channels/{CHANNEL_ID}/messages",
+        lambda req, match: (403, {"message": "Missing Permissions", "code": 50013}),
+    )
+    bot = make_bot(app)
+    actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(CHANNEL_ID))
+    async with fake.run(bot):
+        view = await app.quiz.ask_question(actor, None, kind="daily")
+        with pytest.raises(DiscordPostError, match="403 Missing Permissions"):
+            await DiscordPoster(bot).post_question(CHANNEL_ID, view)
+
+
+# -- the renderer's fallback for result types it does not know yet ---------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FutureResult:
+    text: str
+    lines: tuple[str, ...] = ()
+
+
+def test_unknown_result_types_fall_back_to_text():
+    [with_text] = render(FutureResult("Daily question: 09:00 Europe/Berlin", ("mon-fri",)))
+    assert with_text.content == "Daily question: 09:00 Europe/Berlin\nmon-fri"
+    [plain] = render(12345)
+    assert plain.content == "12345"
+    [long] = render(FutureResult("x" * 5000))
+    assert len(long.content) == 2000 and long.content.endswith("…")
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+def test_missing_token_is_one_line_naming_it(tmp_path):
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "discord"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("quizbot: DISCORD_TOKEN is not set")
+    assert not (tmp_path / "data").exists()  # the token is checked before any database
+
+
+class FakeDiscordThread:
+    """The fake on its own loop in a thread, so a blocking ``cli.main`` can talk to it."""
+
+    def __enter__(self) -> FakeDiscord:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake = FakeDiscord()
+        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.fake.close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+def test_rejected_token_is_one_line_and_never_printed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-the-right-token")
+    with FakeDiscordThread() as fake:
+        code = cli.main(["discord", "--db", str(tmp_path / "q.db")])
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.err.splitlines() == [
+        "quizbot: DISCORD_TOKEN was rejected by Discord (401 Unauthorized): "
+        "copy the bot token again from the Developer Portal"
+    ]
+    assert "not-the-right-token" not in out.out + out.err
+    assert [(r.path, r.status) for r in fake.requests] == [("/users/@me", 401)]
+
+
+async def test_run_serves_until_cancelled(fake, tmp_path, monkeypatch):
+    """``adapters.discord_bot.run``: token from the environment, guild sync, a working command."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+    db = tmp_path / "run.db"
+    task = asyncio.create_task(
+        discord_bot.run(db, str(CONTENT), guild_id=GUILD_ID, configure_logging=False)
+    )
+    fake.watch(task)
+    try:
+        await fake.wait_for_request(
+            method="PUT", path=f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
+        )
+        payload, cb = await run_command(fake, "question")
+        assert len(custom_ids(cb.json["data"]["components"])) >= 2
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert rows(db, "SELECT COUNT(*) FROM posts") == [(1,)]
+
+
+def test_guild_sync_refused_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with FakeDiscordThread() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+        fake.add_route(
+            "PUT",
+            rf"/applications/{APPLICATION_ID}/guilds/999/commands",
+            lambda req, match: (403, {"message": "Missing Access", "code": 50001}),
+        )
+        code = cli.main(["discord", "--guild", "999", "--db", str(tmp_path / "q.db")])
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.err.splitlines() == [
+        "quizbot: cannot register the slash commands with server 999 (Missing Access): "
+        "invite the bot with the bot and applications.commands scopes"
+    ]
+    assert fake.token not in out.out + out.err
