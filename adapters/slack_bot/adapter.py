@@ -30,15 +30,17 @@ from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.commands import parse
 from bot.models import Actor, Notice, QuestionView
+from bot.schedule import daily_needs_admin
 
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Which commands change shared settings and so need to know whether the caller is a workspace
-# admin (the core does the refusing). Only these pay for a users.info lookup.
+# admin (the core does the refusing). Only these pay for a users.info lookup; for the daily
+# question the core names its admin subcommands itself.
 ADMIN_COMMANDS: dict[str, Callable[[list[str]], bool]] = {
-    "daily": lambda args: bool(args) and args[0].lower() not in ("show", "status"),
+    "daily": daily_needs_admin,
     "group": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
     "timezone": lambda args: bool(args),
     "tz": lambda args: bool(args),
