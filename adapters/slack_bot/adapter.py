@@ -188,14 +188,25 @@ class SlackAdapter:
             return None
         return f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
 
-    async def post_to_channel(self, channel_id: str, reply: object) -> str | None:
+    async def post_to_channel(
+        self,
+        channel_id: str,
+        reply: object,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str | None:
         """Post a core result to a channel with no slash command behind it (e.g. a scheduled
-        daily question or its results); the bot must be in the channel. Returns "channel:ts"
-        of the first message (also stored as the post's message_ref for a question)."""
+        daily question or its results); the bot must be in the channel. ``thread_ts`` posts
+        it as a reply in that message's thread, ``broadcast`` then also shows the first message
+        in the channel. Returns "channel:ts" of the first message (also stored as the post's
+        message_ref for a question)."""
         ref = None
         for message in render(reply):
+            threading: dict[str, Any] = {}
+            if thread_ts:
+                threading = {"thread_ts": thread_ts, "reply_broadcast": broadcast and not ref}
             posted = await self.bolt.client.chat_postMessage(
-                channel=channel_id, text=message.text, blocks=message.blocks
+                channel=channel_id, text=message.text, blocks=message.blocks, **threading
             )
             ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
         if ref and isinstance(reply, QuestionView):
