@@ -59,6 +59,10 @@ USAGE = (
     "/quiz daily set HH:MM <time zone> [mon-fri|mon,wed,fri|daily|weekends] [topic] [<N>h]"
     " | show | off | now"
 )
+TIME_PATTERN = re.compile(r"(\d{1,2})[:.](\d{2})")
+# "/quiz daily <sub>" that change a channel's schedule: admins only ("set" may be left out:
+# "/quiz daily 09:00 Europe/Berlin" sets too).
+ADMIN_SUBCOMMANDS = frozenset({"set", "off", "stop", "now"})
 
 
 # -- values handed to adapters -------------------------------------------------------------
@@ -170,7 +174,7 @@ class DailyRun:
 
 
 def parse_time(text: str) -> time:
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
+    match = TIME_PATTERN.fullmatch(text.strip())
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
     raise QuizError(f"Unknown time {text!r}: use HH:MM on a 24-hour clock, e.g. 09:00.")
@@ -516,8 +520,9 @@ class DailyService:
             return await self.stop_schedule(actor)
         if sub == "now":
             return await self.post_now(actor)
-        if sub == "set":
+        if sub == "set" or TIME_PATTERN.fullmatch(sub):
             _require_admin(actor)  # refuse before parsing: a non-admin learns nothing else
+            rest = rest if sub == "set" else args  # "/quiz daily 09:00 …" means set
             if len(rest) < 2:
                 raise QuizError("Usage: " + USAGE)
             days, topic, window = self._set_options(rest[2:])
@@ -545,6 +550,13 @@ class DailyService:
                 raise QuizError(f"Unexpected {words[i]!r}. Usage: {USAGE}")
             i += 1
         return days or EVERY_DAY, topic, window
+
+
+def daily_needs_admin(args: Sequence[str]) -> bool:
+    """Whether ``/quiz daily <args>`` is for admins only; adapters that must look the admin
+    flag up (a Slack users.info call) ask this first. The service still does the refusing."""
+    sub = args[0].lower() if args else "show"
+    return sub in ADMIN_SUBCOMMANDS or TIME_PATTERN.fullmatch(sub) is not None
 
 
 def _require_admin(actor: Actor) -> None:

@@ -24,6 +24,7 @@ from bot.schedule import (
     DailyResults,
     DailyScheduler,
     ScheduleInfo,
+    daily_needs_admin,
     occurrence_on,
     parse_weekdays,
 )
@@ -466,6 +467,20 @@ async def test_non_admins_are_refused_and_nothing_changes(app, clock):
         assert reply.text == "Only admins can change the daily question."
     info = await app.router.handle(bob, "/quiz daily show")  # anyone may look
     assert (info.local_time, info.zone) == ("09:00", "Europe/Berlin")
+
+
+async def test_set_may_be_left_out_and_admin_commands_are_named_for_adapters(app, clock):
+    clock.set(utc(2026, 3, 2, 6, 0))
+    refused = await app.router.handle(member("Bob"), "/quiz daily 10:00 UTC")
+    assert refused.text == "Only admins can change the daily question."
+    assert isinstance(await app.router.handle(admin(), "daily show"), Notice)  # nothing stored
+    info = await app.router.handle(admin(), "daily 9:00 Europe/Berlin mon-fri")
+    assert isinstance(info, ScheduleInfo) and info.changed
+    assert (info.local_time, info.zone, info.days_text) == ("09:00", "Europe/Berlin", "Mon–Fri")
+    for args in (["set", "09:00", "UTC"], ["09:00", "UTC"], ["off"], ["STOP"], ["now"]):
+        assert daily_needs_admin(args), args
+    for args in ([], ["show"], ["Show"], ["nonsense"]):
+        assert not daily_needs_admin(args), args
 
 
 async def test_bad_input_gets_one_clear_line(app):

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 import yaml
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.signature import SignatureVerifier
@@ -50,7 +49,7 @@ from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.models import Actor, Notice
 from tests.conftest import ROOT
-from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
+from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServer
 
 SECRET = "s3cret-signing"
 BOT_TOKEN = "xoxb-test-token"
@@ -920,44 +919,6 @@ async def test_quizbot_slack_socket_mode_with_a_rejected_app_token_fails_in_one_
     assert fake.calls_to("apps.connections.open")[0].token == "xapp-1-very-secret"
     assert "Traceback" not in logged
     assert "xapp-1-very-secret" not in logged and BOT_TOKEN not in logged
-
-
-class FakeSocketModeServer:
-    """Stands in for Slack's Socket Mode WebSocket endpoint on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.connected = asyncio.Event()
-        self.received: asyncio.Queue[dict] = asyncio.Queue()
-        self._ws: web.WebSocketResponse | None = None
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> str:
-        app = web.Application()
-        app.router.add_get("/link", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        return f"ws://127.0.0.1:{self._runner.addresses[0][1]}/link"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._ws = ws
-        await ws.send_json({"type": "hello", "num_connections": 1})
-        self.connected.set()
-        async for message in ws:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                await self.received.put(json.loads(message.data))
-        return ws
-
-    async def send(self, envelope: dict) -> None:
-        assert self._ws is not None
-        await self._ws.send_json(envelope)
 
 
 async def test_socket_mode_runner_serves_envelopes_over_a_websocket(app, fake, adapter):

@@ -30,15 +30,17 @@ from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.commands import parse
 from bot.models import Actor, Notice, QuestionView
+from bot.schedule import daily_needs_admin
 
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Which commands change shared settings and so need to know whether the caller is a workspace
-# admin (the core does the refusing). Only these pay for a users.info lookup.
+# admin (the core does the refusing). Only these pay for a users.info lookup; for the daily
+# question the core names its admin subcommands itself.
 ADMIN_COMMANDS: dict[str, Callable[[list[str]], bool]] = {
-    "daily": lambda args: bool(args) and args[0].lower() not in ("show", "status"),
+    "daily": daily_needs_admin,
     "group": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
     "groups": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
     "timezone": lambda args: bool(args),
@@ -187,14 +189,25 @@ class SlackAdapter:
             return None
         return f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
 
-    async def post_to_channel(self, channel_id: str, reply: object) -> str | None:
+    async def post_to_channel(
+        self,
+        channel_id: str,
+        reply: object,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str | None:
         """Post a core result to a channel with no slash command behind it (e.g. a scheduled
-        daily question or its results); the bot must be in the channel. Returns "channel:ts"
-        of the first message (also stored as the post's message_ref for a question)."""
+        daily question or its results); the bot must be in the channel. ``thread_ts`` posts
+        it as a reply in that message's thread, ``broadcast`` then also shows the first message
+        in the channel. Returns "channel:ts" of the first message (also stored as the post's
+        message_ref for a question)."""
         ref = None
         for message in render(reply):
+            threading: dict[str, Any] = {}
+            if thread_ts:
+                threading = {"thread_ts": thread_ts, "reply_broadcast": broadcast and not ref}
             posted = await self.bolt.client.chat_postMessage(
-                channel=channel_id, text=message.text, blocks=message.blocks
+                channel=channel_id, text=message.text, blocks=message.blocks, **threading
             )
             ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
         if ref and isinstance(reply, QuestionView):

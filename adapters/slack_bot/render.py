@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import singledispatch
 from typing import Any
 
@@ -41,6 +41,7 @@ from bot.models import (
     TopicInfo,
     UserStats,
 )
+from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
 
 LETTERS = "ABCDEF"
 ANSWER_ACTION_PREFIX = "quiz_answer_"
@@ -215,11 +216,11 @@ def _question(view: QuestionView) -> list[SlackMessage]:
 
 
 def question_blocks(
-    view: QuestionView,
-    note: str = "Only you see your result, so everyone can answer.",
-    first_action: int = 0,
+    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
 ) -> list[Block]:
-    """A question with one answer button per choice. Several questions in one message pass
+    """The prompt, one answer button per choice (clicks come back through ``on_answer``) and a
+    context line; ``note`` (mrkdwn) joins that line. ``shared``: anyone may answer (a channel
+    post), so the line says results are private. Several questions in one message pass
     different ``first_action`` numbers so every action_id in the message is unique (the
     button's value, not its action_id, says which post and choice it answers)."""
     choices = "\n".join(f"*{LETTERS[i]})* {escape(c)}" for i, c in enumerate(view.choices))
@@ -238,7 +239,7 @@ def question_blocks(
     return [
         *sections(f"*{escape(view.prompt)}*\n{choices}"),
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
-        context(about, note),
+        context(about, note, "Only you see your result, so everyone can answer." if shared else ""),
     ]
 
 
@@ -340,6 +341,99 @@ def _demo(result: DemoResult) -> list[SlackMessage]:
     blocks += sections(escape(result.lesson))
     blocks.append(context(escape(result.details), f"See `/quiz card {result.card_id}`"))
     return paginate(blocks, fallback=result.title, public=True)
+
+
+# -- the daily question --------------------------------------------------------------------
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def slack_time(instant: datetime, fallback: str) -> str:
+    """A time Slack shows in each reader's own zone (``fallback`` where it cannot)."""
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
+
+
+@render.register
+def _daily_question(daily: DailyQuestion) -> list[SlackMessage]:
+    closes = format_local(daily.closes_at)  # the schedule's zone: the channel's agreed time
+    blocks = [
+        header(f"📅 Question of the day — {_day(daily.local_date)}"),
+        *question_blocks(daily.view, note=f"Answers close *{escape(closes)}*"),
+    ]
+    return paginate(blocks, fallback=f"Question of the day: {daily.view.prompt}", public=True)
+
+
+BAR_WIDTH = 10
+
+
+def share_bar(share: float) -> str:
+    filled = round(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+@render.register
+def _daily_results(results: DailyResults) -> list[SlackMessage]:
+    answered = results.answered
+    if answered:
+        people = "1 person" if answered == 1 else f"{answered} people"
+        summary = (
+            f"{people} answered, {results.right} right ({results.share(results.correct_index):.0%})"
+        )
+    else:
+        summary = "Nobody answered this one."
+    lines = []
+    for i, choice in enumerate(results.choices):
+        mark = " ✅" if i == results.correct_index else ""
+        lines.append(
+            f"`{share_bar(results.share(i))}` *{LETTERS[i]})* {escape(choice)}"
+            f" — {results.counts[i]} ({results.share(i):.0%}){mark}"
+        )
+    right = f"{LETTERS[results.correct_index]}) {results.correct_text}"
+    blocks: list[Block] = [
+        header(f"📊 Results: question of the day — {_day(results.local_date)}"),
+        *sections(f"*{escape(results.prompt)}*\n{escape(summary)}"),
+        *sections("\n".join(lines)),
+        *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(results.why)}"),
+    ]
+    footer = [f"{escape(results.card_title)} · Q{results.post_id}"]
+    if results.first_right:
+        first = f"🏅 First right: *{escape(results.first_right)}*"
+        if results.first_right_at is not None:
+            at = results.first_right_at
+            first += " at " + slack_time(at, f"{at:%Y-%m-%d %H:%M} UTC")
+        footer.insert(0, first)
+    blocks.append(context(*footer))
+    fallback = f"Results of the question of the day: {summary} Answer: {right}"
+    return paginate(blocks, fallback=fallback, public=True)
+
+
+@render.register
+def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
+    where = f"<#{info.channel.channel_id}>"
+    head = f"✅ Daily question set for {where}" if info.changed else f"📅 Daily question in {where}"
+    window = f"{info.window_hours} h" if info.window_hours else "until the next post"
+    pairs = [
+        ("Time", f"{info.local_time} {escape(info.zone)}"),
+        ("Days", escape(info.days_text)),
+        ("Topic", f"`{escape(info.topic)}`" if info.topic else "all topics"),
+        ("Answers open", window),
+    ]
+    if info.next_post is not None:
+        pairs.append(("Next post", escape(format_local(info.next_post))))
+    if info.last_post:
+        pairs.append(("Last post", escape(info.last_post)))
+    blocks = [
+        *sections(f"*{head}*"),
+        fields_section(pairs),
+        context(
+            "Admins: `/quiz daily now` posts today's question right away,"
+            " `/quiz daily off` stops it."
+        ),
+    ]
+    fallback = f"Daily question: {info.local_time} {info.zone}, {info.days_text}"
+    return paginate(blocks, fallback=fallback)
 
 
 @render.register(list)
@@ -561,5 +655,5 @@ def _review(session: ReviewSession) -> list[SlackMessage]:
     blocks: list[Block] = [header(f"Review: {count} question(s) due{rest}")]
     for n, view in enumerate(session.questions, 1):
         note = f"{n}/{count} · only you can answer this one"
-        blocks += question_blocks(view, note, first_action=10 * (n - 1))
+        blocks += question_blocks(view, note, first_action=10 * (n - 1), shared=False)
     return paginate(blocks, fallback=f"Review: {count} question(s) due")

@@ -1,10 +1,12 @@
 """How the Bolt app meets Slack: Socket Mode (outbound WebSocket, no public URL) when an
-app-level token is set, otherwise an HTTP server for signed requests on ``/slack/events``."""
+app-level token is set, otherwise an HTTP server for signed requests on ``/slack/events``.
+Either way the daily-question scheduler runs alongside while the bot is up (``serve``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +16,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack_bot.adapter import SlackAdapter
+from adapters.slack_bot.poster import SlackPoster
 from adapters.slack_bot.settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
+from bot.schedule import DailyScheduler
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +56,13 @@ class HttpRunner:
             await self._runner.cleanup()
             self._runner = None
 
-    async def serve(self) -> None:
+    async def serve(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve until cancelled; ``on_ready`` runs once requests are being accepted."""
         await self.start()
         log.info("quizbot is listening for Slack requests on %s", self.url)
         try:
+            if on_ready is not None:
+                on_ready()
             await asyncio.Event().wait()  # until cancelled (Ctrl-C)
         finally:
             await self.stop()
@@ -76,7 +83,8 @@ class SocketModeRunner:
         """The Socket Mode handler (call inside a running loop; it does not connect yet)."""
         return AsyncSocketModeHandler(self.bolt, app_token=self.app_token)
 
-    async def serve(self) -> None:
+    async def serve(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve until cancelled; ``on_ready`` runs once the WebSocket is connected."""
         handler = self.handler()
         try:
             # Ask for the WebSocket URL ourselves first: the SDK's connect() retries a rejected
@@ -92,6 +100,8 @@ class SocketModeRunner:
             handler.client.wss_uri = opened["url"]
             await handler.connect_async()
             log.info("quizbot is connected to Slack in Socket Mode")
+            if on_ready is not None:
+                on_ready()
             await asyncio.Event().wait()  # until cancelled (Ctrl-C)
         finally:
             await handler.close_async()
@@ -143,6 +153,17 @@ async def check_bot_token(bolt: AsyncApp) -> None:
         raise ConfigError(f"cannot reach Slack to check SLACK_BOT_TOKEN: {exc}") from None
 
 
+async def serve(adapter: SlackAdapter, runner: Runner) -> None:
+    """Serve Slack through ``runner`` with the daily-question scheduler running: it starts once
+    Slack can reach us (so a bot that fails to connect posts nothing) and stops before the app
+    closes, letting a post in progress finish."""
+    scheduler = DailyScheduler(adapter.app.daily, "slack", SlackPoster(adapter))
+    try:
+        await runner.serve(on_ready=scheduler.start)
+    finally:
+        await scheduler.stop()
+
+
 async def run(
     db: Path, content: str | None = None, *, host: str = "0.0.0.0", port: int = 3000
 ) -> int:
@@ -155,7 +176,7 @@ async def run(
         await check_bot_token(adapter.bolt)
         runner = build_runner(settings, adapter.bolt)
         log.info("starting quizbot for Slack in %s mode", runner.mode)
-        await runner.serve()
+        await serve(adapter, runner)
     finally:
         await app.close()
     return 0

@@ -1,11 +1,13 @@
 """Loopback-only fakes for driving a real slack-bolt ``AsyncApp`` in tests.
 
-Two pieces:
+Three pieces:
 
 * :class:`FakeSlackAPI` -- a tiny aiohttp server on ``127.0.0.1:<random port>`` that
   answers the Slack Web API (``GET/POST /api/{method}``) and ``response_url`` posts
   (``POST /response/{id}``), recording everything it receives.  Point the app's
   client at it with ``AsyncWebClient(token=..., base_url=fake.base_url)``.
+* :class:`FakeSocketModeServer` -- Slack's Socket Mode WebSocket endpoint on loopback (point
+  ``apps.connections.open`` at its URL with ``fake.set_response``).
 * :class:`BoltHarness` -- serves an ``AsyncApp`` (via ``app.web_app()``) on
   ``127.0.0.1:<random port>`` and sends it correctly signed slash commands,
   ``block_actions`` clicks and Events API callbacks, or raw (unsigned/forged) bodies.
@@ -53,6 +55,7 @@ __all__ = [
     "ApiCall",
     "BoltHarness",
     "FakeSlackAPI",
+    "FakeSocketModeServer",
     "HttpReply",
     "ResponseUrlPost",
 ]
@@ -744,6 +747,44 @@ class BoltHarness:
                 "is_ext_shared_channel": False,
             }
         return await self.post_signed(json.dumps(envelope), "application/json")
+
+
+class FakeSocketModeServer:
+    """Stands in for Slack's Socket Mode WebSocket endpoint on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.received: asyncio.Queue[dict] = asyncio.Queue()
+        self._ws: web.WebSocketResponse | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/link", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return f"ws://127.0.0.1:{self._runner.addresses[0][1]}/link"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        self.connected.set()
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self.received.put(json.loads(message.data))
+        return ws
+
+    async def send(self, envelope: dict) -> None:
+        assert self._ws is not None
+        await self._ws.send_json(envelope)
 
 
 class _ErrorCollector(logging.Handler):

@@ -1,0 +1,79 @@
+"""The daily question on Slack: the core's ``DailyPoster``, posting with the bot token.
+
+The question is the usual question message (same answer buttons, so clicks take the ordinary
+answer path) under a "question of the day" header, with when answers close. The results go in
+the question's thread and are broadcast to the channel too: the thread keeps question and
+results together, the broadcast lets everyone who did not open the thread see them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from bot.schedule import ChannelRef, DailyQuestion, DailyResults
+
+if TYPE_CHECKING:
+    from adapters.slack_bot.adapter import SlackAdapter
+
+# Why Slack refuses a scheduled post, in words an admin can act on (shown by /quiz daily show
+# and /quiz daily now).
+REFUSALS = {
+    "not_in_channel": "the bot is not in the channel; invite it with /invite @quizbot",
+    "channel_not_found": "the channel is gone, or private without the bot; invite the bot",
+    "is_archived": "the channel is archived",
+    "missing_scope": "the app lacks the chat:write scope; reinstall it from the manifest",
+    "restricted_action": "the workspace does not let the bot post in that channel",
+}
+# The question's message was deleted (or its ts is bad): post the results on their own.
+THREAD_GONE = frozenset({"thread_not_found", "invalid_thread_ts", "message_not_found"})
+
+
+class SlackPostRefused(Exception):
+    """Slack refused a daily post; the message says why and what to do."""
+
+    def __init__(self, error: str) -> None:
+        reason = REFUSALS.get(error)
+        super().__init__(f"Slack said {error}" + (f": {reason}" if reason else ""))
+        self.error = error
+
+
+class SlackPoster:
+    """Posts daily questions and results to Slack channels through ``adapter``'s client."""
+
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+
+    async def post_question(self, channel: ChannelRef, question: DailyQuestion) -> str:
+        return await self._post(channel, question)
+
+    async def post_results(self, channel: ChannelRef, results: DailyResults) -> str:
+        thread_ts = question_ts(results.question_ref)
+        if thread_ts is None:
+            return await self._post(channel, results)
+        try:
+            return await self._post(channel, results, thread_ts)
+        except SlackPostRefused as exc:
+            if exc.error not in THREAD_GONE:
+                raise
+        return await self._post(channel, results)
+
+    async def _post(self, channel: ChannelRef, reply: object, thread_ts: str | None = None) -> str:
+        try:
+            ref = await self.adapter.post_to_channel(
+                channel.channel_id, reply, thread_ts=thread_ts, broadcast=True
+            )
+        except SlackApiError as exc:
+            raise SlackPostRefused(str(exc.response.get("error") or "unknown_error")) from exc
+        if not ref:
+            raise SlackPostRefused("nothing_to_post")
+        return ref
+
+
+def question_ts(ref: str | None) -> str | None:
+    """The message ts in a "channel:ts" message reference, if it has one."""
+    if not ref:
+        return None
+    _, sep, ts = ref.partition(":")
+    return ts if sep and ts else None
