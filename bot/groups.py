@@ -109,7 +109,8 @@ class GroupService:
         )
         if not joined:
             return Notice(f"You are already in {group.name}.")
-        return Notice(f"You joined {group.name} ({group.members + 1} members).")
+        count = group.members + 1
+        return Notice(f"You joined {group.name} ({count} member{'s' if count != 1 else ''}).")
 
     async def leave(self, actor: Actor, name: str) -> Notice:
         group = await self.get(actor, name)

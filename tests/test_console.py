@@ -111,7 +111,7 @@ async def test_groups_group_board_and_review_in_the_console(tmp_path):
     )
     assert "Created study group Night Owls" in out
     assert "cannot contain mentions" in out
-    assert "You joined Night Owls (1 members)" in out
+    assert "You joined Night Owls (1 member)" in out
     assert "No group called 'Night Owl'. Did you mean Night Owls?" in out
     assert "You joined Night Owls (2 members)" in out
     board = out[out.index("Group Night Owls — all time") :]
