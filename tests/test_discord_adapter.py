@@ -144,7 +144,7 @@ async def test_commands_sync_to_one_guild_and_no_privileged_intents(fake, app):
     assert quiz["name"] == "quiz"
     options = {o["name"]: o for o in quiz["options"]}
     assert {"question", "card", "leaderboard", "stats", "demo", "topics", "help"} <= set(options)
-    assert {o["name"] for o in options["daily"]["options"]} == {"set", "show", "off"}
+    assert {o["name"] for o in options["daily"]["options"]} == {"set", "show", "off", "now"}
     assert {o["name"] for o in options["group"]["options"]} >= {
         "create",
         "join",
@@ -471,7 +471,7 @@ async def test_leaderboard_stats_topics_and_help(fake, app):
     assert "Processes vs Threads" in embed_text(topics.json["data"])
     help_text = help_.json["data"]["content"]
     assert help_.json["data"]["flags"] == EPHEMERAL
-    assert "`/quiz daily set <time> <zone> [days] [channel]`" in help_text
+    assert "`/quiz daily set <time> <zone> [days] [topic] [window] [channel]`" in help_text
     assert "`/quiz question [topic]`" in help_text
 
 
@@ -644,17 +644,18 @@ async def test_defer_comes_before_the_work_ends(fake, app):
 # -- the daily poster --------------------------------------------------------------------------
 
 
-async def test_poster_sends_a_question_with_buttons_through_rest(fake, app):
+async def test_poster_sends_any_question_with_buttons_through_rest(fake, app):
     other = fake.add_text_channel("daily")
     bot = make_bot(app)
     actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(other))
     async with fake.run(bot):
         view = await app.quiz.ask_question(actor, PVT, kind="daily")
-        message_id = await bot.poster.post_question(str(other), view)
+        ref = await bot.poster.post_to_channel(str(other), view)
         request = await fake.wait_for_request(method="POST", path=f"/channels/{other}/messages")
         question = app.pack.question(view.question_id)
         cb = await click(fake, f"quiz:answer:{view.post_id}:{question.correct_index}")
-    assert message_id == request.response["id"]
+    message_id = request.response["id"]
+    assert ref == f"{other}:{message_id}"
     assert request.json["embeds"][0]["title"] == "Question · Processes vs Threads"
     assert custom_ids(request.json["components"]) == [
         f"quiz:answer:{view.post_id}:{i}" for i in range(len(question.choices))
@@ -677,7 +678,7 @@ async def test_poster_failure_is_one_clear_error(fake, app):
     async with fake.run(bot):
         view = await app.quiz.ask_question(actor, None, kind="daily")
         with pytest.raises(DiscordPostError, match="403 Missing Permissions"):
-            await DiscordPoster(bot).post_question(CHANNEL_ID, view)
+            await DiscordPoster(bot).post_to_channel(str(CHANNEL_ID), view)
 
 
 # -- the renderer's fallback for result types it does not know yet ---------------------------

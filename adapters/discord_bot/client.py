@@ -18,6 +18,7 @@ from bot.app import QuizApp
 from bot.commands import Reply
 from bot.models import Actor, Notice
 from bot.quiz import QuizError
+from bot.schedule import DailyScheduler
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class QuizBot(discord.Client):
 
         self.quiz_commands = QuizCommands(self)
         self.tree.add_command(self.quiz_commands)
+        self.daily_scheduler: DailyScheduler | None = None
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)
@@ -79,6 +81,24 @@ class QuizBot(discord.Client):
         else:
             # every server the bot is in; Discord may take a while to show changes
             await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        # READY comes again after a reconnect that could not resume: start() is then a no-op
+        self.start_daily_scheduler()
+
+    def start_daily_scheduler(self) -> DailyScheduler:
+        """Post the daily questions and results of Discord channels (``/quiz daily set``)."""
+        if self.daily_scheduler is None:
+            self.daily_scheduler = DailyScheduler(self.app.daily, "discord", self.poster)
+        self.daily_scheduler.start()
+        return self.daily_scheduler
+
+    async def close(self) -> None:
+        # first: a pass in progress may finish its post while the HTTP session is still open
+        scheduler, self.daily_scheduler = self.daily_scheduler, None
+        if scheduler is not None:
+            await scheduler.stop()
+        await super().close()
 
     @property
     def poster(self) -> DiscordPoster:

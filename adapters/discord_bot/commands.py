@@ -17,6 +17,8 @@ from discord import app_commands
 
 from adapters.discord_bot.client import actor_for
 from bot.models import Actor, Notice
+from bot.quiz import QuizError
+from bot.schedule import parse_weekdays
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import QuizBot
@@ -194,6 +196,8 @@ class QuizCommands(app_commands.Group):
         time="Local time, HH:MM (24h)",
         zone="IANA time zone such as Europe/Berlin",
         days="Weekdays, e.g. mon-fri (default: every day)",
+        topic="Only this card or track (default: all topics)",
+        window="Answers close this many hours after the post (default: at the next post)",
         channel="Where to post (default: this channel)",
     )
     async def daily_set(
@@ -202,20 +206,38 @@ class QuizCommands(app_commands.Group):
         time: str,
         zone: str,
         days: str | None = None,
+        topic: str | None = None,
+        window: app_commands.Range[int, 1, 168] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
         if await self._refuse_non_admin(interaction):
             return
         actor = _in_channel(actor_for(interaction), channel)
-        reply = await self.bot.route(actor, "daily", "set", time, zone, days)
+        # "mon, wed, fri" / "every day" typed with spaces are one days word for the grammar
+        days = "".join(days.split()) if days and days.strip() else None
+        if days is not None:
+            try:
+                parse_weekdays(days)  # else the grammar would take an unknown word as the topic
+            except QuizError as exc:
+                await self.bot.respond(interaction, Notice(str(exc), error=True), ephemeral=True)
+                return
+        elif topic:
+            days = "daily"  # explicit, so the topic can never be read as weekdays
+        hours = f"{window}h" if window is not None else None
+        reply = await self.bot.route(actor, "daily", "set", time, zone, days, topic, hours)
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     daily_set.autocomplete("zone")(_zone_choices)
     daily_set.autocomplete("days")(_day_choices)
+    daily_set.autocomplete("topic")(_topic_choices)
 
     @daily.command(name="show", description="When and where the daily question is posted")
-    async def daily_show(self, interaction: discord.Interaction) -> None:
-        reply = await self.bot.route(actor_for(interaction), "daily", "show")
+    @app_commands.describe(channel="Which channel's daily question (default: this channel)")
+    async def daily_show(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        actor = _in_channel(actor_for(interaction), channel)
+        reply = await self.bot.route(actor, "daily", "show")
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     @daily.command(name="off", description="Stop the daily question (Manage Server)")
@@ -227,6 +249,19 @@ class QuizCommands(app_commands.Group):
             return
         actor = _in_channel(actor_for(interaction), channel)
         reply = await self.bot.route(actor, "daily", "off")
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    @daily.command(name="now", description="Post today's daily question now (Manage Server)")
+    @app_commands.describe(channel="Which channel's daily question (default: this channel)")
+    async def daily_now(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        if await self._refuse_non_admin(interaction):
+            return
+        # posting goes through Discord's REST API: acknowledge first (3-second deadline)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = _in_channel(actor_for(interaction), channel)
+        reply = await self.bot.route(actor, "daily", "now")
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     # -- study groups -----------------------------------------------------------------------

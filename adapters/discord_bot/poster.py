@@ -1,4 +1,11 @@
-"""Posting without an interaction (the daily question): plain REST through a logged-in client."""
+"""Posting without an interaction (the daily question): plain REST through a logged-in client.
+
+``DiscordPoster`` implements ``bot.schedule.DailyPoster``: the scheduler hands it a
+``DailyQuestion`` (sent as an embed with the usual answer buttons, so clicks take the normal
+answer path) and, when the answer window ends, ``DailyResults`` (sent as a reply to the question
+message). Both return the message reference "channel:message"; a refused post raises
+``DiscordPostError``, which the scheduler records (and does not retry).
+"""
 
 from __future__ import annotations
 
@@ -9,46 +16,96 @@ import discord
 from adapters.discord_bot.render import render
 from bot.commands import Reply
 from bot.models import QuestionView
+from bot.schedule import ChannelRef, DailyQuestion, DailyResults
 
 if TYPE_CHECKING:
     from bot.app import QuizApp
+
+
+# Discord refuses a reply when the bot may not read the channel's history
+CANNOT_REPLY_WITHOUT_HISTORY = 160002
 
 
 class DiscordPostError(RuntimeError):
     """A message could not be posted (no access to the channel, channel gone, ...)."""
 
 
+def message_ref(channel_id: str | int, message_id: str | int) -> str:
+    return f"{channel_id}:{message_id}"
+
+
+def reply_target(ref: str | None, channel_id: str | int) -> discord.MessageReference | None:
+    """The message ``ref`` ("channel:message") to reply to, if it is in ``channel_id``."""
+    channel, _, message = (ref or "").partition(":")
+    if channel != str(channel_id) or not message.isdigit():
+        return None
+    # fail_if_not_exists=False: a deleted question message must not cost us the results post
+    return discord.MessageReference(
+        message_id=int(message), channel_id=int(channel), fail_if_not_exists=False
+    )
+
+
 class DiscordPoster:
     """Sends rendered core results to a channel by id; needs only a logged-in client (REST),
     not the gateway. Channel ids are Discord's (``Actor.channel_id``), as str or int. With an
-    ``app``, a posted question's ``message_ref`` ("channel:message") is stored on its post."""
+    ``app``, a question posted through ``post_to_channel``/``post`` gets its ``message_ref``
+    stored on its post (the daily scheduler stores the ref of its own posts itself)."""
 
     def __init__(self, client: discord.Client, app: QuizApp | None = None) -> None:
         self.client = client
         self.app = app
 
-    async def post_question(self, channel_id: str | int, view: QuestionView) -> str:
-        """Post ``view`` (embed + answer buttons) to the channel; returns the message id."""
-        return (await self.post(channel_id, view))[0]
+    # -- bot.schedule.DailyPoster -------------------------------------------------------------
+
+    async def post_question(self, channel: ChannelRef, question: DailyQuestion) -> str:
+        """The day's question (embed + answer buttons); returns "channel:message"."""
+        ids = await self.post(channel.channel_id, question)
+        return message_ref(channel.channel_id, ids[0])
+
+    async def post_results(self, channel: ChannelRef, results: DailyResults) -> str:
+        """The results, as a reply to the question message when it is in this channel (a plain
+        post when the bot lacks Read Message History, which replies need)."""
+        reference = reply_target(results.question_ref, channel.channel_id)
+        try:
+            ids = await self.post(channel.channel_id, results, reference=reference)
+        except DiscordPostError as exc:
+            cause = exc.__cause__
+            if reference is None or getattr(cause, "code", None) != CANNOT_REPLY_WITHOUT_HISTORY:
+                raise
+            ids = await self.post(channel.channel_id, results)
+        return message_ref(channel.channel_id, ids[0])
+
+    # -- any result -------------------------------------------------------------------------
 
     async def post_to_channel(self, channel_id: str, reply: Reply) -> str | None:
         """Same shape as the Slack adapter's: post any result, return "channel:message" of the
         first message."""
         ids = await self.post(channel_id, reply)
-        return f"{channel_id}:{ids[0]}" if ids else None
+        return message_ref(channel_id, ids[0]) if ids else None
 
-    async def post(self, channel_id: str | int, reply: Reply) -> list[str]:
-        """Post any core result (e.g. the daily results); returns the message ids in order."""
+    async def post(
+        self,
+        channel_id: str | int,
+        reply: Reply,
+        *,
+        reference: discord.MessageReference | None = None,
+    ) -> list[str]:
+        """Post any core result; returns the message ids in order. ``reference`` makes the
+        first message a reply."""
         channel = self.client.get_partial_messageable(int(channel_id))
         ids = []
-        for message in render(reply):
+        for index, message in enumerate(render(reply)):
+            kwargs = message.send_kwargs()
+            if index == 0 and reference is not None:
+                kwargs["reference"] = reference
+                kwargs["mention_author"] = False  # the "author" is the bot itself
             try:
-                sent = await channel.send(**message.send_kwargs())
+                sent = await channel.send(**kwargs)
             except discord.HTTPException as exc:
                 raise DiscordPostError(
                     f"cannot post to Discord channel {channel_id}: {exc.status} {exc.text}"
                 ) from exc
             ids.append(str(sent.id))
         if ids and self.app is not None and isinstance(reply, QuestionView):
-            await self.app.storage.set_message_ref(reply.post_id, f"{channel_id}:{ids[0]}")
+            await self.app.storage.set_message_ref(reply.post_id, message_ref(channel_id, ids[0]))
         return ids

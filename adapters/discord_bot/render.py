@@ -8,8 +8,8 @@ with a note; Discord never sees a request it would reject.
 To show a new core result type, register a function for it::
 
     @render.register
-    def _schedule(reply: DailySchedule) -> list[Message]:
-        return [Message(embeds=[embed(title="Daily question", description=...)])]
+    def _mine(reply: MyResult) -> list[Message]:
+        return [Message(embeds=[embed(title="Mine", description=...)])]
 
 Types without a renderer fall back to their ``text``/``lines`` attributes or ``str()``.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import singledispatch
 from typing import Any
 
@@ -41,6 +41,7 @@ from bot.models import (
     TopicInfo,
     UserStats,
 )
+from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -162,6 +163,86 @@ def _question(view: QuestionView) -> list[Message]:
         footer=footer,
     )
     return [Message(embeds=[question], view=answer_buttons(view.post_id, view.choices))]
+
+
+def _when(instant: datetime) -> str:
+    """In the schedule's zone (what the admin set), then relative in the reader's own."""
+    return f"{format_local(instant)} (<t:{int(instant.timestamp())}:R>)"
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+@render.register
+def _daily_question(daily: DailyQuestion) -> list[Message]:
+    [message] = _question(daily.view)
+    question = message.embeds[0]
+    question.title = clip(f"📅 Daily question · {daily.view.card_title}", TITLE_LIMIT)
+    question.set_author(name=_day(daily.local_date))
+    question.add_field(name="Answers close", value=_when(daily.closes_at), inline=False)
+    question.set_footer(
+        text=f"Q{daily.view.post_id} · one answer each · your result is shown only to you"
+    )
+    return [message]
+
+
+@render.register
+def _daily_results(results: DailyResults) -> list[Message]:
+    if results.answered:
+        head = f"**{results.answered}** answered · **{results.right}** right"
+    else:
+        head = "Nobody answered this one."
+    # budget (6000 per message): prompt 1500 + choices 6 x 300 + answer 300 + Why 1024 + rest
+    lines = [
+        f"{'✅' if i == results.correct_index else '▫️'} **{LETTERS[i]})** {clip(choice, 250)}"
+        f" — {results.counts[i]} ({results.share(i):.0%})"
+        for i, choice in enumerate(results.choices)
+    ]
+    fields = _chunks("Answers", lines)
+    answer = clip(results.correct_text, 290)
+    fields.append(("Correct answer", f"**{LETTERS[results.correct_index]}) {answer}**"))
+    fields.append(("Why", results.why))
+    if results.first_right:
+        name = discord.utils.escape_markdown(results.first_right)
+        # DailyResults carries no zone: a Discord timestamp shows it in the reader's own
+        when = (
+            f" at <t:{int(results.first_right_at.timestamp())}:t>" if results.first_right_at else ""
+        )
+        fields.append(("First right", f"🏅 {name}{when}"))
+    body = embed(
+        title=f"📊 Daily question results · {_day(results.local_date)}",
+        description=clip(results.prompt, 1500) + "\n\n" + head,
+        colour=GREEN,
+        fields=fields,
+        footer=f"{clip(results.card_title, 100)} · Q{results.post_id} · answers are closed",
+    )
+    return [Message(embeds=[body])]
+
+
+@render.register
+def _schedule(info: ScheduleInfo) -> list[Message]:
+    title = "Daily question set" if info.changed else "Daily question"
+    fields = [
+        ("When", f"{info.local_time} {info.zone}, {info.days_text}"),
+        ("Topic", f"`{info.topic}`" if info.topic else "all topics"),
+        (
+            "Answers open",
+            f"{info.window_hours} h after the post" if info.window_hours else "until the next post",
+        ),
+    ]
+    if info.next_post:
+        fields.append(("Next post", _when(info.next_post)))
+    if info.last_post:
+        fields.append(("Last post", info.last_post))
+    where = f"<#{info.channel.channel_id}>" if info.channel.channel_id.isdigit() else "here"
+    body = embed(
+        title=title,
+        description=f"Posted in {where}.",
+        fields=fields,
+        footer="/quiz daily set · /quiz daily off · /quiz daily now (Manage Server)",
+    )
+    return [Message(embeds=[body])]
 
 
 @render.register
