@@ -404,27 +404,12 @@ class QuizService:
         since = week_start(today)
         period_key = "all" if period_kind == "all" else since.isoformat()
         alive_since = (today - timedelta(days=1)).isoformat()
+        query = (scope_key, period_key, actor.user_key, limit, sort, alive_since)
+        topic_id = card.id if card else None
         if group is not None:
-            rows, me, total = await self.storage.group_leaderboard(
-                group.id,
-                scope_key,
-                period_key,
-                actor.user_key,
-                limit,
-                sort,
-                alive_since,
-                card.id if card else None,
-            )
+            rows, me, total = await self.storage.group_leaderboard(group.id, *query, topic_id)
         else:
-            rows, me, total = await self.storage.leaderboard(
-                scope_key,
-                period_key,
-                actor.user_key,
-                limit,
-                sort,
-                alive_since,
-                card.id if card else None,
-            )
+            rows, me, total = await self.storage.leaderboard(*query, topic_id)
         daily = await self.daily_streaks(
             [r.user_key for r in (*rows, *([me] if me else []))],
             actor.channel_key if kind == "channel" else None,

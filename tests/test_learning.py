@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from bot import srs
 from bot.app import QuizApp
 from bot.models import Actor, Leaderboard, Notice, QuestionView, ReviewSession
-from bot.storage import MIN_ANSWERS_FOR_ACCURACY, open_sync
-from tests.conftest import CONTENT, console_actor
+from bot.storage import MIN_ANSWERS_FOR_ACCURACY
+from tests.conftest import CONTENT, console_actor, write_old_database
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -308,23 +308,7 @@ async def test_the_zone_is_stored_per_workspace(tmp_path, clock):
 async def test_migration_backfills_topic_boards(tmp_path, clock):
     # a database from before this feature: v3, the daily question's schema (this feature is v4)
     path = tmp_path / "old.db"
-    db = open_sync(path, upto=3)
-    db.execute(
-        "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
-        " VALUES (7, 'pvt-threads-share-what', 'processes-vs-threads', 'console:local',"
-        " 'console:local:terminal', '2026-02-25T10:00:00+00:00')"
-    )
-    db.execute(
-        "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
-        " best_streak, last_correct_day) VALUES ('console:ada', 'Ada', 10, 1, 1, 1, 1,"
-        " '2026-02-25')"
-    )
-    db.execute(
-        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-        " answered_at, week) VALUES (7, 'console:ada', 'pvt-threads-share-what',"
-        " 'processes-vs-threads', 0, 1, 10, '2026-02-25T10:00:05+00:00', '2026-02-23')"
-    )
-    db.close()
+    write_old_database(path, version=3)
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
         ada = console_actor("Ada")

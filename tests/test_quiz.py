@@ -11,7 +11,7 @@ import pytest
 from bot.app import QuizApp
 from bot.models import AnswerResult, Leaderboard, Notice, QuestionView
 from bot.storage import SCHEMA_VERSION, open_sync
-from tests.conftest import CONTENT, console_actor
+from tests.conftest import CONTENT, console_actor, write_old_database
 
 
 async def ask_and_answer(app: QuizApp, name: str, right: bool, topic: str | None = None):
@@ -166,23 +166,7 @@ async def test_scores_survive_a_restart(tmp_path, clock):
 
 async def test_a_first_version_database_migrates_forward(tmp_path, clock):
     path = tmp_path / "old.db"
-    db = open_sync(path, upto=1)
-    db.execute(
-        "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
-        " VALUES (7, 'pvt-threads-share-what', 'processes-vs-threads', 'console:local',"
-        " 'console:local:terminal', '2026-02-25T10:00:00+00:00')"
-    )
-    db.execute(
-        "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
-        " best_streak, last_correct_day) VALUES ('console:ada', 'Ada', 10, 1, 1, 1, 1,"
-        " '2026-02-25')"
-    )
-    db.execute(
-        "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-        " answered_at) VALUES (7, 'console:ada', 'pvt-threads-share-what',"
-        " 'processes-vs-threads', 0, 1, 10, '2026-02-25T10:00:05+00:00')"
-    )
-    db.close()
+    write_old_database(path, version=1)
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
         assert await app.storage.schema_version() == SCHEMA_VERSION
