@@ -227,9 +227,11 @@ class QuizService:
             if len(self._posts) > 4096:
                 self._posts.popitem(last=False)
         try:
-            post = await cached
-        except Exception:
-            self._posts.pop(post_id, None)
+            # shield: one caller giving up (cancelled) must not cancel the shared read
+            post = await asyncio.shield(cached)
+        except BaseException:
+            if cached.done() and (cached.cancelled() or cached.exception() is not None):
+                self._posts.pop(post_id, None)
             raise
         if post is None:  # not cached: the post may be created later by another process
             self._posts.pop(post_id, None)
@@ -494,16 +496,8 @@ def _urgency(card: SrsCard, now: datetime) -> tuple[float, datetime]:
 
 
 def parse_zone(name: str) -> ZoneInfo:
-    """An IANA zone name (e.g. Europe/Berlin, America/Los_Angeles, UTC), checked."""
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > 64 or not all(c.isalnum() or c in "/_+-" for c in cleaned):
-        raise QuizError(
-            f"{name.strip()!r} is not a time zone; use an IANA name like Europe/Berlin."
-        )
-    try:
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise QuizError(
-            f"Unknown time zone {cleaned!r}; use an IANA name like Europe/Berlin or"
-            " America/Los_Angeles."
-        ) from None
+    """An IANA zone name in any case (e.g. europe/berlin), checked against the zone database;
+    QuizError names close matches. One lookup for both /quiz timezone and /quiz daily."""
+    from bot.schedule import resolve_zone  # bot.schedule imports this module
+
+    return ZoneInfo(resolve_zone(name))

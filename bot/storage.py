@@ -507,7 +507,9 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         if w.correct:
             u[4] += 1
             last = u[7]
-            if last != w.day:
+            # only a later day moves the streak: an answer dated earlier (another server's
+            # zone, a changed zone) must not reset it or move last_correct_day back
+            if last is None or w.day > last:
                 u[5] = u[5] + 1 if last == previous_day(w.day) else 1
                 u[6] = max(u[6], u[5])
                 u[7] = w.day

@@ -306,8 +306,9 @@ async def test_question_and_answer_in_a_dm(fake, app):
         ids = custom_ids(cb.json["data"]["components"])
         answer = await click(fake, ids[0], fake.original_response(payload), guild_id=None)
     post_id = int(ids[0].split(":")[2])
+    # each DM user is a workspace of their own: no shared DM leaderboard
     assert rows(db_of(app), "SELECT workspace_key FROM posts WHERE id = ?", post_id) == [
-        ("discord:dm",)
+        (f"discord:dm-{USER_ID}",)
     ]
     assert answer.json["data"]["flags"] == EPHEMERAL
     assert rows(db_of(app), "SELECT user_key FROM answers") == [(f"discord:{USER_ID}",)]

@@ -271,7 +271,10 @@ async def test_sunday_night_in_los_angeles_counts_in_that_week(app, clock):
     bad = await app.router.handle(admin, "/quiz timezone Mars/Olympus_Mons")
     assert bad.error and "Unknown time zone" in bad.text
     sneaky = await app.router.handle(admin, "/quiz timezone ../../etc/passwd")
-    assert sneaky.error and "not a time zone" in sneaky.text
+    assert sneaky.error and "Unknown time zone" in sneaky.text
+    lower = await app.router.handle(admin, "/quiz timezone asia/tokyo")  # any case, like /daily
+    assert not lower.error and app.quiz.workspace_zone(admin.workspace_key).key == "Asia/Tokyo"
+    await app.router.handle(admin, "/quiz timezone UTC")
     assert app.quiz.workspace_zone(admin.workspace_key).key == "UTC"
     ok = await app.router.handle(admin, "/quiz timezone America/Los_Angeles")
     assert not ok.error and app.quiz.workspace_zone(admin.workspace_key) == LA

@@ -182,3 +182,32 @@ async def test_a_first_version_database_migrates_forward(tmp_path, clock):
         assert [r.points for r in week.rows] == [10]
     finally:
         await app.close()
+
+
+async def test_an_answer_dated_earlier_never_breaks_the_streak(app, clock):
+    # Days come from each workspace's zone: a right answer in a server whose zone is still on
+    # yesterday must not reset the streak or move its last day back.
+    east = console_actor("Ada")
+    for _ in range(3):
+        _, result = await ask_and_answer(app, "Ada", right=True)
+        clock.advance(timedelta(days=1))
+    clock.advance(timedelta(days=-1))
+    assert result.streak == 3
+    await app.quiz.set_workspace_zone(east, "Pacific/Honolulu")  # 10 h behind: yesterday there
+    clock.set(clock.now().replace(hour=5))
+    _, earlier = await ask_and_answer(app, "Ada", right=True)
+    assert earlier.streak == 3
+    stats = await app.quiz.stats(east)
+    assert stats.best_streak == 3
+
+
+async def test_a_cancelled_click_does_not_break_the_question_for_others(app):
+    view = await app.quiz.ask_question(console_actor("Ann"))
+    app.quiz._posts.clear()  # a fresh bot: the post is not cached yet
+    first = asyncio.create_task(app.quiz.answer(console_actor("Ann"), view.post_id, 0))
+    await asyncio.sleep(0)  # Ann's click starts the shared read of the post...
+    first.cancel()  # ...and gives up (a timeout, a shutdown)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    result = await app.quiz.answer(console_actor("Bob"), view.post_id, 0)
+    assert isinstance(result, AnswerResult) and not result.already_answered

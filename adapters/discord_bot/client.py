@@ -33,14 +33,15 @@ def bot_intents() -> discord.Intents:
 
 
 def actor_for(interaction: discord.Interaction) -> Actor:
-    """The core's Actor for whoever triggered ``interaction``; DMs are workspace "dm"."""
+    """The core's Actor for whoever triggered ``interaction``. A DM is a workspace of its own
+    (``dm-<user id>``), so DM users never share boards, groups or settings."""
     user = interaction.user
     guild_id = interaction.guild_id
     return Actor(
         platform="discord",
         user_id=str(user.id),
         display_name=user.display_name,
-        workspace_id=str(guild_id) if guild_id is not None else "dm",
+        workspace_id=str(guild_id) if guild_id is not None else f"dm-{user.id}",
         channel_id=str(interaction.channel_id),
         is_admin=guild_id is not None and interaction.permissions.manage_guild,
     )
@@ -57,6 +58,8 @@ class QuizBot(discord.Client):
         sync_commands: bool = True,
         **options: Any,
     ) -> None:
+        # never ping anyone, whatever text a reply carries
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=bot_intents(), **options)
         self.app = app
         self.guild_id = guild_id
