@@ -40,6 +40,9 @@ class CommandSpec:
     handler: Handler
     aliases: tuple[str, ...] = ()
     short: bool = True  # also reachable as /<name> on the console
+    # Which uses change shared settings (the handler refuses non-admins). Adapters ask
+    # router.needs_admin(text) so they look up admin rights only when they matter.
+    needs_admin: Callable[[list[str]], bool] | None = None
 
 
 def split_words(text: str) -> list[str]:
@@ -117,6 +120,7 @@ class CommandRouter:
                 "show or (admins) set the zone days and weeks are counted in",
                 self._timezone,
                 aliases=("tz",),
+                needs_admin=bool,  # naming a zone sets it
             )
         )
         self.register(CommandSpec("help", "help", "this list", self._help))
@@ -149,6 +153,13 @@ class CommandRouter:
             return await spec.handler(actor, args)
         except QuizError as exc:
             return Notice(str(exc), error=True)
+
+    def needs_admin(self, text: str) -> bool:
+        """Whether ``text`` is a command only admins may run (so the adapter should find out
+        whether the caller is one)."""
+        command = parse(text)
+        spec = self.lookup(command.name)
+        return bool(spec and spec.needs_admin and spec.needs_admin(list(command.args)))
 
     async def answer(self, actor: Actor, post_id: int, choice: int) -> Reply:
         """A click or a typed choice; user mistakes come back as an error Notice."""

@@ -216,4 +216,13 @@ def register_group_commands(router: CommandRouter, groups: GroupService) -> None
             return await groups.summary(actor, name)
         raise QuizError(f"Unknown group action {args[0]!r}. Usage: /quiz {GROUP_USAGE}")
 
-    router.register(CommandSpec("group", GROUP_USAGE, "study groups", handle, aliases=("groups",)))
+    router.register(
+        CommandSpec(
+            "group",
+            GROUP_USAGE,
+            "study groups",
+            handle,
+            aliases=("groups",),
+            needs_admin=lambda args: bool(args) and args[0].lower() == "create",
+        )
+    )

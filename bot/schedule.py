@@ -508,6 +508,7 @@ class DailyService:
                 "daily set HH:MM <zone> [days] [topic] | show | off | now",
                 "the channel's question of the day (admins set it)",
                 self._command,
+                needs_admin=daily_needs_admin,
             )
         )
 

@@ -211,3 +211,11 @@ async def test_a_cancelled_click_does_not_break_the_question_for_others(app):
         await first
     result = await app.quiz.answer(console_actor("Bob"), view.post_id, 0)
     assert isinstance(result, AnswerResult) and not result.already_answered
+
+
+async def test_router_names_the_commands_only_admins_may_run(app):
+    needs = app.router.needs_admin
+    assert needs("/quiz daily set 09:00 Europe/Berlin") and needs("daily 09:00 UTC")
+    assert needs("daily off") and needs("/quiz group create Night Owls") and needs("tz UTC")
+    for text in ("daily show", "daily", "group join owls", "timezone", "/quiz", "stats"):
+        assert not needs(text), text

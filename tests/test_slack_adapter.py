@@ -48,6 +48,7 @@ from bot.commands import CommandSpec
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.models import Actor, Notice
+from bot.schedule import daily_needs_admin
 from tests.conftest import ROOT
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServer
 
@@ -562,7 +563,11 @@ def daily_echo(app):
     async def daily(actor, args):
         return Notice(f"is_admin={actor.is_admin}")
 
-    app.router.register(CommandSpec("daily", "daily ...", "the daily question", daily))
+    app.router.register(
+        CommandSpec(
+            "daily", "daily ...", "the daily question", daily, needs_admin=daily_needs_admin
+        )
+    )
 
 
 async def test_admin_flag_comes_from_users_info_and_is_cached(fake, harness, daily_echo, ticker):

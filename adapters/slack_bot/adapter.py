@@ -30,32 +30,15 @@ from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.commands import parse
 from bot.models import Actor, Notice, QuestionView
-from bot.schedule import daily_needs_admin
 
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
-# Which commands change shared settings and so need to know whether the caller is a workspace
-# admin (the core does the refusing). Only these pay for a users.info lookup; for the daily
-# question the core names its admin subcommands itself.
-ADMIN_COMMANDS: dict[str, Callable[[list[str]], bool]] = {
-    "daily": daily_needs_admin,
-    "group": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
-    "groups": lambda args: bool(args) and args[0].lower() in ("create", "delete", "rename"),
-    "timezone": lambda args: bool(args),
-    "tz": lambda args: bool(args),
-}
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 SORRY = Notice("Something went wrong on our side; please try again.", error=True)
-
-
-def needs_admin_check(text: str) -> bool:
-    command = parse(text)
-    check = ADMIN_COMMANDS.get(command.name)
-    return check is not None and check(list(command.args))
 
 
 class SlackAdapter:
@@ -233,7 +216,9 @@ class SlackAdapter:
     ) -> Actor:
         team_id = command.get("team_id") or "unknown"
         user_id = command["user_id"]
-        is_admin = needs_admin_check(text) and await self.is_admin(client, team_id, user_id)
+        is_admin = self.app.router.needs_admin(text) and await self.is_admin(
+            client, team_id, user_id
+        )
         return Actor(
             "slack",
             user_id,
