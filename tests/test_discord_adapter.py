@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import json
 import logging
 import os
 import re
@@ -573,28 +574,20 @@ async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app)
     assert dump(db_of(app)) == before
 
 
-async def test_daily_set_by_an_admin_reaches_the_core_as_text(fake, app):
-    calls: list[tuple[Actor, list[str]]] = []
-
-    async def daily(actor: Actor, args: list[str]) -> Notice:
-        calls.append((actor, args))
-        return Notice("Daily question set.")
-
-    app.router.register(CommandSpec("daily", "daily ...", "daily question", daily))
-    options = {"time": "09:00", "zone": "Europe/Berlin", "days": "mon-fri"}
+async def test_daily_set_by_an_admin_reaches_the_core(fake, app):
+    options = {"time": "09:00", "zone": "europe/berlin", "days": "mon, tue, wed, thu, fri"}
     async with fake.run(make_bot(app)):
         _, cb = await run_command(
             fake, "set", options=options, group="daily", permissions=ADMIN_PERMISSIONS
         )
         _, show = await run_command(fake, "show", group="daily")  # anyone may look
-    [(actor, args), (viewer, show_args)] = calls
-    assert args == ["set", "09:00", "Europe/Berlin", "mon-fri"]
-    assert actor.is_admin and actor.platform == "discord"
-    assert (actor.workspace_id, actor.channel_id) == (str(GUILD_ID), str(CHANNEL_ID))
-    assert show_args == ["show"] and not viewer.is_admin
-    assert cb.json["data"]["content"] == "Daily question set."
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert show.json["data"]["flags"] == EPHEMERAL
+    shown = json.dumps(show.json["data"], ensure_ascii=False)
+    assert "09:00 Europe/Berlin" in shown and "Mon–Fri" in shown
+    here = Actor("discord", str(USER_ID), "viewer", str(GUILD_ID), str(CHANNEL_ID))
+    info = await app.daily.show(here)
+    assert info.weekdays == (0, 1, 2, 3, 4) and info.zone == "Europe/Berlin"
 
 
 # -- long work: deferred, then followed up ---------------------------------------------------

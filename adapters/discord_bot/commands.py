@@ -17,8 +17,7 @@ from discord import app_commands
 
 from adapters.discord_bot.client import actor_for
 from bot.models import Actor, Notice
-from bot.quiz import QuizError
-from bot.schedule import parse_weekdays
+from bot.schedule import EVERY_DAY
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import QuizBot
@@ -124,7 +123,7 @@ class QuizCommands(app_commands.Group):
         self, interaction: discord.Interaction, user: discord.User | None = None
     ) -> None:
         actor = actor_for(interaction)
-        key = f"discord:{user.id}" if user is not None else None
+        key = dataclasses.replace(actor, user_id=str(user.id)).user_key if user else None
         reply = await self.bot.call(self.bot.app.quiz.stats, actor, key)
         await self.bot.respond(interaction, reply, ephemeral=True)
 
@@ -155,7 +154,7 @@ class QuizCommands(app_commands.Group):
         )
         await self.bot.respond(interaction, reply)
 
-    leaderboard.autocomplete("topic")(_topic_choices)
+    leaderboard.autocomplete("topic")(_card_choices)  # topic boards are per card
 
     @app_commands.command(name="timezone", description="Show or (admins) set this server's zone")
     @app_commands.describe(zone="An IANA zone such as Europe/Berlin")
@@ -212,19 +211,16 @@ class QuizCommands(app_commands.Group):
     ) -> None:
         if await self._refuse_non_admin(interaction):
             return
-        actor = _in_channel(actor_for(interaction), channel)
-        # "mon, wed, fri" / "every day" typed with spaces are one days word for the grammar
-        days = "".join(days.split()) if days and days.strip() else None
-        if days is not None:
-            try:
-                parse_weekdays(days)  # else the grammar would take an unknown word as the topic
-            except QuizError as exc:
-                await self.bot.respond(interaction, Notice(str(exc), error=True), ephemeral=True)
-                return
-        elif topic:
-            days = "daily"  # explicit, so the topic can never be read as weekdays
-        hours = f"{window}h" if window is not None else None
-        reply = await self.bot.route(actor, "daily", "set", time, zone, days, topic, hours)
+        # structured options go to the structured service call: no text grammar to rebuild
+        reply = await self.bot.call(
+            self.bot.app.daily.set_schedule,
+            _in_channel(actor_for(interaction), channel),
+            time,
+            zone,
+            "".join(days.split()) if days and days.strip() else EVERY_DAY,  # "mon, wed, fri"
+            topic or None,
+            window,
+        )
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     daily_set.autocomplete("zone")(_zone_choices)
