@@ -441,6 +441,7 @@ class DailyService:
         now = self.clock.now()
         today = now.astimezone(ZoneInfo(schedule.zone)).date()
         posted = await scheduler.post_occurrence(schedule, Occurrence(today, now), now)
+        scheduler.poke()  # an earlier question may have closed just now: its results are due
         if posted is None:
             claim = await self.storage.daily_claim(channel.channel_key, today.isoformat())
             state = _claim_text(claim) if claim else "taken"

@@ -1604,6 +1604,18 @@ def _daily_claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int
         "UPDATE daily_claims SET post_id = ?, prev_post_id = ? WHERE id = ?",
         (post_id, prev[0] if prev else None, claim_id),
     )
+    # A window closes at the next post: when that comes early (/quiz daily now), earlier
+    # daily questions of the channel close now, so their results follow and streaks stay in
+    # post order.
+    db.execute(
+        "UPDATE posts SET closes_at = ? WHERE channel_key = ? AND kind = 'daily' AND id != ?"
+        " AND closes_at > ?",
+        (c.claimed_at, c.channel_key, post_id, c.claimed_at),
+    )
+    db.execute(
+        "UPDATE daily_claims SET closes_at = ? WHERE channel_key = ? AND id != ? AND closes_at > ?",
+        (c.claimed_at, c.channel_key, claim_id, c.claimed_at),
+    )
     return claim_id, post_id
 
 
