@@ -10,8 +10,8 @@ Design (see README "Storage"):
 - Scores are materialized as answers are written (``users``, ``scores``, ``user_topics``);
   leaderboards read those, never aggregate ``answers``. In the same transaction, answers to
   daily posts move ``daily_streaks`` (``_store_daily_streaks``) and every new answer reviews its
-  FSRS card in ``srs_cards`` (``_review_cards``) and keeps ``boards`` sizes in step
-  (``_count_players``) — each a few statements per batch, whatever its size.
+  FSRS card in ``srs_cards`` (``_review_cards``) — each a few statements per batch, whatever
+  its size — and triggers on ``scores`` keep the ``boards`` sizes in step.
 - The daily question claims (channel, local date) in ``daily_claims`` (UNIQUE) in the same
   transaction that creates its post, so a day is posted at most once, by any process.
 """
@@ -228,6 +228,21 @@ MIGRATIONS: tuple[str, ...] = (
         ) GROUP BY scope, period, user_key;
     INSERT INTO boards(scope, period, players, qualified)
         SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period;
+    """,
+    # v5: board sizes kept by triggers inside the score upsert (no Python pass, no extra read
+    # per batch); the counts carry on from v4, which kept them in code.
+    """
+    CREATE TRIGGER boards_count_new_player AFTER INSERT ON scores BEGIN
+        INSERT INTO boards(scope, period, players, qualified)
+            VALUES (new.scope, new.period, 1, new.answered >= 5)
+            ON CONFLICT(scope, period) DO UPDATE SET players = players + 1,
+                qualified = qualified + (new.answered >= 5);
+    END;
+    CREATE TRIGGER boards_count_qualified AFTER UPDATE OF answered ON scores
+        WHEN old.answered < 5 AND new.answered >= 5 BEGIN
+        UPDATE boards SET qualified = qualified + 1
+            WHERE scope = new.scope AND period = new.period;
+    END;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -541,7 +556,6 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
         t[1] += int(w.correct)
     for key, delta in mastered_delta.items():
         topic_delta[key][2] += delta
-    _count_players(db, score_delta)
     db.executemany(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
         " VALUES (?,?,?,?,?,?) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
@@ -576,43 +590,6 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 AnswerOutcome(False, f.choice, f.correct, f.points, total, streak, last)
             )
     return outcomes
-
-
-def _count_players(
-    db: sqlite3.Connection, score_delta: dict[tuple[str, str, str], list[int]]
-) -> None:
-    """Keep ``boards`` (players per board, and those with enough answers for the accuracy
-    board) in step with the score rows this batch adds or grows, so a board's size is one
-    lookup instead of a count over the whole board."""
-    keys = list(score_delta)
-    before: dict[tuple[str, str, str], int] = {}
-    for chunk in _chunks(keys):
-        values = ",".join("(?,?,?)" for _ in chunk)
-        for scope, period, user_key, answered in db.execute(
-            f"WITH wanted(scope, period, user_key) AS (VALUES {values})"
-            " SELECT s.scope, s.period, s.user_key, s.answered FROM wanted w JOIN scores s"
-            " ON s.scope = w.scope AND s.period = w.period AND s.user_key = w.user_key",
-            [v for key in chunk for v in key],
-        ):
-            before[(scope, period, user_key)] = answered
-    counts: dict[tuple[str, str], list[int]] = {}
-    for key, (_, answered, _) in score_delta.items():
-        old = before.get(key)
-        new = (old or 0) + answered
-        added = int(old is None)
-        qualified = int(new >= MIN_ANSWERS_FOR_ACCURACY) - int(
-            old is not None and old >= MIN_ANSWERS_FOR_ACCURACY
-        )
-        if added or qualified:
-            c = counts.setdefault(key[:2], [0, 0])
-            c[0] += added
-            c[1] += qualified
-    db.executemany(
-        "INSERT INTO boards(scope, period, players, qualified) VALUES (?,?,?,?)"
-        " ON CONFLICT(scope, period) DO UPDATE SET players = players + excluded.players,"
-        " qualified = qualified + excluded.qualified",
-        [(*k, *v) for k, v in counts.items()],
-    )
 
 
 _SRS_COLUMNS = (
