@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import logging
 import os
@@ -43,7 +44,7 @@ from adapters.slack_bot.render import (
     render,
     sections,
 )
-from adapters.slack_bot.runner import RedactSecrets
+from adapters.slack_bot.runner import RedactSecrets, configure_logging
 from bot.commands import CommandSpec
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
@@ -793,16 +794,27 @@ async def test_http_mode_serves_signed_requests_on_slack_events(app, fake, adapt
         await runner.stop()
 
 
-def test_secrets_are_redacted_from_log_lines(caplog):
-    logger = logging.getLogger("quizbot.test.redact")
-    redact = RedactSecrets(("xoxb-top-secret", "sig-secret"))
-    logger.addFilter(redact)
+def test_logging_as_configured_redacts_secrets_in_lines_and_tracebacks():
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    root.addHandler(handler)
     try:
-        with caplog.at_level(logging.INFO, logger="quizbot.test.redact"):
-            logger.info("token %s and %s", "xoxb-top-secret", "sig-secret")
+        configure_logging(make_settings())  # installs the filter on the root's handlers
+        log = logging.getLogger("quizbot.test.redact")
+        log.warning("token %s and %s", BOT_TOKEN, SECRET)
+        try:
+            raise RuntimeError(f"auth failed for {BOT_TOKEN}")
+        except RuntimeError:
+            log.exception("while calling Slack")
     finally:
-        logger.removeFilter(redact)
-    assert caplog.records[-1].getMessage() == "token [redacted] and [redacted]"
+        root.removeHandler(handler)
+        for h in root.handlers:
+            h.filters = [f for f in h.filters if not isinstance(f, RedactSecrets)]
+    text = out.getvalue()
+    assert "token [redacted] and [redacted]" in text
+    assert "RuntimeError: auth failed for [redacted]" in text
+    assert BOT_TOKEN not in text and SECRET not in text
 
 
 def test_manifest_declares_command_scopes_interactivity_and_home():

@@ -127,10 +127,18 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(s in message for s in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "[redacted]")
-            record.msg, record.args = message, None
+            record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            # tracebacks too: format once here (handlers reuse exc_text) and redact that
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and any(s in record.exc_text for s in self._secrets):
+            record.exc_text = self._redact(record.exc_text)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def configure_logging(settings: SlackSettings) -> None:
