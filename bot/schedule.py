@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.clock import Clock
 from bot.commands import CommandRouter, CommandSpec
@@ -402,7 +402,13 @@ class DailyService:
                 "No daily question in this channel. An admin can set one:"
                 " /quiz daily set 09:00 Europe/Berlin mon-fri"
             )
-        zone = ZoneInfo(schedule.zone)
+        try:
+            zone = ZoneInfo(schedule.zone)
+        except (ZoneInfoNotFoundError, ValueError):  # tz data changed under a stored schedule
+            raise QuizError(
+                f"This channel's daily question uses the time zone {schedule.zone!r}, which"
+                " this machine does not know; an admin can set it again with /quiz daily set."
+            ) from None
         upcoming = next_occurrence(schedule, self.clock.now())
         if await self.storage.daily_claim(channel.channel_key, upcoming.local_date.isoformat()):
             upcoming = next_occurrence(schedule, upcoming.instant)  # already posted by "now"

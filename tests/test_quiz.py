@@ -219,3 +219,14 @@ async def test_router_names_the_commands_only_admins_may_run(app):
     assert needs("daily off") and needs("/quiz group create Night Owls") and needs("tz UTC")
     for text in ("daily show", "daily", "group join owls", "timezone", "/quiz", "stats"):
         assert not needs(text), text
+
+
+async def test_a_whole_week_counts_on_the_weekly_board(app, clock):
+    clock.set(clock.now().replace(day=2, hour=0, minute=5))  # Monday 2026-03-02, just after 00:00
+    await ask_and_answer(app, "Ada", right=True)
+    clock.set(clock.now().replace(day=8, hour=23, minute=55))  # Sunday night, same week
+    await ask_and_answer(app, "Ada", right=True)
+    week = await app.quiz.leaderboard(console_actor("Ada"), "server", "week")
+    assert [(r.display_name, r.points, r.answered) for r in week.rows] == [("Ada", 20, 2)]
+    clock.set(clock.now().replace(day=9, hour=0, minute=5))  # Monday: a new week
+    assert (await app.quiz.leaderboard(console_actor("Ada"), "server", "week")).rows == ()

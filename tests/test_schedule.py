@@ -647,3 +647,11 @@ async def test_one_broken_schedule_does_not_stop_the_others(app, clock, poster, 
     assert [q.channel.channel_id for q in run.posted] == ["good"]
     assert run.failed == ["console:local:bad"]
     assert await scheduler.next_wake(utc(2026, 3, 2, 9, 0)) == utc(2026, 3, 3, 9, 0)
+
+
+async def test_show_explains_a_stored_zone_this_machine_does_not_know(app, clock):
+    await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
+    await app.storage.write(lambda db: db.execute("UPDATE daily_schedules SET zone = 'Mars/Base'"))
+    shown = await app.router.handle(member("Bob"), "/quiz daily show")
+    assert isinstance(shown, Notice) and shown.error
+    assert "'Mars/Base'" in shown.text and "/quiz daily set" in shown.text
