@@ -237,6 +237,15 @@ class QuizService:
             self._posts.pop(post_id, None)
         return post
 
+    def forget_posts(self, channel_key: str) -> None:
+        """Drop the cached posts of a channel whose rows just changed (a daily question closed
+        early because the next one was posted), so the next click reads the new window."""
+        for post_id, cached in list(self._posts.items()):
+            if cached.done() and not cached.cancelled() and cached.exception() is None:
+                post = cached.result()
+                if post is not None and post.channel_key == channel_key:
+                    self._posts.pop(post_id, None)
+
     async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
         """Record ``actor``'s answer to a posted question. Only the first answer counts; a
         second one returns the first result with ``already_answered`` set."""

@@ -689,6 +689,7 @@ class DailyScheduler:
         )
         if claimed is None:
             return None
+        service.quiz.forget_posts(schedule.channel_key)  # earlier daily windows may have closed
         claim_id, post_id = claimed
         channel = ChannelRef(schedule.platform, schedule.workspace_id, schedule.channel_id)
         daily = DailyQuestion(

@@ -533,12 +533,13 @@ async def test_daily_now_closes_the_previous_question(app, clock, poster, schedu
     await app.daily.set_schedule(ada, "09:00", "Europe/Berlin", "mon-fri")
     await step(scheduler, clock, utc(2026, 3, 2, 8, 0))  # Monday's question, open until Tue 09:00
     monday = poster.questions[0][1]
+    await answer(app, member("Ann"), monday.view.post_id, right=True)  # the post is now cached
     clock.set(utc(2026, 3, 3, 6, 0))  # Tuesday 07:00 in Berlin
     await app.router.handle(ada, "/quiz daily now")
     late = await app.router.answer(member("Bob"), monday.view.post_id, 0)
     assert isinstance(late, Notice) and "closed at Tue 3 Mar 07:00 CET" in late.text
     await scheduler.run_due(clock.now())
-    assert [r.post_id for _, r in poster.results] == [monday.view.post_id]
+    assert [(r.post_id, r.answered) for _, r in poster.results] == [(monday.view.post_id, 1)]
 
 
 # -- the console ------------------------------------------------------------------------------
