@@ -208,7 +208,11 @@ class CommandRouter:
             elif lowered == "group":
                 if not words:
                     raise QuizError("Which group? Usage: /quiz leaderboard group <name> [week]")
-                group = words.pop(0)
+                # a group name may have spaces: it runs until the next known option
+                name = [words.pop(0)]
+                while words and not self._leaderboard_option(words[0]):
+                    name.append(words.pop(0))
+                group = " ".join(name)
             elif lowered == "topic" and words:
                 topic = words.pop(0)
             elif lowered in self.quiz.pack.topics:
@@ -223,6 +227,15 @@ class CommandRouter:
                 raise QuizError("Study groups are not available here.")
             return await self.groups.leaderboard(actor, group, period, sort=sort, topic=topic)
         return await self.quiz.leaderboard(actor, scope, period, sort=sort, topic=topic)
+
+    def _leaderboard_option(self, word: str) -> bool:
+        lowered = word.lower()
+        return (
+            lowered in PERIODS
+            or lowered in SORTS
+            or lowered in ("by", "topic", "channel", "server", "workspace", "group")
+            or lowered in self.quiz.pack.topics
+        )
 
     async def _review(self, actor: Actor, args: list[str]) -> Reply:
         return await self.quiz.review_session(actor, " ".join(args) or None)

@@ -211,12 +211,14 @@ def _day(name: str) -> int | None:
 
 def looks_like_days(text: str) -> bool:
     word = text.lower()
-    return word in DAY_KEYWORDS or "," in word or _day(re.split("[-,]", word)[0]) is not None
+    return word in DAY_KEYWORDS or "," in word or _day(re.split("[-–—,]", word)[0]) is not None
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:
     """``mon-fri``, ``mon,wed,fri``, ``fri-mon``, ``daily``, ``weekends``, ``tuesday``…"""
-    word = text.strip().lower()
+    # "Mon–Fri" as the bot itself writes it (and autocorrect types it), "mon - fri", "mon, wed"
+    word = re.sub(r"\s*[-–—]\s*", "-", text.strip().lower())
+    word = re.sub(r"\s*,\s*", ",", word)
     if word in DAY_KEYWORDS:
         return DAY_KEYWORDS[word]
     days: set[int] = set()
@@ -446,6 +448,9 @@ class DailyService:
             raise QuizError("The daily scheduler is not running for this platform.")
         now = self.clock.now()
         today = now.astimezone(ZoneInfo(schedule.zone)).date()
+        # an admin retrying after fixing a refused post (invited the bot, say) gets a new try;
+        # only the scheduler never retries a refused day on its own
+        await self.storage.daily_release_failed_claim(channel.channel_key, today.isoformat())
         posted = await scheduler.post_occurrence(schedule, Occurrence(today, now), now)
         scheduler.poke()  # an earlier question may have closed just now: its results are due
         if posted is None:
@@ -542,6 +547,8 @@ class DailyService:
         days: tuple[int, ...] | None = None
         topic: str | None = None
         window: int | None = None
+        # "mon - fri" / "mon, wed, fri" arrive as several words: glue them back together
+        words = re.sub(r"\s*([-–—,])\s*", r"\1", " ".join(words)).split()
         i = 0
         while i < len(words):
             word = words[i].lower()

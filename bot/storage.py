@@ -1201,6 +1201,16 @@ class Storage:
 
         await self.write(mark)
 
+    async def daily_release_failed_claim(self, channel_key: str, local_date: str) -> None:
+        """Forget a day whose post the platform refused, so it can be claimed again."""
+        await self.write(
+            lambda db: db.execute(
+                "DELETE FROM daily_claims WHERE channel_key = ? AND local_date = ?"
+                " AND status = 'failed'",
+                (channel_key, local_date),
+            )
+        )
+
     async def daily_mark_failed(self, claim_id: int, post_id: int, error: str, now: str) -> None:
         """The platform refused the post: the day stays claimed (never retried), the post takes
         no answers, and no results are posted for it."""

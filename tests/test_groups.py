@@ -173,3 +173,12 @@ async def test_summary_of_a_quiet_group(app):
     summary = await app.groups.summary(member("Ada"), "QUIET")
     assert summary.members == () and summary.answers_this_week == 0
     assert summary.per_topic == () and summary.misconception is None
+
+
+async def test_group_names_with_spaces_work_on_the_text_leaderboard(app):
+    admin = console_actor("Admin")
+    await app.router.handle(admin, "/quiz group create OS Study")
+    await app.router.handle(admin, "/quiz group join OS Study")
+    board = await app.router.handle(admin, "/quiz leaderboard group OS Study week")
+    assert isinstance(board, Leaderboard), board
+    assert board.scope == "group" and board.period == "week" and "OS Study" in board.title

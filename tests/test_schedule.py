@@ -279,6 +279,21 @@ async def test_a_failed_post_is_recorded_and_not_retried(app, clock, scheduler):
     assert len(scheduler.poster.questions) == 1 and scheduler.poster.results == []
 
 
+async def test_an_admin_may_retry_a_refused_day_with_daily_now(app, clock, scheduler):
+    app.daily.schedulers["console"] = scheduler
+    scheduler.poster = RecordingPoster(clock, fail=True)
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
+    refused = await app.router.handle(admin(), "/quiz daily now")
+    assert refused.error and "failed" in refused.text.lower()
+    scheduler.poster = RecordingPoster(clock)  # the admin fixed it (invited the bot)
+    again = await app.router.handle(admin(), "/quiz daily now")
+    assert not again.error and "Posted today's daily question" in again.text
+    assert len(scheduler.poster.questions) == 1
+    await step(scheduler, clock, utc(2026, 3, 2, 12, 0))  # and not a second time at 09:00
+    assert len(scheduler.poster.questions) == 1
+
+
 async def test_the_loop_sleeps_on_the_clock_and_wakes_when_a_schedule_changes(
     app, clock, poster, scheduler
 ):
@@ -656,3 +671,10 @@ async def test_show_explains_a_stored_zone_this_machine_does_not_know(app, clock
     shown = await app.router.handle(member("Bob"), "/quiz daily show")
     assert isinstance(shown, Notice) and shown.error
     assert "'Mars/Base'" in shown.text and "/quiz daily set" in shown.text
+
+
+@pytest.mark.parametrize("days", ["Mon–Fri", "mon - fri", "mon , tue,wed, thu ,fri", "MON-FRI"])
+async def test_days_as_the_bot_writes_them_can_be_typed_back(app, clock, days):
+    info = await app.router.handle(admin(), f"/quiz daily set 09:00 Europe/Berlin {days}")
+    assert isinstance(info, ScheduleInfo), info
+    assert info.weekdays == (0, 1, 2, 3, 4) and info.topic is None
