@@ -285,6 +285,10 @@ class QuizService:
                 kind=post.kind,
             )
         )
+        if outcome.closed:  # closed meanwhile (the check above saw a cached close time)
+            self._posts.pop(post.id, None)
+            fresh = await self.get_post(post.id)
+            raise QuizError(await self._closed_message(fresh or post))
         return AnswerResult(
             post_id=post.id,
             question_id=question.id,

@@ -296,6 +296,7 @@ class AnswerOutcome:
     total_points: int
     streak: int  # as stored: the run that ended on last_correct_day
     last_correct_day: str | None
+    closed: bool = False  # the post's answer window had closed: nothing stored
 
 
 @dataclass(frozen=True)
@@ -481,6 +482,14 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
     first: dict[tuple[int, str], AnswerWrite] = {}
     for w in batch:
         first.setdefault((w.post_id, w.user_key), w)
+    # The stored close time decides, inside this transaction: a daily window may have closed
+    # since the caller looked (an early post by another process, a read that raced it).
+    closes = _daily_close_times(db, {w.post_id for w in batch if w.kind == "daily"})
+    closed = {
+        key
+        for key, w in first.items()
+        if w.post_id in closes and closes[w.post_id] <= datetime.fromisoformat(w.answered_at)
+    }
     stored: dict[tuple[int, str], tuple[int, int, int]] = {}
     by_post: dict[int, list[str]] = {}
     for post_id, user_key in first:
@@ -494,7 +503,7 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 (post_id, *chunk),
             ):
                 stored[(post_id, user_key)] = (choice, correct, points)
-    new = [w for key, w in first.items() if key not in stored]
+    new = [w for key, w in first.items() if key not in stored and key not in closed]
 
     db.executemany(INSERT_ANSWER, [w.answer_row() for w in new])
 
@@ -582,6 +591,8 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
             outcomes.append(
                 AnswerOutcome(False, choice, bool(correct), points, total, streak, last)
             )
+        elif key in closed:
+            outcomes.append(AnswerOutcome(False, w.choice, False, 0, total, streak, last, True))
         elif first[key] is w:
             outcomes.append(AnswerOutcome(True, w.choice, w.correct, w.points, total, streak, last))
         else:  # a second answer inside this batch: report the first one's
@@ -590,6 +601,20 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 AnswerOutcome(False, f.choice, f.correct, f.points, total, streak, last)
             )
     return outcomes
+
+
+def _daily_close_times(db: sqlite3.Connection, post_ids: set[int]) -> dict[int, datetime]:
+    if not post_ids:
+        return {}
+    ids = list(post_ids)
+    marks = ",".join("?" * len(ids))
+    return {
+        post_id: datetime.fromisoformat(closes_at)
+        for post_id, closes_at in db.execute(
+            f"SELECT id, closes_at FROM posts WHERE id IN ({marks}) AND closes_at IS NOT NULL",
+            ids,
+        )
+    }
 
 
 _SRS_COLUMNS = (

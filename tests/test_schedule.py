@@ -263,6 +263,29 @@ async def test_two_processes_on_one_database_post_each_day_once(tmp_path, clock)
         await two.close()
 
 
+async def test_a_window_closed_by_another_process_refuses_late_answers(tmp_path, clock):
+    db = tmp_path / "shared.db"
+    clock.set(utc(2026, 3, 2, 6, 0))
+    one = await QuizApp.open(db, CONTENT, clock=clock)
+    two = await QuizApp.open(db, CONTENT, clock=clock)
+    try:
+        poster = RecordingPoster(clock)
+        one_scheduler = DailyScheduler(one.daily, "console", poster)
+        await one.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
+        clock.set(utc(2026, 3, 2, 8, 0))
+        await one_scheduler.run_due()
+        monday = poster.questions[0][1].view.post_id
+        await answer(two, member("Ann"), monday, right=True)  # process two caches the post
+        clock.set(utc(2026, 3, 3, 6, 0))
+        await one.router.handle(admin(), "/quiz daily now")  # process one closes Monday early
+        late = await two.router.answer(member("Bob"), monday, 0)
+        assert isinstance(late, Notice) and "closed at Tue 3 Mar 07:00 CET" in late.text
+        assert (await two.quiz.stats(member("Bob"))).answered == 0
+    finally:
+        await one.close()
+        await two.close()
+
+
 async def test_a_failed_post_is_recorded_and_not_retried(app, clock, scheduler):
     failing = RecordingPoster(clock, fail=True)
     scheduler.poster = failing
