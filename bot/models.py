@@ -66,6 +66,13 @@ class AnswerResult:
     streak: int
     already_answered: bool = False
 
+    @property
+    def score_text(self) -> str:
+        """What this answer scored, for "✅ Correct! <score_text>"."""
+        if self.correct and self.points_gained == 0 and not self.already_answered:
+            return "no points this time: it is not due for review yet"
+        return f"+{self.points_gained} points"
+
 
 @dataclass(frozen=True)
 class TopicInfo:

@@ -505,10 +505,11 @@ def _store_answers(db: sqlite3.Connection, batch: list[AnswerWrite]) -> list[Ans
                 stored[(post_id, user_key)] = (choice, correct, points)
     new = [w for key, w in first.items() if key not in stored and key not in closed]
 
-    db.executemany(INSERT_ANSWER, [w.answer_row() for w in new])
-
-    # spaced repetition: every new answer reviews its (user, question) FSRS card
+    # spaced repetition: every new answer reviews its (user, question) FSRS card (first, since
+    # whether a right answer scores depends on the card: see _review_cards)
     mastered_delta = _review_cards(db, new)
+
+    db.executemany(INSERT_ANSWER, [w.answer_row() for w in new])
 
     # users: running totals and the streak of days with a correct answer
     user_keys = list(dict.fromkeys(w.user_key for w in batch))
@@ -623,7 +624,8 @@ _SRS_COLUMNS = (
 
 
 def _review_cards(db: sqlite3.Connection, new: list[AnswerWrite]) -> dict[tuple[str, str], int]:
-    """Review the FSRS card of each newly stored answer (one read per 500 cards, one write).
+    """Review the FSRS card of each newly stored answer (one read per 500 cards, one write);
+    a right answer to a question not yet due again scores no points.
 
     Returns the change in mastered cards per (user, content card)."""
     if not new:
@@ -645,6 +647,16 @@ def _review_cards(db: sqlite3.Connection, new: list[AnswerWrite]) -> dict[tuple[
     for w in sorted(new, key=lambda w: datetime.fromisoformat(w.answered_at)):
         key = (w.user_key, w.question_id)
         before = cards.get(key)
+        if (
+            w.correct
+            and w.kind != "daily"
+            and before is not None
+            and before.due > datetime.fromisoformat(w.answered_at)
+        ):
+            # Points reward learning, not repetition: a question answered again before it is
+            # due for review scores nothing (asking /quiz over and over cannot farm points).
+            # The daily question always counts: everyone in the channel gets the same one.
+            w.points = 0
         after = srs.review(
             before, w.question_id, w.card_id, w.correct, datetime.fromisoformat(w.answered_at)
         )

@@ -349,3 +349,23 @@ async def test_board_sizes_stay_in_step_with_score_rows(app):
         "Ben",
         "Cat",
     ]  # 3/5 before 4/7
+
+
+async def test_points_reward_learning_not_repetition(app, clock):
+    ada = console_actor("Ada")
+    question = app.pack.questions[0]
+
+    async def right_again():
+        view = await app.quiz.post_question(ada, question)
+        return await app.quiz.answer(ada, view.post_id, question.correct_index)
+
+    first = await right_again()
+    assert first.points_gained == 10 and first.score_text == "+10 points"
+    farmed = await right_again()  # asked again at once: not due for review yet
+    assert farmed.correct and farmed.points_gained == 0 and farmed.total_points == 10
+    assert "not due for review" in farmed.score_text
+    due = (await app.storage.srs_cards(ada.user_key))[0].due
+    clock.set(due + timedelta(minutes=1))  # due again: a right answer scores
+    assert (await right_again()).points_gained == 10
+    board = await app.quiz.leaderboard(ada)
+    assert board.rows[0].points == 20 and board.rows[0].answered == 3

@@ -59,7 +59,7 @@ def _answer(result: AnswerResult) -> RenderableType:
             style="yellow",
         )
     elif result.correct:
-        head = Text(f"✅ Correct! +{result.points_gained} points", style="bold green")
+        head = Text(f"✅ Correct! {result.score_text}", style="bold green")
     else:
         head = Text(
             f"❌ Not quite. The answer is {LETTERS[result.correct_index]}) {result.correct_text}",

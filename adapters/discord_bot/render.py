@@ -255,7 +255,7 @@ def _answer(result: AnswerResult) -> list[Message]:
         body = f"The answer is **{answer}**.\n\n{why}"
         footer = f"No change · {result.total_points} points · streak {result.streak}"
     elif result.correct:
-        title, colour = f"✅ Correct! +{result.points_gained} points", GREEN
+        title, colour = f"✅ Correct! {result.score_text}", GREEN
         body = f"**{answer}**\n\n{why}"
         footer = f"Total: {result.total_points} points · streak {result.streak}"
     else:

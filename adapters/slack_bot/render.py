@@ -262,7 +262,7 @@ def _answer(result: AnswerResult) -> list[SlackMessage]:
     if result.already_answered:
         head = f"You already answered: {chosen} — no change."
     elif result.correct:
-        head = f"✅ Correct! {right} · +{result.points_gained} points"
+        head = f"✅ Correct! {right} · {result.score_text}"
     else:
         head = f"❌ Not quite — you chose {chosen}. The answer is {right}"
     blocks = [
