@@ -701,3 +701,12 @@ async def test_days_as_the_bot_writes_them_can_be_typed_back(app, clock, days):
     info = await app.router.handle(admin(), f"/quiz daily set 09:00 Europe/Berlin {days}")
     assert isinstance(info, ScheduleInfo), info
     assert info.weekdays == (0, 1, 2, 3, 4) and info.topic is None
+
+
+async def test_a_schedule_set_after_todays_time_starts_tomorrow(app, clock, poster, scheduler):
+    clock.set(utc(2026, 3, 2, 9, 0))  # 10:00 in Berlin, after the 09:00 post time
+    await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
+    await scheduler.run_due(utc(2026, 3, 2, 9, 1))  # within the grace period, yet not today
+    assert poster.questions == []
+    await step(scheduler, clock, utc(2026, 3, 3, 8, 0))
+    assert poster.times("terminal") == [utc(2026, 3, 3, 8, 0)]
