@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -114,25 +114,25 @@ def _noop() -> None:
 SPAWN_N = 50
 
 
+def _start_all_then_join(workers: Sequence[Any]) -> float:
+    """Start every thread or process, then join them all; the wall time that took (s)."""
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - started
+
+
 def demo_spawn() -> Payload:
     ctx, method = _context()
     server_start = _warm_up(ctx)
 
-    started = time.perf_counter()
     threads = [threading.Thread(target=_noop) for _ in range(SPAWN_N)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    thread_s = time.perf_counter() - started
+    thread_s = _start_all_then_join(threads)
 
-    started = time.perf_counter()
     procs = [ctx.Process(target=_noop) for _ in range(SPAWN_N)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    proc_s = time.perf_counter() - started
+    proc_s = _start_all_then_join(procs)
     failed = sum(1 for p in procs if p.exitcode != 0)
 
     ratio = proc_s / thread_s if thread_s > 0 else float("inf")
@@ -188,10 +188,7 @@ def demo_memory() -> Payload:
 
     counter = 0
     threads = [threading.Thread(target=_bump_in_thread, args=(n,)) for _ in range(w)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _start_all_then_join(threads)
     seen_by_main_thread = counter
 
     counter = 0
@@ -268,10 +265,7 @@ def _threads_then_fault(conn: Connection) -> None:
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(FAULT_THREADS)]
     threads.append(threading.Thread(target=faulty))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _start_all_then_join(threads)
     send(("finished", -1))  # the main thread; never reached
 
 
@@ -283,10 +277,7 @@ def demo_crash() -> Payload:
         ctx.Process(target=_worker_abort if i == CRASH_VICTIM else _worker_ok)
         for i in range(CRASH_WORKERS)
     ]
-    for p in workers:
-        p.start()
-    for p in workers:
-        p.join()
+    _start_all_then_join(workers)
     measurements = [(f"worker process {i}", _exit_text(p.exitcode)) for i, p in enumerate(workers)]
     survivors = sum(1 for p in workers if p.exitcode == 0)
 
@@ -328,10 +319,7 @@ def demo_crash() -> Payload:
     try:
         threads = [threading.Thread(target=short_work, args=(done, i)) for i in range(3)]
         threads.append(threading.Thread(target=raises))
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _start_all_then_join(threads)
     finally:
         threading.excepthook = previous_hook
     measurements += [
@@ -386,10 +374,7 @@ def _plain(box: _Box, n: int) -> None:
 def _run_threads(target: Callable[..., None], *args: Any) -> int:
     box = _Box()
     threads = [threading.Thread(target=target, args=(box, *args)) for _ in range(RACE_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _start_all_then_join(threads)
     return box.value
 
 
@@ -451,21 +436,11 @@ def demo_gil() -> Payload:
         _burn(units)
     serial_s = time.perf_counter() - started
 
-    started = time.perf_counter()
     threads = [threading.Thread(target=_burn, args=(units,)) for _ in range(k)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    threads_s = time.perf_counter() - started
+    threads_s = _start_all_then_join(threads)
 
-    started = time.perf_counter()
     procs = [ctx.Process(target=_burn, args=(units,)) for _ in range(k)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    procs_s = time.perf_counter() - started
+    procs_s = _start_all_then_join(procs)
 
     thread_speedup = serial_s / threads_s
     proc_speedup = serial_s / procs_s
