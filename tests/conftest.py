@@ -10,6 +10,8 @@ from bot.clock import FakeClock
 from bot.models import Actor
 from bot.storage import open_sync
 
+pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_* env anywhere
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 

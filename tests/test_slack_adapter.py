@@ -52,17 +52,9 @@ from bot.models import Actor, Notice
 from bot.schedule import daily_needs_admin
 from tests.conftest import ROOT
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServer
+from tests.slack_fixtures import BOT_TOKEN, SECRET
 
-SECRET = "s3cret-signing"
-BOT_TOKEN = "xoxb-test-token"
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture(autouse=True)
-def _no_slack_env(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("SLACK_") or name == "QUIZBOT_SLACK_ADMINS":
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -94,16 +86,6 @@ def ticker() -> Ticker:
 def adapter(app, fake, ticker):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
     return SlackAdapter(app, make_settings(), client=client, monotonic=ticker)
-
-
-@pytest.fixture
-async def harness(adapter, fake, caplog):
-    caplog.set_level(logging.WARNING)
-    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
-        yield h
-    assert h.listener_errors == [], [r.getMessage() for r in h.listener_errors]
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == []
 
 
 # -- helpers --------------------------------------------------------------------------------

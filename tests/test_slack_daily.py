@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +14,9 @@ from adapters.slack_bot import SlackAdapter, SlackPoster, build_runner, serve
 from adapters.slack_bot.render import render
 from bot.models import Actor
 from bot.schedule import ChannelRef, DailyResults, DailyScheduler, ScheduleInfo
-from tests.fakes.slack_api import ApiCall, BoltHarness, FakeSlackAPI, FakeSocketModeServer
+from tests.fakes.slack_api import ApiCall, FakeSlackAPI, FakeSocketModeServer
 from tests.test_slack_adapter import (
     BOT_TOKEN,
-    SECRET,
     assert_block_kit_limits,
     block_text,
     buttons,
@@ -52,16 +50,6 @@ async def scheduler(app, adapter):
     scheduler = DailyScheduler(app.daily, "slack", SlackPoster(adapter))
     yield scheduler
     await scheduler.stop()
-
-
-@pytest.fixture
-async def harness(adapter, fake, caplog):
-    caplog.set_level(logging.WARNING)
-    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
-        yield h
-    assert h.listener_errors == [], [r.getMessage() for r in h.listener_errors]
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == []
 
 
 async def daily(harness, fake, text: str, user: str = "UADMIN", channel: str = "C1") -> dict:
