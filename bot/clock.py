@@ -52,3 +52,8 @@ class FakeClock:
     async def sleep_until(self, when: datetime) -> None:
         while self._now < when:
             await self._moved.wait()
+
+
+def format_local(instant: datetime) -> str:
+    """A local instant as users read it: "Tue 3 Mar 09:00 CET"."""
+    return f"{instant:%a} {instant.day} {instant:%b %H:%M} {instant.tzname()}"

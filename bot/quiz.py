@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import Clock
+from bot.clock import Clock, format_local
 from bot.content import Card, Pack, Question
 from bot.models import (
     Actor,
@@ -309,8 +309,7 @@ class QuizService:
         closes = datetime.fromisoformat(post.closes_at or "")
         claim = await self.storage.daily_claim_for_post(post.id)
         local = closes.astimezone(ZoneInfo(claim.zone) if claim else UTC_ZONE)
-        when = f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
-        return f"This daily question closed at {when}; answers no longer count."
+        return f"This daily question closed at {format_local(local)}; answers no longer count."
 
     # -- scores -----------------------------------------------------------------------------
 

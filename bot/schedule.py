@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.clock import Clock
+from bot.clock import Clock, format_local
 from bot.commands import CommandRouter, CommandSpec
 from bot.content import Question
 from bot.models import Actor, Notice, QuestionView
@@ -253,10 +253,6 @@ def weekdays_text(days: Sequence[int]) -> str:
     return ", ".join(
         SHORT_DAYS[r[0]] if len(r) == 1 else f"{SHORT_DAYS[r[0]]}–{SHORT_DAYS[r[-1]]}" for r in runs
     )
-
-
-def format_local(instant: datetime) -> str:
-    return f"{instant:%a} {instant.day} {instant:%b %H:%M} {instant.tzname()}"
 
 
 # -- when -----------------------------------------------------------------------------------
