@@ -60,11 +60,19 @@ class Card(_Strict):
 
 
 class Question(_Strict):
+    """A question as the core uses it. Either a choice question (``choices`` and ``answer``)
+    or a typed-answer question (``accept``: the answers a learner may type)."""
+
     id: str
     prompt: str
-    choices: tuple[str, ...]
-    answer: str
     why: str
+    choices: tuple[str, ...] = ()
+    answer: str = ""  # the right choice; for a typed question, the first accepted answer
+    # per choice, why *that* choice is wrong ("" where the author wrote none, and for the
+    # right choice, which the Why explains)
+    feedback: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
+    keep_order: bool = False  # the choices' order means something ("All of the above")
     source: str | None = None
     # Filled in by the loader (not allowed in YAML: see _QuestionIn).
     card_id: str = ""
@@ -74,14 +82,40 @@ class Question(_Strict):
     def correct_index(self) -> int:
         return self.choices.index(self.answer)
 
+    @property
+    def typed(self) -> bool:
+        """Answered by typing text rather than by picking a choice."""
+        return bool(self.accept)
+
+    def feedback_for(self, choice: int) -> str:
+        """What the author says about picking ``choice`` ("" when nothing)."""
+        return self.feedback[choice] if 0 <= choice < len(self.feedback) else ""
+
+
+class ChoiceIn(_Strict):
+    """A choice written with its feedback: ``{text: ..., feedback: ...}``."""
+
+    text: str
+    feedback: str = ""
+
 
 class _QuestionIn(_Strict):
     id: str
     prompt: str
-    choices: tuple[str, ...]
-    answer: str
     why: str
+    choices: tuple[str | ChoiceIn, ...] = ()
+    answer: str | None = None
+    accept: tuple[str, ...] = ()
+    keep_order: bool = False
     source: str | None = None
+
+    @property
+    def choice_texts(self) -> tuple[str, ...]:
+        return tuple((c if isinstance(c, str) else c.text).strip() for c in self.choices)
+
+    @property
+    def choice_feedback(self) -> tuple[str, ...]:
+        return tuple("" if isinstance(c, str) else c.feedback.strip() for c in self.choices)
 
 
 class _File(_Strict):
@@ -238,9 +272,12 @@ def _build(parsed: list[tuple[Path, str, _File]], root: Path) -> Pack:
         Question(
             id=q.id,
             prompt=q.prompt,
-            choices=tuple(c.strip() for c in q.choices),
-            answer=q.answer.strip(),
             why=q.why,
+            choices=q.choice_texts,
+            answer=(q.answer or "").strip() if q.choices else q.accept[0].strip(),
+            feedback=q.choice_feedback if any(q.choice_feedback) else (),
+            accept=tuple(a.strip() for a in q.accept),
+            keep_order=q.keep_order,
             source=q.source,
             card_id=f.card.id,
             track=f.card.track,
@@ -306,28 +343,57 @@ def _check_pack(
                 problem((*where, "prompt"), f"question {q.id!r}: prompt is empty")
             if not q.why.strip():
                 problem((*where, "why"), f"question {q.id!r}: why is empty")
-            if not MIN_CHOICES <= len(q.choices) <= MAX_CHOICES:
+            if q.accept:
+                if q.choices or q.answer is not None:
+                    problem(
+                        (*where, "accept"),
+                        f"question {q.id!r}: has both accept (typed answers) and "
+                        "choices/answer; use one",
+                    )
+                for a, accepted in enumerate(q.accept):
+                    if not accepted.strip():
+                        problem(
+                            (*where, "accept", a),
+                            f"question {q.id!r}: accepted answer {a + 1} is empty",
+                        )
+                continue
+            if q.answer is None:
+                problem(
+                    where,
+                    f"question {q.id!r}: needs choices and answer, or accept (typed answers)",
+                )
+                continue
+            texts = q.choice_texts
+            if not MIN_CHOICES <= len(texts) <= MAX_CHOICES:
                 problem(
                     (*where, "choices"),
-                    f"question {q.id!r}: has {len(q.choices)} choices, "
+                    f"question {q.id!r}: has {len(texts)} choices, "
                     f"needs {MIN_CHOICES} to {MAX_CHOICES}",
                 )
             folded: dict[str, int] = {}
-            for c, choice in enumerate(q.choices):
-                key = choice.strip().casefold()
+            for c, choice in enumerate(texts):
+                key = choice.casefold()
                 if not key:
                     problem((*where, "choices", c), f"question {q.id!r}: choice {c + 1} is empty")
                 elif key in folded:
                     problem(
                         (*where, "choices", c),
-                        f"question {q.id!r}: duplicate choice {choice.strip()!r}",
+                        f"question {q.id!r}: duplicate choice {choice!r}",
                     )
                 folded.setdefault(key, c)
-            if q.answer.strip() not in {c.strip() for c in q.choices}:
+            if q.answer.strip() not in texts:
                 problem(
                     (*where, "answer"),
                     f"question {q.id!r}: answer {q.answer.strip()!r} is not one of the choices",
                 )
+            else:
+                right = texts.index(q.answer.strip())
+                if q.choice_feedback[right]:
+                    problem(
+                        (*where, "choices", right),
+                        f"question {q.id!r}: feedback is for wrong choices; the why explains "
+                        "the right one",
+                    )
     return problems
 
 

@@ -158,3 +158,48 @@ def test_bad_content_stops_the_bot_with_one_line_and_no_database(tmp_path):
         f"quizbot: {tmp_path / 'alpha.yaml'}:15: unknown key 'wyh'"
     ]
     assert not db.exists()
+
+
+FEEDBACK = GOOD.replace(
+    "    choices: [one, two, three]\n",
+    "    choices:\n"
+    "      - one\n"
+    "      - text: two\n"
+    "        feedback: No, two comes second.\n"
+    "      - three\n",
+)
+
+
+def test_a_wrong_choice_carries_its_own_feedback(tmp_path):
+    pack = load_pack(write(tmp_path, "a.yaml", FEEDBACK))
+    question = pack.question("alpha-one")
+    assert question.choices == ("one", "two", "three")
+    assert question.feedback_for(1) == "No, two comes second."
+    assert question.feedback_for(2) == ""
+    assert question.correct_index == 0
+
+
+def test_feedback_on_the_right_choice_is_refused(tmp_path):
+    text = FEEDBACK.replace("answer: one", "answer: two")
+    (message,) = problems_of(write(tmp_path, "a.yaml", text))
+    assert re.search(r"a\.yaml:\d+: question 'alpha-one': feedback is for wrong choices", message)
+
+
+def test_a_typed_question_accepts_answers_instead_of_choices(tmp_path):
+    text = GOOD.replace(
+        "    choices: [one, two, three]\n    answer: one\n", "    accept: [one, '1']\n"
+    )
+    question = load_pack(write(tmp_path, "a.yaml", text)).question("alpha-one")
+    assert question.typed and question.accept == ("one", "1") and question.answer == "one"
+
+
+def test_a_question_with_both_choices_and_accept_is_refused(tmp_path):
+    text = GOOD.replace("    answer: one\n", "    answer: one\n    accept: [one]\n")
+    (message,) = problems_of(write(tmp_path, "a.yaml", text))
+    assert "has both accept (typed answers) and choices/answer" in message
+
+
+def test_a_question_with_neither_choices_nor_accept_is_refused(tmp_path):
+    text = GOOD.replace("    choices: [one, two, three]\n    answer: one\n", "")
+    (message,) = problems_of(write(tmp_path, "a.yaml", text))
+    assert "needs choices and answer, or accept" in message
