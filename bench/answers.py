@@ -4,10 +4,10 @@
 
 - core: QuizService.answer() with N concurrent answerers (1, 100, 1,000) and a burst of 10,000
   answers submitted at once, on a real SQLite file (group-committed writer).
-- raw limit: stdlib sqlite3 running the core's own batch function (``_apply_answers``: answers +
-  the materialized users, scores, boards, user_topics rows and the FSRS card reviews) in batches
-  of 100, synchronously, with no asyncio in the way.
-- raw answers-only: stdlib sqlite3 inserting just the answer rows in batches of 100 (shown for
+- raw limit: stdlib sqlite3 running the core's own batch (``store_batch`` with ANSWER_STEPS:
+  answers + the materialized users, scores, boards, user_topics rows and the FSRS card reviews)
+  in batches of 100, synchronously, with no asyncio in the way.
+- raw answers-only: stdlib sqlite3 inserting just the answer rows in batches of 100 (for
   reference: the floor of any design that also keeps leaderboards current).
 - naive: aiosqlite, one transaction per answer, one await per statement (answers, users, scores
   and user_topics only: it does less work per answer than the core, no FSRS and no boards).
@@ -27,11 +27,12 @@ from pathlib import Path
 import aiosqlite
 from _common import emit_json, median, percentile
 
-from bot.app import QuizApp
-from bot.clock import FakeClock
-from bot.models import Actor
-from bot.quiz import topic_scope
-from bot.storage import INSERT_ANSWER, AnswerWrite, _apply_answers, open_sync
+from bot.app import ANSWER_STEPS, QuizApp
+from bot.features.answers import AnswerWrite
+from bot.features.answers.writer import INSERT_ANSWER, store_batch
+from bot.kernel.clock import FakeClock
+from bot.kernel.db import open_sync
+from bot.kernel.identity import Actor, topic_scope
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -71,11 +72,11 @@ async def core_burst(app: QuizApp, total: int, first_user: int):
         await app.quiz.answer(actor(i), view.post_id, i % len(view.choices))
         latencies.append(time.perf_counter() - t0)
 
-    batches_before = app.storage.answers.batches
+    batches_before = app.answers.batches
     t0 = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(first_user, first_user + total)))
     elapsed = time.perf_counter() - t0
-    return total / elapsed, latencies, app.storage.answers.batches - batches_before
+    return total / elapsed, latencies, app.answers.batches - batches_before
 
 
 def rows(post_id: int, first_user: int, total: int) -> list[AnswerWrite]:
@@ -119,7 +120,7 @@ def raw_same_rows(path: Path, total: int, first_user: int) -> float:
     batch = rows(new_post(db), first_user, total)
     t0 = time.perf_counter()
     for start in range(0, total, 100):
-        _apply_answers(db, batch[start : start + 100])
+        store_batch(db, batch[start : start + 100], ANSWER_STEPS)
     elapsed = time.perf_counter() - t0
     db.close()
     return total / elapsed

@@ -19,8 +19,8 @@ from pathlib import Path
 from _common import emit_json, median, percentile
 
 from bot.app import QuizApp
-from bot.clock import FakeClock
-from bot.models import Actor
+from bot.kernel.clock import FakeClock
+from bot.kernel.identity import Actor
 
 
 async def answer_stream(app: QuizApp, first_user: int, seconds: float, demo=None) -> list[float]:

@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import QuizApp  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
 from bot.content import default_content_path, load_pack  # noqa: E402
-from bot.models import Actor  # noqa: E402
-from bot.scoring import week_start  # noqa: E402
-from bot.storage import INSERT_ANSWER, open_sync  # noqa: E402
+from bot.features.answers.writer import INSERT_ANSWER  # noqa: E402
+from bot.features.groups import store as groups_store  # noqa: E402
+from bot.kernel.clock import FakeClock, week_start  # noqa: E402
+from bot.kernel.db import open_sync  # noqa: E402
+from bot.kernel.identity import Actor  # noqa: E402
 
 WORKSPACE = "bench"
 WS_KEY = f"console:{WORKSPACE}"
@@ -167,26 +168,27 @@ async def measure(path: Path, users: int, rounds: int) -> dict[str, dict[str, fl
     group_members = {}
     for size in GROUP_SIZES:
         group = await app.groups.get(actor(0), f"study-{size}")
-        group_members[size] = [int(k[-5:]) for k, _ in await app.storage.group_members(group.id)]
+        members = await app.db.read(groups_store.group_members, group.id)
+        group_members[size] = [int(m.user_key[-5:]) for m in members]
 
     def anyone() -> Actor:
         return actor(rng.randrange(users), rng.randrange(CHANNELS))
 
     topic = app.pack.cards[0].id
     queries = {
-        "channel_all": lambda: app.quiz.leaderboard(anyone(), "channel", "all"),
-        "channel_week": lambda: app.quiz.leaderboard(anyone(), "channel", "week"),
-        "server_all": lambda: app.quiz.leaderboard(anyone(), "server", "all"),
-        "server_week": lambda: app.quiz.leaderboard(anyone(), "server", "week"),
-        "topic_all_accuracy": lambda: app.quiz.leaderboard(
+        "channel_all": lambda: app.boards.leaderboard(anyone(), "channel", "all"),
+        "channel_week": lambda: app.boards.leaderboard(anyone(), "channel", "week"),
+        "server_all": lambda: app.boards.leaderboard(anyone(), "server", "all"),
+        "server_week": lambda: app.boards.leaderboard(anyone(), "server", "week"),
+        "topic_all_accuracy": lambda: app.boards.leaderboard(
             anyone(), "server", "all", sort="accuracy", topic=topic
         ),
-        "topic_week_accuracy": lambda: app.quiz.leaderboard(
+        "topic_week_accuracy": lambda: app.boards.leaderboard(
             anyone(), "server", "week", sort="accuracy", topic=topic
         ),
-        "server_all_accuracy": lambda: app.quiz.leaderboard(anyone(), "server", sort="accuracy"),
-        "server_all_streak": lambda: app.quiz.leaderboard(anyone(), "server", sort="streak"),
-        "server_all_mastered": lambda: app.quiz.leaderboard(anyone(), "server", sort="mastered"),
+        "server_all_accuracy": lambda: app.boards.leaderboard(anyone(), "server", sort="accuracy"),
+        "server_all_streak": lambda: app.boards.leaderboard(anyone(), "server", sort="streak"),
+        "server_all_mastered": lambda: app.boards.leaderboard(anyone(), "server", sort="mastered"),
     }
     for size in GROUP_SIZES:
         name, members = f"study-{size}", group_members[size]

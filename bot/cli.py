@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
 from bot.demos import DEMO_NAMES
-from bot.storage import StorageError
+from bot.kernel.errors import StorageError
 
 
 def _parser() -> argparse.ArgumentParser:

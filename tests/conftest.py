@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import QuizApp
-from bot.clock import FakeClock
-from bot.models import Actor
-from bot.storage import open_sync
+from bot.kernel.clock import FakeClock
+from bot.kernel.db import open_sync
+from bot.kernel.identity import Actor
 
 pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_* env anywhere
 

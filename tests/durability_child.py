@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from bot.app import QuizApp
-from bot.models import Actor
+from bot.kernel.identity import Actor
 
 
 async def main(db: str) -> None:

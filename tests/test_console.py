@@ -12,8 +12,8 @@ from rich.console import Console
 
 from adapters.console import ConsolePoster, ConsoleSession
 from bot.app import QuizApp
-from bot.clock import FakeClock
-from bot.schedule import DailyScheduler
+from bot.features.daily import DailyScheduler
+from bot.kernel.clock import FakeClock
 from tests.conftest import CONTENT, ROOT, console_actor
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import QuizApp
 from bot.demos import DemoResult, DemoRunner
-from bot.models import Notice
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT, console_actor
 
 
@@ -24,18 +24,18 @@ async def demo_app(tmp_path, clock):
 
 
 async def test_demo_command_runs_the_experiment(demo_app):
-    result = await demo_app.router.handle(console_actor("Ada"), "/quiz demo memory")
+    result = await demo_app.handle_text(console_actor("Ada"), "/quiz demo memory")
     assert isinstance(result, DemoResult) and result.ok
     values = {m.label: m.value for m in result.measurements}
     assert any(v == "0" for v in values.values())  # the parent's copy stayed 0
-    again = await demo_app.router.handle(console_actor("Ada"), "/demo memory")
+    again = await demo_app.handle_text(console_actor("Ada"), "/demo memory")
     assert not again.ok and "try again in" in again.error  # per-user cooldown
 
 
 async def test_unknown_demo_lists_the_demos(demo_app):
-    result = await demo_app.router.handle(console_actor("Ada"), "/quiz demo fork-bomb")
+    result = await demo_app.handle_text(console_actor("Ada"), "/quiz demo fork-bomb")
     assert not result.ok and "spawn, memory, crash, race, gil" in result.error
-    empty = await demo_app.router.handle(console_actor("Ada"), "/quiz demo")
+    empty = await demo_app.handle_text(console_actor("Ada"), "/quiz demo")
     assert isinstance(empty, Notice) and empty.error and "spawn" in empty.text
 
 

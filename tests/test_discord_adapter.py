@@ -25,10 +25,14 @@ from adapters.discord_bot import DiscordPoster, DiscordPostError, QuizBot, bot_i
 from adapters.discord_bot.render import MAX_CARD_MESSAGES
 from bot import cli
 from bot.app import QuizApp
-from bot.commands import CommandSpec
 from bot.content import Card, Section
 from bot.demos import DEMO_NAMES, DemoRunner
-from bot.models import Actor, Notice
+from bot.demos.requests import RunDemo
+from bot.features.boards.requests import ShowLeaderboard
+from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
+from bot.features.groups.requests import JoinGroup
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT
 from tests.fakes.discord_server import (
     APPLICATION_ID,
@@ -78,7 +82,7 @@ def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
 
 
 def db_of(app: QuizApp) -> Path:
-    return Path(app.storage.path)
+    return Path(app.db.path)
 
 
 async def run_command(fake: FakeDiscord, *args: Any, **kwargs: Any) -> tuple[dict, Any]:
@@ -491,33 +495,33 @@ async def test_stats_of_another_user(fake, app):
 
 
 async def test_group_leaderboard_needs_a_group_name(fake, app):
-    seen: list[list[str]] = []
+    seen: list[ShowLeaderboard] = []
 
-    async def leaderboard(actor: Actor, args: list[str]) -> Notice:
-        seen.append(args)
+    async def leaderboard(actor: Actor, request: ShowLeaderboard) -> Notice:
+        seen.append(request)
         return Notice("board")
 
-    app.router.register(CommandSpec("leaderboard", "leaderboard ...", "who leads", leaderboard))
+    app.dispatcher.register(ShowLeaderboard, leaderboard, replace=True)
     async with fake.run(make_bot(app)):
         _, missing = await run_command(fake, "leaderboard", options={"scope": "group"})
         await run_command(fake, "leaderboard", options={"group": "night owls", "period": "week"})
     assert missing.json["data"]["flags"] == EPHEMERAL
     assert "Which study group?" in missing.json["data"]["content"]
-    assert seen == [["group", "night owls", "week"]]
+    assert seen == [ShowLeaderboard("server", "week", "points", None, "night owls")]
 
 
-async def test_features_from_other_modules_are_routed_as_text(fake, app):
-    seen: list[tuple[Actor, list[str]]] = []
+async def test_structured_options_become_requests_never_text(fake, app):
+    seen: list[tuple[Actor, JoinGroup]] = []
 
-    async def group(actor: Actor, args: list[str]) -> Notice:
-        seen.append((actor, args))
-        return Notice(f"You joined {args[1]}.")
+    async def join(actor: Actor, request: JoinGroup) -> Notice:
+        seen.append((actor, request))
+        return Notice(f"You joined {request.name}.")
 
-    app.router.register(CommandSpec("group", "group ...", "study groups", group))
+    app.dispatcher.register(JoinGroup, join, replace=True)
     async with fake.run(make_bot(app)):
         _, joined = await run_command(fake, "join", options={"name": "night owls"}, group="group")
         _, review = await run_command(fake, "review")  # the core's review session
-    assert seen[0][1] == ["join", "night owls"]  # quoted, so the name stays one word
+    assert seen[0][1] == JoinGroup("night owls")  # the option as it was, spaces and all
     assert joined.json["data"]["content"] == "You joined night owls."
     assert joined.json["data"]["flags"] == EPHEMERAL
     assert review.json["data"]["flags"] == EPHEMERAL
@@ -555,13 +559,14 @@ def dump(db: Path) -> list[str]:
 
 
 async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app):
-    calls: list[list[str]] = []
+    calls: list[object] = []
 
-    async def daily(actor: Actor, args: list[str]) -> Notice:
-        calls.append(args)
+    async def daily(actor: Actor, request: object) -> Notice:
+        calls.append(request)
         return Notice("Daily question set.")
 
-    app.router.register(CommandSpec("daily", "daily ...", "daily question", daily))
+    app.dispatcher.register(SetDailySchedule, daily, replace=True)
+    app.dispatcher.register(StopDailySchedule, daily, replace=True)
     before = dump(db_of(app))
     options = {"time": "09:00", "zone": "Europe/Berlin", "days": "mon-fri"}
     async with fake.run(make_bot(app)):
@@ -616,21 +621,21 @@ async def test_a_real_demo_is_deferred_then_followed_up(fake, tmp_path, clock):
 async def test_defer_comes_before_the_work_ends(fake, app):
     # a stand-in "demo" command that only finishes when the test says so
     release = asyncio.Event()
-    started: list[list[str]] = []
+    started: list[RunDemo] = []
 
-    async def demo(actor: Actor, args: list[str]) -> Notice:
-        started.append(args)
+    async def demo(actor: Actor, request: RunDemo) -> Notice:
+        started.append(request)
         await release.wait()
         return Notice("spawn: 50 threads in 4 ms, 50 processes in 310 ms")
 
-    app.router.register(CommandSpec("demo", "demo <name>", "a live experiment", demo))
+    app.dispatcher.register(RunDemo, demo, replace=True)
     async with fake.run(make_bot(app)):
         payload, cb = await run_command(fake, "demo", options={"name": "spawn"})
         assert cb.json["type"] == 5  # "thinking", sent before the demo has finished
         assert not release.is_set()
         release.set()
         followup = await fake.wait_for_followup(payload)
-    assert started == [["spawn"]]
+    assert started == [RunDemo("spawn")]
     assert followup.json["content"] == "spawn: 50 threads in 4 ms, 50 processes in 310 ms"
     assert fake.original_response(payload)["content"].startswith("spawn: 50 threads")
 

@@ -11,7 +11,8 @@ import pytest
 
 from adapters.discord_bot.poster import DiscordPostError, reply_target
 from adapters.discord_bot.render import render
-from bot.schedule import ChannelRef, DailyResults
+from bot.features.daily import DailyResults
+from bot.kernel.identity import ChannelRef
 from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord, custom_ids
 from tests.test_discord_adapter import (
     ADMIN_PERMISSIONS,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.app import QuizApp
-from bot.models import Actor, GroupList, GroupMembers, GroupSummary, Leaderboard, Notice
-from bot.quiz import QuizError
+from bot.features.boards import Leaderboard
+from bot.features.groups import GroupList, GroupMembers, GroupSummary
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 from tests.conftest import console_actor
 
 
@@ -27,35 +30,35 @@ async def answer(app: QuizApp, actor: Actor, right: bool, question_id: str | Non
 
 async def test_group_lifecycle(app):
     admin, ada, bob = console_actor("Admin"), member("Ada"), member("Bob")
-    created = await app.router.handle(admin, "/quiz group create OS Study")
+    created = await app.handle_text(admin, "/quiz group create OS Study")
     assert isinstance(created, Notice) and not created.error and "OS Study" in created.text
 
-    refused = await app.router.handle(ada, "/quiz group create Mine")
+    refused = await app.handle_text(ada, "/quiz group create Mine")
     assert refused.error and "admin" in refused.text
-    duplicate = await app.router.handle(admin, "/quiz group create os   STUDY")
+    duplicate = await app.handle_text(admin, "/quiz group create os   STUDY")
     assert duplicate.error and "already a group called 'OS Study'" in duplicate.text
 
-    joined = await app.router.handle(ada, '/quiz group join "os study"')
+    joined = await app.handle_text(ada, '/quiz group join "os study"')
     assert not joined.error and "joined OS Study" in joined.text
-    again = await app.router.handle(ada, "/quiz group join OS Study")
+    again = await app.handle_text(ada, "/quiz group join OS Study")
     assert not again.error and "already in OS Study" in again.text
     await app.groups.join(bob, "OS STUDY")
 
-    listing = await app.router.handle(ada, "/quiz group list")
+    listing = await app.handle_text(ada, "/quiz group list")
     assert isinstance(listing, GroupList)
     assert [(g.name, g.members, g.is_member) for g in listing.groups] == [("OS Study", 2, True)]
-    members = await app.router.handle(ada, "/quiz group members os study")
+    members = await app.handle_text(ada, "/quiz group members os study")
     assert isinstance(members, GroupMembers) and members.members == ("Ada", "Bob")
 
-    left = await app.router.handle(bob, "/quiz group leave OS Study")
+    left = await app.handle_text(bob, "/quiz group leave OS Study")
     assert not left.error and "left OS Study" in left.text
-    not_in = await app.router.handle(bob, "/quiz group leave OS Study")
+    not_in = await app.handle_text(bob, "/quiz group leave OS Study")
     assert not_in.error and "not in OS Study" in not_in.text
     assert (await app.groups.members(ada, "os study")).members == ("Ada",)
 
     # groups belong to a workspace: another workspace does not see this one
     elsewhere = Actor("console", "ada", "Ada", "other-ws", "terminal")
-    missing = await app.router.handle(elsewhere, "/quiz group join OS Study")
+    missing = await app.handle_text(elsewhere, "/quiz group join OS Study")
     assert missing.error and "No group called 'OS Study'" in missing.text
 
 
@@ -63,9 +66,9 @@ async def test_joining_a_missing_group_lists_close_matches(app):
     admin = console_actor("Admin")
     for name in ("Kernel Hackers", "Lock Free", "Threads"):
         await app.groups.create(admin, name)
-    reply = await app.router.handle(member("Ada"), "/quiz group join kernel hacker")
+    reply = await app.handle_text(member("Ada"), "/quiz group join kernel hacker")
     assert reply.error and "Did you mean Kernel Hackers?" in reply.text
-    far = await app.router.handle(member("Ada"), "/quiz group join zzzz")
+    far = await app.handle_text(member("Ada"), "/quiz group join zzzz")
     assert far.error and "Groups: Kernel Hackers, Lock Free, Threads" in far.text
 
 
@@ -86,11 +89,11 @@ async def test_joining_a_missing_group_lists_close_matches(app):
 )
 async def test_bad_group_names_get_one_line_errors_and_change_nothing(app, name, message):
     admin = console_actor("Admin")
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(UserError) as caught:
         await app.groups.create(admin, name)
     assert message in str(caught.value) and "\n" not in str(caught.value)
     if "\n" not in name:  # the text grammar cannot carry a newline; the service can
-        reply = await app.router.handle(admin, f"/quiz group create {name}")
+        reply = await app.handle_text(admin, f"/quiz group create {name}")
         assert isinstance(reply, Notice) and reply.error and "\n" not in reply.text
     assert (await app.groups.list(admin)).groups == ()
 
@@ -119,7 +122,7 @@ async def test_group_board_ranks_only_members_with_ties_and_my_rank(app):
     await app.groups.join(low, "crew")
     await answer(app, low, right=False)
 
-    board = await app.router.handle(low, "/quiz leaderboard group crew")
+    board = await app.handle_text(low, "/quiz leaderboard group crew")
     assert isinstance(board, Leaderboard) and board.scope == "group" and board.group == "crew"
     names = [r.display_name for r in board.rows]
     assert "outsider" not in names and names[:2] == ["m00", "m01"] and len(names) == 10
@@ -129,9 +132,9 @@ async def test_group_board_ranks_only_members_with_ties_and_my_rank(app):
     m11_board = await app.groups.leaderboard(member("m11"), "crew")
     assert tie_board.me.rank == m11_board.me.rank == 12  # ties share a rank (…, 12, 12, 14)
 
-    week = await app.router.handle(low, "/quiz leaderboard group crew week")
+    week = await app.handle_text(low, "/quiz leaderboard group crew week")
     assert week.period == "week" and week.rows[0].display_name == "m00"
-    missing = await app.router.handle(low, "/quiz leaderboard group crw")
+    missing = await app.handle_text(low, "/quiz leaderboard group crw")
     assert missing.error and "Did you mean crew?" in missing.text
 
 
@@ -154,7 +157,7 @@ async def test_group_summary_shows_the_most_picked_misconception(app):
         view = await app.quiz.post_question(outsider, question)
         await app.quiz.answer(outsider, view.post_id, other)
 
-    summary = await app.router.handle(ada, "/quiz group summary crew")
+    summary = await app.handle_text(ada, "/quiz group summary crew")
     assert isinstance(summary, GroupSummary)
     assert summary.members == ("Ada", "Bob", "Cy")
     assert summary.answers_this_week == 4 and summary.correct_this_week == 1
@@ -177,8 +180,8 @@ async def test_summary_of_a_quiet_group(app):
 
 async def test_group_names_with_spaces_work_on_the_text_leaderboard(app):
     admin = console_actor("Admin")
-    await app.router.handle(admin, "/quiz group create OS Study")
-    await app.router.handle(admin, "/quiz group join OS Study")
-    board = await app.router.handle(admin, "/quiz leaderboard group OS Study week")
+    await app.handle_text(admin, "/quiz group create OS Study")
+    await app.handle_text(admin, "/quiz group join OS Study")
+    board = await app.handle_text(admin, "/quiz leaderboard group OS Study week")
     assert isinstance(board, Leaderboard), board
     assert board.scope == "group" and board.period == "week" and "OS Study" in board.title

@@ -7,8 +7,13 @@ from zoneinfo import ZoneInfo
 
 from bot import srs
 from bot.app import QuizApp
-from bot.models import Actor, Leaderboard, Notice, QuestionView, ReviewSession
-from bot.storage import MIN_ANSWERS_FOR_ACCURACY
+from bot.features.boards import Leaderboard
+from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY
+from bot.features.quiz import QuestionView, ReviewSession
+from bot.features.quiz import store as quiz_store
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT, console_actor, write_old_database
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -26,7 +31,7 @@ async def answer_question(app: QuizApp, actor: Actor, question_id: str, right: b
 
 
 async def card_of(app: QuizApp, actor: Actor, question_id: str) -> srs.SrsCard:
-    cards = {c.question_id: c for c in await app.storage.srs_cards(actor.user_key)}
+    cards = {c.question_id: c for c in await app.db.read(quiz_store.srs_cards, actor.user_key)}
     return cards[question_id]
 
 
@@ -98,10 +103,10 @@ async def test_the_most_due_question_comes_first(app, clock):
     assert (view.question_id, view.reason) == (shaky, "due for review")
     # days later both are due; the one less likely to be remembered comes first
     clock.advance(timedelta(days=3))
-    view = await app.router.handle(ada, "/quiz")
+    view = await app.handle_text(ada, "/quiz")
     assert isinstance(view, QuestionView)
     assert (view.question_id, view.reason) == (shaky, "due for review")
-    cards = {c.question_id: c for c in await app.storage.srs_cards(ada.user_key)}
+    cards = {c.question_id: c for c in await app.db.read(quiz_store.srs_cards, ada.user_key)}
     assert cards[shaky].retrievability(clock.now()) < cards[solid].retrievability(clock.now())
     await app.quiz.answer(ada, view.post_id, app.pack.question(shaky).correct_index)
     nxt = await app.quiz.ask_question(ada)
@@ -132,7 +137,7 @@ async def test_cards_survive_a_restart(tmp_path, clock):
 
 async def test_review_session_is_private_and_lists_due_questions(app, clock):
     ada, bob = console_actor("Ada"), console_actor("Bob")
-    empty = await app.router.handle(ada, "/quiz review")
+    empty = await app.handle_text(ada, "/quiz review")
     assert isinstance(empty, ReviewSession) and empty.questions == () and empty.next_due is None
     wrong = [q.id for q in app.pack.questions[:7]]
     for question_id in wrong:
@@ -140,16 +145,16 @@ async def test_review_session_is_private_and_lists_due_questions(app, clock):
     soon = await app.quiz.review_session(ada)
     assert soon.questions == () and soon.next_due is not None  # due in a minute, not yet
     clock.advance(timedelta(minutes=5))
-    session = await app.router.handle(ada, "/quiz review")
+    session = await app.handle_text(ada, "/quiz review")
     assert isinstance(session, ReviewSession) and session.due_total == 7
     assert len(session.questions) == 5
     assert {v.question_id for v in session.questions} <= set(wrong)
     assert all(v.reason == "due for review" for v in session.questions)
     first = session.questions[0]
-    refused = await app.router.answer(bob, first.post_id, 0)
+    refused = await app.dispatch(bob, AnswerQuestion(first.post_id, 0))
     assert isinstance(refused, Notice) and refused.error and "someone else's" in refused.text
     q = app.pack.question(first.question_id)
-    result = await app.router.answer(ada, first.post_id, q.correct_index)
+    result = await app.dispatch(ada, AnswerQuestion(first.post_id, q.correct_index))
     assert result.correct
     topic = await app.quiz.review_session(ada, "locks-and-synchronization")
     assert topic.questions == () and topic.due_total == 0
@@ -157,7 +162,7 @@ async def test_review_session_is_private_and_lists_due_questions(app, clock):
 
 async def test_stats_show_mastered_learning_new_and_the_next_due_time(app, clock):
     ada = console_actor("Ada")
-    await app.quiz.set_workspace_zone(ada, "America/Los_Angeles")
+    await app.boards.zones.set(ada, "America/Los_Angeles")
     question_id = app.pack.questions[0].id
     await answer_question(app, ada, app.pack.questions[1].id, right=False)
     # review one question on time, always right, until FSRS calls it mastered
@@ -168,7 +173,7 @@ async def test_stats_show_mastered_learning_new_and_the_next_due_time(app, clock
             break
         clock.set(card.due)
     assert card.stability > srs.MASTERED_STABILITY_DAYS
-    stats = await app.router.handle(ada, "/quiz stats")
+    stats = await app.handle_text(ada, "/quiz stats")
     pvt = stats.progress[0]
     total = len(app.pack.questions_for("processes-vs-threads"))
     assert (pvt.topic, pvt.mastered, pvt.learning, pvt.new) == (
@@ -180,11 +185,11 @@ async def test_stats_show_mastered_learning_new_and_the_next_due_time(app, clock
     assert stats.mastered == 1 and stats.due_now == 1  # the wrong one is long overdue
     assert stats.next_due == card.due and stats.next_due.tzinfo == LA
 
-    board = await app.quiz.leaderboard(ada, "server", sort="mastered")
+    board = await app.boards.leaderboard(ada, "server", sort="mastered")
     assert [(r.display_name, r.mastered) for r in board.rows] == [("Ada", 1)]
-    topic_board = await app.router.handle(ada, "/quiz leaderboard processes-vs-threads mastered")
+    topic_board = await app.handle_text(ada, "/quiz leaderboard processes-vs-threads mastered")
     assert [(r.display_name, r.mastered) for r in topic_board.rows] == [("Ada", 1)]
-    other = await app.router.handle(ada, "/quiz leaderboard locks-and-synchronization mastered")
+    other = await app.handle_text(ada, "/quiz leaderboard locks-and-synchronization mastered")
     assert other.rows == ()
 
 
@@ -199,13 +204,13 @@ async def test_accuracy_board_needs_enough_answers(app):
         await answer_question(app, steady, questions[i], right=i != 0)  # 9/10
     for i in range(5):
         await answer_question(app, shaky, questions[i], right=i % 2 == 0)  # 3/5
-    board = await app.router.handle(lucky, "/quiz leaderboard by accuracy")
+    board = await app.handle_text(lucky, "/quiz leaderboard by accuracy")
     assert isinstance(board, Leaderboard) and board.sort == "accuracy"
     assert board.min_answers == MIN_ANSWERS_FOR_ACCURACY == 5
     assert [(r.display_name, r.rank) for r in board.rows] == [("Steady", 1), ("Shaky", 2)]
     assert board.total_players == 2
     assert board.me is not None and board.me.rank == 0 and board.me.answered == 1
-    shaky_board = await app.quiz.leaderboard(shaky, sort="accuracy")
+    shaky_board = await app.boards.leaderboard(shaky, sort="accuracy")
     assert shaky_board.me.rank == 2
 
 
@@ -217,7 +222,9 @@ async def test_accuracy_ties_share_a_rank_and_topics_have_their_own_board(app):
         actor = member(name)
         for i in range(total):
             await answer_question(app, actor, questions[i].id, right=i < right)
-    board = await app.quiz.leaderboard(member("Dan"), topic="processes-vs-threads", sort="accuracy")
+    board = await app.boards.leaderboard(
+        member("Dan"), topic="processes-vs-threads", sort="accuracy"
+    )
     assert board.topic == "Processes vs Threads"
     # equal accuracy: more answers first, all share rank 1; the next rank is 4
     assert [(r.display_name, r.rank) for r in board.rows] == [
@@ -226,12 +233,12 @@ async def test_accuracy_ties_share_a_rank_and_topics_have_their_own_board(app):
         ("Ann", 1),
         ("Dan", 4),
     ]
-    other_topic = await app.quiz.leaderboard(member("Dan"), topic="locks-and-synchronization")
+    other_topic = await app.boards.leaderboard(member("Dan"), topic="locks-and-synchronization")
     assert other_topic.rows == () and other_topic.me is None
-    points = await app.router.handle(member("Dan"), "/quiz leaderboard processes-vs-threads")
+    points = await app.handle_text(member("Dan"), "/quiz leaderboard processes-vs-threads")
     assert [r.points for r in points.rows] == [80, 80, 50, 40]
     assert [r.rank for r in points.rows] == [1, 1, 3, 4]
-    refused = await app.router.handle(member("Dan"), "/quiz leaderboard channel locks")
+    refused = await app.handle_text(member("Dan"), "/quiz leaderboard channel locks")
     assert refused.error
 
 
@@ -244,20 +251,20 @@ async def test_streak_board_counts_current_streaks(app, clock):
             await answer_question(app, bob, questions[day], right=True)
         clock.advance(timedelta(days=1))
     await answer_question(app, cy, questions[0], right=False)
-    board = await app.router.handle(cy, "/quiz leaderboard streak")
+    board = await app.handle_text(cy, "/quiz leaderboard streak")
     assert [(r.display_name, r.streak, r.rank) for r in board.rows] == [
         ("Ada", 3, 1),
         ("Bob", 2, 2),
     ]
     assert board.me.display_name == "Cy" and board.me.rank == 3 and board.me.streak == 0
     clock.advance(timedelta(days=2))  # everyone missed a day: no current streaks
-    assert (await app.quiz.leaderboard(cy, sort="streak")).rows == ()
+    assert (await app.boards.leaderboard(cy, sort="streak")).rows == ()
 
 
 async def test_unknown_leaderboard_words_are_errors(app):
-    reply = await app.router.handle(console_actor("Ada"), "/quiz leaderboard by speed")
+    reply = await app.handle_text(console_actor("Ada"), "/quiz leaderboard by speed")
     assert isinstance(reply, Notice) and reply.error and "Unknown sort 'speed'" in reply.text
-    reply = await app.router.handle(console_actor("Ada"), "/quiz leaderboard galaxy")
+    reply = await app.handle_text(console_actor("Ada"), "/quiz leaderboard galaxy")
     assert reply.error and "Unknown leaderboard option 'galaxy'" in reply.text
 
 
@@ -266,43 +273,43 @@ async def test_unknown_leaderboard_words_are_errors(app):
 
 async def test_sunday_night_in_los_angeles_counts_in_that_week(app, clock):
     admin = console_actor("Admin")
-    refused = await app.router.handle(member("Ada"), "/quiz timezone America/Los_Angeles")
+    refused = await app.handle_text(member("Ada"), "/quiz timezone America/Los_Angeles")
     assert refused.error and "admin" in refused.text
-    bad = await app.router.handle(admin, "/quiz timezone Mars/Olympus_Mons")
+    bad = await app.handle_text(admin, "/quiz timezone Mars/Olympus_Mons")
     assert bad.error and "Unknown time zone" in bad.text
-    sneaky = await app.router.handle(admin, "/quiz timezone ../../etc/passwd")
+    sneaky = await app.handle_text(admin, "/quiz timezone ../../etc/passwd")
     assert sneaky.error and "Unknown time zone" in sneaky.text
-    lower = await app.router.handle(admin, "/quiz timezone asia/tokyo")  # any case, like /daily
-    assert not lower.error and app.quiz.workspace_zone(admin.workspace_key).key == "Asia/Tokyo"
-    await app.router.handle(admin, "/quiz timezone UTC")
-    assert app.quiz.workspace_zone(admin.workspace_key).key == "UTC"
-    ok = await app.router.handle(admin, "/quiz timezone America/Los_Angeles")
-    assert not ok.error and app.quiz.workspace_zone(admin.workspace_key) == LA
+    lower = await app.handle_text(admin, "/quiz timezone asia/tokyo")  # any case, like /daily
+    assert not lower.error and app.boards.zones.zone_of(admin.workspace_key).key == "Asia/Tokyo"
+    await app.handle_text(admin, "/quiz timezone UTC")
+    assert app.boards.zones.zone_of(admin.workspace_key).key == "UTC"
+    ok = await app.handle_text(admin, "/quiz timezone America/Los_Angeles")
+    assert not ok.error and app.boards.zones.zone_of(admin.workspace_key) == LA
 
     # Sunday 2026-03-08 23:30 in Los Angeles is already Monday 07:30 UTC
     sunday_night = datetime(2026, 3, 8, 23, 30, tzinfo=LA)
     clock.set(sunday_night)
     ada = member("Ada")
     await answer_question(app, ada, app.pack.questions[0].id, right=True)
-    week = await app.quiz.leaderboard(ada, "server", "week")
+    week = await app.boards.leaderboard(ada, "server", "week")
     assert [r.display_name for r in week.rows] == ["Ada"]
     assert week.since == datetime(2026, 3, 2, tzinfo=LA)
     clock.set(datetime(2026, 3, 9, 0, 30, tzinfo=LA))  # Monday in LA: a new week
-    assert (await app.quiz.leaderboard(ada, "server", "week")).rows == ()
+    assert (await app.boards.leaderboard(ada, "server", "week")).rows == ()
     clock.set(datetime(2026, 3, 8, 20, 0, tzinfo=UTC))  # back in the week of Mon 2026-03-02
-    assert len((await app.quiz.leaderboard(ada, "server", "week")).rows) == 1
+    assert len((await app.boards.leaderboard(ada, "server", "week")).rows) == 1
 
 
 async def test_the_zone_is_stored_per_workspace(tmp_path, clock):
     path = tmp_path / "q.db"
     app = await QuizApp.open(path, CONTENT, clock=clock)
-    await app.quiz.set_workspace_zone(console_actor("Admin"), "Asia/Tokyo")
+    await app.boards.zones.set(console_actor("Admin"), "Asia/Tokyo")
     await app.close()
     again = await QuizApp.open(path, CONTENT, clock=clock)
     try:
-        assert again.quiz.workspace_zone("console:local").key == "Asia/Tokyo"
-        assert again.quiz.workspace_zone("slack:T1").key == "UTC"
-        shown = await again.router.handle(console_actor("Ada"), "/quiz timezone")
+        assert again.boards.zones.zone_of("console:local").key == "Asia/Tokyo"
+        assert again.boards.zones.zone_of("slack:T1").key == "UTC"
+        shown = await again.handle_text(console_actor("Ada"), "/quiz timezone")
         assert "Asia/Tokyo" in shown.text
     finally:
         await again.close()
@@ -315,9 +322,9 @@ async def test_migration_backfills_topic_boards(tmp_path, clock):
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
         ada = console_actor("Ada")
-        board = await app.quiz.leaderboard(ada, topic="processes-vs-threads")
+        board = await app.boards.leaderboard(ada, topic="processes-vs-threads")
         assert [(r.display_name, r.points) for r in board.rows] == [("Ada", 10)]
-        assert (await app.quiz.stats(ada)).mastered == 0
+        assert (await app.boards.stats(ada)).mastered == 0
     finally:
         await app.close()
 
@@ -342,9 +349,9 @@ async def test_board_sizes_stay_in_step_with_score_rows(app):
         ).fetchall()
         return counted, stored
 
-    counted, stored = await app.storage.read(check)
+    counted, stored = await app.db.read(check)
     assert counted == stored and len(counted) >= 10
-    board = await app.quiz.leaderboard(console_actor("Ann"), sort="accuracy")
+    board = await app.boards.leaderboard(console_actor("Ann"), sort="accuracy")
     assert board.total_players == 2 and [r.display_name for r in board.rows] == [
         "Ben",
         "Cat",
@@ -364,8 +371,8 @@ async def test_points_reward_learning_not_repetition(app, clock):
     farmed = await right_again()  # asked again at once: not due for review yet
     assert farmed.correct and farmed.points_gained == 0 and farmed.total_points == 10
     assert "not due for review" in farmed.score_text
-    due = (await app.storage.srs_cards(ada.user_key))[0].due
+    due = (await app.db.read(quiz_store.srs_cards, ada.user_key))[0].due
     clock.set(due + timedelta(minutes=1))  # due again: a right answer scores
     assert (await right_again()).points_gained == 10
-    board = await app.quiz.leaderboard(ada)
+    board = await app.boards.leaderboard(ada)
     assert board.rows[0].points == 20 and board.rows[0].answered == 3

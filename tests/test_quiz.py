@@ -9,8 +9,12 @@ from datetime import timedelta
 import pytest
 
 from bot.app import QuizApp
-from bot.models import AnswerResult, Leaderboard, Notice, QuestionView
-from bot.storage import SCHEMA_VERSION, open_sync
+from bot.features.boards import Leaderboard
+from bot.features.quiz import AnswerResult, QuestionView
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.db import open_sync
+from bot.kernel.migrations import SCHEMA_VERSION
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT, console_actor, write_old_database
 
 
@@ -41,7 +45,7 @@ async def test_second_answer_changes_nothing_and_returns_the_first(app):
     again = await app.quiz.answer(ada, view.post_id, (q.correct_index + 1) % len(q.choices))
     assert again.already_answered and again.correct and again.chosen_index == q.correct_index
     assert again.points_gained == 0 and again.total_points == first.total_points == 10
-    stats = await app.quiz.stats(ada)
+    stats = await app.boards.stats(ada)
     assert stats.answered == 1 and stats.points == 10
 
 
@@ -75,17 +79,17 @@ async def test_leaderboard_ranks_ties_and_shows_me_outside_the_top(app):
             await ask_and_answer(app, f"user{i:02d}", right=True)
     await ask_and_answer(app, "tie", right=True)  # 10 points, like user11
     await ask_and_answer(app, "zed", right=False)
-    board = await app.quiz.leaderboard(console_actor("zed"), "server", "all")
+    board = await app.boards.leaderboard(console_actor("zed"), "server", "all")
     assert isinstance(board, Leaderboard)
     assert [r.display_name for r in board.rows[:3]] == ["user00", "user01", "user02"]
     assert board.rows[0].points == 120 and board.rows[0].rank == 1
     assert len(board.rows) == 10
     assert board.me is not None and board.me.display_name == "zed"
     assert board.me.rank == 14 and board.total_players == 14
-    tie_board = await app.quiz.leaderboard(console_actor("tie"), "server", "all")
+    tie_board = await app.boards.leaderboard(console_actor("tie"), "server", "all")
     ranks = {r.display_name: r.rank for r in tie_board.rows}
     assert tie_board.me.rank == 12 and "tie" not in ranks
-    user11 = await app.quiz.leaderboard(console_actor("user11"), "server", "all")
+    user11 = await app.boards.leaderboard(console_actor("user11"), "server", "all")
     assert user11.me.rank == tie_board.me.rank == 12  # ties share a rank
 
 
@@ -93,10 +97,10 @@ async def test_weekly_board_starts_fresh_on_monday(app, clock):
     await ask_and_answer(app, "Ada", right=True)
     clock.advance(timedelta(days=7))
     await ask_and_answer(app, "Bob", right=True)
-    week = await app.quiz.leaderboard(console_actor("Ada"), "server", "week")
+    week = await app.boards.leaderboard(console_actor("Ada"), "server", "week")
     assert [r.display_name for r in week.rows] == ["Bob"]
     assert week.me is None
-    all_time = await app.quiz.leaderboard(console_actor("Ada"), "server", "all")
+    all_time = await app.boards.leaderboard(console_actor("Ada"), "server", "all")
     assert {r.display_name for r in all_time.rows} == {"Ada", "Bob"}
 
 
@@ -107,7 +111,7 @@ async def test_channel_board_counts_only_that_channel(app):
         await app.quiz.answer(
             actor, view.post_id, app.pack.question(view.question_id).correct_index
         )
-    board = await app.quiz.leaderboard(here, "channel", "all")
+    board = await app.boards.leaderboard(here, "channel", "all")
     assert [r.display_name for r in board.rows] == ["Ada"]
 
 
@@ -117,16 +121,16 @@ async def test_streak_grows_daily_and_resets_after_a_missed_day(app, clock):
         assert result.streak == expected
         clock.advance(timedelta(days=1))
     clock.advance(timedelta(days=1))  # a whole day without a correct answer
-    assert (await app.quiz.stats(console_actor("Ada"))).streak == 0
+    assert (await app.boards.stats(console_actor("Ada"))).streak == 0
     _, result = await ask_and_answer(app, "Ada", right=True)
     assert result.streak == 1
-    assert (await app.quiz.stats(console_actor("Ada"))).best_streak == 3
+    assert (await app.boards.stats(console_actor("Ada"))).best_streak == 3
 
 
 async def test_stats_per_topic(app):
     await ask_and_answer(app, "Ada", right=True, topic="processes-vs-threads")
     await ask_and_answer(app, "Ada", right=False, topic="locks-and-synchronization")
-    stats = await app.quiz.stats(console_actor("Ada"))
+    stats = await app.boards.stats(console_actor("Ada"))
     assert stats.answered == 2 and stats.correct == 1 and stats.accuracy == 0.5
     assert [(t.topic, t.correct, t.answered) for t in stats.per_topic] == [
         ("Processes vs Threads", 1, 1),
@@ -136,17 +140,17 @@ async def test_stats_per_topic(app):
 
 async def test_router_grammar_and_errors(app):
     ada = console_actor("Ada")
-    assert isinstance(await app.router.handle(ada, "/quiz processes-vs-threads"), QuestionView)
-    view = await app.router.handle(ada, "/quiz question locks-and-synchronization")
+    assert isinstance(await app.handle_text(ada, "/quiz processes-vs-threads"), QuestionView)
+    view = await app.handle_text(ada, "/quiz question locks-and-synchronization")
     assert view.card_id == "locks-and-synchronization"
-    card = await app.router.handle(ada, "card processes-vs-threads")  # Slack sends the text only
+    card = await app.handle_text(ada, "card processes-vs-threads")  # Slack sends the text only
     assert card.id == "processes-vs-threads"
-    unknown = await app.router.handle(ada, "/quiz card proceses-vs-threads")
+    unknown = await app.handle_text(ada, "/quiz card proceses-vs-threads")
     assert isinstance(unknown, Notice) and unknown.error
     assert "Did you mean processes-vs-threads" in unknown.text
-    nonsense = await app.router.handle(ada, "/quiz frobnicate")
+    nonsense = await app.handle_text(ada, "/quiz frobnicate")
     assert nonsense.error and "Unknown command 'frobnicate'" in nonsense.text
-    bad = await app.router.answer(ada, 999, 0)
+    bad = await app.dispatch(ada, AnswerQuestion(999, 0))
     assert isinstance(bad, Notice) and bad.error
 
 
@@ -156,7 +160,7 @@ async def test_scores_survive_a_restart(tmp_path, clock):
     await app.close()
     again = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
     try:
-        stats = await again.quiz.stats(console_actor("Ada"))
+        stats = await again.boards.stats(console_actor("Ada"))
         assert stats.points == result.total_points == 10
         repeat = await again.quiz.answer(console_actor("Ada"), result.post_id, 0)
         assert isinstance(repeat, AnswerResult) and repeat.already_answered
@@ -169,16 +173,16 @@ async def test_a_first_version_database_migrates_forward(tmp_path, clock):
     write_old_database(path, version=1)
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
-        assert await app.storage.schema_version() == SCHEMA_VERSION
+        assert await app.db.schema_version() == SCHEMA_VERSION
         ada = console_actor("Ada")
-        board = await app.quiz.leaderboard(ada, "server", "all")
+        board = await app.boards.leaderboard(ada, "server", "all")
         assert [(r.display_name, r.points) for r in board.rows] == [("Ada", 10)]
-        channel = await app.quiz.leaderboard(ada, "channel", "all")
+        channel = await app.boards.leaderboard(ada, "channel", "all")
         assert [r.points for r in channel.rows] == [10]
-        stats = await app.quiz.stats(ada)
+        stats = await app.boards.stats(ada)
         assert [(t.topic, t.answered) for t in stats.per_topic] == [("Processes vs Threads", 1)]
         clock.set(clock.now().replace(year=2026, month=2, day=26))
-        week = await app.quiz.leaderboard(ada, "server", "week")  # week of Mon 2026-02-23
+        week = await app.boards.leaderboard(ada, "server", "week")  # week of Mon 2026-02-23
         assert [r.points for r in week.rows] == [10]
     finally:
         await app.close()
@@ -193,11 +197,11 @@ async def test_an_answer_dated_earlier_never_breaks_the_streak(app, clock):
         clock.advance(timedelta(days=1))
     clock.advance(timedelta(days=-1))
     assert result.streak == 3
-    await app.quiz.set_workspace_zone(east, "Pacific/Honolulu")  # 10 h behind: yesterday there
+    await app.boards.zones.set(east, "Pacific/Honolulu")  # 10 h behind: yesterday there
     clock.set(clock.now().replace(hour=5))
     _, earlier = await ask_and_answer(app, "Ada", right=True)
     assert earlier.streak == 3
-    stats = await app.quiz.stats(east)
+    stats = await app.boards.stats(east)
     assert stats.best_streak == 3
 
 
@@ -213,8 +217,10 @@ async def test_a_cancelled_click_does_not_break_the_question_for_others(app):
     assert isinstance(result, AnswerResult) and not result.already_answered
 
 
-async def test_router_names_the_commands_only_admins_may_run(app):
-    needs = app.router.needs_admin
+async def test_the_grammar_names_the_commands_only_admins_may_run(app):
+    def needs(text: str) -> bool:
+        return app.grammar.parse(text).needs_admin
+
     assert needs("/quiz daily set 09:00 Europe/Berlin") and needs("daily 09:00 UTC")
     assert needs("daily off") and needs("/quiz group create Night Owls") and needs("tz UTC")
     for text in ("daily show", "daily", "group join owls", "timezone", "/quiz", "stats"):
@@ -226,7 +232,7 @@ async def test_a_whole_week_counts_on_the_weekly_board(app, clock):
     await ask_and_answer(app, "Ada", right=True)
     clock.set(clock.now().replace(day=8, hour=23, minute=55))  # Sunday night, same week
     await ask_and_answer(app, "Ada", right=True)
-    week = await app.quiz.leaderboard(console_actor("Ada"), "server", "week")
+    week = await app.boards.leaderboard(console_actor("Ada"), "server", "week")
     assert [(r.display_name, r.points, r.answered) for r in week.rows] == [("Ada", 20, 2)]
     clock.set(clock.now().replace(day=9, hour=0, minute=5))  # Monday: a new week
-    assert (await app.quiz.leaderboard(console_actor("Ada"), "server", "week")).rows == ()
+    assert (await app.boards.leaderboard(console_actor("Ada"), "server", "week")).rows == ()

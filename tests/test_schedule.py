@@ -15,19 +15,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import QuizApp
-from bot.clock import FakeClock
-from bot.models import Actor, AnswerResult, Notice
-from bot.quiz import QuizError
-from bot.schedule import (
-    ChannelRef,
-    DailyQuestion,
-    DailyResults,
-    DailyScheduler,
-    ScheduleInfo,
-    daily_needs_admin,
-    occurrence_on,
-    parse_weekdays,
-)
+from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler, ScheduleInfo
+from bot.features.daily import store as daily_store
+from bot.features.daily.calendar import occurrence_on, parse_weekdays
+from bot.features.quiz import AnswerResult
+from bot.features.quiz import store as quiz_store
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.clock import FakeClock
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor, ChannelRef
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT, console_actor
 
 
@@ -85,7 +82,7 @@ async def passes(scheduler: DailyScheduler, count: int) -> None:
 
 
 async def answer(app: QuizApp, actor: Actor, post_id: int, right: bool) -> AnswerResult:
-    post = await app.storage.get_post(post_id)
+    post = await app.db.read(quiz_store.get_post, post_id)
     q = app.pack.question(post.question_id)
     choice = q.correct_index if right else (q.correct_index + 1) % len(q.choices)
     return await app.quiz.answer(actor, post_id, choice)
@@ -183,7 +180,7 @@ async def test_restart_before_and_after_the_post_time_posts_once(tmp_path, clock
         poster = RecordingPoster(clock)
         posters.append(poster)
         scheduler = DailyScheduler(app.daily, "console", poster)
-        if not await app.storage.daily_schedule("console:local:terminal"):
+        if not await app.db.read(daily_store.schedule, "console:local:terminal"):
             await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin", "mon-fri")
         await scheduler.run_due()
         await app.close()
@@ -201,9 +198,9 @@ async def test_restart_before_and_after_the_post_time_posts_once(tmp_path, clock
         post_id = posters[2].questions[0][1].view.post_id
         result = await answer(app, member("Bob"), post_id, right=True)
         assert result.correct and not result.already_answered
-        claim = await app.storage.daily_claim_for_post(post_id)
+        claim = await app.db.read(daily_store.claim_for_post, post_id)
         assert claim.status == "posted" and claim.message_ref == f"msg-{post_id}"
-        assert (await app.storage.get_post(post_id)).message_ref == f"msg-{post_id}"
+        assert (await app.db.read(quiz_store.get_post, post_id)).message_ref == f"msg-{post_id}"
     finally:
         await app.close()
 
@@ -277,10 +274,10 @@ async def test_a_window_closed_by_another_process_refuses_late_answers(tmp_path,
         monday = poster.questions[0][1].view.post_id
         await answer(two, member("Ann"), monday, right=True)  # process two caches the post
         clock.set(utc(2026, 3, 3, 6, 0))
-        await one.router.handle(admin(), "/quiz daily now")  # process one closes Monday early
-        late = await two.router.answer(member("Bob"), monday, 0)
+        await one.handle_text(admin(), "/quiz daily now")  # process one closes Monday early
+        late = await two.dispatch(member("Bob"), AnswerQuestion(monday, 0))
         assert isinstance(late, Notice) and "closed at Tue 3 Mar 07:00 CET" in late.text
-        assert (await two.quiz.stats(member("Bob"))).answered == 0
+        assert (await two.boards.stats(member("Bob"))).answered == 0
     finally:
         await one.close()
         await two.close()
@@ -307,10 +304,10 @@ async def test_an_admin_may_retry_a_refused_day_with_daily_now(app, clock, sched
     scheduler.poster = RecordingPoster(clock, fail=True)
     clock.set(utc(2026, 3, 2, 6, 0))
     await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
-    refused = await app.router.handle(admin(), "/quiz daily now")
+    refused = await app.handle_text(admin(), "/quiz daily now")
     assert refused.error and "failed" in refused.text.lower()
     scheduler.poster = RecordingPoster(clock)  # the admin fixed it (invited the bot)
-    again = await app.router.handle(admin(), "/quiz daily now")
+    again = await app.handle_text(admin(), "/quiz daily now")
     assert not again.error and "Posted today's daily question" in again.text
     assert len(scheduler.poster.questions) == 1
     await step(scheduler, clock, utc(2026, 3, 2, 12, 0))  # and not a second time at 09:00
@@ -419,15 +416,15 @@ async def test_results_show_counts_shares_the_answer_the_why_and_who_was_first(
     assert results.first_right == "Cy" and results.first_right_at == utc(2026, 3, 2, 8, 2)
     assert results.question_ref == f"msg-{daily.view.post_id}"
     # after the window: refused with when it closed, and nothing is stored
-    late = await app.router.answer(member("Eve"), daily.view.post_id, q.correct_index)
+    late = await app.dispatch(member("Eve"), AnswerQuestion(daily.view.post_id, q.correct_index))
     assert isinstance(late, Notice) and late.error
     assert late.text.startswith("This daily question closed at Tue 3 Mar 09:00 CET")
-    assert (await app.quiz.stats(member("Eve"))).answered == 0
+    assert (await app.boards.stats(member("Eve"))).answered == 0
 
 
 async def test_a_window_of_n_hours_closes_early(app, clock, poster, scheduler):
     clock.set(utc(2026, 3, 2, 6, 0))
-    info = await app.router.handle(admin(), "/quiz daily set 09:00 Europe/Berlin mon-fri 6h")
+    info = await app.handle_text(admin(), "/quiz daily set 09:00 Europe/Berlin mon-fri 6h")
     assert isinstance(info, ScheduleInfo) and info.window_hours == 6
     await step(scheduler, clock, utc(2026, 3, 2, 14, 0))
     assert len(poster.results) == 1 and poster.questions[0][1].closes_at.hour == 15
@@ -445,7 +442,7 @@ async def test_daily_streak_grows_resets_on_wrong_and_on_a_missed_day(
         return poster.questions[-1][1].view.post_id
 
     async def daily_streak(who: Actor) -> str:
-        return dict((await app.quiz.stats(who)).extra)["daily streak"]
+        return dict((await app.boards.stats(who)).extra)["daily streak"]
 
     for day in (2, 3, 4):  # Mon, Tue, Wed right
         post_id = await next_post(day)
@@ -457,7 +454,7 @@ async def test_daily_streak_grows_resets_on_wrong_and_on_a_missed_day(
     assert await daily_streak(ada) == "3 (best 3)"  # still alive while Thursday is open
     friday = await next_post(6)
     assert await daily_streak(ada) == "0 (best 3)"  # missed Thursday
-    board = await app.quiz.leaderboard(ada, "channel", "all")
+    board = await app.boards.leaderboard(ada, "channel", "all")
     row = {r.display_name: r for r in board.rows}["Ada"]
     assert (row.daily_streak, row.best_daily_streak) == (0, 3)
     await answer(app, ada, friday, right=True)
@@ -466,7 +463,7 @@ async def test_daily_streak_grows_resets_on_wrong_and_on_a_missed_day(
     monday = await next_post(9)
     await answer(app, ada, monday, right=True)
     assert await daily_streak(ada) == "2 (best 3)"
-    board = await app.quiz.leaderboard(ada, "server", "all")
+    board = await app.boards.leaderboard(ada, "server", "all")
     row = {r.display_name: r for r in board.rows}["Ada"]
     assert (row.daily_streak, row.best_daily_streak) == (2, 3)
     await answer(app, bob, monday, right=False)
@@ -479,20 +476,20 @@ async def test_daily_streak_grows_resets_on_wrong_and_on_a_missed_day(
 async def test_set_show_off_through_the_router(app, clock):
     clock.set(utc(2026, 3, 2, 6, 0))
     ada = admin()
-    info = await app.router.handle(
+    info = await app.handle_text(
         ada, "/quiz daily set 9:00 europe/berlin mon-fri processes-vs-threads"
     )
     assert isinstance(info, ScheduleInfo) and info.changed
     assert (info.local_time, info.zone, info.days_text) == ("09:00", "Europe/Berlin", "Mon–Fri")
     assert info.topic == "processes-vs-threads"
     assert info.next_post == datetime(2026, 3, 2, 9, 0, tzinfo=info.next_post.tzinfo)
-    shown = await app.router.handle(ada, "daily show")  # Slack sends the text only
+    shown = await app.handle_text(ada, "daily show")  # Slack sends the text only
     assert isinstance(shown, ScheduleInfo) and not shown.changed
-    every = await app.router.handle(ada, "/daily set 07:15 UTC every day")
+    every = await app.handle_text(ada, "/daily set 07:15 UTC every day")
     assert every.days_text == "every day" and every.topic is None
-    off = await app.router.handle(ada, "/quiz daily off")
+    off = await app.handle_text(ada, "/quiz daily off")
     assert isinstance(off, Notice) and not off.error and "stopped" in off.text
-    none = await app.router.handle(ada, "/quiz daily show")
+    none = await app.handle_text(ada, "/quiz daily show")
     assert isinstance(none, Notice) and "No daily question" in none.text
 
 
@@ -500,44 +497,45 @@ async def test_non_admins_are_refused_and_nothing_changes(app, clock):
     await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
     bob = member("Bob")
     for text in ("/quiz daily set 10:00 UTC", "/quiz daily off", "/quiz daily now"):
-        reply = await app.router.handle(bob, text)
+        reply = await app.handle_text(bob, text)
         assert isinstance(reply, Notice) and reply.error
         assert reply.text == "Only admins can change the daily question."
-    info = await app.router.handle(bob, "/quiz daily show")  # anyone may look
+    info = await app.handle_text(bob, "/quiz daily show")  # anyone may look
     assert (info.local_time, info.zone) == ("09:00", "Europe/Berlin")
 
 
 async def test_set_may_be_left_out_and_admin_commands_are_named_for_adapters(app, clock):
     clock.set(utc(2026, 3, 2, 6, 0))
-    refused = await app.router.handle(member("Bob"), "/quiz daily 10:00 UTC")
+    refused = await app.handle_text(member("Bob"), "/quiz daily 10:00 UTC")
     assert refused.text == "Only admins can change the daily question."
-    assert isinstance(await app.router.handle(admin(), "daily show"), Notice)  # nothing stored
-    info = await app.router.handle(admin(), "daily 9:00 Europe/Berlin mon-fri")
+    assert isinstance(await app.handle_text(admin(), "daily show"), Notice)  # nothing stored
+    info = await app.handle_text(admin(), "daily 9:00 Europe/Berlin mon-fri")
     assert isinstance(info, ScheduleInfo) and info.changed
     assert (info.local_time, info.zone, info.days_text) == ("09:00", "Europe/Berlin", "Mon–Fri")
-    for args in (["set", "09:00", "UTC"], ["09:00", "UTC"], ["off"], ["STOP"], ["now"]):
-        assert daily_needs_admin(args), args
-    for args in ([], ["show"], ["Show"], ["nonsense"]):
-        assert not daily_needs_admin(args), args
+    for text in ("daily set 09:00 UTC", "daily 09:00 UTC", "daily off", "daily STOP", "daily now"):
+        assert app.grammar.parse(text).needs_admin, text
+    for text in ("daily", "daily show", "daily Show"):
+        assert not app.grammar.parse(text).needs_admin, text
+    assert isinstance(app.parse("daily nonsense"), Notice)
 
 
 async def test_bad_input_gets_one_clear_line(app):
     ada = admin()
-    zone = await app.router.handle(ada, "/quiz daily set 09:00 Europe/Berln")
+    zone = await app.handle_text(ada, "/quiz daily set 09:00 Europe/Berln")
     assert zone.error and "Unknown time zone 'Europe/Berln'" in zone.text
     assert "Did you mean Europe/Berlin" in zone.text
-    city = await app.router.handle(ada, "/quiz daily set 09:00 Berlin")
+    city = await app.handle_text(ada, "/quiz daily set 09:00 Berlin")
     assert "Europe/Berlin" in city.text
-    hour = await app.router.handle(ada, "/quiz daily set 25:00 UTC")
+    hour = await app.handle_text(ada, "/quiz daily set 25:00 UTC")
     assert hour.error and "Unknown time '25:00'" in hour.text
-    days = await app.router.handle(ada, "/quiz daily set 09:00 UTC mon-fir")
+    days = await app.handle_text(ada, "/quiz daily set 09:00 UTC mon-fir")
     assert days.error and "Unknown weekdays 'mon-fir'" in days.text
-    topic = await app.router.handle(ada, "/quiz daily set 09:00 UTC mon-fri threds")
+    topic = await app.handle_text(ada, "/quiz daily set 09:00 UTC mon-fri threds")
     assert topic.error and "Unknown topic 'threds'" in topic.text
-    usage = await app.router.handle(ada, "/quiz daily set 09:00")
+    usage = await app.handle_text(ada, "/quiz daily set 09:00")
     assert usage.error and "Usage" in usage.text
     assert "\n" not in zone.text + hour.text + days.text + topic.text
-    assert isinstance(await app.router.handle(ada, "/quiz daily show"), Notice)  # none was set
+    assert isinstance(await app.handle_text(ada, "/quiz daily show"), Notice)  # none was set
 
 
 def test_weekday_forms():
@@ -547,7 +545,7 @@ def test_weekday_forms():
     assert parse_weekdays("weekends") == (5, 6)
     assert parse_weekdays("fri-mon") == (0, 4, 5, 6)
     assert parse_weekdays("Tuesday") == (1,)
-    with pytest.raises(QuizError):
+    with pytest.raises(UserError):
         parse_weekdays("funday")
 
 
@@ -555,9 +553,9 @@ async def test_daily_now_posts_todays_question_once(app, clock, poster, schedule
     clock.set(utc(2026, 3, 2, 6, 0))
     ada = admin()
     await app.daily.set_schedule(ada, "09:00", "Europe/Berlin", "mon-fri")
-    now = await app.router.handle(ada, "/quiz daily now")
+    now = await app.handle_text(ada, "/quiz daily now")
     assert not now.error and "answers close Tue 3 Mar 09:00 CET" in now.text
-    again = await app.router.handle(ada, "/quiz daily now")
+    again = await app.handle_text(ada, "/quiz daily now")
     assert "already posted" in again.text and "2026-03-02: posted" in again.text
     await step(scheduler, clock, utc(2026, 3, 2, 12, 0))  # 09:00 today is taken by "now"
     assert len(poster.questions) == 1
@@ -573,8 +571,8 @@ async def test_daily_now_closes_the_previous_question(app, clock, poster, schedu
     monday = poster.questions[0][1]
     await answer(app, member("Ann"), monday.view.post_id, right=True)  # the post is now cached
     clock.set(utc(2026, 3, 3, 6, 0))  # Tuesday 07:00 in Berlin
-    await app.router.handle(ada, "/quiz daily now")
-    late = await app.router.answer(member("Bob"), monday.view.post_id, 0)
+    await app.handle_text(ada, "/quiz daily now")
+    late = await app.dispatch(member("Bob"), AnswerQuestion(monday.view.post_id, 0))
     assert isinstance(late, Notice) and "closed at Tue 3 Mar 07:00 CET" in late.text
     await scheduler.run_due(clock.now())
     assert [(r.post_id, r.answered) for _, r in poster.results] == [(monday.view.post_id, 1)]
@@ -628,7 +626,7 @@ async def test_a_burst_of_daily_answers_is_batched_and_counted_once(app, clock, 
     post_id = poster.questions[0][1].view.post_id
     q = app.pack.question(poster.questions[0][1].view.question_id)
     users = [member(f"user{i:03d}") for i in range(300)]
-    before = app.storage.answers.batches
+    before = app.answers.batches
     results = await asyncio.gather(
         *(
             app.quiz.answer(u, post_id, q.correct_index if i % 3 else 0)
@@ -637,11 +635,11 @@ async def test_a_burst_of_daily_answers_is_batched_and_counted_once(app, clock, 
         *(app.quiz.answer(u, post_id, q.correct_index) for u in users[:50]),  # double clicks
     )
     assert sum(not r.already_answered for r in results) == 300
-    assert app.storage.answers.batches - before < 30  # group-committed, not one per answer
+    assert app.answers.batches - before < 30  # group-committed, not one per answer
     await step(scheduler, clock, utc(2026, 3, 3, 9, 0), minutes=60)
     [(_, day_one)] = poster.results
     assert day_one.answered == 300
-    streaks = await app.quiz.daily_streaks(
+    streaks = await app.daily.streaks(
         [u.user_key for u in users], "console:local:terminal", "console:local"
     )
     right = sum(1 for i in range(300) if (i % 3 or q.correct_index == 0))
@@ -652,7 +650,7 @@ async def test_results_still_come_after_the_schedule_is_stopped(app, clock, post
     clock.set(utc(2026, 3, 2, 6, 0))
     await app.daily.set_schedule(admin(), "09:00", "UTC")
     await step(scheduler, clock, utc(2026, 3, 2, 9, 0))
-    await app.router.handle(admin(), "/quiz daily off")
+    await app.handle_text(admin(), "/quiz daily off")
     await step(scheduler, clock, utc(2026, 3, 4, 12, 0), minutes=60)
     assert len(poster.questions) == 1  # no new posts
     assert [r.post_id for _, r in poster.results] == [poster.questions[0][1].view.post_id]
@@ -668,7 +666,7 @@ async def test_failed_results_are_recorded_and_not_retried(app, clock, poster, s
     poster.post_results = refuse
     run = await scheduler.run_due(utc(2026, 3, 3, 9, 0))
     assert run.results == [] and len(run.posted) == 1
-    claim = await app.storage.daily_claim("console:local:terminal", "2026-03-02")
+    claim = await app.db.read(daily_store.claim_on, "console:local:terminal", "2026-03-02")
     assert claim.results_status == "failed"
     assert (await scheduler.run_due(utc(2026, 3, 3, 9, 30))).results == []
 
@@ -677,7 +675,7 @@ async def test_one_broken_schedule_does_not_stop_the_others(app, clock, poster, 
     clock.set(utc(2026, 3, 2, 6, 0))
     await app.daily.set_schedule(admin("good"), "09:00", "UTC")
     await app.daily.set_schedule(admin("bad"), "09:00", "UTC")
-    await app.storage.write(  # as if the OS lost the zone after an upgrade
+    await app.db.write(  # as if the OS lost the zone after an upgrade
         lambda db: db.execute(
             "UPDATE daily_schedules SET zone = 'Mars/Olympus' WHERE channel_id = 'bad'"
         )
@@ -690,15 +688,15 @@ async def test_one_broken_schedule_does_not_stop_the_others(app, clock, poster, 
 
 async def test_show_explains_a_stored_zone_this_machine_does_not_know(app, clock):
     await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
-    await app.storage.write(lambda db: db.execute("UPDATE daily_schedules SET zone = 'Mars/Base'"))
-    shown = await app.router.handle(member("Bob"), "/quiz daily show")
+    await app.db.write(lambda db: db.execute("UPDATE daily_schedules SET zone = 'Mars/Base'"))
+    shown = await app.handle_text(member("Bob"), "/quiz daily show")
     assert isinstance(shown, Notice) and shown.error
     assert "'Mars/Base'" in shown.text and "/quiz daily set" in shown.text
 
 
 @pytest.mark.parametrize("days", ["Mon–Fri", "mon - fri", "mon , tue,wed, thu ,fri", "MON-FRI"])
 async def test_days_as_the_bot_writes_them_can_be_typed_back(app, clock, days):
-    info = await app.router.handle(admin(), f"/quiz daily set 09:00 Europe/Berlin {days}")
+    info = await app.handle_text(admin(), f"/quiz daily set 09:00 Europe/Berlin {days}")
     assert isinstance(info, ScheduleInfo), info
     assert info.weekdays == (0, 1, 2, 3, 4) and info.topic is None
 

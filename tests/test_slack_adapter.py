@@ -45,11 +45,14 @@ from adapters.slack_bot.render import (
     sections,
 )
 from adapters.slack_bot.runner import RedactSecrets, configure_logging
-from bot.commands import CommandSpec
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
-from bot.models import Actor, Notice
-from bot.schedule import daily_needs_admin
+from bot.demos.requests import RunDemo
+from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
+from bot.features.quiz import store as quiz_store
+from bot.features.quiz.requests import ListTopics
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 from tests.conftest import ROOT
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServer
 from tests.slack_fixtures import BOT_TOKEN, SECRET
@@ -108,14 +111,14 @@ def block_text(blocks: list[dict]) -> str:
 
 
 def answers_rows(app) -> list[tuple]:
-    with sqlite3.connect(app.storage.path) as db:
+    with sqlite3.connect(app.db.path) as db:
         return db.execute(
             "SELECT post_id, user_key, choice, correct, points FROM answers ORDER BY user_key"
         ).fetchall()
 
 
 def post_question(app, post_id: int):
-    with sqlite3.connect(app.storage.path) as db:
+    with sqlite3.connect(app.db.path) as db:
         (question_id,) = db.execute(
             "SELECT question_id FROM posts WHERE id = ?", (post_id,)
         ).fetchone()
@@ -213,8 +216,13 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
         assert button["text"]["text"].startswith(f"{letter}) ")
     # nothing else was said: the question is the only reply
     assert fake.response_posts == []
-    # where the message is, for follow-ups (the fake numbers its ts from 1700000001.000100)
-    post = await app.storage.get_post(post_id)
+    # where the message is, for follow-ups (the fake numbers its ts from 1700000001.000100);
+    # recorded once Slack has answered the post, so it may land just after the call is seen
+    for _ in range(200):
+        post = await app.db.read(quiz_store.get_post, post_id)
+        if post.message_ref is not None:
+            break
+        await asyncio.sleep(0.01)
     assert post.channel_key == "slack:T123:C9"
     assert post.message_ref == "C9:1700000001.000100"
 
@@ -274,13 +282,13 @@ async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, 
     call = await ask(harness, fake)
     blocks = call.params["blocks"]
     gate = asyncio.Event()
-    original = app.router.answer
+    original = app.dispatch
 
-    async def slow_answer(actor, post_id, choice):
+    async def slow_dispatch(actor, request):
         await gate.wait()  # the core is "slow": Slack must have had its ack already
-        return await original(actor, post_id, choice)
+        return await original(actor, request)
 
-    app.router.answer = slow_answer
+    app.dispatch = slow_dispatch
     button = buttons(blocks)[0]
     started = time.perf_counter()
     status, body = await harness.click(button["action_id"], button["value"], user_id="U2")
@@ -402,13 +410,16 @@ async def test_other_commands_reply_ephemerally(fake, harness, text, expected):
     assert fake.calls_to("chat.postMessage") == []
 
 
-async def test_unknown_subcommand_gets_the_help(fake, harness):
+async def test_unknown_subcommand_gets_one_line_not_the_whole_help(fake, harness):
     (reply,) = await command_replies(harness, fake, "frobnicate now")
     text = block_text(reply["blocks"])
     assert reply["response_type"] == "ephemeral"
-    assert text.startswith("⚠️ Unknown command 'frobnicate'. Commands:")
+    assert text == "⚠️ Unknown command 'frobnicate'. (/quiz help lists them all)"
+    (close,) = await command_replies(harness, fake, "stat")
+    assert "Unknown command 'stat' — did you mean 'stats'?" in block_text(close["blocks"])
+    (everything,) = await command_replies(harness, fake, "help")
     for usage in ("question [topic]", "card &lt;topic&gt;", "leaderboard", "stats", "help"):
-        assert f"/quiz {usage}" in text
+        assert f"/quiz {usage}" in block_text(everything["blocks"])
 
 
 @pytest.mark.parametrize(
@@ -526,11 +537,11 @@ def test_unknown_result_types_fall_back_to_text():
     assert message.text == "Done."
 
 
-async def test_new_core_subcommands_reach_slack_through_the_router(app, fake, harness):
-    async def measure(actor, args):
-        return FutureResult(len(args))
+async def test_new_core_results_reach_slack_through_the_dispatcher(app, fake, harness):
+    async def measure(actor, request):
+        return FutureResult(len(request.name.split()))
 
-    app.router.register(CommandSpec("demo", "demo <name>", "a live demo", measure))
+    app.dispatcher.register(RunDemo, measure, replace=True)
     (reply,) = await command_replies(harness, fake, "demo spawn")
     assert reply["response_type"] == "ephemeral"
     assert block_text(reply["blocks"]) == "measured 1 &lt;things&gt;"
@@ -543,14 +554,11 @@ async def test_new_core_subcommands_reach_slack_through_the_router(app, fake, ha
 def daily_echo(app):
     """Stands in for the daily-schedule feature: reports what the adapter said about admin."""
 
-    async def daily(actor, args):
+    async def daily(actor, request):
         return Notice(f"is_admin={actor.is_admin}")
 
-    app.router.register(
-        CommandSpec(
-            "daily", "daily ...", "the daily question", daily, needs_admin=daily_needs_admin
-        )
-    )
+    for request_type in (SetDailySchedule, StopDailySchedule, ShowDailySchedule):
+        app.dispatcher.register(request_type, daily, replace=True)
 
 
 async def test_admin_flag_comes_from_users_info_and_is_cached(fake, harness, daily_echo, ticker):
@@ -967,20 +975,20 @@ async def test_post_to_channel_for_scheduled_posts(app, fake, adapter):
     assert ref == "C5:1700000001.000100"
     assert call.params["channel"] == "C5"
     assert buttons(call.params["blocks"])[0]["value"] == f"{view.post_id}:0"
-    assert (await app.storage.get_post(view.post_id)).message_ref == ref
+    assert (await app.db.read(quiz_store.get_post, view.post_id)).message_ref == ref
 
 
 async def test_unexpected_failure_is_answered_and_logged(app, fake, adapter, caplog):
-    async def broken(actor, args):
+    async def broken(actor, request):
         raise RuntimeError("disk on fire")
 
-    app.router.register(CommandSpec("broken", "broken", "fails", broken))
+    app.dispatcher.register(ListTopics, broken, replace=True)
     async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
-        (reply,) = await command_replies(h, fake, "broken")
+        (reply,) = await command_replies(h, fake, "topics")
     assert reply["response_type"] == "ephemeral"
     assert "Something went wrong" in block_text(reply["blocks"])
     assert "disk on fire" not in json.dumps(reply)  # internals stay in the log
-    assert any("/quiz broken failed" in r.getMessage() for r in caplog.records)
+    assert any("/quiz topics failed" in r.getMessage() for r in caplog.records)
 
 
 async def test_demo_result_is_posted_to_the_channel(fake, harness):
@@ -997,7 +1005,7 @@ async def test_demo_result_is_posted_to_the_channel(fake, harness):
 
 
 def group_rows(app) -> list[tuple]:
-    with sqlite3.connect(app.storage.path) as db:
+    with sqlite3.connect(app.db.path) as db:
         return db.execute(
             "SELECT g.name, m.user_key FROM study_groups g"
             " LEFT JOIN group_members m ON m.group_id = g.id ORDER BY m.user_key"

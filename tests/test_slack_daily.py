@@ -12,8 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_bot import SlackAdapter, SlackPoster, build_runner, serve
 from adapters.slack_bot.render import render
-from bot.models import Actor
-from bot.schedule import ChannelRef, DailyResults, DailyScheduler, ScheduleInfo
+from bot.features.daily import DailyResults, DailyScheduler, ScheduleInfo
+from bot.features.daily import store as daily_store
+from bot.kernel.identity import Actor, ChannelRef
 from tests.fakes.slack_api import ApiCall, FakeSlackAPI, FakeSocketModeServer
 from tests.test_slack_adapter import (
     BOT_TOKEN,
@@ -160,7 +161,7 @@ async def test_scheduler_posts_question_clicks_answer_and_results_follow_in_the_
     ]
     assert_block_kit_limits(call.params)
     question_ts = f"{1_700_000_000 + 1}.000100"
-    claim = await app.storage.daily_claim("slack:T123:C1", "2026-03-03")
+    claim = await app.db.read(daily_store.claim_on, "slack:T123:C1", "2026-03-03")
     assert claim.status == "posted" and claim.message_ref == f"C1:{question_ts}"
 
     right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
@@ -190,7 +191,7 @@ async def test_scheduler_posts_question_clicks_answer_and_results_follow_in_the_
     assert "*Why:* " in shown and question.why.split("\n")[0][:60].replace("&", "&amp;") in shown
     assert "🏅 First right: *u2* at <!date^" in shown
     assert_block_kit_limits(results.params)
-    claim = await app.storage.daily_claim("slack:T123:C1", "2026-03-03")
+    claim = await app.db.read(daily_store.claim_on, "slack:T123:C1", "2026-03-03")
     assert claim.results_status == "posted"
 
     late = await click(harness, fake, blocks, right, user="U5")  # Tuesday's window is closed
@@ -253,7 +254,7 @@ async def test_results_go_to_the_channel_when_the_question_is_gone(
     threaded, unthreaded = [c for c in fake.calls_to("chat.postMessage") if is_results(c)]
     assert threaded.params["thread_ts"] and "thread_ts" not in unthreaded.params
     assert "Nobody answered this one." in block_text(unthreaded.params["blocks"])
-    claim = await app.storage.daily_claim("slack:T123:C1", "2026-03-03")
+    claim = await app.db.read(daily_store.claim_on, "slack:T123:C1", "2026-03-03")
     assert (claim.results_status, claim.results_ref) == ("posted", "C1:1800000000.000200")
 
 

@@ -14,11 +14,14 @@ from rich.console import Console
 
 from adapters.console.render import render
 from bot.app import QuizApp
-from bot.clock import SystemClock
-from bot.commands import parse, parse_choice
 from bot.demos import DemoRunner
-from bot.models import Actor, AnswerResult, Notice, QuestionView, ReviewSession
-from bot.schedule import ChannelRef, DailyQuestion, DailyResults, DailyScheduler
+from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
+from bot.features.quiz import AnswerResult, QuestionView, ReviewSession
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.clock import SystemClock
+from bot.kernel.grammar import command_words, parse_choice
+from bot.kernel.identity import Actor, ChannelRef
+from bot.kernel.results import Notice
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question",
@@ -48,17 +51,17 @@ class ConsoleSession:
         if not line.startswith("/"):
             await self._answer(line)
             return True
-        command = parse(line)
-        if command.name in ("quit", "exit"):
+        name, args = command_words(line)
+        if name in ("quit", "exit"):
             return False
-        if command.name == "as":
-            if not command.args:
+        if name == "as":
+            if not args:
                 self.show(Notice("Usage: /as <name>", error=True))
             else:
-                self.actor = self._actor(" ".join(command.args))
+                self.actor = self._actor(" ".join(args))
                 self.show(Notice(f"You are now {self.actor.display_name}."))
             return True
-        reply = await self.app.router.handle(self.actor, line)
+        reply = await self.app.handle_text(self.actor, line)
         if isinstance(reply, QuestionView):
             self.current = reply
             self.review_queue = []
@@ -89,7 +92,7 @@ class ConsoleSession:
                 )
             )
             return
-        reply = await self.app.router.answer(self.actor, self.current.post_id, choice)
+        reply = await self.app.dispatch(self.actor, AnswerQuestion(self.current.post_id, choice))
         self.show(reply)
         if isinstance(reply, AnswerResult) and self.reviewing:
             if self.review_queue:

@@ -13,19 +13,12 @@ from rich.text import Text
 
 from bot.content import Card
 from bot.demos import DemoResult
-from bot.models import (
-    AnswerResult,
-    GroupList,
-    GroupMembers,
-    GroupSummary,
-    Leaderboard,
-    Notice,
-    QuestionView,
-    ReviewSession,
-    TopicInfo,
-    UserStats,
-)
-from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
+from bot.features.boards import Leaderboard, UserStats
+from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
+from bot.features.groups import GroupList, GroupMembers, GroupSummary
+from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.kernel.clock import format_local
+from bot.kernel.results import Notice
 
 LETTERS = "ABCDEF"
 

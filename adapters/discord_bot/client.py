@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import shlex
-from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -15,10 +12,11 @@ from adapters.discord_bot.buttons import AnswerButton
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
 from bot.app import QuizApp
-from bot.commands import Reply
-from bot.models import Actor, Notice
-from bot.quiz import QuizError
-from bot.schedule import DailyScheduler
+from bot.features.daily import DailyScheduler
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.dispatch import Request, Result
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
 
@@ -110,24 +108,14 @@ class QuizBot(discord.Client):
 
     # -- calling the core ---------------------------------------------------------------------
 
-    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Reply:
-        """A core call; a user mistake (QuizError) becomes an error Notice."""
-        try:
-            result = fn(*args, **kwargs)
-            return await result if inspect.isawaitable(result) else result
-        except QuizError as exc:
-            return Notice(str(exc), error=True)
-
-    async def route(self, actor: Actor, *words: str | None) -> Reply:
-        """Structured options as the core's text grammar (``daily set 09:00 Europe/Berlin``):
-        features that register router subcommands work here without adapter changes."""
-        text = shlex.join(w for w in words if w is not None and w != "")
-        return await self.app.router.handle(actor, text)
+    async def run(self, interaction: discord.Interaction, request: Request) -> Result:
+        """Dispatch a request built from the command's options, as the user who sent it."""
+        return await self.app.dispatch(actor_for(interaction), request)
 
     # -- replying -----------------------------------------------------------------------------
 
     async def respond(
-        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool = False
+        self, interaction: discord.Interaction, reply: Result, *, ephemeral: bool = False
     ) -> None:
         """Render ``reply`` and send it: as the interaction's response, or as follow-ups when
         the response was deferred. Error notices are always private."""
@@ -144,7 +132,7 @@ class QuizBot(discord.Client):
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
         try:
-            reply = await self.app.router.answer(actor_for(interaction), post_id, choice)
+            reply = await self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
             await self._on_command_error(interaction, exc)

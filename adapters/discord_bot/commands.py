@@ -1,9 +1,5 @@
-"""The ``/quiz`` slash commands: structured options in, one core call each, rendered replies out.
-
-Built-in features call the core's services; features living in other modules (daily question,
-demos, study groups, review, time zone) are reached through the core's text grammar
-(``QuizBot.route``), so they work as soon as they register their router subcommand.
-"""
+"""The ``/quiz`` slash commands: structured options in, one Request each (never text to be
+parsed again), dispatched, rendered replies out."""
 
 from __future__ import annotations
 
@@ -16,8 +12,29 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.client import actor_for
-from bot.models import Actor, Notice
-from bot.schedule import EVERY_DAY
+from bot.demos.requests import RunDemo
+from bot.features.boards.requests import SetTimezone, ShowLeaderboard, ShowStats, ShowTimezone
+from bot.features.daily import EVERY_DAY
+from bot.features.daily.calendar import parse_weekdays
+from bot.features.daily.requests import (
+    PostDailyNow,
+    SetDailySchedule,
+    ShowDailySchedule,
+    StopDailySchedule,
+)
+from bot.features.groups.requests import (
+    CreateGroup,
+    JoinGroup,
+    LeaveGroup,
+    ListGroups,
+    ShowGroupMembers,
+    ShowGroupSummary,
+)
+from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
+from bot.kernel.dispatch import Request
+from bot.kernel.errors import UserError
+from bot.kernel.identity import ChannelRef
+from bot.kernel.results import Notice
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import QuizBot
@@ -79,8 +96,7 @@ class QuizCommands(app_commands.Group):
     @app_commands.command(name="question", description="Post a multiple-choice question here")
     @app_commands.describe(topic="A card or a track; leave empty for any topic")
     async def question(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        actor = actor_for(interaction)
-        reply = await self.bot.call(self.bot.app.quiz.ask_question, actor, topic or None)
+        reply = await self.bot.run(interaction, AskQuestion(topic or None))
         await self.bot.respond(interaction, reply)
 
     question.autocomplete("topic")(_topic_choices)
@@ -88,21 +104,21 @@ class QuizCommands(app_commands.Group):
     @app_commands.command(name="card", description="The concept card: key points, table, recap")
     @app_commands.describe(topic="Which card")
     async def card(self, interaction: discord.Interaction, topic: str) -> None:
-        reply = await self.bot.call(self.bot.app.quiz.card, topic)
+        reply = await self.bot.run(interaction, ShowCard(topic))
         await self.bot.respond(interaction, reply)
 
     card.autocomplete("topic")(_card_choices)
 
     @app_commands.command(name="topics", description="What there is to learn")
     async def topics(self, interaction: discord.Interaction) -> None:
-        await self.bot.respond(interaction, await self.bot.call(self.bot.app.quiz.topics))
+        await self.bot.respond(interaction, await self.bot.run(interaction, ListTopics()))
 
     @app_commands.command(name="demo", description="Run a small live experiment on the bot's host")
     @app_commands.describe(name="Which demo")
     async def demo(self, interaction: discord.Interaction, name: str) -> None:
         # a demo takes seconds: acknowledge now so the 3-second deadline is never missed
         await interaction.response.defer(thinking=True)
-        reply = await self.bot.route(actor_for(interaction), "demo", name)
+        reply = await self.bot.run(interaction, RunDemo(name))
         await self.bot.respond(interaction, reply)
 
     demo.autocomplete("name")(_demo_choices)
@@ -110,7 +126,7 @@ class QuizCommands(app_commands.Group):
     @app_commands.command(name="review", description="A private run through your due questions")
     @app_commands.describe(topic="Only this card or track")
     async def review(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        reply = await self.bot.route(actor_for(interaction), "review", topic)
+        reply = await self.bot.run(interaction, StartReview(topic or None))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     review.autocomplete("topic")(_topic_choices)
@@ -124,7 +140,7 @@ class QuizCommands(app_commands.Group):
     ) -> None:
         actor = actor_for(interaction)
         key = dataclasses.replace(actor, user_id=str(user.id)).user_key if user else None
-        reply = await self.bot.call(self.bot.app.quiz.stats, actor, key)
+        reply = await self.bot.run(interaction, ShowStats(key))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     @app_commands.command(name="leaderboard", description="Who leads")
@@ -148,10 +164,9 @@ class QuizCommands(app_commands.Group):
             notice = Notice("Which study group? Fill in the group option.", error=True)
             await self.bot.respond(interaction, notice)
             return
-        where = ["group", group] if group else [scope]  # naming a group implies scope group
-        reply = await self.bot.route(
-            actor_for(interaction), "leaderboard", *where, period, topic, sort
-        )
+        # naming a group implies scope group
+        request = ShowLeaderboard(scope, period, sort or "points", topic or None, group or None)
+        reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply)
 
     leaderboard.autocomplete("topic")(_card_choices)  # topic boards are per card
@@ -159,7 +174,7 @@ class QuizCommands(app_commands.Group):
     @app_commands.command(name="timezone", description="Show or (admins) set this server's zone")
     @app_commands.describe(zone="An IANA zone such as Europe/Berlin")
     async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
-        reply = await self.bot.route(actor_for(interaction), "timezone", zone)
+        reply = await self.bot.run(interaction, SetTimezone(zone) if zone else ShowTimezone())
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     timezone.autocomplete("zone")(_zone_choices)
@@ -211,16 +226,15 @@ class QuizCommands(app_commands.Group):
     ) -> None:
         if await self._refuse_non_admin(interaction):
             return
-        # structured options go to the structured service call: no text grammar to rebuild
-        reply = await self.bot.call(
-            self.bot.app.daily.set_schedule,
-            _in_channel(actor_for(interaction), channel),
-            time,
-            zone,
-            "".join(days.split()) if days and days.strip() else EVERY_DAY,  # "mon, wed, fri"
-            topic or None,
-            window,
+        try:
+            weekdays = parse_weekdays(days) if days and days.strip() else EVERY_DAY
+        except UserError as exc:
+            await self.bot.respond(interaction, Notice(str(exc), error=True), ephemeral=True)
+            return
+        request = SetDailySchedule(
+            time, zone, weekdays, topic or None, window, channel=_channel(interaction, channel)
         )
+        reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     daily_set.autocomplete("zone")(_zone_choices)
@@ -232,8 +246,7 @@ class QuizCommands(app_commands.Group):
     async def daily_show(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        actor = _in_channel(actor_for(interaction), channel)
-        reply = await self.bot.route(actor, "daily", "show")
+        reply = await self.bot.run(interaction, ShowDailySchedule(_channel(interaction, channel)))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     @daily.command(name="off", description="Stop the daily question (Manage Server)")
@@ -243,8 +256,7 @@ class QuizCommands(app_commands.Group):
     ) -> None:
         if await self._refuse_non_admin(interaction):
             return
-        actor = _in_channel(actor_for(interaction), channel)
-        reply = await self.bot.route(actor, "daily", "off")
+        reply = await self.bot.run(interaction, StopDailySchedule(_channel(interaction, channel)))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     @daily.command(name="now", description="Post today's daily question now (Manage Server)")
@@ -256,46 +268,49 @@ class QuizCommands(app_commands.Group):
             return
         # posting goes through Discord's REST API: acknowledge first (3-second deadline)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = _in_channel(actor_for(interaction), channel)
-        reply = await self.bot.route(actor, "daily", "now")
+        reply = await self.bot.run(interaction, PostDailyNow(_channel(interaction, channel)))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     # -- study groups -----------------------------------------------------------------------
 
-    async def _group(self, interaction: discord.Interaction, action: str, name: str | None) -> None:
-        reply = await self.bot.route(actor_for(interaction), "group", action, name)
+    async def _group(self, interaction: discord.Interaction, request: Request) -> None:
+        reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     @group.command(name="create", description="Start a study group")
     @app_commands.describe(name="The group's name")
     async def group_create(self, interaction: discord.Interaction, name: str) -> None:
-        await self._group(interaction, "create", name)
+        await self._group(interaction, CreateGroup(name))
 
     @group.command(name="join", description="Join a study group")
     @app_commands.describe(name="The group's name")
     async def group_join(self, interaction: discord.Interaction, name: str) -> None:
-        await self._group(interaction, "join", name)
+        await self._group(interaction, JoinGroup(name))
 
     @group.command(name="leave", description="Leave a study group")
     @app_commands.describe(name="The group's name")
     async def group_leave(self, interaction: discord.Interaction, name: str) -> None:
-        await self._group(interaction, "leave", name)
+        await self._group(interaction, LeaveGroup(name))
 
     @group.command(name="list", description="The study groups here")
     async def group_list(self, interaction: discord.Interaction) -> None:
-        await self._group(interaction, "list", None)
+        await self._group(interaction, ListGroups())
 
     @group.command(name="members", description="Who is in a study group")
     @app_commands.describe(name="The group's name")
     async def group_members(self, interaction: discord.Interaction, name: str) -> None:
-        await self._group(interaction, "members", name)
+        await self._group(interaction, ShowGroupMembers(name))
 
     @group.command(name="summary", description="What a study group should revisit")
     @app_commands.describe(name="The group's name")
     async def group_summary(self, interaction: discord.Interaction, name: str) -> None:
-        await self._group(interaction, "summary", name)
+        await self._group(interaction, ShowGroupSummary(name))
 
 
-def _in_channel(actor: Actor, channel: discord.abc.GuildChannel | None) -> Actor:
-    """The admin acting on another channel's schedule."""
-    return actor if channel is None else dataclasses.replace(actor, channel_id=str(channel.id))
+def _channel(
+    interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
+) -> ChannelRef | None:
+    """Another channel's schedule, when the admin named one."""
+    if channel is None:
+        return None
+    return dataclasses.replace(actor_for(interaction).channel, channel_id=str(channel.id))

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord_bot.render import render
-from bot.commands import Reply
-from bot.models import QuestionView
-from bot.schedule import ChannelRef, DailyQuestion, DailyResults
+from bot.features.daily import DailyQuestion, DailyResults
+from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import RecordPostMessage
+from bot.kernel.dispatch import Result
+from bot.kernel.identity import Actor, ChannelRef
 
 if TYPE_CHECKING:
     from bot.app import QuizApp
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 # Discord refuses a reply when the bot may not read the channel's history
 CANNOT_REPLY_WITHOUT_HISTORY = 160002
+
+
+# who records where a posted question went (no user is behind a post the bot makes itself)
+POSTER = Actor("discord", "quizbot", "quizbot")
 
 
 class DiscordPostError(RuntimeError):
@@ -77,7 +83,7 @@ class DiscordPoster:
 
     # -- any result -------------------------------------------------------------------------
 
-    async def post_to_channel(self, channel_id: str, reply: Reply) -> str | None:
+    async def post_to_channel(self, channel_id: str, reply: Result) -> str | None:
         """Same shape as the Slack adapter's: post any result, return "channel:message" of the
         first message."""
         ids = await self.post(channel_id, reply)
@@ -86,7 +92,7 @@ class DiscordPoster:
     async def post(
         self,
         channel_id: str | int,
-        reply: Reply,
+        reply: Result,
         *,
         reference: discord.MessageReference | None = None,
     ) -> list[str]:
@@ -107,5 +113,6 @@ class DiscordPoster:
                 ) from exc
             ids.append(str(sent.id))
         if ids and self.app is not None and isinstance(reply, QuestionView):
-            await self.app.storage.set_message_ref(reply.post_id, message_ref(channel_id, ids[0]))
+            ref = message_ref(channel_id, ids[0])
+            await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
         return ids

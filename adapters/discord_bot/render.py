@@ -27,21 +27,12 @@ import discord
 from adapters.discord_bot.buttons import LETTERS, answer_buttons
 from bot.content import Card
 from bot.demos import DemoResult
-from bot.models import (
-    AnswerResult,
-    GroupList,
-    GroupMembers,
-    GroupSummary,
-    Leaderboard,
-    LeaderboardRow,
-    Notice,
-    QuestionView,
-    ReviewSession,
-    StudyGroup,
-    TopicInfo,
-    UserStats,
-)
-from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
+from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
+from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
+from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
+from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.kernel.clock import format_local
+from bot.kernel.results import Notice
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000

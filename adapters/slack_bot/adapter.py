@@ -1,9 +1,10 @@
 """The Slack adapter: Bolt listeners that translate Slack requests into core calls.
 
 Every listener acks first (Slack wants an answer within 3 seconds) and then does the work.
-Commands go through the core's text grammar (``router.handle``), clicks through
-``router.answer``; results are rendered in one place (render.py). Questions are posted to the
-channel for everyone; every other reply is ephemeral to the person who asked.
+Commands are parsed once by the core's text grammar (``app.parse``) into a Request and
+dispatched; clicks become ``AnswerQuestion`` requests; results are rendered in one place
+(render.py). Questions are posted to the channel for everyone; every other reply is ephemeral
+to the person who asked.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ from adapters.slack_bot.render import (
 )
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
-from bot.commands import parse
-from bot.models import Actor, Notice, QuestionView
+from bot.features.boards.requests import ShowLeaderboard, ShowStats
+from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerQuestion, RecordPostMessage
+from bot.kernel.dispatch import Request
+from bot.kernel.grammar import command_words
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,10 @@ ADMIN_CACHE_SECONDS = 300.0
 # response_url can still post there.
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 SORRY = Notice("Something went wrong on our side; please try again.", error=True)
+
+
+# who records where a posted question went (no user is behind a post the bot makes itself)
+POSTER = Actor("slack", "quizbot", "quizbot")
 
 
 class SlackAdapter:
@@ -85,15 +95,19 @@ class SlackAdapter:
     ) -> None:
         await ack()
         text = command.get("text") or ""
+        request = self.app.parse(text)  # parsed once
         try:
-            actor = await self.command_actor(command, client, text)
-            reply = await self.app.router.handle(actor, text)
+            if isinstance(request, Notice):
+                await self.reply_privately(render(request), respond)
+                return
+            actor = await self.command_actor(command, client, request)
+            reply = await self.app.dispatch(actor, request)
             ref = await self.deliver(render(reply), actor, respond, client)
             if ref and isinstance(reply, QuestionView):
                 # where the question is, for features that follow up on it (daily results)
-                await self.app.storage.set_message_ref(reply.post_id, ref)
+                await self.app.dispatch(actor, RecordPostMessage(reply.post_id, ref))
         except Exception:
-            log.exception("/quiz %s failed", parse(text).name)
+            log.exception("/quiz %s failed", command_words(text)[0])
             await self.reply_privately(render(SORRY), respond)
 
     async def on_answer(
@@ -112,7 +126,7 @@ class SlackAdapter:
                 )
             else:
                 post_id, choice = parsed
-                reply = await self.app.router.answer(click_actor(body), post_id, choice)
+                reply = await self.app.dispatch(click_actor(body), AnswerQuestion(post_id, choice))
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("answer click failed")
@@ -131,8 +145,8 @@ class SlackAdapter:
             workspace_id=context.get("team_id") or "unknown",
             channel_id=event.get("channel") or "app_home",
         )
-        stats = await self.app.quiz.stats(actor)
-        board = await self.app.quiz.leaderboard(actor, scope="workspace", period="all")
+        stats = await self.app.dispatch(actor, ShowStats())
+        board = await self.app.dispatch(actor, ShowLeaderboard())
         await client.views_publish(user_id=user_id, view=render_home(stats, board))
 
     # -- replies --------------------------------------------------------------------------
@@ -194,7 +208,7 @@ class SlackAdapter:
             )
             ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
         if ref and isinstance(reply, QuestionView):
-            await self.app.storage.set_message_ref(reply.post_id, ref)
+            await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
         return ref
 
     @staticmethod
@@ -212,13 +226,12 @@ class SlackAdapter:
     # -- identities -----------------------------------------------------------------------
 
     async def command_actor(
-        self, command: Mapping[str, Any], client: AsyncWebClient, text: str
+        self, command: Mapping[str, Any], client: AsyncWebClient, request: Request
     ) -> Actor:
         team_id = command.get("team_id") or "unknown"
         user_id = command["user_id"]
-        is_admin = self.app.router.needs_admin(text) and await self.is_admin(
-            client, team_id, user_id
-        )
+        # admin rights cost a users.info call: looked up only for requests that need them
+        is_admin = request.needs_admin and await self.is_admin(client, team_id, user_id)
         return Actor(
             "slack",
             user_id,

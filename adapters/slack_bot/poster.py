@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.schedule import ChannelRef, DailyQuestion, DailyResults
+from bot.features.daily import DailyQuestion, DailyResults
+from bot.kernel.identity import ChannelRef
 
 if TYPE_CHECKING:
     from adapters.slack_bot.adapter import SlackAdapter

@@ -27,21 +27,12 @@ from typing import Any
 
 from bot.content import Card
 from bot.demos import DemoResult
-from bot.models import (
-    AnswerResult,
-    GroupList,
-    GroupMembers,
-    GroupSummary,
-    Leaderboard,
-    LeaderboardRow,
-    Notice,
-    QuestionView,
-    ReviewSession,
-    StudyGroup,
-    TopicInfo,
-    UserStats,
-)
-from bot.schedule import DailyQuestion, DailyResults, ScheduleInfo, format_local
+from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
+from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
+from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
+from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.kernel.clock import format_local
+from bot.kernel.results import Notice
 
 LETTERS = "ABCDEF"
 ANSWER_ACTION_PREFIX = "quiz_answer_"

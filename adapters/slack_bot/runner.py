@@ -20,7 +20,7 @@ from adapters.slack_bot.poster import SlackPoster
 from adapters.slack_bot.settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
-from bot.schedule import DailyScheduler
+from bot.features.daily import DailyScheduler
 
 log = logging.getLogger(__name__)
 

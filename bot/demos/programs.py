@@ -1,5 +1,7 @@
 """The experiments themselves. They run only inside the sandboxed child (``bot.demos.child``).
 
+Long: every experiment lives here so the forkserver preloads one module for all of them.
+
 Each program returns a plain dict (``measurements``, ``lesson``, ``details``) that the child
 prints as JSON. Worker processes are started with multiprocessing's ``forkserver`` method
 (``spawn`` where forkserver is unavailable):

@@ -1,0 +1,93 @@
+"""The values one answer batch is made of, and the shape of a step."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+AnswerKey = tuple[int, str]  # (post id, user key): one answer per user per post
+
+
+class PostKind(StrEnum):
+    """What a post is; answers to it follow its kind's rules."""
+
+    ASK = "ask"  # /quiz: anyone in the channel may answer
+    REVIEW = "review"  # /quiz review: private to the user who asked
+    DAILY = "daily"  # the daily question: has an answer window and a streak
+
+
+@dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower
+class AnswerWrite:
+    """One answer as the core decided it; the batch stores it (or finds the first)."""
+
+    post_id: int
+    user_key: str
+    display_name: str
+    question_id: str
+    card_id: str
+    choice: int
+    correct: bool
+    points: int  # a step may lower it (quiz: nothing for a question not due for review)
+    answered_at: str  # ISO-8601 UTC
+    day: str  # the answer's local date (YYYY-MM-DD) for streaks
+    week: str  # the local Monday (YYYY-MM-DD) of the answer's week
+    scopes: tuple[str, ...]  # leaderboard scopes this answer counts in, e.g. ("ws:…", "ch:…")
+    kind: PostKind = PostKind.ASK
+
+    @property
+    def key(self) -> AnswerKey:
+        return (self.post_id, self.user_key)
+
+
+@dataclass(frozen=True, slots=True)
+class UserTotals:
+    """A user's running totals after the batch, for the answer's reply."""
+
+    points: int
+    streak: int  # as stored: the run that ended on last_correct_day
+    last_correct_day: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    choice: int
+    correct: bool
+    points: int
+
+
+@dataclass(slots=True)
+class AnswerOutcome:
+    stored: bool  # False: the user had already answered this post; nothing changed
+    choice: int
+    correct: bool
+    points: int
+    total_points: int
+    streak: int  # as stored: the run that ended on last_correct_day
+    last_correct_day: str | None
+    closed: bool = False  # the post's answer window had closed: nothing stored
+
+
+@dataclass
+class AnswerBatch:
+    """One transaction's answers and what the steps learn about them."""
+
+    writes: list[AnswerWrite]
+    first: dict[AnswerKey, AnswerWrite] = field(default_factory=dict)  # first answer per key
+    stored: dict[AnswerKey, StoredAnswer] = field(default_factory=dict)  # answered before
+    refused: set[AnswerKey] = field(default_factory=set)  # a step refused (window closed)
+    totals: dict[str, UserTotals] = field(default_factory=dict)  # user key -> after the batch
+    # FSRS: change in mastered questions per (user key, content card id)
+    mastered_delta: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def new(self) -> list[AnswerWrite]:
+        """The answers this batch stores: first per key, not stored before, not refused."""
+        return [
+            w for key, w in self.first.items() if key not in self.stored and key not in self.refused
+        ]
+
+
+# A step runs inside the batch's transaction on the writer thread.
+BatchStep = Callable[[sqlite3.Connection, AnswerBatch], None]

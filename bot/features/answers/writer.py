@@ -1,0 +1,157 @@
+"""Group commit: whatever is queued when the writer gets to run goes in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.features.answers.batch import (
+    AnswerBatch,
+    AnswerOutcome,
+    AnswerWrite,
+    BatchStep,
+    StoredAnswer,
+    UserTotals,
+)
+from bot.kernel.db import chunks, in_transaction, marks, run_on_thread
+from bot.kernel.errors import StorageError
+
+INSERT_ANSWER = (
+    "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
+    " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def answer_row(w: AnswerWrite) -> tuple[object, ...]:
+    """The ``answers`` row of a write, in INSERT_ANSWER's column order."""
+    return (
+        w.post_id,
+        w.user_key,
+        w.question_id,
+        w.card_id,
+        w.choice,
+        int(w.correct),
+        w.points,
+        w.answered_at,
+        w.week,
+    )
+
+
+def insert_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """The batch step that stores the answer rows themselves."""
+    db.executemany(INSERT_ANSWER, [answer_row(w) for w in batch.new])
+
+
+def _find_stored(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """The first answer per (post, user) wins, whether the other one is in this batch or
+    stored: note each key's first write here and what was stored before."""
+    for w in batch.writes:
+        batch.first.setdefault(w.key, w)
+    by_post: dict[int, list[str]] = {}
+    for post_id, user_key in batch.first:
+        by_post.setdefault(post_id, []).append(user_key)
+    for post_id, users in by_post.items():
+        for chunk in chunks(users):
+            for user_key, choice, correct, points in db.execute(
+                "SELECT user_key, choice, correct, points FROM answers"
+                f" WHERE post_id = ? AND user_key IN ({marks(len(chunk))})",
+                (post_id, *chunk),
+            ):
+                batch.stored[(post_id, user_key)] = StoredAnswer(choice, bool(correct), points)
+
+
+def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
+    outcomes = []
+    for w in batch.writes:
+        totals = batch.totals.get(w.user_key, UserTotals(0, 0, None))
+        after = (totals.points, totals.streak, totals.last_correct_day)
+        before = batch.stored.get(w.key)
+        if before is not None:
+            outcomes.append(
+                AnswerOutcome(False, before.choice, before.correct, before.points, *after)
+            )
+        elif w.key in batch.refused:
+            outcomes.append(AnswerOutcome(False, w.choice, False, 0, *after, closed=True))
+        elif batch.first[w.key] is w:
+            outcomes.append(AnswerOutcome(True, w.choice, w.correct, w.points, *after))
+        else:  # a second answer inside this batch: report the first one's
+            f = batch.first[w.key]
+            outcomes.append(AnswerOutcome(False, f.choice, f.correct, f.points, *after))
+    return outcomes
+
+
+def _store(
+    db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
+) -> list[AnswerOutcome]:
+    batch = AnswerBatch(writes)
+    _find_stored(db, batch)
+    for step in steps:
+        step(db, batch)
+    return _outcomes(batch)
+
+
+def store_batch(
+    db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
+) -> list[AnswerOutcome]:
+    """Store a batch of answers in one transaction (runs on the writer thread)."""
+    return in_transaction(db, _store, writes, steps)
+
+
+class AnswerWriter:
+    """Queues answers and commits each batch with the given steps, in order."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, steps: Sequence[BatchStep], max_batch: int = 5000
+    ) -> None:
+        self._conn = conn
+        self._steps = tuple(steps)
+        self._max_batch = max_batch
+        self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name="quizbot-answer-writer")
+        self.batches = 0  # for benchmarks: how many transactions carried answers
+
+    async def submit(self, write: AnswerWrite) -> AnswerOutcome:
+        if self._task.done():
+            raise StorageError("the answer writer is stopped")
+        future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, future))
+        self._wake.set()
+        # A caller that gives up (cancelled) only cancels its future: the queued answer is
+        # still stored, and the writer skips resolving a future that is already done.
+        return await future
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+                try:
+                    outcomes = await run_on_thread(
+                        self._conn, store_batch, [w for w, _ in batch], self._steps
+                    )
+                except Exception as exc:  # every answer of a failed batch hears the error
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(StorageError(f"answer not stored: {exc}"))
+                    continue
+                self.batches += 1
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+
+    async def close(self) -> None:
+        # let queued answers land before stopping
+        while self._pending:
+            self._wake.set()
+            await asyncio.sleep(0)
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass

@@ -1,0 +1,105 @@
+"""What a user can ask of the boards, and how each request is typed as text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.features.boards.results import PERIOD_WORDS, SCOPE_WORDS, SORTS
+from bot.kernel.dispatch import Request
+from bot.kernel.errors import UserError
+from bot.kernel.grammar import ParseContext, TextCommand, no_arguments
+
+
+@dataclass(frozen=True)
+class ShowStats(Request):
+    user_key: str | None = None  # someone else's stats; None: the requester's
+
+
+@dataclass(frozen=True)
+class ShowLeaderboard(Request):
+    scope: str = "workspace"  # channel | server/workspace (a group: ``group``)
+    period: str = "all"  # all | week
+    sort: str = "points"  # points | accuracy | streak | mastered
+    topic: str | None = None  # a card: a per-topic board
+    group: str | None = None  # a study group's name: that group's board
+
+
+@dataclass(frozen=True)
+class ShowTimezone(Request):
+    pass
+
+
+@dataclass(frozen=True)
+class SetTimezone(Request):
+    needs_admin = True
+    zone: str
+
+
+LEADERBOARD_USAGE = (
+    "leaderboard [channel|server|group <name>] [week|all] [<topic>]"
+    " [points|accuracy|streak|mastered]"
+)
+
+
+def _is_option(word: str, context: ParseContext) -> bool:
+    lowered = word.lower()
+    return (
+        lowered in PERIOD_WORDS
+        or lowered in SORTS
+        or lowered in ("by", "topic", "group", *SCOPE_WORDS)
+        or lowered in context.topics
+    )
+
+
+def parse_leaderboard(args: list[str], context: ParseContext) -> ShowLeaderboard:
+    scope, period, sort = "workspace", "all", "points"
+    topic: str | None = None
+    group: str | None = None
+    words = list(args)
+    while words:
+        word = words.pop(0)
+        lowered = word.lower()
+        if lowered in PERIOD_WORDS:
+            period = lowered
+        elif lowered in SORTS:
+            sort = lowered
+        elif lowered == "by" and words:
+            sort = words.pop(0).lower()
+        elif lowered in SCOPE_WORDS:
+            scope = lowered
+        elif lowered == "group":
+            if not words:
+                raise UserError("Which group? Usage: /quiz leaderboard group <name> [week]")
+            # a group name may have spaces: it runs until the next known option
+            name = [words.pop(0)]
+            while words and not _is_option(words[0], context):
+                name.append(words.pop(0))
+            group = " ".join(name)
+        elif lowered == "topic" and words:
+            topic = words.pop(0)
+        elif lowered in context.topics:
+            topic = lowered
+        else:
+            raise UserError(
+                f"Unknown leaderboard option {word[:40]!r}. Usage: /quiz {LEADERBOARD_USAGE}"
+            )
+    return ShowLeaderboard(scope, period, sort, topic, group)
+
+
+def parse_timezone(args: list[str], _context: ParseContext) -> ShowTimezone | SetTimezone:
+    return SetTimezone(" ".join(args)) if args else ShowTimezone()
+
+
+COMMANDS = (
+    TextCommand("stats", "stats", "your points, accuracy and streak", no_arguments(ShowStats)),
+    TextCommand(
+        "leaderboard", LEADERBOARD_USAGE, "who leads", parse_leaderboard, aliases=("lb", "top")
+    ),
+    TextCommand(
+        "timezone",
+        "timezone [<IANA zone>]",
+        "show or (admins) set the zone days and weeks are counted in",
+        parse_timezone,
+        aliases=("tz",),
+    ),
+)

@@ -1,0 +1,262 @@
+"""Boards: a user's stats, leaderboards (channel, server, study group; all time or this week;
+per topic; by points, accuracy, streak or mastery), and the workspace time zone they count in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.content import Pack
+from bot.features.boards import store
+from bot.features.boards.results import (
+    PERIOD_WORDS,
+    SCOPE_WORDS,
+    BoardScope,
+    Leaderboard,
+    LeaderboardRow,
+    Period,
+    Sort,
+    TopicAccuracy,
+    TopicProgress,
+    UserStats,
+)
+from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY, BoardQuery, ScoreRow
+from bot.features.daily import DailyService
+from bot.features.quiz import QuizService
+from bot.features.quiz import store as quiz_store
+from bot.kernel.clock import UTC_ZONE, Clock, local_day, parse_zone, week_start
+from bot.kernel.db import Database
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor, channel_scope, topic_scope, workspace_scope
+from bot.scoring import current_streak
+
+
+@dataclass(frozen=True)
+class GroupBoard:
+    """A study group whose members' rows make a board (the groups feature names it)."""
+
+    id: int
+    name: str
+    workspace_key: str
+
+
+class WorkspaceZones:
+    """The zone each workspace counts its days and weeks in (UTC until an admin sets one).
+    Read once at start; written through on change."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._zones: dict[str, ZoneInfo] = {}
+
+    async def load(self) -> None:
+        zones = {}
+        for workspace_key, name in (await self.db.read(store.workspace_zones)).items():
+            try:
+                zones[workspace_key] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue  # a zone this host's tz database lacks: fall back to UTC
+        self._zones = zones
+
+    def zone_of(self, workspace_key: str) -> ZoneInfo:
+        return self._zones.get(workspace_key, UTC_ZONE)
+
+    async def set(self, actor: Actor, zone_name: str) -> ZoneInfo:
+        """Set the actor's workspace zone (admins only). Weeks and days already stored keep
+        the dates they were counted under; new answers count in the new zone."""
+        if not actor.is_admin:
+            raise UserError("Only an admin can set the workspace's time zone.")
+        zone = parse_zone(zone_name)
+        await self.db.write(store.set_workspace_zone, actor.workspace_key, zone.key)
+        self._zones[actor.workspace_key] = zone
+        return zone
+
+
+class BoardService:
+    def __init__(
+        self,
+        pack: Pack,
+        db: Database,
+        clock: Clock,
+        quiz: QuizService,
+        daily: DailyService,
+        zones: WorkspaceZones,
+    ) -> None:
+        self.pack = pack
+        self.db = db
+        self.clock = clock
+        self.quiz = quiz
+        self.daily = daily
+        self.zones = zones
+
+    async def stats(self, actor: Actor, user_key: str | None = None) -> UserStats:
+        key = user_key or actor.user_key
+        user = await self.db.read(store.get_user, key)
+        today = local_day(self.clock.now(), self.zones.zone_of(actor.workspace_key))
+        if user is None:
+            name = actor.display_name if key == actor.user_key else key.partition(":")[2]
+            return UserStats(key, name, 0, 0, 0, 0, 0)
+        titles = {c.id: c.title for c in self.pack.cards}
+        order = [c.id for c in self.pack.cards]
+        per_topic = tuple(
+            TopicAccuracy(titles.get(t.card_id, t.card_id), t.answered, t.correct)
+            for t in sorted(
+                await self.db.read(store.user_topics, key),
+                key=lambda t: order.index(t.card_id) if t.card_id in titles else 999,
+            )
+        )
+        progress, due_now, next_due = await self._progress(key)
+        zone = self.zones.zone_of(actor.workspace_key)
+        return UserStats(
+            user_key=key,
+            display_name=user.display_name,
+            points=user.points,
+            answered=user.answered,
+            correct=user.correct,
+            streak=current_streak(user.streak, user.last_correct_day, today),
+            best_streak=user.best_streak,
+            per_topic=per_topic,
+            progress=progress,
+            next_due=next_due.astimezone(zone) if next_due else None,
+            due_now=due_now,
+            extra=await self._daily_streak_lines(actor, key),
+        )
+
+    async def _progress(
+        self, user_key: str
+    ) -> tuple[tuple[TopicProgress, ...], int, datetime | None]:
+        """Mastered/learning/new per topic, how many are due now, and the next due time."""
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.db.read(quiz_store.srs_cards, user_key)}
+        progress = []
+        for card in self.pack.cards:
+            mine = [cards[q.id] for q in self.pack.questions_for(card.id) if q.id in cards]
+            total = len(self.pack.questions_for(card.id))
+            mastered = sum(c.mastered for c in mine)
+            progress.append(
+                TopicProgress(
+                    topic=card.title,
+                    mastered=mastered,
+                    learning=len(mine) - mastered,
+                    new=total - len(mine),
+                    due=sum(c.due <= now for c in mine),
+                )
+            )
+        known = [c for q, c in cards.items() if self.pack.question(q) is not None]
+        due_now = sum(c.due <= now for c in known)
+        later = [c.due for c in known if c.due > now]
+        return tuple(progress), due_now, min(later) if later else None
+
+    @staticmethod
+    def scope_key(actor: Actor, scope: str) -> tuple[BoardScope, str]:
+        kind = SCOPE_WORDS.get(scope.lower())
+        if kind is None:
+            raise UserError(f"Unknown leaderboard scope {scope!r}; use channel or server.")
+        if kind is BoardScope.CHANNEL:
+            return kind, channel_scope(actor.channel_key)
+        return kind, workspace_scope(actor.workspace_key)
+
+    async def leaderboard(
+        self,
+        actor: Actor,
+        scope: str = "workspace",
+        period: str = "all",
+        limit: int = 10,
+        *,
+        sort: str = Sort.POINTS,
+        topic: str | None = None,
+        group: GroupBoard | None = None,
+    ) -> Leaderboard:
+        """A leaderboard with the requester's own rank (also outside the top ``limit``).
+
+        scope: "channel" | "server"/"workspace" (study groups: GroupService.leaderboard);
+        period: "all" | "week" (weeks start Monday 00:00 in the workspace's zone);
+        sort: "points" | "accuracy" (ranks players with MIN_ANSWERS_FOR_ACCURACY answers or
+        more) | "streak" (current streaks) | "mastered" (FSRS-mastered questions);
+        topic: a card id for a per-topic board (workspace or group scope)."""
+        if group is not None:
+            kind, scope_key = BoardScope.GROUP, workspace_scope(group.workspace_key)
+        else:
+            kind, scope_key = self.scope_key(actor, scope)
+        period_kind = PERIOD_WORDS.get(period.lower())
+        if period_kind is None:
+            raise UserError(f"Unknown period {period!r}; use all or week.")
+        try:
+            sort = Sort(sort.lower())
+        except ValueError:
+            raise UserError(
+                f"Unknown sort {sort!r}; use {', '.join(s.value for s in Sort)}."
+            ) from None
+        card = self.quiz.card(topic) if topic else None
+        if card is not None:
+            if kind is BoardScope.CHANNEL:
+                raise UserError("Topic boards are per server or group, not per channel.")
+            scope_key = topic_scope(actor.workspace_key, card.id)
+        zone = self.zones.zone_of(actor.workspace_key)
+        today = local_day(self.clock.now(), zone)
+        since = week_start(today)
+        query = BoardQuery(
+            scope=scope_key,
+            period="all" if period_kind is Period.ALL else since.isoformat(),
+            user_key=actor.user_key,
+            limit=limit,
+            sort=sort,
+            alive_since=(today - timedelta(days=1)).isoformat(),
+            topic=card.id if card else None,
+            group_id=group.id if group else None,
+        )
+        rows, me, total = await self.db.read(store.leaderboard, query)
+        daily = await self.daily.streaks(
+            [r.user_key for r in (*rows, *([me] if me else []))],
+            actor.channel_key if kind is BoardScope.CHANNEL else None,
+            actor.workspace_key,
+        )
+        where = {BoardScope.CHANNEL: "This channel", BoardScope.WORKSPACE: "This server"}.get(
+            kind, f"Group {group.name if group else ''}"
+        )
+        title = where + (f" · {card.title}" if card else "")
+        title += " — this week" if period_kind is Period.WEEK else " — all time"
+        if sort is not Sort.POINTS:
+            title += f" · by {sort}"
+        return Leaderboard(
+            scope=kind,
+            period=period_kind,
+            title=title,
+            rows=tuple(self._board_row(r, today, daily) for r in rows),
+            me=self._board_row(me, today, daily) if me else None,
+            total_players=total,
+            sort=sort,
+            since=datetime.combine(since, time(0), zone) if period_kind is Period.WEEK else None,
+            topic=card.title if card else None,
+            group=group.name if group else None,
+            min_answers=MIN_ANSWERS_FOR_ACCURACY if sort is Sort.ACCURACY else 0,
+        )
+
+    @staticmethod
+    def _board_row(
+        row: ScoreRow, today: date, daily: dict[str, dict[str, tuple[int, int]]]
+    ) -> LeaderboardRow:
+        streaks = daily.get(row.user_key, {}).values()
+        return LeaderboardRow(
+            rank=row.rank,
+            user_key=row.user_key,
+            display_name=row.display_name,
+            points=row.points,
+            answered=row.answered,
+            correct=row.correct,
+            streak=current_streak(row.streak, row.last_correct_day, today),
+            mastered=row.mastered,
+            daily_streak=max((current for current, _ in streaks), default=0),
+            best_daily_streak=max((best for _, best in streaks), default=0),
+        )
+
+    async def _daily_streak_lines(self, actor: Actor, user_key: str) -> tuple[tuple[str, str], ...]:
+        streaks = (await self.daily.streaks([user_key], None, actor.workspace_key)).get(user_key)
+        lines = []
+        for channel_key, (current, best) in sorted(
+            (streaks or {}).items(), key=lambda item: (item[0] != actor.channel_key, item[0])
+        ):
+            where = "" if channel_key == actor.channel_key else f" in {channel_key.split(':')[-1]}"
+            lines.append((f"daily streak{where}", f"{current} (best {best})"))
+        return tuple(lines)

@@ -1,0 +1,482 @@
+"""The daily question's SQL: schedules, claims (one per channel and local date), answer
+windows, results and per-channel streaks, and its two answer-batch steps.
+
+Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.features.answers import AnswerBatch, PostKind
+from bot.kernel.db import chunks, marks
+
+
+class ClaimStatus(StrEnum):
+    CLAIMED = "claimed"  # delivery in flight, or the process died during it
+    POSTED = "posted"
+    FAILED = "failed"  # the platform refused it; never retried by the scheduler
+
+
+class ResultsStatus(StrEnum):
+    POSTING = "posting"  # a process took the job
+    POSTED = "posted"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to show (the post failed, or its question left the content)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A channel's daily-question schedule: local wall time + zone name, weekdays 0=Monday."""
+
+    channel_key: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    local_time: str  # HH:MM
+    zone: str  # IANA name
+    weekdays: str  # digits 0-6, Monday = 0, e.g. "01234"
+    topic: str | None
+    window_hours: int | None  # None: answers close at the next scheduled post
+    active_from: str  # ISO UTC; occurrences before this instant are never due
+    set_by: str
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One (channel, local date) the daily question was claimed for, and what became of it."""
+
+    id: int
+    channel_key: str
+    local_date: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    zone: str
+    scheduled_at: str
+    claimed_at: str
+    claimed_by: str
+    status: ClaimStatus
+    post_id: int | None
+    message_ref: str | None
+    error: str | None
+    closes_at: str
+    results_status: ResultsStatus | None  # None: the window is open
+    results_ref: str | None
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    channel_key: str
+    local_date: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    zone: str
+    scheduled_at: str
+    claimed_at: str
+    claimed_by: str
+    closes_at: str
+    question_id: str
+    card_id: str
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """One of a channel's latest daily posts, for reading a streak as current or not."""
+
+    post_id: int
+    closes_at: str
+
+
+@dataclass(frozen=True)
+class DailyHistory:
+    """How often each question was the channel's daily question (failed posts do not count),
+    and the channel's (answered, correct) per content card over all its posts."""
+
+    asked: dict[str, int]
+    accuracy: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class DailyStreakRow:
+    channel_key: str
+    user_key: str
+    current: int  # as stored: the run that ended with last_post_id
+    best: int
+    last_post_id: int | None
+
+
+@dataclass(frozen=True)
+class FirstRight:
+    """Who answered a daily question right first."""
+
+    user_key: str
+    display_name: str
+    answered_at: str
+
+
+@dataclass(frozen=True)
+class DailyPostAnswers:
+    counts: dict[int, int]  # choice index -> how many answered it
+    first_right: FirstRight | None
+
+
+_SCHEDULE_COLUMNS = (
+    "channel_key, platform, workspace_id, channel_id, local_time, zone, weekdays, topic,"
+    " window_hours, active_from, set_by"
+)
+_CLAIM_COLUMNS = (
+    "id, channel_key, local_date, platform, workspace_id, channel_id, zone, scheduled_at,"
+    " claimed_at, claimed_by, status, post_id, message_ref, error, closes_at, results_status,"
+    " results_ref"
+)
+
+
+def _claim(row: tuple[Any, ...]) -> ClaimRow:
+    values = list(row)
+    values[10] = ClaimStatus(values[10])
+    values[15] = ResultsStatus(values[15]) if values[15] is not None else None
+    return ClaimRow(*values)
+
+
+def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
+    db.execute(
+        f"INSERT OR REPLACE INTO daily_schedules({_SCHEDULE_COLUMNS})"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            row.channel_key,
+            row.platform,
+            row.workspace_id,
+            row.channel_id,
+            row.local_time,
+            row.zone,
+            row.weekdays,
+            row.topic,
+            row.window_hours,
+            row.active_from,
+            row.set_by,
+        ),
+    )
+
+
+def delete_schedule(db: sqlite3.Connection, channel_key: str) -> bool:
+    """True when the channel had a schedule."""
+    cur = db.execute("DELETE FROM daily_schedules WHERE channel_key = ?", (channel_key,))
+    return cur.rowcount > 0
+
+
+def schedule(db: sqlite3.Connection, channel_key: str) -> ScheduleRow | None:
+    row = db.execute(
+        f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_key = ?", (channel_key,)
+    ).fetchone()
+    return ScheduleRow(*row) if row else None
+
+
+def schedules(db: sqlite3.Connection, platform: str) -> list[ScheduleRow]:
+    return [
+        ScheduleRow(*row)
+        for row in db.execute(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE platform = ?"
+            " ORDER BY channel_key",
+            (platform,),
+        )
+    ]
+
+
+def claim_on(db: sqlite3.Connection, channel_key: str, local_date: str) -> ClaimRow | None:
+    """The claim of (channel, local date), if that day was claimed."""
+    return _fetch_claim(db, "channel_key = ? AND local_date = ?", (channel_key, local_date))
+
+
+def claim_for_post(db: sqlite3.Connection, post_id: int) -> ClaimRow | None:
+    return _fetch_claim(db, "post_id = ?", (post_id,))
+
+
+def last_claim(db: sqlite3.Connection, channel_key: str) -> ClaimRow | None:
+    return _fetch_claim(db, "channel_key = ? ORDER BY local_date DESC LIMIT 1", (channel_key,))
+
+
+def mark_posted(db: sqlite3.Connection, claim_id: int, post_id: int, message_ref: str) -> None:
+    db.execute(
+        "UPDATE daily_claims SET status = 'posted', message_ref = ? WHERE id = ?",
+        (message_ref, claim_id),
+    )
+    db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
+
+
+def release_failed_claim(db: sqlite3.Connection, channel_key: str, local_date: str) -> None:
+    """Forget a day whose post the platform refused, so it can be claimed again."""
+    db.execute(
+        "DELETE FROM daily_claims WHERE channel_key = ? AND local_date = ? AND status = 'failed'",
+        (channel_key, local_date),
+    )
+
+
+def mark_failed(db: sqlite3.Connection, claim_id: int, post_id: int, error: str, now: str) -> None:
+    """The platform refused the post: the day stays claimed (never retried), the post takes
+    no answers, and no results are posted for it."""
+    db.execute(
+        "UPDATE daily_claims SET status = 'failed', error = ?, results_status = 'skipped'"
+        " WHERE id = ?",
+        (error[:500], claim_id),
+    )
+    db.execute("UPDATE posts SET closes_at = ? WHERE id = ?", (now, post_id))
+
+
+def due_results(db: sqlite3.Connection, platform: str, now: str) -> list[ClaimRow]:
+    """Posted daily questions of ``platform`` whose answer window has ended, results not yet
+    taken by any process."""
+    return [
+        _claim(row)
+        for row in db.execute(
+            f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE platform = ?"
+            " AND results_status IS NULL AND status = 'posted' AND closes_at <= ?"
+            " ORDER BY closes_at, id",
+            (platform, now),
+        )
+    ]
+
+
+def next_closing(db: sqlite3.Connection, platform: str, after: str) -> str | None:
+    """The earliest window end after ``after`` among open daily posts of ``platform``."""
+    return db.execute(
+        "SELECT MIN(closes_at) FROM daily_claims WHERE platform = ?"
+        " AND results_status IS NULL AND status = 'posted' AND closes_at > ?",
+        (platform, after),
+    ).fetchone()[0]
+
+
+def take_results(db: sqlite3.Connection, claim_id: int) -> bool:
+    """Take the job of posting a claim's results; False when another process has it."""
+    cur = db.execute(
+        "UPDATE daily_claims SET results_status = 'posting'"
+        " WHERE id = ? AND results_status IS NULL",
+        (claim_id,),
+    )
+    return cur.rowcount == 1
+
+
+def mark_results(
+    db: sqlite3.Connection,
+    claim_id: int,
+    status: ResultsStatus,
+    ref: str | None = None,
+    error: str | None = None,
+) -> None:
+    db.execute(
+        "UPDATE daily_claims SET results_status = ?, results_ref = ?, results_error = ?"
+        " WHERE id = ?",
+        (status.value, ref, error[:500] if error else None, claim_id),
+    )
+
+
+def _fetch_claim(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
+    row = db.execute(f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE {where}", args).fetchone()
+    return _claim(row) if row else None
+
+
+def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | None:
+    """Claim (channel, local date) and create its post in one transaction: (claim id, post
+    id), or ``None`` when the day was already claimed (by this or another process): then
+    nothing changed."""
+    try:
+        cur = db.execute(
+            "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
+            " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                c.channel_key,
+                c.local_date,
+                c.platform,
+                c.workspace_id,
+                c.channel_id,
+                c.zone,
+                c.scheduled_at,
+                c.claimed_at,
+                c.claimed_by,
+                c.closes_at,
+            ),
+        )
+    except sqlite3.IntegrityError:  # UNIQUE(channel_key, local_date): the day is taken
+        return None
+    claim_id = int(cur.lastrowid or 0)
+    prev = db.execute(
+        "SELECT post_id FROM daily_claims WHERE channel_key = ? AND status = 'posted'"
+        " AND local_date < ? ORDER BY local_date DESC LIMIT 1",
+        (c.channel_key, c.local_date),
+    ).fetchone()
+    post = db.execute(
+        "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind, asked_by,"
+        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?)",
+        (
+            c.question_id,
+            c.card_id,
+            f"{c.platform}:{c.workspace_id}",
+            c.channel_key,
+            c.claimed_at,
+            c.closes_at,
+        ),
+    )
+    post_id = int(post.lastrowid or 0)
+    db.execute(
+        "UPDATE daily_claims SET post_id = ?, prev_post_id = ? WHERE id = ?",
+        (post_id, prev[0] if prev else None, claim_id),
+    )
+    # A window closes at the next post: when that comes early (/quiz daily now), earlier
+    # daily questions of the channel close now, so their results follow and streaks stay in
+    # post order.
+    db.execute(
+        "UPDATE posts SET closes_at = ? WHERE channel_key = ? AND kind = 'daily' AND id != ?"
+        " AND closes_at > ?",
+        (c.claimed_at, c.channel_key, post_id, c.claimed_at),
+    )
+    db.execute(
+        "UPDATE daily_claims SET closes_at = ? WHERE channel_key = ? AND id != ? AND closes_at > ?",
+        (c.claimed_at, c.channel_key, claim_id, c.claimed_at),
+    )
+    return claim_id, post_id
+
+
+def history(db: sqlite3.Connection, channel_key: str) -> DailyHistory:
+    asked = dict(
+        db.execute(
+            "SELECT p.question_id, COUNT(*) FROM daily_claims c JOIN posts p ON p.id = c.post_id"
+            " WHERE c.channel_key = ? AND c.status != 'failed' GROUP BY p.question_id",
+            (channel_key,),
+        ).fetchall()
+    )
+    accuracy = {
+        card_id: (answered, correct)
+        for card_id, answered, correct in db.execute(
+            "SELECT a.card_id, COUNT(*), SUM(a.correct) FROM posts p"
+            " JOIN answers a ON a.post_id = p.id WHERE p.channel_key = ? GROUP BY a.card_id",
+            (channel_key,),
+        )
+    }
+    return DailyHistory(asked, accuracy)
+
+
+def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
+    counts = dict(
+        db.execute(
+            "SELECT choice, COUNT(*) FROM answers WHERE post_id = ? GROUP BY choice", (post_id,)
+        ).fetchall()
+    )
+    first = db.execute(
+        "SELECT a.user_key, COALESCE(u.display_name, a.user_key), a.answered_at FROM answers a"
+        " LEFT JOIN users u ON u.user_key = a.user_key WHERE a.post_id = ? AND a.correct = 1"
+        " ORDER BY a.answered_at, a.user_key LIMIT 1",
+        (post_id,),
+    ).fetchone()
+    return DailyPostAnswers(counts, FirstRight(*first) if first else None)
+
+
+def streaks(
+    db: sqlite3.Connection,
+    user_keys: list[str],
+    channel_key: str | None,
+    workspace_key: str | None,
+) -> tuple[list[DailyStreakRow], dict[str, list[RecentPost]]]:
+    """Stored daily streaks of ``user_keys`` in one channel or across a workspace, and per
+    channel its last two posted daily posts, newest first."""
+    rows: list[DailyStreakRow] = []
+    column, value = "channel_key", channel_key
+    if channel_key is None:
+        column, value = "workspace_key", workspace_key
+    for chunk in chunks(user_keys):
+        rows += [
+            DailyStreakRow(*row)
+            for row in db.execute(
+                "SELECT channel_key, user_key, current, best, last_post_id FROM daily_streaks"
+                f" WHERE {column} = ? AND user_key IN ({marks(len(chunk))})",
+                (value, *chunk),
+            )
+        ]
+    latest = {
+        key: [
+            RecentPost(*row)
+            for row in db.execute(
+                "SELECT post_id, closes_at FROM daily_claims WHERE channel_key = ?"
+                " AND status = 'posted' ORDER BY local_date DESC LIMIT 2",
+                (key,),
+            )
+        ]
+        for key in {r.channel_key for r in rows}
+    }
+    return rows, latest
+
+
+def refuse_closed_windows(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """Answer-batch step, before anything is stored: the stored close time decides, inside
+    this transaction: a daily window may have closed since the caller looked (an early post
+    by another process, a read that raced it)."""
+    daily = [w for w in batch.first.values() if w.kind == PostKind.DAILY]
+    if not daily:
+        return
+    ids = list({w.post_id for w in daily})
+    closes = {
+        post_id: datetime.fromisoformat(closes_at)
+        for post_id, closes_at in db.execute(
+            f"SELECT id, closes_at FROM posts WHERE id IN ({marks(len(ids))})"
+            " AND closes_at IS NOT NULL",
+            ids,
+        )
+    }
+    for w in daily:
+        if w.post_id in closes and closes[w.post_id] <= datetime.fromisoformat(w.answered_at):
+            batch.refused.add(w.key)
+
+
+def update_streaks(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """Answer-batch step: move each answerer's streak in the daily post's channel.
+
+    A correct answer continues the run when the user's last correct daily answer in that
+    channel was the channel's previous daily post (``daily_claims.prev_post_id``), else starts
+    at 1; a wrong answer sets the run to 0. Three statements per batch, whatever its size.
+    """
+    writes = [w for w in batch.new if w.kind == PostKind.DAILY]
+    if not writes:
+        return
+    claims: dict[int, tuple[str, str, int | None, str]] = {}
+    for chunk in chunks(sorted({w.post_id for w in writes})):
+        for post_id, channel_key, platform, workspace_id, prev_post_id, local_date in db.execute(
+            "SELECT post_id, channel_key, platform, workspace_id, prev_post_id, local_date"
+            f" FROM daily_claims WHERE post_id IN ({marks(len(chunk))})",
+            chunk,
+        ):
+            claims[post_id] = (channel_key, f"{platform}:{workspace_id}", prev_post_id, local_date)
+    writes = sorted((w for w in writes if w.post_id in claims), key=lambda w: w.post_id)
+    keys = list(dict.fromkeys((claims[w.post_id][0], w.user_key) for w in writes))
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for chunk in chunks(keys):
+        pairs = ",".join(["(?,?)"] * len(chunk))
+        for row in db.execute(
+            "SELECT channel_key, user_key, workspace_key, current, best, last_post_id, last_date"
+            f" FROM daily_streaks WHERE (channel_key, user_key) IN (VALUES {pairs})",
+            [part for key in chunk for part in key],
+        ):
+            rows[(row[0], row[1])] = list(row)
+    for w in writes:
+        channel_key, workspace_key, prev_post_id, local_date = claims[w.post_id]
+        row = rows.setdefault(
+            (channel_key, w.user_key), [channel_key, w.user_key, workspace_key, 0, 0, None, None]
+        )
+        if row[5] is not None and w.post_id <= row[5]:
+            continue  # already counted a later daily post; never move backwards
+        if w.correct:
+            row[3] = row[3] + 1 if prev_post_id is not None and row[5] == prev_post_id else 1
+            row[4] = max(row[4], row[3])
+            row[5], row[6] = w.post_id, local_date
+        else:
+            row[3] = 0
+    db.executemany(
+        "INSERT INTO daily_streaks(channel_key, user_key, workspace_key, current, best,"
+        " last_post_id, last_date) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT(channel_key, user_key) DO UPDATE SET current=excluded.current,"
+        " best=excluded.best, last_post_id=excluded.last_post_id, last_date=excluded.last_date",
+        list(rows.values()),
+    )

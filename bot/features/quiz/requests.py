@@ -1,0 +1,81 @@
+"""What a user can ask of the quiz, and how each request is typed as text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.kernel.dispatch import Request
+from bot.kernel.errors import UserError
+from bot.kernel.grammar import ParseContext, TextCommand, no_arguments
+
+
+@dataclass(frozen=True)
+class AskQuestion(Request):
+    topic: str | None = None  # a card id or track; None: any
+
+
+@dataclass(frozen=True)
+class ShowCard(Request):
+    topic: str
+
+
+@dataclass(frozen=True)
+class ListTopics(Request):
+    pass
+
+
+@dataclass(frozen=True)
+class StartReview(Request):
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerQuestion(Request):
+    """A click on a choice (or a typed letter): one answer per user per post."""
+
+    post_id: int
+    choice: int  # 0-based
+
+
+@dataclass(frozen=True)
+class RecordPostMessage(Request):
+    """The platform accepted a posted question: remember its message reference."""
+
+    post_id: int
+    message_ref: str
+
+
+def _topic(args: list[str]) -> str | None:
+    return " ".join(args) or None
+
+
+def _card(args: list[str], context: ParseContext) -> ShowCard:
+    if not args:
+        raise UserError(
+            "Which card? Usage: /quiz card <topic>. Topics: " + ", ".join(context.topics)
+        )
+    return ShowCard(" ".join(args))
+
+
+def topic_fallback(name: str, args: list[str], context: ParseContext) -> AskQuestion | None:
+    """``/quiz processes-vs-threads`` asks a question on that topic."""
+    return AskQuestion(" ".join([name, *args])) if name in context.topics else None
+
+
+COMMANDS = (
+    TextCommand(
+        "question",
+        "question [topic]",
+        "a multiple-choice question (also: /quiz <topic>)",
+        lambda args, _context: AskQuestion(_topic(args)),
+        aliases=("q", "ask"),
+    ),
+    TextCommand("card", "card <topic>", "the concept card", _card),
+    TextCommand("topics", "topics", "what there is to learn", no_arguments(ListTopics)),
+    TextCommand(
+        "review",
+        "review [topic]",
+        "a short private session of your questions due for review",
+        lambda args, _context: StartReview(_topic(args)),
+    ),
+)

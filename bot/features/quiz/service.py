@@ -1,0 +1,284 @@
+"""The quiz: ask a question, answer it, show a card, list topics, review due questions."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import random
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.content import Card, Pack, Question
+from bot.features.answers import AnswerWrite, AnswerWriter, PostKind
+from bot.features.quiz import store
+from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.store import NewPost, PostRow
+from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
+from bot.kernel.db import Database
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor, channel_scope, topic_scope, workspace_scope
+from bot.scoring import current_streak, points_for
+from bot.srs import SrsCard
+
+REVIEW_SESSION_SIZE = 5
+
+# How a post's closed answer window is explained ("This daily question closed at …"); the
+# daily question, which owns answer windows, provides it.
+ClosedWindowText = Callable[[PostRow], Awaitable[str]]
+# The zone a workspace counts its days and weeks in (the boards feature keeps the settings).
+ZoneOf = Callable[[str], ZoneInfo]
+
+
+class QuizService:
+    def __init__(
+        self,
+        pack: Pack,
+        db: Database,
+        answers: AnswerWriter,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.pack = pack
+        self.db = db
+        self.answers = answers
+        self.clock = clock
+        self._rng = rng or random.Random()
+        # posts never change once made (but a daily window closing early: forget_posts), so a
+        # small cache saves a read per click
+        self._posts: OrderedDict[int, asyncio.Future[PostRow | None]] = OrderedDict()
+        self.zone_of: ZoneOf = lambda _workspace_key: UTC_ZONE
+        self.closed_window_text: ClosedWindowText = _closed_at_utc
+
+    # -- content ----------------------------------------------------------------------------
+
+    def topics(self) -> list[TopicInfo]:
+        return [
+            TopicInfo(c.id, c.title, c.track, len(self.pack.questions_for(c.id)), c.demos)
+            for c in self.pack.cards
+        ]
+
+    def resolve_topic(self, topic: str) -> str:
+        """A card id or track as the user typed it, checked; UserError lists close matches."""
+        wanted = topic.strip().lower()
+        if wanted in self.pack.topics:
+            return wanted
+        close = difflib.get_close_matches(wanted, self.pack.topics, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UserError(
+            f"Unknown topic {topic.strip()!r}.{hint} Topics: {', '.join(self.pack.topics)}"
+        )
+
+    def card(self, topic: str) -> Card:
+        topic = self.resolve_topic(topic)
+        card = self.pack.card(topic)
+        if card is not None:
+            return card
+        cards = [c for c in self.pack.cards if c.track == topic]
+        if len(cards) == 1:
+            return cards[0]
+        raise UserError(
+            f"{topic!r} is a track with {len(cards)} cards; pick one: "
+            + ", ".join(c.id for c in cards)
+        )
+
+    # -- questions --------------------------------------------------------------------------
+
+    async def pick_question(self, actor: Actor, topic: str | None) -> tuple[Question, str]:
+        """The question ``actor`` most needs, and why: among questions due for review
+        (FSRS), the one with the lowest retrievability ("due for review"); when nothing is
+        due, the first never-answered question in lesson order ("new"); when everything has
+        been answered and nothing is due, the one closest to being forgotten ("practice
+        ahead")."""
+        pool = self.pack.questions_for(self.resolve_topic(topic) if topic else None)
+        if not pool:
+            raise UserError(f"No questions for {topic!r} yet.")
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.db.read(store.srs_cards, actor.user_key)}
+        due = self._most_due(pool, cards, now)
+        if due:
+            return due[0], "due for review"
+        for question in pool:  # the pack keeps questions in lesson order
+            if question.id not in cards:
+                return question, "new"
+        ahead = min(pool, key=lambda q: _urgency(cards[q.id], now))
+        return ahead, "practice ahead"
+
+    @staticmethod
+    def _most_due(
+        pool: tuple[Question, ...], cards: dict[str, SrsCard], now: datetime
+    ) -> list[Question]:
+        """Questions of ``pool`` due at ``now``, most due first."""
+        due = [q for q in pool if q.id in cards and cards[q.id].due <= now]
+        return sorted(due, key=lambda q: _urgency(cards[q.id], now))
+
+    async def review_session(
+        self, actor: Actor, topic: str | None = None, size: int = REVIEW_SESSION_SIZE
+    ) -> ReviewSession:
+        """Up to ``size`` of the actor's due questions, most due first, each posted as a
+        private ``review`` post only the actor can answer."""
+        pool = self.pack.questions_for(self.resolve_topic(topic) if topic else None)
+        now = self.clock.now()
+        cards = {c.question_id: c for c in await self.db.read(store.srs_cards, actor.user_key)}
+        due = self._most_due(pool, cards, now)
+        zone = self.zone_of(actor.workspace_key)
+        if not due:
+            later = [cards[q.id].due for q in pool if q.id in cards]
+            return ReviewSession((), 0, min(later).astimezone(zone) if later else None)
+        chosen = due[:size]
+        post_ids = await self.db.write(
+            store.create_posts,
+            [
+                NewPost(
+                    q.id,
+                    q.card_id,
+                    actor.workspace_key,
+                    actor.channel_key,
+                    now.isoformat(),
+                    PostKind.REVIEW,
+                    actor.user_key,
+                )
+                for q in chosen
+            ],
+        )
+        views = tuple(
+            self.view(post_id, q, "due for review")
+            for post_id, q in zip(post_ids, chosen, strict=True)
+        )
+        return ReviewSession(views, len(due))
+
+    async def ask_question(
+        self, actor: Actor, topic: str | None = None, kind: PostKind = PostKind.ASK
+    ) -> QuestionView:
+        question, reason = await self.pick_question(actor, topic)
+        return await self.post_question(actor, question, kind=kind, reason=reason)
+
+    async def post_question(
+        self, actor: Actor, question: Question, kind: PostKind = PostKind.ASK, reason: str = ""
+    ) -> QuestionView:
+        new = NewPost(
+            question.id,
+            question.card_id,
+            actor.workspace_key,
+            actor.channel_key,
+            self.clock.now().isoformat(),
+            PostKind(kind),
+            actor.user_key,
+        )
+        (post_id,) = await self.db.write(store.create_posts, [new])
+        return self.view(post_id, question, reason)
+
+    def view(self, post_id: int, question: Question, reason: str = "") -> QuestionView:
+        card = self.pack.card(question.card_id)
+        return QuestionView(
+            post_id=post_id,
+            question_id=question.id,
+            card_id=question.card_id,
+            card_title=card.title if card else question.card_id,
+            prompt=question.prompt,
+            choices=question.choices,
+            reason=reason,
+        )
+
+    async def get_post(self, post_id: int) -> PostRow | None:
+        """A post by id. Posts never change once made, so they are cached; concurrent misses
+        share one read (a burst of clicks on a fresh message is one query, not thousands)."""
+        cached = self._posts.get(post_id)
+        if cached is None:
+            cached = asyncio.ensure_future(self.db.read(store.get_post, post_id))
+            self._posts[post_id] = cached
+            if len(self._posts) > 4096:
+                self._posts.popitem(last=False)
+        try:
+            # shield: one caller giving up (cancelled) must not cancel the shared read
+            post = await asyncio.shield(cached)
+        except BaseException:
+            if cached.done() and (cached.cancelled() or cached.exception() is not None):
+                self._posts.pop(post_id, None)
+            raise
+        if post is None:  # not cached: the post may be created later by another process
+            self._posts.pop(post_id, None)
+        return post
+
+    def forget_posts(self, channel_key: str) -> None:
+        """Drop the cached posts of a channel whose rows just changed (a daily question closed
+        early because the next one was posted), so the next click reads the new window."""
+        for post_id, cached in list(self._posts.items()):
+            if cached.done() and not cached.cancelled() and cached.exception() is None:
+                post = cached.result()
+                if post is not None and post.channel_key == channel_key:
+                    self._posts.pop(post_id, None)
+
+    async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
+        """Record ``actor``'s answer to a posted question. Only the first answer counts; a
+        second one returns the first result with ``already_answered`` set."""
+        post = await self.get_post(post_id)
+        if post is None or post.workspace_key != actor.workspace_key:
+            raise UserError("That question is not available any more; ask for a new one.")
+        if post.kind == PostKind.REVIEW and post.asked_by != actor.user_key:
+            raise UserError("That is someone else's review question; try /quiz review.")
+        question = self.pack.question(post.question_id)
+        if question is None:
+            raise UserError("That question was removed from the content; ask for a new one.")
+        if not 0 <= choice < len(question.choices):
+            raise UserError(f"Pick a choice from 1 to {len(question.choices)}.")
+        now = self.clock.now()
+        if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
+            raise UserError(await self.closed_window_text(post))
+        today = local_day(now, self.zone_of(post.workspace_key))
+        correct = choice == question.correct_index
+        outcome = await self.answers.submit(
+            AnswerWrite(
+                post_id=post.id,
+                user_key=actor.user_key,
+                display_name=actor.display_name,
+                question_id=question.id,
+                card_id=question.card_id,
+                choice=choice,
+                correct=correct,
+                points=points_for(correct),
+                answered_at=now.isoformat(),
+                day=today.isoformat(),
+                week=week_start(today).isoformat(),
+                scopes=(
+                    workspace_scope(post.workspace_key),
+                    channel_scope(post.channel_key),
+                    topic_scope(post.workspace_key, question.card_id),
+                ),
+                kind=post.kind,
+            )
+        )
+        if outcome.closed:  # closed meanwhile (the check above saw a cached close time)
+            self._posts.pop(post.id, None)
+            fresh = await self.get_post(post.id)
+            raise UserError(await self.closed_window_text(fresh or post))
+        return AnswerResult(
+            post_id=post.id,
+            question_id=question.id,
+            prompt=question.prompt,
+            correct=outcome.correct,
+            chosen_index=outcome.choice,
+            chosen_text=question.choices[outcome.choice],
+            correct_index=question.correct_index,
+            correct_text=question.answer,
+            why=question.why,
+            points_gained=outcome.points if outcome.stored else 0,
+            total_points=outcome.total_points,
+            streak=current_streak(outcome.streak, outcome.last_correct_day, today),
+            already_answered=not outcome.stored,
+        )
+
+    async def set_message_ref(self, post_id: int, message_ref: str) -> None:
+        """Remember where the platform put a posted question (its message reference)."""
+        await self.db.write(store.set_message_ref, post_id, message_ref)
+
+
+async def _closed_at_utc(post: PostRow) -> str:
+    closes = datetime.fromisoformat(post.closes_at or "")
+    return f"This question closed at {closes:%Y-%m-%d %H:%M} UTC; answers no longer count."
+
+
+def _urgency(card: SrsCard, now: datetime) -> tuple[float, datetime]:
+    # lowest retrievability first; learning-step cards (same-day) tie at 1.0: earliest due
+    return (card.retrievability(now), card.due)

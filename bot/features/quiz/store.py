@@ -1,0 +1,149 @@
+"""The quiz's SQL: posts (a question posted somewhere) and FSRS cards (spaced repetition).
+
+Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import srs
+from bot.features.answers import AnswerBatch, PostKind
+from bot.kernel.db import chunks
+
+
+@dataclass(frozen=True)
+class PostRow:
+    id: int
+    question_id: str
+    card_id: str
+    workspace_key: str
+    channel_key: str
+    kind: PostKind
+    created_at: str
+    message_ref: str | None
+    asked_by: str | None = None
+    closes_at: str | None = None  # ISO UTC; answers from then on are refused (daily posts)
+
+
+@dataclass(frozen=True)
+class NewPost:
+    question_id: str
+    card_id: str
+    workspace_key: str
+    channel_key: str
+    created_at: str
+    kind: PostKind = PostKind.ASK
+    asked_by: str | None = None
+
+
+def create_posts(db: sqlite3.Connection, posts: Sequence[NewPost]) -> list[int]:
+    """Several posts in one transaction; their ids in order."""
+    ids = []
+    for p in posts:
+        cur = db.execute(
+            "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind,"
+            " asked_by, created_at) VALUES (?,?,?,?,?,?,?)",
+            (
+                p.question_id,
+                p.card_id,
+                p.workspace_key,
+                p.channel_key,
+                p.kind.value,
+                p.asked_by,
+                p.created_at,
+            ),
+        )
+        ids.append(int(cur.lastrowid or 0))
+    return ids
+
+
+def get_post(db: sqlite3.Connection, post_id: int) -> PostRow | None:
+    row = db.execute(
+        "SELECT id, question_id, card_id, workspace_key, channel_key, kind, created_at,"
+        " message_ref, asked_by, closes_at FROM posts WHERE id = ?",
+        (post_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return PostRow(
+        id=row[0],
+        question_id=row[1],
+        card_id=row[2],
+        workspace_key=row[3],
+        channel_key=row[4],
+        kind=PostKind(row[5]),
+        created_at=row[6],
+        message_ref=row[7],
+        asked_by=row[8],
+        closes_at=row[9],
+    )
+
+
+def set_message_ref(db: sqlite3.Connection, post_id: int, message_ref: str) -> None:
+    db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
+
+
+_SRS_COLUMNS = (
+    "question_id, card_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+)
+
+
+def srs_cards(db: sqlite3.Connection, user_key: str) -> list[srs.SrsCard]:
+    """Every FSRS card of a user (one per question answered at least once)."""
+    return [
+        srs.from_row(row)
+        for row in db.execute(
+            f"SELECT {_SRS_COLUMNS} FROM srs_cards WHERE user_key = ?", (user_key,)
+        )
+    ]
+
+
+def review_cards(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """Answer-batch step: review the FSRS card of each new answer (one read per 500 cards, one
+    write); a right answer to a question not yet due again scores no points. Notes the change
+    in mastered questions per (user, content card) in ``batch.mastered_delta``."""
+    new = batch.new
+    if not new:
+        return
+    pairs = list(dict.fromkeys((w.user_key, w.question_id) for w in new))
+    cards: dict[tuple[str, str], srs.SrsCard] = {}
+    for chunk in chunks(pairs):
+        values = ",".join("(?,?)" for _ in chunk)
+        for row in db.execute(
+            f"WITH wanted(user_key, question_id) AS (VALUES {values})"
+            f" SELECT s.user_key, {', '.join('s.' + c for c in _SRS_COLUMNS.split(', '))}"
+            " FROM wanted w JOIN srs_cards s"
+            " ON s.user_key = w.user_key AND s.question_id = w.question_id",
+            [v for pair in chunk for v in pair],
+        ):
+            cards[(row[0], row[1])] = srs.from_row(row[1:])
+    delta = batch.mastered_delta
+    # answers to the same question in one batch are reviewed in the order they were given
+    for w in sorted(new, key=lambda w: datetime.fromisoformat(w.answered_at)):
+        key = (w.user_key, w.question_id)
+        before = cards.get(key)
+        if (
+            w.correct
+            and w.kind != PostKind.DAILY
+            and before is not None
+            and before.due > datetime.fromisoformat(w.answered_at)
+        ):
+            # Points reward learning, not repetition: a question answered again before it is
+            # due for review scores nothing (asking /quiz over and over cannot farm points).
+            # The daily question always counts: everyone in the channel gets the same one.
+            w.points = 0
+        after = srs.review(
+            before, w.question_id, w.card_id, w.correct, datetime.fromisoformat(w.answered_at)
+        )
+        cards[key] = after
+        change = int(after.mastered) - int(before.mastered if before else False)
+        if change:
+            delta[(w.user_key, w.card_id)] = delta.get((w.user_key, w.card_id), 0) + change
+    db.executemany(
+        f"INSERT OR REPLACE INTO srs_cards(user_key, {_SRS_COLUMNS})"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [srs.to_row(user_key, cards[(user_key, q)]) for user_key, q in pairs],
+    )

@@ -1,0 +1,62 @@
+"""Requests in, results out: each request type has one handler.
+
+A request is a frozen dataclass for one user intent (``AskQuestion(topic)``,
+``SetDailySchedule(at, zone, …)``); adapters build them (from platform options, or from text
+through the grammar) and dispatch them. ``needs_admin`` on the type says whether only admins
+may make it, so an adapter looks admin rights up only when they matter; the handler still does
+the refusing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
+
+
+@dataclass(frozen=True)
+class Request:
+    """Base of every request type."""
+
+    needs_admin: ClassVar[bool] = False
+
+
+R = TypeVar("R", bound=Request)
+# What a handler returns: one of the features' result values (QuestionView, Card,
+# Leaderboard, UserStats, Notice, DemoResult, …); each adapter renders them.
+Result = object
+Handler = Callable[[Actor, Any], Awaitable[Result]]
+
+
+class Dispatcher:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Request], Handler] = {}
+
+    def register(
+        self,
+        request_type: type[R],
+        handler: Callable[[Actor, R], Awaitable[Result]],
+        *,
+        replace: bool = False,
+    ) -> None:
+        """``replace``: swap an existing handler (tests stand in for a feature this way)."""
+        if request_type in self._handlers and not replace:
+            raise ValueError(f"{request_type.__name__} already has a handler")
+        self._handlers[request_type] = handler
+
+    def handles(self, request_type: type[Request]) -> bool:
+        return request_type in self._handlers
+
+    async def dispatch(self, actor: Actor, request: Request) -> Result:
+        """Run ``request``; a user mistake comes back as an error Notice, never raises."""
+        handler = self._handlers.get(type(request))
+        if handler is None:
+            return Notice(f"{type(request).__name__} is not available here.", error=True)
+        try:
+            return await handler(actor, request)
+        except UserError as exc:
+            return Notice(str(exc), error=True)

@@ -1,0 +1,11 @@
+"""Errors a user can cause and read."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something the user asked for that cannot be done; the message is shown as it is."""
+
+
+class StorageError(Exception):
+    """The database could not do what was asked (locked, damaged, full, read-only, gone)."""
