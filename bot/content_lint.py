@@ -5,7 +5,8 @@ choice). This module looks at content that is valid but *gameable*:
 
 - **longest answer**: on a card where the right answer is the longest choice (strictly or
   tied) in more than 40% of the choice questions, a learner scores well by always picking the
-  longest text. Reported once per card.
+  longest text. Reported once per card. The mirror trick (always pick the *shortest* text) is
+  checked the same way, since shortening answers is the usual cure for the first warning.
 - **why repeats the answer**: the Why should explain *why* the answer is right, not say the
   answer again. The measure: both texts are reduced to lowercase words (punctuation and quotes
   dropped), and difflib's matching blocks count how many of the answer's words appear in the
@@ -27,7 +28,8 @@ import yaml
 
 from bot.content import ContentProblem, Pack, Question
 
-#: A card warns when more than this share of its questions have the longest choice as answer.
+#: A card warns when more than this share of its questions have the longest (or the
+#: shortest) choice as answer.
 LONGEST_SHARE = 0.4
 #: A question warns when at least this share of its answer's words reappear, in order, in the Why.
 REPEAT_SHARE = 0.8
@@ -47,6 +49,13 @@ def answer_is_longest(question: Question) -> bool:
     if question.typed or not question.choices:
         return False
     return len(question.answer) >= max(len(c) for c in question.choices)
+
+
+def answer_is_shortest(question: Question) -> bool:
+    """The right answer is the shortest choice, or tied for shortest (by characters)."""
+    if question.typed or not question.choices:
+        return False
+    return len(question.answer) <= min(len(c) for c in question.choices)
 
 
 def why_repeat_share(question: Question) -> float:
@@ -69,20 +78,27 @@ def lint_pack(pack: Pack) -> list[ContentProblem]:
 
     for card in pack.cards:
         choice_questions = [q for q in by_card[card.id] if not q.typed and q.choices]
-        longest = [q for q in choice_questions if answer_is_longest(q)]
-        if choice_questions and len(longest) / len(choice_questions) > LONGEST_SHARE:
-            file, line = where.of(card.id)
-            share = len(longest) / len(choice_questions)
-            warnings.append(
-                ContentProblem(
-                    file,
-                    line,
-                    f"warning: card {card.id!r}: the right answer is the longest choice in "
-                    f"{len(longest)} of {len(choice_questions)} questions ({share:.0%}; at most "
-                    f"{LONGEST_SHARE:.0%}), so picking the longest text wins; make distractors "
-                    "as long and plausible, or shorten answers",
+        for name, test, cure in (
+            (
+                "longest",
+                answer_is_longest,
+                "make distractors as long and plausible, or shorten answers",
+            ),
+            ("shortest", answer_is_shortest, "vary the answers' length against the distractors"),
+        ):
+            hits = [q for q in choice_questions if test(q)]
+            share = len(hits) / len(choice_questions) if choice_questions else 0.0
+            if share > LONGEST_SHARE:
+                file, line = where.of(card.id)
+                warnings.append(
+                    ContentProblem(
+                        file,
+                        line,
+                        f"warning: card {card.id!r}: the right answer is the {name} choice in "
+                        f"{len(hits)} of {len(choice_questions)} questions ({share:.0%}; at most "
+                        f"{LONGEST_SHARE:.0%}), so picking the {name} text wins; {cure}",
+                    )
                 )
-            )
         for question in by_card[card.id]:
             share = why_repeat_share(question)
             if share >= REPEAT_SHARE:

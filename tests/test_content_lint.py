@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.content import Question, load_pack
 from bot.content_lint import lint_pack, why_repeat_share
+from tests.conftest import CONTENT
 
 CARD = """\
 card:
@@ -40,26 +41,44 @@ def lint(path: Path) -> list[str]:
     return [str(w) for w in lint_pack(load_pack(path))]
 
 
+def middle(n: int) -> str:
+    """A question whose answer is neither the longest nor the shortest choice."""
+    return question(n, "a middle one", ["tiny", "a much longer wrong one"], "Because it is so.")
+
+
 def test_a_card_whose_answers_are_mostly_the_longest_choice_warns(tmp_path):
     # 2 of 4 answers are the longest (50% > 40%); one of them only tied
     path = pack_of(
         tmp_path,
-        question(1, "a long right answer", ["short", "tiny"], "Because it is so."),
+        question(1, "a long right answer", ["short", "a tiny one"], "Because it is so."),
         question(2, "equal text", ["same size!", "x"], "Because it is so."),
-        question(3, "short", ["a much longer wrong one"], "Because it is so."),
-        question(4, "brief", ["a longer wrong choice"], "Because it is so."),
+        middle(3),
+        middle(4),
     )
     (warning,) = lint(path)
     assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:2: warning: card 'alpha'")
-    assert "longest choice in 2 of 4 questions (50%" in warning
+    assert "the longest choice in 2 of 4 questions (50%" in warning
 
 
-def test_forty_percent_longest_is_allowed(tmp_path):
+def test_a_card_whose_answers_are_mostly_the_shortest_choice_warns(tmp_path):
     path = pack_of(
         tmp_path,
-        question(1, "a long right answer", ["short"], "Because it is so."),
-        question(2, "a long right answer too", ["short"], "Because it is so."),
-        *(question(n, "short", ["a much longer wrong one"], "Because.") for n in range(3, 6)),
+        *(question(n, "short", ["a longer one", "a much longer one"], "So.") for n in (1, 2, 3)),
+        *(middle(n) for n in (4, 5, 6)),
+    )
+    (warning,) = lint(path)
+    assert "warning: card 'alpha'" in warning
+    assert "the shortest choice in 3 of 6 questions (50%" in warning
+
+
+def test_forty_percent_longest_and_shortest_is_allowed(tmp_path):
+    path = pack_of(
+        tmp_path,
+        question(1, "a long right answer", ["short", "a tiny one"], "Because it is so."),
+        question(2, "a long right answer too", ["short", "a tiny one"], "Because it is so."),
+        question(3, "short", ["a longer one", "a much longer one"], "Because it is so."),
+        question(4, "brief", ["a longer one", "a much longer one"], "Because it is so."),
+        middle(5),
     )
     assert lint(path) == []
 
@@ -67,17 +86,17 @@ def test_forty_percent_longest_is_allowed(tmp_path):
 def test_a_why_that_repeats_its_answer_warns_with_the_question_line(tmp_path):
     path = pack_of(
         tmp_path,
-        question(1, "short", ["a longer wrong choice"], "Because it is so."),
+        middle(1),
         question(
             2,
             "Each process has its own isolated memory",
-            ["a longer wrong choice than that one, by far"],
+            ["short", "a longer wrong choice than that one, by far"],
             "Each process has its own, isolated memory.",
         ),
     )
     (warning,) = lint(path)
-    # 10 lines of card, 7 of the first question: the second starts on line 18
-    assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:18: warning: question 'alpha-q2'")
+    # 10 lines of card, 8 of the first question: the second starts on line 19
+    assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:19: warning: question 'alpha-q2'")
     assert "repeats the answer" in warning
 
 
@@ -87,7 +106,7 @@ def test_a_why_that_explains_its_answer_does_not_warn(tmp_path):
         question(
             1,
             "Each process has its own isolated memory",
-            ["a longer wrong choice than that one, by far"],
+            ["short", "a longer wrong choice than that one, by far"],
             "The operating system gives every process a separate address space.",
         ),
     )
@@ -103,7 +122,7 @@ def test_short_answers_are_not_checked_for_repetition():
 def test_validate_prints_warnings_and_still_exits_zero(tmp_path):
     path = pack_of(
         tmp_path,
-        question(1, "a long right answer", ["short"], "A long right answer."),
+        question(1, "a long right answer", ["short", "tiny!"], "A long right answer."),
     )
     out = subprocess.run(
         [sys.executable, "-m", "bot", "content", "validate", str(path)],
@@ -115,3 +134,16 @@ def test_validate_prints_warnings_and_still_exits_zero(tmp_path):
     assert any(": warning: card 'alpha'" in line for line in lines), out.stdout
     assert any(": warning: question 'alpha-q1'" in line for line in lines), out.stdout
     assert lines[-1].endswith("OK — 1 cards, 1 questions, 1 tracks (basics) (2 warning(s))")
+
+
+def test_the_shipped_pack_has_no_warnings():
+    assert lint(CONTENT) == []
+
+
+def test_validate_on_the_shipped_pack_prints_no_warnings():
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "validate", str(CONTENT)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0 and "warning" not in out.stdout, out.stdout
