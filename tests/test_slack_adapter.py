@@ -213,8 +213,14 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
         assert button["text"]["text"].startswith(f"{letter}) ")
     # nothing else was said: the question is the only reply
     assert fake.response_posts == []
-    # where the message is, for follow-ups (the fake numbers its ts from 1700000001.000100)
+    # where the message is, for follow-ups (the fake numbers its ts from 1700000001.000100);
+    # the adapter stores it just after chat.postMessage returns, so give it a moment
     post = await app.storage.get_post(post_id)
+    for _ in range(100):
+        if post.message_ref is not None:
+            break
+        await asyncio.sleep(0.02)
+        post = await app.storage.get_post(post_id)
     assert post.channel_key == "slack:T123:C9"
     assert post.message_ref == "C9:1700000001.000100"
 
