@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
+from bot.content_lint import lint_pack
 from bot.demos import DEMO_NAMES
 from bot.kernel.errors import StorageError
 
@@ -101,5 +102,9 @@ def _validate(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(exc.problems)} problem(s) found in {path}")
         return 1
-    print(f"{path}: OK — {pack.summary()}")
+    warnings = lint_pack(pack)
+    for warning in warnings:  # content that loads but can be gamed: reported, never fatal
+        print(warning)
+    found = f" ({len(warnings)} warning(s))" if warnings else ""
+    print(f"{path}: OK — {pack.summary()}{found}")
     return 0

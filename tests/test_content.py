@@ -203,3 +203,33 @@ def test_a_question_with_neither_choices_nor_accept_is_refused(tmp_path):
     text = GOOD.replace("    choices: [one, two, three]\n    answer: one\n", "")
     (message,) = problems_of(write(tmp_path, "a.yaml", text))
     assert "needs choices and answer, or accept" in message
+
+
+# -- the shipped course teaches: feedback, enough questions, applications ----------------------
+
+
+def test_every_wrong_choice_of_every_shipped_question_has_feedback():
+    pack = load_pack(CONTENT)
+    missing = [
+        (q.id, choice)
+        for q in pack.questions
+        for i, choice in enumerate(q.choices)
+        if i != q.correct_index and not q.feedback_for(i).strip()
+    ]
+    assert missing == []
+
+
+def test_every_shipped_card_has_twelve_questions_and_a_third_applications():
+    pack = load_pack(CONTENT)
+    for card in pack.cards:
+        questions = pack.questions_for(card.id)
+        applications = [q for q in questions if q.source == "application"]
+        assert len(questions) >= 12, card.id
+        assert 3 * len(applications) >= len(questions), (card.id, len(applications))
+
+
+def test_the_gil_is_named_and_demonstrated_on_the_processes_vs_threads_card():
+    card = load_pack(CONTENT).card("processes-vs-threads")
+    points = [p for s in card.sections for p in s.points]
+    assert "gil" in card.demos
+    assert sum("Global Interpreter Lock" in p for p in points) == 1

@@ -1,0 +1,149 @@
+"""Warnings for content that loads but can be gamed (bot/content_lint.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.content import Question, load_pack
+from bot.content_lint import lint_pack, why_repeat_share
+from tests.conftest import CONTENT
+
+CARD = """\
+card:
+  id: alpha
+  title: Alpha
+  track: basics
+  summary: The first card.
+  sections:
+    - heading: Points
+      points: [one, two]
+  recap: [one]
+questions:
+"""
+
+
+def question(n: int, answer: str, others: list[str], why: str) -> str:
+    choices = "".join(f"      - {c}\n" for c in [answer, *others])
+    return (
+        f"  - id: alpha-q{n}\n    prompt: Question {n}?\n    choices:\n{choices}"
+        f"    answer: {answer}\n    why: {why}\n"
+    )
+
+
+def pack_of(tmp_path: Path, *questions: str) -> Path:
+    (tmp_path / "alpha.yaml").write_text(CARD + "".join(questions), encoding="utf-8")
+    return tmp_path
+
+
+def lint(path: Path) -> list[str]:
+    return [str(w) for w in lint_pack(load_pack(path))]
+
+
+def middle(n: int) -> str:
+    """A question whose answer is neither the longest nor the shortest choice."""
+    return question(n, "a middle one", ["tiny", "a much longer wrong one"], "Because it is so.")
+
+
+def test_a_card_whose_answers_are_mostly_the_longest_choice_warns(tmp_path):
+    # 2 of 4 answers are the longest (50% > 40%); one of them only tied
+    path = pack_of(
+        tmp_path,
+        question(1, "a long right answer", ["short", "a tiny one"], "Because it is so."),
+        question(2, "equal text", ["same size!", "x"], "Because it is so."),
+        middle(3),
+        middle(4),
+    )
+    (warning,) = lint(path)
+    assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:2: warning: card 'alpha'")
+    assert "the longest choice in 2 of 4 questions (50%" in warning
+
+
+def test_a_card_whose_answers_are_mostly_the_shortest_choice_warns(tmp_path):
+    path = pack_of(
+        tmp_path,
+        *(question(n, "short", ["a longer one", "a much longer one"], "So.") for n in (1, 2, 3)),
+        *(middle(n) for n in (4, 5, 6)),
+    )
+    (warning,) = lint(path)
+    assert "warning: card 'alpha'" in warning
+    assert "the shortest choice in 3 of 6 questions (50%" in warning
+
+
+def test_forty_percent_longest_and_shortest_is_allowed(tmp_path):
+    path = pack_of(
+        tmp_path,
+        question(1, "a long right answer", ["short", "a tiny one"], "Because it is so."),
+        question(2, "a long right answer too", ["short", "a tiny one"], "Because it is so."),
+        question(3, "short", ["a longer one", "a much longer one"], "Because it is so."),
+        question(4, "brief", ["a longer one", "a much longer one"], "Because it is so."),
+        middle(5),
+    )
+    assert lint(path) == []
+
+
+def test_a_why_that_repeats_its_answer_warns_with_the_question_line(tmp_path):
+    path = pack_of(
+        tmp_path,
+        middle(1),
+        question(
+            2,
+            "Each process has its own isolated memory",
+            ["short", "a longer wrong choice than that one, by far"],
+            "Each process has its own, isolated memory.",
+        ),
+    )
+    (warning,) = lint(path)
+    # 10 lines of card, 8 of the first question: the second starts on line 19
+    assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:19: warning: question 'alpha-q2'")
+    assert "repeats the answer" in warning
+
+
+def test_a_why_that_explains_its_answer_does_not_warn(tmp_path):
+    path = pack_of(
+        tmp_path,
+        question(
+            1,
+            "Each process has its own isolated memory",
+            ["short", "a longer wrong choice than that one, by far"],
+            "The operating system gives every process a separate address space.",
+        ),
+    )
+    assert lint(path) == []
+
+
+def test_short_answers_are_not_checked_for_repetition():
+    answer, why = "A pipe", "A pipe carries the output of ls into grep."
+    q = Question(id="q", prompt="p?", why=why, choices=(answer, "other"), answer=answer)
+    assert why_repeat_share(q) == 0.0
+
+
+def test_validate_prints_warnings_and_still_exits_zero(tmp_path):
+    path = pack_of(
+        tmp_path,
+        question(1, "a long right answer", ["short", "tiny!"], "A long right answer."),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "validate", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert any(": warning: card 'alpha'" in line for line in lines), out.stdout
+    assert any(": warning: question 'alpha-q1'" in line for line in lines), out.stdout
+    assert lines[-1].endswith("OK — 1 cards, 1 questions, 1 tracks (basics) (2 warning(s))")
+
+
+def test_the_shipped_pack_has_no_warnings():
+    assert lint(CONTENT) == []
+
+
+def test_validate_on_the_shipped_pack_prints_no_warnings():
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "validate", str(CONTENT)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0 and "warning" not in out.stdout, out.stdout
