@@ -131,9 +131,9 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds)
     print(
-        f"imported {result.imported} questions ({kinds}), skipped {len(result.skipped)},"
+        f"imported {result.imported} question(s) ({kinds}), skipped {len(result.skipped)},"
         f" {result.no_explanation} without an explanation:"
     )
     for file, count in result.written:
-        print(f"  {file} ({count} questions)")
+        print(f"  {file} ({count} question{'' if count == 1 else 's'})")
     return 0

@@ -37,7 +37,7 @@ FORMATS: dict[str, tuple[str, Parser]] = {
     "anki": ("Anki plain-text export", anki.parse),
 }
 DEFAULT_TRACK = "imported"
-CARD_ORDER = 100  # imported cards come after the lessons
+CARD_ORDER = 100  # imported cards come after the lessons, in the order of their sources
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def build_documents(parsed: Sequence[ParsedFile], track: str) -> dict[str, tuple
     documents: dict[str, tuple[str, int]] = {}
     used: set[str] = set()
     occurrences: Counter[tuple[str, str]] = Counter()
-    for topic, items in grouped.items():
+    for position, (topic, items) in enumerate(grouped.items()):
         base = slug(topic) or DEFAULT_TRACK
         card_id, n = base, 2
         while card_id in used:
@@ -112,8 +112,8 @@ def build_documents(parsed: Sequence[ParsedFile], track: str) -> dict[str, tuple
             "id": card_id,
             "title": topic,
             "track": track,
-            "order": CARD_ORDER,
-            "summary": f"{len(items)} questions imported from {from_}.",
+            "order": CARD_ORDER + position,
+            "summary": f"{_questions(len(items))} imported from {from_}.",
             "sections": [
                 {
                     "heading": "Source",
@@ -124,10 +124,14 @@ def build_documents(parsed: Sequence[ParsedFile], track: str) -> dict[str, tuple
                     ],
                 }
             ],
-            "recap": [f"{len(items)} imported questions about {topic}."],
+            "recap": [f"{_questions(len(items))} imported about {topic}."],
         }
         documents[f"{card_id}.yaml"] = (dump_card(card, questions), len(questions))
     return documents
+
+
+def _questions(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"
 
 
 def _question_data(q: ImportedQuestion, question_id: str) -> dict[str, object]:

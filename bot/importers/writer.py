@@ -30,7 +30,7 @@ def dump_card(card: dict[str, Any], questions: Sequence[dict[str, Any]]) -> str:
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
-        width=100,
+        width=4096,  # no folding: one line per value is easier to edit
         default_flow_style=False,
     )
     return head + body
