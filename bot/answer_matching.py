@@ -112,15 +112,16 @@ def _digits(text: str) -> list[str]:
 def matches(typed: str, accepted: Sequence[str]) -> bool:
     """True when ``typed`` is one of the ``accepted`` answers (see the module docstring)."""
     mine = normalize(typed)
-    if not mine:
-        return False
+    if not mine:  # only punctuation: right only if an answer is that punctuation, as written
+        raw = typed.strip()
+        return bool(raw) and any(
+            not normalize(a) and a.strip().casefold() == raw.casefold() for a in accepted
+        )
     mine_compact = mine.replace(" ", "")
     mine_number = _number(typed)
     for answer in accepted:
         theirs = normalize(answer)
-        if not theirs:  # an answer made only of punctuation must be typed as written
-            if typed.strip().casefold() == answer.strip().casefold() and typed.strip():
-                return True
+        if not theirs:  # only punctuation: see above
             continue
         their_number = _number(answer)
         if mine_number is not None and their_number is not None:

@@ -205,13 +205,17 @@ def import_files(
                     for p in exc.problems
                 ]
             )
-        out.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, (text, count) in documents.items():
-            temp = out / f".{name}.importing"
-            temp.write_text(text, encoding="utf-8")
-            temp.replace(out / name)
-            written.append((out / name, count))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, (text, count) in documents.items():
+                temp = out / f".{name}.importing"
+                temp.write_text(text, encoding="utf-8")
+                temp.replace(out / name)
+                written.append((out / name, count))
+        except OSError as exc:
+            done = f" ({len(written)} file(s) were written before)" if written else ""
+            return failed([f"{exc.filename or out}: cannot write: {exc.strerror}{done}"])
     kinds = Counter(q.kind for q in questions)
     return ImportResult(
         written=tuple(written),
