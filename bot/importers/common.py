@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -196,7 +195,7 @@ def html_to_text(text: str) -> tuple[str, int]:
 def plain_text(text: str) -> tuple[str, int]:
     """Text that is not HTML: media references dropped, whitespace tidied."""
     text, sounds = _MEDIA.subn("", text)
-    return tidy(html.unescape(text) if "&" in text else text), sounds
+    return tidy(text), sounds
 
 
 def tidy(text: str) -> str:

@@ -202,7 +202,9 @@ def _named(title: str) -> str:
 
 
 def _text(raw: str, html: bool, report: FileReport, line: int) -> str:
-    text = _unescape(raw)
+    """Plain text of a part: source line breaks are wrapping (spaces); only the ``\\n``
+    escape (or HTML's own paragraphs and <br>) starts a new line."""
+    text = _unescape(" ".join(raw.splitlines()))
     clean, media = html_to_text(text) if html else plain_text(text)
     if media:
         report.note(line, f"dropped {media} media reference(s)")
