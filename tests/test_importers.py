@@ -169,6 +169,34 @@ def test_opentdb_round_trip(tmp_path):
     assert q["Tokyo is the capital of Japan."].track == "imported"
 
 
+@pytest.mark.parametrize("encoding", ["url3986", "base64"])
+def test_opentdb_other_encodings(tmp_path, encoding):
+    import base64
+    import json
+    import urllib.parse
+
+    def enc(text: str) -> str:
+        if encoding == "base64":
+            return base64.b64encode(text.encode()).decode()
+        return urllib.parse.quote(text, safe="")
+
+    item = {
+        "category": enc("Science & Nature"),
+        "type": enc("multiple"),
+        "difficulty": enc("easy"),
+        "question": enc("Which gas do plants take in?"),
+        "correct_answer": enc("Carbon dioxide"),
+        "incorrect_answers": [enc("Oxygen"), enc("Helium"), enc("Nitrogen")],
+    }
+    path = tmp_path / "enc.json"
+    path.write_text(json.dumps({"response_code": 0, "results": [item]}), encoding="utf-8")
+    result = import_files("opentdb", [path], tmp_path / "out")
+    assert not result.problems, result.problems
+    (q,) = load_pack(tmp_path / "out").questions
+    assert q.prompt == "Which gas do plants take in?" and q.answer == "Carbon dioxide"
+    assert load_pack(tmp_path / "out").cards[0].title == "Science & Nature"
+
+
 def test_opentdb_response_code(tmp_path):
     out = tmp_path / "out"
     result = import_files("opentdb", [DATA / "response_code_1.json"], out)

@@ -1,15 +1,21 @@
 """Open Trivia DB API responses (``{"response_code": 0, "results": [...]}``).
 
-``multiple`` items become choice questions (the choices in a stable order derived from
-the question, so the right one is not always first), ``boolean`` items True/False
-questions. HTML entities are unescaped. One topic per ``category``. Open Trivia DB
-questions are licensed CC BY-SA 4.0; every card says so.
+Responses fetched with ``encode=url3986`` or ``encode=base64`` are decoded first (told
+apart by their ``type`` field and their spaces). ``multiple`` items become choice
+questions (the choices in a stable order derived from the question, so the right one is
+not always first), ``boolean`` items True/False questions. HTML entities are unescaped.
+One topic per ``category``. Open Trivia DB questions are licensed CC BY-SA 4.0; every
+card says so.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,7 @@ ATTRIBUTION = (
     "Questions from the Open Trivia Database (https://opentdb.com), licensed CC BY-SA 4.0"
     " (https://creativecommons.org/licenses/by-sa/4.0/)."
 )
+KINDS = ("multiple", "boolean")
 RESPONSE_CODES = {
     1: "No Results: the database has not enough questions for the query",
     2: "Invalid Parameter: the query was not valid",
@@ -60,12 +67,45 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     if not isinstance(results, list):
         report.problem(1, "results must be a list")
         return report.result()
+    decode = _decoder(results)
+    if decode is not None:
+        results = [_decoded(item, decode) for item in results]
     seen: dict[tuple[str, str], int] = {}
     for number, item in enumerate(results, start=1):
         _item(item, number, report, seen)
     for topic in report.topics:
         report.about[topic] = [ATTRIBUTION]
     return report.result()
+
+
+def _b64(text: str) -> str:
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return text
+
+
+def _decoder(results: list[Any]) -> Callable[[str], str] | None:
+    """How the API encoded the strings (``encode=``): None for the default (HTML)."""
+    items = [r for r in results if isinstance(r, dict) and isinstance(r.get("type"), str)]
+    if not items:
+        return None
+    if all(r["type"] not in KINDS and _b64(r["type"]) in KINDS for r in items):
+        return _b64
+    questions = [r.get("question") for r in items if isinstance(r.get("question"), str)]
+    if questions and all(" " not in q and "%" in q for q in questions):
+        return urllib.parse.unquote
+    return None
+
+
+def _decoded(item: Any, decode: Callable[[str], str]) -> Any:
+    if isinstance(item, str):
+        return decode(item)
+    if isinstance(item, list):
+        return [_decoded(x, decode) for x in item]
+    if isinstance(item, dict):
+        return {k: _decoded(v, decode) for k, v in item.items()}
+    return item
 
 
 def _clean(value: Any) -> str:
