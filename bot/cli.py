@@ -54,10 +54,16 @@ def _parser() -> argparse.ArgumentParser:
     importer = content_sub.add_parser(
         "import", help="turn GIFT, Red trivia, Open Trivia DB or Anki files into cards"
     )
-    importer.add_argument("--from", dest="fmt", required=True, choices=sorted(FORMATS))
-    importer.add_argument("files", nargs="+", metavar="FILE")
-    importer.add_argument("--out", default="imported", help="folder to write (default: imported)")
-    importer.add_argument("--topic", help="track of every imported card (default: imported)")
+    importer.add_argument(
+        "--from", dest="fmt", required=True, choices=sorted(FORMATS), help="the files' format"
+    )
+    importer.add_argument("files", nargs="+", metavar="FILE", help="files to import")
+    importer.add_argument(
+        "--out", default="imported", metavar="DIR", help="folder to write (default: imported)"
+    )
+    importer.add_argument(
+        "--topic", metavar="NAME", help="track of every imported card (default: imported)"
+    )
     importer.add_argument("--force", action="store_true", help="overwrite existing card files")
     demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
     demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))

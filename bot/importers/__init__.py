@@ -60,8 +60,12 @@ def parse_files(fmt: str, files: Sequence[Path | str]) -> list[ParsedFile]:
     """Run the ``fmt`` importer on every file (unreadable files become problems)."""
     _, parser = FORMATS[fmt]
     parsed = []
+    seen: set[Path] = set()
     for name in files:
         path = Path(name)
+        if path.resolve() in seen:  # the same file named twice is read once
+            continue
+        seen.add(path.resolve())
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
