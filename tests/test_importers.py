@@ -437,3 +437,14 @@ def test_real_files_import_together_with_the_right_answers(tmp_path):
     for fmt, files in [("red", sorted((realdata / "red-trivia").glob("*.yaml")))]:
         import_files(fmt, files, again)
     assert {x.id for x in load_pack(again).questions} <= {x.id for x in pack.questions}
+
+
+def test_every_importer_on_every_real_file_never_raises(tmp_path):
+    """The wrong importer for a file (GIFT read as a Red list, a LICENSE as Anki...) gives
+    one-line problems or a result, never an exception."""
+    realdata = _realdata()
+    files = sorted(p for p in realdata.rglob("*") if p.is_file())
+    for fmt in ("gift", "red", "opentdb", "anki"):
+        for n, path in enumerate(files):
+            result = import_files(fmt, [path], tmp_path / f"{fmt}-{n}")
+            assert all("\n" not in p for p in result.problems), (fmt, path)
