@@ -12,6 +12,8 @@ from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
 from bot.content_lint import lint_pack
 from bot.demos import DEMO_NAMES
+from bot.importers import FORMATS, import_files
+from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
 
 
@@ -50,6 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", parents=[common], help="check a content pack")
     validate.add_argument("path", nargs="?", help="folder or file (default: the active pack)")
+    importer = content_sub.add_parser(
+        "import", help="turn GIFT, Red trivia, Open Trivia DB or Anki files into cards"
+    )
+    importer.add_argument(
+        "--from", dest="fmt", required=True, choices=sorted(FORMATS), help="the files' format"
+    )
+    importer.add_argument("files", nargs="+", metavar="FILE", help="files to import")
+    importer.add_argument(
+        "--out", default="imported", metavar="DIR", help="folder to write (default: imported)"
+    )
+    importer.add_argument(
+        "--topic", metavar="NAME", help="track of every imported card (default: imported)"
+    )
+    importer.add_argument("--force", action="store_true", help="overwrite existing card files")
     demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
     demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))
     return parser
@@ -59,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"
     try:
+        if command == "content" and args.content_command == "import":
+            return _import(args)
         if command == "content":
             return _validate(args)
         if command == "demo":
@@ -107,4 +125,26 @@ def _validate(args: argparse.Namespace) -> int:
         print(warning)
     found = f" ({len(warnings)} warning(s))" if warnings else ""
     print(f"{path}: OK — {pack.summary()}{found}")
+    unexplained = sum(1 for q in pack.questions if q.source == NO_EXPLANATION)
+    if unexplained:
+        print(f"{unexplained} question(s) have no explanation yet (source: {NO_EXPLANATION})")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    result = import_files(args.fmt, args.files, args.out, topic=args.topic, force=args.force)
+    for line in (*result.skipped, *result.notes):
+        print(line)
+    if result.problems:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return 1
+    kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds)
+    print(
+        f"imported {result.imported} question(s) ({kinds}), skipped {len(result.skipped)},"
+        f" {result.no_explanation} without an explanation:"
+    )
+    for file, count in result.written:
+        print(f"  {file} ({count} question{'' if count == 1 else 's'})")
     return 0

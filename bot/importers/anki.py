@@ -1,0 +1,128 @@
+"""Anki "Notes in Plain Text" exports.
+
+Header lines (only ``#`` lines at the top of the file): ``#separator:`` (tab, comma,
+semicolon, space, pipe, colon or the character), ``#html:true|false`` (no header: HTML,
+as Anki exports it), ``#guid column:N``, ``#notetype column:N``, ``#deck column:N``,
+``#tags column:N``, ``#deck:NAME``, ``#columns:…``. Fields may be quoted (``"…"`` with
+``""`` for a quote) and span lines. Of the remaining fields the first is the prompt
+and the second the typed answer (also accepted without a trailing "(…)" remark);
+``[sound:…]`` and images are dropped and counted. One topic per deck (else per file).
+Cloze notes are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from bot.importers.common import (
+    KIND_TYPED,
+    FileReport,
+    ImportedQuestion,
+    ParsedFile,
+    html_to_text,
+    plain_text,
+)
+
+FORMAT = "anki"
+SEPARATORS = {
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "space": " ",
+    "pipe": "|",
+    "colon": ":",
+}
+_COLUMN = re.compile(r"^(guid|notetype|deck|tags) column:(\d+)$")
+_CLOZE = re.compile(r"\{\{c\d+::")
+_REMARK = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def parse(path: Path, text: str, label: str) -> ParsedFile:
+    """Read an Anki text export's ``text``; ``label`` names it in messages."""
+    report = FileReport(label, FORMAT)
+    lines = text.splitlines(keepends=True)
+    headers: dict[str, str] = {}
+    first = 0
+    while first < len(lines) and lines[first].startswith("#"):
+        key, _, value = lines[first][1:].rstrip("\r\n").partition(":")
+        if _COLUMN.match(f"{key}:{value}"):
+            match = _COLUMN.match(f"{key}:{value}")
+            assert match is not None
+            headers[f"{match.group(1)} column"] = match.group(2)
+        else:
+            headers[key.strip().lower()] = value.strip()
+        first += 1
+    separator = headers.get("separator", "")
+    if separator:
+        delimiter = SEPARATORS.get(separator.lower(), separator)
+        if len(delimiter) != 1:
+            report.problem(1, f"unknown #separator {separator!r}")
+            return report.result()
+    else:
+        sample = "".join(lines[first : first + 5])
+        delimiter = "\t" if "\t" in sample else ";" if ";" in sample else ","
+    is_html = headers.get("html", "true").lower() != "false"
+    meta: set[int] = set()
+    for name in ("guid", "notetype", "deck", "tags"):
+        value = headers.get(f"{name} column")
+        if value is not None:
+            meta.add(int(value) - 1)
+    deck_column = int(headers["deck column"]) - 1 if "deck column" in headers else None
+    fixed_deck = headers.get("deck") or Path(label).stem
+
+    body = io.StringIO("".join(lines[first:]))
+    reader = csv.reader(body, delimiter=delimiter, quotechar='"', strict=True)
+    media_total = 0
+    seen: dict[tuple[str, str], int] = {}
+    while True:
+        start = first + reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            report.problem(start, f"broken field quoting: {exc}")
+            return report.result()
+        if not any(cell.strip() for cell in row):
+            continue
+        deck = fixed_deck
+        if deck_column is not None and deck_column < len(row) and row[deck_column].strip():
+            deck = " / ".join(part.strip() for part in row[deck_column].split("::"))
+        fields = [cell for n, cell in enumerate(row) if n not in meta]
+        if len(fields) < 2:
+            report.problem(start, f"a note needs a front and a back; found {len(fields)} field")
+            continue
+        convert = html_to_text if is_html else plain_text
+        front, front_media = convert(fields[0])
+        back, back_media = convert(fields[1])
+        media_total += (
+            front_media
+            + back_media
+            + sum(len(re.findall(r"\[sound:[^\]]*\]", f)) for f in fields[2:])
+        )
+        if _CLOZE.search(fields[0]):
+            report.skip(start, "cloze note: cloze deletions are not supported")
+            continue
+        back = " ".join(back.split())
+        if not front or not back:
+            side = "front" if not front else "back"
+            report.skip(start, f"the {side} is empty once media and markup are removed")
+            continue
+        if (deck, front.casefold()) in seen:
+            report.skip(start, f"the same front as line {seen[(deck, front.casefold())]}")
+            continue
+        seen[(deck, front.casefold())] = start
+        accept = [back]
+        bare = _REMARK.sub("", back)
+        if bare and bare != back:
+            accept.append(bare)
+        report.add(
+            deck,
+            ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=tuple(accept)),
+        )
+    if media_total:
+        report.note(1, f"dropped {media_total} media reference(s) ([sound:…], images)")
+    return report.result()

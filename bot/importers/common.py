@@ -1,0 +1,220 @@
+"""What every importer produces, and the text helpers they share."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+# The `source` of an imported question. A question whose source file had no explanation
+# gets a Why saying so and NO_EXPLANATION, which `quizbot content validate` counts.
+IMPORTED = "imported"
+NO_EXPLANATION = "imported-no-explanation"
+
+KIND_CHOICE = "multiple choice"
+KIND_TRUE_FALSE = "true/false"
+KIND_TYPED = "typed answer"
+
+
+@dataclass(frozen=True)
+class ImportedQuestion:
+    """One question as read from a source file, before it gets an id."""
+
+    prompt: str
+    kind: str  # KIND_CHOICE, KIND_TRUE_FALSE or KIND_TYPED
+    line: int  # where it starts in the source (item number for JSON)
+    choices: tuple[str, ...] = ()
+    answer: str = ""  # the right choice (choice questions)
+    feedback: tuple[str, ...] = ()  # per choice; "" for none (and for the right one)
+    accept: tuple[str, ...] = ()  # typed questions
+    why: str = ""  # "" when the source has no explanation
+    keep_order: bool = False
+    # feedback the source shows for the right answer ("Well done!"): not an explanation
+    # (the Why is shown after wrong answers too), so it goes into the honest Why
+    right_feedback: str = ""
+
+
+@dataclass(frozen=True)
+class ImportedTopic:
+    """The questions of one source category / list / deck: one card."""
+
+    name: str
+    questions: tuple[ImportedQuestion, ...]
+    about: tuple[str, ...] = ()  # lines for the card's "Source" section (author, licence...)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """What an importer read from one file. ``problems`` (``file:line: message``) make
+    the whole import fail; ``skipped`` and ``notes`` are reported and the rest imported."""
+
+    path: str
+    format: str
+    topics: tuple[ImportedTopic, ...] = ()
+    skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class FileReport:
+    """Mutable collector an importer fills while reading; ``result()`` freezes it."""
+
+    path: str
+    format: str
+    topics: dict[str, list[ImportedQuestion]] = field(default_factory=dict)
+    about: dict[str, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, topic: str, question: ImportedQuestion) -> None:
+        self.topics.setdefault(topic, []).append(question)
+
+    def skip(self, line: int | str, why: str) -> None:
+        self.skipped.append(f"{self.path}:{line}: skipped: {why}")
+
+    def note(self, line: int | str, what: str) -> None:
+        self.notes.append(f"{self.path}:{line}: {what}")
+
+    def problem(self, line: int | str, message: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {message}")
+
+    def result(self) -> ParsedFile:
+        return ParsedFile(
+            path=self.path,
+            format=self.format,
+            topics=tuple(
+                ImportedTopic(name, tuple(qs), tuple(self.about.get(name, ())))
+                for name, qs in self.topics.items()
+                if qs
+            ),
+            skipped=tuple(self.skipped),
+            notes=tuple(self.notes),
+            problems=tuple(self.problems),
+        )
+
+
+def slug(text: str, max_words: int = 8, max_length: int = 48) -> str:
+    """A lowercase ASCII slug (a-z, 0-9, '-') of ``text``; "" when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:max_words]
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > max_length:
+            break
+        out = candidate
+    return out or (words[0][:max_length] if words else "")
+
+
+def stable_id(prompt: str, source: str, occurrence: int) -> str:
+    """A question id from its text and where it came from: the same file imported twice
+    gives the same ids. ``occurrence`` tells apart identical prompts in one source."""
+    key = f"{source}\0{' '.join(prompt.split())}\0{occurrence}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{slug(prompt, max_words=6, max_length=40) or 'q'}-{digest}"
+
+
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "hr",
+}
+_MEDIA = re.compile(r"\[sound:[^\]]*\]")
+_SPACE = re.compile(r"[ \t\r\n\f]+")  # in HTML, line breaks in the source are spaces
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.media = 0
+        self._links: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag == "td" or tag == "th":
+            self.parts.append(" ")
+        elif tag == "img":
+            src = values.get("src") or ""
+            if src.startswith(("http://", "https://")):
+                self.parts.append(f" {src} ")
+            else:
+                self.media += 1
+                alt = values.get("alt") or ""
+                if alt:
+                    self.parts.append(f" {alt} ")
+        elif tag in ("audio", "video", "source", "object", "embed"):
+            self.media += 1
+        elif tag == "a":
+            self._links.append(values.get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n")
+        elif tag == "a" and self._links:
+            href = self._links.pop()
+            if href and href.startswith(("http://", "https://")):
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(_SPACE.sub(" ", data))
+
+
+def html_to_text(text: str) -> tuple[str, int]:
+    """Plain text of an HTML fragment (entities decoded, tags dropped, paragraphs as
+    lines) and how many media references (images, [sound:...]) were dropped."""
+    text, sounds = _MEDIA.subn("", text)
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    return tidy("".join(parser.parts)), sounds + parser.media
+
+
+def plain_text(text: str) -> tuple[str, int]:
+    """Text that is not HTML: media references dropped, whitespace tidied."""
+    text, sounds = _MEDIA.subn("", text)
+    return tidy(text), sounds
+
+
+def tidy(text: str) -> str:
+    """Single spaces inside lines, no blank or surrounding-space lines."""
+    text = text.replace("\u00a0", " ")
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def no_explanation_why(kind: str, answers: tuple[str, ...], right_feedback: str = "") -> str:
+    """The honest Why of a question whose source explains nothing."""
+    quoted = [f"“{a}”" for a in answers[:4]]
+    shown = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    more = f" (and {len(answers) - 4} more)" if len(answers) > 4 else ""
+    if kind == KIND_TYPED:
+        lead = "The accepted answer is" if len(answers) == 1 else "Accepted answers are"
+    else:
+        lead = "The right answer is"
+    why = f"{lead} {shown}{more}; this imported question has no explanation yet."
+    if right_feedback:
+        why += f" The original's feedback on the right answer: “{right_feedback}”"
+    return why

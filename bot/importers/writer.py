@@ -1,0 +1,36 @@
+"""Card files written the way people write them: block style, lists indented under their
+key, multi-line text as ``|`` blocks, keys in schema order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_card(card: dict[str, Any], questions: Sequence[dict[str, Any]]) -> str:
+    """One card file's YAML text."""
+    head = "# Imported by `quizbot content import`; edit freely (keep the question ids).\n"
+    body = yaml.dump(
+        {"card": card, "questions": list(questions)},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,  # no folding: one line per value is easier to edit
+        default_flow_style=False,
+    )
+    return head + body
