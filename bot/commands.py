@@ -68,7 +68,8 @@ def parse(text: str) -> Command:
 def parse_choice(text: str, count: int) -> int | None:
     """A choice typed as a number (1-based) or a letter; ``None`` when it is neither."""
     text = text.strip().lower().rstrip(").")
-    if text.isdigit() and 1 <= int(text) <= count:
+    # ASCII digits only ("²".isdigit() is true) and short (int() refuses 4,300+ digits)
+    if text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= count:
         return int(text) - 1
     if len(text) == 1 and "a" <= text < chr(ord("a") + count):
         return ord(text) - ord("a")
