@@ -13,11 +13,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console
 from rich.text import Text
 
@@ -64,6 +63,8 @@ class ConsoleSession:
         self.current: QuestionView | None = None
         self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
         self.reviewing = False
+        # how a print reaches the terminal; on a TTY: above a waiting prompt
+        self.printer: Callable[[Callable[[], None]], None] = _now
 
     @staticmethod
     def _actor(name: str) -> Actor:
@@ -163,11 +164,11 @@ class ConsoleSession:
             return
         choice = parse_choice(text, len(self.current.choices))
         if choice is None:
-            letters = "ABCDEF"[: len(self.current.choices)]
+            count = len(self.current.choices)
             self.show(
                 Notice(
-                    f"{shorten(text)!r} is not a choice: answer with {', '.join(letters)}"
-                    f" or 1-{len(self.current.choices)}, or type /help.",
+                    f"{shorten(text, 40)!r} is not a choice: answer A-{'ABCDEF'[count - 1]}"
+                    f" or 1-{count} (/help for more).",
                     error=True,
                 )
             )
@@ -183,7 +184,11 @@ class ConsoleSession:
                 self.show(Notice("Review done. /stats shows what you have mastered."))
 
     def show(self, reply: object) -> None:
-        self.console.print(safe(reply))
+        self.printer(lambda: self.console.print(safe(reply)))
+
+
+def _now(write: Callable[[], None]) -> None:
+    write()
 
 
 class ConsolePoster:
@@ -216,13 +221,13 @@ async def run(db: Path, content: str | None = None) -> int:
     )
     app = await QuizApp.open(db, content)
     ending = _Exit(asyncio.current_task())
-    try:
-        session = ConsoleSession(app, console, _default_user())
-        scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
-        scheduler.start()
-        source = PromptSource(session.vocabulary(), history_path(db)) if tty else PipeSource()
-        ending.source = source
-        with ending.signals(), patch_stdout(raw=True) if tty else nullcontext():
+    with ending.signals():
+        try:
+            session = ConsoleSession(app, console, _default_user())
+            scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+            scheduler.start()
+            source = PromptSource(session.vocabulary(), history_path(db)) if tty else PipeSource()
+            ending.source = source
             session.show(
                 Text.assemble(
                     ("quizbot", "bold"),
@@ -230,29 +235,36 @@ async def run(db: Path, content: str | None = None) -> int:
                     " Type /quiz for a question, /help for commands.",
                 )
             )
-            while not ending.terminating:
-                ending.idle = True
-                try:
-                    line = await source.readline(f"{session.actor.display_name}> ")
-                except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
-                    ending.interrupted = True
-                    break
-                finally:
-                    ending.idle = False
-                if line is None:  # end of input, Ctrl-D, or SIGTERM while waiting
-                    break
-                if isinstance(line, TooLong):
-                    session.show(Notice(too_long_message(line.length), error=True))
-                elif not await session.handle_line(line):
-                    break
-    except asyncio.CancelledError:  # Ctrl-C during a command (SIGINT cancels this task)
-        if not ending.interrupted:
-            raise
-    finally:
-        if tty or ending.interrupted:
-            console.print("Bye.")
-        await app.close()
+            if isinstance(source, PromptSource):
+                # what is printed while the prompt waits (the daily question) goes above it
+                session.printer = source.print_above
+            await _loop(session, source, ending)
+        except asyncio.CancelledError:  # Ctrl-C during a command (SIGINT cancels this task)
+            if not ending.interrupted:
+                raise
+        finally:
+            if tty or ending.interrupted:
+                console.print("Bye.")
+            await app.close()
     return 130 if ending.interrupted else 0
+
+
+async def _loop(session: ConsoleSession, source: LineSource, ending: _Exit) -> None:
+    while not ending.terminating:
+        ending.idle = True
+        try:
+            line = await source.readline(f"{session.actor.display_name}> ")
+        except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
+            ending.interrupted = True
+            return
+        finally:
+            ending.idle = False
+        if line is None:  # end of input, Ctrl-D, or SIGTERM while waiting
+            return
+        if isinstance(line, TooLong):
+            session.show(Notice(too_long_message(line.length), error=True))
+        elif not await session.handle_line(line):
+            return
 
 
 class _Exit:

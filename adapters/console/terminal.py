@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -230,6 +231,13 @@ class PromptSource:
         except EOFError:
             return None
         return text if len(text) <= MAX_LINE else TooLong(len(text))
+
+    def print_above(self, write: Callable[[], None]) -> None:
+        """Print now, or above the prompt if it is waiting (then drawn again below)."""
+        if self._session.app.is_running:
+            run_in_terminal(write, in_executor=False)
+        else:
+            write()
 
     def wake(self) -> None:
         app = self._session.app
