@@ -251,9 +251,12 @@ async def run(db: Path, content: str | None = None) -> int:
 
 async def _loop(session: ConsoleSession, source: LineSource, ending: _Exit) -> None:
     while not ending.terminating:
+        prompt = f"{session.actor.display_name}> "
+        if not isinstance(source, PromptSource) and sys.stdin.isatty():
+            session.console.print(Text(prompt), end="")  # a terminal, but output is redirected
         ending.idle = True
         try:
-            line = await source.readline(f"{session.actor.display_name}> ")
+            line = await source.readline(prompt)
         except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
             ending.interrupted = True
             return

@@ -249,9 +249,9 @@ def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-_OUT_OF_PLACE = re.compile(r"[\ud800-\udfff]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def decodable(text: str) -> str:
     """Lone surrogates (from the terminal's surrogateescape decoding) as U+FFFD."""
-    return _OUT_OF_PLACE.sub("\ufffd", text)
+    return _SURROGATES.sub("\ufffd", text)
