@@ -258,6 +258,29 @@ def test_sigterm_while_waiting_for_piped_input_exits_0(tmp_path):
         process.kill()
 
 
+def test_sigterm_lets_the_command_in_progress_finish_then_exits_0(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        wait_for_banner(process)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(b"/demo gil\n")  # a few seconds of work in a child process
+        process.stdin.flush()
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        out = process.stdout.read().decode()
+        assert "See /card processes-vs-threads" in out  # the demo's last line
+        assert b"Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+
+
 def test_sigint_while_waiting_for_piped_input_exits_130(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
@@ -336,6 +359,7 @@ def test_ctrl_c_during_a_command_and_ctrl_d_at_the_prompt(tmp_path):
         started = time.monotonic()
         child.send("\x03")
         child.expect("Bye.")
+        assert "See /card" not in child.before  # the demo was cut short, not waited for
         child.expect(pexpect.EOF)
         assert time.monotonic() - started < 10
     finally:
