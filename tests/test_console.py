@@ -58,7 +58,7 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
     assert "You already answered: A)" in out
     assert "no change" in out
     assert "'Z' is not a choice" in out
-    assert "Unknown command 'nonsense'" in out
+    assert "Unknown command '/nonsense'. Type /help for the commands." in out
     board = out[out.index("This server — all time") :]
     assert "Ada" in board and "Bob" in board
 

@@ -1,18 +1,40 @@
 """The console adapter: the embedded default, no token and no network.
 
-A line-based chat in the terminal; works the same with piped standard input.
+A line-based chat in the terminal (line editing, history and Tab completion when it is one, see
+``terminal``); works the same with piped standard input.
 """
 
 from __future__ import annotations
 
 import asyncio
+import difflib
 import getpass
+import logging
+import os
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
-from adapters.console.render import render
+from adapters.console.render import safe
+from adapters.console.terminal import (
+    MAX_LINE,
+    LineSource,
+    PipeSource,
+    PromptSource,
+    TooLong,
+    Vocabulary,
+    clean_name,
+    decodable,
+    history_path,
+    is_terminal,
+    shorten,
+    too_long_message,
+)
 from bot.app import QuizApp
 from bot.demos import DemoRunner
 from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
@@ -23,6 +45,8 @@ from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import Notice
 
+log = logging.getLogger(__name__)
+
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question",
     "/as <name> — speak as another user (simulate a study group)",
@@ -30,23 +54,61 @@ HELP_EXTRA = (
 )
 
 
+CONSOLE_COMMANDS = ("as", "quit", "exit")  # handled here, not by the core
+TOPIC_COMMANDS = ("question", "card", "review", "leaderboard")  # Tab completes topics after them
+
+
 class ConsoleSession:
     def __init__(self, app: QuizApp, console: Console, user: str) -> None:
         self.app = app
         self.console = console
-        self.actor = self._actor(user)
+        self.actor = self._actor(clean_name(user) or "you")
         self.current: QuestionView | None = None
         self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
         self.reviewing = False
+        # how a print reaches the terminal; on a TTY: above a waiting prompt
+        self.printer: Callable[[Callable[[], None]], None] = _now
 
     @staticmethod
     def _actor(name: str) -> Actor:
         return Actor("console", name.lower(), name, "local", "terminal", is_admin=True)
 
+    async def call_core(self, line: str = "", answer: tuple[int, int] | None = None) -> object:
+        """The console's only calls into the core: a command line, or ``answer`` as
+        (post id, choice index). A failure inside the core comes back as a one-line error
+        Notice, so one bad input never ends the console."""
+        try:
+            if answer is not None:
+                return await self.app.dispatch(self.actor, AnswerQuestion(*answer))
+            return await self.app.handle_text(self.actor, line)
+        except Exception as exc:
+            log.debug("the core failed on %r", shorten(line), exc_info=True)
+            return Notice(
+                f"That failed inside quizbot ({type(exc).__name__}: {shorten(str(exc), 80)})."
+                " The console carries on.",
+                error=True,
+            )
+
+    def vocabulary(self) -> Vocabulary:
+        """Command and topic names for Tab completion, from the core's grammar."""
+        grammar = self.app.grammar
+
+        def commands() -> list[str]:
+            return [c.name for c in grammar.commands] + ["as", "quit"]
+
+        def takes_topic(name: str) -> bool:
+            command = grammar.lookup(name)
+            return command is not None and command.name in TOPIC_COMMANDS
+
+        return Vocabulary(commands, lambda: self.app.pack.topics, takes_topic)
+
     async def handle_line(self, line: str) -> bool:
         """Handle one typed line; False when the session should end."""
-        line = line.strip()
+        line = decodable(line).strip()
         if not line:
+            return True
+        if len(line) > MAX_LINE:
+            self.show(Notice(too_long_message(len(line)), error=True))
             return True
         if not line.startswith("/"):
             await self._answer(line)
@@ -55,13 +117,17 @@ class ConsoleSession:
         if name in ("quit", "exit"):
             return False
         if name == "as":
-            if not args:
+            shown = clean_name(" ".join(args))
+            if not shown:
                 self.show(Notice("Usage: /as <name>", error=True))
             else:
-                self.actor = self._actor(" ".join(args))
+                self.actor = self._actor(shown)
                 self.show(Notice(f"You are now {self.actor.display_name}."))
             return True
-        reply = await self.app.handle_text(self.actor, line)
+        if self.app.grammar.lookup(name) is None and name not in self.app.pack.topics:
+            self.show(self._unknown(name))
+            return True
+        reply = await self.call_core(line)
         if isinstance(reply, QuestionView):
             self.current = reply
             self.review_queue = []
@@ -77,22 +143,36 @@ class ConsoleSession:
             self.show(self.current)
         return True
 
+    def _unknown(self, name: str) -> Notice:
+        """One line instead of the whole help: the closest command names (or topics)."""
+        commands = [n for c in self.app.grammar.commands for n in (c.name, *c.aliases)]
+        commands += CONSOLE_COMMANDS
+        close = difflib.get_close_matches(name, commands, n=3) or difflib.get_close_matches(
+            name, list(self.app.pack.topics), n=1
+        )
+        typed = f"Unknown command {'/' + shorten(name, 30)!r}"
+        if not close:
+            return Notice(f"{typed}. Type /help for the commands.", error=True)
+        options = [f"/{c}" for c in close]
+        maybe = options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
+        return Notice(f"{typed} — did you mean {maybe}? (/help for all)", error=True)
+
     async def _answer(self, text: str) -> None:
         if self.current is None:
             self.show(Notice("No question yet: type /quiz for one, or /help.", error=True))
             return
         choice = parse_choice(text, len(self.current.choices))
         if choice is None:
-            letters = "ABCDEF"[: len(self.current.choices)]
+            count = len(self.current.choices)
             self.show(
                 Notice(
-                    f"{text!r} is not a choice: answer with {', '.join(letters)}"
-                    f" or 1-{len(self.current.choices)}, or type /help.",
+                    f"{shorten(text, 40)!r} is not a choice: answer A-{'ABCDEF'[count - 1]}"
+                    f" or 1-{count} (/help for more).",
                     error=True,
                 )
             )
             return
-        reply = await self.app.dispatch(self.actor, AnswerQuestion(self.current.post_id, choice))
+        reply = await self.call_core(answer=(self.current.post_id, choice))
         self.show(reply)
         if isinstance(reply, AnswerResult) and self.reviewing:
             if self.review_queue:
@@ -103,7 +183,11 @@ class ConsoleSession:
                 self.show(Notice("Review done. /stats shows what you have mastered."))
 
     def show(self, reply: object) -> None:
-        self.console.print(render(reply))
+        self.printer(lambda: self.console.print(safe(reply)))
+
+
+def _now(write: Callable[[], None]) -> None:
+    write()
 
 
 class ConsolePoster:
@@ -128,36 +212,109 @@ class ConsolePoster:
 
 
 async def run(db: Path, content: str | None = None) -> int:
-    interactive = sys.stdin.isatty()
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+    """The console until /quit, the end of input or Ctrl-D (exit 0), SIGTERM (exit 0, after the
+    command in progress), or Ctrl-C (exit 130 at once, at the prompt or during a command)."""
+    tty = is_terminal()
+    console = Console(
+        highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 100
+    )
     app = await QuizApp.open(db, content)
-    try:
-        user = _default_user()
-        session = ConsoleSession(app, console, user)
-        scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
-        scheduler.start()
-        console.print(
-            f"[bold]quizbot[/bold] — {app.pack.summary()}. You are {user}. "
-            "Type /quiz for a question, /help for commands."
-        )
-        while True:
-            if interactive:
-                console.print(f"{session.actor.display_name}> ", end="")
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:  # end of input
-                break
-            if not await session.handle_line(line):
-                break
-    finally:
-        await app.close()
-    return 0
+    ending = _Exit(asyncio.current_task())
+    with ending.signals():
+        try:
+            session = ConsoleSession(app, console, _default_user())
+            scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+            scheduler.start()
+            source = PromptSource(session.vocabulary(), history_path(db)) if tty else PipeSource()
+            ending.source = source
+            session.show(
+                Text.assemble(
+                    ("quizbot", "bold"),
+                    f" — {app.pack.summary()}. You are {session.actor.display_name}."
+                    " Type /quiz for a question, /help for commands.",
+                )
+            )
+            if isinstance(source, PromptSource):
+                # what is printed while the prompt waits (the daily question) goes above it
+                session.printer = source.print_above
+            await _loop(session, source, ending)
+        except asyncio.CancelledError:  # Ctrl-C during a command (SIGINT cancels this task)
+            if not ending.interrupted:
+                raise
+        finally:
+            if tty or ending.interrupted:
+                console.print("Bye.")
+            await app.close()
+    return 130 if ending.interrupted else 0
+
+
+async def _loop(session: ConsoleSession, source: LineSource, ending: _Exit) -> None:
+    while not ending.terminating:
+        prompt = f"{session.actor.display_name}> "
+        if not isinstance(source, PromptSource) and sys.stdin.isatty():
+            session.console.print(Text(prompt), end="")  # a terminal, but output is redirected
+        ending.idle = True
+        try:
+            line = await source.readline(prompt)
+        except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
+            ending.interrupted = True
+            return
+        finally:
+            ending.idle = False
+        if line is None:  # end of input, Ctrl-D, or SIGTERM while waiting
+            return
+        if isinstance(line, TooLong):
+            session.show(Notice(too_long_message(line.length), error=True))
+        elif not await session.handle_line(line):
+            return
+
+
+class _Exit:
+    """How the console ends. SIGINT (Ctrl-C while a command runs; at the prompt it is a key)
+    cancels the main task at once; SIGTERM lets the command in progress finish, or wakes the
+    idle prompt, and the loop ends with exit 0."""
+
+    def __init__(self, task: asyncio.Task[object] | None) -> None:
+        self.task = task
+        self.source: LineSource | None = None
+        self.idle = False
+        self.interrupted = False
+        self.terminating = False
+
+    def _on_sigint(self) -> None:
+        if self.interrupted:  # a second Ctrl-C while closing: leave now
+            os._exit(130)
+        self.interrupted = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def _on_sigterm(self) -> None:
+        self.terminating = True
+        if self.idle and self.source is not None:
+            self.source.wake()
+
+    @contextmanager
+    def signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig, handler in ((signal.SIGINT, self._on_sigint), (signal.SIGTERM, self._on_sigterm)):
+            try:
+                loop.add_signal_handler(sig, handler)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
+                pass
+        try:
+            yield
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
 
 
 async def run_demo(name: str) -> int:
     """``quizbot demo <name>``: one demo, run in its sandbox, printed here."""
     runner = DemoRunner(now=SystemClock().now, cooldown_s=0)
     result = await runner.run("console:cli", name)
-    Console(highlight=False).print(render(result))
+    Console(highlight=False, markup=False, emoji=False).print(safe(result))
     return 0 if result.ok else 1
 
 

@@ -1,13 +1,22 @@
-"""The console's one renderer: core results -> rich renderables."""
+"""The console's one renderer: core results -> rich renderables.
+
+Text from users and content is never interpreted: every string becomes a ``Text`` (no rich
+markup, so a name like ``[bold]x`` prints as typed), and ``safe`` drops control and escape
+characters from whatever is finally printed (a display name cannot retitle or recolour the
+terminal).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import singledispatch
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -22,10 +31,54 @@ from bot.kernel.results import Notice
 
 LETTERS = "ABCDEF"
 
+# C0 controls but newline and tab, DEL, C1 controls (\x9b is a one-byte CSI), bidi overrides
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile(f"{_UNPRINTABLE.pattern}|{_SURROGATE.pattern}")
+
+
+class Safe:
+    """A renderable printed without any control or escape character from its text (the
+    styles rich itself adds are not in the text, so they survive); lone surrogates, which no
+    encoder accepts, become U+FFFD."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        for segment in console.render(self.inner, options):
+            if segment.control is None and _UNSAFE.search(segment.text):
+                yield Segment(
+                    _SURROGATE.sub("\ufffd", _UNPRINTABLE.sub("", segment.text)), segment.style
+                )
+            else:
+                yield segment
+
+
+def safe(reply: Any) -> RenderableType:
+    """What the console prints for a reply: its rendering, made safe for the terminal."""
+    return Safe(render(reply))
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    table = Table(title=Text(title, style="table.title") if title else None)
+    for column in columns:
+        table.add_column(Text(column, style="table.header"))
+    return table
+
+
+def _row(table: Table, *cells: str) -> None:
+    table.add_row(*(Text(cell) for cell in cells))
+
 
 @singledispatch
 def render(reply: Any) -> RenderableType:
     return Text(str(reply))
+
+
+@render.register
+def _text(text: Text) -> RenderableType:
+    return text
 
 
 @render.register
@@ -72,12 +125,12 @@ def _card(card: Card) -> RenderableType:
         parts.append(Text(section.heading, style="bold"))
         parts += [Text(f"  • {point}") for point in section.points]
     if card.table is not None:
-        table = Table(*card.table.columns, title="Side by side")
+        table = _table(*card.table.columns, title="Side by side")
         for row in card.table.rows:
-            table.add_row(*row)
+            _row(table, *row)
         parts.append(table)
     if card.diagram:
-        parts.append(Panel(Text(card.diagram.rstrip()), title="Picturing it", expand=False))
+        parts.append(Panel(Text(card.diagram.rstrip()), title=Text("Picturing it"), expand=False))
         if card.diagram_caption:
             parts.append(Text(card.diagram_caption, style="dim"))
     if card.misconceptions:
@@ -91,14 +144,14 @@ def _card(card: Card) -> RenderableType:
         parts.append(Text("Try it live: " + ", ".join(f"/demo {d}" for d in card.demos)))
     if card.next:
         parts.append(Text("Next: " + ", ".join(f"/card {n}" for n in card.next), style="dim"))
-    return Panel(Group(*parts), title=f"{card.title} · {card.track}")
+    return Panel(Group(*parts), title=Text(f"{card.title} · {card.track}"))
 
 
 @render.register(list)
 def _topics(topics: list[TopicInfo]) -> RenderableType:
-    table = Table("topic", "title", "track", "questions", title="Topics")
+    table = _table("topic", "title", "track", "questions", title="Topics")
     for t in topics:
-        table.add_row(t.id, t.title, t.track, str(t.questions))
+        _row(table, t.id, t.title, t.track, str(t.questions))
     return table
 
 
@@ -142,7 +195,7 @@ def _leaderboard(board: Leaderboard) -> RenderableType:
         # the daily question's streaks, once anyone on the board has one
         daily = any(row.best_daily_streak for row in board.rows)
         columns = ["#", "who", "points", "accuracy", "answers"] + ([value] if value else [])
-        table = Table(*columns, *(["daily (best)"] if daily else []), title=board.title + since)
+        table = _table(*columns, *(["daily (best)"] if daily else []), title=board.title + since)
         for row in board.rows:
             cells = [str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}"]
             cells.append(str(row.answered))
@@ -150,7 +203,7 @@ def _leaderboard(board: Leaderboard) -> RenderableType:
                 cells.append(str(row.streak if value == "streak" else row.mastered))
             if daily:
                 cells.append(f"{row.daily_streak} ({row.best_daily_streak})")
-            table.add_row(*cells)
+            _row(table, *cells)
         parts = [table]
     if board.min_answers:
         parts.append(Text(f"Ranked: {board.min_answers}+ answers.", style="dim"))
@@ -182,9 +235,9 @@ def _leaderboard(board: Leaderboard) -> RenderableType:
 def _groups(groups: GroupList) -> RenderableType:
     if not groups.groups:
         return Text("No study groups yet; an admin can /quiz group create <name>.")
-    table = Table("group", "members", "you", title="Study groups")
+    table = _table("group", "members", "you", title="Study groups")
     for g in groups.groups:
-        table.add_row(g.name, str(g.members), "✓" if g.is_member else "")
+        _row(table, g.name, str(g.members), "✓" if g.is_member else "")
     return table
 
 
@@ -298,9 +351,9 @@ def _schedule(info: ScheduleInfo) -> RenderableType:
 def _demo(result: DemoResult) -> RenderableType:
     if not result.ok:
         return Text(result.error, style="bold red")
-    table = Table("measured", "value", title=result.title)
+    table = _table("measured", "value", title=result.title)
     for m in result.measurements:
-        table.add_row(m.label, m.value)
+        _row(table, m.label, m.value)
     parts: list[RenderableType] = [table, Text(result.lesson)]
     if result.details:
         parts.append(Text(result.details, style="dim"))
