@@ -107,10 +107,11 @@ def test_names_and_describe():
 
 async def test_spawn_reports_both_times_and_the_start_method():
     result = await run_demo("spawn")
-    threads = seconds(value(result, "50 threads"))
-    processes = seconds(value(result, "50 processes"))
+    threads = seconds(value(result, "20 threads"))
+    processes = seconds(value(result, "20 processes"))
     assert 0 < threads < processes
     assert "slower" in value(result, "processes vs threads")
+    assert re.search(r"\(best of [23]\)|\(1 round\)", result.measurements[0].label)
     assert "start method: forkserver" in result.details
     assert result.card_id == "processes-vs-threads"
 
@@ -150,9 +151,18 @@ async def test_gil_reports_the_speedups():
     assert seconds(value(result, f"1 thread, {k} work units")) > 0
     thread_speedup = times(value(result, f"speed-up with {k} threads"))
     process_speedup = times(value(result, f"speed-up with {k} processes"))
-    assert 0 < thread_speedup < 1.5  # CPython 3.11: the GIL makes the threads take turns
-    assert process_speedup > 0
-    assert "GIL" in result.lesson or "single CPU core" in result.lesson
+    assert thread_speedup > 0 and process_speedup > 0
+    assert "the Global Interpreter Lock (GIL)" in result.lesson
+    # The lesson follows the measured numbers, whatever this host gave the demo.
+    # (The shown figures are rounded, so values right at the 1.4× threshold are not checked.)
+    if process_speedup >= 1.5:
+        assert f"{k} processes, each with its own interpreter" in result.lesson
+    elif process_speedup <= 1.3:
+        assert "could not run side by side" in result.lesson or "took turns too" in result.lesson
+    if thread_speedup <= 1.3:
+        assert "took turns" in result.lesson
+    elif thread_speedup >= 1.5:
+        assert "more than the Global Interpreter Lock (GIL) should allow" in result.lesson
 
 
 # --- the sandbox ---------------------------------------------------------------------------------
