@@ -43,7 +43,7 @@ from bot.demos.conclusions import (
 )
 
 Payload = dict[str, Any]
-Program = Callable[[], Payload]
+Program = Callable[[], Payload | bytes]  # bytes: test programs' hostile output, sent as-is
 
 
 # --- environment ---------------------------------------------------------------------------------
@@ -594,6 +594,72 @@ def _test_abort() -> Payload:
     os.abort()
 
 
+# A grandchild that leaves the demo's process group and session (setsid), then double-forks so
+# that its own child is orphaned too; both sleep for 10 minutes unless the sandbox kills them.
+_ESCAPER = (
+    "import os, time\n"
+    "os.setsid()\n"
+    "if os.fork() == 0:\n"
+    "    time.sleep(600)\n"
+    "    os._exit(0)\n"
+    "time.sleep(600)\n"
+)
+
+
+def _start_escaper() -> None:
+    subprocess.Popen([sys.executable, "-c", _ESCAPER], stdin=subprocess.DEVNULL)
+
+
+def _test_escape() -> Payload:
+    _start_escaper()
+    time.sleep(0.3)  # let it leave the group first
+    return _payload([("escaped", "2 processes")], "A test program.", _details())
+
+
+def _test_escape_hang() -> Payload:
+    _start_escaper()
+    while True:
+        time.sleep(60)
+
+
+HOGS = 6
+HOG_MB = 100
+
+
+def _test_hogs() -> Payload:
+    # Each hog stays far below the per-process limit; together they are well above it.
+    touch = f"import time; b = b'x' * ({HOG_MB} << 20); time.sleep(600)"
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", touch], stdin=subprocess.DEVNULL)
+        for _ in range(HOGS)
+    ]
+    for hog in hogs:
+        hog.wait()
+    return _payload([("hogs", str(HOGS))], "A test program.", _details())
+
+
+FORK_GENERATIONS = 8  # at most 2**8 processes even if nothing stopped it
+
+
+def _test_forkbomb() -> Payload:
+    me = os.getpid()
+    for _ in range(FORK_GENERATIONS):
+        try:
+            os.fork()
+        except OSError:  # a process limit said no
+            pass
+    if os.getpid() != me:  # every copy but the first one: never return into the child's main
+        time.sleep(600)
+        os._exit(0)
+    while True:
+        time.sleep(60)
+
+
+def _test_deep() -> bytes:
+    depth = 20_000  # 40 KB: inside the output cap, far past the parser's recursion limit
+    return b'{"measurements": ' + b"[" * depth + b"]" * depth + b', "lesson": "L"}'
+
+
 PROGRAMS: dict[str, Program] = {
     "spawn": demo_spawn,
     "memory": demo_memory,
@@ -609,4 +675,9 @@ TEST_PROGRAMS: dict[str, Program] = {
     "_hog": _test_hog,
     "_flood": _test_flood,
     "_abort": _test_abort,
+    "_escape": _test_escape,
+    "_escape_hang": _test_escape_hang,
+    "_hogs": _test_hogs,
+    "_forkbomb": _test_forkbomb,
+    "_deep": _test_deep,
 }
