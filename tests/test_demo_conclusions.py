@@ -51,6 +51,14 @@ def test_gil_busy_multicore_host_processes_no_faster_says_so():
     assert "ran side by side" not in text  # never claims what it did not measure
 
 
+def test_gil_idle_host_processes_no_faster_blames_start_up_cost():
+    m = replace(GIL, cores=4, workers=4, processes_s=1.0, load=0.5)
+    text = gil_conclusion(m)
+    assert "4 processes were no faster (1.0×) although the host looked idle" in text
+    assert "starting them cost more than running side by side saved" in text
+    assert "no second free core" not in text
+
+
 def test_gil_busy_host_without_a_load_average_still_explains():
     m = replace(GIL, cores=2, workers=2, processes_s=1.1, load=None)
     text = gil_conclusion(m)
@@ -92,7 +100,9 @@ def test_gil_free_threaded_build_threads_parallel():
 
 
 def test_gil_free_threaded_build_no_free_cores():
-    m = replace(GIL, gil_enabled=False, cores=2, workers=2, threads_s=1.0, processes_s=1.0)
+    m = replace(
+        GIL, gil_enabled=False, cores=2, workers=2, threads_s=1.0, processes_s=1.0, load=3.0
+    )
     text = gil_conclusion(m)
     assert "got only 1.0×, for lack of free cores" in text
     assert "no second free core" in text

@@ -299,6 +299,12 @@ def gil_conclusion(m: GilMeasurement) -> str:
             f"{k} processes were no faster either ({times(p)}): this host gives the demo a "
             "single CPU core, so nothing could run side by side — they took turns too"
         )
+    elif m.load is not None and m.load <= m.cores - 1:
+        procs = (
+            f"{k} processes were no faster ({times(p)}) although the host looked idle (load "
+            f"average {m.load:.1f} on {_plural(m.cores, 'core')}): starting them cost more than "
+            "running side by side saved — with more work per process the gain would show"
+        )
     else:
         procs = (
             f"{k} processes were no faster ({times(p)}) although the host has "

@@ -173,7 +173,7 @@ def _noop() -> None:
 
 SPAWN_N = 20
 ROUNDS = 3  # timed parts run up to this many times; the fastest round is reported
-SPAWN_BUDGET_S = 3.0  # stop starting new rounds once this much wall time is spent
+SPAWN_BUDGET_S = 2.0  # stop starting new rounds once this much wall time is spent
 
 
 def _start_all_then_join(workers: Sequence[Any]) -> float:
@@ -467,9 +467,9 @@ def demo_race() -> Payload:
 
 # --- gil: CPU-bound work --------------------------------------------------------------------------
 
-GIL_TARGET_S = 0.08  # wall time of one work unit on one core
+GIL_TARGET_S = 0.1  # wall time of one work unit on one core
 GIL_MAX_WORKERS = 4
-GIL_BUDGET_S = 4.0  # stop starting new rounds once this much wall time is spent
+GIL_BUDGET_S = 2.5  # stop starting new rounds once this much wall time is spent
 
 
 def _burn(n: int) -> int:
