@@ -484,3 +484,24 @@ def test_only_well_formed_results_are_accepted():
         b"\xff\xfe",
     ):
         assert _parse_payload(bad) is None, bad
+
+
+def test_kernel_enforced_cgroup_limits_are_reported(tmp_path):
+    # The memory and pids controllers are not available everywhere (not on hybrid v1/v2 hosts),
+    # so this drives CgroupSandbox against a directory laid out like a cgroup.
+    from bot.demos.sandbox import MEMORY, TASKS, CgroupSandbox
+
+    box = CgroupSandbox(memory_limit=256 << 20, max_tasks=32, kernel_limits=True)
+    box.create(tmp_path)
+    assert (box.path / "memory.max").read_text() == str(256 << 20)
+    assert (box.path / "pids.max").read_text() == "32"
+    assert (box.path / "memory.oom.group").read_text() == "1"
+    assert f"--cgroup={box.path}" in box.child_args()
+    (box.path / "cgroup.procs").write_text("")
+    (box.path / "pids.events").write_text("max 0\n")
+    (box.path / "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 0\noom_kill 0\n")
+    assert box.check() is None  # reaching memory.max (reclaim) is not a failure by itself
+    (box.path / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n")
+    assert box.check() == MEMORY
+    (box.path / "pids.events").write_text("max 3\n")
+    assert box.check() == TASKS
