@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.demos import DEMO_NAMES, DemoResult, DemoRunner
+from bot.demos import DEMO_NAMES, DemoMeasurement, DemoResult, DemoRunner
 from bot.demos.catalog import TEST_CATALOG
 from bot.demos.programs import cores
 from bot.demos.runner import _parse_payload
+from bot.demos.sandbox import MARKER_ENV, cgroup_support
 
 
 class Clock:
@@ -107,10 +108,11 @@ def test_names_and_describe():
 
 async def test_spawn_reports_both_times_and_the_start_method():
     result = await run_demo("spawn")
-    threads = seconds(value(result, "50 threads"))
-    processes = seconds(value(result, "50 processes"))
+    threads = seconds(value(result, "20 threads"))
+    processes = seconds(value(result, "20 processes"))
     assert 0 < threads < processes
     assert "slower" in value(result, "processes vs threads")
+    assert re.search(r"\(best of [23]\)|\(1 round\)", result.measurements[0].label)
     assert "start method: forkserver" in result.details
     assert result.card_id == "processes-vs-threads"
 
@@ -150,9 +152,18 @@ async def test_gil_reports_the_speedups():
     assert seconds(value(result, f"1 thread, {k} work units")) > 0
     thread_speedup = times(value(result, f"speed-up with {k} threads"))
     process_speedup = times(value(result, f"speed-up with {k} processes"))
-    assert 0 < thread_speedup < 1.5  # CPython 3.11: the GIL makes the threads take turns
-    assert process_speedup > 0
-    assert "GIL" in result.lesson or "single CPU core" in result.lesson
+    assert thread_speedup > 0 and process_speedup > 0
+    assert "the Global Interpreter Lock (GIL)" in result.lesson
+    # The lesson follows the measured numbers, whatever this host gave the demo.
+    # (The shown figures are rounded, so values right at the 1.4× threshold are not checked.)
+    if process_speedup >= 1.5:
+        assert f"{k} processes, each with its own interpreter" in result.lesson
+    elif process_speedup <= 1.3:
+        assert "could not run side by side" in result.lesson or "took turns too" in result.lesson
+    if thread_speedup <= 1.3:
+        assert "took turns" in result.lesson
+    elif thread_speedup >= 1.5:
+        assert "more than the Global Interpreter Lock (GIL) should allow" in result.lesson
 
 
 # --- the sandbox ---------------------------------------------------------------------------------
@@ -245,6 +256,156 @@ async def test_event_loop_keeps_serving_while_a_demo_runs():
     assert ticks >= 10
 
 
+# --- containment of a run as a whole (issue 13) -------------------------------------------------
+
+
+def _containments() -> list:
+    support = cgroup_support()
+    reason = f"cgroup v2 unavailable on this host: {support.reason}"
+    if support.parent is None:
+        print(reason)  # shown with -s; the skip reason is shown with -rs
+    return [
+        pytest.param("cgroup", marks=pytest.mark.skipif(support.parent is None, reason=reason)),
+        "tree",
+    ]
+
+
+CONTAINMENTS = _containments()
+
+
+def run_processes() -> dict[int, int]:
+    """Live processes started by this test process's demo runs: pid -> session id."""
+    prefix = f"{MARKER_ENV}={os.getpid()}-".encode()
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and any(item.startswith(prefix) for item in env):
+            found[int(entry)] = int(fields[3])  # state, ppid, pgrp, session
+    return found
+
+
+def zombie_children() -> list[int]:
+    me = str(os.getpid())
+    zombies = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and fields[1] == me:
+            zombies.append(int(entry))
+    return zombies
+
+
+async def run_watching(demos: DemoRunner, name: str) -> tuple[DemoResult, dict[int, int]]:
+    """Run ``name``, noting every process of the run seen meanwhile (pid -> session)."""
+    task = asyncio.create_task(demos.run("alice", name))
+    seen: dict[int, int] = {}
+    while not task.done():
+        seen.update(await asyncio.to_thread(run_processes))
+        await asyncio.sleep(0.05)
+    return await task, seen
+
+
+def assert_nothing_left(seen: dict[int, int]) -> None:
+    assert run_processes() == {}
+    for pid in seen:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert zombie_children() == []
+
+
+@pytest.mark.parametrize("containment", CONTAINMENTS)
+async def test_setsid_grandchild_is_killed_when_the_demo_ends(containment):
+    started = Started()
+    demos = runner(started, containment=containment)
+    result, seen = await run_watching(demos, "_escape")
+    assert (
+        result.ok
+        and result.containment == {"cgroup": "cgroup v2", "tree": "process tree"}[containment]
+    )
+    sessions = set(seen.values())
+    assert len(seen) >= 3 and len(sessions) >= 2, "a grandchild should have left the session"
+    assert_nothing_left(seen)
+
+
+@pytest.mark.parametrize("containment", CONTAINMENTS)
+async def test_setsid_grandchild_is_killed_on_timeout(containment):
+    started = Started()
+    demos = runner(started, timeout_s=1.5, containment=containment)
+    began = time.monotonic()
+    result, seen = await run_watching(demos, "_escape_hang")
+    assert result.error == "demo failed: timed out after 1.5 s"
+    assert time.monotonic() - began < 4.0
+    assert len(set(seen.values())) >= 2
+    assert_nothing_left(seen)
+
+
+@pytest.mark.parametrize("containment", CONTAINMENTS)
+async def test_combined_memory_of_several_processes_is_bounded(containment):
+    # Six processes of ~100 MB each: every one is far below the 256 MB per-process limit.
+    demos = runner(memory_limit_mb=256, timeout_s=8, containment=containment)
+    began = time.monotonic()
+    result, seen = await run_watching(demos, "_hogs")
+    assert result.error == "demo failed: exceeded the 256 MB memory limit"
+    assert time.monotonic() - began < 6.0
+    assert_nothing_left(seen)
+
+
+@pytest.mark.parametrize("containment", CONTAINMENTS)
+async def test_fork_bomb_is_bounded_by_a_process_limit(containment):
+    demos = runner(max_tasks=32, timeout_s=8, containment=containment)
+    began = time.monotonic()
+    result, seen = await run_watching(demos, "_forkbomb")
+    assert result.error == "demo failed: tried to run more than 32 processes and threads"
+    assert time.monotonic() - began < 6.0
+    assert_nothing_left(seen)
+
+
+async def test_deeply_nested_output_is_a_clean_failure():
+    started = Started()
+    result = await runner(started).run("alice", "_deep")
+    assert result.error == "demo failed: returned an unreadable result"
+    assert group_gone(started.pgids[0])
+
+
+def test_result_parser_bounds_depth_and_never_raises():
+    deep = b'{"measurements": ' + b"[" * 100_000 + b"]" * 100_000 + b', "lesson": "L"}'
+    assert _parse_payload(deep) is None
+    assert _parse_payload(b'{"measurements": [[[[[[[[["x"]]]]]]]]], "lesson": "L"}') is None
+    brackets_in_text = rb'{"measurements": [["[[[[[[[[[[", "}}}}\\"]], "lesson": "L"}'
+    parsed = _parse_payload(brackets_in_text)
+    assert parsed is not None and parsed[0][0] == DemoMeasurement("[[[[[[[[[[", "}}}}\\")
+
+
+async def test_runner_errors_become_a_failed_result(monkeypatch):
+    import bot.demos.runner as runner_module
+
+    def broken(*args):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(runner_module, "make_sandbox", broken)
+    result = await runner().run("alice", "_nap")
+    assert not result.ok
+    assert result.error == "demo failed: the demo runner hit an unexpected error"
+
+    def unavailable(*args):
+        raise RuntimeError("no cgroups here")
+
+    monkeypatch.setattr(runner_module, "make_sandbox", unavailable)
+    result = await runner().run("alice", "_nap")
+    assert result.error == "demo failed: could not set up the demo's sandbox"
+
+
 # --- limits --------------------------------------------------------------------------------------
 
 
@@ -323,3 +484,24 @@ def test_only_well_formed_results_are_accepted():
         b"\xff\xfe",
     ):
         assert _parse_payload(bad) is None, bad
+
+
+def test_kernel_enforced_cgroup_limits_are_reported(tmp_path):
+    # The memory and pids controllers are not available everywhere (not on hybrid v1/v2 hosts),
+    # so this drives CgroupSandbox against a directory laid out like a cgroup.
+    from bot.demos.sandbox import MEMORY, TASKS, CgroupSandbox
+
+    box = CgroupSandbox(memory_limit=256 << 20, max_tasks=32, kernel_limits=True)
+    box.create(tmp_path)
+    assert (box.path / "memory.max").read_text() == str(256 << 20)
+    assert (box.path / "pids.max").read_text() == "32"
+    assert (box.path / "memory.oom.group").read_text() == "1"
+    assert f"--cgroup={box.path}" in box.child_args()
+    (box.path / "cgroup.procs").write_text("")
+    (box.path / "pids.events").write_text("max 0\n")
+    (box.path / "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 0\noom_kill 0\n")
+    assert box.check() is None  # reaching memory.max (reclaim) is not a failure by itself
+    (box.path / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n")
+    assert box.check() == MEMORY
+    (box.path / "pids.events").write_text("max 3\n")
+    assert box.check() == TASKS

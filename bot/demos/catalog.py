@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: Exit statuses of the child (``bot.demos.child``): 0 with JSON on stdout; 2 bad usage;
-#: 3 ran out of memory; 4 the demo raised.
-EXIT_OK, EXIT_USAGE, EXIT_OUT_OF_MEMORY, EXIT_ERROR = 0, 2, 3, 4
+#: 3 ran out of memory; 4 the demo raised; 5 could not enter its cgroup.
+EXIT_OK, EXIT_USAGE, EXIT_OUT_OF_MEMORY, EXIT_ERROR, EXIT_SANDBOX = 0, 2, 3, 4, 5
 
 PVT_CARD = "processes-vs-threads"
 LOCKS_CARD = "locks-and-synchronization"
@@ -68,5 +68,10 @@ TEST_CATALOG: dict[str, DemoInfo] = {
         DemoInfo("_hog", "Test: memory hog", "Allocates memory until the limit stops it."),
         DemoInfo("_flood", "Test: flood", "Writes far more output than the runner reads."),
         DemoInfo("_abort", "Test: abort", "The demo process itself dies from SIGABRT."),
+        DemoInfo("_escape", "Test: escape", "Reports at once; a grandchild setsid()s away."),
+        DemoInfo("_escape_hang", "Test: escape, hang", "A setsid() grandchild, then hangs."),
+        DemoInfo("_hogs", "Test: memory hogs", "Six processes, each under the per-process limit."),
+        DemoInfo("_forkbomb", "Test: fork bomb", "Every process forks, 8 generations deep."),
+        DemoInfo("_deep", "Test: deep output", "Reports JSON nested 20,000 levels deep."),
     )
 }

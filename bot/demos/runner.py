@@ -14,13 +14,19 @@ A demo never runs in the bot's own process. :meth:`DemoRunner.run`:
    fresh empty working/temp directory and a minimal environment (no tokens or other secrets from
    the bot's environment). The child sets ``RLIMIT_AS`` (memory), ``RLIMIT_CORE=0`` and a CPU-time
    backstop on itself before the demo starts; workers it starts inherit them (per process).
-4. **Reads a structured result**: one JSON object on stdout, validated field by field. At most
+   The run as a whole is contained by :mod:`bot.demos.sandbox`: a cgroup v2 of its own where the
+   host allows it, else a subreaper-based process tree; either way its processes' combined
+   memory and task count are limited (``memory_limit_mb``, ``max_tasks``) and every one of them
+   is killed when the run ends, also those that called ``setsid()``.
+4. **Reads a structured result**: one JSON object on stdout, validated field by field, nested at
+   most a few levels deep (deeper output is refused before it is parsed). At most
    ``output_limit_bytes`` of stdout + stderr are read; a child that writes more is killed.
 5. **Enforces a wall-time limit**: on timeout (or overflow, or cancellation) the whole process
-   group gets SIGKILL, so grandchildren die too. After *every* run the group is killed and its
-   leftover members are reaped: the runner marks the bot process as a child subreaper (Linux), so
-   orphans of the demo become the bot's children and ``waitpid(-pgid)`` can collect them instead
-   of leaving zombies behind an init that does not reap (some containers and VMs).
+   group gets SIGKILL, and the sandbox kills every process of the run wherever it went. After
+   *every* run the group and the sandbox are killed and the leftovers reaped: the runner marks
+   the bot process as a child subreaper (Linux), so orphans of the demo become the bot's
+   children and are collected instead of being left as zombies behind an init that does not
+   reap (some containers and VMs).
 
 Hangs, crashes, memory exhaustion and garbage output all become a ``DemoResult`` with ``ok=False``
 and an ``error`` such as ``"demo failed: timed out after 10 s"``; the bot keeps serving.
@@ -44,7 +50,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.demos.catalog import CATALOG, DEMO_NAMES, EXIT_OUT_OF_MEMORY, TEST_CATALOG, DemoInfo
+from bot.demos.catalog import (
+    CATALOG,
+    DEMO_NAMES,
+    EXIT_OUT_OF_MEMORY,
+    EXIT_SANDBOX,
+    TEST_CATALOG,
+    DemoInfo,
+)
+from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +68,9 @@ _PLAIN_WORD = re.compile(r"^[a-z0-9_-]{1,32}$")
 _MAX_MEASUREMENTS = 24
 _MAX_TEXT = 600
 _REAP_DEADLINE_S = 3.0
-_PR_SET_CHILD_SUBREAPER = 36
+_MAX_DEPTH = 8  # the result is {"measurements": [[label, value], ...], ...}: depth 3
+_WATCH_INTERVAL_S = 0.05
+CONTAINMENTS = ("auto", "cgroup", "tree")
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,7 @@ class DemoResult:
     error: str = ""  # e.g. "demo failed: timed out after 10 s", or the refusal text
     retry_after_s: float | None = None  # set when refused by the cooldown or the global limit
     card_id: str = "processes-vs-threads"  # the card it illustrates
+    containment: str = ""  # how the run was contained: "cgroup v2" or "process tree"
 
 
 class DemoRunner:
@@ -88,16 +105,25 @@ class DemoRunner:
         memory_limit_mb: int = 512,
         output_limit_bytes: int = 65536,
         *,
+        max_tasks: int = 128,
+        containment: str = "auto",
         extra_programs: Iterable[str] = (),
         on_start: Callable[[str, int], None] | None = None,
     ) -> None:
-        """``extra_programs`` enables test-only programs (names starting with "_"; see
-        ``bot.demos.catalog.TEST_CATALOG``). ``on_start(name, pgid)`` is called when a child
-        has started (for logging, or for tests that check the group is gone afterwards)."""
+        """``memory_limit_mb`` and ``max_tasks`` (processes + threads at once) bound a run as a
+        whole; ``containment`` is "auto" (a cgroup v2 where the host allows it, else the process
+        tree), "cgroup" or "tree" (see :mod:`bot.demos.sandbox`). ``extra_programs`` enables
+        test-only programs (names starting with "_"; see ``bot.demos.catalog.TEST_CATALOG``).
+        ``on_start(name, pgid)`` is called when a child has started (for logging, or for tests
+        that check the group is gone afterwards)."""
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         if timeout_s <= 0 or cooldown_s < 0 or memory_limit_mb < 32 or output_limit_bytes < 1024:
             raise ValueError("demo limits out of range")
+        if max_tasks < 8 or containment not in CONTAINMENTS:
+            raise ValueError("demo limits out of range")
+        self._max_tasks = int(max_tasks)
+        self._containment = containment
         self._now = now
         self._max_concurrent = max_concurrent
         self._cooldown_s = float(cooldown_s)
@@ -143,6 +169,9 @@ class DemoRunner:
         self._last_start[user_key] = now
         try:
             return await self._execute(info)
+        except Exception:  # the contract: a demo's doing never raises out of run()
+            log.exception("demo %s: unexpected error in the runner", info.name)
+            return self._failed(info, "the demo runner hit an unexpected error")
         finally:
             del self._running[token]
 
@@ -208,7 +237,7 @@ class DemoRunner:
         )
 
     @staticmethod
-    def _failed(info: DemoInfo, error: str) -> DemoResult:
+    def _failed(info: DemoInfo, error: str, containment: str = "") -> DemoResult:
         return DemoResult(
             name=info.name,
             ok=False,
@@ -217,11 +246,12 @@ class DemoRunner:
             lesson="",
             error=f"demo failed: {error}",
             card_id=info.card_id,
+            containment=containment,
         )
 
     # --- the sandbox ----------------------------------------------------------------------------
 
-    def _argv(self, name: str) -> list[str]:
+    def _argv(self, name: str, box: Sandbox) -> list[str]:
         cpu_s = math.ceil(self._timeout_s) + 2
         return [
             sys.executable,
@@ -232,11 +262,13 @@ class DemoRunner:
             name,  # validated against the fixed list above
             f"--memory-mb={self._memory_limit_mb}",
             f"--cpu-s={cpu_s}",
+            *box.child_args(),
         ]
 
     @staticmethod
-    def _env(workdir: str) -> dict[str, str]:
+    def _env(workdir: str, box: Sandbox) -> dict[str, str]:
         return {
+            **box.env(),
             "PATH": os.defpath,
             "PYTHONPATH": str(_PACKAGE_ROOT),
             "PYTHONIOENCODING": "utf-8",
@@ -248,32 +280,41 @@ class DemoRunner:
 
     async def _execute(self, info: DemoInfo) -> DemoResult:
         _become_subreaper()
+        try:
+            box = await asyncio.to_thread(
+                make_sandbox, self._containment, self._memory_limit_mb << 20, self._max_tasks
+            )
+        except (OSError, RuntimeError) as exc:
+            log.warning("could not contain demo %s: %s", info.name, exc)
+            return self._failed(info, "could not set up the demo's sandbox")
         with tempfile.TemporaryDirectory(
             prefix="quizbot-demo-", ignore_cleanup_errors=True
         ) as workdir:
             try:
                 proc = await asyncio.create_subprocess_exec(
-                    *self._argv(info.name),
+                    *self._argv(info.name, box),
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                     cwd=workdir,
-                    env=self._env(workdir),
+                    env=self._env(workdir, box),
                     start_new_session=True,
                 )
             except OSError as exc:
                 log.warning("could not start demo %s: %s", info.name, exc)
+                await asyncio.to_thread(box.close)
                 return self._failed(info, "could not start the demo process")
+            box.attach(proc.pid)
             pgid = proc.pid  # start_new_session: the child leads its own group
             if self._on_start is not None:
                 try:
                     self._on_start(info.name, pgid)
                 except Exception:  # a broken hook must not leave the child unsupervised
                     log.exception("on_start hook failed")
-            return await self._supervise(info, proc, pgid)
+            return await self._supervise(info, proc, pgid, box)
 
     async def _supervise(
-        self, info: DemoInfo, proc: asyncio.subprocess.Process, pgid: int
+        self, info: DemoInfo, proc: asyncio.subprocess.Process, pgid: int, box: Sandbox
     ) -> DemoResult:
         budget = _OutputBudget(self._output_limit, pgid)
         assert proc.stdout is not None and proc.stderr is not None
@@ -281,41 +322,55 @@ class DemoRunner:
             asyncio.create_task(budget.drain(proc.stdout, budget.stdout)),
             asyncio.create_task(budget.drain(proc.stderr, budget.stderr)),
         ]
+        watchdog = asyncio.create_task(_watch(box, proc))
         exited = False
         try:
             exited = await _wait_for_exit(proc, self._timeout_s)
         finally:
             # Always, and even if we are cancelled (bot shutting down, caller gave up): kill
-            # what is left of the group and reap it. A second cancellation cannot interrupt
+            # what is left of the run and reap it. A second cancellation cannot interrupt
             # the clean-up; it carries on in the background.
+            watchdog.cancel()
             _kill_group(pgid)
-            cleanup = asyncio.get_running_loop().create_task(_clean_up(proc, pgid, readers))
+            cleanup = asyncio.get_running_loop().create_task(_clean_up(proc, pgid, readers, box))
             self._background.add(cleanup)
             cleanup.add_done_callback(self._background.discard)
             await asyncio.shield(cleanup)
         timed_out = not exited
-
         returncode = proc.returncode
+        if box.violation is None and returncode == -signal.SIGKILL:
+            box.violation = await asyncio.to_thread(box.check)  # e.g. the kernel's OOM kill
+
+        def failed(error: str) -> DemoResult:
+            return self._failed(info, error, box.kind)
+
+        memory_error = f"exceeded the {self._memory_limit_mb} MB memory limit"
         if budget.overflowed:
-            return self._failed(info, f"produced more than {_kib(self._output_limit)} of output")
+            return failed(f"produced more than {_kib(self._output_limit)} of output")
+        if box.violation == MEMORY:
+            return failed(memory_error)
+        if box.violation == TASKS:
+            return failed(f"tried to run more than {self._max_tasks} processes and threads")
         if timed_out:
-            return self._failed(info, f"timed out after {_seconds(self._timeout_s)}")
+            return failed(f"timed out after {_seconds(self._timeout_s)}")
         if returncode == EXIT_OUT_OF_MEMORY:
-            return self._failed(info, f"exceeded the {self._memory_limit_mb} MB memory limit")
+            return failed(memory_error)
+        if returncode == EXIT_SANDBOX:
+            return failed("could not enter its sandbox")
         if returncode is not None and returncode < 0:
             sig = _signal_name(-returncode)
             if -returncode == signal.SIGXCPU:
-                return self._failed(info, "used too much CPU time (SIGXCPU)")
-            return self._failed(info, f"the demo process crashed ({sig})")
+                return failed("used too much CPU time (SIGXCPU)")
+            return failed(f"the demo process crashed ({sig})")
         if returncode != 0:
             last = _last_line(bytes(budget.stderr))
             hint = f": {last}" if last else ""
             if "MemoryError" in last:
-                return self._failed(info, f"exceeded the {self._memory_limit_mb} MB memory limit")
-            return self._failed(info, f"exited with status {returncode}{hint}")
+                return failed(memory_error)
+            return failed(f"exited with status {returncode}{hint}")
         parsed = _parse_payload(bytes(budget.stdout))
         if parsed is None:
-            return self._failed(info, "returned an unreadable result")
+            return failed("returned an unreadable result")
         measurements, lesson, details = parsed
         return DemoResult(
             name=info.name,
@@ -325,7 +380,19 @@ class DemoRunner:
             lesson=lesson,
             details=details,
             card_id=info.card_id,
+            containment=box.kind,
         )
+
+
+async def _watch(box: Sandbox, proc: asyncio.subprocess.Process) -> None:
+    """Stop the run once its processes together are over a limit (see ``Sandbox.check``)."""
+    while proc.returncode is None:
+        violation = await asyncio.to_thread(box.check)
+        if violation is not None:
+            box.violation = violation
+            await asyncio.to_thread(box.kill_all)
+            return
+        await asyncio.sleep(_WATCH_INTERVAL_S)
 
 
 class _OutputBudget:
@@ -353,10 +420,36 @@ class _OutputBudget:
                 into += chunk
 
 
+def _nesting(text: str) -> int:
+    """How deeply ``[``/``{`` nest in JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _parse_payload(raw: bytes) -> tuple[tuple[DemoMeasurement, ...], str, str] | None:
+    """The result's fields, or None for anything else (never raises, whatever ``raw`` holds)."""
     try:
-        data: Any = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        text = raw.decode("utf-8")
+        if _nesting(text) > _MAX_DEPTH:
+            return None
+        data: Any = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
@@ -391,14 +484,20 @@ async def _wait_for_exit(proc: asyncio.subprocess.Process, timeout_s: float) -> 
 
 
 async def _clean_up(
-    proc: asyncio.subprocess.Process, pgid: int, readers: list[asyncio.Task[None]]
+    proc: asyncio.subprocess.Process,
+    pgid: int,
+    readers: list[asyncio.Task[None]],
+    box: Sandbox,
 ) -> None:
-    """Kill whatever is left of the group, reap it, and let the readers reach EOF."""
+    """Kill whatever is left of the run, reap it, and let the readers reach EOF."""
     _kill_group(pgid)
+    await asyncio.to_thread(box.kill_all)
     if await _wait_for_exit(proc, 5.0):  # the leader must be reaped before waitpid(-pgid)
         await _reap_group(pgid)
     else:  # pragma: no cover - SIGKILL not delivered within 5 s
         log.warning("demo process %d did not exit after SIGKILL", pgid)
+    await asyncio.to_thread(box.kill_all)  # whatever was orphaned to us as the child died
+    await asyncio.to_thread(box.close)
     _, pending = await asyncio.wait(readers, timeout=2.0)
     for task in pending:
         task.cancel()
@@ -449,14 +548,8 @@ def _become_subreaper() -> None:
     if _subreaper_done or not sys.platform.startswith("linux"):
         return
     _subreaper_done = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-            log.warning("prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d", ctypes.get_errno())
-    except (OSError, AttributeError) as exc:  # pragma: no cover - unusual libc
-        log.warning("could not become a child subreaper: %s", exc)
+    if not set_child_subreaper():
+        log.warning("could not become a child subreaper; orphans of demos go to init")
 
 
 def _signal_name(number: int) -> str:
