@@ -1,5 +1,7 @@
 """Run live demos (``/quiz demo <name>``) in a sandboxed child process.
 
+Long: the runner's steps (validate, limit, start, contain, read back) read best in one place.
+
 A demo never runs in the bot's own process. :meth:`DemoRunner.run`:
 
 1. **Validates the name** against the fixed list (:data:`DEMO_NAMES`, plus test-only programs a
