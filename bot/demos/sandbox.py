@@ -1,5 +1,7 @@
 """Containment of one demo run as a whole: every process it starts, however it starts them.
 
+Long: the cgroup v2 path and its process-tree fallback share their kill and watch steps here.
+
 Two implementations, chosen at run time (:func:`cgroup_support`):
 
 * :class:`CgroupSandbox` — a cgroup v2 of its own per run, created next to the bot's own cgroup
