@@ -15,8 +15,24 @@ class Platform(StrEnum):
 PLATFORMS = tuple(p.value for p in Platform)
 
 
+class _ChannelKeys:
+    """The namespaced keys of a (platform, workspace id, channel id)."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+    @property
+    def workspace_key(self) -> str:
+        return f"{self.platform}:{self.workspace_id}"
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
+
+
 @dataclass(frozen=True)
-class Actor:
+class Actor(_ChannelKeys):
     """Who is acting, where. Ids are the platform's own; keys are namespaced by platform so a
     Discord user and a Slack user never collide."""
 
@@ -36,33 +52,17 @@ class Actor:
         return f"{self.platform}:{self.user_id}"
 
     @property
-    def workspace_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}"
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
-
-    @property
     def channel(self) -> ChannelRef:
         return ChannelRef(self.platform, self.workspace_id, self.channel_id)
 
 
 @dataclass(frozen=True)
-class ChannelRef:
+class ChannelRef(_ChannelKeys):
     """A channel, in the platform's own ids (where a post goes)."""
 
     platform: str
     workspace_id: str
     channel_id: str
-
-    @property
-    def workspace_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}"
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
 
     @classmethod
     def of(cls, actor: Actor) -> ChannelRef:
