@@ -791,3 +791,47 @@ def test_guild_sync_refused_is_one_line(tmp_path, monkeypatch, capsys):
         "invite the bot with the bot and applications.commands scopes"
     ]
     assert fake.token not in out.out + out.err
+
+
+# -- never past Discord's 3-second deadline ------------------------------------------------
+
+
+async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, app):
+    """A store slower than the safe margin: every click is answered, none twice, none
+    publicly; the slow ones by a private "thinking" defer first, then the result."""
+    release = asyncio.Event()
+    original = app.dispatch
+
+    async def slow_store(actor, request):
+        await release.wait()  # the answer writer is "slow" until the test says so
+        return await original(actor, request)
+
+    app.dispatch = slow_store
+    users = [fake.make_user(f"user{i}") for i in range(5)]
+    async with fake.run(make_bot(app, answer_deadline=0.05)):
+        app.dispatch = original
+        message, post_id, ids = await post_question(fake)
+        app.dispatch = slow_store
+        payloads = []
+        for user in users:
+            payload = fake.component_click(ids[0], message, user=user)
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            payloads.append(payload)
+        callbacks = [await fake.wait_for_callback(p) for p in payloads]
+        release.set()
+        followups = [await fake.wait_for_followup(p) for p in payloads]
+        # one more, with the store fast again: answered directly, no defer
+        app.dispatch = original
+        fast = await click(fake, ids[1], message, user=fake.make_user("late"))
+    for cb in callbacks:
+        assert cb.json["type"] == 5 and cb.json["data"]["flags"] == EPHEMERAL  # deferred, private
+    for followup in followups:
+        assert followup.json["flags"] == EPHEMERAL
+        assert question_of(app, post_id).why in embed_text(followup.json)
+    for payload in payloads:  # exactly one response and one follow-up each
+        token = payload["token"]
+        assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1
+        assert sum(r.path == f"/webhooks/{fake.application_id}/{token}" for r in fake.requests) == 1
+    assert fast.json["type"] == 4 and fast.json["data"]["flags"] == EPHEMERAL
+    stored = rows(db_of(app), "SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
+    assert stored == [(6,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,6 +20,10 @@ from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
+
+# Discord's deadline for the first response to an interaction is 3 s from its arrival; after
+# this long (on our clock, from the click's start) an answer still being stored is deferred.
+ANSWER_DEADLINE_S = 2.0
 
 
 def bot_intents() -> discord.Intents:
@@ -54,12 +59,14 @@ class QuizBot(discord.Client):
         *,
         guild_id: int | None = None,
         sync_commands: bool = True,
+        answer_deadline: float = ANSWER_DEADLINE_S,
         **options: Any,
     ) -> None:
         # never ping anyone, whatever text a reply carries
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=bot_intents(), **options)
         self.app = app
+        self.answer_deadline = answer_deadline
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.tree = app_commands.CommandTree(self)
@@ -132,7 +139,15 @@ class QuizBot(discord.Client):
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
         try:
-            reply = await self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
+            answering = asyncio.ensure_future(
+                self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
+            )
+            # Discord fails an interaction with no response within 3 s: an answer not ready by
+            # the safe margin is deferred (privately) and its result follows up
+            done, _ = await asyncio.wait({answering}, timeout=self.answer_deadline)
+            if not done and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            reply = await answering
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
             await self._on_command_error(interaction, exc)
