@@ -231,7 +231,7 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
             found.extend(more)
         problems.extend(ContentProblem(str(file), line, message) for line, message in found)
         if doc is not None:
-            parsed.append(_convert(file, doc, problems))
+            parsed.append(_convert(file, doc, problems, reported=bool(found)))
     problems.extend(_check_pack(parsed, known_demos))
     if problems:
         problems.sort(key=lambda p: (p.file, p.line))
@@ -251,13 +251,16 @@ class _Parsed:
     questions: list[tuple[int, _QuestionIn, frozenset[str]]] = field(default_factory=list)
 
 
-def _convert(file: Path, doc: YamlDoc, problems: list[ContentProblem]) -> _Parsed:
+def _convert(
+    file: Path, doc: YamlDoc, problems: list[ContentProblem], *, reported: bool
+) -> _Parsed:
     try:
         whole = msgspec.convert(doc.data, _File)  # the fast path: sound content
     except msgspec.ValidationError as exc:
         schema = _Schema(file, doc)
         parsed = schema.file()
-        if not schema.problems:  # pragma: no cover - the walk and msgspec disagree: say so
+        if not schema.problems and not reported:  # pragma: no cover - the walk and msgspec
+            # disagree (a value that could not be built is reported by the parser): say so
             schema.problem((), f"does not match the schema: {exc}")
         problems.extend(schema.problems)
         return parsed
