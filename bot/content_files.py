@@ -210,7 +210,7 @@ def parse(text: str) -> tuple[YamlDoc | None, Found]:
         loader.dispose()
     if root is None:
         return YamlDoc(None, None), []
-    builder = _Builder()
+    builder = _Builder(track="*" in text)
     data = builder.build(root, 0)
     if builder.aliases:
         builder.problems.extend(_alias_lines(text))
@@ -250,7 +250,8 @@ class _Builder:
     """Plain data from a node tree, each node visited once: a node met again is an alias
     (the composer shares the anchored node), which is refused rather than expanded."""
 
-    def __init__(self) -> None:
+    def __init__(self, track: bool) -> None:
+        self._track = track  # no '*' in the text: no alias, no need to remember every node
         self._seen: set[int] = set()
         self.aliases = False
         self.problems: Found = []
@@ -259,11 +260,11 @@ class _Builder:
         self.problems.append((node.start_mark.line + 1, message))
 
     def build(self, node: Node, depth: int) -> Any:
-        seen = self._seen
-        if id(node) in seen:
-            self.aliases = True  # reported, with the alias's own line, by _alias_lines
-            return UNREADABLE
-        seen.add(id(node))
+        if self._track:
+            if id(node) in self._seen:
+                self.aliases = True  # reported, with the alias's own line, by _alias_lines
+                return UNREADABLE
+            self._seen.add(id(node))
         kind = type(node)
         tag = node.tag
         if kind is ScalarNode:
@@ -294,13 +295,14 @@ class _Builder:
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode or id(key_node) in self._seen:
+            if type(key_node) is not ScalarNode:
+                self._problem(key_node, "a key must be plain text, not a list or mapping")
+                continue
+            if self._track:
                 if id(key_node) in self._seen:
                     self.aliases = True
-                else:
-                    self._problem(key_node, "a key must be plain text, not a list or mapping")
-                continue
-            self._seen.add(id(key_node))
+                    continue
+                self._seen.add(id(key_node))
             key = key_node.value  # the text as written: `1:` and `yes:` are keys '1', 'yes'
             if key in result:
                 first = next(k for k, _ in node.value if k.value == key)
