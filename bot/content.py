@@ -254,8 +254,11 @@ class _Parsed:
 def _convert(
     file: Path, doc: YamlDoc, problems: list[ContentProblem], *, reported: bool
 ) -> _Parsed:
+    data = doc.data
+    if isinstance(data, dict) and "questions" in data and data["questions"] is None:
+        data["questions"] = []  # `questions:` with nothing under it: a card without questions yet
     try:
-        whole = msgspec.convert(doc.data, _File)  # the fast path: sound content
+        whole = msgspec.convert(data, _File)  # the fast path: sound content
     except msgspec.ValidationError as exc:
         schema = _Schema(file, doc)
         parsed = schema.file()
@@ -384,7 +387,11 @@ class _Schema:
             for member in typing.get_args(tp):
                 if isinstance(member, type) and issubclass(member, msgspec.Struct):
                     return self.value(value, member, path)
-        self.problem(path, f"{_where(path)}expected {_describe(tp)}, got {_kind(value)}")
+        hint = ""
+        takes_text = tp is str or str in typing.get_args(tp)
+        if takes_text and isinstance(value, bool | int | float | date):
+            hint = " (put it in quotes if you meant text)"  # `answer: yes`, `title: 1.0`
+        self.problem(path, f"{_where(path)}expected {_describe(tp)}, got {_kind(value)}{hint}")
         return None, False
 
 

@@ -270,6 +270,22 @@ def test_every_schema_problem_of_a_question_is_reported_sorted_by_file_and_line(
         assert expected in text, found
 
 
+def test_an_unquoted_yes_is_reported_with_a_hint_and_an_empty_questions_key_is_allowed(tmp_path):
+    text = GOOD.replace("[one, two, three]", "[yes, two, three]").replace(
+        "answer: one", "answer: yes"
+    )
+    found = problems_of(pack(tmp_path, text))
+    assert [p.split(":", 1)[1] for p in found] == [
+        "13: questions.0.choices.0: expected text or a mapping (key: value), got the boolean "
+        "True "
+        "(put it in quotes if you meant text)",
+        "14: questions.0.answer: expected text, got the boolean True "
+        "(put it in quotes if you meant text)",
+    ]
+    card = GOOD.split("questions:")[0]
+    assert load_pack(pack(tmp_path, card + "questions:\n")).questions == ()
+
+
 # -- the commands -------------------------------------------------------------------------
 
 
