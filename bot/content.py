@@ -24,12 +24,15 @@ from bot.content_files import (
     MAX_FILE_BYTES as MAX_FILE_BYTES,  # the size cap on one file, re-exported
 )
 from bot.content_files import (
+    MAX_PROBLEMS_PER_FILE,
     UNREADABLE,
+    TooManyProblems,
     YamlDoc,
     find_files,
     parse,
     read_text,
     show,
+    stopped_message,
 )
 
 # \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
@@ -231,7 +234,7 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
             found.extend(more)
         problems.extend(ContentProblem(str(file), line, message) for line, message in found)
         if doc is not None:
-            parsed.append(_convert(file, doc, problems, reported=bool(found)))
+            parsed.append(_convert(file, doc, problems, reported=len(found)))
     problems.extend(_check_pack(parsed, known_demos))
     if problems:
         problems.sort(key=lambda p: (p.file, p.line))
@@ -246,36 +249,37 @@ class _Parsed:
 
     file: Path
     doc: YamlDoc
+    reported: int = 0  # problems found in this file so far (its check stops at a limit)
     card: Card | None = None
     card_bad: frozenset[str] = frozenset()
     questions: list[tuple[int, _QuestionIn, frozenset[str]]] = field(default_factory=list)
 
 
-def _convert(
-    file: Path, doc: YamlDoc, problems: list[ContentProblem], *, reported: bool
-) -> _Parsed:
+def _convert(file: Path, doc: YamlDoc, problems: list[ContentProblem], *, reported: int) -> _Parsed:
+    """The file's card and questions: one msgspec conversion when the file is sound, else the
+    field-by-field walk that reports every problem (``reported``: found while parsing)."""
     data = doc.data
     if isinstance(data, dict) and "questions" in data and data["questions"] is None:
         data["questions"] = []  # `questions:` with nothing under it: a card without questions yet
     try:
         whole = msgspec.convert(data, _File)  # the fast path: sound content
     except msgspec.ValidationError as exc:
-        schema = _Schema(file, doc)
-        parsed = schema.file()
+        schema = _Schema(file, doc, reported)
+        try:
+            parsed = schema.file()
+        except TooManyProblems:
+            last = schema.problems[-1].line if schema.problems else 1
+            problems.extend(schema.problems)
+            problems.append(ContentProblem(str(file), last, stopped_message()))
+            return _Parsed(file, doc, MAX_PROBLEMS_PER_FILE)
         if not schema.problems and not reported:  # pragma: no cover - the walk and msgspec
             # disagree (a value that could not be built is reported by the parser): say so
             schema.problem((), f"does not match the schema: {exc}")
         problems.extend(schema.problems)
+        parsed.reported = reported + len(schema.problems)
         return parsed
-    return _Parsed(
-        file,
-        doc,
-        whole.card,
-        questions=[(i, q, frozenset()) for i, q in enumerate(whole.questions)],
-    )
-
-
-_NO_DEFAULT = msgspec.NODEFAULT
+    questions = [(i, q, frozenset[str]()) for i, q in enumerate(whole.questions)]
+    return _Parsed(file, doc, reported, whole.card, questions=questions)
 
 
 def _fields(cls: type[msgspec.Struct]) -> dict[str, msgspec.structs.FieldInfo]:
@@ -291,12 +295,15 @@ class _Schema:
     unknown key, missing key and wrong type (msgspec stops at the first), keeping the sound
     parts so the content checks still run on them."""
 
-    def __init__(self, file: Path, doc: YamlDoc) -> None:
+    def __init__(self, file: Path, doc: YamlDoc, reported: int = 0) -> None:
         self._file = str(file)
         self._doc = doc
+        self._room = MAX_PROBLEMS_PER_FILE - reported
         self.problems: list[ContentProblem] = []
 
     def problem(self, path: tuple[Any, ...], message: str) -> None:
+        if len(self.problems) >= self._room:
+            raise TooManyProblems
         self.problems.append(ContentProblem(self._file, self._doc.line_of(path), message))
 
     def file(self) -> _Parsed:
@@ -365,6 +372,10 @@ class _Schema:
         """(converted, sound) for one field's value; each problem reported once."""
         if value is UNREADABLE:
             return None, False
+        try:  # most of a file that failed is sound: convert it whole where it is
+            return msgspec.convert(value, tp), True
+        except msgspec.ValidationError:
+            pass
         if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
             result, bad = self.struct(value, tp, path)
             return result, result is not None and not bad
@@ -379,10 +390,6 @@ class _Schema:
                 items.append(converted)
                 sound = sound and ok
             return tuple(items), sound
-        try:
-            return msgspec.convert(value, tp), True
-        except msgspec.ValidationError:
-            pass
         if origin in (typing.Union, types.UnionType) and isinstance(value, dict):
             for member in typing.get_args(tp):
                 if isinstance(member, type) and issubclass(member, msgspec.Struct):
@@ -466,9 +473,14 @@ def _check_pack(parsed: list[_Parsed], known_demos: Iterable[str] | None) -> lis
         file, doc = str(entry.file), entry.doc
 
         def problem(
-            path: tuple[Any, ...], message: str, _file: str = file, _doc: YamlDoc = doc
+            path: tuple[Any, ...], message: str, _entry: _Parsed = entry, _doc: YamlDoc = doc
         ) -> None:
-            problems.append(ContentProblem(_file, _doc.line_of(path), message))
+            _entry.reported += 1
+            if _entry.reported > MAX_PROBLEMS_PER_FILE + 1:
+                return
+            if _entry.reported > MAX_PROBLEMS_PER_FILE:
+                message = stopped_message()
+            problems.append(ContentProblem(str(_entry.file), _doc.line_of(path), message))
 
         def check_id(value: str, path: tuple[Any, ...], kind: str, _file: str = file) -> None:
             if not ID_PATTERN.match(value):

@@ -34,9 +34,20 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # one card's file is ~20 KB; 2 MB holds ~4,000 questions
 MAX_DEPTH = 32  # the schema nests 5 deep; libyaml itself stops at 1,000
+# a 2 MB file of `[1, 1, ...` has a million problems: listing them takes longer than fixing the
+# first few thousand (and as much memory as the file's nodes), so a file's check stops here
+MAX_PROBLEMS_PER_FILE = 10_000
 SUFFIXES = (".yaml", ".yml")
 
 Found = list[tuple[int, str]]  # (line, message); line 0: the file as a whole
+
+
+class TooManyProblems(Exception):
+    """Raised by a problem collector when a file reaches ``MAX_PROBLEMS_PER_FILE``."""
+
+
+def stopped_message() -> str:
+    return f"more than {MAX_PROBLEMS_PER_FILE:,} problems; stopped checking this file"
 
 
 class Unreadable:
@@ -211,7 +222,11 @@ def parse(text: str) -> tuple[YamlDoc | None, Found]:
     if root is None:
         return YamlDoc(None, None), []
     builder = _Builder(track="*" in text)
-    data = builder.build(root, 0)
+    try:
+        data = builder.build(root, 0)
+    except TooManyProblems:
+        found = builder.problems
+        return None, [*found, (found[-1][0], stopped_message())]
     if builder.aliases:
         builder.problems.extend(_alias_lines(text))
     return YamlDoc(data, root), builder.problems
@@ -231,18 +246,23 @@ def _yaml_error(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
 
 
 def _alias_lines(text: str) -> Found:
-    found: Found = []
+    """One problem per line and anchor (a bomb repeats one alias thousands of times a line)."""
+    counts: dict[tuple[int, str], int] = {}
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                found.append(
-                    (
-                        event.start_mark.line + 1,
-                        f"YAML alias *{event.anchor} is not allowed; write the value out",
-                    )
-                )
+                place = (event.start_mark.line + 1, str(event.anchor))
+                counts[place] = counts.get(place, 0) + 1
     except yaml.YAMLError:  # pragma: no cover - the same text composed a moment ago
         pass
+    found: Found = [
+        (
+            line,
+            f"YAML alias *{anchor} is not allowed; write the value out"
+            + (f" ({count:,} times on this line)" if count > 1 else ""),
+        )
+        for (line, anchor), count in counts.items()
+    ]
     return found or [(1, "YAML aliases are not allowed; write the values out")]
 
 
@@ -257,6 +277,8 @@ class _Builder:
         self.problems: Found = []
 
     def _problem(self, node: Node, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS_PER_FILE:
+            raise TooManyProblems
         self.problems.append((node.start_mark.line + 1, message))
 
     def build(self, node: Node, depth: int) -> Any:

@@ -15,6 +15,7 @@ import yaml
 
 import bot.content_files
 from bot.content import MAX_FILE_BYTES, ContentError, load_pack
+from bot.content_files import MAX_PROBLEMS_PER_FILE
 from tests.test_content import GOOD
 
 QUESTION = "  - id: {id}\n    prompt: P?\n    choices: [x, y]\n    answer: x\n    why: W.\n"
@@ -74,8 +75,10 @@ def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
         levels.append(f"      - &l{n} [{refs}]")
     text = GOOD.replace("  recap: [one]\n", "  recap:\n" + "\n".join(levels) + "\n")
     aliases = [p for p in problems_of(pack(tmp_path, text)) if "YAML alias" in p]
-    assert len(aliases) == 81  # each alias once, at its own line
-    assert {int(p.split(":")[1]) for p in aliases} == set(range(11, 20))
+    assert [int(p.split(":")[1]) for p in aliases] == list(range(11, 20))  # one a line
+    assert aliases[-1].endswith(
+        ": YAML alias *l8 is not allowed; write the value out (9 times on this line)"
+    )
 
 
 def test_a_file_over_the_size_cap_is_refused_unread(tmp_path):
@@ -224,6 +227,20 @@ def test_deep_nesting_is_a_problem_not_a_recursion_error(tmp_path):
     for depth in (40, 5000):
         text = GOOD.replace("  recap: [one]", "  recap: " + "[" * depth + "]" * depth)
         assert problems_of(pack(tmp_path, text))
+
+
+def test_a_file_with_too_many_problems_stops_at_the_limit(tmp_path):
+    numbers = "[" + "1, " * (MAX_PROBLEMS_PER_FILE + 50) + "]"  # a recap of numbers, not text
+    found = problems_of(pack(tmp_path, GOOD.replace("  recap: [one]", f"  recap: {numbers}")))
+    assert len(found) == MAX_PROBLEMS_PER_FILE + 1
+    assert found[-1].endswith(
+        f": more than {MAX_PROBLEMS_PER_FILE:,} problems; stopped checking this file"
+    )
+    # the content checks count too: questions without a prompt
+    empty = QUESTION.replace("prompt: P?", "prompt: ''")
+    text = GOOD + "".join(empty.format(id=f"q-{i}") for i in range(MAX_PROBLEMS_PER_FILE + 5))
+    found = problems_of(pack(tmp_path, text))
+    assert len(found) == MAX_PROBLEMS_PER_FILE + 1 and "stopped checking" in found[-1]
 
 
 # -- issue 15: every problem --------------------------------------------------------------
