@@ -242,6 +242,9 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
     return _build(parsed, root)
 
 
+_SOUND: frozenset[str] = frozenset()
+
+
 @dataclass
 class _Parsed:
     """One file after the schema: its card and questions as far as they are sound. ``bad``
@@ -278,7 +281,7 @@ def _convert(file: Path, doc: YamlDoc, problems: list[ContentProblem], *, report
         problems.extend(schema.problems)
         parsed.reported = reported + len(schema.problems)
         return parsed
-    questions = [(i, q, frozenset[str]()) for i, q in enumerate(whole.questions)]
+    questions = [(i, q, _SOUND) for i, q in enumerate(whole.questions)]
     return _Parsed(file, doc, reported, whole.card, questions=questions)
 
 
@@ -286,8 +289,9 @@ def _fields(cls: type[msgspec.Struct]) -> dict[str, msgspec.structs.FieldInfo]:
     return {f.name: f for f in msgspec.structs.fields(cls)}
 
 
-_FIELDS = {cls: _fields(cls) for cls in (Card, Section, Table, Misconception, ChoiceIn)}
-_FIELDS[_QuestionIn] = _fields(_QuestionIn)
+_FIELDS = {
+    cls: _fields(cls) for cls in (Card, Section, Table, Misconception, ChoiceIn, _QuestionIn)
+}
 
 
 class _Schema:
