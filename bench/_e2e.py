@@ -131,6 +131,7 @@ class RoundResult:
     failed: int  # HTTP errors, lost replies, or an error reply
     per_s: float
     latencies: list[float]
+    load_cpu_s: float  # CPU this (load + fakes) process used during the round
     server_cpu_s: float = float("nan")  # CPU the server process used during the round
 
     @property
@@ -145,6 +146,10 @@ class RoundResult:
     def cpu_us(self) -> float:
         """Server CPU per click in microseconds: robust to other load on a shared machine."""
         return self.server_cpu_s / max(self.clicks, 1) * 1e6
+
+    @property
+    def load_cpu_us(self) -> float:
+        return self.load_cpu_s / max(self.clicks, 1) * 1e6
 
 
 async def closed_loop(
@@ -165,10 +170,13 @@ async def closed_loop(
             else:
                 latencies.append(latency)
 
-    t0 = time.perf_counter()
+    cpu0, t0 = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(min(concurrency, clicks))))
     elapsed = time.perf_counter() - t0
-    return RoundResult(clicks, len(latencies), failed, len(latencies) / elapsed, latencies)
+    load_cpu = time.process_time() - cpu0
+    return RoundResult(
+        clicks, len(latencies), failed, len(latencies) / elapsed, latencies, load_cpu
+    )
 
 
 def parse_levels(text: str) -> list[int]:
@@ -188,7 +196,7 @@ def report(
     print(title)
     print(
         f"{'concurrency':>11} {'app':<8}{'clicks':>8}{'replied':>9}{'clicks/s':>10}"
-        f"{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/click':>14}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'app CPU µs/click':>18}{'load CPU µs/click':>19}"
     )
     all_replied = True
     for level, by_target in rounds.items():
@@ -202,17 +210,19 @@ def report(
             p50 = median([r.p50_ms for r in results])
             p99 = median([r.p99_ms for r in results])
             cpu = median([r.cpu_us for r in results])
+            load_cpu = median([r.load_cpu_us for r in results])
             row |= {
                 f"{target}_per_s": round(per_s, 1),
                 f"{target}_p50_ms": round(p50, 2),
                 f"{target}_p99_ms": round(p99, 2),
                 f"{target}_cpu_us_per_click": round(cpu, 1),
+                f"{target}_load_cpu_us_per_click": round(load_cpu, 1),
                 f"{target}_replied": replied,
                 f"{target}_clicks": clicks,
             }
             print(
                 f"{level:>11} {target:<8}{clicks:>8}{replied:>9}{per_s:>10,.0f}"
-                f"{p50:>9.1f}{p99:>9.1f}{cpu:>14,.0f}"
+                f"{p50:>9.1f}{p99:>9.1f}{cpu:>18,.0f}{load_cpu:>19,.0f}"
             )
         pairs = list(zip(by_target[bot], by_target[bare], strict=True))
         row["ratio_per_s"] = round(median([a.per_s / b.per_s for a, b in pairs]), 3)
