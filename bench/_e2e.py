@@ -83,13 +83,21 @@ class Child:
         if self.proc is not None and self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.tail()}")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the process (all its threads) used so far; NaN off Linux."""
+    def cpu_seconds(self) -> tuple[float, float]:
+        """User + system CPU time used so far by the process's main thread and by its other
+        threads (e.g. the SQLite writer); NaN off Linux."""
+        main = other = 0.0
         try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                if task.name == str(self.proc.pid):
+                    main += used
+                else:
+                    other += used
         except (AttributeError, OSError, IndexError):
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return float("nan"), float("nan")
+        return main, other
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.output().splitlines()[-lines:])
@@ -107,21 +115,15 @@ class Child:
 
 
 def python(*args: str, profile: Path | None = None) -> list[str]:
-    """``python args...``; with ``profile``, run under pyinstrument (``pip install
-    pyinstrument``), its text report written to that file when the process stops."""
+    """``python args...``; with ``profile``, run under a profiler: ``x.prof`` cProfile (read
+    it with pstats), any other name pyinstrument's text report (``pip install pyinstrument``);
+    written when the process stops."""
     if profile is None:
         return [sys.executable, *args]
-    return [
-        sys.executable,
-        "-m",
-        "pyinstrument",
-        "-r",
-        "text",
-        "--show-all",
-        "-o",
-        str(profile),
-        *args,
-    ]
+    if profile.suffix == ".prof":
+        return [sys.executable, "-m", "cProfile", "-o", str(profile), *args]
+    report = ["-r", "text", "--show-all", "-o", str(profile)]
+    return [sys.executable, "-m", "pyinstrument", *report, *args]
 
 
 @dataclass
@@ -133,6 +135,11 @@ class RoundResult:
     latencies: list[float]
     load_cpu_s: float  # CPU this (load + fakes) process used during the round
     server_cpu_s: float = float("nan")  # CPU the server process used during the round
+    server_other_cpu_s: float = float("nan")  # of which in threads other than the main one
+
+    def set_server_cpu(self, before: tuple[float, float], after: tuple[float, float]) -> None:
+        self.server_cpu_s = sum(after) - sum(before)
+        self.server_other_cpu_s = after[1] - before[1]
 
     @property
     def p50_ms(self) -> float:
@@ -146,6 +153,10 @@ class RoundResult:
     def cpu_us(self) -> float:
         """Server CPU per click in microseconds: robust to other load on a shared machine."""
         return self.server_cpu_s / max(self.clicks, 1) * 1e6
+
+    @property
+    def other_cpu_us(self) -> float:
+        return self.server_other_cpu_s / max(self.clicks, 1) * 1e6
 
     @property
     def load_cpu_us(self) -> float:
@@ -196,7 +207,8 @@ def report(
     print(title)
     print(
         f"{'concurrency':>11} {'app':<8}{'clicks':>8}{'replied':>9}{'clicks/s':>10}"
-        f"{'p50 ms':>9}{'p99 ms':>9}{'app CPU µs/click':>18}{'load CPU µs/click':>19}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'app CPU µs/click':>18}{'(other threads)':>16}"
+        f"{'load CPU µs/click':>19}"
     )
     all_replied = True
     for level, by_target in rounds.items():
@@ -211,18 +223,20 @@ def report(
             p99 = median([r.p99_ms for r in results])
             cpu = median([r.cpu_us for r in results])
             load_cpu = median([r.load_cpu_us for r in results])
+            other_cpu = median([r.other_cpu_us for r in results])
             row |= {
                 f"{target}_per_s": round(per_s, 1),
                 f"{target}_p50_ms": round(p50, 2),
                 f"{target}_p99_ms": round(p99, 2),
                 f"{target}_cpu_us_per_click": round(cpu, 1),
+                f"{target}_cpu_other_threads_us_per_click": round(other_cpu, 1),
                 f"{target}_load_cpu_us_per_click": round(load_cpu, 1),
                 f"{target}_replied": replied,
                 f"{target}_clicks": clicks,
             }
             print(
                 f"{level:>11} {target:<8}{clicks:>8}{replied:>9}{per_s:>10,.0f}"
-                f"{p50:>9.1f}{p99:>9.1f}{cpu:>18,.0f}{load_cpu:>19,.0f}"
+                f"{p50:>9.1f}{p99:>9.1f}{cpu:>18,.0f}{other_cpu:>16,.0f}{load_cpu:>19,.0f}"
             )
         pairs = list(zip(by_target[bot], by_target[bare], strict=True))
         row["ratio_per_s"] = round(median([a.per_s / b.per_s for a, b in pairs]), 3)

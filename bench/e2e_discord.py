@@ -161,7 +161,7 @@ async def measure(args: argparse.Namespace) -> dict:
         async with FakeDiscord(token=TOKEN) as fake_bot, FakeDiscord(token=TOKEN) as fake_bare:
             targets = {"quizbot": Target("quizbot", fake_bot), "bare": Target("bare", fake_bare)}
             profile = {
-                name: Path(args.profile).resolve() / f"e2e_discord_{name}.txt"
+                name: Path(args.profile).resolve() / f"e2e_discord_{name}.{args.profiler}"
                 if args.profile
                 else None
                 for name in targets
@@ -203,7 +203,7 @@ async def measure(args: argparse.Namespace) -> dict:
                 }
                 for r in range(args.rounds):
                     for level in levels:
-                        clicks = args.clicks or max(2000, 4 * level)
+                        clicks = args.clicks or max(1000, 3 * level)
                         question = dict(zip(targets, await post_question(bot, bare), strict=True))
                         order = list(targets) if r % 2 == 0 else list(reversed(targets))
                         for name in order:
@@ -211,7 +211,7 @@ async def measure(args: argparse.Namespace) -> dict:
                             prepared = target.prepare(clicks, question[name], users)
                             cpu0 = children[name].cpu_seconds()
                             result = await target.run(prepared, level)
-                            result.server_cpu_s = children[name].cpu_seconds() - cpu0
+                            result.set_server_cpu(cpu0, children[name].cpu_seconds())
                             results[level][name].append(result)
                             if not args.json:
                                 print(
@@ -238,11 +238,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", default="100,1000", help="levels, comma-separated")
     parser.add_argument(
-        "--clicks", type=int, default=0, help="clicks per round (default max(2000, 4C))"
+        "--clicks", type=int, default=0, help="clicks per round (default max(1000, 3C))"
     )
     parser.add_argument("--warmup", type=int, default=200, help="untimed clicks per app first")
     parser.add_argument(
-        "--profile", metavar="DIR", help="run both apps under pyinstrument, reports in DIR"
+        "--profile", metavar="DIR", help="run both apps under a profiler, reports in DIR"
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("txt", "prof"),
+        default="txt",
+        help="txt: pyinstrument text report (pip install pyinstrument); prof: cProfile stats",
     )
     parser.add_argument("--serve", choices=("quizbot", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)

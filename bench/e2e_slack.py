@@ -263,7 +263,7 @@ async def measure(args: argparse.Namespace) -> dict:
                 BARE_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, BARE_API_URL=fake.base_url
             )
             profile = {
-                name: Path(args.profile).resolve() / f"e2e_slack_{name}.txt"
+                name: Path(args.profile).resolve() / f"e2e_slack_{name}.{args.profiler}"
                 if args.profile
                 else None
                 for name in ("quizbot", "bare")
@@ -308,14 +308,14 @@ async def measure(args: argparse.Namespace) -> dict:
                 }
                 for r in range(args.rounds):
                     for level in levels:
-                        clicks = args.clicks or max(2000, 4 * level)
+                        clicks = args.clicks or max(1000, 3 * level)
                         question = await load.post_question(urls["quizbot"])
                         order = list(children) if r % 2 == 0 else list(reversed(children))
                         for name in order:
                             prepared = load.prepare(clicks, question)
                             cpu0 = children[name].cpu_seconds()
                             result = await load.run(urls[name], prepared, level)
-                            result.server_cpu_s = children[name].cpu_seconds() - cpu0
+                            result.set_server_cpu(cpu0, children[name].cpu_seconds())
                             results[level][name].append(result)
                             if not args.json:
                                 print(
@@ -343,11 +343,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", default="100,1000", help="levels, comma-separated")
     parser.add_argument(
-        "--clicks", type=int, default=0, help="clicks per round (default max(2000, 4C))"
+        "--clicks", type=int, default=0, help="clicks per round (default max(1000, 3C))"
     )
     parser.add_argument("--warmup", type=int, default=200, help="untimed clicks per app first")
     parser.add_argument(
-        "--profile", metavar="DIR", help="run both apps under pyinstrument, reports in DIR"
+        "--profile", metavar="DIR", help="run both apps under a profiler, reports in DIR"
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("txt", "prof"),
+        default="txt",
+        help="txt: pyinstrument text report (pip install pyinstrument); prof: cProfile stats",
     )
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
