@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["answers.py", "leaderboard.py", "content.py", "demo_latency.py"]
+SCRIPTS = [
+    "answers.py",
+    "leaderboard.py",
+    "content.py",
+    "demo_latency.py",
+    "e2e_slack.py",
+    "e2e_discord.py",
+]
 
 
 def main() -> int:

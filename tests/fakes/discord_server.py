@@ -937,8 +937,10 @@ class FakeDiscord:
         self.interactions[iid] = data
         msg = data.get("message")
         if isinstance(msg, dict) and "id" in msg and "token" in data:
-            self.messages.setdefault(int(msg["id"]), copy.deepcopy(msg))
-            self._original[data["token"]] = int(msg["id"])
+            mid = int(msg["id"])
+            if mid not in self.messages:  # copied only when stored (load benches click a lot)
+                self.messages[mid] = copy.deepcopy(msg)
+            self._original[data["token"]] = mid
 
     async def _send(self, conn: _GatewayConnection, payload: dict[str, Any]) -> None:
         async with conn.lock:
