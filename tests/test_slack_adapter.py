@@ -86,9 +86,11 @@ def ticker() -> Ticker:
 
 
 @pytest.fixture
-def adapter(app, fake, ticker):
+async def adapter(app, fake, ticker):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    return SlackAdapter(app, make_settings(), client=client, monotonic=ticker)
+    adapter = SlackAdapter(app, make_settings(), client=client, monotonic=ticker)
+    yield adapter
+    await adapter.close()
 
 
 # -- helpers --------------------------------------------------------------------------------

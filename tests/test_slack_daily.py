@@ -40,9 +40,11 @@ async def fake():
 
 
 @pytest.fixture
-def adapter(app, fake):
+async def adapter(app, fake):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    return SlackAdapter(app, make_settings(), client=client)
+    adapter = SlackAdapter(app, make_settings(), client=client)
+    yield adapter
+    await adapter.close()
 
 
 @pytest.fixture

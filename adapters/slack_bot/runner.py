@@ -170,6 +170,7 @@ async def serve(adapter: SlackAdapter, runner: Runner) -> None:
         await runner.serve(on_ready=scheduler.start)
     finally:
         await scheduler.stop()
+        await adapter.close()
 
 
 async def run(
