@@ -20,6 +20,16 @@ class LiveStarted:
     started_by: str
     note: str = ""  # e.g. "only 4 questions on this topic: 4 rounds"
 
+    @property
+    def text(self) -> str:
+        rounds = "1 round" if self.rounds == 1 else f"{self.rounds} rounds"
+        line = (
+            f"Quiz night! {rounds} of {self.seconds} s on {self.topic_title}, started by"
+            f" {self.started_by}. Answer with the buttons: answers are locked in and revealed"
+            " when each round ends. First question coming up."
+        )
+        return f"{line} {self.note}" if self.note else line
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -44,6 +54,20 @@ class LiveProgress:
     leaders: tuple[Standing, ...]  # the top three so far
     closes_at: datetime | None  # the current round's close, UTC
     already_running: bool = False  # True: the reply to an attempt to start another one
+
+    @property
+    def text(self) -> str:
+        head = "A live quiz is already running here" if self.already_running else "Live quiz"
+        where = (
+            f"round {self.round_number} of {self.rounds}"
+            if self.round_number
+            else f"starting ({self.rounds} rounds)"
+        )
+        players = "1 player" if self.players == 1 else f"{self.players} players"
+        return (
+            f"{head}: {where}, {self.seconds} s each, on {self.topic_title}, started by"
+            f" {self.started_by} · {players}. /quiz live stop ends it (starter or admin)."
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,17 @@ class RoundReveal:
     right: int
     fastest: FastestAnswer | None  # the fastest right answer
     closed_early: bool  # every player had answered before the time was up
+
+    @property
+    def summary(self) -> str:
+        if not self.answered:
+            return "Nobody answered this round."
+        people = "1 answer" if self.answered == 1 else f"{self.answered} answers"
+        early = " · everyone answered, closed early" if self.closed_early else ""
+        return f"{people} · {self.right} right{early}"
+
+    def share(self, choice: int) -> float:
+        return self.counts[choice] / self.answered if self.answered else 0.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +166,20 @@ class LivePodium:
     def podium(self) -> tuple[Standing, ...]:
         return tuple(s for s in self.standings if s.rank <= 3)
 
+    @property
+    def ending(self) -> str:
+        """Why the session ended, in one line."""
+        played = f"{self.rounds_played} of {self.rounds} rounds"
+        if self.reason == EndReason.STOPPED:
+            by = f" by {self.stopped_by}" if self.stopped_by else ""
+            return f"Stopped{by} after {played}."
+        if self.reason == EndReason.IDLE:
+            return f"Ended after {played}: two rounds in a row without an answer."
+        if self.reason == EndReason.INTERRUPTED:
+            detail = f" ({self.detail})" if self.detail else ""
+            return f"The quiz could not go on{detail}: standings after {played}."
+        return f"All {self.rounds_played} rounds played."
+
 
 @dataclass(frozen=True)
 class LockedIn:
@@ -142,3 +191,13 @@ class LockedIn:
     choice_text: str
     closes_at: datetime
     already_answered: bool = False  # a second click: the first answer stands
+
+    @property
+    def text(self) -> str:
+        letter = "ABCDEF"[self.choice_index] if self.choice_index < 6 else str(self.choice_index)
+        if self.already_answered:
+            return (
+                f"You already locked in {letter}: answers can't be changed — results when the"
+                " round ends."
+            )
+        return f"Locked in: {letter} — results when the round ends."
