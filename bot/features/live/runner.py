@@ -86,6 +86,7 @@ class LiveRunner:
         self.poster_timeout = poster_timeout
         self._drivers: dict[int, asyncio.Task[None]] = {}
         self._wakes: dict[int, asyncio.Event] = {}
+        self._leases: dict[int, datetime] = {}  # session id -> our lease's end, as last stored
         self._scan = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -202,14 +203,18 @@ class LiveRunner:
         finally:
             self._wakes.pop(session_id, None)
             self._drivers.pop(session_id, None)
+            self._leases.pop(session_id, None)
 
     async def step(self, session_id: int) -> bool:
         """Do what is due in a session now; False once it has ended (or is not ours)."""
         now = self.clock.now()
-        if not await self.db.write(
-            store.renew, session_id, self.name, (now + self.lease).isoformat()
-        ):
-            raise LostSession(session_id)
+        held = self._leases.get(session_id)
+        if held is None or held - now < self.lease * 2 / 3:  # renew once a third has passed
+            if not await self.db.write(
+                store.renew, session_id, self.name, (now + self.lease).isoformat()
+            ):
+                raise LostSession(session_id)
+            self._leases[session_id] = now + self.lease
         session = await self.db.read(store.get_session, session_id)
         if session is None:
             return False

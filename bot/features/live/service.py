@@ -11,6 +11,7 @@ never reach the leaderboards.
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,9 @@ class LiveService:
         self.limits = limits or LiveLimits()
         self.rng = rng or random.Random()
         self.runners: dict[str, SessionDriver] = {}  # platform -> this process's runner
+        # a round's post, number and times never change: a burst of clicks reads it once (its
+        # status may be stale here; the answer step reads the stored one and decides)
+        self._rounds: OrderedDict[int, RoundRow] = OrderedDict()
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -189,7 +193,13 @@ class LiveService:
     async def answer(self, actor: Actor, post: PostRow, choice: int) -> LockedIn:
         """Lock in ``actor``'s answer to a live round. The reply never says whether it is
         right; the first answer stands."""
-        found = await self.db.read(store.round_of_post, post.id)
+        found = self._rounds.get(post.id)
+        if found is None:
+            found = await self.db.read(store.round_of_post, post.id)
+            if found is not None:
+                self._rounds[post.id] = found
+                if len(self._rounds) > 256:
+                    self._rounds.popitem(last=False)
         if found is None or post.workspace_key != actor.workspace_key:
             raise UserError("That question is not available any more.")
         question = self.pack.question(post.question_id)
@@ -282,10 +292,8 @@ class LiveService:
         has answered round ``number``."""
         if number < 2:
             return False
-        answers = await self.db.read(store.answers_of, session_id)
-        players = {a.user_key for a in answers if a.number < number}
-        answered = {a.user_key for a in answers if a.number == number}
-        return bool(players) and players <= answered
+        seen = await self.db.read(store.turnout, session_id, number)
+        return seen.players > 0 and seen.missing == 0
 
     async def reveal(
         self, session: SessionRow, found: RoundRow, closed_early: bool

@@ -48,4 +48,4 @@ CREATE TABLE live_answers(
     answered_at TEXT NOT NULL,
     PRIMARY KEY(post_id, user_key)
 ) WITHOUT ROWID;
-CREATE INDEX live_answers_by_session ON live_answers(session_id, number);
+CREATE INDEX live_answers_by_session ON live_answers(session_id, number, user_key);
