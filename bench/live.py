@@ -91,7 +91,9 @@ async def one_round(folder: Path, players: int) -> dict[str, float]:
     runner = LiveRunner(app.live, "discord", poster, name="bench")
     runner.start()
     try:
-        # baseline: the same clicks on an ordinary question
+        # warm-up (not timed), then the baseline: the same clicks on an ordinary question
+        warm = await app.quiz.ask_question(actor(0))
+        await clicks(app, warm.post_id, 200, 20_000_000)
         view = await app.quiz.ask_question(actor(0))
         ask_s, ask_lat = await clicks(app, view.post_id, players, 10_000_000)
 

@@ -181,18 +181,10 @@ class LiveRunner:
         try:
             while not self._stopping:
                 wake.clear()
-                if not await self.step(session_id):
+                until = await self.step(session_id)
+                if until is None:
                     break
-                session = await self.db.read(store.get_session, session_id)
-                rounds = await self.db.read(store.rounds_of, session_id)
-                if session is None or session.status != SessionStatus.RUNNING or not rounds:
-                    continue
-                current = rounds[-1]
-                if current.status != RoundStatus.OPEN or session.stop_requested_by:
-                    continue
-                now = self.clock.now()
-                until = min(datetime.fromisoformat(current.closes_at), now + self.lease / 3)
-                if until > now:
+                if until > self.clock.now():
                     await self._wait(wake, until)
         except LostSession:
             log.info("live session %s is no longer driven by %s", session_id, self.name)
@@ -205,8 +197,9 @@ class LiveRunner:
             self._drivers.pop(session_id, None)
             self._leases.pop(session_id, None)
 
-    async def step(self, session_id: int) -> bool:
-        """Do what is due in a session now; False once it has ended (or is not ours)."""
+    async def step(self, session_id: int) -> datetime | None:
+        """Do what is due in a session now; when to look again (at the latest: a poke wakes it
+        earlier), or None once it has ended."""
         now = self.clock.now()
         held = self._leases.get(session_id)
         if held is None or held - now < self.lease * 2 / 3:  # renew once a third has passed
@@ -217,7 +210,7 @@ class LiveRunner:
             self._leases[session_id] = now + self.lease
         session = await self.db.read(store.get_session, session_id)
         if session is None:
-            return False
+            return None
         rounds = await self.db.read(store.rounds_of, session_id)
         current = rounds[-1] if rounds else None
         if current is not None and current.status == RoundStatus.POSTING:
@@ -227,15 +220,15 @@ class LiveRunner:
                     EndReason.INTERRUPTED,
                     f"round {current.number} was being posted when the bot stopped",
                 )
-                return False
+                return None
         if session.stop_requested_by:
             if current is not None and current.status in (RoundStatus.OPEN, RoundStatus.CLOSING):
                 await self._close_round(session, current, last=True)
             await self._end(session_id, EndReason.STOPPED)
-            return False
+            return None
         if current is not None and current.status == RoundStatus.CLOSING:
             await self._close_round(session, current, last=current.number >= session.rounds)
-            return True
+            return now
         if current is not None and current.status == RoundStatus.OPEN:
             closes = datetime.fromisoformat(current.closes_at)
             early = now < closes and await self.service.everyone_answered(
@@ -245,20 +238,21 @@ class LiveRunner:
                 await self._close_round(
                     session, current, last=current.number >= session.rounds, early=early
                 )
-            return True
+                return now
+            return min(closes, now + self.lease / 3)
         # no round yet, or the last one closed: end, or post the next
         if current is not None and current.number >= session.rounds:
             await self._end(session_id, EndReason.FINISHED)
-            return False
+            return None
         if await self._idle(session_id, rounds):
             await self._end(session_id, EndReason.IDLE)
-            return False
+            return None
         question = self.service.choose_question(session, rounds)
         if question is None:
             await self._end(session_id, EndReason.FINISHED)
-            return False
+            return None
         await self._post_round(session, len(rounds) + 1, question.id, now)
-        return True
+        return now
 
     async def _idle(self, session_id: int, rounds: list[RoundRow]) -> bool:
         if len(rounds) < IDLE_ROUNDS:

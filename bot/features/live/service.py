@@ -237,7 +237,7 @@ class LiveService:
         if outcome.closed:
             raise UserError(closed)
         driver = self.runners.get(actor.platform)
-        if driver is not None and outcome.stored:
+        if driver is not None and outcome.stored and found.number >= 2:
             driver.poke(found.session_id)  # every player may have answered: close early
         return LockedIn(
             post.id,
