@@ -47,6 +47,8 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         assert first is not None
         assert f"{ROUND_SECONDS} s to answer" in text()
         await session.handle_line(letter_of(first, right=True))  # Ada
+        await session.handle_line("/quiz live 2 5s")  # a second start: the running one instead
+        assert "A live quiz is already running here: round 1 of 3" in text()
         await session.handle_line("/as Bob")
         await session.handle_line(letter_of(first, right=False))
         await session.handle_line("/as Cy")
@@ -79,5 +81,13 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         assert "everyone answered, closed early" in shown
         assert "All 3 rounds played." in shown
         assert shown.count("🥇") >= 2  # a scoreboard and the podium
+
+        # a new session, stopped by its starter during round 1
+        await session.handle_line("/as Ada")
+        await session.handle_line(f"/quiz live 5 {ROUND_SECONDS}s")
+        await until(lambda: text().count("🎯 Round 1 of 5") == 1)
+        await session.handle_line("/quiz live stop")
+        await until(lambda: "Stopped by Ada after 1 of 5 rounds." in text())
+        assert "🎯 Round 2 of 5" not in text()
     finally:
         await app.close()
