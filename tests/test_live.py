@@ -24,6 +24,7 @@ from bot.features.live import (
     LockedIn,
     RoundReveal,
 )
+from bot.features.live import store as live_store
 from bot.features.live.requests import ShowLive, StartLive, StopLive, parse_live
 from bot.features.live.store import live_points
 from bot.features.quiz.requests import AnswerQuestion
@@ -383,3 +384,22 @@ async def test_two_processes_racing_to_start_in_one_channel_start_one_session(tm
     finally:
         for a in apps:
             await a.close()
+
+
+async def test_the_stored_round_decides_inside_the_answer_transaction(app, clock, runner):
+    """A click that this process still thinks is in time (its round cached as open) is
+    refused when the round was closed meanwhile (by the runner of another process, say)."""
+    await app.handle_text(ADA, "/quiz live 3 20s")
+    log = runner.poster
+    await until(lambda: len(log.of(LiveRound)) == 1)
+    first = log.of(LiveRound)[0]
+    assert isinstance(await answer(app, ADA, first, 0), LockedIn)  # the round is cached now
+    closed = await app.db.write(
+        live_store.begin_close, first.session_id, 1, "runner-1", clock.now().isoformat()
+    )
+    assert closed
+    refused = await answer(app, BOB, first, 0)
+    assert refused == Notice("Round 1 has closed; answers no longer count.", error=True)
+    db = sqlite3.connect(app.db.path)
+    assert db.execute("SELECT user_key FROM answers").fetchall() == [("discord:ada",)]
+    assert db.execute("SELECT user_key FROM live_answers").fetchall() == [("discord:ada",)]

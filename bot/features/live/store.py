@@ -396,22 +396,17 @@ def record_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
     if not live:
         return
     ids = list({w.post_id for w in live})
-    rounds = {
-        row[2]: _round(row)
-        for row in db.execute(
-            f"SELECT {_ROUND_COLUMNS} FROM live_rounds WHERE post_id IN ({marks(len(ids))})", ids
-        )
-    }
-    seconds = dict(
-        db.execute(
-            "SELECT r.post_id, s.seconds FROM live_rounds r JOIN live_sessions s"
-            f" ON s.id = r.session_id WHERE r.post_id IN ({marks(len(ids))})",
-            ids,
-        ).fetchall()
-    )
+    rounds: dict[int, tuple[RoundRow, int]] = {}  # post id -> (round, seconds per round)
+    for row in db.execute(
+        f"SELECT {', '.join('r.' + c for c in _ROUND_COLUMNS.split(', '))}, s.seconds"
+        " FROM live_rounds r JOIN live_sessions s ON s.id = r.session_id"
+        f" WHERE r.post_id IN ({marks(len(ids))})",
+        ids,
+    ):
+        rounds[row[2]] = (_round(row[:-1]), row[-1])
     rows = []
     for w in live:
-        found = rounds.get(w.post_id)
+        found, seconds = rounds.get(w.post_id, (None, 0))
         answered = datetime.fromisoformat(w.answered_at)
         if (
             found is None
@@ -421,7 +416,7 @@ def record_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
             batch.refused.add(w.key)
             continue
         elapsed = (answered - datetime.fromisoformat(found.opened_at)).total_seconds()
-        points = live_points(w.correct, elapsed, float(seconds[w.post_id]))
+        points = live_points(w.correct, elapsed, float(seconds))
         rows.append(
             (
                 w.post_id,
