@@ -11,7 +11,7 @@ from bot.content import Pack, default_content_path, load_pack
 from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos.requests import COMMANDS as DEMO_COMMANDS
 from bot.demos.requests import RunDemo
-from bot.features.answers import AnswerWriter
+from bot.features.answers import AnswerWriter, PostKind
 from bot.features.answers.writer import insert_answers
 from bot.features.boards import BoardService, WorkspaceZones
 from bot.features.boards import requests as boards
@@ -22,6 +22,9 @@ from bot.features.daily import store as daily_store
 from bot.features.daily.service import require_admin
 from bot.features.groups import GroupService
 from bot.features.groups import requests as groups
+from bot.features.live import LiveLimits, LiveService
+from bot.features.live import requests as live
+from bot.features.live import store as live_store
 from bot.features.quiz import QuizService
 from bot.features.quiz import requests as quiz
 from bot.features.quiz import store as quiz_store
@@ -34,10 +37,12 @@ from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
-# first; review FSRS cards before the rows are written (a right answer not yet due scores
-# nothing); then the answer rows, the boards' totals and score rows, the daily streaks.
+# and closed live rounds first (the live step also stores the session's own answer row); review
+# FSRS cards before the rows are written (a right answer not yet due scores nothing); then the
+# answer rows, the boards' totals and score rows, the daily streaks.
 ANSWER_STEPS = (
     daily_store.refuse_closed_windows,
+    live_store.record_answers,
     quiz_store.review_cards,
     insert_answers,
     boards_store.update_scores,
@@ -60,6 +65,7 @@ class QuizApp:
     boards: BoardService
     daily: DailyService
     groups: GroupService
+    live: LiveService
     demos: DemoRunner
     dispatcher: Dispatcher
     grammar: Grammar
@@ -72,6 +78,7 @@ class QuizApp:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         demos: DemoRunner | None = None,
+        live_limits: LiveLimits | None = None,
     ) -> QuizApp:
         """Load and validate the content first (so bad content touches no database), then open
         and migrate the database."""
@@ -87,12 +94,14 @@ class QuizApp:
         quiz_service.closed_window_text = daily_service.closed_window_text
         board_service = BoardService(pack, db, clock, quiz_service, daily_service, zones)
         group_service = GroupService(board_service)
+        live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
         grammar = Grammar(
             (
                 *quiz.COMMANDS,
                 *boards.COMMANDS,
                 *groups.COMMANDS,
                 *daily.COMMANDS,
+                *live.COMMANDS,
                 *DEMO_COMMANDS,
                 TextCommand("help", "help", "this list", no_arguments(ShowHelp)),
             ),
@@ -108,6 +117,7 @@ class QuizApp:
             boards=board_service,
             daily=daily_service,
             groups=group_service,
+            live=live_service,
             demos=demos or DemoRunner(now=clock.now),
             dispatcher=Dispatcher(),
             grammar=grammar,
@@ -117,7 +127,7 @@ class QuizApp:
 
     def _register_handlers(self) -> None:
         register = self.dispatcher.register
-        q, b, g, d = self.quiz, self.boards, self.groups, self.daily
+        q, b, g, d, lv = self.quiz, self.boards, self.groups, self.daily, self.live
 
         async def ask(actor: Actor, r: quiz.AskQuestion) -> Result:
             return await q.ask_question(actor, r.topic)
@@ -132,6 +142,9 @@ class QuizApp:
             return await q.review_session(actor, r.topic)
 
         async def answer(actor: Actor, r: quiz.AnswerQuestion) -> Result:
+            post = await q.get_post(r.post_id)
+            if post is not None and post.kind == PostKind.LIVE:
+                return await lv.answer(actor, post, r.choice)  # locked in, not revealed
             return await q.answer(actor, r.post_id, r.choice)
 
         async def record_message(actor: Actor, r: quiz.RecordPostMessage) -> Result:
@@ -202,6 +215,15 @@ class QuizApp:
                 raise UserError(f"Which demo? Usage: /quiz demo <name>. Demos: {names}")
             return await self.demos.run(actor.user_key, r.name)
 
+        async def live_start(actor: Actor, r: live.StartLive) -> Result:
+            return await lv.start(actor, r.topic, r.rounds, r.seconds)
+
+        async def live_stop(actor: Actor, r: live.StopLive) -> Result:
+            return await lv.stop(actor)
+
+        async def live_show(actor: Actor, r: live.ShowLive) -> Result:
+            return await lv.show(actor)
+
         async def show_help(actor: Actor, r: ShowHelp) -> Result:
             return self.grammar.help()
 
@@ -225,6 +247,9 @@ class QuizApp:
         register(daily.ShowDailySchedule, daily_show)
         register(daily.StopDailySchedule, daily_off)
         register(daily.PostDailyNow, daily_now)
+        register(live.StartLive, live_start)
+        register(live.StopLive, live_stop)
+        register(live.ShowLive, live_show)
         register(RunDemo, demo)
         register(ShowHelp, show_help)
 
@@ -248,5 +273,7 @@ class QuizApp:
     async def close(self) -> None:
         for scheduler in list(self.daily.schedulers.values()):
             await scheduler.stop()
+        for runner in list(self.live.runners.values()):
+            await runner.stop()  # type: ignore[attr-defined]
         await self.answers.close()
         await self.db.close()

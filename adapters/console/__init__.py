@@ -38,6 +38,7 @@ from adapters.console.terminal import (
 from bot.app import QuizApp
 from bot.demos import DemoRunner
 from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
+from bot.features.live import LivePodium, LiveRound, LiveRunner, LiveScoreboard, RoundReveal
 from bot.features.quiz import AnswerResult, QuestionView, ReviewSession
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.clock import SystemClock
@@ -211,6 +212,31 @@ class ConsolePoster:
         return f"console:results:{results.post_id}"
 
 
+class ConsoleLivePoster:
+    """The live quiz's poster for the terminal: a round becomes the current question (a
+    letter answers it, locked in); its close, the scoreboard and the podium are printed."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        session = self.session
+        if session.reviewing and session.current is not None:
+            session.review_queue.insert(0, session.current)
+        session.current = live_round.view
+        session.show(live_round)
+        return f"console:{live_round.view.post_id}"
+
+    async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        self.session.show(reveal)
+
+    async def post_standings(
+        self, channel: ChannelRef, standings: LiveScoreboard | LivePodium
+    ) -> str:
+        self.session.show(standings)
+        return f"console:live:{standings.session_id}"
+
+
 async def run(db: Path, content: str | None = None) -> int:
     """The console until /quit, the end of input or Ctrl-D (exit 0), SIGTERM (exit 0, after the
     command in progress), or Ctrl-C (exit 130 at once, at the prompt or during a command)."""
@@ -225,6 +251,9 @@ async def run(db: Path, content: str | None = None) -> int:
             session = ConsoleSession(app, console, _default_user())
             scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
             scheduler.start()
+            LiveRunner(
+                app.live, "console", ConsoleLivePoster(session)
+            ).start()  # app.close stops it
             source = PromptSource(session.vocabulary(), history_path(db)) if tty else PipeSource()
             ending.source = source
             session.show(

@@ -25,6 +25,16 @@ from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.groups import GroupList, GroupMembers, GroupSummary
+from bot.features.live import (
+    LivePodium,
+    LiveProgress,
+    LiveRound,
+    LiveScoreboard,
+    LiveStarted,
+    LockedIn,
+    RoundReveal,
+    Standing,
+)
 from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
 from bot.kernel.clock import format_local
 from bot.kernel.results import Notice
@@ -359,3 +369,96 @@ def _demo(result: DemoResult) -> RenderableType:
         parts.append(Text(result.details, style="dim"))
     parts.append(Text(f"See /card {result.card_id}", style="dim"))
     return Group(*parts)
+
+
+# -- the live quiz (quiz night) ------------------------------------------------------------------
+
+
+@render.register
+def _live_started(started: LiveStarted) -> RenderableType:
+    return Text(started.text, style="bold cyan")
+
+
+def _standing(s: Standing) -> Text:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
+    return Text(f"  {medal} {s.name} — {s.points} points · {s.right}/{s.answered} right")
+
+
+@render.register
+def _live_progress(progress: LiveProgress) -> RenderableType:
+    lines = [Text(progress.text), *(_standing(s) for s in progress.leaders)]
+    if progress.closes_at is not None:
+        left = max(
+            0, round((progress.closes_at - datetime.now(progress.closes_at.tzinfo)).total_seconds())
+        )
+        lines.append(Text(f"  this round closes in {left} s", style="dim"))
+    return Group(*lines)
+
+
+@render.register
+def _live_round(live_round: LiveRound) -> RenderableType:
+    """The console shows the seconds left when the round is posted (no countdown redraws)."""
+    head = Text(f"🎯 Round {live_round.number} of {live_round.rounds}", style="bold cyan")
+    closes = Text(
+        f"  {live_round.seconds} s to answer (closes {live_round.closes_at:%H:%M:%S} UTC) —"
+        " one answer each, locked in",
+        style="dim",
+    )
+    return Group(head, _question(live_round.view), closes)
+
+
+@render.register
+def _round_reveal(reveal: RoundReveal) -> RenderableType:
+    view = reveal.view
+    lines = [
+        Text(
+            f"✅ Round {reveal.number} of {reveal.rounds} closed: {reveal.summary}",
+            style="bold cyan",
+        ),
+        Text(view.prompt, style="bold"),
+    ]
+    for i, choice in enumerate(view.choices):
+        mark = " ✅" if i == reveal.correct_index else ""
+        lines.append(
+            Text(f"  {LETTERS[i]}) {choice} — {reveal.counts[i]} ({reveal.share(i):.0%}){mark}")
+        )
+    lines.append(Text(f"Answer: {LETTERS[reveal.correct_index]}) {reveal.correct_text}"))
+    lines.append(Text(f"Why: {reveal.why}"))
+    if reveal.fastest is not None:
+        lines.append(
+            Text(
+                f"⚡ Fastest: {reveal.fastest.name} in {reveal.fastest.seconds:g} s", style="green"
+            )
+        )
+    return Group(*lines)
+
+
+@render.register
+def _live_scoreboard(board: LiveScoreboard) -> RenderableType:
+    lines = [Text(f"Scoreboard after round {board.number} of {board.rounds}", style="bold")]
+    lines += [_standing(s) for s in board.standings] or [Text("  Nobody has scored yet.")]
+    return Group(*lines)
+
+
+@render.register
+def _live_podium(podium: LivePodium) -> RenderableType:
+    lines = [Text(f"🏆 Quiz night results — {podium.topic_title}", style="bold cyan")]
+    lines += [_standing(s) for s in podium.standings] or [Text("  Nobody answered.")]
+    lines.append(Text(podium.ending))
+    missed = podium.missed_most
+    if missed is not None:
+        lines.append(
+            Text(
+                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
+                style="bold",
+            )
+        )
+        lines.append(Text(f"  {missed.prompt}"))
+        lines.append(Text(f"  Answer: {missed.correct_text}"))
+        lines.append(Text(f"  Why: {missed.why}"))
+    return Group(*lines)
+
+
+@render.register
+def _locked_in(locked: LockedIn) -> RenderableType:
+    return Text(locked.text, style="yellow")

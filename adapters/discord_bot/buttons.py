@@ -77,3 +77,14 @@ def answer_buttons(post_id: int, choices: Sequence[str]) -> discord.ui.View:
         view.add_item(AnswerButton(post_id, index, button_label(index, choice)))
     view.stop()
     return view
+
+
+def closed_buttons(post_id: int, choices: Sequence[str]) -> discord.ui.View:
+    """The answer buttons of a closed round: the same buttons, disabled (never stored)."""
+    view = discord.ui.View(timeout=None)
+    for index, choice in enumerate(choices):
+        button = AnswerButton(post_id, index, button_label(index, choice))
+        button.item.disabled = True
+        view.add_item(button)
+    view.stop()
+    return view

@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.buttons import AnswerButton
-from adapters.discord_bot.poster import DiscordPoster
+from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
+from bot.features.live import LiveRunner
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
@@ -76,6 +77,7 @@ class QuizBot(discord.Client):
         self.quiz_commands = QuizCommands(self)
         self.tree.add_command(self.quiz_commands)
         self.daily_scheduler: DailyScheduler | None = None
+        self.live_runner: LiveRunner | None = None
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)
@@ -93,6 +95,7 @@ class QuizBot(discord.Client):
     async def on_ready(self) -> None:
         # READY comes again after a reconnect that could not resume: start() is then a no-op
         self.start_daily_scheduler()
+        self.start_live_runner()
 
     def start_daily_scheduler(self) -> DailyScheduler:
         """Post the daily questions and results of Discord channels (``/quiz daily set``)."""
@@ -101,7 +104,17 @@ class QuizBot(discord.Client):
         self.daily_scheduler.start()
         return self.daily_scheduler
 
+    def start_live_runner(self) -> LiveRunner:
+        """Run the live quizzes of Discord channels (``/quiz live``), resuming stored ones."""
+        if self.live_runner is None:
+            self.live_runner = LiveRunner(self.app.live, "discord", DiscordLivePoster(self.poster))
+        self.live_runner.start()
+        return self.live_runner
+
     async def close(self) -> None:
+        runner, self.live_runner = self.live_runner, None
+        if runner is not None:
+            await runner.stop()
         # first: a pass in progress may finish its post while the HTTP session is still open
         scheduler, self.daily_scheduler = self.daily_scheduler, None
         if scheduler is not None:

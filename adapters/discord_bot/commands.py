@@ -30,6 +30,7 @@ from bot.features.groups.requests import (
     ShowGroupMembers,
     ShowGroupSummary,
 )
+from bot.features.live.requests import ShowLive, StartLive, StopLive
 from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
@@ -65,6 +66,7 @@ class QuizCommands(app_commands.Group):
 
     daily = app_commands.Group(name="daily", description="The daily question in this channel")
     group = app_commands.Group(name="group", description="Study groups with their own leaderboard")
+    live = app_commands.Group(name="live", description="Quiz night: timed rounds for everyone here")
 
     def __init__(self, bot: QuizBot) -> None:
         super().__init__(name="quiz", description="Study-group quiz: questions, cards and scores")
@@ -193,6 +195,35 @@ class QuizCommands(app_commands.Group):
             "Answer a question with its buttons; only you see your result.", lines=tuple(lines)
         )
         await self.bot.respond(interaction, notice, ephemeral=True)
+
+    # -- the live quiz (quiz night) ----------------------------------------------------------
+
+    @live.command(name="start", description="Start timed rounds in this channel")
+    @app_commands.describe(
+        topic="A card or a track; leave empty for the whole course",
+        rounds="How many rounds (1-30, default 10)",
+        seconds="Seconds per round (5-120, default 20)",
+    )
+    async def live_start(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        rounds: int | None = None,
+        seconds: int | None = None,
+    ) -> None:
+        reply = await self.bot.run(interaction, StartLive(topic or None, rounds, seconds))
+        await self.bot.respond(interaction, reply)
+
+    live_start.autocomplete("topic")(_topic_choices)
+
+    @live.command(name="stop", description="End this channel's live quiz (its starter or an admin)")
+    async def live_stop(self, interaction: discord.Interaction) -> None:
+        await self.bot.respond(interaction, await self.bot.run(interaction, StopLive()))
+
+    @live.command(name="status", description="How this channel's live quiz stands")
+    async def live_status(self, interaction: discord.Interaction) -> None:
+        reply = await self.bot.run(interaction, ShowLive())
+        await self.bot.respond(interaction, reply, ephemeral=True)
 
     # -- daily question (admins change it) --------------------------------------------------
     # Discord only honours default_member_permissions on top-level commands, so a

@@ -16,11 +16,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack_bot.adapter import SlackAdapter
-from adapters.slack_bot.poster import SlackPoster
+from adapters.slack_bot.poster import SlackLivePoster, SlackPoster
 from adapters.slack_bot.settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
+from bot.features.live import LiveRunner
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +167,16 @@ async def serve(adapter: SlackAdapter, runner: Runner) -> None:
     Slack can reach us (so a bot that fails to connect posts nothing) and stops before the app
     closes, letting a post in progress finish."""
     scheduler = DailyScheduler(adapter.app.daily, "slack", SlackPoster(adapter))
+    live = LiveRunner(adapter.app.live, "slack", SlackLivePoster(adapter))
+
+    def ready() -> None:
+        scheduler.start()
+        live.start()  # carries on the sessions a stopped process handed back
+
     try:
-        await runner.serve(on_ready=scheduler.start)
+        await runner.serve(on_ready=ready)
     finally:
+        await live.stop()
         await scheduler.stop()
         await adapter.close()
 

@@ -16,6 +16,7 @@ class PostKind(StrEnum):
     ASK = "ask"  # /quiz: anyone in the channel may answer
     REVIEW = "review"  # /quiz review: private to the user who asked
     DAILY = "daily"  # the daily question: has an answer window and a streak
+    LIVE = "live"  # a round of a live quiz: answers locked in, revealed when the round closes
 
 
 @dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower

@@ -216,6 +216,8 @@ class QuizService:
         post = await self.get_post(post_id)
         if post is None or post.workspace_key != actor.workspace_key:
             raise UserError("That question is not available any more; ask for a new one.")
+        if post.kind == PostKind.LIVE:  # its answer is revealed when the round closes
+            raise UserError("That is a live quiz round: answer it with its buttons.")
         if post.kind == PostKind.REVIEW and post.asked_by != actor.user_key:
             raise UserError("That is someone else's review question; try /quiz review.")
         question = self.pack.question(post.question_id)
