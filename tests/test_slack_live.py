@@ -38,9 +38,11 @@ async def fake():
 
 
 @pytest.fixture
-def adapter(app, fake):
+async def adapter(app, fake):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    return SlackAdapter(app, make_settings(), client=client)
+    adapter = SlackAdapter(app, make_settings(), client=client)
+    yield adapter
+    await adapter.close()
 
 
 @pytest.fixture
@@ -186,6 +188,7 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
     async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as harness:
         await start(harness, fake, "live 2 20s")
         await round_post(fake, 1)
+    await adapter.close()
     await app.close()  # mid-round
 
     app = await QuizApp.open(db, CONTENT, clock=clock)
@@ -203,6 +206,7 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
             "chat.postMessage", lambda c: "Quiz night results" in block_text(c.params["blocks"])
         )
     finally:
+        await adapter.close()
         await app.close()
     assert (
         len(
@@ -253,5 +257,7 @@ async def test_two_processes_racing_to_start_in_one_channel(tmp_path, fake, cloc
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT COUNT(*) FROM live_sessions").fetchone() == (1,)
     finally:
+        for ad in adapters:
+            await ad.close()
         for a in apps:
             await a.close()
