@@ -11,6 +11,7 @@ from discord import app_commands
 from adapters.discord_bot.buttons import AnswerButton
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
+from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.quiz.requests import AnswerQuestion
@@ -19,6 +20,9 @@ from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
+RESTARTING = Notice(
+    "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
+)
 
 
 def bot_intents() -> discord.Intents:
@@ -45,6 +49,16 @@ def actor_for(interaction: discord.Interaction) -> Actor:
     )
 
 
+class QuizCommandTree(app_commands.CommandTree):
+    """Every slash command passes here first: counted as in-flight work, or refused with a
+    reply while the bot is stopping."""
+
+    client: QuizBot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await self.client.accept(interaction)
+
+
 class QuizBot(discord.Client):
     """A thin adapter: every command and click becomes one core call; results go to render."""
 
@@ -54,6 +68,7 @@ class QuizBot(discord.Client):
         *,
         guild_id: int | None = None,
         sync_commands: bool = True,
+        stop_signal: GracefulStop | None = None,
         **options: Any,
     ) -> None:
         # never ping anyone, whatever text a reply carries
@@ -62,7 +77,8 @@ class QuizBot(discord.Client):
         self.app = app
         self.guild_id = guild_id
         self.sync_commands = sync_commands
-        self.tree = app_commands.CommandTree(self)
+        self.stop_signal = stop_signal or GracefulStop()
+        self.tree = QuizCommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         from adapters.discord_bot.commands import QuizCommands  # commands need QuizBot's type
 
@@ -128,9 +144,24 @@ class QuizBot(discord.Client):
             else:
                 await interaction.followup.send(**kwargs, ephemeral=private)
 
+    async def accept(self, interaction: discord.Interaction) -> bool:
+        """Count the interaction being handled as in-flight work, or (stopping) refuse it with a
+        private reply so the user never sees "This interaction failed"."""
+        if self.stop_signal.accepting:
+            self.stop_signal.track()
+            return True
+        if interaction.type is not discord.InteractionType.autocomplete:
+            try:
+                await self.respond(interaction, RESTARTING, ephemeral=True)
+            except discord.HTTPException:
+                log.warning("could not tell the user the bot is restarting")
+        return False
+
     async def on_answer_click(
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
+        if not await self.accept(interaction):
+            return
         try:
             reply = await self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
             await self.respond(interaction, reply, ephemeral=True)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.shutdown import GracefulStop
 from adapters.slack_bot.render import (
     ANSWER_ACTION_PREFIX,
     SlackMessage,
@@ -60,9 +62,12 @@ class SlackAdapter:
         settings: SlackSettings,
         client: AsyncWebClient | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        stop_signal: GracefulStop | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
+        # the runner's stop: listeners count as in-flight work from before their ack
+        self.stop_signal = stop_signal or GracefulStop()
         self._monotonic = monotonic
         self._admin_cache: dict[str, tuple[float, bool]] = {}
         # Request verification stays on in both modes; Bolt skips it for Socket Mode requests,
@@ -80,9 +85,25 @@ class SlackAdapter:
                 token=settings.bot_token,
             )
             self.bolt.client.base_url = settings.api_url
+        self.bolt.middleware(self.refuse_when_stopping)
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)
+
+    async def refuse_when_stopping(
+        self, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Every request passes here first. While the bot is stopping nothing new is
+        acknowledged: HTTP gets 503, a Socket Mode envelope stays unacknowledged (Slack
+        delivers it again). A request let in counts as in-flight (its task: aiohttp and Socket
+        Mode run one per request) until answered, and its listener until done."""
+        if not self.stop_signal.accepting:
+            return BoltResponse(
+                status=503, body="quizbot is restarting", headers={"retry-after": "10"}
+            )
+        self.stop_signal.track()
+        await next()
+        return None
 
     # -- listeners ------------------------------------------------------------------------
 
@@ -93,6 +114,7 @@ class SlackAdapter:
         respond: AsyncRespond,
         client: AsyncWebClient,
     ) -> None:
+        self.stop_signal.track()  # before the ack: whatever Slack hears "200" for, finishes
         await ack()
         text = command.get("text") or ""
         request = self.app.parse(text)  # parsed once
@@ -117,6 +139,7 @@ class SlackAdapter:
         action: dict[str, Any],
         respond: AsyncRespond,
     ) -> None:
+        self.stop_signal.track()  # before the ack: an acknowledged click is stored and answered
         await ack()
         try:
             parsed = parse_answer_value(str(action.get("value", "")))

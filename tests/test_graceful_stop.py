@@ -1,0 +1,275 @@
+"""SIGTERM in the middle of a click burst: a real bot process per adapter, driven through the
+loopback fakes. Every acknowledged click is stored exactly once and got its reply; the process
+exits 0 within the stop timeout; nothing refused was stored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.shutdown import GracefulStop
+from tests.conftest import ROOT
+from tests.fakes.slack_api import FakeSlackAPI, FakeSocketModeServer
+from tests.slack_fixtures import BOT_TOKEN, SECRET
+
+FORM = "application/x-www-form-urlencoded"
+BURST = 240
+STOP_AFTER = 40  # acknowledged clicks before SIGTERM
+
+
+@pytest.fixture
+async def fake():
+    async with FakeSlackAPI() as f:
+        yield f
+
+
+def signed(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body) or ""
+    return {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def slash_body(fake: FakeSlackAPI, text: str = "") -> str:
+    return urlencode(
+        {
+            "command": "/quiz",
+            "text": text,
+            "user_id": "U0",
+            "user_name": "starter",
+            "team_id": "T123",
+            "channel_id": "C1",
+            "response_url": fake.response_url("slash"),
+        }
+    )
+
+
+def click_payload(fake: FakeSlackAPI, value: str, user_id: str) -> dict:
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T123"},
+        "api_app_id": "A123",
+        "team": {"id": "T123", "domain": "quiz-team"},
+        "channel": {"id": "C1", "name": "general"},
+        "container": {"type": "message", "channel_id": "C1", "message_ts": "1.1"},
+        "response_url": fake.response_url(f"click-{user_id}"),
+        "actions": [{"type": "button", "action_id": "quiz_answer_0", "value": value}],
+    }
+
+
+def first_button_value(blocks: list[dict]) -> str:
+    return next(e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"])
+
+
+def stored_answers(db: Path) -> dict[str, int]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT user_key, COUNT(*) FROM answers GROUP BY user_key").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+async def start_slack(tmp_path: Path, fake: FakeSlackAPI, **env: str) -> asyncio.subprocess.Process:
+    full_env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "QUIZBOT_STOP_TIMEOUT": "10",
+        **env,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "slack", "--host", "127.0.0.1", "--port", "0"),
+        *("--db", str(tmp_path / "q.db")),
+        cwd=tmp_path,
+        env=full_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def read_until(proc: asyncio.subprocess.Process, pattern: str, log: list[str]) -> re.Match:
+    async with asyncio.timeout(60):
+        while True:
+            line = (await proc.stderr.readline()).decode()
+            assert line, "".join(log)  # it ended first
+            log.append(line)
+            if found := re.search(pattern, line):
+                return found
+
+
+async def finish(proc: asyncio.subprocess.Process, log: list[str]) -> tuple[int, float, str]:
+    """Wait for the exit; returns (code, seconds, everything it printed)."""
+    started = time.monotonic()
+    async with asyncio.timeout(40):
+        rest, out = await asyncio.gather(proc.stderr.read(), proc.stdout.read())
+        await proc.wait()
+    log.append(rest.decode() + out.decode())
+    return proc.returncode, time.monotonic() - started, "".join(log)
+
+
+def check_acknowledged(db: Path, fake: FakeSlackAPI, acked: set[str], refused: set[str]) -> None:
+    stored = stored_answers(db)
+    assert acked, "no click was acknowledged before the stop"
+    lost = sorted(u for u in acked if f"slack:{u}" not in stored)
+    assert lost == [], f"{len(lost)} of {len(acked)} acknowledged clicks were never stored"
+    assert all(stored[f"slack:{u}"] == 1 for u in acked)  # exactly once
+    replied = {p.response_id.removeprefix("click-") for p in fake.response_posts}
+    unanswered = sorted(acked - replied)
+    assert unanswered == [], f"{len(unanswered)} acknowledged clicks got no reply"
+    assert not any(f"slack:{u}" in stored for u in refused)  # a 503 stored nothing
+
+
+async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path, fake):
+    proc = await start_slack(tmp_path, fake)
+    log: list[str] = []
+    try:
+        url = (await read_until(proc, r"Slack requests on (http://\S+)", log)).group(1)
+        async with aiohttp.ClientSession(trust_env=False) as session:
+            body = slash_body(fake)
+            async with session.post(url, data=body, headers=signed(body)) as resp:
+                assert resp.status == 200
+            posted = await fake.wait_for_call("chat.postMessage", timeout=20)
+            value = first_button_value(posted.params["blocks"])
+            acked: set[str] = set()
+            refused: set[str] = set()
+            odd: list[int] = []
+            enough = asyncio.Event()
+
+            async def click(n: int) -> None:
+                user = f"U{n}"
+                payload = click_payload(fake, value, user)
+                body = urlencode({"payload": json.dumps(payload)})
+                try:
+                    async with session.post(url, data=body, headers=signed(body)) as resp:
+                        status = resp.status
+                except aiohttp.ClientError:
+                    refused.add(user)  # the server was already gone
+                    return
+                if status == 200:
+                    acked.add(user)
+                    if len(acked) >= STOP_AFTER:
+                        enough.set()
+                else:
+                    if status != 503:
+                        odd.append(status)
+                    refused.add(user)
+
+            clicks = [asyncio.create_task(click(n)) for n in range(1, BURST + 1)]
+            async with asyncio.timeout(60):
+                await enough.wait()
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.gather(*clicks)
+        code, seconds, logged = await finish(proc, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    assert code == 0, logged
+    assert odd == [], logged  # 200 or 503 (or closed), nothing else
+    assert seconds < 12, logged
+    check_acknowledged(tmp_path / "q.db", fake, acked, refused)
+    assert "SIGTERM: stopping" in logged and "Traceback" not in logged
+    assert BOT_TOKEN not in logged and SECRET not in logged
+
+
+async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, fake):
+    server = FakeSocketModeServer()
+    ws_url = await server.start()
+    fake.set_response("apps.connections.open", {"ok": True, "url": ws_url})
+    proc = await start_slack(tmp_path, fake, SLACK_APP_TOKEN="xapp-1-socket")
+    log: list[str] = []
+    try:
+        await read_until(proc, r"connected to Slack in Socket Mode", log)
+        await server.send(
+            {
+                "envelope_id": "env-slash",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": json.loads(json.dumps(dict(_form(slash_body(fake))))),
+            }
+        )
+        posted = await fake.wait_for_call("chat.postMessage", timeout=20)
+        value = first_button_value(posted.params["blocks"])
+        acked: set[str] = set()
+        envelope_user: dict[str, str] = {}
+        for n in range(1, BURST + 1):
+            envelope_id = f"env-{n}"
+            envelope_user[envelope_id] = f"U{n}"
+            await server.send(
+                {
+                    "envelope_id": envelope_id,
+                    "type": "interactive",
+                    "accepts_response_payload": False,
+                    "payload": click_payload(fake, value, f"U{n}"),
+                }
+            )
+        async with asyncio.timeout(60):
+            while len(acked) < STOP_AFTER:
+                ack = await server.received.get()
+                if ack.get("envelope_id") in envelope_user:
+                    acked.add(envelope_user[ack["envelope_id"]])
+        proc.send_signal(signal.SIGTERM)
+        code, seconds, logged = await finish(proc, log)
+        while not server.received.empty():  # acks sent before the socket closed
+            ack = server.received.get_nowait()
+            if ack.get("envelope_id") in envelope_user:
+                acked.add(envelope_user[ack["envelope_id"]])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await server.stop()
+    assert code == 0, logged
+    assert seconds < 12, logged
+    check_acknowledged(tmp_path / "q.db", fake, acked, refused=set())
+    assert "Traceback" not in logged and "xapp-1-socket" not in logged
+
+
+def _form(body: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(body))
+
+
+async def test_second_signal_exits_at_once():
+    exits: list[int] = []
+    stop = GracefulStop(timeout_s=5, exit_now=exits.append)
+    stop.request(signal.SIGTERM)
+    assert not stop.accepting and exits == []
+    stop.request(signal.SIGINT)
+    assert exits == [128 + signal.SIGINT]
+
+
+async def test_drain_is_bounded_and_waits_for_late_work():
+    stop = GracefulStop(timeout_s=0.5)
+    finished: list[str] = []
+
+    async def work(name: str, seconds: float) -> None:
+        stop.track()
+        await asyncio.sleep(seconds)
+        finished.append(name)
+
+    quick = asyncio.create_task(work("quick", 0.01))
+    stuck = asyncio.create_task(work("stuck", 60))
+    await asyncio.sleep(0)
+    assert stop.in_flight == 2
+    stop.request()
+    assert await stop.drain() is False  # the stuck one was cut off at the bound
+    assert quick.done() and finished == ["quick"]
+    with contextlib.suppress(asyncio.CancelledError):
+        await stuck
+    assert stuck.cancelled()
