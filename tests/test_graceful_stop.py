@@ -22,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.shutdown import GracefulStop
 from tests.conftest import ROOT
+from tests.fakes.discord_server import FakeDiscord, custom_ids
 from tests.fakes.slack_api import FakeSlackAPI, FakeSocketModeServer
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 
@@ -273,3 +274,67 @@ async def test_drain_is_bounded_and_waits_for_late_work():
     with contextlib.suppress(asyncio.CancelledError):
         await stuck
     assert stuck.cancelled()
+
+
+async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path):
+    async with FakeDiscord() as fake:
+        env = {
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_URL": fake.base_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "QUIZBOT_STOP_TIMEOUT": "10",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "bot", "discord", "--db", str(tmp_path / "q.db")),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        log: list[str] = []
+        try:
+            await read_until(proc, r"connected to Gateway", log)
+            ask = fake.slash_command("quiz", "question")
+            await fake.dispatch("INTERACTION_CREATE", ask, timeout=30)
+            asked = await fake.wait_for_callback(ask, timeout=30)
+            custom_id = custom_ids(asked.json["data"]["components"])[0]
+            clicks = {}
+            for n in range(1, BURST + 1):
+                user = fake.make_user(f"user{n}", 900_000_000_000_000_000 + n)
+                clicks[n] = fake.component_click(custom_id, fake.original_response(ask), user=user)
+            answered: dict[int, str] = {}
+            enough = asyncio.Event()
+
+            async def click(n: int) -> None:
+                with contextlib.suppress(AssertionError, TimeoutError):
+                    await fake.dispatch("INTERACTION_CREATE", clicks[n])
+                    reply = await fake.wait_for_callback(clicks[n], timeout=15)
+                    answered[n] = json.dumps(reply.json)
+                    if len(answered) >= STOP_AFTER:
+                        enough.set()
+
+            tasks = [asyncio.create_task(click(n)) for n in clicks]
+            async with asyncio.timeout(60):
+                await enough.wait()
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            code, seconds, logged = await finish(proc, log)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+    assert code == 0, logged
+    assert seconds < 12, logged
+    stored = stored_answers(tmp_path / "q.db")
+    restarting = {n for n, text in answered.items() if "restarting" in text}
+    results = set(answered) - restarting
+    assert results, "no click was answered before the stop"
+    key = {n: f"discord:{900_000_000_000_000_000 + n}" for n in clicks}
+    lost = [n for n in results if stored.get(key[n]) != 1]
+    assert lost == [], f"{len(lost)} of {len(results)} answered clicks not stored exactly once"
+    assert not any(key[n] in stored for n in restarting)  # refused while stopping: nothing
+    unanswered = [n for n in clicks if key[n] in stored and n not in results]
+    assert unanswered == []  # nothing stored without its reply
+    assert "Traceback" not in logged and fake.token not in logged

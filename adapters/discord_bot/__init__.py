@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import discord
+import yarl
 
 from adapters.discord_bot.client import QuizBot, actor_for, bot_intents
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
@@ -32,7 +33,9 @@ __all__ = [
 ]
 
 TOKEN = "DISCORD_TOKEN"
-API_URL = "DISCORD_API_URL"  # the REST base, e.g. https://discord.com/api/v10 (tests: a fake)
+# where Discord is: only tests (a loopback fake) set these
+API_URL = "DISCORD_API_URL"  # the REST base, e.g. https://discord.com/api/v10
+GATEWAY_URL = "DISCORD_GATEWAY_URL"  # e.g. wss://gateway.discord.gg/
 log = logging.getLogger(__name__)
 
 
@@ -54,13 +57,7 @@ async def run(
     """Run the bot until it is stopped. A missing or rejected token is a ConfigError naming
     DISCORD_TOKEN (one line, never the token itself)."""
     token = require(TOKEN, "the bot token from the Discord Developer Portal")
-    api_url = setting(API_URL)
-    if api_url is not None:
-        if not api_url.startswith(("https://", "http://")):
-            raise ConfigError(
-                f"{API_URL} should be an http(s) URL like https://discord.com/api/v10"
-            )
-        discord.http.Route.BASE = api_url.rstrip("/")
+    _point_at_discord()
     stop_signal = GracefulStop()
     app = await QuizApp.open(db, content)
     try:
@@ -91,7 +88,7 @@ async def run(
                         raise
                     raise ConfigError(f"{TOKEN} was rejected by the Discord gateway") from None
                 finally:
-                    if not stopper.done():
+                    if stop_signal.accepting:  # connect() ended by itself: nothing to drain
                         stopper.cancel()
                     await asyncio.gather(stopper, return_exceptions=True)
     finally:
@@ -99,6 +96,21 @@ async def run(
     if stop_signal.signal_name:
         log.info("quizbot stopped (%s)", stop_signal.signal_name)
     return 0
+
+
+def _point_at_discord() -> None:
+    """DISCORD_API_URL and DISCORD_GATEWAY_URL, when set (tests point them at a fake)."""
+    api_url, gateway_url = setting(API_URL), setting(GATEWAY_URL)
+    if api_url is not None:
+        if not api_url.startswith(("https://", "http://")):
+            raise ConfigError(
+                f"{API_URL} should be an http(s) URL like https://discord.com/api/v10"
+            )
+        discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url is not None:
+        if not gateway_url.startswith(("wss://", "ws://")):
+            raise ConfigError(f"{GATEWAY_URL} should be a ws(s) URL like wss://gateway.discord.gg/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def _reason(exc: BaseException) -> str:
