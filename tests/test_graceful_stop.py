@@ -338,3 +338,49 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
     unanswered = [n for n in clicks if key[n] in stored and n not in results]
     assert unanswered == []  # nothing stored without its reply
     assert "Traceback" not in logged and fake.token not in logged
+
+
+async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_path):
+    db = tmp_path / "q.db"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "console", "--db", str(db)),
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    answered: set[str] = set()
+    try:
+        proc.stdin.write(b"/quiz\n")
+        for n in range(1, BURST + 1):
+            proc.stdin.write(f"/as u{n}\nA\n".encode())
+        await proc.stdin.drain()
+        speaker = None
+        async with asyncio.timeout(60):
+            while len(answered) < STOP_AFTER:
+                line = (await proc.stdout.readline()).decode()
+                assert line, "the console ended early"
+                if found := re.match(r"You are now (u\d+)\.", line):
+                    speaker = found.group(1)
+                elif line.startswith("Total:"):
+                    answered.add(speaker)
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            rest, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+            await proc.wait()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    for line in rest.decode().splitlines():  # replies printed after the signal count too
+        if found := re.match(r"You are now (u\d+)\.", line):
+            speaker = found.group(1)
+        elif line.startswith("Total:"):
+            answered.add(speaker)
+    assert proc.returncode == 0, err.decode()
+    stored = stored_answers(db)
+    assert {k.removeprefix("console:") for k in stored} == answered  # each answer shown = stored
+    assert set(stored.values()) == {1}
+    assert len(answered) < BURST  # it stopped mid-burst rather than reading everything
+    assert "Traceback" not in err.decode()
