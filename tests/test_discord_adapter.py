@@ -31,6 +31,7 @@ from bot.demos.requests import RunDemo
 from bot.features.boards.requests import ShowLeaderboard
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.groups.requests import JoinGroup
+from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT
@@ -791,3 +792,17 @@ def test_guild_sync_refused_is_one_line(tmp_path, monkeypatch, capsys):
         "invite the bot with the bot and applications.commands scopes"
     ]
     assert fake.token not in out.out + out.err
+
+
+async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(fake, app):
+    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+        refused = await click(fake, ids[0], message)
+        assert refused.json["data"]["flags"] == EPHEMERAL
+        assert "Couldn't save your answer" in json.dumps(refused.json, ensure_ascii=False)
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        stored = await click(fake, ids[0], message)
+        assert "Couldn't save" not in json.dumps(stored.json, ensure_ascii=False)
+    assert rows(db_of(app), "SELECT post_id FROM answers") == [(post_id,)]

@@ -51,6 +51,7 @@ from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
+from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import ROOT
@@ -1079,3 +1080,19 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     reply = await click(harness, fake, [first_block], first.correct_index, user="U1")
     assert reply["response_type"] == "ephemeral" and "Correct" in block_text(reply["blocks"])
     assert [r[:2] for r in answers_rows(app) if r[0] == posts[0]] == [(posts[0], "slack:U1")]
+
+
+async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(
+    app, fake, adapter
+):
+    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
+        blocks = (await ask(h, fake)).params["blocks"]
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert block_text(reply["blocks"]).count("Couldn't save your answer") == 1
+        assert reply["response_type"] == "ephemeral" and answers_rows(app) == []
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert "Couldn't save" not in block_text(reply["blocks"])
+    assert [row[1] for row in answers_rows(app)] == ["slack:U2"]

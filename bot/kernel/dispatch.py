@@ -4,16 +4,19 @@ A request is a frozen dataclass for one user intent (``AskQuestion(topic)``,
 ``SetDailySchedule(at, zone, …)``); adapters build them (from platform options, or from text
 through the grammar) and dispatch them. ``needs_admin`` on the type says whether only admins
 may make it, so an adapter looks admin rights up only when they matter; the handler still does
-the refusing.
+the refusing. ``storage_failed`` is what the user reads when the database cannot do the
+request (locked, damaged, read-only, full): the bot keeps serving, nothing is half-written (every
+write is one transaction), and the next request tries again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from bot.kernel.errors import UserError
+from bot.kernel.errors import STORAGE_ERRORS, UserError, storage_reason
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -23,6 +26,12 @@ class Request:
     """Base of every request type."""
 
     needs_admin: ClassVar[bool] = False
+    storage_failed: ClassVar[str] = (
+        "Couldn't reach quizbot's database just now — please try again in a moment."
+    )
+
+
+log = logging.getLogger(__name__)
 
 
 R = TypeVar("R", bound=Request)
@@ -52,7 +61,7 @@ class Dispatcher:
         return request_type in self._handlers
 
     async def dispatch(self, actor: Actor, request: Request) -> Result:
-        """Run ``request``; a user mistake comes back as an error Notice, never raises."""
+        """Run ``request``; a user mistake or a database fault comes back as an error Notice."""
         handler = self._handlers.get(type(request))
         if handler is None:
             return Notice(f"{type(request).__name__} is not available here.", error=True)
@@ -60,3 +69,11 @@ class Dispatcher:
             return await handler(actor, request)
         except UserError as exc:
             return Notice(str(exc), error=True)
+        except STORAGE_ERRORS as exc:
+            log.error(
+                "storage fault: %s by %s failed: %s",
+                type(request).__name__,
+                actor.user_key,
+                storage_reason(exc),
+            )
+            return Notice(request.storage_failed, error=True)
