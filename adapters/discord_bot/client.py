@@ -8,7 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.buttons import FORGED_ANSWER, AnswerButton, is_answer_custom_id
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
 from adapters.shutdown import GracefulStop
@@ -156,6 +156,20 @@ class QuizBot(discord.Client):
             except discord.HTTPException:
                 log.warning("could not tell the user the bot is restarting")
         return False
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a component no handler claims (a forged or outdated custom id) would
+        show "This interaction failed": answer it privately instead."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if is_answer_custom_id(custom_id):
+            return  # AnswerButton has it
+        log.warning("click on an unknown button %r", str(custom_id)[:40])
+        try:
+            await self.respond(interaction, Notice(FORGED_ANSWER, error=True), ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a click on an unknown button")
 
     async def on_answer_click(
         self, interaction: discord.Interaction, post_id: int, choice: int
