@@ -164,10 +164,7 @@ class QuizApp:
             return Notice(f"Time zone set to {zone.key}: weeks start Monday 00:00 there.")
 
         async def create_group(actor: Actor, r: groups.CreateGroup) -> Result:
-            group = await g.create(actor, r.name)
-            return Notice(
-                f"Created study group {group.name}. Join with /quiz group join {group.name}"
-            )
+            return await g.create(actor, r.name)  # a StudyGroup: each adapter escapes its name
 
         async def join_group(actor: Actor, r: groups.JoinGroup) -> Result:
             return await g.join(actor, r.name)

@@ -31,6 +31,7 @@ from bot.demos.requests import RunDemo
 from bot.features.boards.requests import ShowLeaderboard
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.groups.requests import JoinGroup
+from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -293,17 +294,32 @@ async def test_question_views_are_never_kept_in_memory(fake, app):
 
 
 async def test_a_failing_click_is_logged_and_the_clicker_told(fake, app, caplog):
+    async def broken(actor, request):
+        raise RuntimeError("a bug in the answer path")
+
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        app.dispatcher.register(AnswerQuestion, broken, replace=True)
+        cb = await click(fake, ids[0], message)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
+    [record] = adapter_errors(caplog)
+    assert record.getMessage() == "answer click failed"
+    assert "a bug in the answer path" in str(record.exc_info[1])
+    caplog.clear()  # expected: the autouse check below would report it
+
+
+async def test_a_storage_outage_on_a_click_is_one_line(fake, app, caplog):
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
         with sqlite3.connect(db_of(app)) as conn:  # a real outage: the table is gone
             conn.execute("DROP TABLE answers")
         cb = await click(fake, ids[0], message)
     assert cb.json["data"]["flags"] == EPHEMERAL
-    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
-    [record] = adapter_errors(caplog)
-    assert record.getMessage() == "answer click failed"
-    assert "no such table: answers" in str(record.exc_info[1])
-    caplog.clear()  # expected: the autouse check below would report it
+    assert cb.json["data"]["content"] == "Couldn't save your answer — please try again."
+    [logged] = [r for r in caplog.records if r.name == "bot.kernel.dispatch"]
+    assert "AnswerQuestion" in logged.getMessage() and "no such table" in logged.getMessage()
+    assert logged.exc_info is None  # one line, no traceback
 
 
 async def test_question_and_answer_in_a_dm(fake, app):

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from urllib.parse import urlencode
 
+import discord
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -239,3 +240,87 @@ async def test_discord_real_button_still_answers(discord_fake, app):
         await fake.dispatch("INTERACTION_CREATE", click)
         await fake.wait_for_callback(click)
     assert stored_rows(app)["answers"] == 1
+
+
+# -- control characters and escapes -------------------------------------------------------------
+
+
+def test_actor_display_names_are_cleaned_where_actors_are_built():
+    from bot.kernel.identity import Actor
+
+    hostile = Actor("console", "eve", "\x1b]0;pwned\x07 Eve\u202e\x00 \n  the\tgreat")
+    assert hostile.display_name == "]0;pwned Eve the great"
+    assert Actor("slack", "U1", "\x1b\x07").display_name == "U1"  # nothing left: the id
+
+
+async def test_escape_sequences_in_a_name_never_reach_the_store_or_the_board(app, fake, harness):
+    value, blocks = await _question(harness, fake)
+    url = harness.new_response_url()
+    await harness.click(
+        "quiz_answer_0",
+        value,
+        user_id="U7",
+        response_url=url,
+        message_blocks=blocks,
+        user={"id": "U7", "username": "\x1b]0;pwned\x07mallory\x1b[2J", "team_id": "T123"},
+    )
+    await fake.wait_for_response_post(lambda p: p.response_id == url.rsplit("/", 1)[1])
+    with sqlite3.connect(app.db.path) as db:
+        (name,) = db.execute(
+            "SELECT display_name FROM users WHERE user_key = 'slack:U7'"
+        ).fetchone()
+    assert name == "]0;pwnedmallory[2J" and "\x1b" not in name
+    board_url = harness.new_response_url()
+    await harness.slash("leaderboard", user_id="U7", response_url=board_url)
+    board = await fake.wait_for_response_post(
+        lambda p: p.response_id == board_url.rsplit("/", 1)[1]
+    )
+    assert "\x1b" not in json.dumps(board.body, ensure_ascii=False)
+
+
+def test_demo_output_from_the_child_loses_its_escape_bytes():
+    from bot.demos.runner import _parse_payload
+
+    raw = json.dumps(
+        {
+            "measurements": [["\x1b[31mred\x1b[0m", "1 ms\x07"]],
+            "lesson": "\x1b]0;title\x07lesson",
+            "details": "line\n\x1b[2Jmore",
+        }
+    ).encode()
+    measurements, lesson, details = _parse_payload(raw)
+    shown = [measurements[0].label, measurements[0].value, lesson, details]
+    assert not any("\x1b" in s or "\x07" in s for s in shown)
+    assert shown == ["[31mred[0m", "1 ms", "]0;titlelesson", "line\n[2Jmore"]
+
+
+async def test_created_group_name_is_escaped_for_discord_markdown():
+    from adapters.discord_bot.render import render as render_discord
+    from bot.features.groups import StudyGroup
+
+    [message] = render_discord(StudyGroup("*night* __owls__", 0, created=True))
+    assert "\\*night\\* \\_\\_owls\\_\\_" in message.content
+
+
+@pytest.mark.parametrize("text", malformed_commands(seed=7, count=24))
+async def test_discord_generated_malformed_options_each_get_a_reply(discord_fake, app, text):
+    fake = discord_fake
+    admin = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)
+    calls = [
+        ("card", {"topic": text}, None, None),
+        ("create", {"name": text}, "group", admin),
+        ("timezone", {"zone": text}, None, admin),
+        ("leaderboard", {"topic": text}, None, None),
+    ]
+    async with fake.run(make_bot(app)):
+        for command, options, group, permissions in calls:
+            payload = fake.slash_command(
+                "quiz", command, options=options, group=group, permissions=permissions
+            )
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            reply = await fake.wait_for_callback(payload)
+            assert reply.json["type"] == 4, text
+    assert stored_rows(app)["answers"] == 0
+    with sqlite3.connect(app.db.path) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
+    assert not any("\x1b" in n or "\x00" in n for n in names)

@@ -571,6 +571,9 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[SlackMessage]:
+    if group.created:  # Notice text is escaped for mrkdwn
+        name = group.name
+        return render(Notice(f"Created study group {name}. Join with /quiz group join {name}"))
     you = " · you are in it" if group.is_member else ""
     return render(Notice(f"Study group {group.name}: {group.members} member(s){you}"))
 
