@@ -186,6 +186,13 @@ async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tm
     check_acknowledged(tmp_path / "q.db", fake, acked, refused)
     assert "SIGTERM: stopping" in logged and "Traceback" not in logged
     assert BOT_TOKEN not in logged and SECRET not in logged
+    # one log line per request: platform, command, user, latency, outcome
+    events = re.findall(
+        r"platform=slack command=AnswerQuestion user=slack:(U\d+) latency_ms=[\d.]+ outcome=ok",
+        logged,
+    )
+    assert sorted(events) == sorted(acked)
+    assert re.search(r"platform=slack command=AskQuestion user=slack:U0 .* outcome=ok", logged)
 
 
 async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, fake):
@@ -338,6 +345,8 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
     unanswered = [n for n in clicks if key[n] in stored and n not in results]
     assert unanswered == []  # nothing stored without its reply
     assert "Traceback" not in logged and fake.token not in logged
+    events = re.findall(r"platform=discord command=AnswerQuestion user=discord:(\d+) ", logged)
+    assert sorted(int(e) - 900_000_000_000_000_000 for e in events) == sorted(results)
 
 
 async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_path):

@@ -28,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.logs import RedactSecrets
 from adapters.slack_bot import (
     HttpRunner,
     SlackAdapter,
@@ -44,7 +45,7 @@ from adapters.slack_bot.render import (
     render,
     sections,
 )
-from adapters.slack_bot.runner import RedactSecrets, configure_logging
+from adapters.slack_bot.runner import configure_logging
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.demos.requests import RunDemo

@@ -17,6 +17,7 @@ import yarl
 from adapters.discord_bot.client import QuizBot, actor_for, bot_intents
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
 from adapters.discord_bot.render import Message, render
+from adapters.logs import redact_secrets
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.config import ConfigError, require, setting
@@ -79,6 +80,7 @@ async def run(
                 raise ConfigError(f"cannot reach Discord to log in: {_reason(exc)}") from None
             if configure_logging:  # after login: a failed login prints only the one-line error
                 discord.utils.setup_logging()
+                redact_secrets((token,))
             with stop_signal.install_signals():
                 stopper = asyncio.create_task(stop_when_asked(client, stop_signal))
                 try:

@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.logs import redact_secrets
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.adapter import SlackAdapter
 from adapters.slack_bot.poster import SlackPoster
@@ -130,36 +131,11 @@ def build_runner(
     return HttpRunner(bolt, settings.host, settings.port, settings.path, stop_signal)
 
 
-class RedactSecrets(logging.Filter):
-    """Belt and braces: replace any secret that still finds its way into a log line."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self._secrets = tuple(s for s in secrets if s)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self._secrets):
-            record.msg, record.args = self._redact(message), None
-        if record.exc_info and not record.exc_text:
-            # tracebacks too: format once here (handlers reuse exc_text) and redact that
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and any(s in record.exc_text for s in self._secrets):
-            record.exc_text = self._redact(record.exc_text)
-        return True
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-
 def configure_logging(settings: SlackSettings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets(settings.secrets))
+    redact_secrets(settings.secrets)
 
 
 async def check_bot_token(bolt: AsyncApp) -> None:

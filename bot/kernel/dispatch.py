@@ -12,8 +12,10 @@ write is one transaction), and the next request tries again.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from bot.kernel.errors import STORAGE_ERRORS, UserError, storage_reason
@@ -61,19 +63,53 @@ class Dispatcher:
         return request_type in self._handlers
 
     async def dispatch(self, actor: Actor, request: Request) -> Result:
-        """Run ``request``; a user mistake or a database fault comes back as an error Notice."""
-        handler = self._handlers.get(type(request))
-        if handler is None:
-            return Notice(f"{type(request).__name__} is not available here.", error=True)
+        """Run ``request``; a user mistake or a database fault comes back as an error Notice.
+        Every dispatch is one log line (see ``log_event``)."""
+        started = time.perf_counter()
+        outcome = Outcome.FAILED
         try:
-            return await handler(actor, request)
-        except UserError as exc:
-            return Notice(str(exc), error=True)
-        except STORAGE_ERRORS as exc:
-            log.error(
-                "storage fault: %s by %s failed: %s",
-                type(request).__name__,
-                actor.user_key,
-                storage_reason(exc),
-            )
-            return Notice(request.storage_failed, error=True)
+            handler = self._handlers.get(type(request))
+            if handler is None:
+                outcome = Outcome.REFUSED
+                return Notice(f"{type(request).__name__} is not available here.", error=True)
+            try:
+                result = await handler(actor, request)
+            except UserError as exc:
+                outcome = Outcome.REFUSED
+                return Notice(str(exc), error=True)
+            except STORAGE_ERRORS as exc:
+                outcome = Outcome.STORAGE_FAULT
+                log.error(
+                    "storage fault: %s by %s failed: %s",
+                    type(request).__name__,
+                    actor.user_key,
+                    storage_reason(exc),
+                )
+                return Notice(request.storage_failed, error=True)
+            outcome = Outcome.REFUSED if isinstance(result, Notice) and result.error else Outcome.OK
+            return result
+        finally:
+            log_event(actor, request, time.perf_counter() - started, outcome)
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"  # the user's mistake or not allowed: an error Notice
+    STORAGE_FAULT = "storage-fault"  # the database could not do it: an error Notice
+    FAILED = "failed"  # an unexpected exception, raised on to the adapter (which logs it)
+
+
+events = logging.getLogger("quizbot.events")
+
+
+def log_event(actor: Actor, request: Request, seconds: float, outcome: Outcome) -> None:
+    """One line per request: platform, command, user, latency, outcome (never its text)."""
+    if events.isEnabledFor(logging.INFO):
+        events.info(
+            "platform=%s command=%s user=%s latency_ms=%.1f outcome=%s",
+            actor.platform,
+            type(request).__name__,
+            actor.user_key,
+            seconds * 1000,
+            outcome,
+        )
