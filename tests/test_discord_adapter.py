@@ -822,3 +822,24 @@ async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored
         stored = await click(fake, ids[0], message)
         assert "Couldn't save" not in json.dumps(stored.json, ensure_ascii=False)
     assert rows(db_of(app), "SELECT post_id FROM answers") == [(post_id,)]
+
+
+def test_quizbot_discord_without_network_is_one_line(tmp_path):
+    """Discord unreachable at login (a closed loopback port stands in for no network)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "discord", "--db", str(tmp_path / "q.db")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "DISCORD_TOKEN": "secret-token-value",
+            "DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
+        },
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("quizbot: cannot reach Discord to log in:")
+    assert "secret-token-value" not in result.stderr + result.stdout

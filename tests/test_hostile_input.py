@@ -324,3 +324,24 @@ async def test_discord_generated_malformed_options_each_get_a_reply(discord_fake
     with sqlite3.connect(app.db.path) as db:
         names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
     assert not any("\x1b" in n or "\x00" in n for n in names)
+
+
+async def test_generated_malformed_commands_through_the_router(app):
+    from bot.kernel.identity import Actor
+
+    actor = Actor("slack", "U9", "eve", "T1", "C1", is_admin=True)
+    for text in malformed_commands(seed=21, count=200):
+        reply = await app.handle_text(actor, text)
+        assert reply is not None, text
+    assert stored_rows(app)["answers"] == 0
+
+
+async def test_slack_home_during_a_storage_fault_publishes_nothing(app, fake, harness):
+    from bot.kernel.db import run_on_thread
+
+    await run_on_thread(app.db.writer, lambda db: db.execute("DROP TABLE scores"))
+    # reads go through the reader connection, which sees the drop: stats fail to load
+    status, _ = await harness.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    assert status == 200
+    await harness.drain()
+    assert fake.calls_to("views.publish") == []

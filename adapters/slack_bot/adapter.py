@@ -201,6 +201,8 @@ class SlackAdapter:
         )
         stats = await self.app.dispatch(actor, ShowStats())
         board = await self.app.dispatch(actor, ShowLeaderboard())
+        if isinstance(stats, Notice) or isinstance(board, Notice):
+            return  # e.g. a storage fault (logged): the tab keeps what it showed last
         await client.views_publish(user_id=user_id, view=render_home(stats, board))
 
     # -- replies --------------------------------------------------------------------------
