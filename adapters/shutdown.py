@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STOP_TIMEOUT_S = 10.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+CLOSE_GRACE_S = 5.0  # after the drain: scheduler, server and database closing
 
 
 def stop_timeout() -> float:
@@ -80,6 +81,10 @@ class GracefulStop:
                 self._exit_now(128 + signum)
             return
         self.signal_name = name
+        if signum is not None:  # a hard bound: closing (after the drain) must not hang either
+            asyncio.get_running_loop().call_later(
+                self.timeout_s + CLOSE_GRACE_S, self._overdue, 128 + signum
+            )
         log.info(
             "%s: stopping; finishing %d request(s) in flight (at most %.0f s)",
             name,
@@ -87,6 +92,10 @@ class GracefulStop:
             self.timeout_s,
         )
         self.stopped.set()
+
+    def _overdue(self, status: int) -> None:
+        log.error("stop: still not closed %.0f s after the signal; exiting now", self.timeout_s)
+        self._exit_now(status)
 
     async def drain(self) -> bool:
         """Wait (at most ``timeout_s``) for the tracked work, including work that starts while

@@ -393,3 +393,25 @@ async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_pat
     assert set(stored.values()) == {1}
     assert len(answered) < BURST  # it stopped mid-burst rather than reading everything
     assert "Traceback" not in err.decode()
+
+
+async def test_a_stop_that_hangs_is_cut_off_after_the_timeout_and_grace():
+    exits: list[int] = []
+    stop = GracefulStop(timeout_s=0.01, exit_now=exits.append)
+    loop = asyncio.get_running_loop()
+    scheduled: list[float] = []
+    real_call_later = loop.call_later
+
+    def record(delay, callback, *args):
+        scheduled.append(delay)
+        return real_call_later(0, callback, *args)  # fire now: no real waiting
+
+    loop.call_later = record
+    try:
+        stop.request(signal.SIGTERM)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+    finally:
+        del loop.call_later
+    assert scheduled == [pytest.approx(0.01 + 5.0)]
+    assert exits == [128 + signal.SIGTERM]
