@@ -240,3 +240,14 @@ async def test_console_answer_during_a_fault_is_one_line_and_the_console_carries
     await run_on_thread(quick_app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
     assert await session.handle_line("A")
     assert "Total:" in out.getvalue()
+
+
+async def test_a_bug_in_our_sql_is_not_passed_off_as_a_storage_fault(quick_app):
+    from bot.features.quiz.requests import ListTopics
+
+    async def buggy(actor, request):
+        await quick_app.db.read(lambda db: db.execute("SELECT ?", (1, 2)))
+
+    quick_app.dispatcher.register(ListTopics, buggy, replace=True)
+    with pytest.raises(sqlite3.ProgrammingError):  # the adapter logs it and says "sorry"
+        await quick_app.dispatch(user(1), ListTopics())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from bot.kernel.errors import STORAGE_ERRORS, UserError, storage_reason
+from bot.kernel.errors import STORAGE_ERRORS, UserError, is_storage_fault, storage_reason
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -78,6 +78,8 @@ class Dispatcher:
                 outcome = Outcome.REFUSED
                 return Notice(str(exc), error=True)
             except STORAGE_ERRORS as exc:
+                if not is_storage_fault(exc):
+                    raise  # a bug in our SQL: the adapter logs it with its traceback
                 outcome = Outcome.STORAGE_FAULT
                 log.error(
                     "storage fault: %s by %s failed: %s",

@@ -18,6 +18,15 @@ class StorageError(Exception):
 STORAGE_ERRORS: tuple[type[Exception], ...] = (StorageError, sqlite3.Error)
 
 
+def is_storage_fault(exc: BaseException) -> bool:
+    """A fault of the database itself, not a bug in our SQL: our StorageError, SQLite's
+    OperationalError (locked, read-only, full, I/O, no such table) or a bare DatabaseError
+    (malformed, not a database). ProgrammingError and IntegrityError are bugs: not these."""
+    return isinstance(exc, StorageError | sqlite3.OperationalError) or (
+        type(exc) is sqlite3.DatabaseError
+    )
+
+
 def storage_reason(exc: BaseException) -> str:
     """One line for the log: the driver's message, without a traceback."""
     text = str(exc).strip().splitlines()
