@@ -15,6 +15,7 @@ SCRIPTS = [
     "demo_latency.py",
     "e2e_slack.py",
     "e2e_discord.py",
+    "graceful_stop.py",
 ]
 
 

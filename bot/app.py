@@ -29,9 +29,9 @@ from bot.features.quiz import QuizService
 from bot.features.quiz import requests as quiz
 from bot.features.quiz import store as quiz_store
 from bot.kernel.clock import Clock, SystemClock
-from bot.kernel.db import Database
+from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
-from bot.kernel.errors import UserError
+from bot.kernel.errors import STORAGE_ERRORS, StorageError, UserError, storage_reason
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -79,16 +79,22 @@ class QuizApp:
         rng: random.Random | None = None,
         demos: DemoRunner | None = None,
         live_limits: LiveLimits | None = None,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> QuizApp:
         """Load and validate the content first (so bad content touches no database), then open
-        and migrate the database."""
+        and migrate the database. A database fault is one StorageError line."""
         pack = load_pack(content_path or default_content_path(), known_demos=DEMO_NAMES)
-        db = await Database.open(db_path)
+        db = await Database.open(db_path, busy_timeout_ms)
         clock = clock or SystemClock()
         answers = AnswerWriter(db.writer, ANSWER_STEPS)
         quiz_service = QuizService(pack, db, answers, clock, rng=rng)
         zones = WorkspaceZones(db)
-        await zones.load()
+        try:
+            await zones.load()
+        except STORAGE_ERRORS as exc:
+            await answers.close()
+            await db.close()
+            raise StorageError(f"cannot read database {db_path}: {storage_reason(exc)}") from None
         quiz_service.zone_of = zones.zone_of
         daily_service = DailyService(quiz_service, db, clock, rng=rng)
         quiz_service.closed_window_text = daily_service.closed_window_text
@@ -171,10 +177,7 @@ class QuizApp:
             return Notice(f"Time zone set to {zone.key}: weeks start Monday 00:00 there.")
 
         async def create_group(actor: Actor, r: groups.CreateGroup) -> Result:
-            group = await g.create(actor, r.name)
-            return Notice(
-                f"Created study group {group.name}. Join with /quiz group join {group.name}"
-            )
+            return await g.create(actor, r.name)  # a StudyGroup: each adapter escapes its name
 
         async def join_group(actor: Actor, r: groups.JoinGroup) -> Result:
             return await g.join(actor, r.name)

@@ -31,6 +31,8 @@ from bot.demos.requests import RunDemo
 from bot.features.boards.requests import ShowLeaderboard
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.groups.requests import JoinGroup
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT
@@ -292,17 +294,32 @@ async def test_question_views_are_never_kept_in_memory(fake, app):
 
 
 async def test_a_failing_click_is_logged_and_the_clicker_told(fake, app, caplog):
+    async def broken(actor, request):
+        raise RuntimeError("a bug in the answer path")
+
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        app.dispatcher.register(AnswerQuestion, broken, replace=True)
+        cb = await click(fake, ids[0], message)
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
+    [record] = adapter_errors(caplog)
+    assert record.getMessage() == "answer click failed"
+    assert "a bug in the answer path" in str(record.exc_info[1])
+    caplog.clear()  # expected: the autouse check below would report it
+
+
+async def test_a_storage_outage_on_a_click_is_one_line(fake, app, caplog):
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
         with sqlite3.connect(db_of(app)) as conn:  # a real outage: the table is gone
             conn.execute("DROP TABLE answers")
         cb = await click(fake, ids[0], message)
     assert cb.json["data"]["flags"] == EPHEMERAL
-    assert cb.json["data"]["content"] == "Something went wrong on our side; please try again."
-    [record] = adapter_errors(caplog)
-    assert record.getMessage() == "answer click failed"
-    assert "no such table: answers" in str(record.exc_info[1])
-    caplog.clear()  # expected: the autouse check below would report it
+    assert cb.json["data"]["content"] == "Couldn't save your answer — please try again."
+    [logged] = [r for r in caplog.records if r.name == "bot.kernel.dispatch"]
+    assert "AnswerQuestion" in logged.getMessage() and "no such table" in logged.getMessage()
+    assert logged.exc_info is None  # one line, no traceback
 
 
 async def test_question_and_answer_in_a_dm(fake, app):
@@ -835,3 +852,38 @@ async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, a
     assert fast.json["type"] == 4 and fast.json["data"]["flags"] == EPHEMERAL
     stored = rows(db_of(app), "SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
     assert stored == [(6,)]
+
+
+async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(fake, app):
+    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    async with fake.run(make_bot(app)):
+        message, post_id, ids = await post_question(fake)
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+        refused = await click(fake, ids[0], message)
+        assert refused.json["data"]["flags"] == EPHEMERAL
+        assert "Couldn't save your answer" in json.dumps(refused.json, ensure_ascii=False)
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        stored = await click(fake, ids[0], message)
+        assert "Couldn't save" not in json.dumps(stored.json, ensure_ascii=False)
+    assert rows(db_of(app), "SELECT post_id FROM answers") == [(post_id,)]
+
+
+def test_quizbot_discord_without_network_is_one_line(tmp_path):
+    """Discord unreachable at login (a closed loopback port stands in for no network)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "discord", "--db", str(tmp_path / "q.db")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "DISCORD_TOKEN": "secret-token-value",
+            "DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
+        },
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("quizbot: cannot reach Discord to log in:")
+    assert "secret-token-value" not in result.stderr + result.stdout

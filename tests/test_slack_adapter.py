@@ -28,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.logs import RedactSecrets
 from adapters.slack_bot import (
     HttpRunner,
     SlackAdapter,
@@ -44,13 +45,14 @@ from adapters.slack_bot.render import (
     render,
     sections,
 )
-from adapters.slack_bot.runner import RedactSecrets, configure_logging
+from adapters.slack_bot.runner import configure_logging
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
+from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import ROOT
@@ -831,7 +833,8 @@ def test_manifest_declares_command_scopes_interactivity_and_home():
 
 async def test_quizbot_slack_runs_end_to_end_in_http_mode(tmp_path, fake):
     """The real entry point in a child process, its Web API pointed at the fake: start-up
-    checks the token, serves signed requests, stops on Ctrl-C, and never prints a secret."""
+    checks the token, serves signed requests, stops gracefully on Ctrl-C (exit 0), and never
+    prints a secret."""
     env = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(ROOT),
@@ -894,7 +897,8 @@ async def test_quizbot_slack_runs_end_to_end_in_http_mode(tmp_path, fake):
         output.append(rest.decode())
         output.append((await proc.stdout.read()).decode())
     logged = "".join(output)
-    assert proc.returncode == 130, logged
+    assert proc.returncode == 0, logged
+    assert "SIGINT: stopping" in logged
     assert "Traceback" not in logged and " WARNING " not in logged
     assert BOT_TOKEN not in logged and SECRET not in logged
 
@@ -1079,3 +1083,19 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     reply = await click(harness, fake, [first_block], first.correct_index, user="U1")
     assert reply["response_type"] == "ephemeral" and "Correct" in block_text(reply["blocks"])
     assert [r[:2] for r in answers_rows(app) if r[0] == posts[0]] == [(posts[0], "slack:U1")]
+
+
+async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(
+    app, fake, adapter
+):
+    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
+        blocks = (await ask(h, fake)).params["blocks"]
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert block_text(reply["blocks"]).count("Couldn't save your answer") == 1
+        assert reply["response_type"] == "ephemeral" and answers_rows(app) == []
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert "Couldn't save" not in block_text(reply["blocks"])
+    assert [row[1] for row in answers_rows(app)] == ["slack:U2"]

@@ -24,7 +24,7 @@ from bot.content import Card
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
-from bot.features.groups import GroupList, GroupMembers, GroupSummary
+from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
 from bot.features.live import (
     LivePodium,
     LiveProgress,
@@ -89,6 +89,14 @@ def render(reply: Any) -> RenderableType:
 @render.register
 def _text(text: Text) -> RenderableType:
     return text
+
+
+@render.register
+def _study_group(group: StudyGroup) -> RenderableType:
+    if group.created:
+        return Text(f"Created study group {group.name}. Join with /quiz group join {group.name}")
+    you = " · you are in it" if group.is_member else ""
+    return Text(f"Study group {group.name}: {group.members} member(s){you}")
 
 
 @render.register

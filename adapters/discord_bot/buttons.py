@@ -15,7 +15,14 @@ import discord
 
 LETTERS = "ABCDEF"
 BUTTON_LABEL_LIMIT = 80
-ANSWER_TEMPLATE = r"quiz:answer:(?P<post>\d+):(?P<choice>\d)"
+# ASCII digits, a post id that fits SQLite's 64 bits, one of at most six choices
+ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-5])"
+FORGED_ANSWER = "That button is no longer a quiz answer; ask for a new question."
+
+
+def is_answer_custom_id(custom_id: object) -> bool:
+    """True for a custom id the AnswerButton handles; any other click gets FORGED_ANSWER."""
+    return isinstance(custom_id, str) and re.fullmatch(ANSWER_TEMPLATE, custom_id) is not None
 
 
 class AnswerHandler(Protocol):

@@ -9,9 +9,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.buttons import FORGED_ANSWER, AnswerButton, is_answer_custom_id
 from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
+from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
@@ -21,6 +22,9 @@ from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
+RESTARTING = Notice(
+    "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
+)
 
 # Discord's deadline for the first response to an interaction is 3 s from its arrival; after
 # this long (on our clock, from the click's start) an answer still being stored is deferred.
@@ -51,6 +55,16 @@ def actor_for(interaction: discord.Interaction) -> Actor:
     )
 
 
+class QuizCommandTree(app_commands.CommandTree):
+    """Every slash command passes here first: counted as in-flight work, or refused with a
+    reply while the bot is stopping."""
+
+    client: QuizBot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await self.client.accept(interaction)
+
+
 class QuizBot(discord.Client):
     """A thin adapter: every command and click becomes one core call; results go to render."""
 
@@ -61,6 +75,7 @@ class QuizBot(discord.Client):
         guild_id: int | None = None,
         sync_commands: bool = True,
         answer_deadline: float = ANSWER_DEADLINE_S,
+        stop_signal: GracefulStop | None = None,
         **options: Any,
     ) -> None:
         # never ping anyone, whatever text a reply carries
@@ -70,7 +85,8 @@ class QuizBot(discord.Client):
         self.answer_deadline = answer_deadline
         self.guild_id = guild_id
         self.sync_commands = sync_commands
-        self.tree = app_commands.CommandTree(self)
+        self.stop_signal = stop_signal or GracefulStop()
+        self.tree = QuizCommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         from adapters.discord_bot.commands import QuizCommands  # commands need QuizBot's type
 
@@ -148,9 +164,38 @@ class QuizBot(discord.Client):
             else:
                 await interaction.followup.send(**kwargs, ephemeral=private)
 
+    async def accept(self, interaction: discord.Interaction) -> bool:
+        """Count the interaction being handled as in-flight work, or (stopping) refuse it with a
+        private reply so the user never sees "This interaction failed"."""
+        if self.stop_signal.accepting:
+            self.stop_signal.track()
+            return True
+        if interaction.type is not discord.InteractionType.autocomplete:
+            try:
+                await self.respond(interaction, RESTARTING, ephemeral=True)
+            except discord.HTTPException:
+                log.warning("could not tell the user the bot is restarting")
+        return False
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a component no handler claims (a forged or outdated custom id) would
+        show "This interaction failed": answer it privately instead."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if is_answer_custom_id(custom_id):
+            return  # AnswerButton has it
+        log.warning("click on an unknown button %r", str(custom_id)[:40])
+        try:
+            await self.respond(interaction, Notice(FORGED_ANSWER, error=True), ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a click on an unknown button")
+
     async def on_answer_click(
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
+        if not await self.accept(interaction):
+            return
         try:
             answering = asyncio.ensure_future(
                 self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))

@@ -415,6 +415,9 @@ def _name(text: str) -> str:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[Message]:
+    if group.created:
+        name = _name(group.name)
+        return [text_message(f"Created study group {name}. Join with /quiz group join {name}")]
     you = " · you are in it" if group.is_member else ""
     return [text_message(f"Study group {_name(group.name)}: {group.members} member(s){you}")]
 

@@ -20,6 +20,7 @@ Block Kit limits are enforced here, once, by the helpers (``sections`` splits lo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import singledispatch
@@ -249,11 +250,14 @@ def answer_value(post_id: int, choice: int) -> str:
     return f"{post_id}:{choice}"
 
 
+ANSWER_VALUE = re.compile(r"(\d{1,18}):(\d)", re.ASCII)  # post ids fit SQLite's 64 bits
+
+
 def parse_answer_value(value: str) -> tuple[int, int] | None:
-    post, sep, choice = value.partition(":")
-    if not sep or not post.isdigit() or not choice.isdigit():
+    found = ANSWER_VALUE.fullmatch(value)
+    if found is None:
         return None
-    return int(post), int(choice)
+    return int(found[1]), int(found[2])
 
 
 @render.register
@@ -577,6 +581,9 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[SlackMessage]:
+    if group.created:  # Notice text is escaped for mrkdwn
+        name = group.name
+        return render(Notice(f"Created study group {name}. Join with /quiz group join {name}"))
     you = " · you are in it" if group.is_member else ""
     return render(Notice(f"Study group {group.name}: {group.members} member(s){you}"))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.kernel.text import clean_display_name
+
 
 class Platform(StrEnum):
     CONSOLE = "console"
@@ -46,6 +48,9 @@ class Actor(_ChannelKeys):
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
             raise ValueError(f"unknown platform {self.platform!r}")
+        # names come from users: stored and replayed on boards, so cleaned once, here
+        shown = clean_display_name(self.display_name) or clean_display_name(self.user_id)
+        object.__setattr__(self, "display_name", shown or "someone")
 
     @property
     def user_key(self) -> str:

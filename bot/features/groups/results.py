@@ -13,6 +13,7 @@ class StudyGroup:
     name: str
     members: int
     is_member: bool = False  # the requester is in it
+    created: bool = False  # just created by this request (adapters say so, names escaped)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ class GroupService:
             existing = await self.db.read(store.find_group, actor.workspace_key, group_key(cleaned))
             shown = existing.name if existing else cleaned
             raise UserError(f"There is already a group called {shown!r}.")
-        return StudyGroup(row.name, 0)
+        return StudyGroup(row.name, 0, created=True)
 
     async def get(self, actor: Actor, name: str) -> GroupRow:
         """The group called ``name`` in the actor's workspace; UserError lists close names."""

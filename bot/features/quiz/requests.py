@@ -33,6 +33,8 @@ class StartReview(Request):
 class AnswerQuestion(Request):
     """A click on a choice (or a typed letter): one answer per user per post."""
 
+    storage_failed = "Couldn't save your answer — please try again."
+
     post_id: int
     choice: int  # 0-based
 
