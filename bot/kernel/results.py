@@ -12,3 +12,11 @@ class Notice:
     text: str
     error: bool = False
     lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value a result shows, e.g. ("Answers open", "until the next post")."""
+
+    label: str
+    value: str
