@@ -389,6 +389,18 @@ async def test_shipped_cards_fit_discords_limits_and_keep_everything(fake, app, 
     assert "shortened" not in text
 
 
+async def test_card_part_buttons_answer_privately_also_after_a_restart(fake, app):
+    async with fake.run(make_bot(app)):
+        _, short = await run_command(fake, "card", options={"topic": "Processes vs Threads"})
+        ids = custom_ids(short.json["data"]["components"])
+        recap = next(i for i in ids if i.endswith(":recap"))
+        cb = await click(fake, recap)  # a fresh click: no view kept in memory
+    assert not (short.json["data"].get("flags") or 0) & EPHEMERAL
+    assert cb.json["data"]["flags"] == EPHEMERAL
+    card = app.pack.card(PVT)
+    assert all(point in embed_text(cb.json["data"]) for point in card.recap)
+
+
 def huge_card_content(folder: Path) -> Path:
     folder.mkdir()
     words = "concurrency " * 40

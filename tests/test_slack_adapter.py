@@ -40,6 +40,7 @@ from adapters.slack_bot.render import (
     MAX_MESSAGES,
     SlackMessage,
     code_sections,
+    escape,
     paginate,
     render,
     sections,
@@ -449,6 +450,21 @@ async def test_shipped_cards_render_within_block_kit_limits(app, fake, harness, 
         assert first_line in text
     if card.misconceptions:
         assert "Common misconceptions" in text
+
+
+async def test_card_part_buttons_answer_ephemerally(app, fake, harness):
+    (short,) = await command_replies(harness, fake, "card processes vs threads")
+    recap = next(b for b in buttons(short["blocks"]) if b["value"].endswith(":recap"))
+    url = harness.new_response_url()
+    status, body = await harness.click(
+        recap["action_id"], recap["value"], user_id="U2", channel_id="C1", response_url=url
+    )
+    assert (status, body) == (200, "")
+    rid = url.rsplit("/", 1)[1]
+    reply = (await fake.wait_for_response_post(lambda p: p.response_id == rid)).body
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    text = block_text(reply["blocks"])
+    assert all(escape(point) in text for point in app.pack.card("processes-vs-threads").recap)
 
 
 def huge_card() -> Card:

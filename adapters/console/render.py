@@ -31,18 +31,7 @@ from bot.features.quiz import (
     QuestionView,
     ReviewSession,
     TopicInfo,
-)
-from bot.features.quiz.results import (
-    KEY_IDEA,
-    MISCONCEPTIONS,
-    MORE,
-    NEXT,
-    PICTURING_IT,
-    RECAP,
-    SIDE_BY_SIDE,
-    TOPICS_HINT,
-    TOPICS_TITLE,
-    TRY_IT_LIVE,
+    wording,
 )
 from bot.kernel.results import Notice
 
@@ -148,41 +137,43 @@ def _card(view: CardView) -> RenderableType:
             parts.append(Text(section.heading, style="bold"))
             parts.append(_bullets("•", section.points))
     if view.shows_table and card.table is not None:
-        table = _table(*card.table.columns, title=SIDE_BY_SIDE)
+        table = _table(*card.table.columns, title=wording.SIDE_BY_SIDE)
         for row in card.table.rows:
             _row(table, *row)
         parts.append(table)
     if view.shows_picture and card.diagram:
-        parts.append(Panel(Text(card.diagram.rstrip()), title=Text(PICTURING_IT), expand=False))
+        parts.append(
+            Panel(Text(card.diagram.rstrip()), title=Text(wording.PICTURING_IT), expand=False)
+        )
         if card.diagram_caption:
             parts.append(Text(card.diagram_caption, style="dim"))
     if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
-        parts.append(Text(MISCONCEPTIONS, style="bold"))
+        parts.append(Text(wording.MISCONCEPTIONS, style="bold"))
         for m in card.misconceptions:
             parts.append(_bullets("✗", [m.claim]))
             parts.append(_bullets("✓", [m.truth], indent=4))
     if view.part in (CardPart.RECAP, CardPart.FULL):
-        parts.append(Text(RECAP, style="bold"))
+        parts.append(Text(wording.RECAP, style="bold"))
         parts.append(_bullets("✅", card.recap))
     if view.part == CardPart.SHORT:
         if view.key_idea:
-            parts.append(Text.assemble((f"{KEY_IDEA}: ", "bold"), view.key_idea))
+            parts.append(Text.assemble((f"{wording.KEY_IDEA}: ", "bold"), view.key_idea))
         parts.append(Text(view.sections_text, style="dim"))
-        parts.append(Text(f"{MORE}: {view.more_text}", style="dim"))
+        parts.append(Text(f"{wording.MORE}: {view.more_text}", style="dim"))
     if view.part in (CardPart.SHORT, CardPart.FULL):
         if card.demos:
-            parts.append(Text(f"{TRY_IT_LIVE}: {view.demos_text}"))
+            parts.append(Text(f"{wording.TRY_IT_LIVE}: {view.demos_text}"))
         if card.next:
-            parts.append(Text(f"{NEXT}: {view.next_text}", style="dim"))
+            parts.append(Text(f"{wording.NEXT}: {view.next_text}", style="dim"))
     return Panel(Group(*parts), title=Text(f"{view.title} · {card.track}"))
 
 
 @render.register(list)
 def _topics(topics: list[TopicInfo]) -> RenderableType:
-    table = _table("topic", "title", "track", "questions", title=TOPICS_TITLE)
+    table = _table("topic", "title", "track", "questions", title=wording.TOPICS_TITLE)
     for t in topics:
         _row(table, t.id, t.title, t.track, str(t.questions))
-    return Group(table, Text(TOPICS_HINT, style="dim"))
+    return Group(table, Text(wording.TOPICS_HINT, style="dim"))
 
 
 @render.register
@@ -263,6 +254,8 @@ def _daily_results(results: DailyResults) -> RenderableType:
     for row in results.rows:
         mark = " ✅" if row.correct else ""
         lines.append(Text(f"  {row.letter}) {row.text} — {row.count_text}{mark}"))
+        if row.feedback_text:
+            lines.append(_bullets("↳", [row.feedback_text], indent=5))
     lines.append(Text(results.answer_text))
     lines.append(Text(results.why_text))
     if results.first_right_text:

@@ -37,18 +37,7 @@ from bot.features.quiz import (
     QuestionView,
     ReviewSession,
     TopicInfo,
-)
-from bot.features.quiz.results import (
-    KEY_IDEA,
-    MISCONCEPTIONS,
-    MORE,
-    NEXT,
-    PICTURING_IT,
-    RECAP,
-    SIDE_BY_SIDE,
-    TOPICS_HINT,
-    TOPICS_TITLE,
-    TRY_IT_LIVE,
+    wording,
 )
 from bot.kernel.clock import format_local
 from bot.kernel.results import Notice
@@ -163,8 +152,7 @@ def _notice(reply: Notice) -> list[Message]:
 @render.register
 def _question(view: QuestionView) -> list[Message]:
     choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
-    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
-    footer += f" · {view.private_result_text}"
+    footer = f"{view.tag} · {view.private_result_text}"
     question = embed(
         title=f"Question · {view.card_title}",
         description=clip(view.prompt, max(DESCRIPTION_LIMIT - len(choices) - 2, 200))
@@ -191,9 +179,11 @@ def _daily_question(daily: DailyQuestion) -> list[Message]:
 
 @render.register
 def _daily_results(results: DailyResults) -> list[Message]:
-    # budget (6000 per message): prompt 1500 + choices 6 x 300 + answer 300 + Why 1024 + rest
+    # budget (6000 per message): prompt 1500 + choices 6 x 300 + feedback 5 x 150 + answer 300
+    # + Why 1024 + rest
     lines = [
         f"{'✅' if row.correct else '▫️'} **{row.letter})** {clip(row.text, 250)} — {row.count_text}"
+        + (f"\n  ↳ *{clip(row.feedback_text, 140)}*" if row.feedback_text else "")
         for row in results.rows
     ]
     fields = _chunks("Answers", lines)
@@ -267,22 +257,26 @@ def _card(view: CardView) -> list[Message]:
             + " · ".join(f"{col}: {cell}" for col, cell in zip(columns[1:], row[1:], strict=False))
             for row in card.table.rows
         ]
-        parts += _fields(SIDE_BY_SIDE, rows)
+        parts += _fields(wording.SIDE_BY_SIDE, rows)
     if view.shows_picture and card.diagram:
         parts += _diagram(card.diagram, card.diagram_caption)
     if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
-        parts += _fields(MISCONCEPTIONS, [f"✗ {m.claim}\n✓ {m.truth}" for m in card.misconceptions])
+        parts += _fields(
+            wording.MISCONCEPTIONS, [f"✗ {m.claim}\n✓ {m.truth}" for m in card.misconceptions]
+        )
     if view.part in (CardPart.RECAP, CardPart.FULL):
-        parts += _fields(RECAP, [f"✅ {point}" for point in card.recap])
+        parts += _fields(wording.RECAP, [f"✅ {point}" for point in card.recap])
     if view.part == CardPart.SHORT:
         if view.key_idea:
-            parts += _fields(KEY_IDEA, [view.key_idea])
-        parts += _fields(MORE, [view.sections_text])
+            parts += _fields(wording.KEY_IDEA, [view.key_idea])
+        parts += _fields(wording.MORE, [view.sections_text])
     if view.part in (CardPart.SHORT, CardPart.FULL):
         if card.demos:
-            parts += _fields(TRY_IT_LIVE, [", ".join(f"`/quiz demo {d}`" for d in card.demos)])
+            parts += _fields(
+                wording.TRY_IT_LIVE, [", ".join(f"`/quiz demo {d}`" for d in card.demos)]
+            )
         if card.next:
-            parts += _fields(NEXT, [", ".join(f"`/quiz card {n}`" for n in card.next)])
+            parts += _fields(wording.NEXT, [", ".join(f"`/quiz card {n}`" for n in card.next)])
     summary = card.summary if view.part in (CardPart.SHORT, CardPart.FULL) else ""
     head = embed(title=view.title, description=summary)
     messages = [Message(embeds=e) for e in _pack(head, parts, footer=f"{card.track} · {card.id}")]
@@ -322,7 +316,11 @@ def _topics(topics: list[TopicInfo]) -> list[Message]:
         if t.demos:
             lines.append("demos: " + ", ".join(t.demos))
         fields.append((t.title, "\n".join(lines)))
-    return [Message(embeds=[embed(title=TOPICS_TITLE, fields=fields, footer=TOPICS_HINT)])]
+    return [
+        Message(
+            embeds=[embed(title=wording.TOPICS_TITLE, fields=fields, footer=wording.TOPICS_HINT)]
+        )
+    ]
 
 
 @render.register
@@ -368,10 +366,7 @@ def _name(text: str) -> str:
 def _groups(groups: GroupList) -> list[Message]:
     if not groups.groups:
         return [text_message(groups.empty_text)]
-    lines = [
-        f"**{_name(g.name)}** — {g.members} member(s)" + (" ✓ you" if g.is_member else "")
-        for g in groups.groups
-    ]
+    lines = [f"**{_name(g.name)}** — {g.members_text}" for g in groups.groups]
     body = embed(title=groups.title, description="\n".join(lines), footer=groups.hint)
     return [Message(embeds=[body])]
 
@@ -463,10 +458,10 @@ def _diagram(diagram: str, caption: str | None) -> list[_Part]:
     caption_text = f"*{caption}*" if caption else ""
     block = _code_block(diagram, FIELD_VALUE_LIMIT)
     if "\n…\n```" not in block and len(block) + 1 + len(caption_text) <= FIELD_VALUE_LIMIT:
-        return [_Part(PICTURING_IT, block + ("\n" + caption_text if caption_text else ""))]
+        return [_Part(wording.PICTURING_IT, block + ("\n" + caption_text if caption_text else ""))]
     # Too big for a field: a description holds 4096 characters.
     caption_text = clip(caption_text, 1000)
-    heading = f"**{PICTURING_IT}**\n"
+    heading = f"**{wording.PICTURING_IT}**\n"
     room = DESCRIPTION_LIMIT - len(heading) - len(caption_text) - 1
     return [_Part(None, heading + _code_block(diagram, room) + "\n" + caption_text)]
 

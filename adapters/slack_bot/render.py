@@ -37,18 +37,7 @@ from bot.features.quiz import (
     QuestionView,
     ReviewSession,
     TopicInfo,
-)
-from bot.features.quiz.results import (
-    KEY_IDEA,
-    MISCONCEPTIONS,
-    MORE,
-    NEXT,
-    PICTURING_IT,
-    RECAP,
-    SIDE_BY_SIDE,
-    TOPICS_HINT,
-    TOPICS_TITLE,
-    TRY_IT_LIVE,
+    wording,
 )
 from bot.kernel.results import Notice
 
@@ -243,9 +232,7 @@ def question_blocks(
         }
         for n, c in enumerate(view.shown)
     ]
-    about = " · ".join(
-        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
-    )
+    about = f"{escape(view.card_title)} · {view.tag}"
     return [
         *sections(f"*{escape(view.prompt)}*\n{choices}"),
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
@@ -311,21 +298,23 @@ def _card(view: CardView) -> list[SlackMessage]:
             points = "\n".join(f"• {escape(p)}" for p in section.points)
             blocks += sections(f"*{escape(section.heading)}*\n{points}")
     if view.shows_table and card.table is not None:
-        blocks += _table_blocks(f"*{SIDE_BY_SIDE}*", card.table.columns, card.table.rows)
+        blocks += _table_blocks(f"*{wording.SIDE_BY_SIDE}*", card.table.columns, card.table.rows)
     if view.shows_picture and card.diagram:
-        blocks += code_sections(card.diagram, title=f"*{PICTURING_IT}*")
+        blocks += code_sections(card.diagram, title=f"*{wording.PICTURING_IT}*")
         if card.diagram_caption:
             blocks.append(context(escape(card.diagram_caption)))
     if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
         lines = [f"✗ {escape(m.claim)}\n      ✓ {escape(m.truth)}" for m in card.misconceptions]
-        blocks += sections(f"*{MISCONCEPTIONS}*\n" + "\n".join(lines))
+        blocks += sections(f"*{wording.MISCONCEPTIONS}*\n" + "\n".join(lines))
     if view.part in (CardPart.RECAP, CardPart.FULL) and card.recap:
-        blocks += sections(f"*{RECAP}*\n" + "\n".join(f"✅ {escape(p)}" for p in card.recap))
+        blocks += sections(
+            f"*{wording.RECAP}*\n" + "\n".join(f"✅ {escape(p)}" for p in card.recap)
+        )
     if view.part == CardPart.SHORT:
         if view.key_idea:
-            blocks += sections(f"*{KEY_IDEA}:* {escape(view.key_idea)}")
+            blocks += sections(f"*{wording.KEY_IDEA}:* {escape(view.key_idea)}")
         if view.more_parts:
-            blocks += sections(f"*{MORE}* — {escape(view.sections_text)}")
+            blocks += sections(f"*{wording.MORE}* — {escape(view.sections_text)}")
             buttons = [
                 {
                     "type": "button",
@@ -340,10 +329,12 @@ def _card(view: CardView) -> list[SlackMessage]:
     if view.part in (CardPart.SHORT, CardPart.FULL):
         if card.demos:
             footer.append(
-                f"{TRY_IT_LIVE}: " + ", ".join(code(f"/quiz demo {d}") for d in card.demos)
+                f"{wording.TRY_IT_LIVE}: " + ", ".join(code(f"/quiz demo {d}") for d in card.demos)
             )
         if card.next:
-            footer.append(f"{NEXT}: " + ", ".join(code(f"/quiz card {n}") for n in card.next))
+            footer.append(
+                f"{wording.NEXT}: " + ", ".join(code(f"/quiz card {n}") for n in card.next)
+            )
     if footer:
         blocks.append(context(*footer))
     return paginate(blocks, fallback=f"Card: {view.title}")
@@ -417,6 +408,7 @@ def _daily_results(results: DailyResults) -> list[SlackMessage]:
     lines = [
         f"`{share_bar(row.share)}` *{row.letter})* {escape(row.text)} — {row.count_text}"
         + (" ✅" if row.correct else "")
+        + (f"\n      ↳ _{escape(row.feedback_text)}_" if row.feedback_text else "")
         for row in results.rows
     ]
     blocks: list[Block] = [
@@ -454,7 +446,7 @@ def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
 @render.register(list)
 def _list(items: list[Any]) -> list[SlackMessage]:
     if items and all(isinstance(i, TopicInfo) for i in items):
-        return paginate(topic_blocks(items), fallback=TOPICS_TITLE)
+        return paginate(topic_blocks(items), fallback=wording.TOPICS_TITLE)
     return render("\n".join(str(i) for i in items) or "Nothing here yet.")
 
 
@@ -466,8 +458,8 @@ def topic_blocks(topics: list[TopicInfo]) -> list[Block]:
             f"• *{escape(t.title)}* — `{t.id}` · {escape(t.track)} · {t.questions} questions{demos}"
         )
     return [
-        *sections(f"*{TOPICS_TITLE}*\n" + "\n".join(lines)),
-        context(escape(TOPICS_HINT)),
+        *sections(f"*{wording.TOPICS_TITLE}*\n" + "\n".join(lines)),
+        context(escape(wording.TOPICS_HINT)),
     ]
 
 
@@ -539,10 +531,7 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 def _groups(groups: GroupList) -> list[SlackMessage]:
     if not groups.groups:
         return paginate(sections(escape(groups.empty_text)), fallback=groups.empty_text)
-    lines = [
-        f"• *{escape(g.name)}* — {g.members} member(s)" + (" ✓ you" if g.is_member else "")
-        for g in groups.groups
-    ]
+    lines = [f"• *{escape(g.name)}* — {g.members_text}" for g in groups.groups]
     blocks = [
         *sections(f"*{groups.title}*\n" + "\n".join(lines)),
         context(escape(groups.hint)),

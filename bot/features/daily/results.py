@@ -52,6 +52,7 @@ class DailyResults:
     first_right: str | None  # display name of the first correct answerer
     first_right_at: datetime | None
     order: tuple[int, ...] = ()  # how the question showed its choices (letters follow it)
+    feedback: tuple[str, ...] = ()  # per choice (content order): why it is wrong
 
     @property
     def answered(self) -> int:
@@ -74,6 +75,7 @@ class DailyResults:
                 self.counts[c.index],
                 self.share(c.index),
                 c.index == self.correct_index,
+                self.feedback[c.index] if c.index < len(self.feedback) else "",
             )
             for c in shown_choices(self.choices, self.order)
         )
@@ -115,6 +117,12 @@ class ChoiceCount:
     count: int
     share: float
     correct: bool
+    feedback: str = ""  # the author's word on this (wrong) choice
+
+    @property
+    def feedback_text(self) -> str:
+        """Why this choice is wrong, shown where someone picked it ("" otherwise)."""
+        return self.feedback if self.count and not self.correct else ""
 
     @property
     def count_text(self) -> str:

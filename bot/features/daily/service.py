@@ -235,6 +235,7 @@ class DailyService:
             first_right=first.display_name if first else None,
             first_right_at=datetime.fromisoformat(first.answered_at) if first else None,
             order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            feedback=tuple(question.feedback_for(i) for i in range(len(question.choices))),
         )
 
     async def closed_window_text(self, post: PostRow) -> str:

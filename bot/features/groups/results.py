@@ -16,6 +16,11 @@ class StudyGroup:
     members: int
     is_member: bool = False  # the requester is in it
 
+    @property
+    def members_text(self) -> str:
+        """What follows the group's name in a list: "3 member(s) ✓ you"."""
+        return f"{self.members} member(s)" + (" ✓ you" if self.is_member else "")
+
 
 @dataclass(frozen=True)
 class GroupList:

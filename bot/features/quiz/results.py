@@ -71,6 +71,11 @@ class QuestionView:
     def private_result_text(self) -> str:
         return "Only you see your result, so everyone can answer."
 
+    @property
+    def tag(self) -> str:
+        """Which post, and why this question: "Q12 · due for review"."""
+        return f"Q{self.post_id}" + (f" · {self.reason}" if self.reason else "")
+
 
 @dataclass(frozen=True)
 class AnswerResult:
@@ -149,10 +154,6 @@ class TopicInfo:
     demos: tuple[str, ...] = ()
 
 
-TOPICS_TITLE = "Topics"
-TOPICS_HINT = "/quiz card <topic> for the card, /quiz question <topic> for a question"
-
-
 class CardPart(StrEnum):
     """Which part of a card to show: the short card first, the rest on request."""
 
@@ -173,16 +174,6 @@ CARD_PART_WORDS = {
     "full": CardPart.FULL,
     "all": CardPart.FULL,
 }
-
-# Card headings
-SIDE_BY_SIDE = "Side by side"
-PICTURING_IT = "Picturing it"
-KEY_IDEA = "Key idea"
-MISCONCEPTIONS = "Common misconceptions"
-RECAP = "Recap"
-TRY_IT_LIVE = "Try it live"
-NEXT = "Next"
-MORE = "More on this card"
 
 
 @dataclass(frozen=True)
