@@ -40,7 +40,7 @@ from bot.features.quiz import (
     wording,
 )
 from bot.kernel.clock import format_local
-from bot.kernel.results import Notice
+from bot.kernel.results import DONE, NOTHING_HERE, Notice
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -132,7 +132,7 @@ def text_message(text: str, lines: Sequence[str] = (), *, ephemeral: bool = Fals
 def render(reply: Any) -> list[Message]:
     """Fallback for result types without a renderer yet: their text, else ``str()``."""
     if reply is None:
-        return [text_message("Done.")]
+        return [text_message(DONE)]
     text = getattr(reply, "text", None)
     lines = getattr(reply, "lines", None)
     if isinstance(text, str) or isinstance(lines, list | tuple):
@@ -305,7 +305,7 @@ def _list(items: list[Any]) -> list[Message]:
     if items and all(isinstance(t, TopicInfo) for t in items):
         return _topics(items)
     if not items:
-        return [text_message("Nothing here yet.")]
+        return [text_message(NOTHING_HERE)]
     return [text_message(str(items[0]), [str(i) for i in items[1:]])]
 
 

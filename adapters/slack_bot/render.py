@@ -39,7 +39,7 @@ from bot.features.quiz import (
     TopicInfo,
     wording,
 )
-from bot.kernel.results import Notice
+from bot.kernel.results import DONE, NOTHING_HERE, Notice
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
 CARD_PART_ACTION_PREFIX = "quiz_card_part_"
@@ -198,7 +198,7 @@ def render(reply: Any) -> list[SlackMessage]:
 
 @render.register(type(None))
 def _nothing(reply: None) -> list[SlackMessage]:
-    return render(Notice("Done."))
+    return render(Notice(DONE))
 
 
 @render.register
@@ -447,7 +447,7 @@ def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
 def _list(items: list[Any]) -> list[SlackMessage]:
     if items and all(isinstance(i, TopicInfo) for i in items):
         return paginate(topic_blocks(items), fallback=wording.TOPICS_TITLE)
-    return render("\n".join(str(i) for i in items) or "Nothing here yet.")
+    return render("\n".join(str(i) for i in items) or NOTHING_HERE)
 
 
 def topic_blocks(topics: list[TopicInfo]) -> list[Block]:

@@ -14,6 +14,10 @@ class Notice:
     lines: tuple[str, ...] = field(default_factory=tuple)
 
 
+DONE = "Done."  # what a handler that returns nothing is shown as
+NOTHING_HERE = "Nothing here yet."  # what an empty list is shown as
+
+
 @dataclass(frozen=True)
 class Fact:
     """A labelled value a result shows, e.g. ("Answers open", "until the next post")."""
