@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.features.quiz.results import day_streak_text
 from bot.kernel.clock import format_local
 from bot.kernel.results import Fact
 
@@ -121,7 +122,7 @@ class UserStats:
 
     @property
     def streak_text(self) -> str:
-        return f"day streak: {self.streak} (best {self.best_streak})"
+        return f"{day_streak_text(self.streak)} (best {self.best_streak})"
 
     @property
     def topic_lines(self) -> tuple[str, ...]:
@@ -187,7 +188,7 @@ class Leaderboard:
     def values_text(self, row: LeaderboardRow) -> str:
         """A row's figures after its name: the sorted value first."""
         if self.sort == Sort.POINTS:
-            values = [f"{row.points} points", f"{row.accuracy:.0%}", f"day streak {row.streak}"]
+            values = [f"{row.points} points", f"{row.accuracy:.0%}", day_streak_text(row.streak)]
         else:
             values = [self.value_text(row), f"{row.points} points"]
         if row.best_daily_streak:
