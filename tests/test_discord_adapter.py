@@ -28,7 +28,9 @@ from bot.app import QuizApp
 from bot.content import Card, Section
 from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos.requests import RunDemo
+from bot.features.boards import UserStats
 from bot.features.boards.requests import ShowLeaderboard
+from bot.features.daily import store as daily_store
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.groups.requests import JoinGroup
 from bot.features.quiz import CardPart, CardView
@@ -103,6 +105,16 @@ async def post_question(fake: FakeDiscord, topic: str = PVT) -> tuple[dict, int,
 def button_for(ids: list[str], choice: int) -> str:
     """The custom id of the button for the content's ``choice`` (buttons are shown shuffled)."""
     return next(i for i in ids if i.endswith(f":{choice}"))
+
+
+async def answer_counts(app: QuizApp, post_id: int) -> dict[int, int]:
+    """Answers per choice (the content's index) of a post, as the core reads them."""
+    return (await app.db.read(daily_store.post_answers, post_id)).counts
+
+
+async def stats_of(app: QuizApp, user_id: str) -> UserStats:
+    actor = Actor("discord", user_id, user_id, str(GUILD_ID), str(CHANNEL_ID))
+    return await app.boards.stats(actor)
 
 
 def question_of(app: QuizApp, post_id: int):
@@ -212,11 +224,9 @@ async def test_question_posts_embed_with_one_button_per_choice(fake, app):
     assert buttons[0]["label"] == f"A) {question.choices[order[0]]}"
     assert all(len(b["label"]) <= 80 for b in buttons)
     assert_within_discord_limits(data)
-    [(channel_key, workspace_key, asked_by)] = rows(
-        db_of(app), "SELECT channel_key, workspace_key, asked_by FROM posts WHERE id = ?", post_id
-    )
-    assert channel_key == f"discord:{GUILD_ID}:{CHANNEL_ID}"
-    assert workspace_key == f"discord:{GUILD_ID}" and asked_by == f"discord:{USER_ID}"
+    post = await app.quiz.get_post(post_id)
+    assert post.channel_key == f"discord:{GUILD_ID}:{CHANNEL_ID}"
+    assert post.workspace_key == f"discord:{GUILD_ID}" and post.asked_by == f"discord:{USER_ID}"
 
 
 async def test_right_and_wrong_clicks_reply_privately_with_the_why(fake, app):
@@ -237,14 +247,11 @@ async def test_right_and_wrong_clicks_reply_privately_with_the_why(fake, app):
         alice_cb.json["data"]
     )
     assert "❌" in embed_text(bob_cb.json["data"])
-    answers = rows(
-        db_of(app),
-        "SELECT user_key, choice, correct, points FROM answers WHERE post_id = ? ORDER BY points",
-        post_id,
-    )
-    assert answers == [(f"discord:{bob['id']}", wrong, 0, 0), (f"discord:{USER_ID}", right, 1, 10)]
-    names = dict(rows(db_of(app), "SELECT user_key, display_name FROM users"))
-    assert names[f"discord:{bob['id']}"] == "Bob"  # Discord's display name (global name)
+    # stored by the content's index, whatever letter the button showed
+    assert await answer_counts(app, post_id) == {right: 1, wrong: 1}
+    alice, bob_stats = await stats_of(app, str(USER_ID)), await stats_of(app, bob["id"])
+    assert (alice.points, alice.correct, bob_stats.points, bob_stats.answered) == (10, 1, 0, 1)
+    assert bob_stats.display_name == "Bob"  # Discord's display name (global name)
 
 
 async def test_second_click_says_already_answered_and_changes_nothing(fake, app):
@@ -258,8 +265,9 @@ async def test_second_click_says_already_answered_and_changes_nothing(fake, app)
     data = again.json["data"]
     assert data["flags"] == EPHEMERAL
     assert question.choices[first] in embed_text(data)  # the first answer, not the second
-    assert rows(db_of(app), "SELECT choice, points FROM answers") == [(first, 10)]
-    assert rows(db_of(app), "SELECT points, answered FROM users") == [(10, 1)]
+    assert await answer_counts(app, post_id) == {first: 1}
+    stats = await stats_of(app, str(USER_ID))
+    assert (stats.points, stats.answered) == (10, 1)
 
 
 async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
@@ -281,7 +289,7 @@ async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
         await app.close()
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert "✅" in embed_text(cb.json["data"])
-    assert rows(db, "SELECT post_id, correct FROM answers") == [(post_id, 1)]
+    assert rows(db, "SELECT post_id, correct FROM answers") == [(post_id, 1)]  # both apps closed
 
 
 async def test_question_views_are_never_kept_in_memory(fake, app):
@@ -317,11 +325,9 @@ async def test_question_and_answer_in_a_dm(fake, app):
         answer = await click(fake, ids[0], fake.original_response(payload), guild_id=None)
     post_id = int(ids[0].split(":")[2])
     # each DM user is a workspace of their own: no shared DM leaderboard
-    assert rows(db_of(app), "SELECT workspace_key FROM posts WHERE id = ?", post_id) == [
-        (f"discord:dm-{USER_ID}",)
-    ]
+    assert (await app.quiz.get_post(post_id)).workspace_key == f"discord:dm-{USER_ID}"
     assert answer.json["data"]["flags"] == EPHEMERAL
-    assert rows(db_of(app), "SELECT user_key FROM answers") == [(f"discord:{USER_ID}",)]
+    assert sum((await answer_counts(app, post_id)).values()) == 1
 
 
 async def test_unknown_topic_is_a_private_one_line_error(fake, app):
@@ -330,7 +336,7 @@ async def test_unknown_topic_is_a_private_one_line_error(fake, app):
     data = cb.json["data"]
     assert data["flags"] == EPHEMERAL
     assert data["content"].startswith("Unknown topic 'procesess'. Did you mean")
-    assert rows(db_of(app), "SELECT COUNT(*) FROM posts") == [(0,)]
+    assert await app.quiz.get_post(1) is None  # nothing was posted
 
 
 async def test_topic_autocomplete(fake, app):
@@ -681,9 +687,7 @@ async def test_poster_sends_any_question_with_buttons_through_rest(fake, app):
     ]
     assert fake.messages[int(message_id)]["channel_id"] == str(other)
     assert "✅" in embed_text(cb.json["data"])
-    assert rows(db_of(app), "SELECT message_ref FROM posts WHERE id = ?", view.post_id) == [
-        (f"{other}:{message_id}",)
-    ]
+    assert (await app.quiz.get_post(view.post_id)).message_ref == f"{other}:{message_id}"
 
 
 async def test_poster_failure_is_one_clear_error(fake, app):
