@@ -40,7 +40,7 @@ from bot.features.quiz import (
     wording,
 )
 from bot.kernel.clock import format_local
-from bot.kernel.results import DONE, NOTHING_HERE, Notice
+from bot.kernel.results import DONE, NOTHING_HERE, Fact, Notice
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -206,14 +206,16 @@ def _daily_results(results: DailyResults) -> list[Message]:
     return [Message(embeds=[body])]
 
 
+def _fact_value(fact: Fact) -> str:
+    """A typed word as code; an instant with the reader's own relative time."""
+    if fact.at is not None:
+        return _when(fact.at)
+    return f"`{fact.value}`" if fact.literal else fact.value
+
+
 @render.register
 def _schedule(info: ScheduleInfo) -> list[Message]:
-    fields = [
-        (f.label, f"`{f.value}`" if f.label == "Topic" and info.topic else f.value)
-        for f in info.facts
-    ]
-    if info.next_post:  # with the reader's own relative time
-        fields = [(n, _when(info.next_post) if n == "Next post" else v) for n, v in fields]
+    fields = [(f.label, _fact_value(f)) for f in info.facts]
     where = f"<#{info.channel.channel_id}>" if info.channel.channel_id.isdigit() else "here"
     body = embed(
         title=info.title,

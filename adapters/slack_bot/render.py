@@ -432,8 +432,7 @@ def _daily_results(results: DailyResults) -> list[SlackMessage]:
 @render.register
 def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
     pairs = [
-        (f.label, f"`{escape(f.value)}`" if f.label == "Topic" and info.topic else escape(f.value))
-        for f in info.facts
+        (f.label, f"`{escape(f.value)}`" if f.literal else escape(f.value)) for f in info.facts
     ]
     blocks = [
         *sections(f"*{escape(info.title)}* in <#{info.channel.channel_id}>"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,5 @@ class Fact:
 
     label: str
     value: str
+    literal: bool = False  # a word users type (a topic id): renderers may show it as code
+    at: datetime | None = None  # the instant ``value`` shows, for a platform's own time display

@@ -170,11 +170,11 @@ class ScheduleInfo:
         """What the schedule is, in order (the topic as a plain word: renderers may mark it)."""
         facts = [
             Fact("When", self.when_text),
-            Fact("Topic", self.topic_text),
+            Fact("Topic", self.topic_text, literal=self.topic is not None),
             Fact("Answers open", self.window_text),
         ]
         if self.next_post is not None:
-            facts.append(Fact("Next post", format_local(self.next_post)))
+            facts.append(Fact("Next post", format_local(self.next_post), at=self.next_post))
         if self.last_post:
             facts.append(Fact("Last post", self.last_post))
         return tuple(facts)
