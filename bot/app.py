@@ -139,7 +139,7 @@ class QuizApp:
             return await q.ask_question(actor, r.topic)
 
         async def card(actor: Actor, r: quiz.ShowCard) -> Result:
-            return q.card(r.topic)
+            return q.card_view(r.topic, r.part)
 
         async def topics(actor: Actor, r: quiz.ListTopics) -> Result:
             return q.topics()

@@ -13,6 +13,7 @@ from adapters.console import ConsoleLivePoster, ConsoleSession
 from bot.app import QuizApp
 from bot.features.live import LiveLimits, LiveRunner
 from bot.features.quiz import QuestionView
+from bot.features.quiz.results import letter_of as shown_letter
 from tests.conftest import CONTENT
 
 ROUND_SECONDS = 3  # long enough for three players to answer on a busy machine
@@ -34,10 +35,12 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         return output.getvalue()
 
     def letter_of(view: QuestionView, right: bool) -> str:
+        """The letter the post shows for the right (or a wrong) choice: choices are shuffled
+        per post, so letters follow the post's order."""
         question = app.pack.question(view.question_id)
         assert question is not None
         index = question.correct_index if right else (question.correct_index + 1) % 4
-        return "ABCD"[index]
+        return shown_letter(view.order, index)
 
     try:
         await session.handle_line(f"/quiz live processes-vs-threads 3 {ROUND_SECONDS}s")

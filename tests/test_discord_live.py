@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import QuizApp
+from bot.features.quiz.results import choice_order, letter_of
 from tests.conftest import CONTENT
 from tests.fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord, custom_ids
 from tests.test_discord_adapter import (
@@ -81,6 +82,12 @@ async def revealed(fake: FakeDiscord, message: dict) -> dict:
     )
 
 
+def button_for(ids: list[str], index: int) -> str:
+    """The custom id of the button for the content's choice ``index`` (buttons are shown
+    shuffled per post; each carries the content's index)."""
+    return next(i for i in ids if i.endswith(f":{index}"))
+
+
 def post_id_of(message: dict) -> int:
     return int(custom_ids(message["components"])[0].split(":")[2])
 
@@ -105,12 +112,15 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         right, wrong = question.correct_index, (question.correct_index + 1) % len(ids)
 
         clock.advance(2)
-        ada_cb = await click(fake, ids[right], first)  # the default user
-        bob_cb = await click(fake, ids[wrong], first, user=bob)
+        ada_cb = await click(fake, button_for(ids, right), first)  # the default user
+        bob_cb = await click(fake, button_for(ids, wrong), first, user=bob)
         clock.advance(8)
-        cy_cb = await click(fake, ids[right], first, user=cy)
-        cy_again = await click(fake, ids[wrong], first, user=cy)
-        letter = "ABCDEF"
+        cy_cb = await click(fake, button_for(ids, right), first, user=cy)
+        cy_again = await click(fake, button_for(ids, wrong), first, user=cy)
+        order = choice_order(
+            post_id_of(first), question.id, len(question.choices), question.keep_order
+        )
+        letter = {index: letter_of(order, index) for index in range(len(question.choices))}
         for cb, shown in ((ada_cb, right), (bob_cb, wrong), (cy_cb, right)):
             data = cb.json["data"]
             assert data["flags"] == EPHEMERAL
@@ -139,11 +149,11 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         second = await round_message(fake, 2)
         ids2 = custom_ids(second["components"])
         q2 = question_of(app, post_id_of(second))
-        await click(fake, ids2[q2.correct_index], second)
-        await click(fake, ids2[q2.correct_index], second, user=bob)
+        await click(fake, button_for(ids2, q2.correct_index), second)
+        await click(fake, button_for(ids2, q2.correct_index), second, user=bob)
         clock.advance(20)
         await revealed(fake, second)
-        late = await click(fake, ids2[q2.correct_index], second, user=cy)
+        late = await click(fake, button_for(ids2, q2.correct_index), second, user=cy)
         assert late.json["data"]["flags"] == EPHEMERAL
         assert late.json["data"]["content"] == "Round 2 has closed; answers no longer count."
 
@@ -152,7 +162,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         ids3 = custom_ids(third["components"])
         q3 = question_of(app, post_id_of(third))
         for user in (None, bob, cy):
-            await click(fake, ids3[q3.correct_index], third, user=user)
+            await click(fake, button_for(ids3, q3.correct_index), third, user=user)
         reveal3 = await revealed(fake, third)
         assert "everyone answered, closed early" in embed_text(reveal3)
         [podium] = await fake.wait_for(lambda: titled(fake, "🏆 Quiz night results") or None)
@@ -216,7 +226,9 @@ async def test_a_restarted_bot_carries_the_session_on(fake, tmp_path, clock):
             first = await round_message(fake, 1)
             question = question_of(app, post_id_of(first))
             clock.advance(3)
-            await click(fake, custom_ids(first["components"])[question.correct_index], first)
+            await click(
+                fake, button_for(custom_ids(first["components"]), question.correct_index), first
+            )
     finally:
         await app.close()  # mid-round: the runner hands the session back
 

@@ -14,6 +14,7 @@ from adapters.slack_bot import SlackAdapter
 from adapters.slack_bot.poster import SlackLivePoster
 from bot.app import QuizApp
 from bot.features.live import LiveRunner
+from bot.features.quiz.results import choice_order, letter_of
 from tests.conftest import CONTENT
 from tests.fakes.slack_api import ApiCall, BoltHarness, FakeSlackAPI
 from tests.slack_fixtures import SECRET
@@ -114,7 +115,9 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     clock.advance(8)
     cy = await click(harness, fake, blocks, right, user="U3")
     cy_again = await click(harness, fake, blocks, wrong, user="U3")
-    letters = "ABCDEF"
+    post_id = int(buttons(blocks)[0]["value"].split(":")[0])
+    order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
+    letters = {index: letter_of(order, index) for index in range(len(question.choices))}
     for body, choice in ((ada, right), (bob, wrong), (cy, right)):
         assert body["response_type"] == "ephemeral"
         assert reply_text(body) == f"Locked in: {letters[choice]} — results when the round ends."

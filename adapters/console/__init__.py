@@ -173,7 +173,9 @@ class ConsoleSession:
                 )
             )
             return
-        reply = await self.call_core(answer=(self.current.post_id, choice))
+        # the letter is the one shown; the core takes the content's index
+        canonical = self.current.shown[choice].index
+        reply = await self.call_core(answer=(self.current.post_id, canonical))
         self.show(reply)
         if isinstance(reply, AnswerResult) and self.reviewing:
             if self.review_queue:

@@ -9,14 +9,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import FORGED_ANSWER, AnswerButton, is_answer_custom_id
+from adapters.discord_bot.buttons import (
+    FORGED_ANSWER,
+    AnswerButton,
+    CardPartButton,
+    is_answer_custom_id,
+)
 from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
-from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz import CardPart
+from bot.features.quiz.requests import AnswerQuestion, ShowCard
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -96,7 +102,7 @@ class QuizBot(discord.Client):
         self.live_runner: LiveRunner | None = None
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton)
+        self.add_dynamic_items(AnswerButton, CardPartButton)
         if not self.sync_commands:
             return
         if self.guild_id is not None:
@@ -208,6 +214,16 @@ class QuizBot(discord.Client):
             reply = await answering
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
+
+    async def on_card_part_click(
+        self, interaction: discord.Interaction, card_id: str, part: CardPart
+    ) -> None:
+        """A card's part button: that part, to the clicker only."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), ShowCard(card_id, part))
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
             await self._on_command_error(interaction, exc)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:

@@ -31,6 +31,7 @@ from bot.features.groups.requests import (
     ShowGroupSummary,
 )
 from bot.features.live.requests import ShowLive, StartLive, StopLive
+from bot.features.quiz import CardPart
 from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
@@ -103,10 +104,19 @@ class QuizCommands(app_commands.Group):
 
     question.autocomplete("topic")(_topic_choices)
 
-    @app_commands.command(name="card", description="The concept card: key points, table, recap")
-    @app_commands.describe(topic="Which card")
-    async def card(self, interaction: discord.Interaction, topic: str) -> None:
-        reply = await self.bot.run(interaction, ShowCard(topic))
+    @app_commands.command(name="card", description="The short concept card, or one part of it")
+    @app_commands.describe(
+        topic="Which card", part="One part of the card (default: the short card)"
+    )
+    @app_commands.choices(part=[app_commands.Choice(name=p.value, value=p.value) for p in CardPart])
+    async def card(
+        self,
+        interaction: discord.Interaction,
+        topic: str,
+        part: app_commands.Choice[str] | None = None,
+    ) -> None:
+        request = ShowCard(topic, CardPart(part.value) if part else CardPart.SHORT)
+        reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply)
 
     card.autocomplete("topic")(_card_choices)

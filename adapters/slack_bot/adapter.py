@@ -29,8 +29,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.render import (
     ANSWER_ACTION_PREFIX,
+    CARD_PART_ACTION_PREFIX,
     SlackMessage,
     parse_answer_value,
+    parse_card_part_value,
     render,
     render_home,
 )
@@ -38,7 +40,7 @@ from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
 from bot.features.quiz import QuestionView
-from bot.features.quiz.requests import AnswerQuestion, RecordPostMessage
+from bot.features.quiz.requests import AnswerQuestion, RecordPostMessage, ShowCard
 from bot.kernel.dispatch import Request
 from bot.kernel.grammar import command_words
 from bot.kernel.identity import Actor
@@ -47,6 +49,7 @@ from bot.kernel.results import Notice
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
+CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
@@ -107,6 +110,7 @@ class SlackAdapter:
         self.bolt.middleware(self.refuse_when_stopping)
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
+        self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
         self.bolt.event("app_home_opened")(self.on_home_opened)
 
     async def refuse_when_stopping(
@@ -184,6 +188,27 @@ class SlackAdapter:
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("answer click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_card_part(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        """A card's part button (sections, misconceptions, recap): that part, privately."""
+        await ack()
+        try:
+            parsed = parse_card_part_value(str(action.get("value", "")))
+            if parsed is None:
+                reply: object = Notice("That button is not part of a card.", error=True)
+            else:
+                card_id, part = parsed
+                reply = await self.app.dispatch(click_actor(body), ShowCard(card_id, part))
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("card part click failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
 
     async def on_home_opened(

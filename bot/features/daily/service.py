@@ -27,6 +27,7 @@ from bot.features.daily.calendar import (
 from bot.features.daily.results import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.daily.store import ClaimRow, ClaimStatus, ScheduleRow
 from bot.features.quiz import PostRow, QuizService
+from bot.features.quiz.results import choice_order
 from bot.kernel.clock import UTC_ZONE, Clock, format_local, resolve_zone
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
@@ -233,6 +234,8 @@ class DailyService:
             why=question.why,
             first_right=first.display_name if first else None,
             first_right_at=datetime.fromisoformat(first.answered_at) if first else None,
+            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            feedback=tuple(question.feedback_for(i) for i in range(len(question.choices))),
         )
 
     async def closed_window_text(self, post: PostRow) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.features.quiz.results import QuestionView
+from bot.features.quiz.results import QuestionView, letter_of
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,12 @@ class LockedIn:
     choice_text: str
     closes_at: datetime
     already_answered: bool = False  # a second click: the first answer stands
+    # how the round's post showed the choices (letters follow it); derived from the post
+    order: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
-        letter = "ABCDEF"[self.choice_index] if self.choice_index < 6 else str(self.choice_index)
+        letter = letter_of(self.order, self.choice_index)
         if self.already_answered:
             return (
                 f"You already locked in {letter}: answers can't be changed — results when the"

@@ -41,6 +41,7 @@ from bot.features.live.store import (
     SessionStatus,
 )
 from bot.features.quiz import PostRow, QuizService
+from bot.features.quiz.results import choice_order
 from bot.kernel.clock import Clock, local_day, week_start
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
@@ -246,6 +247,7 @@ class LiveService:
             question.choices[outcome.choice],
             closes,
             already_answered=not outcome.stored,
+            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
         )
 
     # -- what the runner shows --------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.features.quiz.results import CARD_PART_WORDS, CardPart
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext, TextCommand, no_arguments
@@ -16,7 +17,8 @@ class AskQuestion(Request):
 
 @dataclass(frozen=True)
 class ShowCard(Request):
-    topic: str
+    topic: str  # a card id or title, or a track with one card
+    part: CardPart = CardPart.SHORT
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def _card(args: list[str], context: ParseContext) -> ShowCard:
         raise UserError(
             "Which card? Usage: /quiz card <topic>. Topics: " + ", ".join(context.topics)
         )
+    part = CARD_PART_WORDS.get(args[-1].lower()) if len(args) > 1 else None
+    if part is not None:
+        return ShowCard(" ".join(args[:-1]), part)
     return ShowCard(" ".join(args))
 
 
@@ -72,7 +77,12 @@ COMMANDS = (
         lambda args, _context: AskQuestion(_topic(args)),
         aliases=("q", "ask"),
     ),
-    TextCommand("card", "card <topic>", "the concept card", _card),
+    TextCommand(
+        "card",
+        "card <topic> [sections|misconceptions|recap|full]",
+        "the short concept card, or one part of it",
+        _card,
+    ),
     TextCommand("topics", "topics", "what there is to learn", no_arguments(ListTopics)),
     TextCommand(
         "review",

@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 from bot.content import Card, Pack, Question
 from bot.features.answers import AnswerWrite, AnswerWriter, PostKind
 from bot.features.quiz import store
-from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.results import (
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    choice_order,
+)
 from bot.features.quiz.store import NewPost, PostRow
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
 from bot.kernel.db import Database
@@ -60,15 +68,22 @@ class QuizService:
         ]
 
     def resolve_topic(self, topic: str) -> str:
-        """A card id or track as the user typed it, checked; UserError lists close matches."""
-        wanted = topic.strip().lower()
+        """A card id, a card's title (as /topics shows it) or a track as the user typed it,
+        any case, checked; UserError lists close matches."""
+        wanted = " ".join(topic.split()).lower()
         if wanted in self.pack.topics:
             return wanted
+        for c in self.pack.cards:
+            if c.title.lower() == wanted:
+                return c.id
         close = difflib.get_close_matches(wanted, self.pack.topics, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise UserError(
             f"Unknown topic {topic.strip()!r}.{hint} Topics: {', '.join(self.pack.topics)}"
         )
+
+    def card_view(self, topic: str, part: CardPart = CardPart.SHORT) -> CardView:
+        return CardView(self.card(topic), part)
 
     def card(self, topic: str) -> Card:
         topic = self.resolve_topic(topic)
@@ -179,6 +194,7 @@ class QuizService:
             prompt=question.prompt,
             choices=question.choices,
             reason=reason,
+            order=choice_order(post_id, question.id, len(question.choices), question.keep_order),
         )
 
     async def get_post(self, post_id: int) -> PostRow | None:
@@ -269,6 +285,8 @@ class QuizService:
             total_points=outcome.total_points,
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
+            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            chosen_feedback=question.feedback_for(outcome.choice),
         )
 
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:
