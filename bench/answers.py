@@ -29,7 +29,7 @@ from _common import emit_json, median, percentile
 
 from bot.app import ANSWER_STEPS, QuizApp
 from bot.features.answers import AnswerWrite
-from bot.features.answers.writer import INSERT_ANSWER, store_batch
+from bot.features.answers.writer import INSERT_ANSWER, answer_row, store_batch
 from bot.kernel.clock import FakeClock
 from bot.kernel.db import open_sync
 from bot.kernel.identity import Actor, topic_scope
@@ -132,7 +132,7 @@ def raw_answers_only(path: Path, total: int, first_user: int) -> float:
     t0 = time.perf_counter()
     for start in range(0, total, 100):
         db.execute("BEGIN IMMEDIATE")
-        db.executemany(INSERT_ANSWER, [w.answer_row() for w in batch[start : start + 100]])
+        db.executemany(INSERT_ANSWER, [answer_row(w) for w in batch[start : start + 100]])
         db.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     db.close()
@@ -155,7 +155,7 @@ async def naive(path: Path, concurrency: int, total: int, first_user: int):
         async with lock:
             await conn.execute("BEGIN IMMEDIATE")
             cur = await conn.execute(
-                INSERT_ANSWER.replace("INSERT", "INSERT OR IGNORE", 1), w.answer_row()
+                INSERT_ANSWER.replace("INSERT", "INSERT OR IGNORE", 1), answer_row(w)
             )
             if cur.rowcount:
                 await conn.execute(

@@ -38,14 +38,22 @@ class DailyResults:
     why: str
     first_right: str | None  # display name of the first correct answerer
     first_right_at: datetime | None
+    # a typed-answer question (no choices, no counts): its accepted answers and the tallies
+    accepted: tuple[str, ...] = ()
+    typed_answered: int = 0
+    typed_right: int = 0
+
+    @property
+    def typed(self) -> bool:
+        return bool(self.accepted)
 
     @property
     def answered(self) -> int:
-        return sum(self.counts)
+        return self.typed_answered if self.typed else sum(self.counts)
 
     @property
     def right(self) -> int:
-        return self.counts[self.correct_index]
+        return self.typed_right if self.typed else self.counts[self.correct_index]
 
     def share(self, index: int) -> float:
         return self.counts[index] / self.answered if self.answered else 0.0

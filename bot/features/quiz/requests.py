@@ -38,6 +38,14 @@ class AnswerQuestion(Request):
 
 
 @dataclass(frozen=True)
+class AnswerTyped(Request):
+    """A typed answer to a typed-answer question: one answer per user per post."""
+
+    post_id: int
+    text: str
+
+
+@dataclass(frozen=True)
 class RecordPostMessage(Request):
     """The platform accepted a posted question: remember its message reference."""
 

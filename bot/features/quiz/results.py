@@ -17,6 +17,7 @@ class QuestionView:
     prompt: str
     choices: tuple[str, ...]
     reason: str = ""  # why this question: "new", "due for review", "daily question", ...
+    typed: bool = False  # answered by typing text (no choices): adapters offer an answer box
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ class AnswerResult:
     total_points: int
     streak: int
     already_answered: bool = False
+    typed: str | None = None  # a typed-answer question: what the user typed ("You typed: …")
+    accepted: tuple[str, ...] = ()  # a typed-answer question: the answers it accepts
+
+    @property
+    def accepted_text(self) -> str:
+        """The accepted answers as one line: "TCP" or "TCP (also: Transmission Control …)"."""
+        if len(self.accepted) <= 1:
+            return self.correct_text
+        return f"{self.accepted[0]} (also: {', '.join(self.accepted[1:])})"
 
     @property
     def score_text(self) -> str:

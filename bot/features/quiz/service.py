@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.content import Card, Pack, Question
-from bot.features.answers import AnswerWrite, AnswerWriter, PostKind
+from bot.answer_matching import matches
+from bot.content import Card, Pack, PackHolder, Question
+from bot.features.answers import NO_CHOICE, AnswerWrite, AnswerWriter, PostKind
 from bot.features.quiz import store
 from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
 from bot.features.quiz.store import NewPost, PostRow
@@ -23,6 +24,8 @@ from bot.scoring import current_streak, points_for
 from bot.srs import SrsCard
 
 REVIEW_SESSION_SIZE = 5
+TYPED_ANSWER_LIMIT = 200  # characters; Discord's and Slack's answer boxes allow as many
+RETIRED_TEXT = "This question was retired from the course; ask for a new one with /quiz"
 
 # How a post's closed answer window is explained ("This daily question closed at …"); the
 # daily question, which owns answer windows, provides it.
@@ -34,13 +37,13 @@ ZoneOf = Callable[[str], ZoneInfo]
 class QuizService:
     def __init__(
         self,
-        pack: Pack,
+        content: PackHolder,
         db: Database,
         answers: AnswerWriter,
         clock: Clock,
         rng: random.Random | None = None,
     ) -> None:
-        self.pack = pack
+        self.content = content
         self.db = db
         self.answers = answers
         self.clock = clock
@@ -52,6 +55,12 @@ class QuizService:
         self.closed_window_text: ClosedWindowText = _closed_at_utc
 
     # -- content ----------------------------------------------------------------------------
+
+    @property
+    def pack(self) -> Pack:
+        """The content served now. A reload swaps the holder's pack in one assignment; a
+        request that needs the pack twice takes it once, so it sees one pack throughout."""
+        return self.content.pack
 
     def topics(self) -> list[TopicInfo]:
         return [
@@ -179,6 +188,7 @@ class QuizService:
             prompt=question.prompt,
             choices=question.choices,
             reason=reason,
+            typed=question.typed,
         )
 
     async def get_post(self, post_id: int) -> PostRow | None:
@@ -210,9 +220,9 @@ class QuizService:
                 if post is not None and post.channel_key == channel_key:
                     self._posts.pop(post_id, None)
 
-    async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
-        """Record ``actor``'s answer to a posted question. Only the first answer counts; a
-        second one returns the first result with ``already_answered`` set."""
+    async def answerable(self, actor: Actor, post_id: int) -> tuple[PostRow, Question]:
+        """The post ``actor`` may answer and its question, as the content has it now (taken
+        once: a reload meanwhile does not change the question under this answer)."""
         post = await self.get_post(post_id)
         if post is None or post.workspace_key != actor.workspace_key:
             raise UserError("That question is not available any more; ask for a new one.")
@@ -220,14 +230,54 @@ class QuizService:
             raise UserError("That is someone else's review question; try /quiz review.")
         question = self.pack.question(post.question_id)
         if question is None:
-            raise UserError("That question was removed from the content; ask for a new one.")
+            raise UserError(RETIRED_TEXT)
+        return post, question
+
+    async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
+        """Record ``actor``'s answer to a posted question. Only the first answer counts; a
+        second one returns the first result with ``already_answered`` set."""
+        post, question = await self.answerable(actor, post_id)
+        if question.typed:
+            raise UserError("That question takes a typed answer: type it instead of a choice.")
         if not 0 <= choice < len(question.choices):
             raise UserError(f"Pick a choice from 1 to {len(question.choices)}.")
+        return await self._record(actor, post, question, choice, None)
+
+    async def answer_typed(self, actor: Actor, post_id: int, text: str) -> AnswerResult:
+        """Record ``actor``'s typed answer to a typed-answer question; right when it matches
+        one of the question's accepted answers (``bot.answer_matching``). Only the first
+        answer counts, as for choices."""
+        typed = " ".join(text.split())
+        if not typed:
+            raise UserError("Type an answer: the box was empty.")
+        if len(typed) > TYPED_ANSWER_LIMIT:
+            raise UserError(
+                f"That answer is too long ({len(typed):,} characters; at most"
+                f" {TYPED_ANSWER_LIMIT})."
+            )
+        post, question = await self.answerable(actor, post_id)
+        if not question.typed:
+            raise UserError(
+                f"That question has choices: pick one from 1 to {len(question.choices)}."
+            )
+        return await self._record(actor, post, question, NO_CHOICE, typed)
+
+    async def _record(
+        self,
+        actor: Actor,
+        post: PostRow,
+        question: Question,
+        choice: int,
+        typed: str | None,
+    ) -> AnswerResult:
         now = self.clock.now()
         if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
             raise UserError(await self.closed_window_text(post))
         today = local_day(now, self.zone_of(post.workspace_key))
-        correct = choice == question.correct_index
+        if typed is not None:
+            correct = matches(typed, question.accept)
+        else:
+            correct = choice == question.correct_index
         outcome = await self.answers.submit(
             AnswerWrite(
                 post_id=post.id,
@@ -247,26 +297,33 @@ class QuizService:
                     topic_scope(post.workspace_key, question.card_id),
                 ),
                 kind=post.kind,
+                typed=typed,
             )
         )
         if outcome.closed:  # closed meanwhile (the check above saw a cached close time)
             self._posts.pop(post.id, None)
             fresh = await self.get_post(post.id)
             raise UserError(await self.closed_window_text(fresh or post))
+        if question.typed:
+            chosen_text, correct_index = outcome.typed or "", NO_CHOICE
+        else:
+            chosen_text, correct_index = question.choices[outcome.choice], question.correct_index
         return AnswerResult(
             post_id=post.id,
             question_id=question.id,
             prompt=question.prompt,
             correct=outcome.correct,
             chosen_index=outcome.choice,
-            chosen_text=question.choices[outcome.choice],
-            correct_index=question.correct_index,
+            chosen_text=chosen_text,
+            correct_index=correct_index,
             correct_text=question.answer,
             why=question.why,
             points_gained=outcome.points if outcome.stored else 0,
             total_points=outcome.total_points,
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
+            typed=outcome.typed if question.typed else None,
+            accepted=question.accept,
         )
 
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:
