@@ -89,6 +89,8 @@ def _notice(reply: Notice) -> RenderableType:
 
 @render.register
 def _question(view: QuestionView) -> RenderableType:
+    if view.typed:
+        return _typed_question(view)
     lines = [Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold"))]
     lines += [Text(f"  {LETTERS[i]}) {choice}") for i, choice in enumerate(view.choices)]
     why = f" · {view.reason}" if view.reason else ""
@@ -96,8 +98,33 @@ def _question(view: QuestionView) -> RenderableType:
     return Group(*lines)
 
 
+def _typed_question(view: QuestionView) -> RenderableType:
+    why = f" · {view.reason}" if view.reason else ""
+    return Group(
+        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold")),
+        Text(f"  {view.card_title}{why} — type your answer", style="dim"),
+    )
+
+
+def _typed_answer(result: AnswerResult) -> RenderableType:
+    if result.already_answered:
+        head = Text(f"You already answered: {result.typed} — no change.", style="yellow")
+    elif result.correct:
+        head = Text(f"✅ Correct! {result.score_text}", style="bold green")
+    else:
+        head = Text(f"❌ Not quite. The answer is {result.accepted_text}", style="bold red")
+    return Group(
+        Text(f"You typed: {result.typed}", style="dim"),
+        head,
+        Text(f"Why: {result.why}"),
+        Text(f"Total: {result.total_points} points · streak {result.streak}", style="dim"),
+    )
+
+
 @render.register
 def _answer(result: AnswerResult) -> RenderableType:
+    if result.typed is not None:
+        return _typed_answer(result)
     if result.already_answered:
         head = Text(
             f"You already answered: {LETTERS[result.chosen_index]}) {result.chosen_text}"
@@ -307,12 +334,16 @@ def _daily_results(results: DailyResults) -> RenderableType:
         ),
         Text(results.prompt, style="bold"),
     ]
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        lines.append(Text(f"Answer: {results.correct_text} (accepted: {accepted})"))
     for i, choice in enumerate(results.choices):
         mark = " ✅" if i == results.correct_index else ""
         lines.append(
             Text(f"  {LETTERS[i]}) {choice} — {results.counts[i]} ({results.share(i):.0%}){mark}")
         )
-    lines.append(Text(f"Answer: {LETTERS[results.correct_index]}) {results.correct_text}"))
+    if not results.typed:
+        lines.append(Text(f"Answer: {LETTERS[results.correct_index]}) {results.correct_text}"))
     lines.append(Text(f"Why: {results.why}"))
     if results.first_right:
         lines.append(Text(f"First right: {results.first_right}", style="green"))
