@@ -200,6 +200,9 @@ class QuizApp:
         async def answer(actor: Actor, r: quiz.AnswerQuestion) -> Result:
             return await q.answer(actor, r.post_id, r.choice)
 
+        async def answer_box(actor: Actor, r: quiz.OpenAnswerBox) -> Result:
+            return await q.answer_box(actor, r.post_id)
+
         async def answer_typed(actor: Actor, r: quiz.AnswerTyped) -> Result:
             return await q.answer_typed(actor, r.post_id, r.text)
 
@@ -285,6 +288,7 @@ class QuizApp:
         register(quiz.StartReview, review)
         register(quiz.AnswerQuestion, answer)
         register(quiz.AnswerTyped, answer_typed)
+        register(quiz.OpenAnswerBox, answer_box)
         register(ReloadContent, reload)
         register(quiz.RecordPostMessage, record_message)
         register(boards.ShowStats, stats)

@@ -8,12 +8,19 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.buttons import (
+    AnswerButton,
+    TypedAnswerButton,
+    submitted_text,
+    typed_answer_modal,
+    typed_modal_post,
+)
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
-from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz import AnswerBox
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -71,7 +78,7 @@ class QuizBot(discord.Client):
         self.daily_scheduler: DailyScheduler | None = None
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton)
+        self.add_dynamic_items(AnswerButton, TypedAnswerButton)
         if not self.sync_commands:
             return
         if self.guild_id is not None:
@@ -135,6 +142,37 @@ class QuizBot(discord.Client):
             reply = await self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
+
+    async def on_typed_answer_click(self, interaction: discord.Interaction, post_id: int) -> None:
+        """The "Answer" button of a typed-answer question: open the text box, or say privately
+        why not (already gone, retired, someone else's review)."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), OpenAnswerBox(post_id))
+            if isinstance(reply, AnswerBox):
+                modal = typed_answer_modal(
+                    reply.post_id, reply.card_title, reply.prompt, reply.limit
+                )
+                await interaction.response.send_modal(modal)
+            else:
+                await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A typed answer comes back as a modal submission; its custom id carries the post, so
+        no modal is kept in memory and a restart in between loses nothing."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Any = interaction.data or {}
+        post_id = typed_modal_post(str(data.get("custom_id", "")))
+        if post_id is None:
+            return
+        try:
+            request = AnswerTyped(post_id, submitted_text(data.get("components")))
+            reply = await self.app.dispatch(actor_for(interaction), request)
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
             await self._on_command_error(interaction, exc)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:

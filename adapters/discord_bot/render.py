@@ -24,7 +24,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import LETTERS, answer_buttons
+from adapters.discord_bot.buttons import LETTERS, answer_buttons, typed_answer_button
 from bot.content import Card
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
@@ -143,6 +143,8 @@ def _notice(reply: Notice) -> list[Message]:
 
 @render.register
 def _question(view: QuestionView) -> list[Message]:
+    if view.typed:
+        return _typed_question(view)
     choices = "\n".join(f"**{LETTERS[i]})** {choice}" for i, choice in enumerate(view.choices))
     footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
     footer += " · your result is shown only to you"
@@ -154,6 +156,18 @@ def _question(view: QuestionView) -> list[Message]:
         footer=footer,
     )
     return [Message(embeds=[question], view=answer_buttons(view.post_id, view.choices))]
+
+
+def _typed_question(view: QuestionView) -> list[Message]:
+    """A typed-answer question: the prompt and one "Answer" button that opens a text box."""
+    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
+    footer += " · type your answer; your result is shown only to you"
+    question = embed(
+        title=f"Question · {view.card_title}",
+        description=clip(view.prompt, DESCRIPTION_LIMIT),
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=typed_answer_button(view.post_id))]
 
 
 def _when(instant: datetime) -> str:
@@ -184,15 +198,19 @@ def _daily_results(results: DailyResults) -> list[Message]:
         head = f"**{results.answered}** answered · **{results.right}** right"
     else:
         head = "Nobody answered this one."
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        fields = [("Accepted answers", clip(accepted, FIELD_VALUE_LIMIT))]
     # budget (6000 per message): prompt 1500 + choices 6 x 300 + answer 300 + Why 1024 + rest
     lines = [
         f"{'✅' if i == results.correct_index else '▫️'} **{LETTERS[i]})** {clip(choice, 250)}"
         f" — {results.counts[i]} ({results.share(i):.0%})"
         for i, choice in enumerate(results.choices)
     ]
-    fields = _chunks("Answers", lines)
-    answer = clip(results.correct_text, 290)
-    fields.append(("Correct answer", f"**{LETTERS[results.correct_index]}) {answer}**"))
+    if not results.typed:
+        fields = _chunks("Answers", lines)
+        answer = clip(results.correct_text, 290)
+        fields.append(("Correct answer", f"**{LETTERS[results.correct_index]}) {answer}**"))
     fields.append(("Why", results.why))
     if results.first_right:
         name = discord.utils.escape_markdown(results.first_right)
@@ -236,8 +254,28 @@ def _schedule(info: ScheduleInfo) -> list[Message]:
     return [Message(embeds=[body])]
 
 
+def _typed_answer(result: AnswerResult) -> list[Message]:
+    typed = f"You typed: **{discord.utils.escape_markdown(clip(result.typed or '', 200))}**"
+    accepted = clip(result.accepted_text, 600)
+    why = f"**Why:** {result.why}"
+    footer = f"Total: {result.total_points} points · streak {result.streak}"
+    if result.already_answered:
+        title, colour = "You already answered", GOLD
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
+        footer = f"No change · {result.total_points} points · streak {result.streak}"
+    elif result.correct:
+        title, colour = f"✅ Correct! {result.score_text}", GREEN
+        body = f"{typed}\n\n{why}"
+    else:
+        title, colour = "❌ Not quite", RED
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
+    return [Message(embeds=[embed(title=title, description=body, colour=colour, footer=footer)])]
+
+
 @render.register
 def _answer(result: AnswerResult) -> list[Message]:
+    if result.typed is not None:
+        return _typed_answer(result)
     chosen = f"{LETTERS[result.chosen_index]}) {result.chosen_text}"
     answer = f"{LETTERS[result.correct_index]}) {result.correct_text}"
     why = f"**Why:** {result.why}"

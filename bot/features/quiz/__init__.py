@@ -1,7 +1,21 @@
 """The quiz: questions (ask, answer, review), concept cards, topics, and the posts behind them."""
 
-from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.results import (
+    AnswerBox,
+    AnswerResult,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+)
 from bot.features.quiz.service import QuizService
 from bot.features.quiz.store import PostRow
 
-__all__ = ["AnswerResult", "PostRow", "QuestionView", "QuizService", "ReviewSession", "TopicInfo"]
+__all__ = [
+    "AnswerBox",
+    "AnswerResult",
+    "PostRow",
+    "QuestionView",
+    "QuizService",
+    "ReviewSession",
+    "TopicInfo",
+]

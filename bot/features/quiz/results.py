@@ -54,6 +54,16 @@ class AnswerResult:
 
 
 @dataclass(frozen=True)
+class AnswerBox:
+    """A typed-answer question the user may answer now: adapters open a text box for it."""
+
+    post_id: int
+    prompt: str
+    card_title: str
+    limit: int  # at most this many characters
+
+
+@dataclass(frozen=True)
 class TopicInfo:
     id: str
     title: str

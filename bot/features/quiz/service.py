@@ -14,7 +14,13 @@ from bot.answer_matching import matches
 from bot.content import Card, Pack, PackHolder, Question
 from bot.features.answers import NO_CHOICE, AnswerWrite, AnswerWriter, PostKind
 from bot.features.quiz import store
-from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.results import (
+    AnswerBox,
+    AnswerResult,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+)
 from bot.features.quiz.store import NewPost, PostRow
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
 from bot.kernel.db import Database
@@ -232,6 +238,16 @@ class QuizService:
         if question is None:
             raise UserError(RETIRED_TEXT)
         return post, question
+
+    async def answer_box(self, actor: Actor, post_id: int) -> AnswerBox:
+        """The text box for a typed answer to ``post_id``, once the actor may answer it (an
+        old button of a retired question says so instead of opening a box)."""
+        post, question = await self.answerable(actor, post_id)
+        if not question.typed:
+            raise UserError("That question has choices: click one of its buttons.")
+        card = self.pack.card(question.card_id)
+        title = card.title if card else question.card_id
+        return AnswerBox(post.id, question.prompt, title, TYPED_ANSWER_LIMIT)
 
     async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
         """Record ``actor``'s answer to a posted question. Only the first answer counts; a
