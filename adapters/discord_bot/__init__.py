@@ -41,6 +41,7 @@ async def run(
     DISCORD_TOKEN (one line, never the token itself)."""
     token = require(TOKEN, "the bot token from the Discord Developer Portal")
     app = await QuizApp.open(db, content)
+    stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
     try:
         async with QuizBot(app, guild_id=guild_id) as client:
             try:
@@ -65,5 +66,6 @@ async def run(
                     raise
                 raise ConfigError(f"{TOKEN} was rejected by the Discord gateway") from None
     finally:
+        stop_reloading()
         await app.close()
     return 0

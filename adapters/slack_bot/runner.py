@@ -184,7 +184,11 @@ async def run(
         await check_bot_token(adapter.bolt)
         runner = build_runner(settings, adapter.bolt)
         log.info("starting quizbot for Slack in %s mode", runner.mode)
-        await serve(adapter, runner)
+        stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
+        try:
+            await serve(adapter, runner)
+        finally:
+            stop_reloading()
     finally:
         await app.close()
     return 0
