@@ -3,14 +3,21 @@ FakeDiscord. An "Answer" button opens a modal; its submission is answered privat
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
+from adapters.discord_bot import render
 from bot.app import QuizApp
+from bot.features.daily import DailyResults
 from bot.features.quiz.service import RETIRED_TEXT
+from bot.kernel.identity import ChannelRef
 from tests.fakes.discord_server import USER_ID, FakeDiscord, custom_ids
 from tests.test_discord_adapter import (
+    ADMIN_PERMISSIONS,
     EPHEMERAL,
     adapter_errors,
+    assert_within_discord_limits,
     click,
     db_of,
     embed_text,
@@ -155,3 +162,45 @@ async def test_a_retired_questions_buttons_say_so(fake, app, tmp_path):
     for cb in (typed_cb, old_choice_cb):
         assert cb.json["type"] == 4 and cb.json["data"]["flags"] == EPHEMERAL
         assert RETIRED_TEXT in embed_text(cb.json["data"])
+
+
+async def test_reload_is_for_admins_and_lists_problems(fake, app, tmp_path):
+    (tmp_path / "content" / "broken.yaml").write_text("card: [unclosed\n", encoding="utf-8")
+    async with fake.run(make_bot(app)):
+        member, _ = await run_command(fake, "reload")
+        member_reply = await fake.wait_for_followup(member)
+        admin, _ = await run_command(fake, "reload", permissions=ADMIN_PERMISSIONS)
+        admin_reply = await fake.wait_for_followup(admin)
+    assert "Only admins can reload the content." in embed_text(member_reply.json)
+    text = embed_text(admin_reply.json)
+    assert "Content not reloaded: 1 problem; still serving the previous content." in text
+    assert "broken.yaml:2: invalid YAML" in text
+    assert admin_reply.json["flags"] & EPHEMERAL
+
+
+def test_typed_daily_results_show_the_tally_and_the_accepted_answers():
+    results = DailyResults(
+        channel=ChannelRef("discord", "1", "2"),
+        post_id=7,
+        question_ref=None,
+        local_date=date(2026, 3, 2),
+        card_title="Networking basics",
+        prompt="Which protocol does ping use?",
+        choices=(),
+        counts=(),
+        correct_index=-1,
+        correct_text="ICMP",
+        why="ping sends ICMP echo requests.",
+        first_right="Cy",
+        first_right_at=datetime(2026, 3, 2, 8, 2, tzinfo=UTC),
+        accepted=("ICMP", "Internet Control Message Protocol"),
+        typed_answered=3,
+        typed_right=2,
+    )
+    [message] = render(results)
+    body = {"embeds": [e.to_dict() for e in message.embeds]}
+    assert_within_discord_limits(body)
+    text = embed_text(body)
+    assert "**3** answered · **2** right" in text
+    assert "Accepted answers\nICMP, Internet Control Message Protocol" in text
+    assert "Why\nping sends ICMP echo requests." in text
