@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["answers.py", "leaderboard.py", "content.py", "demo_latency.py"]
+SCRIPTS = ["answers.py", "leaderboard.py", "content.py", "demo_latency.py", "reload.py"]
 
 
 def main() -> int:
