@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sqlite3
@@ -206,3 +207,28 @@ async def test_sighup_reloads_the_console(tmp_path, content):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGHUP is Unix only")
+async def test_sighup_as_the_slack_and_discord_runners_install_it_reloads_and_logs(
+    app, content, caplog
+):
+    caplog.set_level(logging.INFO, logger="bot.app")
+    stop = app.reload_on_sighup()  # what the runners do: no report callback, the log
+    try:
+        (content / "broken.yaml").write_text("card: [unclosed\n", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGHUP)
+        async with asyncio.timeout(10):
+            while "SIGHUP: Content not reloaded" not in caplog.text:
+                await asyncio.sleep(0.01)
+        assert "broken.yaml:2: invalid YAML" in caplog.text
+        (content / "broken.yaml").unlink()
+        with (content / f"{NET}.yaml").open("a", encoding="utf-8") as f:
+            f.write(EXTRA_QUESTION)
+        os.kill(os.getpid(), signal.SIGHUP)
+        async with asyncio.timeout(10):
+            while app.pack.question("net-ping-protocol") is None:
+                await asyncio.sleep(0.01)
+        assert "SIGHUP: Content reloaded" in caplog.text
+    finally:
+        stop()
