@@ -36,6 +36,7 @@ card:
   id: bench-typed
   title: Typed answers
   track: bench
+  order: 99
   summary: A card with a typed-answer question.
   sections:
     - heading: Transport
