@@ -232,3 +232,21 @@ async def test_sighup_as_the_slack_and_discord_runners_install_it_reloads_and_lo
         assert "SIGHUP: Content reloaded" in caplog.text
     finally:
         stop()
+
+
+async def test_a_question_edited_from_typed_to_choices_under_its_id_keeps_the_first_answer(
+    app, content
+):
+    view = await app.dispatch(ADMIN, AskQuestion(NET))
+    await app.dispatch(ADMIN, AnswerTyped(view.post_id, "tcp"))
+    card = content / f"{NET}.yaml"
+    card.write_text(
+        card.read_text(encoding="utf-8").replace(
+            "accept: [TCP, Transmission Control Protocol]", "choices: [TCP, UDP]\n    answer: TCP"
+        ),
+        encoding="utf-8",
+    )
+    assert not (await reload(app)).error
+    again = await app.dispatch(ADMIN, AnswerQuestion(view.post_id, 1))
+    assert isinstance(again, AnswerResult)
+    assert again.already_answered and again.correct and again.typed == "tcp"

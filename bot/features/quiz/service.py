@@ -320,10 +320,18 @@ class QuizService:
             self._posts.pop(post.id, None)
             fresh = await self.get_post(post.id)
             raise UserError(await self.closed_window_text(fresh or post))
-        if question.typed:
-            chosen_text, correct_index = outcome.typed or "", NO_CHOICE
+        # the stored first answer decides how it reads: a question edited from choices to
+        # typed (or back) under the same id still shows the answer that was given
+        typed = outcome.typed
+        if typed is None and question.typed:
+            typed = ""
+        correct_index = NO_CHOICE if question.typed else question.correct_index
+        if typed is not None:
+            chosen_text = typed
+        elif 0 <= outcome.choice < len(question.choices):
+            chosen_text = question.choices[outcome.choice]
         else:
-            chosen_text, correct_index = question.choices[outcome.choice], question.correct_index
+            chosen_text = ""
         return AnswerResult(
             post_id=post.id,
             question_id=question.id,
@@ -338,7 +346,7 @@ class QuizService:
             total_points=outcome.total_points,
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
-            typed=outcome.typed if question.typed else None,
+            typed=typed,
             accepted=question.accept,
         )
 
