@@ -8,15 +8,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import (
-    AnswerButton,
+from adapters.discord_bot.buttons import AnswerButton
+from adapters.discord_bot.poster import DiscordPoster
+from adapters.discord_bot.render import render
+from adapters.discord_bot.typed import (
     TypedAnswerButton,
     submitted_text,
     typed_answer_modal,
     typed_modal_post,
 )
-from adapters.discord_bot.poster import DiscordPoster
-from adapters.discord_bot.render import render
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.quiz import AnswerBox

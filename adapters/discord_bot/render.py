@@ -24,7 +24,8 @@ from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import LETTERS, answer_buttons, typed_answer_button
+from adapters.discord_bot.buttons import LETTERS, answer_buttons
+from adapters.discord_bot.typed import typed_answer_button
 from bot.content import Card
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
