@@ -4,12 +4,14 @@ FakeDiscord. An "Answer" button opens a modal; its submission is answered privat
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.discord_bot import render
 from bot.app import QuizApp
-from bot.features.daily import DailyResults
+from bot.features.daily import DailyQuestion, DailyResults
+from bot.features.quiz import QuestionView
 from bot.features.quiz.service import RETIRED_TEXT
 from bot.kernel.identity import ChannelRef
 from tests.fakes.discord_server import USER_ID, FakeDiscord, custom_ids
@@ -204,3 +206,29 @@ def test_typed_daily_results_show_the_tally_and_the_accepted_answers():
     assert "**3** answered · **2** right" in text
     assert "Accepted answers\nICMP, Internet Control Message Protocol" in text
     assert "Why\nping sends ICMP echo requests." in text
+
+
+def test_a_typed_daily_question_is_posted_with_the_answer_button():
+    view = QuestionView(
+        post_id=9,
+        question_id="net-ping-protocol",
+        card_id=NET,
+        card_title="Networking basics",
+        prompt="Which protocol does ping use?",
+        choices=(),
+        reason="daily question",
+        typed=True,
+    )
+    daily = DailyQuestion(
+        channel=ChannelRef("discord", "1", "2"),
+        view=view,
+        local_date=date(2026, 3, 2),
+        zone="Europe/Berlin",
+        closes_at=datetime(2026, 3, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    [message] = render(daily)
+    [embed] = message.embeds
+    assert embed.title == "📅 Daily question · Networking basics"
+    assert embed.description == "Which protocol does ping use?"
+    assert message.view is not None
+    assert [item.custom_id for item in message.view.children] == ["quiz:typed:9"]
