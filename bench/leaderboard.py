@@ -82,6 +82,7 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
                     10 if correct else 0,
                     answered.isoformat(),
                     week_start(answered.date()).isoformat(),
+                    None,  # typed: these are choice answers
                 )
             )
     rows.sort()  # primary-key order: a much faster bulk load

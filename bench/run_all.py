@@ -18,6 +18,8 @@ SCRIPTS = [
     "graceful_stop.py",
 ]
 
+SCRIPTS.append("reload.py")  # typed answers and reload (apart from the list: merges cleanly)
+
 
 def main() -> int:
     summary: list[tuple[str, str, object]] = []

@@ -212,6 +212,15 @@ class Pack:
         )
 
 
+class PackHolder:
+    """The pack being served, shared by every service. ``/quiz reload`` (and SIGHUP) load a
+    new pack completely and validate it, then swap it in with one assignment: a request that
+    already took ``holder.pack`` finishes against the pack it started with."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+
+
 def default_content_path() -> Path:
     """The bundled pack: inside the installed package, else the checkout's content/."""
     here = Path(__file__).resolve().parent

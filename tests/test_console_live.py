@@ -13,6 +13,7 @@ from adapters.console import ConsoleLivePoster, ConsoleSession
 from bot.app import QuizApp
 from bot.features.live import LiveLimits, LiveRunner
 from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.results import letter_of as shown_letter
 from tests.conftest import CONTENT
 
@@ -70,7 +71,9 @@ async def test_a_quiz_night_in_the_console(tmp_path):
             await session.handle_line(f"/as {name}")
             await session.handle_line(letter_of(second, right=True))
         await until(lambda: "🎯 Round 3 of 3" in text())
-        late = await session.call_core(answer=(second.post_id, 0))  # Cy, after the close
+        late = await session.call_core(
+            answer=AnswerQuestion(second.post_id, 0)
+        )  # Cy, after the close
         session.show(late)
         assert "Round 2 has closed; answers no longer count." in text()
 

@@ -123,6 +123,8 @@ def _bullets(marker: str, items: Iterable[str], indent: int = 2) -> Table:
 
 @render.register
 def _question(view: QuestionView) -> RenderableType:
+    if view.typed:
+        return _typed_question(view)
     lines: list[RenderableType] = [
         Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold"))
     ]
@@ -132,8 +134,33 @@ def _question(view: QuestionView) -> RenderableType:
     return Group(*lines)
 
 
+def _typed_question(view: QuestionView) -> RenderableType:
+    why = f" · {view.reason}" if view.reason else ""
+    return Group(
+        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold")),
+        Text(f"  {view.card_title}{why} — type your answer", style="dim"),
+    )
+
+
+def _typed_answer(result: AnswerResult) -> RenderableType:
+    if result.already_answered:
+        head = Text(f"You already answered: {result.typed} — no change.", style="yellow")
+    elif result.correct:
+        head = Text(f"✅ Correct! {result.score_text}", style="bold green")
+    else:
+        head = Text(f"❌ Not quite. The answer is {result.accepted_text}", style="bold red")
+    return Group(
+        Text(f"You typed: {result.typed}", style="dim"),
+        head,
+        Text(f"Why: {result.why}"),
+        Text(f"Total: {result.total_points} points · streak {result.streak}", style="dim"),
+    )
+
+
 @render.register
 def _answer(result: AnswerResult) -> RenderableType:
+    if result.typed is not None:
+        return _typed_answer(result)
     if result.already_answered:
         style = "yellow"
     else:
@@ -271,12 +298,16 @@ def _daily_results(results: DailyResults) -> RenderableType:
         Text(results.prompt, style="bold"),
         Text(results.summary_text),
     ]
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        lines.append(Text(f"Answer: {results.correct_text} (accepted: {accepted})"))
     for row in results.rows:
         mark = " ✅" if row.correct else ""
         lines.append(Text(f"  {row.letter}) {row.text} — {row.count_text}{mark}"))
         if row.feedback_text:
             lines.append(_bullets("↳", [row.feedback_text], indent=5))
-    lines.append(Text(results.answer_text))
+    if not results.typed:
+        lines.append(Text(results.answer_text))
     lines.append(Text(results.why_text))
     if results.first_right_text:
         lines.append(Text(results.first_right_text, style="green"))

@@ -61,6 +61,7 @@ async def run(
     _point_at_discord()
     stop_signal = GracefulStop()
     app = await QuizApp.open(db, content)
+    stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
     try:
         async with QuizBot(app, guild_id=guild_id, stop_signal=stop_signal) as client:
             try:
@@ -94,6 +95,7 @@ async def run(
                         stopper.cancel()
                     await asyncio.gather(stopper, return_exceptions=True)
     finally:
+        stop_reloading()
         await app.close()
     if stop_signal.signal_name:
         log.info("quizbot stopped (%s)", stop_signal.signal_name)

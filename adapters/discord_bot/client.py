@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord_bot.buttons import (
+    CARD_TEMPLATE,
     FORGED_ANSWER,
     AnswerButton,
     CardPartButton,
@@ -17,12 +19,19 @@ from adapters.discord_bot.buttons import (
 )
 from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
+from adapters.discord_bot.typed import (
+    TYPED_TEMPLATE,
+    TypedAnswerButton,
+    submitted_text,
+    typed_answer_modal,
+    typed_modal_post,
+)
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
-from bot.features.quiz import CardPart
-from bot.features.quiz.requests import AnswerQuestion, ShowCard
+from bot.features.quiz import AnswerBox, CardPart
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox, ShowCard
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -35,6 +44,13 @@ RESTARTING = Notice(
 # Discord's deadline for the first response to an interaction is 3 s from its arrival; after
 # this long (on our clock, from the click's start) an answer still being stored is deferred.
 ANSWER_DEADLINE_S = 2.0
+
+
+def is_known_custom_id(custom_id: object) -> bool:
+    """A card-part or typed-answer button's custom id (their DynamicItems handle the click)."""
+    return isinstance(custom_id, str) and any(
+        re.fullmatch(template, custom_id) for template in (CARD_TEMPLATE, TYPED_TEMPLATE)
+    )
 
 
 def bot_intents() -> discord.Intents:
@@ -102,7 +118,7 @@ class QuizBot(discord.Client):
         self.live_runner: LiveRunner | None = None
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton, CardPartButton)
+        self.add_dynamic_items(AnswerButton, CardPartButton, TypedAnswerButton)
         if not self.sync_commands:
             return
         if self.guild_id is not None:
@@ -184,13 +200,17 @@ class QuizBot(discord.Client):
         return False
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A click on a component no handler claims (a forged or outdated custom id) would
-        show "This interaction failed": answer it privately instead."""
+        """Modal submissions (typed answers) go to on_modal_submit. A click on a component no
+        handler claims (a forged or outdated custom id) would show "This interaction failed":
+        answer it privately instead."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.on_modal_submit(interaction)
+            return
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = (interaction.data or {}).get("custom_id")
-        if is_answer_custom_id(custom_id):
-            return  # AnswerButton has it
+        if is_answer_custom_id(custom_id) or is_known_custom_id(custom_id):
+            return  # AnswerButton, CardPartButton or TypedAnswerButton has it
         log.warning("click on an unknown button %r", str(custom_id)[:40])
         try:
             await self.respond(interaction, Notice(FORGED_ANSWER, error=True), ephemeral=True)
@@ -222,6 +242,35 @@ class QuizBot(discord.Client):
         """A card's part button: that part, to the clicker only."""
         try:
             reply = await self.app.dispatch(actor_for(interaction), ShowCard(card_id, part))
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_typed_answer_click(self, interaction: discord.Interaction, post_id: int) -> None:
+        """The "Answer" button of a typed-answer question: open the text box, or say privately
+        why not (already gone, retired, someone else's review)."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), OpenAnswerBox(post_id))
+            if isinstance(reply, AnswerBox):
+                modal = typed_answer_modal(
+                    reply.post_id, reply.card_title, reply.prompt, reply.limit
+                )
+                await interaction.response.send_modal(modal)
+            else:
+                await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_modal_submit(self, interaction: discord.Interaction) -> None:
+        """A typed answer comes back as a modal submission; its custom id carries the post, so
+        no modal is kept in memory and a restart in between loses nothing."""
+        data: Any = interaction.data or {}
+        post_id = typed_modal_post(str(data.get("custom_id", "")))
+        if post_id is None:
+            return
+        try:
+            request = AnswerTyped(post_id, submitted_text(data.get("components")))
+            reply = await self.app.dispatch(actor_for(interaction), request)
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:
             await self._on_command_error(interaction, exc)

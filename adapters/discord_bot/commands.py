@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.client import actor_for
+from bot.app import ReloadContent
 from bot.demos.requests import RunDemo
 from bot.features.boards.requests import SetTimezone, ShowLeaderboard, ShowStats, ShowTimezone
 from bot.features.daily import EVERY_DAY
@@ -190,6 +191,13 @@ class QuizCommands(app_commands.Group):
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     timezone.autocomplete("zone")(_zone_choices)
+
+    @app_commands.command(name="reload", description="Load the content again (Manage Server)")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        # loading the pack may take a moment: acknowledge first (3-second deadline)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.bot.run(interaction, ReloadContent())
+        await self.bot.respond(interaction, reply, ephemeral=True)
 
     @app_commands.command(name="help", description="What the bot can do")
     async def help(self, interaction: discord.Interaction) -> None:

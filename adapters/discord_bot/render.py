@@ -25,6 +25,7 @@ from typing import Any
 import discord
 
 from adapters.discord_bot.buttons import answer_buttons, card_part_buttons, closed_buttons
+from adapters.discord_bot.typed import typed_answer_button
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
 from bot.features.boards.results import SPACED_REPETITION
@@ -162,6 +163,8 @@ def _notice(reply: Notice) -> list[Message]:
 
 @render.register
 def _question(view: QuestionView) -> list[Message]:
+    if view.typed:
+        return _typed_question(view)
     choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
     footer = f"{view.tag} · {view.private_result_text}"
     question = embed(
@@ -172,6 +175,18 @@ def _question(view: QuestionView) -> list[Message]:
         footer=footer,
     )
     return [Message(embeds=[question], view=answer_buttons(view.post_id, view.shown))]
+
+
+def _typed_question(view: QuestionView) -> list[Message]:
+    """A typed-answer question: the prompt and one "Answer" button that opens a text box."""
+    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
+    footer += " · type your answer; your result is shown only to you"
+    question = embed(
+        title=f"Question · {view.card_title}",
+        description=clip(view.prompt, DESCRIPTION_LIMIT),
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=typed_answer_button(view.post_id))]
 
 
 def _when(instant: datetime) -> str:
@@ -192,13 +207,17 @@ def _daily_question(daily: DailyQuestion) -> list[Message]:
 def _daily_results(results: DailyResults) -> list[Message]:
     # budget (6000 per message): prompt 1500 + choices 6 x 300 + feedback 5 x 150 + answer 300
     # + Why 1024 + rest
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        fields = [("Accepted answers", clip(accepted, FIELD_VALUE_LIMIT))]
     lines = [
         f"{'✅' if row.correct else '▫️'} **{row.letter})** {clip(row.text, 250)} — {row.count_text}"
         + (f"\n  ↳ *{clip(row.feedback_text, 140)}*" if row.feedback_text else "")
         for row in results.rows
     ]
-    fields = _chunks("Answers", lines)
-    fields.append(("Correct answer", f"**{clip(results.correct_label, 290)}**"))
+    if not results.typed:
+        fields = _chunks("Answers", lines)
+        fields.append(("Correct answer", f"**{clip(results.correct_label, 290)}**"))
     fields.append(("Why", results.why))
     if results.first_right:
         name = discord.utils.escape_markdown(results.first_right)
@@ -237,8 +256,28 @@ def _schedule(info: ScheduleInfo) -> list[Message]:
     return [Message(embeds=[body])]
 
 
+def _typed_answer(result: AnswerResult) -> list[Message]:
+    typed = f"You typed: **{discord.utils.escape_markdown(clip(result.typed or '', 200))}**"
+    accepted = clip(result.accepted_text, 600)
+    why = f"**Why:** {result.why}"
+    footer = f"Total: {result.total_points} points · streak {result.streak}"
+    if result.already_answered:
+        title, colour = "You already answered", GOLD
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
+        footer = f"No change · {result.total_points} points · streak {result.streak}"
+    elif result.correct:
+        title, colour = f"✅ Correct! {result.score_text}", GREEN
+        body = f"{typed}\n\n{why}"
+    else:
+        title, colour = "❌ Not quite", RED
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
+    return [Message(embeds=[embed(title=title, description=body, colour=colour, footer=footer)])]
+
+
 @render.register
 def _answer(result: AnswerResult) -> list[Message]:
+    if result.typed is not None:
+        return _typed_answer(result)
     if result.already_answered:
         colour = GOLD
     else:

@@ -30,17 +30,29 @@ from adapters.shutdown import GracefulStop
 from adapters.slack_bot.render import (
     ANSWER_ACTION_PREFIX,
     CARD_PART_ACTION_PREFIX,
+    TYPED_ACTION_PREFIX,
+    TYPED_ANSWER_BLOCK,
+    TYPED_ANSWER_INPUT,
+    TYPED_ANSWER_VIEW,
     SlackMessage,
     parse_answer_value,
     parse_card_part_value,
     render,
     render_home,
+    result_modal,
+    typed_answer_modal,
 )
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
-from bot.features.quiz import QuestionView
-from bot.features.quiz.requests import AnswerQuestion, RecordPostMessage, ShowCard
+from bot.features.quiz import AnswerBox, QuestionView
+from bot.features.quiz.requests import (
+    AnswerQuestion,
+    AnswerTyped,
+    OpenAnswerBox,
+    RecordPostMessage,
+    ShowCard,
+)
 from bot.kernel.dispatch import Request
 from bot.kernel.grammar import command_words
 from bot.kernel.identity import Actor
@@ -50,6 +62,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
+TYPED_ACTION = re.compile(rf"^{TYPED_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
@@ -111,6 +124,8 @@ class SlackAdapter:
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
         self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
+        self.bolt.action(TYPED_ACTION)(self.on_typed_answer_click)
+        self.bolt.view(TYPED_ANSWER_VIEW)(self.on_typed_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)
 
     async def refuse_when_stopping(
@@ -210,6 +225,61 @@ class SlackAdapter:
         except Exception:
             log.exception("card part click failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_typed_answer_click(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        """The "Answer" button of a typed-answer question: open the modal with the click's
+        trigger_id (valid for 3 seconds), or say privately why not (retired, gone, ...)."""
+        await ack()
+        try:
+            value = str(action.get("value", ""))
+            actor = click_actor(body)
+            reply: object = Notice(
+                "That button is not a quiz answer; ask for a new one.", error=True
+            )
+            if value.isascii() and value.isdigit() and len(value) <= 18:
+                reply = await self.app.dispatch(actor, OpenAnswerBox(int(value)))
+            if isinstance(reply, AnswerBox):
+                modal = typed_answer_modal(reply, actor.channel_id)
+                await client.views_open(trigger_id=body["trigger_id"], view=modal)
+                return
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("typed answer click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_typed_answer(
+        self, ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The modal's submission: the result (with its Why) replaces the modal, so only the
+        person who answered sees it; a mistake (empty, too long, closed) shows under the box."""
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            values = (view.get("state") or {}).get("values") or {}
+            text = (values.get(TYPED_ANSWER_BLOCK) or {}).get(TYPED_ANSWER_INPUT) or {}
+            user = body.get("user") or {}
+            actor = Actor(
+                "slack",
+                user["id"],
+                display_name=user.get("username") or user.get("name") or user["id"],
+                workspace_id=(body.get("team") or {}).get("id") or user.get("team_id") or "unknown",
+                channel_id=str(meta.get("channel") or "unknown"),
+            )
+            request = AnswerTyped(int(meta["post"]), str(text.get("value") or ""))
+            reply = await self.app.dispatch(actor, request)
+        except Exception:
+            log.exception("typed answer failed")
+            reply = SORRY
+        if isinstance(reply, Notice) and reply.error:
+            await ack(response_action="errors", errors={TYPED_ANSWER_BLOCK: reply.text[:150]})
+            return
+        await ack(response_action="update", view=result_modal(reply))
 
     async def on_home_opened(
         self, event: dict[str, Any], context: Mapping[str, Any], client: AsyncWebClient

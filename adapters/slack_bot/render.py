@@ -42,6 +42,7 @@ from bot.features.live import (
     Standing,
 )
 from bot.features.quiz import (
+    AnswerBox,
     AnswerResult,
     CardPart,
     CardView,
@@ -55,6 +56,12 @@ from bot.kernel.results import DONE, NOTHING_HERE, Notice
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
 CARD_PART_ACTION_PREFIX = "quiz_card_part_"
+TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
+TYPED_ANSWER_VIEW = "quiz_typed_answer"  # the modal's callback_id
+TYPED_ANSWER_BLOCK, TYPED_ANSWER_INPUT = "answer_block", "answer"
+MAX_VIEW_TITLE = 24  # a modal's title, submit and close texts
+MAX_PLACEHOLDER = 150
+MAX_VIEW_BLOCKS = 100
 
 # Slack's documented limits.
 MAX_BLOCKS = 50  # per message
@@ -235,6 +242,8 @@ def question_blocks(
     action_id in the message is unique (the button's value, not its action_id, says which post
     and choice it answers)."""
     choices = "\n".join(f"*{c.letter})* {escape(c.text)}" for c in view.shown)
+    if view.typed:
+        return typed_question_blocks(view, note, first_action, shared)
     buttons = [
         {
             "type": "button",
@@ -252,6 +261,69 @@ def question_blocks(
     ]
 
 
+def typed_question_blocks(
+    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
+) -> list[Block]:
+    """A typed-answer question: the prompt and one "Answer" button, which opens a modal with a
+    text box (``views.open``); the submission comes back as a ``view_submission``."""
+    button = {
+        "type": "button",
+        "action_id": f"{TYPED_ACTION_PREFIX}{first_action}",
+        "text": plain("✍️ Answer", MAX_BUTTON_TEXT),
+        "style": "primary",
+        "value": str(view.post_id),
+    }
+    about = " · ".join(
+        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
+    )
+    private = "Type your answer; only you see your result." if shared else "Type your answer."
+    return [
+        *sections(f"*{escape(view.prompt)}*"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
+        context(about, note, private),
+    ]
+
+
+def typed_answer_modal(box: AnswerBox, channel_id: str) -> dict[str, Any]:
+    """The modal with the answer box. Its ``private_metadata`` carries the post and the
+    channel, so the submission needs no state kept in the adapter."""
+    placeholder = clip(box.prompt, MAX_PLACEHOLDER)
+    return {
+        "type": "modal",
+        "callback_id": TYPED_ANSWER_VIEW,
+        "private_metadata": json.dumps({"post": box.post_id, "channel": channel_id}),
+        "title": plain(f"Q{box.post_id} · {box.card_title}", MAX_VIEW_TITLE),
+        "submit": plain("Answer", MAX_VIEW_TITLE),
+        "close": plain("Cancel", MAX_VIEW_TITLE),
+        "blocks": [
+            *sections(f"*{escape(box.prompt)}*"),
+            {
+                "type": "input",
+                "block_id": TYPED_ANSWER_BLOCK,
+                "label": plain("Your answer", MAX_VIEW_TITLE),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TYPED_ANSWER_INPUT,
+                    "max_length": box.limit,
+                    "placeholder": plain(placeholder, MAX_PLACEHOLDER),
+                },
+            },
+        ],
+    }
+
+
+def result_modal(reply: object) -> dict[str, Any]:
+    """What the modal turns into after a submission: the rendered reply (the answer's result
+    with its Why), seen only by the person who answered."""
+    blocks = [block for message in render(reply) for block in message.blocks]
+    return {
+        "type": "modal",
+        "title": plain("Your answer", MAX_VIEW_TITLE),
+        "close": plain("Done", MAX_VIEW_TITLE),
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
+
+
 def answer_value(post_id: int, choice: int) -> str:
     """What a button carries: enough to answer with no state kept in the adapter."""
     return f"{post_id}:{choice}"
@@ -267,8 +339,29 @@ def parse_answer_value(value: str) -> tuple[int, int] | None:
     return int(found[1]), int(found[2])
 
 
+def _typed_answer(result: AnswerResult) -> list[SlackMessage]:
+    if result.already_answered:
+        head = f"You already answered: {result.typed} — no change."
+        detail = f"The answer is {result.accepted_text}"
+    elif result.correct:
+        head, detail = f"✅ Correct! · {result.score_text}", f"You typed: {result.typed}"
+    else:
+        head = f"❌ Not quite. The answer is {result.accepted_text}"
+        detail = f"You typed: {result.typed}"
+    blocks = [
+        *sections(f"*{escape(head)}*\n{escape(detail)}\n*Why:* {escape(result.why)}"),
+        context(
+            f"Q{result.post_id}: {escape(result.prompt)}",
+            f"Total: *{result.total_points}* points · streak *{result.streak}*",
+        ),
+    ]
+    return paginate(blocks, fallback=head)
+
+
 @render.register
 def _answer(result: AnswerResult) -> list[SlackMessage]:
+    if result.typed is not None:
+        return _typed_answer(result)
     lines = [f"*{escape(result.headline)}*", escape(result.answer_text)]
     if result.feedback_text:
         lines.append(f"_{escape(result.feedback_text)}_")
@@ -413,6 +506,28 @@ def _daily_question(daily: DailyQuestion) -> list[SlackMessage]:
 BAR_WIDTH = 10
 
 
+def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessage]:
+    accepted = ", ".join(results.accepted)
+    blocks: list[Block] = [
+        header(results.title),
+        *sections(f"*{escape(results.prompt)}*\n{escape(summary)}"),
+        *sections(
+            f"*Answer:* {escape(results.correct_text)}\n*Accepted:* {escape(accepted)}"
+            f"\n*Why:* {escape(results.why)}"
+        ),
+    ]
+    footer = [f"{escape(results.card_title)} · Q{results.post_id}"]
+    if results.first_right:
+        first = f"🏅 First right: *{escape(results.first_right)}*"
+        if results.first_right_at is not None:
+            at = results.first_right_at
+            first += " at " + slack_time(at, f"{at:%Y-%m-%d %H:%M} UTC")
+        footer.insert(0, first)
+    blocks.append(context(*footer))
+    fallback = f"Results of the question of the day: {summary} Answer: {results.correct_text}"
+    return paginate(blocks, fallback=fallback, public=True)
+
+
 def share_bar(share: float) -> str:
     filled = round(share * BAR_WIDTH)
     return "█" * filled + "░" * (BAR_WIDTH - filled)
@@ -420,6 +535,8 @@ def share_bar(share: float) -> str:
 
 @render.register
 def _daily_results(results: DailyResults) -> list[SlackMessage]:
+    if results.typed:
+        return _typed_daily_results(results, results.summary_text)
     lines = [
         f"`{share_bar(row.share)}` *{row.letter})* {escape(row.text)} — {row.count_text}"
         + (" ✅" if row.correct else "")

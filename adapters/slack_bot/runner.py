@@ -183,8 +183,12 @@ async def run(
         await check_bot_token(adapter.bolt)
         runner = build_runner(settings, adapter.bolt, stop_signal)
         log.info("starting quizbot for Slack in %s mode", runner.mode)
-        with stop_signal.install_signals():
-            await serve(adapter, runner)
+        stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
+        try:
+            with stop_signal.install_signals():
+                await serve(adapter, runner)
+        finally:
+            stop_reloading()
     finally:
         await app.close()
     if stop_signal.signal_name:

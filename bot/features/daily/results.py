@@ -53,14 +53,22 @@ class DailyResults:
     first_right_at: datetime | None
     order: tuple[int, ...] = ()  # how the question showed its choices (letters follow it)
     feedback: tuple[str, ...] = ()  # per choice (content order): why it is wrong
+    # a typed-answer question (no choices, no counts): its accepted answers and the tallies
+    accepted: tuple[str, ...] = ()
+    typed_answered: int = 0
+    typed_right: int = 0
+
+    @property
+    def typed(self) -> bool:
+        return bool(self.accepted)
 
     @property
     def answered(self) -> int:
-        return sum(self.counts)
+        return self.typed_answered if self.typed else sum(self.counts)
 
     @property
     def right(self) -> int:
-        return self.counts[self.correct_index]
+        return self.typed_right if self.typed else self.counts[self.correct_index]
 
     def share(self, index: int) -> float:
         return self.counts[index] / self.answered if self.answered else 0.0
@@ -89,7 +97,7 @@ class DailyResults:
         if not self.answered:
             return "Nobody answered this one."
         people = "1 person" if self.answered == 1 else f"{self.answered} people"
-        return f"{people} answered, {self.right} right ({self.share(self.correct_index):.0%})."
+        return f"{people} answered, {self.right} right ({self.right / self.answered:.0%})."
 
     @property
     def correct_label(self) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.content import Question
+from bot.content import Pack, Question
 from bot.features.answers import AnswerWrite, PostKind
 from bot.features.live import store
 from bot.features.live.results import (
@@ -87,7 +87,6 @@ class LiveService:
         rng: random.Random | None = None,
     ) -> None:
         self.quiz = quiz
-        self.pack = quiz.pack
         self.db = db
         self.clock = clock
         self.limits = limits or LiveLimits()
@@ -96,6 +95,11 @@ class LiveService:
         # a round's post, number and times never change: a burst of clicks reads it once (its
         # status may be stale here; the answer step reads the stored one and decides)
         self._rounds: OrderedDict[int, RoundRow] = OrderedDict()
+
+    @property
+    def pack(self) -> Pack:
+        """The content served now (a reload swaps it; see ``PackHolder``)."""
+        return self.quiz.pack
 
     # -- requests ---------------------------------------------------------------------------
 

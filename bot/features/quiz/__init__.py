@@ -2,6 +2,7 @@
 
 from bot.features.quiz.results import (
     LETTERS,
+    AnswerBox,
     AnswerResult,
     CardPart,
     CardView,
@@ -18,6 +19,7 @@ __all__ = [
     "AnswerResult",
     "CardPart",
     "CardView",
+    "AnswerBox",
     "PostRow",
     "QuestionView",
     "QuizService",

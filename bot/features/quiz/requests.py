@@ -42,6 +42,22 @@ class AnswerQuestion(Request):
 
 
 @dataclass(frozen=True)
+class AnswerTyped(Request):
+    """A typed answer to a typed-answer question: one answer per user per post."""
+
+    post_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class OpenAnswerBox(Request):
+    """A click on a typed-answer question's "Answer" button: the adapter then shows a text
+    box (a Discord or Slack modal) whose submission is an ``AnswerTyped``."""
+
+    post_id: int
+
+
+@dataclass(frozen=True)
 class RecordPostMessage(Request):
     """The platform accepted a posted question: remember its message reference."""
 

@@ -76,6 +76,8 @@ class QuestionView:
         """Which post, and why this question: "Q12 · due for review"."""
         return f"Q{self.post_id}" + (f" · {self.reason}" if self.reason else "")
 
+    typed: bool = False  # answered by typing text (no choices): adapters offer an answer box
+
 
 @dataclass(frozen=True)
 class AnswerResult:
@@ -94,6 +96,15 @@ class AnswerResult:
     already_answered: bool = False
     order: tuple[int, ...] = ()  # how the post showed the choices (letters follow it)
     chosen_feedback: str = ""  # the author's word on the picked choice (wrong choices only)
+    typed: str | None = None  # a typed-answer question: what the user typed ("You typed: …")
+    accepted: tuple[str, ...] = ()  # a typed-answer question: the answers it accepts
+
+    @property
+    def accepted_text(self) -> str:
+        """The accepted answers as one line: "TCP" or "TCP (also: Transmission Control …)"."""
+        if len(self.accepted) <= 1:
+            return self.correct_text
+        return f"{self.accepted[0]} (also: {', '.join(self.accepted[1:])})"
 
     @property
     def score_text(self) -> str:
@@ -143,6 +154,16 @@ class AnswerResult:
 def day_streak_text(days: int) -> str:
     """The streak of days with a right answer, named for what it counts."""
     return f"day streak: {days}"
+
+
+@dataclass(frozen=True)
+class AnswerBox:
+    """A typed-answer question the user may answer now: adapters open a text box for it."""
+
+    post_id: int
+    prompt: str
+    card_title: str
+    limit: int  # at most this many characters
 
 
 @dataclass(frozen=True)
