@@ -20,7 +20,7 @@ def text_of(messages: list[Message]) -> str:
 def buttons(message: Message) -> list[tuple[str, str]]:
     """(label, custom_id) of a message's buttons, in order."""
     assert message.view is not None
-    return [(b.item.label, b.item.custom_id) for b in message.view.children]  # type: ignore[attr-defined]
+    return [(b.label, b.custom_id) for b in message.view.children]  # type: ignore[attr-defined]
 
 
 def test_question_buttons_follow_the_shown_order_and_carry_the_contents_index():

@@ -2,14 +2,14 @@
 
 Stateless like the choice buttons (buttons.py): the button's custom id carries the post, and so
 does the modal's, so a click or a submission after a restart takes the same path. The modal is
-never kept in memory either: ``QuizBot.on_interaction`` reads the submission from the
-interaction itself.
+never kept in memory either: ``QuizBot.on_interaction`` routes the click and reads the
+submission from the interaction itself.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 
@@ -20,12 +20,6 @@ MODAL_TITLE_LIMIT = 45
 PLACEHOLDER_LIMIT = 100
 
 
-class TypedAnswerHandler(Protocol):
-    async def on_typed_answer_click(
-        self, interaction: discord.Interaction, post_id: int
-    ) -> None: ...
-
-
 def typed_custom_id(post_id: int) -> str:
     return f"quiz:typed:{post_id}"
 
@@ -34,39 +28,17 @@ def typed_modal_id(post_id: int) -> str:
     return f"quiz:typed-answer:{post_id}"
 
 
-class TypedAnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=TYPED_TEMPLATE):
-    """Like AnswerButton: everything is in the custom id, so it works after a restart."""
-
-    def __init__(self, post_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Answer",
-                emoji="✍️",
-                style=discord.ButtonStyle.primary,
-                custom_id=typed_custom_id(post_id),
-            )
-        )
-        self.post_id = post_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> TypedAnswerButton:
-        return cls(int(match["post"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        handler: TypedAnswerHandler = interaction.client  # type: ignore[assignment]
-        await handler.on_typed_answer_click(interaction, self.post_id)
-
-
 def typed_answer_button(post_id: int) -> discord.ui.View:
     """The "Answer" button of a typed-answer question, never kept in memory (answer_buttons)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(TypedAnswerButton(post_id))
+    view.add_item(
+        discord.ui.Button(
+            label="Answer",
+            emoji="✍️",
+            style=discord.ButtonStyle.primary,
+            custom_id=typed_custom_id(post_id),
+        )
+    )
     view.stop()
     return view
 
