@@ -24,23 +24,13 @@ from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import answer_buttons, card_part_buttons, closed_buttons
+from adapters.discord_bot.buttons import answer_buttons, card_part_buttons
 from adapters.discord_bot.typed import typed_answer_button
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
 from bot.features.boards.results import SPACED_REPETITION
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
-from bot.features.live import (
-    LivePodium,
-    LiveProgress,
-    LiveRound,
-    LiveScoreboard,
-    LiveStarted,
-    LockedIn,
-    RoundReveal,
-    Standing,
-)
 from bot.features.quiz import (
     AnswerResult,
     CardPart,
@@ -50,7 +40,6 @@ from bot.features.quiz import (
     TopicInfo,
     wording,
 )
-from bot.features.quiz.results import letter_of
 from bot.kernel.clock import format_local
 from bot.kernel.results import DONE, NOTHING_HERE, Fact, Notice
 
@@ -162,7 +151,7 @@ def _notice(reply: Notice) -> list[Message]:
 
 
 @render.register
-def _question(view: QuestionView) -> list[Message]:
+def question_messages(view: QuestionView) -> list[Message]:
     if view.typed:
         return _typed_question(view)
     choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
@@ -196,7 +185,7 @@ def _when(instant: datetime) -> str:
 
 @render.register
 def _daily_question(daily: DailyQuestion) -> list[Message]:
-    [message] = _question(daily.view)
+    [message] = question_messages(daily.view)
     question = message.embeds[0]
     question.title = clip(f"{daily.title} · {daily.view.card_title}", TITLE_LIMIT)
     question.add_field(name=daily.closes_label, value=_when(daily.closes_at), inline=False)
@@ -216,7 +205,7 @@ def _daily_results(results: DailyResults) -> list[Message]:
         for row in results.rows
     ]
     if not results.typed:
-        fields = _chunks("Answers", lines)
+        fields = field_chunks("Answers", lines)
         fields.append(("Correct answer", f"**{clip(results.correct_label, 290)}**"))
     fields.append(("Why", results.why))
     if results.first_right:
@@ -379,10 +368,10 @@ def _topics(topics: list[TopicInfo]) -> list[Message]:
 def _stats(stats: UserStats) -> list[Message]:
     fields = []
     if stats.topic_lines:
-        fields += _chunks("By topic", stats.topic_lines)
+        fields += field_chunks("By topic", stats.topic_lines)
     fields += [(label, value) for label, value in stats.extra]
     if stats.progress_lines:
-        fields += _chunks(SPACED_REPETITION, stats.progress_lines)
+        fields += field_chunks(SPACED_REPETITION, stats.progress_lines)
         fields.append(("Review", stats.review_text))
     body = embed(title=stats.headline, description=stats.summary_text, fields=fields)
     return [Message(embeds=[body])]
@@ -410,24 +399,24 @@ def _board_line(board: Leaderboard, row: LeaderboardRow) -> str:
 # -- study groups and review sessions (the commands send these privately) -----------------------
 
 
-def _name(text: str) -> str:
+def escaped_name(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
 @render.register
 def _study_group(group: StudyGroup) -> list[Message]:
     if group.created:
-        name = _name(group.name)
+        name = escaped_name(group.name)
         return [text_message(f"Created study group {name}. Join with /quiz group join {name}")]
     you = " · you are in it" if group.is_member else ""
-    return [text_message(f"Study group {_name(group.name)}: {group.members} member(s){you}")]
+    return [text_message(f"Study group {escaped_name(group.name)}: {group.members} member(s){you}")]
 
 
 @render.register
 def _groups(groups: GroupList) -> list[Message]:
     if not groups.groups:
         return [text_message(groups.empty_text)]
-    lines = [f"**{_name(g.name)}** — {g.members_text}" for g in groups.groups]
+    lines = [f"**{escaped_name(g.name)}** — {g.members_text}" for g in groups.groups]
     body = embed(title=groups.title, description="\n".join(lines), footer=groups.hint)
     return [Message(embeds=[body])]
 
@@ -435,20 +424,20 @@ def _groups(groups: GroupList) -> list[Message]:
 @render.register
 def _members(group: GroupMembers) -> list[Message]:
     if not group.members:
-        return [text_message(_name(group.empty_text))]
-    members = "\n".join(f"• {_name(m)}" for m in group.members)
+        return [text_message(escaped_name(group.empty_text))]
+    members = "\n".join(f"• {escaped_name(m)}" for m in group.members)
     return [Message(embeds=[embed(title=group.title, description=members)])]
 
 
 @render.register
 def _group_summary(summary: GroupSummary) -> list[Message]:
     fields = [
-        (f.label, _name(f.value) if f is summary.members_fact else f.value)
+        (f.label, escaped_name(f.value) if f is summary.members_fact else f.value)
         for f in (summary.members_fact, summary.week_fact)
     ]
     topics = [t.text for t in summary.per_topic]
     if topics:
-        fields += _chunks(summary.per_topic_title, topics)
+        fields += field_chunks(summary.per_topic_title, topics)
     m = summary.misconception
     if m is None:
         fields.append(("Misconceptions", summary.no_misconception_text))
@@ -463,7 +452,7 @@ def _review(session: ReviewSession) -> list[Message]:
     question's buttons answer it like any other (only the requester may)."""
     if not session.questions:
         return [text_message(session.empty_text, ephemeral=True)]
-    messages = [m for view in session.questions for m in _question(view)]
+    messages = [m for view in session.questions for m in question_messages(view)]
     for message in messages:
         message.ephemeral = True
     messages[0].content = f"**{session.intro_text}**"
@@ -481,7 +470,7 @@ class _Part:
     text: str
 
 
-def _chunks(name: str, units: Sequence[str]) -> list[tuple[str, str]]:
+def field_chunks(name: str, units: Sequence[str]) -> list[tuple[str, str]]:
     """``units`` (lines kept whole where possible) as field values of at most 1024 chars."""
     chunks: list[list[str]] = [[]]
     size = 0
@@ -500,7 +489,7 @@ def _chunks(name: str, units: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def _fields(name: str, units: Sequence[str]) -> list[_Part]:
-    return [_Part(n, v) for n, v in _chunks(name, units)]
+    return [_Part(n, v) for n, v in field_chunks(name, units)]
 
 
 def _code_block(text: str, limit: int) -> str:
@@ -560,113 +549,5 @@ def _pack(head: discord.Embed, parts: Sequence[_Part], footer: str) -> list[list
     return messages
 
 
-# -- the live quiz (quiz night) ------------------------------------------------------------------
-
-
-@render.register
-def _live_started(started: LiveStarted) -> list[Message]:
-    return [text_message(started.text)]
-
-
-@render.register
-def _live_progress(progress: LiveProgress) -> list[Message]:
-    lines = [_standing_line(s) for s in progress.leaders]
-    if progress.closes_at is not None:
-        lines.append(f"This round closes <t:{int(progress.closes_at.timestamp())}:R>.")
-    return [text_message(progress.text, lines, ephemeral=progress.already_running)]
-
-
-@render.register
-def _live_round(live_round: LiveRound) -> list[Message]:
-    """The round's question with its buttons; the close time is a Discord timestamp that
-    counts down by itself (no edits per second)."""
-    [message] = _question(live_round.view)
-    question = message.embeds[0]
-    question.title = clip(
-        f"🎯 Round {live_round.number} of {live_round.rounds} · {live_round.view.card_title}",
-        TITLE_LIMIT,
-    )
-    closes = int(live_round.closes_at.timestamp())
-    question.add_field(
-        name="Closes", value=f"<t:{closes}:R> ({live_round.seconds} s)", inline=False
-    )
-    question.set_footer(
-        text=f"Q{live_round.view.post_id} · one answer each, locked in · faster right answers"
-        " score more (1000 down to 500)"
-    )
-    return [message]
-
-
-@render.register
-def _round_reveal(reveal: RoundReveal) -> list[Message]:
-    """What the round's message becomes when it closes: the answer, the counts, the Why,
-    the fastest right answer; the buttons stay, disabled."""
-    view = reveal.view
-    lines = [
-        f"{'✅' if c.index == reveal.correct_index else '▫️'} **{c.letter})** {clip(c.text, 250)}"
-        f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%})"
-        for c in view.shown
-    ]
-    fields = _chunks("Answers", lines)
-    answer = clip(reveal.correct_text, 290)
-    letter = letter_of(view.order, reveal.correct_index)
-    fields.append(("Correct answer", f"**{letter}) {answer}**"))
-    fields.append(("Why", reveal.why))
-    if reveal.fastest is not None:
-        fields.append(
-            ("Fastest", f"⚡ {_name(reveal.fastest.name)} in {reveal.fastest.seconds:g} s")
-        )
-    body = embed(
-        title=f"✅ Round {reveal.number} of {reveal.rounds} · {view.card_title}",
-        description=clip(view.prompt, 1500) + "\n\n" + reveal.summary,
-        colour=GREEN,
-        fields=fields,
-        footer=f"Q{view.post_id} · this round is closed",
-    )
-    return [Message(embeds=[body], view=closed_buttons(view.post_id, view.shown))]
-
-
-def _standing_line(s: Standing) -> str:
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"**{s.rank}.**")
-    return f"{medal} {_name(s.name)} — {s.points} points · {s.right}/{s.answered} right"
-
-
-@render.register
-def _live_scoreboard(board: LiveScoreboard) -> list[Message]:
-    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
-    more = board.players - len(board.standings)
-    footer = f"{more} more player(s)" if more > 0 else ""
-    body = embed(
-        title=f"Scoreboard after round {board.number} of {board.rounds}",
-        description="\n".join(lines),
-        footer=footer,
-    )
-    return [Message(embeds=[body])]
-
-
-@render.register
-def _live_podium(podium: LivePodium) -> list[Message]:
-    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
-    fields = _chunks("Everyone", [_standing_line(s) for s in podium.standings[3:]])
-    missed = podium.missed_most
-    if missed is not None:
-        fields.append(
-            (
-                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
-                clip(missed.prompt, 300) + f"\n**Answer:** {clip(missed.correct_text, 290)}",
-            )
-        )
-        fields.append(("Why", missed.why))
-    body = embed(
-        title=f"🏆 Quiz night results · {podium.topic_title}",
-        description="\n".join(top) + "\n\n" + podium.ending,
-        colour=GOLD,
-        fields=fields,
-        footer="Live answers count on the normal boards as ordinary answers (10 a right one).",
-    )
-    return [Message(embeds=[body])]
-
-
-@render.register
-def _locked_in(locked: LockedIn) -> list[Message]:
-    return [text_message(locked.text, ephemeral=True)]
+# quiz night's renderers live in their own module; importing it registers them
+from adapters.discord_bot import live_render  # noqa: E402, F401

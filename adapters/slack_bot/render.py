@@ -21,26 +21,34 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
+from adapters.slack_bot.blocks import (  # noqa: F401 - some re-exported for tests
+    MAX_BUTTON_TEXT,
+    MAX_HOME_BLOCKS,
+    MAX_MESSAGES,
+    TABLE_CODE_WIDTH,
+    Block,
+    SlackMessage,
+    clip,
+    code_sections,
+    context,
+    divider,
+    escape,
+    fields_section,
+    header,
+    mrkdwn,
+    paginate,
+    plain,
+    sections,
+)
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.boards.results import SPACED_REPETITION
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
-from bot.features.live import (
-    LivePodium,
-    LiveProgress,
-    LiveRound,
-    LiveScoreboard,
-    LiveStarted,
-    LockedIn,
-    RoundReveal,
-    Standing,
-)
 from bot.features.quiz import (
     AnswerBox,
     AnswerResult,
@@ -51,7 +59,6 @@ from bot.features.quiz import (
     TopicInfo,
     wording,
 )
-from bot.features.quiz.results import letter_of
 from bot.kernel.results import DONE, NOTHING_HERE, Notice
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
@@ -62,147 +69,6 @@ TYPED_ANSWER_BLOCK, TYPED_ANSWER_INPUT = "answer_block", "answer"
 MAX_VIEW_TITLE = 24  # a modal's title, submit and close texts
 MAX_PLACEHOLDER = 150
 MAX_VIEW_BLOCKS = 100
-
-# Slack's documented limits.
-MAX_BLOCKS = 50  # per message
-MAX_HOME_BLOCKS = 100  # per App Home view
-MAX_SECTION_TEXT = 3000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
-MAX_CONTEXT_ELEMENTS = 10
-MAX_CONTEXT_TEXT = 2000  # we keep context lines short; Slack allows 3,000
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_FALLBACK_TEXT = 3000  # Slack allows 40,000; the fallback is only a notification line
-# Our own bounds: a response_url takes at most 5 replies, and very large block payloads are
-# rejected by Slack well before 50 full sections, so a message carries at most ~12k characters.
-MAX_MESSAGES = 5
-MAX_MESSAGE_CHARS = 12_000
-TABLE_CODE_WIDTH = 90  # wider tables wrap badly in a code block; they become lines instead
-
-Block = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SlackMessage:
-    text: str  # the fallback shown in notifications
-    blocks: list[Block] = field(default_factory=list)
-    public: bool = False  # True: posted to the channel; False: ephemeral to the caller
-
-
-# -- building blocks ----------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn needs &, < and > escaped; everything else is shown as written."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
-
-
-def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
-
-
-def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
-
-
-def divider() -> Block:
-    return {"type": "divider"}
-
-
-def context(*texts: str) -> Block:
-    elements = [mrkdwn(clip(t, MAX_CONTEXT_TEXT)) for t in texts if t][:MAX_CONTEXT_ELEMENTS]
-    return {"type": "context", "elements": elements or [mrkdwn(" ")]}
-
-
-def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Chunks of at most ``limit`` characters, cut at line ends where possible."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single over-long line: cut it hard
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current)
-    return [c for c in chunks if c.strip()] or [" "]
-
-
-def sections(text: str) -> list[Block]:
-    """Mrkdwn ``text`` (already escaped) as one or more section blocks."""
-    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in split_text(text)]
-
-
-def code_sections(code: str, title: str = "") -> list[Block]:
-    """Preformatted text in code blocks (after an optional mrkdwn ``title`` line), split so
-    every fenced chunk fits a section."""
-    fence = "```"
-    body = escape(code.rstrip("\n")).replace(fence, "`\u200b``")
-    room = MAX_SECTION_TEXT - 2 * len(fence) - 2
-    chunks = split_text(body, room - (len(title) + 1 if title else 0))
-    texts = [f"{fence}\n{c}\n{fence}" for c in chunks]
-    if title:
-        texts[0] = f"{title}\n{texts[0]}"
-    return [{"type": "section", "text": mrkdwn(t)} for t in texts]
-
-
-def fields_section(pairs: list[tuple[str, str]]) -> Block:
-    fields = [mrkdwn(clip(f"*{label}*\n{value}", MAX_FIELD_TEXT)) for label, value in pairs]
-    return {"type": "section", "fields": fields[:MAX_FIELDS]}
-
-
-def _size(block: Block) -> int:
-    return len(json.dumps(block, ensure_ascii=False))
-
-
-def paginate(blocks: list[Block], fallback: str, public: bool = False) -> list[SlackMessage]:
-    """Split ``blocks`` into messages within Slack's limits; beyond MAX_MESSAGES, trim and say
-    so at the end rather than fail."""
-    pages: list[list[Block]] = [[]]
-    size = 0
-    for block in blocks:
-        if pages[-1] and (len(pages[-1]) >= MAX_BLOCKS or size + _size(block) > MAX_MESSAGE_CHARS):
-            pages.append([])
-            size = 0
-        pages[-1].append(block)
-        size += _size(block)
-    if len(pages) > MAX_MESSAGES:
-        pages = pages[:MAX_MESSAGES]
-        note = context("✂️ Trimmed: the rest does not fit in Slack messages.")
-        last = pages[-1]
-        while last and (
-            len(last) >= MAX_BLOCKS or sum(map(_size, last)) + _size(note) > MAX_MESSAGE_CHARS
-        ):
-            last.pop()
-        last.append(note)
-    fallback = clip(fallback, MAX_FALLBACK_TEXT - 8)
-    return [
-        SlackMessage(
-            text=fallback if len(pages) == 1 else f"{fallback} ({n}/{len(pages)})",
-            blocks=page,
-            public=public,
-        )
-        for n, page in enumerate(pages, 1)
-    ]
-
 
 # -- the renderers ------------------------------------------------------------------------
 
@@ -720,116 +586,5 @@ def _review(session: ReviewSession) -> list[SlackMessage]:
     return paginate(blocks, fallback=session.intro_text)
 
 
-# -- the live quiz (quiz night) ------------------------------------------------------------------
-
-
-def _clock_time(instant: datetime) -> str:
-    """A close time Slack shows to the second in each reader's own zone."""
-    fallback = f"{instant:%H:%M:%S} UTC"
-    return f"<!date^{int(instant.timestamp())}^{{time_secs}}|{fallback}>"
-
-
-@render.register
-def _live_started(started: LiveStarted) -> list[SlackMessage]:
-    return paginate(sections(escape(started.text)), fallback=started.text, public=True)
-
-
-def _standing_line(s: Standing) -> str:
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
-    return f"{medal} *{escape(s.name)}* — {s.points} points · {s.right}/{s.answered} right"
-
-
-@render.register
-def _live_progress(progress: LiveProgress) -> list[SlackMessage]:
-    lines = [escape(progress.text), *(_standing_line(s) for s in progress.leaders)]
-    if progress.closes_at is not None:
-        lines.append(f"This round closes at {_clock_time(progress.closes_at)}.")
-    return paginate(sections("\n".join(lines)), fallback=progress.text)
-
-
-@render.register
-def _live_round(live_round: LiveRound) -> list[SlackMessage]:
-    """The round's question and buttons, with the close time Slack shows in each reader's
-    zone; nothing is edited per second."""
-    note = (
-        f"Closes at *{_clock_time(live_round.closes_at)}* ({live_round.seconds} s) · one answer"
-        " each, locked in · faster right answers score more (1000 down to 500)"
-    )
-    blocks = [
-        header(f"🎯 Round {live_round.number} of {live_round.rounds}"),
-        *question_blocks(live_round.view, note=note, shared=False),
-    ]
-    return paginate(
-        blocks, fallback=f"Round {live_round.number}: {live_round.view.prompt}", public=True
-    )
-
-
-def reveal_blocks(reveal: RoundReveal) -> list[Block]:
-    """What the round's message becomes when it closes (``chat.update``): no buttons left."""
-    view = reveal.view
-    lines = []
-    for c in view.shown:
-        mark = " ✅" if c.index == reveal.correct_index else ""
-        lines.append(
-            f"`{share_bar(reveal.share(c.index))}` *{c.letter})* {escape(c.text)}"
-            f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%}){mark}"
-        )
-    right = f"{letter_of(view.order, reveal.correct_index)}) {reveal.correct_text}"
-    footer = [f"{escape(view.card_title)} · Q{view.post_id} · this round is closed"]
-    if reveal.fastest is not None:
-        footer.insert(
-            0, f"⚡ Fastest: *{escape(reveal.fastest.name)}* in {reveal.fastest.seconds:g} s"
-        )
-    return [
-        header(f"✅ Round {reveal.number} of {reveal.rounds} — closed"),
-        *sections(f"*{escape(view.prompt)}*\n{escape(reveal.summary)}"),
-        *sections("\n".join(lines)),
-        *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(reveal.why)}"),
-        context(*footer),
-    ]
-
-
-@render.register
-def _round_reveal(reveal: RoundReveal) -> list[SlackMessage]:
-    fallback = f"Round {reveal.number} closed: {reveal.summary}"
-    return paginate(reveal_blocks(reveal), fallback=fallback, public=True)
-
-
-@render.register
-def _live_scoreboard(board: LiveScoreboard) -> list[SlackMessage]:
-    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
-    more = board.players - len(board.standings)
-    blocks = [
-        *sections(
-            f"*Scoreboard after round {board.number} of {board.rounds}*\n" + "\n".join(lines)
-        ),
-    ]
-    if more > 0:
-        blocks.append(context(f"{more} more player(s)"))
-    return paginate(blocks, fallback=f"Scoreboard after round {board.number}", public=True)
-
-
-@render.register
-def _live_podium(podium: LivePodium) -> list[SlackMessage]:
-    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
-    blocks: list[Block] = [
-        header(f"🏆 Quiz night results — {podium.topic_title}"),
-        *sections("\n".join(top) + f"\n{escape(podium.ending)}"),
-    ]
-    rest = [_standing_line(s) for s in podium.standings[3:]]
-    if rest:
-        blocks += sections("*Everyone else*\n" + "\n".join(rest))
-    missed = podium.missed_most
-    if missed is not None:
-        blocks += sections(
-            f"*Missed most: round {missed.number}* ({missed.missed} of {missed.players})\n"
-            f"{escape(missed.prompt)}\n*Answer:* {escape(missed.correct_text)}\n"
-            f"*Why:* {escape(missed.why)}"
-        )
-    blocks.append(context("Live answers count on the normal boards as ordinary answers."))
-    return paginate(blocks, fallback=f"Quiz night results: {podium.ending}", public=True)
-
-
-@render.register
-def _locked_in(locked: LockedIn) -> list[SlackMessage]:
-    return paginate(sections(escape(locked.text)), fallback=locked.text)
+# quiz night's renderers live in their own module; importing it registers them
+from adapters.slack_bot import live_render  # noqa: E402, F401

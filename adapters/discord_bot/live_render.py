@@ -1,0 +1,140 @@
+"""Discord's renderers for quiz night (live rounds): registered on ``render.render``."""
+
+from __future__ import annotations
+
+from adapters.discord_bot.buttons import closed_buttons
+from adapters.discord_bot.render import (
+    GOLD,
+    GREEN,
+    TITLE_LIMIT,
+    Message,
+    clip,
+    embed,
+    escaped_name,
+    field_chunks,
+    question_messages,
+    render,
+    text_message,
+)
+from bot.features.live import (
+    LivePodium,
+    LiveProgress,
+    LiveRound,
+    LiveScoreboard,
+    LiveStarted,
+    LockedIn,
+    RoundReveal,
+    Standing,
+)
+from bot.features.quiz.results import letter_of
+
+# -- the live quiz (quiz night) ------------------------------------------------------------------
+
+
+@render.register
+def _live_started(started: LiveStarted) -> list[Message]:
+    return [text_message(started.text)]
+
+
+@render.register
+def _live_progress(progress: LiveProgress) -> list[Message]:
+    lines = [_standing_line(s) for s in progress.leaders]
+    if progress.closes_at is not None:
+        lines.append(f"This round closes <t:{int(progress.closes_at.timestamp())}:R>.")
+    return [text_message(progress.text, lines, ephemeral=progress.already_running)]
+
+
+@render.register
+def _live_round(live_round: LiveRound) -> list[Message]:
+    """The round's question with its buttons; the close time is a Discord timestamp that
+    counts down by itself (no edits per second)."""
+    [message] = question_messages(live_round.view)
+    question = message.embeds[0]
+    question.title = clip(
+        f"🎯 Round {live_round.number} of {live_round.rounds} · {live_round.view.card_title}",
+        TITLE_LIMIT,
+    )
+    closes = int(live_round.closes_at.timestamp())
+    question.add_field(
+        name="Closes", value=f"<t:{closes}:R> ({live_round.seconds} s)", inline=False
+    )
+    question.set_footer(
+        text=f"Q{live_round.view.post_id} · one answer each, locked in · faster right answers"
+        " score more (1000 down to 500)"
+    )
+    return [message]
+
+
+@render.register
+def _round_reveal(reveal: RoundReveal) -> list[Message]:
+    """What the round's message becomes when it closes: the answer, the counts, the Why,
+    the fastest right answer; the buttons stay, disabled."""
+    view = reveal.view
+    lines = [
+        f"{'✅' if c.index == reveal.correct_index else '▫️'} **{c.letter})** {clip(c.text, 250)}"
+        f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%})"
+        for c in view.shown
+    ]
+    fields = field_chunks("Answers", lines)
+    answer = clip(reveal.correct_text, 290)
+    letter = letter_of(view.order, reveal.correct_index)
+    fields.append(("Correct answer", f"**{letter}) {answer}**"))
+    fields.append(("Why", reveal.why))
+    if reveal.fastest is not None:
+        fields.append(
+            ("Fastest", f"⚡ {escaped_name(reveal.fastest.name)} in {reveal.fastest.seconds:g} s")
+        )
+    body = embed(
+        title=f"✅ Round {reveal.number} of {reveal.rounds} · {view.card_title}",
+        description=clip(view.prompt, 1500) + "\n\n" + reveal.summary,
+        colour=GREEN,
+        fields=fields,
+        footer=f"Q{view.post_id} · this round is closed",
+    )
+    return [Message(embeds=[body], view=closed_buttons(view.post_id, view.shown))]
+
+
+def _standing_line(s: Standing) -> str:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"**{s.rank}.**")
+    return f"{medal} {escaped_name(s.name)} — {s.points} points · {s.right}/{s.answered} right"
+
+
+@render.register
+def _live_scoreboard(board: LiveScoreboard) -> list[Message]:
+    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
+    more = board.players - len(board.standings)
+    footer = f"{more} more player(s)" if more > 0 else ""
+    body = embed(
+        title=f"Scoreboard after round {board.number} of {board.rounds}",
+        description="\n".join(lines),
+        footer=footer,
+    )
+    return [Message(embeds=[body])]
+
+
+@render.register
+def _live_podium(podium: LivePodium) -> list[Message]:
+    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
+    fields = field_chunks("Everyone", [_standing_line(s) for s in podium.standings[3:]])
+    missed = podium.missed_most
+    if missed is not None:
+        fields.append(
+            (
+                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
+                clip(missed.prompt, 300) + f"\n**Answer:** {clip(missed.correct_text, 290)}",
+            )
+        )
+        fields.append(("Why", missed.why))
+    body = embed(
+        title=f"🏆 Quiz night results · {podium.topic_title}",
+        description="\n".join(top) + "\n\n" + podium.ending,
+        colour=GOLD,
+        fields=fields,
+        footer="Live answers count on the normal boards as ordinary answers (10 a right one).",
+    )
+    return [Message(embeds=[body])]
+
+
+@render.register
+def _locked_in(locked: LockedIn) -> list[Message]:
+    return [text_message(locked.text, ephemeral=True)]
