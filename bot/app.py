@@ -22,6 +22,7 @@ from bot.features.daily import store as daily_store
 from bot.features.daily.service import require_admin
 from bot.features.groups import GroupService
 from bot.features.groups import requests as groups
+from bot.features.groups import store as groups_store
 from bot.features.quiz import QuizService
 from bot.features.quiz import requests as quiz
 from bot.features.quiz import store as quiz_store
@@ -35,11 +36,13 @@ from bot.kernel.results import Notice
 
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # first; review FSRS cards before the rows are written (a right answer not yet due scores
-# nothing); then the answer rows, the boards' totals and score rows, the daily streaks.
+# nothing); then the answer rows, the answerers' study groups (their scopes), the boards' totals
+# and score rows, the daily streaks.
 ANSWER_STEPS = (
     daily_store.refuse_closed_windows,
     quiz_store.review_cards,
     insert_answers,
+    groups_store.add_group_scopes,
     boards_store.update_scores,
     daily_store.update_streaks,
 )
