@@ -243,16 +243,20 @@ class BoardValues:
 def _topic_mastery(
     db: sqlite3.Connection, pairs: list[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
-    """(user key, card id) -> mastered questions, as stored, for the pairs that have a row."""
+    """(user key, card id) -> mastered questions, as stored, for the pairs that have a row.
+    Reads the users' rows by primary-key prefix (a row-value ``IN (VALUES …)`` would scan
+    the whole table)."""
+    wanted = set(pairs)
+    users = list(dict.fromkeys(user_key for user_key, _ in pairs))
     out: dict[tuple[str, str], int] = {}
-    for chunk in chunks(pairs):
-        values = ",".join(["(?,?)"] * len(chunk))
+    for chunk in chunks(users):
         for user_key, card_id, mastered in db.execute(
             "SELECT user_key, card_id, mastered FROM user_topics"
-            f" WHERE (user_key, card_id) IN (VALUES {values})",
-            [part for pair in chunk for part in pair],
+            f" WHERE user_key IN ({marks(len(chunk))})",
+            chunk,
         ):
-            out[(user_key, card_id)] = mastered
+            if (user_key, card_id) in wanted:
+                out[(user_key, card_id)] = mastered
     return out
 
 
