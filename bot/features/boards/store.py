@@ -357,7 +357,8 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         t[1] += int(w.correct)
     for key, delta in mastered_delta.items():
         topic_delta[key][2] += delta
-    topic_mastered = _topic_mastery(db, list(topic_delta))
+    # only users seen before have topic rows to read (a new user's start at 0)
+    topic_mastered = _topic_mastery(db, [k for k in topic_delta if k[0] in before])
     for key, delta in topic_delta.items():
         topic_mastered[key] = topic_mastered.get(key, 0) + delta[2]
     moved = {k: v for k, v in after.items() if k in before and before[k] != v}
