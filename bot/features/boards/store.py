@@ -267,8 +267,9 @@ def _refresh_rows(
     since: str,
 ) -> None:
     """Bring the live score rows of users whose streak or mastery moved up to date, writing
-    only the rows that differ."""
-    stale = []
+    only the rows that differ, and only the columns that differ (a streak moves daily,
+    mastery rarely: each SET column rewrites its index entry)."""
+    streaks, mastery = [], []
     for chunk in chunks(list(values)):
         for scope, period, user_key, streak, last, mastered in db.execute(
             "SELECT scope, period, user_key, streak, last_correct_day, mastered FROM scores"
@@ -278,12 +279,18 @@ def _refresh_rows(
             v = values[user_key]
             card = topic_of_scope(scope)
             want = v.mastered if card is None else topic_mastered.get((user_key, card), mastered)
-            if (streak, last, mastered) != (v.streak, v.last_correct_day, want):
-                stale.append((v.streak, v.last_correct_day, want, scope, period, user_key))
+            if (streak, last) != (v.streak, v.last_correct_day):
+                streaks.append((v.streak, v.last_correct_day, scope, period, user_key))
+            if mastered != want:
+                mastery.append((want, scope, period, user_key))
     db.executemany(
-        "UPDATE scores SET streak = ?, last_correct_day = ?, mastered = ?"
+        "UPDATE scores SET streak = ?, last_correct_day = ?"
         " WHERE scope = ? AND period = ? AND user_key = ?",
-        stale,
+        streaks,
+    )
+    db.executemany(
+        "UPDATE scores SET mastered = ? WHERE scope = ? AND period = ? AND user_key = ?",
+        mastery,
     )
 
 
