@@ -3,7 +3,9 @@
 Builds the data set directly with sqlite3 in a temp file through the real schema (open_sync),
 materializing scores the way the answer writer does, then times "top 10 + the requester's
 rank" through the real QuizApp API (QuizService.leaderboard / GroupService.leaderboard, the
-same calls the adapters make) for each board, with a random requester per call.
+same calls the adapters make) for each board, with a random requester per call. Each median
+is also given as a ratio to the plain server points board's (``server_all``) in the same run:
+the shared machine's speed swings several-fold, the ratios much less.
 
     python bench/leaderboard.py            # a table of median / p99 ms per query
     python bench/leaderboard.py --json     # ... and, as the last line, one JSON object
