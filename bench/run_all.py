@@ -11,6 +11,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "answers.py",
     "leaderboard.py",
+    "board_upkeep.py",
     "content.py",
     "demo_latency.py",
     "e2e_slack.py",

@@ -34,6 +34,7 @@ from bot.features.daily import store as daily_store
 from bot.features.daily.service import require_admin
 from bot.features.groups import GroupService
 from bot.features.groups import requests as groups
+from bot.features.groups import store as groups_store
 from bot.features.live import LiveLimits, LiveService
 from bot.features.live import requests as live
 from bot.features.live import store as live_store
@@ -51,12 +52,14 @@ from bot.kernel.results import Notice
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # and closed live rounds first (the live step also stores the session's own answer row); review
 # FSRS cards before the rows are written (a right answer not yet due scores nothing); then the
-# answer rows, the boards' totals and score rows, the daily streaks.
+# answer rows, the answerers' study groups (their scopes), the boards' totals and score rows,
+# the daily streaks.
 ANSWER_STEPS = (
     daily_store.refuse_closed_windows,
     live_store.record_answers,
     quiz_store.review_cards,
     insert_answers,
+    groups_store.add_group_scopes,
     boards_store.update_scores,
     daily_store.update_streaks,
 )

@@ -86,3 +86,21 @@ def channel_scope(channel_key: str) -> str:
 def topic_scope(workspace_key: str, card_id: str) -> str:
     """The scores scope of a workspace's per-topic board."""
     return f"wt:{workspace_key}:{card_id}"
+
+
+def group_scope(group_id: int) -> str:
+    """The scores scope of a study group's board: its members' rows in its workspace."""
+    return f"gr:{group_id}"
+
+
+def group_topic_scope(group_id: int, card_id: str) -> str:
+    """The scores scope of a study group's per-topic board."""
+    return f"gt:{group_id}:{card_id}"
+
+
+def topic_of_scope(scope: str) -> str | None:
+    """The content card id of a per-topic scope (workspace or group), else None. Card ids are
+    slugs (no ':'), so the card is what follows the last ':'."""
+    if scope.startswith(("wt:", "gt:")):
+        return scope.rpartition(":")[2]
+    return None

@@ -29,13 +29,21 @@ from bot.features.quiz import store as quiz_store
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, parse_zone, week_start
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
-from bot.kernel.identity import Actor, channel_scope, topic_scope, workspace_scope
+from bot.kernel.identity import (
+    Actor,
+    channel_scope,
+    group_scope,
+    group_topic_scope,
+    topic_scope,
+    workspace_scope,
+)
 from bot.scoring import current_streak
 
 
 @dataclass(frozen=True)
 class GroupBoard:
-    """A study group whose members' rows make a board (the groups feature names it)."""
+    """A study group whose members' rows make a board (the groups feature names it and keeps
+    its score rows: kernel.identity.group_scope, group_topic_scope)."""
 
     id: int
     name: str
@@ -179,7 +187,7 @@ class BoardService:
         more) | "streak" (current streaks) | "mastered" (FSRS-mastered questions);
         topic: a card id for a per-topic board (workspace or group scope)."""
         if group is not None:
-            kind, scope_key = BoardScope.GROUP, workspace_scope(group.workspace_key)
+            kind, scope_key = BoardScope.GROUP, group_scope(group.id)
         else:
             kind, scope_key = self.scope_key(actor, scope)
         period_kind = PERIOD_WORDS.get(period.lower())
@@ -195,7 +203,11 @@ class BoardService:
         if card is not None:
             if kind is BoardScope.CHANNEL:
                 raise UserError("Topic boards are per server or group, not per channel.")
-            scope_key = topic_scope(actor.workspace_key, card.id)
+            scope_key = (
+                group_topic_scope(group.id, card.id)
+                if group is not None
+                else topic_scope(actor.workspace_key, card.id)
+            )
         zone = self.zones.zone_of(actor.workspace_key)
         today = local_day(self.clock.now(), zone)
         since = week_start(today)
@@ -206,8 +218,6 @@ class BoardService:
             limit=limit,
             sort=sort,
             alive_since=(today - timedelta(days=1)).isoformat(),
-            topic=card.id if card else None,
-            group_id=group.id if group else None,
         )
         rows, me, total = await self.db.read(store.leaderboard, query)
         daily = await self.daily.streaks(

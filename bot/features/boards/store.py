@@ -15,6 +15,7 @@ from bot.features.answers import AnswerBatch
 from bot.features.answers.batch import UserTotals
 from bot.features.boards.results import Sort
 from bot.kernel.db import chunks, marks
+from bot.kernel.identity import topic_of_scope
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,14 @@ def set_workspace_zone(db: sqlite3.Connection, workspace_key: str, zone: str) ->
 
 @dataclass(frozen=True)
 class BoardQuery:
-    """One leaderboard read: whose rows (scope, period; a group's members), in what order."""
+    """One leaderboard read: one scope's rows for one period, in one order."""
 
-    scope: str
+    scope: str  # a workspace, channel, topic or study group's scope key (kernel.identity)
     period: str  # "all" or the week's Monday (YYYY-MM-DD)
     user_key: str | None  # the requester, ranked also outside the top rows
     limit: int = 10
     sort: Sort = Sort.POINTS
     alive_since: str = ""  # a streak is current if its last correct day is on or after this
-    topic: str | None = None  # content card id of a per-topic board
-    group_id: int | None = None  # a study group's board: its members only
 
 
 # An accuracy board ranks only players with at least this many answers in the scope and
@@ -100,27 +99,49 @@ class BoardQuery:
 # ``scores_by_accuracy`` is built with the same number: change both together.
 MIN_ANSWERS_FOR_ACCURACY = 5
 _ACCURACY = "(s.correct * 1.0 / s.answered)"
+_COLUMNS = (
+    "s.user_key, u.display_name, s.points, s.answered, s.correct, s.streak, u.best_streak,"
+    " s.last_correct_day, s.mastered"
+)
 
 
-def _board_columns(mastered: str) -> str:
-    return (
-        "s.user_key, u.display_name, s.points, s.answered, s.correct, u.streak, u.best_streak,"
-        f" u.last_correct_day, {mastered}"
-    )
+@dataclass(frozen=True)
+class _BoardOrder:
+    """How one sort lists and orders a scope's rows (each has its own index)."""
+
+    value: str  # the number ranks compare
+    listed_if: str  # who is listed (and ranked), beyond having a row
+    order: str
 
 
-def _sort_value(row: ScoreRow, sort: str, alive_since: str) -> float:
-    if sort == "accuracy":
+_ORDERS = {
+    Sort.POINTS: _BoardOrder("s.points", "1 = 1", "s.points DESC, s.user_key"),  # scores_by_points
+    Sort.ACCURACY: _BoardOrder(  # scores_by_accuracy
+        _ACCURACY,
+        f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}",
+        f"{_ACCURACY} DESC, s.answered DESC, s.user_key",
+    ),
+    Sort.STREAK: _BoardOrder(  # scores_by_streak
+        "s.streak",
+        "s.streak > 0 AND s.last_correct_day >= ?",
+        "s.streak DESC, s.last_correct_day DESC, s.user_key",
+    ),
+    Sort.MASTERED: _BoardOrder("s.mastered", "s.mastered > 0", "s.mastered DESC, s.user_key"),
+}
+
+
+def _sort_value(row: ScoreRow, sort: Sort, alive_since: str) -> float:
+    if sort is Sort.ACCURACY:
         return row.correct / row.answered if row.answered else 0.0
-    if sort == "streak":
+    if sort is Sort.STREAK:
         return row.streak if (row.last_correct_day or "") >= alive_since else 0
-    if sort == "mastered":
+    if sort is Sort.MASTERED:
         return row.mastered
     return row.points
 
 
 def _ranked(
-    rows: Iterable[tuple[Any, ...]], sort: str, alive_since: str, start: int = 0
+    rows: Iterable[tuple[Any, ...]], sort: Sort, alive_since: str, start: int = 0
 ) -> list[ScoreRow]:
     """Rows already in board order -> ScoreRows whose ties share a rank (1, 2, 2, 4)."""
     out: list[ScoreRow] = []
@@ -137,115 +158,48 @@ def _ranked(
 def leaderboard(
     db: sqlite3.Connection, q: BoardQuery
 ) -> tuple[list[ScoreRow], ScoreRow | None, int]:
-    """Top ``limit``, the requester's row and the board's size, in three indexed queries.
+    """Top ``limit``, the requester's row and the board's size, in four indexed reads.
 
-    Workspace/channel/topic boards walk an index in board order (scores_by_points,
-    scores_by_accuracy, users_by_streak, users_by_mastered, user_topics_by_mastered) and stop
-    after ``limit`` rows; the requester's rank is 1 + a count over the same index. A group
-    board starts from the group's members (group_members primary key) and looks each one up
-    in the workspace's rows by primary key, so it costs O(members), not O(workspace)."""
-    scope, period, user_key, limit = q.scope, q.period, q.user_key, q.limit
-    sort, alive_since, topic, group_id = Sort(q.sort), q.alive_since, q.topic, q.group_id
-    topic_mastery = sort == "mastered" and topic is not None
-    mastered = "t.mastered" if topic_mastery else "u.mastered"
-    if group_id is not None:
-        source = (
-            "group_members m CROSS JOIN scores s ON s.user_key = m.user_key"
-            " JOIN users u ON u.user_key = m.user_key"
-        )
-        where = "m.group_id = ? AND s.scope = ? AND s.period = ?"
-        key: tuple[Any, ...] = (group_id, scope, period)
-        if topic_mastery:
-            source += " JOIN user_topics t ON t.user_key = m.user_key"
-    elif topic_mastery:
-        # per-topic mastery lives in user_topics; scores rows only say who is on the board
-        source = (
-            "user_topics t CROSS JOIN scores s ON s.user_key = t.user_key"
-            " JOIN users u ON u.user_key = t.user_key"
-        )
-        where, key = "s.scope = ? AND s.period = ?", (scope, period)
-    elif sort in ("streak", "mastered"):
-        # walk users in streak/mastered order (an index) and keep those on this board
-        source = "users u CROSS JOIN scores s ON s.user_key = u.user_key"
-        where, key = "s.scope = ? AND s.period = ?", (scope, period)
-    else:
-        source = "scores s JOIN users u ON u.user_key = s.user_key"
-        where, key = "s.scope = ? AND s.period = ?", (scope, period)
-    if topic_mastery:
-        where += " AND t.card_id = ?"
-        key += (topic,)
-    columns = _board_columns(mastered)
-    value = {"points": "s.points", "accuracy": _ACCURACY, "streak": "u.streak"}.get(sort, mastered)
-    # who is listed (and ranked) on this board, beyond being on it
-    if sort == "accuracy":
-        listed_if = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
-        order = f"{_ACCURACY} DESC, s.answered DESC, s.user_key"
-    elif sort == "streak":
-        listed_if = "u.streak > 0 AND u.last_correct_day >= ?"
-        order = "u.streak DESC, u.last_correct_day DESC, u.user_key"
-    elif sort == "mastered":
-        listed_if = f"{mastered} > 0"
-        order = f"{mastered} DESC, s.user_key"
-    else:
-        listed_if, order = "1", "s.points DESC, s.user_key"
-    if_args = (alive_since,) if sort == "streak" else ()
-
-    if sort in ("points", "accuracy"):
-        # rank on score rows alone; look up names for the top rows only
-        scored = (
-            "group_members m CROSS JOIN scores s ON s.user_key = m.user_key"
-            if group_id is not None
-            else "scores s"
-        )
-        top = db.execute(
-            f"SELECT {columns} FROM (SELECT s.* FROM {scored} WHERE {where} AND {listed_if}"
-            f" ORDER BY {order} LIMIT ?) s JOIN users u ON u.user_key = s.user_key"
-            f" ORDER BY {order}",
-            (*key, limit),
-        ).fetchall()
-    else:
-        scored = source
-        top = db.execute(
-            f"SELECT {columns} FROM {source} WHERE {where} AND {listed_if}"
-            f" ORDER BY {order} LIMIT ?",
-            (*key, *if_args, limit),
-        ).fetchall()
-    rows = _ranked(top, sort, alive_since)
-    me = next((r for r in rows if r.user_key == user_key), None)
-    mine = None
-    if me is None and user_key is not None:
+    Every board (workspace, channel, topic, study group; any period and sort) is one scope's
+    score rows: the top walks the sort's index (scores_by_points, scores_by_accuracy,
+    scores_by_streak, scores_by_mastered) and stops after ``limit`` rows, names are looked
+    up for those rows only, the requester's rank is 1 + a count over the same index, and the
+    board's size is kept in ``boards``."""
+    sort = Sort(q.sort)
+    how = _ORDERS[sort]
+    key = (q.scope, q.period)
+    if_args = (q.alive_since,) if sort is Sort.STREAK else ()
+    where = f"s.scope = ? AND s.period = ? AND {how.listed_if}"
+    top = db.execute(
+        f"SELECT {_COLUMNS} FROM (SELECT s.* FROM scores s WHERE {where}"
+        f" ORDER BY {how.order} LIMIT ?) s JOIN users u ON u.user_key = s.user_key"
+        f" ORDER BY {how.order}",
+        (*key, *if_args, q.limit),
+    ).fetchall()
+    rows = _ranked(top, sort, q.alive_since)
+    me = next((r for r in rows if r.user_key == q.user_key), None)
+    if me is None and q.user_key is not None:
         found = db.execute(
-            f"SELECT {columns} FROM {source} WHERE {where} AND s.user_key = ?",
-            (*key, user_key),
+            f"SELECT {_COLUMNS} FROM scores s JOIN users u ON u.user_key = s.user_key"
+            " WHERE s.scope = ? AND s.period = ? AND s.user_key = ?",
+            (*key, q.user_key),
         ).fetchone()
         mine = ScoreRow(0, *found) if found else None
-        if mine is not None and sort == "accuracy" and mine.answered < MIN_ANSWERS_FOR_ACCURACY:
-            me, mine = mine, None  # rank 0: not ranked yet
-    # the requester's rank is 1 + how many listed players have a better value
-    my_value = _sort_value(mine, sort, alive_since) if mine else None
-    if group_id is not None:
-        # one pass over the members gives both the board's size and the requester's rank
-        counted = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort == "accuracy" else "1"
-        total, above = db.execute(
-            f"SELECT COALESCE(SUM({counted}), 0),"
-            f" COALESCE(SUM(({listed_if}) AND {value} > ?), 0) FROM {scored} WHERE {where}",
-            (*if_args, my_value, *key),
-        ).fetchone()
-    else:
-        if mine is not None:
+        if mine is not None and sort is Sort.ACCURACY and mine.answered < MIN_ANSWERS_FOR_ACCURACY:
+            me = mine  # rank 0: not ranked yet
+        elif mine is not None:
+            # the requester's rank is 1 + how many listed players have a better value
             (above,) = db.execute(
-                f"SELECT COUNT(*) FROM {scored} WHERE {where} AND {listed_if} AND {value} > ?",
-                (*key, *if_args, my_value),
+                f"SELECT COUNT(*) FROM scores s WHERE {where} AND {how.value} > ?",
+                (*key, *if_args, _sort_value(mine, sort, q.alive_since)),
             ).fetchone()
-        size = db.execute(
-            f"SELECT {'qualified' if sort == 'accuracy' else 'players'} FROM boards"
-            " WHERE scope = ? AND period = ?",
-            (scope, period),
-        ).fetchone()
-        total = size[0] if size else 0
-    if mine is not None:
-        me = ScoreRow(above + 1, *_raw(mine))
-    return rows, me, total
+            me = ScoreRow(above + 1, *_raw(mine))
+    size = db.execute(
+        f"SELECT {'qualified' if sort is Sort.ACCURACY else 'players'} FROM boards"
+        " WHERE scope = ? AND period = ?",
+        key,
+    ).fetchone()
+    return rows, me, size[0] if size else 0
 
 
 def _raw(row: ScoreRow) -> tuple[Any, ...]:
@@ -266,10 +220,89 @@ def previous_day(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
+# Rows of period "all" and of weeks from this many days before a batch's earliest week on carry
+# their user's current streak and mastery; older weekly rows are history no board reads (a
+# board reads this week, which a zone change moves back at most one day).
+LIVE_DAYS_BACK = 7
+
+
+def live_since(weeks: Iterable[str]) -> str:
+    """The first week whose rows a batch with answers in ``weeks`` keeps current."""
+    return (date.fromisoformat(min(weeks)) - timedelta(days=LIVE_DAYS_BACK)).isoformat()
+
+
+@dataclass(frozen=True)
+class BoardValues:
+    """What a user's score rows carry besides the scope's own totals."""
+
+    streak: int
+    last_correct_day: str | None
+    mastered: int  # FSRS-mastered questions: all topics, or the row's topic on topic rows
+
+
+def _topic_mastery(
+    db: sqlite3.Connection, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """(user key, card id) -> mastered questions, as stored, for the pairs that have a row.
+    Reads the users' rows by primary-key prefix (a row-value ``IN (VALUES …)`` would scan
+    the whole table)."""
+    wanted = set(pairs)
+    users = list(dict.fromkeys(user_key for user_key, _ in pairs))
+    out: dict[tuple[str, str], int] = {}
+    for chunk in chunks(users):
+        for user_key, card_id, mastered in db.execute(
+            "SELECT user_key, card_id, mastered FROM user_topics"
+            f" WHERE user_key IN ({marks(len(chunk))})",
+            chunk,
+        ):
+            if (user_key, card_id) in wanted:
+                out[(user_key, card_id)] = mastered
+    return out
+
+
+def _refresh_rows(
+    db: sqlite3.Connection,
+    values: dict[str, BoardValues],
+    topic_mastered: dict[tuple[str, str], int],
+    since: str,
+) -> None:
+    """Bring the live score rows of users whose streak or mastery moved up to date, writing
+    only the rows that differ, and only the columns that differ (a streak moves daily,
+    mastery rarely: each SET column rewrites its index entry)."""
+    streaks, mastery = [], []
+    for chunk in chunks(list(values)):
+        for scope, period, user_key, streak, last, mastered in db.execute(
+            "SELECT scope, period, user_key, streak, last_correct_day, mastered FROM scores"
+            f" WHERE user_key IN ({marks(len(chunk))}) AND (period = 'all' OR period >= ?)",
+            (*chunk, since),
+        ):
+            v = values[user_key]
+            card = topic_of_scope(scope)
+            want = v.mastered if card is None else topic_mastered.get((user_key, card), mastered)
+            if (streak, last) != (v.streak, v.last_correct_day):
+                streaks.append((v.streak, v.last_correct_day, scope, period, user_key))
+            if mastered != want:
+                mastery.append((want, scope, period, user_key))
+    db.executemany(
+        "UPDATE scores SET streak = ?, last_correct_day = ?"
+        " WHERE scope = ? AND period = ? AND user_key = ?",
+        streaks,
+    )
+    db.executemany(
+        "UPDATE scores SET mastered = ? WHERE scope = ? AND period = ? AND user_key = ?",
+        mastery,
+    )
+
+
 def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: users' totals and day streaks, score rows for every scope and
     period the answers count in, and per-topic accuracy and mastery. Each row is summed in
-    Python first so it is written once; triggers on ``scores`` keep ``boards`` sizes."""
+    Python first so it is written once; triggers on ``scores`` keep ``boards`` sizes.
+
+    Score rows also carry their user's streak, last correct day and mastered count (topic
+    rows: the topic's), so every sort reads like a points board: new rows get the values as
+    they are after the batch, and a user whose values moved has their live rows (period
+    "all" and recent weeks, see ``live_since``) rewritten where they differ."""
     new = batch.new
     mastered_delta = batch.mastered_delta
     # users: running totals and the streak of days with a correct answer
@@ -282,6 +315,7 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
             chunk,
         ):
             users[row[0]] = list(row)
+    before = {k: BoardValues(u[5], u[7], u[8]) for k, u in users.items()}
     for w in new:
         u = users.get(w.user_key)
         if u is None:
@@ -310,10 +344,12 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         " last_correct_day=excluded.last_correct_day, mastered=excluded.mastered",
         [users[k] for k in changed],
     )
+    after = {k: BoardValues(users[k][5], users[k][7], users[k][8]) for k in changed}
 
     # scores and per-topic accuracy, summed per row first so each row is written once
     score_delta: dict[tuple[str, str, str], list[int]] = {}
     topic_delta: dict[tuple[str, str], list[int]] = {}
+    row_topic: dict[str, str | None] = {}  # scope -> its card id (topic scopes)
     for w in new:
         for scope in w.scopes:
             for period in ("all", w.week):
@@ -321,17 +357,49 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
                 d[0] += w.points
                 d[1] += 1
                 d[2] += int(w.correct)
+            if scope not in row_topic:
+                row_topic[scope] = topic_of_scope(scope)
         t = topic_delta.setdefault((w.user_key, w.card_id), [0, 0, 0])
         t[0] += 1
         t[1] += int(w.correct)
     for key, delta in mastered_delta.items():
         topic_delta[key][2] += delta
+    # only users seen before have topic rows to read (a new user's start at 0)
+    topic_mastered = _topic_mastery(db, [k for k in topic_delta if k[0] in before])
+    for key, delta in topic_delta.items():
+        topic_mastered[key] = topic_mastered.get(key, 0) + delta[2]
+    moved = {k: v for k, v in after.items() if k in before and before[k] != v}
+    moved.update(
+        {k: after[k] for (k, _), d in mastered_delta.items() if d and k in before and k in after}
+    )
+    if moved:
+        _refresh_rows(db, moved, topic_mastered, live_since(w.week for w in new))
+    rows = []
+    for (scope, period, user_key), (points, answered, correct) in score_delta.items():
+        v = after[user_key]
+        card = row_topic[scope]
+        mastered = v.mastered if card is None else topic_mastered[(user_key, card)]
+        rows.append(
+            (
+                scope,
+                period,
+                user_key,
+                points,
+                answered,
+                correct,
+                v.streak,
+                v.last_correct_day,
+                mastered,
+            )
+        )
+    # existing rows already carry the values (refreshed above): only the totals move
     db.executemany(
-        "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
+        "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
+        " last_correct_day, mastered) VALUES (?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(scope, period, user_key) DO UPDATE SET"
         " points=points+excluded.points, answered=answered+excluded.answered,"
         " correct=correct+excluded.correct",
-        [(*k, *v) for k, v in score_delta.items()],
+        rows,
     )
     db.executemany(
         "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"

@@ -1,7 +1,9 @@
 """Study groups: named sets of users in a workspace, with their own leaderboard and summary.
 
-A group is a subset of its workspace, so its boards are served from the workspace's
-materialized score rows (joined by member); groups write nothing per answer.
+A group is a subset of its workspace with score rows of its own (group_scope,
+group_topic_scope): the answer batch adds a member's answers to them (``store.add_group_scopes``),
+joining copies the member's workspace rows, leaving deletes them. So a group board is an index
+walk like a server board, whatever the group's size.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bot.features.groups.results import (
 from bot.features.groups.store import GroupRow
 from bot.kernel.clock import local_day, week_start
 from bot.kernel.errors import UserError
-from bot.kernel.identity import Actor, topic_scope, workspace_scope
+from bot.kernel.identity import Actor, group_scope, group_topic_scope
 from bot.kernel.results import Notice
 
 MAX_GROUP_NAME = 32
@@ -114,6 +116,7 @@ class GroupService:
         joined = await self.db.write(
             store.join_group,
             group.id,
+            group.workspace_key,
             actor.user_key,
             actor.display_name,
             self.clock.now().isoformat(),
@@ -168,12 +171,12 @@ class GroupService:
         zone = self.boards.zones.zone_of(actor.workspace_key)
         monday = week_start(local_day(self.clock.now(), zone))
         members = await self.db.read(store.group_members, group.id)
-        ws_scope = workspace_scope(actor.workspace_key)
+        board = group_scope(group.id)
         (week_answered, week_correct) = (
-            await self.db.read(store.group_totals, group.id, [ws_scope], monday.isoformat())
-        )[ws_scope]
-        scopes = [topic_scope(actor.workspace_key, c.id) for c in pack.cards]
-        totals = await self.db.read(store.group_totals, group.id, scopes, "all")
+            await self.db.read(store.group_totals, [board], monday.isoformat())
+        )[board]
+        scopes = [group_topic_scope(group.id, c.id) for c in pack.cards]
+        totals = await self.db.read(store.group_totals, scopes, "all")
         per_topic = tuple(
             TopicAccuracy(card.title, *totals[scope])
             for card, scope in zip(pack.cards, scopes, strict=True)

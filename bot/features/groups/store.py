@@ -1,4 +1,5 @@
-"""Study groups' SQL: groups, members, the group's totals and its most-picked wrong choice.
+"""Study groups' SQL: groups, members (and their score rows in the group's scopes), the
+group's totals and its most-picked wrong choice.
 
 Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
 
@@ -7,6 +8,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.features.answers import AnswerBatch
+from bot.kernel.db import chunks, marks
+from bot.kernel.identity import group_scope, group_topic_scope, topic_scope, workspace_scope
 
 _GROUP_COLUMNS = (
     "g.id, g.workspace_key, g.name_key, g.name, g.created_by, g.created_at,"
@@ -86,15 +91,42 @@ def list_groups(
 
 
 def join_group(
-    db: sqlite3.Connection, group_id: int, user_key: str, display_name: str, joined_at: str
+    db: sqlite3.Connection,
+    group_id: int,
+    workspace_key: str,
+    user_key: str,
+    display_name: str,
+    joined_at: str,
 ) -> bool:
-    """True when the user joined, False when already a member (the name is refreshed)."""
+    """True when the user joined, False when already a member (the name is refreshed).
+
+    A new member's score rows in the group's workspace (workspace and per-topic, every
+    period) are copied to the group's scopes in the same transaction."""
     cur = db.execute(
         "INSERT INTO group_members(group_id, user_key, display_name, joined_at)"
         " VALUES (?,?,?,?) ON CONFLICT(group_id, user_key) DO NOTHING",
         (group_id, user_key, display_name, joined_at),
     )
     if cur.rowcount:
+        workspace, topics = workspace_scope(workspace_key), topic_scope(workspace_key, "")
+        db.execute(
+            "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
+            " last_correct_day, mastered)"
+            " SELECT CASE WHEN scope = ? THEN ? ELSE ? || substr(scope, ?) END, period,"
+            " user_key, points, answered, correct, streak, last_correct_day, mastered"
+            " FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)"
+            " ON CONFLICT(scope, period, user_key) DO NOTHING",
+            (
+                workspace,
+                group_scope(group_id),
+                group_topic_scope(group_id, ""),
+                len(topics) + 1,
+                user_key,
+                workspace,
+                len(topics),
+                topics,
+            ),
+        )
         return True
     db.execute(
         "UPDATE group_members SET display_name = ? WHERE group_id = ? AND user_key = ?",
@@ -104,11 +136,44 @@ def join_group(
 
 
 def leave_group(db: sqlite3.Connection, group_id: int, user_key: str) -> bool:
-    """True when the user was a member."""
+    """True when the user was a member; their rows in the group's scopes go with them."""
     cur = db.execute(
         "DELETE FROM group_members WHERE group_id = ? AND user_key = ?", (group_id, user_key)
     )
-    return cur.rowcount > 0
+    if cur.rowcount == 0:
+        return False
+    topics = group_topic_scope(group_id, "")
+    db.execute(
+        "DELETE FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)",
+        (user_key, group_scope(group_id), len(topics), topics),
+    )
+    return True
+
+
+def add_group_scopes(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+    """Answer-batch step (before the score step): an answer in a workspace also counts in
+    the answerer's study groups there, on the group's board and its per-topic board. One
+    query per batch finds the answerers' groups."""
+    new = batch.new
+    users = list(dict.fromkeys(w.user_key for w in new))
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for chunk in chunks(users):
+        for user_key, group_id, workspace_key in db.execute(
+            "SELECT m.user_key, m.group_id, g.workspace_key FROM group_members m"
+            " JOIN study_groups g ON g.id = m.group_id"
+            f" WHERE m.user_key IN ({marks(len(chunk))})",
+            chunk,
+        ):
+            groups.setdefault(user_key, []).append((group_id, workspace_scope(workspace_key)))
+    for w in new:
+        extra = [
+            scope
+            for group_id, workspace in groups.get(w.user_key, ())
+            if workspace in w.scopes
+            for scope in (group_scope(group_id), group_topic_scope(group_id, w.card_id))
+        ]
+        if extra:  # once each, should a batch ever be stored twice
+            w.scopes = tuple(dict.fromkeys((*w.scopes, *extra)))
 
 
 def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
@@ -125,17 +190,16 @@ def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
 
 
 def group_totals(
-    db: sqlite3.Connection, group_id: int, scopes: Sequence[str], period: str
+    db: sqlite3.Connection, scopes: Sequence[str], period: str
 ) -> dict[str, tuple[int, int]]:
-    """scope -> (answered, correct) summed over the group's members, for each scope."""
+    """scope -> (answered, correct) summed over a group's rows (group_scope and
+    group_topic_scope keys), for each scope."""
     out: dict[str, tuple[int, int]] = {}
     for scope in scopes:
         answered, correct = db.execute(
-            "SELECT COALESCE(SUM(s.answered), 0), COALESCE(SUM(s.correct), 0)"
-            " FROM group_members m JOIN scores s"
-            " ON s.scope = ? AND s.period = ? AND s.user_key = m.user_key"
-            " WHERE m.group_id = ?",
-            (scope, period, group_id),
+            "SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(correct), 0) FROM scores"
+            " WHERE scope = ? AND period = ?",
+            (scope, period),
         ).fetchone()
         out[scope] = (answered, correct)
     return out
