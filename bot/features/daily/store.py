@@ -458,9 +458,13 @@ def update_streaks(db: sqlite3.Connection, batch: AnswerBatch) -> None:
     rows: dict[tuple[str, str], list[Any]] = {}
     for chunk in chunks(keys):
         pairs = ",".join(["(?,?)"] * len(chunk))
+        # a join with the wanted keys walks the primary key; a row-value IN (VALUES …) made
+        # SQLite scan the whole table on every daily batch
         for row in db.execute(
-            "SELECT channel_key, user_key, workspace_key, current, best, last_post_id, last_date"
-            f" FROM daily_streaks WHERE (channel_key, user_key) IN (VALUES {pairs})",
+            f"WITH wanted(channel_key, user_key) AS (VALUES {pairs})"
+            " SELECT d.channel_key, d.user_key, d.workspace_key, d.current, d.best,"
+            " d.last_post_id, d.last_date FROM wanted w JOIN daily_streaks d"
+            " ON d.channel_key = w.channel_key AND d.user_key = w.user_key",
             [part for key in chunk for part in key],
         ):
             rows[(row[0], row[1])] = list(row)
