@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.content import Pack, Question
-from bot.features.answers import AnswerWrite, PostKind
 from bot.features.live import store
 from bot.features.live.results import (
     EndReason,
@@ -42,12 +41,11 @@ from bot.features.live.store import (
 )
 from bot.features.quiz import PostRow, QuizService
 from bot.features.quiz.results import choice_order
-from bot.kernel.clock import Clock, local_day, week_start
+from bot.kernel.clock import Clock
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
-from bot.kernel.identity import Actor, channel_scope, topic_scope, workspace_scope
+from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
-from bot.scoring import points_for
 
 SCOREBOARD_SIZE = 5
 WHOLE_COURSE = "the whole course"
@@ -217,27 +215,9 @@ class LiveService:
         closed = f"Round {found.number} has closed; answers no longer count."
         if found.status in (RoundStatus.CLOSING, RoundStatus.CLOSED) or now >= closes:
             raise UserError(closed)
-        today = local_day(now, self.quiz.zone_of(post.workspace_key))
+        correct = choice == question.correct_index
         outcome = await self.quiz.answers.submit(
-            AnswerWrite(
-                post_id=post.id,
-                user_key=actor.user_key,
-                display_name=actor.display_name,
-                question_id=question.id,
-                card_id=question.card_id,
-                choice=choice,
-                correct=choice == question.correct_index,
-                points=points_for(choice == question.correct_index),
-                answered_at=now.isoformat(),
-                day=today.isoformat(),
-                week=week_start(today).isoformat(),
-                scopes=(
-                    workspace_scope(post.workspace_key),
-                    channel_scope(post.channel_key),
-                    topic_scope(post.workspace_key, question.card_id),
-                ),
-                kind=PostKind.LIVE,
-            )
+            self.quiz.answer_write(actor, post, question, choice, correct, now)
         )
         if outcome.closed:
             raise UserError(closed)

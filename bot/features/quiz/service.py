@@ -291,6 +291,40 @@ class QuizService:
             )
         return await self._record(actor, post, question, NO_CHOICE, typed)
 
+    def answer_write(
+        self,
+        actor: Actor,
+        post: PostRow,
+        question: Question,
+        choice: int,
+        correct: bool,
+        now: datetime,
+        typed: str | None = None,
+    ) -> AnswerWrite:
+        """The answer as the batch stores it: its day and week in the workspace's zone, and
+        the boards it counts on (workspace, channel, the workspace's topic board)."""
+        today = local_day(now, self.zone_of(post.workspace_key))
+        return AnswerWrite(
+            post_id=post.id,
+            user_key=actor.user_key,
+            display_name=actor.display_name,
+            question_id=question.id,
+            card_id=question.card_id,
+            choice=choice,
+            correct=correct,
+            points=points_for(correct),
+            answered_at=now.isoformat(),
+            day=today.isoformat(),
+            week=week_start(today).isoformat(),
+            scopes=(
+                workspace_scope(post.workspace_key),
+                channel_scope(post.channel_key),
+                topic_scope(post.workspace_key, question.card_id),
+            ),
+            kind=post.kind,
+            typed=typed,
+        )
+
     async def _record(
         self,
         actor: Actor,
@@ -302,32 +336,13 @@ class QuizService:
         now = self.clock.now()
         if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
             raise UserError(await self.closed_window_text(post))
-        today = local_day(now, self.zone_of(post.workspace_key))
+        zone_of_post = self.zone_of(post.workspace_key)
         if typed is not None:
             correct = matches(typed, question.accept)
         else:
             correct = choice == question.correct_index
         outcome = await self.answers.submit(
-            AnswerWrite(
-                post_id=post.id,
-                user_key=actor.user_key,
-                display_name=actor.display_name,
-                question_id=question.id,
-                card_id=question.card_id,
-                choice=choice,
-                correct=correct,
-                points=points_for(correct),
-                answered_at=now.isoformat(),
-                day=today.isoformat(),
-                week=week_start(today).isoformat(),
-                scopes=(
-                    workspace_scope(post.workspace_key),
-                    channel_scope(post.channel_key),
-                    topic_scope(post.workspace_key, question.card_id),
-                ),
-                kind=post.kind,
-                typed=typed,
-            )
+            self.answer_write(actor, post, question, choice, correct, now, typed=typed)
         )
         if outcome.closed:  # closed meanwhile (the check above saw a cached close time)
             self._posts.pop(post.id, None)
@@ -357,7 +372,9 @@ class QuizService:
             why=question.why,
             points_gained=outcome.points if outcome.stored else 0,
             total_points=outcome.total_points,
-            streak=current_streak(outcome.streak, outcome.last_correct_day, today),
+            streak=current_streak(
+                outcome.streak, outcome.last_correct_day, local_day(now, zone_of_post)
+            ),
             already_answered=not outcome.stored,
             order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
             chosen_feedback=question.feedback_for(outcome.choice),
