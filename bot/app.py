@@ -32,6 +32,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
+from bot.kernel.storage import open_database
 
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # first; review FSRS cards before the rows are written (a right answer not yet due scores
@@ -76,9 +77,9 @@ class QuizApp:
         """Load and validate the content first (so bad content touches no database), then open
         and migrate the database."""
         pack = load_pack(content_path or default_content_path(), known_demos=DEMO_NAMES)
-        db = await Database.open(db_path)
+        db = await open_database(db_path)
         clock = clock or SystemClock()
-        answers = AnswerWriter(db.writer, ANSWER_STEPS)
+        answers = AnswerWriter(db, ANSWER_STEPS)
         quiz_service = QuizService(pack, db, answers, clock, rng=rng)
         zones = WorkspaceZones(db)
         await zones.load()

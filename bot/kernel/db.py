@@ -1,17 +1,23 @@
-"""The database: one SQLite file, one writer connection and one reader connection.
+"""The database: the interface the features use, and its SQLite implementation (one file, one
+writer connection and one reader connection). PostgreSQL implements the same interface in
+``bot.kernel.pg``; ``bot.kernel.storage.open_database`` picks one from the setting.
 
 - One aiosqlite connection writes, one reads; WAL lets reads run while a write commits, so
   leaderboards and question picks never queue behind the writer.
 - Every write is a single function run on the writer's thread (BEGIN IMMEDIATE ... COMMIT in
   one step), so writes never interleave; every read is a function run in one snapshot.
-- Features own their SQL (each feature's ``store``); this module only runs it.
+- Features own their SQL (each feature's ``store``); this module only runs it. Store functions
+  take a connection with sqlite3's ``execute``/``executemany`` (``Connection``); on PostgreSQL
+  that is a facade that translates the few dialect differences.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,16 +88,44 @@ def open_sync(path: Path | str, upto: int = SCHEMA_VERSION) -> sqlite3.Connectio
     return db
 
 
-class Database:
-    """Async access to quizbot's SQLite file. Create with ``await Database.open(path)``."""
+class Backend(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class Database(ABC):
+    """Async access to quizbot's storage: every operation is one function run on a
+    connection's own thread, in one transaction (``write``) or one snapshot (``read``)."""
+
+    backend: Backend
+
+    @abstractmethod
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` in one write transaction; writes never interleave."""
+
+    @abstractmethod
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` on a read connection (a consistent snapshot)."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class SqliteDatabase(Database):
+    """quizbot's SQLite file. Create with ``await SqliteDatabase.open(path)``."""
+
+    backend = Backend.SQLITE
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
-        self.writer = writer  # the answer writer hands whole batches to this connection
+        self.writer = writer
         self._reader = reader
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str) -> SqliteDatabase:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)

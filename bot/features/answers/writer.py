@@ -6,8 +6,6 @@ import asyncio
 import sqlite3
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.features.answers.batch import (
     AnswerBatch,
     AnswerOutcome,
@@ -16,7 +14,7 @@ from bot.features.answers.batch import (
     StoredAnswer,
     UserTotals,
 )
-from bot.kernel.db import chunks, in_transaction, marks, run_on_thread
+from bot.kernel.db import Database, chunks, in_transaction, marks
 from bot.kernel.errors import StorageError
 
 INSERT_ANSWER = (
@@ -103,10 +101,8 @@ def store_batch(
 class AnswerWriter:
     """Queues answers and commits each batch with the given steps, in order."""
 
-    def __init__(
-        self, conn: aiosqlite.Connection, steps: Sequence[BatchStep], max_batch: int = 5000
-    ) -> None:
-        self._conn = conn
+    def __init__(self, db: Database, steps: Sequence[BatchStep], max_batch: int = 5000) -> None:
+        self._db = db
         self._steps = tuple(steps)
         self._max_batch = max_batch
         self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
@@ -132,9 +128,8 @@ class AnswerWriter:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
                 try:
-                    outcomes = await run_on_thread(
-                        self._conn, store_batch, [w for w, _ in batch], self._steps
-                    )
+                    # one transaction; its callers hear their outcomes only after the commit
+                    outcomes = await self._db.write(_store, [w for w, _ in batch], self._steps)
                 except Exception as exc:  # every answer of a failed batch hears the error
                     for _, future in batch:
                         if not future.done():

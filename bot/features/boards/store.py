@@ -187,7 +187,7 @@ def leaderboard(
         listed_if = f"{mastered} > 0"
         order = f"{mastered} DESC, s.user_key"
     else:
-        listed_if, order = "1", "s.points DESC, s.user_key"
+        listed_if, order = "1 = 1", "s.points DESC, s.user_key"
     if_args = (alive_since,) if sort == "streak" else ()
 
     if sort in ("points", "accuracy"):
@@ -225,10 +225,11 @@ def leaderboard(
     my_value = _sort_value(mine, sort, alive_since) if mine else None
     if group_id is not None:
         # one pass over the members gives both the board's size and the requester's rank
-        counted = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort == "accuracy" else "1"
+        counted = f"s.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort == "accuracy" else "1 = 1"
         total, above = db.execute(
-            f"SELECT COALESCE(SUM({counted}), 0),"
-            f" COALESCE(SUM(({listed_if}) AND {value} > ?), 0) FROM {scored} WHERE {where}",
+            f"SELECT COALESCE(SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN ({listed_if}) AND {value} > ? THEN 1 ELSE 0 END), 0)"
+            f" FROM {scored} WHERE {where}",
             (*if_args, my_value, *key),
         ).fetchone()
     else:
@@ -329,15 +330,16 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
     db.executemany(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
         " VALUES (?,?,?,?,?,?) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
-        " points=points+excluded.points, answered=answered+excluded.answered,"
-        " correct=correct+excluded.correct",
+        " points=scores.points+excluded.points, answered=scores.answered+excluded.answered,"
+        " correct=scores.correct+excluded.correct",
         [(*k, *v) for k, v in score_delta.items()],
     )
     db.executemany(
         "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"
         " VALUES (?,?,?,?,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"
-        " answered=answered+excluded.answered, correct=correct+excluded.correct,"
-        " mastered=mastered+excluded.mastered",
+        " answered=user_topics.answered+excluded.answered,"
+        " correct=user_topics.correct+excluded.correct,"
+        " mastered=user_topics.mastered+excluded.mastered",
         [(*k, *v) for k, v in topic_delta.items()],
     )
     for user_key, u in users.items():

@@ -129,6 +129,9 @@ _SCHEDULE_COLUMNS = (
     "channel_key, platform, workspace_id, channel_id, local_time, zone, weekdays, topic,"
     " window_hours, active_from, set_by"
 )
+_SCHEDULE_UPDATE = ", ".join(
+    f"{c}=excluded.{c}" for c in _SCHEDULE_COLUMNS.replace(" ", "").split(",")[1:]
+)
 _CLAIM_COLUMNS = (
     "id, channel_key, local_date, platform, workspace_id, channel_id, zone, scheduled_at,"
     " claimed_at, claimed_by, status, post_id, message_ref, error, closes_at, results_status,"
@@ -145,8 +148,8 @@ def _claim(row: tuple[Any, ...]) -> ClaimRow:
 
 def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
     db.execute(
-        f"INSERT OR REPLACE INTO daily_schedules({_SCHEDULE_COLUMNS})"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO daily_schedules({_SCHEDULE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        f" ON CONFLICT(channel_key) DO UPDATE SET {_SCHEDULE_UPDATE}",
         (
             row.channel_key,
             row.platform,
@@ -283,35 +286,37 @@ def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | Non
     """Claim (channel, local date) and create its post in one transaction: (claim id, post
     id), or ``None`` when the day was already claimed (by this or another process): then
     nothing changed."""
-    try:
-        cur = db.execute(
-            "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
-            " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                c.channel_key,
-                c.local_date,
-                c.platform,
-                c.workspace_id,
-                c.channel_id,
-                c.zone,
-                c.scheduled_at,
-                c.claimed_at,
-                c.claimed_by,
-                c.closes_at,
-            ),
-        )
-    except sqlite3.IntegrityError:  # UNIQUE(channel_key, local_date): the day is taken
+    # UNIQUE(channel_key, local_date): a day already taken inserts nothing and returns no id
+    # (no error: on PostgreSQL an error would end the transaction)
+    claimed = db.execute(
+        "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
+        " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_key, local_date) DO NOTHING"
+        " RETURNING id",
+        (
+            c.channel_key,
+            c.local_date,
+            c.platform,
+            c.workspace_id,
+            c.channel_id,
+            c.zone,
+            c.scheduled_at,
+            c.claimed_at,
+            c.claimed_by,
+            c.closes_at,
+        ),
+    ).fetchone()
+    if claimed is None:
         return None
-    claim_id = int(cur.lastrowid or 0)
+    claim_id = int(claimed[0])
     prev = db.execute(
         "SELECT post_id FROM daily_claims WHERE channel_key = ? AND status = 'posted'"
         " AND local_date < ? ORDER BY local_date DESC LIMIT 1",
         (c.channel_key, c.local_date),
     ).fetchone()
-    post = db.execute(
+    (post_id,) = db.execute(
         "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind, asked_by,"
-        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?)",
+        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?) RETURNING id",
         (
             c.question_id,
             c.card_id,
@@ -320,8 +325,7 @@ def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | Non
             c.claimed_at,
             c.closes_at,
         ),
-    )
-    post_id = int(post.lastrowid or 0)
+    ).fetchone()
     db.execute(
         "UPDATE daily_claims SET post_id = ?, prev_post_id = ? WHERE id = ?",
         (post_id, prev[0] if prev else None, claim_id),

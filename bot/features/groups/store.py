@@ -51,14 +51,14 @@ def create_group(
     created_at: str,
 ) -> GroupRow | None:
     """The new group, or ``None`` when the workspace already has one with ``name_key``."""
-    cur = db.execute(
+    row = db.execute(
         "INSERT INTO study_groups(workspace_key, name_key, name, created_by, created_at)"
-        " VALUES (?,?,?,?,?) ON CONFLICT(workspace_key, name_key) DO NOTHING",
+        " VALUES (?,?,?,?,?) ON CONFLICT(workspace_key, name_key) DO NOTHING RETURNING id",
         (workspace_key, name_key, name, created_by, created_at),
-    )
-    if cur.rowcount == 0:
+    ).fetchone()
+    if row is None:
         return None
-    return GroupRow(int(cur.lastrowid or 0), workspace_key, name_key, name, created_by, created_at)
+    return GroupRow(int(row[0]), workspace_key, name_key, name, created_by, created_at)
 
 
 def find_group(db: sqlite3.Connection, workspace_key: str, name_key: str) -> GroupRow | None:
@@ -116,9 +116,10 @@ def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
     return [
         Member(*row)
         for row in db.execute(
-            "SELECT m.user_key, COALESCE(u.display_name, m.display_name) AS name"
+            "SELECT m.user_key, COALESCE(u.display_name, m.display_name)"
             " FROM group_members m LEFT JOIN users u ON u.user_key = m.user_key"
-            " WHERE m.group_id = ? ORDER BY lower(name), m.user_key",
+            " WHERE m.group_id = ?"
+            " ORDER BY lower(COALESCE(u.display_name, m.display_name)), m.user_key",
             (group_id,),
         )
     ]

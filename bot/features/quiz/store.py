@@ -43,9 +43,9 @@ def create_posts(db: sqlite3.Connection, posts: Sequence[NewPost]) -> list[int]:
     """Several posts in one transaction; their ids in order."""
     ids = []
     for p in posts:
-        cur = db.execute(
+        (post_id,) = db.execute(
             "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind,"
-            " asked_by, created_at) VALUES (?,?,?,?,?,?,?)",
+            " asked_by, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
             (
                 p.question_id,
                 p.card_id,
@@ -55,8 +55,8 @@ def create_posts(db: sqlite3.Connection, posts: Sequence[NewPost]) -> list[int]:
                 p.asked_by,
                 p.created_at,
             ),
-        )
-        ids.append(int(cur.lastrowid or 0))
+        ).fetchone()
+        ids.append(int(post_id))
     return ids
 
 
@@ -89,6 +89,9 @@ def set_message_ref(db: sqlite3.Connection, post_id: int, message_ref: str) -> N
 _SRS_COLUMNS = (
     "question_id, card_id, state, step, stability, difficulty, due, last_review, reps, lapses"
 )
+
+
+_SRS_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in _SRS_COLUMNS.split(", ")[1:])
 
 
 def srs_cards(db: sqlite3.Connection, user_key: str) -> list[srs.SrsCard]:
@@ -143,7 +146,7 @@ def review_cards(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         if change:
             delta[(w.user_key, w.card_id)] = delta.get((w.user_key, w.card_id), 0) + change
     db.executemany(
-        f"INSERT OR REPLACE INTO srs_cards(user_key, {_SRS_COLUMNS})"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO srs_cards(user_key, {_SRS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        f" ON CONFLICT(user_key, question_id) DO UPDATE SET {_SRS_UPDATE}",
         [srs.to_row(user_key, cards[(user_key, q)]) for user_key, q in pairs],
     )
