@@ -20,7 +20,9 @@ from bot.kernel.errors import StorageError
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", default=argparse.SUPPRESS, help="SQLite file (env QUIZBOT_DB; data/quizbot.db)"
+        "--db",
+        default=argparse.SUPPRESS,
+        help="SQLite file or postgresql://user@host/db (env QUIZBOT_DB; data/quizbot.db)",
     )
     common.add_argument(
         "--content",

@@ -27,7 +27,6 @@ BOTH_BACKENDS = {
     "test_durability",
     "test_groups",
     "test_learning",
-    "test_postgres",
     "test_quiz",
     "test_schedule",
 }

@@ -14,6 +14,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,9 @@ def with_schema(url: str, schema: str) -> str:
 
 
 def _run(coro: Any) -> Any:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
+    """Run ``coro`` to the end on its own loop in its own thread (callable from async tests)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coro).result()
 
 
 async def _admin(url: str, sql: str) -> None:

@@ -31,7 +31,7 @@ TOKEN = "DISCORD_TOKEN"
 
 
 async def run(
-    db: Path,
+    db: Path | str,
     content: str | None = None,
     guild_id: int | None = None,
     *,

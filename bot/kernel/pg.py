@@ -142,10 +142,35 @@ class PgConnection:
         self._loop.run_until_complete(self._conn.close(timeout=5))
 
 
+_LOST = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
+
+
+class ConnectionLost(StorageError):
+    """The connection dropped during an operation: it did not commit (or, if it dropped
+    during COMMIT itself, the caller cannot know; it is told it failed)."""
+
+
+class _NotStarted(Exception):
+    """The connection was found dead before the operation sent anything: safe to redo."""
+
+
+def _begin(pg: PgConnection, sql: str) -> None:
+    try:
+        pg.script(sql)
+    except _LOST as exc:
+        raise _NotStarted from exc
+    except asyncpg.PostgresError as exc:
+        if pg.closed:
+            raise _NotStarted from exc
+        raise
+
+
 def connect_error(url: str, exc: BaseException) -> StorageError:
     """One line naming the setting and the reason, never the password."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    return StorageError(f"cannot open the database QUIZBOT_DB={redact(url)} (PostgreSQL): {reason}")
+    if isinstance(exc, ValueError):
+        reason = f"not a valid postgresql:// URL ({reason})"
+    return StorageError(f"cannot open the database {redact(url)} (QUIZBOT_DB or --db): {reason}")
 
 
 class _Session:
@@ -177,22 +202,33 @@ class _Session:
         return self._pg
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return self._call_once(fn, *args)
+        except _NotStarted:  # dead since the last operation (server restart): connect, redo
+            self._drop()
+            return self._call_once(fn, *args)
+
+    def _call_once(self, fn: Callable[..., T], *args: Any) -> T:
         pg = self._connection()
         try:
             return fn(pg, *args)
-        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+        except _LOST as exc:
             self._drop()
-            raise StorageError(f"lost the connection to PostgreSQL: {exc}") from exc
+            raise ConnectionLost(f"lost the connection to PostgreSQL: {exc}") from exc
         except asyncpg.PostgresError as exc:
             if pg.closed:  # the server ended the session (restart, pg_terminate_backend)
                 self._drop()
-                raise StorageError(f"lost the connection to PostgreSQL: {exc}") from exc
+                raise ConnectionLost(f"lost the connection to PostgreSQL: {exc}") from exc
             raise
 
     def _drop(self) -> None:
         if self._pg is not None:
             self._pg.terminate()
             self._pg = None
+
+    async def pid(self) -> int:
+        """The server process id of this session's connection (tests, monitoring)."""
+        return await self.call(lambda pg: pg.execute("SELECT pg_backend_pid()").fetchone()[0])
 
     def _close(self) -> None:
         if self._pg is not None and not self._pg.closed:
@@ -216,7 +252,7 @@ def _lock_args(key: int) -> str:
 
 def write_transaction(pg: PgConnection, fn: Callable[..., T], *args: Any) -> T:
     """``fn(pg, *args)`` in one transaction that holds the database's write lock."""
-    pg.script(f"BEGIN; SELECT pg_advisory_xact_lock({_lock_args(WRITE_LOCK)})")
+    _begin(pg, f"BEGIN; SELECT pg_advisory_xact_lock({_lock_args(WRITE_LOCK)})")
     try:
         result = fn(pg, *args)
     except BaseException:
@@ -227,7 +263,7 @@ def write_transaction(pg: PgConnection, fn: Callable[..., T], *args: Any) -> T:
 
 
 def read_snapshot(pg: PgConnection, fn: Callable[..., T], *args: Any) -> T:
-    pg.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    _begin(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     try:
         result = fn(pg, *args)
     except BaseException:
@@ -307,6 +343,10 @@ class PostgresDatabase(Database):
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._writer.call(write_transaction, fn, *args)
+
+    async def writer_pid(self) -> int:
+        """The writer connection's server process id (tests, monitoring)."""
+        return await self._writer.pid()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         return await next(self._next_reader).call(read_snapshot, fn, *args)

@@ -15,7 +15,16 @@ from bot.features.answers.batch import (
     UserTotals,
 )
 from bot.kernel.db import Database, chunks, in_transaction, marks
-from bot.kernel.errors import StorageError
+from bot.kernel.errors import StorageError, UserError
+
+
+class AnswerNotSaved(StorageError, UserError):
+    """The batch holding the answer did not commit (the database failed or the connection
+    dropped): nothing of it was written, and the user reads this and answers again."""
+
+    def __init__(self) -> None:
+        super().__init__("Couldn't save your answer; please try again.")
+
 
 INSERT_ANSWER = (
     "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
@@ -133,7 +142,9 @@ class AnswerWriter:
                 except Exception as exc:  # every answer of a failed batch hears the error
                     for _, future in batch:
                         if not future.done():
-                            future.set_exception(StorageError(f"answer not stored: {exc}"))
+                            failure = AnswerNotSaved()
+                            failure.__cause__ = exc
+                            future.set_exception(failure)
                     continue
                 self.batches += 1
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
