@@ -79,6 +79,23 @@ def to_postgres(sql: str) -> tuple[str, bool]:
     return text, returns_rows
 
 
+_ROWS_INSERT = re.compile(
+    r"^\s*(INSERT\s+INTO\s+\w+\s*\([^)]*\))\s*VALUES\s*\(\s*\?(?:\s*,\s*\?)*\s*\)(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def set_insert(sql: str, types: Sequence[str]) -> str | None:
+    """``INSERT INTO t(…) VALUES (?, …) …`` as one statement over arrays, one per column
+    (``SELECT * FROM unnest($1::text[], …)``): every row in one execution, so ON CONFLICT,
+    RETURNING and statement triggers see the batch at once. ``None`` for other statements."""
+    match = _ROWS_INSERT.match(sql)
+    if match is None:
+        return None
+    arrays = ", ".join(f"${n}::{t}[]" for n, t in enumerate(types, start=1))
+    return f"{match.group(1)} SELECT * FROM unnest({arrays}){match.group(2)}"
+
+
 def _rowcount(status: str) -> int:
     """Rows a statement touched, from its command tag (``UPDATE 3``, ``INSERT 0 1``)."""
     last = status.rpartition(" ")[2]
@@ -112,6 +129,7 @@ class PgConnection:
     def __init__(self, loop: asyncio.AbstractEventLoop, conn: asyncpg.Connection) -> None:
         self._loop = loop
         self._conn = conn
+        self._set_inserts: dict[str, str | None] = {}
 
     @property
     def closed(self) -> bool:
@@ -126,10 +144,25 @@ class PgConnection:
         return PgCursor([], _rowcount(run(self._conn.execute(query, *params))))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Every row in one pipelined round trip."""
+        """Every row in one round trip: an ``INSERT … VALUES (?, …)`` runs once over column
+        arrays (``set_insert``; its rows must not repeat an ON CONFLICT key, which the
+        stores' batches never do: they sum per row first); anything else is pipelined."""
         rows = list(rows)
-        if rows:
-            self._loop.run_until_complete(self._conn.executemany(to_postgres(sql)[0], rows))
+        if not rows:
+            return
+        run = self._loop.run_until_complete
+        if sql not in self._set_inserts:
+            query = to_postgres(sql)[0]
+            found = None
+            if _ROWS_INSERT.match(sql):  # the column types, from the server, once per SQL
+                types = [t.name for t in run(self._conn.prepare(query)).get_parameters()]
+                found = set_insert(sql, types)
+            self._set_inserts[sql] = found
+        statement = self._set_inserts[sql]
+        if statement is None or len(rows) == 1:
+            run(self._conn.executemany(to_postgres(sql)[0], rows))
+            return
+        run(self._conn.execute(statement, *(list(column) for column in zip(*rows, strict=True))))
 
     def script(self, sql: str) -> None:
         """Statements without parameters (``;``-separated) in one round trip, untranslated."""
