@@ -29,6 +29,7 @@ BOTH_BACKENDS = {
     "test_learning",
     "test_quiz",
     "test_schedule",
+    "test_sharding",
 }
 
 

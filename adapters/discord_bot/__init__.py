@@ -7,20 +7,23 @@ private ("ephemeral") results. A thin layer over the core: no quiz logic lives h
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import discord
 
-from adapters.discord_bot.client import QuizBot, actor_for, bot_intents
+from adapters.discord_bot.client import QuizBot, ShardedQuizBot, actor_for, bot_intents
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
 from adapters.discord_bot.render import Message, render
 from bot.app import QuizApp
 from bot.config import ConfigError, require
+from bot.kernel.shards import ShardSet
 
 __all__ = [
     "DiscordPostError",
     "DiscordPoster",
     "Message",
     "QuizBot",
+    "ShardedQuizBot",
     "actor_for",
     "bot_intents",
     "render",
@@ -36,13 +39,22 @@ async def run(
     guild_id: int | None = None,
     *,
     configure_logging: bool = True,
+    shard_count: int | None = None,
+    shards: ShardSet | None = None,
 ) -> int:
     """Run the bot until it is stopped. A missing or rejected token is a ConfigError naming
     DISCORD_TOKEN (one line, never the token itself)."""
     token = require(TOKEN, "the bot token from the Discord Developer Portal")
     app = await QuizApp.open(db, content)
     try:
-        async with QuizBot(app, guild_id=guild_id) as client:
+        # AutoShardedClient: Discord's recommended shard count unless --shards gives one;
+        # --shard-ids: this process runs only those, and posts daily only for their guilds
+        sharding: dict[str, Any] = {}
+        if shards is not None:
+            sharding = {"shard_count": shards.count, "shard_ids": sorted(shards.ids)}
+        elif shard_count is not None:
+            sharding = {"shard_count": shard_count}
+        async with ShardedQuizBot(app, guild_id=guild_id, shard_set=shards, **sharding) as client:
             try:
                 await client.login(token)
             except discord.LoginFailure:
