@@ -9,3 +9,8 @@ class UserError(Exception):
 
 class StorageError(Exception):
     """The database could not do what was asked (locked, damaged, full, read-only, gone)."""
+
+
+class StorageUnavailable(StorageError):
+    """The database server could not be reached, or the connection dropped mid-operation:
+    nothing of the operation was committed, and trying again can work."""

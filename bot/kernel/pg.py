@@ -33,7 +33,7 @@ from typing import Any
 import asyncpg
 
 from bot.kernel.db import Backend, Database, T
-from bot.kernel.errors import StorageError
+from bot.kernel.errors import StorageError, StorageUnavailable
 from bot.kernel.migrations import POSTGRES_MIGRATIONS, SCHEMA_VERSION
 
 _SCHEMES = ("postgres://", "postgresql://")
@@ -178,7 +178,7 @@ class PgConnection:
 _LOST = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
 
 
-class ConnectionLost(StorageError):
+class ConnectionLost(StorageUnavailable):
     """The connection dropped during an operation: it did not commit (or, if it dropped
     during COMMIT itself, the caller cannot know; it is told it failed)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Sequence
 
@@ -15,12 +16,14 @@ from bot.features.answers.batch import (
     UserTotals,
 )
 from bot.kernel.db import Database, chunks, in_transaction, marks
-from bot.kernel.errors import StorageError, UserError
+from bot.kernel.errors import StorageError, StorageUnavailable, UserError
+
+log = logging.getLogger(__name__)
 
 
 class AnswerNotSaved(StorageError, UserError):
-    """The batch holding the answer did not commit (the database failed or the connection
-    dropped): nothing of it was written, and the user reads this and answers again."""
+    """The batch holding the answer did not commit because the database was unreachable or
+    the connection dropped: nothing of it was written; the user reads this and answers again."""
 
     def __init__(self) -> None:
         super().__init__("Couldn't save your answer; please try again.")
@@ -139,12 +142,18 @@ class AnswerWriter:
                 try:
                     # one transaction; its callers hear their outcomes only after the commit
                     outcomes = await self._db.write(_store, [w for w, _ in batch], self._steps)
-                except Exception as exc:  # every answer of a failed batch hears the error
+                except StorageUnavailable as exc:  # transient: its callers may try again
+                    log.warning("a batch of %d answers was not stored: %s", len(batch), exc)
                     for _, future in batch:
                         if not future.done():
                             failure = AnswerNotSaved()
                             failure.__cause__ = exc
                             future.set_exception(failure)
+                    continue
+                except Exception as exc:  # every answer of a failed batch hears the error
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(StorageError(f"answer not stored: {exc}"))
                     continue
                 self.batches += 1
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
