@@ -419,9 +419,13 @@ def main() -> None:
         f" {ratio_naive:.1f}x the naive design (target >= 10),"
         f" {ratio_rows:.2f}x raw answer-rows-only"
     )
+    # the irreducible cost of one batch: the raw limit writing 1,000 answers, in this round
+    p99_vs_batch = median([r["core_1000"][2] / (1000 / r["raw"]) for r in rounds])
+    batch_ms = 1000 / med("raw") * 1e3
     print(
-        f"p99 at 1,000 concurrent {med('core_1000', 2) * 1e3:.1f} ms (target < 25);"
-        f" burst p99 {med('burst', 2) * 1e3:.0f} ms (target < 300)"
+        f"p99 at 1,000 concurrent {med('core_1000', 2) * 1e3:.1f} ms ="
+        f" {p99_vs_batch:.2f}x the raw limit's time for a batch of 1,000 ({batch_ms:.1f} ms;"
+        f" target <= 2); burst p99 {med('burst', 2) * 1e3:.0f} ms"
     )
     if args.json:
         emit_json(
@@ -435,6 +439,7 @@ def main() -> None:
                 "ratio_vs_naive": round(ratio_naive, 2),
                 "p99_ms_1000": round(med("core_1000", 2) * 1e3, 2),
                 "burst_p99_ms": round(med("burst", 2) * 1e3, 1),
+                "p99_vs_batch": round(p99_vs_batch, 2),
             }
         )
 

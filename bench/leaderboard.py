@@ -89,6 +89,7 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
                     10 if correct else 0,
                     answered.isoformat(),
                     week_start(answered.date()).isoformat(),
+                    None,  # typed: these are choice answers
                 )
             )
     rows.sort()  # primary-key order: a much faster bulk load
@@ -111,8 +112,10 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
         "   a.points, a.correct FROM answers a JOIN posts p ON p.id = a.post_id"
         ") GROUP BY scope, period, user_key"
     )
+    # the scores triggers (migration v5) already counted players as rows went in; recount
+    # once from scores so the sizes are exact whatever the triggers saw
     db.execute(
-        "INSERT OR REPLACE INTO boards(scope, period, players, qualified)"  # triggers made them
+        "INSERT OR REPLACE INTO boards(scope, period, players, qualified)"
         " SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period"
     )
     today = NOW.date()

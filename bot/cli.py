@@ -15,6 +15,7 @@ from bot.demos import DEMO_NAMES
 from bot.importers import FORMATS, import_files
 from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
+from bot.kernel.maintenance import backup_database, check_database
 from bot.kernel.shards import ShardSet
 
 
@@ -81,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
         "--topic", metavar="NAME", help="track of every imported card (default: imported)"
     )
     importer.add_argument("--force", action="store_true", help="overwrite existing card files")
+    database = sub.add_parser("db", parents=[common], help="database tools")
+    db_sub = database.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser(
+        "check", parents=[common], help="integrity check and schema version (read-only)"
+    )
+    backup = db_sub.add_parser(
+        "backup", parents=[common], help="copy the database, safe while the bot runs"
+    )
+    backup.add_argument("target", metavar="PATH", help="the new backup file (must not exist)")
     demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
     demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))
     return parser
@@ -94,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args)
         if command == "content":
             return _validate(args)
+        if command == "db":
+            return _database(args)
         if command == "demo":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run_demo(args.name))
@@ -138,6 +150,18 @@ def _shards(count: int | None, ids: str | None) -> ShardSet | None:
         return ShardSet.parse(count, ids)
     except ValueError as exc:
         raise ConfigError(f"--shards {count} --shard-ids {ids}: {exc}") from None
+
+
+def _database(args: argparse.Namespace) -> int:
+    path = db_path(getattr(args, "db", None))
+    if args.db_command == "backup":
+        done = backup_database(path, args.target)
+        print(f"backed up {done.source} to {done.target} ({done.pages} pages, {done.size_bytes} B)")
+        return 0
+    found = check_database(path)
+    for line in found.lines():
+        print(line)
+    return 0 if found.ok else 1
 
 
 def _content(args: argparse.Namespace) -> str | None:

@@ -1,26 +1,45 @@
 """Content packs: YAML cards with their questions, validated as a whole.
 
-The fast path is PyYAML's C loader plus one msgspec conversion per file; line numbers are
-only worked out (by composing the YAML again) when there is an error to report.
+Long: the schema and every rule it checks stay together, so an author's question ("what makes a
+question valid?") has one answer; reading files lives in ``bot.content_files``.
+
+Each file is read and composed once (``bot.content_files``: safe reading, aliases and duplicate
+keys refused); the fast path is then one msgspec conversion per file. Only a file that fails it
+is walked field by field, so that every problem in it is reported, each with its line from the
+node tree composed at the start.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
+import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import yaml
 
-try:  # PyYAML's C loader is several times faster; fall back where libyaml is missing.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from bot.content_files import (
+    MAX_FILE_BYTES as MAX_FILE_BYTES,  # the size cap on one file, re-exported
+)
+from bot.content_files import (
+    MAX_PROBLEMS_PER_FILE,
+    UNREADABLE,
+    TooManyProblems,
+    YamlDoc,
+    find_files,
+    parse,
+    read_text,
+    show,
+    stopped_message,
+)
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
+ID_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MIN_CHOICES, MAX_CHOICES = 2, 6
 
 
@@ -130,7 +149,16 @@ class ContentProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{_one_line(self.file)}:{self.line}: {_one_line(self.message)}"
+
+
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a file name or a key) as escapes: one problem, one
+    line."""
+    return _LINE_BREAKING.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ContentError(Exception):
@@ -184,6 +212,15 @@ class Pack:
         )
 
 
+class PackHolder:
+    """The pack being served, shared by every service. ``/quiz reload`` (and SIGHUP) load a
+    new pack completely and validate it, then swap it in with one assignment: a request that
+    already took ``holder.pack`` finishes against the pack it started with."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+
+
 def default_content_path() -> Path:
     """The bundled pack: inside the installed package, else the checkout's content/."""
     here = Path(__file__).resolve().parent
@@ -194,80 +231,232 @@ def default_content_path() -> Path:
 def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pack:
     """Load and validate every ``*.yaml``/``*.yml`` file under ``path`` (a folder or a file).
 
-    Raises ContentError listing every problem; nothing is returned half-loaded.
+    Raises ContentError listing every problem, sorted by file and line; nothing is returned
+    half-loaded. No input raises anything else.
     """
     root = Path(path)
-    if root.is_dir():
-        files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
-    elif root.exists():
-        files = [root]
-    else:
-        raise ContentError([ContentProblem(str(root), 0, "no such file or folder")])
-    if not files:
-        raise ContentError([ContentProblem(str(root), 0, "no .yaml files in this folder")])
-
-    problems: list[ContentProblem] = []
-    parsed: list[tuple[Path, str, _File]] = []
+    files, trouble = find_files(root)
+    problems = [ContentProblem(str(file), line, message) for file, line, message in trouble]
+    parsed: list[_Parsed] = []
     for file in files:
-        text = file.read_text(encoding="utf-8")
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            problems.append(ContentProblem(str(file), line, f"invalid YAML: {reason}"))
-            continue
-        try:
-            parsed.append((file, text, msgspec.convert(data, _File)))
-        except msgspec.ValidationError:
-            # find every schema problem, not just the first, and keep checking the valid parts
-            partial, found = _convert_piecewise(file, text, data)
-            problems.extend(found)
-            if partial is not None:
-                parsed.append((file, text, partial))
+        text, found = read_text(file)
+        doc = None
+        if text is not None:
+            doc, more = parse(text)
+            found.extend(more)
+        problems.extend(ContentProblem(str(file), line, message) for line, message in found)
+        if doc is not None:
+            parsed.append(_convert(file, doc, problems, reported=len(found)))
     problems.extend(_check_pack(parsed, known_demos))
     if problems:
+        problems.sort(key=lambda p: (p.file, p.line))
         raise ContentError(problems)
     return _build(parsed, root)
 
 
-def _convert_piecewise(
-    file: Path, text: str, data: Any
-) -> tuple[_File | None, list[ContentProblem]]:
-    if not isinstance(data, dict):
-        return None, [_schema_problem(file, text, "Expected `object` - at `$`")]
-    problems = [
-        _schema_problem(file, text, f"Object contains unknown field `{key}` - at `$`")
-        for key in data
-        if key not in ("card", "questions")
-    ]
-    card = None
+_SOUND: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Parsed:
+    """One file after the schema: its card and questions as far as they are sound. ``bad``
+    names the fields that were missing or malformed (already reported; checks skip them)."""
+
+    file: Path
+    doc: YamlDoc
+    reported: int = 0  # problems found in this file so far (its check stops at a limit)
+    card: Card | None = None
+    card_bad: frozenset[str] = frozenset()
+    questions: list[tuple[int, _QuestionIn, frozenset[str]]] = field(default_factory=list)
+
+
+def _convert(file: Path, doc: YamlDoc, problems: list[ContentProblem], *, reported: int) -> _Parsed:
+    """The file's card and questions: one msgspec conversion when the file is sound, else the
+    field-by-field walk that reports every problem (``reported``: found while parsing)."""
+    data = doc.data
+    if isinstance(data, dict) and "questions" in data and data["questions"] is None:
+        data["questions"] = []  # `questions:` with nothing under it: a card without questions yet
     try:
-        card = msgspec.convert(data.get("card"), Card)
+        whole = msgspec.convert(data, _File)  # the fast path: sound content
     except msgspec.ValidationError as exc:
-        problems.append(_schema_problem(file, text, _prefix(str(exc), "$.card")))
-    items = data.get("questions") or []
-    if not isinstance(items, list):
-        problems.append(_schema_problem(file, text, "Expected `array` - at `$.questions`"))
-        items = []
-    questions = []
-    for i, item in enumerate(items):
+        schema = _Schema(file, doc, reported)
         try:
-            questions.append(msgspec.convert(item, _QuestionIn))
-        except msgspec.ValidationError as exc:
-            problems.append(_schema_problem(file, text, _prefix(str(exc), f"$.questions[{i}]")))
-    return (_File(card=card, questions=tuple(questions)) if card else None), problems
+            parsed = schema.file()
+        except TooManyProblems:
+            last = schema.problems[-1].line if schema.problems else 1
+            problems.extend(schema.problems)
+            problems.append(ContentProblem(str(file), last, stopped_message()))
+            return _Parsed(file, doc, MAX_PROBLEMS_PER_FILE)
+        if not schema.problems and not reported:  # pragma: no cover - the walk and msgspec
+            # disagree (a value that could not be built is reported by the parser): say so
+            schema.problem((), f"does not match the schema: {exc}")
+        problems.extend(schema.problems)
+        parsed.reported = reported + len(schema.problems)
+        return parsed
+    questions = [(i, q, _SOUND) for i, q in enumerate(whole.questions)]
+    return _Parsed(file, doc, reported, whole.card, questions=questions)
 
 
-def _prefix(message: str, root: str) -> str:
-    msg, sep, at = message.partition(" - at `$")
-    return f"{msg} - at `{root}{at}" if sep else f"{msg} - at `{root}`"
+def _fields(cls: type[msgspec.Struct]) -> dict[str, msgspec.structs.FieldInfo]:
+    return {f.name: f for f in msgspec.structs.fields(cls)}
 
 
-def _build(parsed: list[tuple[Path, str, _File]], root: Path) -> Pack:
-    parsed.sort(key=lambda item: (item[2].card.order, item[2].card.id))
-    cards = tuple(f.card for _, _, f in parsed)
+_FIELDS = {
+    cls: _fields(cls) for cls in (Card, Section, Table, Misconception, ChoiceIn, _QuestionIn)
+}
+
+
+class _Schema:
+    """The slow path for a file msgspec refused: walk it field by field and report every
+    unknown key, missing key and wrong type (msgspec stops at the first), keeping the sound
+    parts so the content checks still run on them."""
+
+    def __init__(self, file: Path, doc: YamlDoc, reported: int = 0) -> None:
+        self._file = str(file)
+        self._doc = doc
+        self._room = MAX_PROBLEMS_PER_FILE - reported
+        self.problems: list[ContentProblem] = []
+
+    def problem(self, path: tuple[Any, ...], message: str) -> None:
+        if len(self.problems) >= self._room:
+            raise TooManyProblems
+        self.problems.append(ContentProblem(self._file, self._doc.line_of(path), message))
+
+    def file(self) -> _Parsed:
+        parsed = _Parsed(Path(self._file), self._doc)
+        data = self._doc.data
+        if data is None:
+            self.problem((), "the file is empty; it needs card: and questions:")
+            return parsed
+        if not isinstance(data, dict):
+            self.problem((), f"expected a mapping with card: and questions:, got {_kind(data)}")
+            return parsed
+        for key in data:
+            if key not in ("card", "questions"):
+                self.problem((key,), f"unknown key {show(key)}")
+        if "card" in data:
+            parsed.card, parsed.card_bad = self.struct(data["card"], Card, ("card",))
+        else:
+            self.problem((), "missing required key 'card'")
+        items = data.get("questions", [])
+        if not isinstance(items, list):
+            if items is not UNREADABLE:
+                self.problem(("questions",), f"questions: expected a list, got {_kind(items)}")
+            return parsed
+        for i, item in enumerate(items):
+            question, bad = self.struct(item, _QuestionIn, ("questions", i))
+            if question is not None:
+                parsed.questions.append((i, question, bad))
+        return parsed
+
+    def struct(self, value: Any, cls: type, path: tuple[Any, ...]) -> tuple[Any, frozenset[str]]:
+        """``cls`` from ``value``; missing or malformed fields are reported, get a placeholder
+        and are named in the returned set. ``None`` if ``value`` is not a mapping at all."""
+        if value is UNREADABLE:
+            return None, frozenset()
+        if not isinstance(value, dict):
+            self.problem(path, f"{_where(path)}expected a mapping (key: value), got {_kind(value)}")
+            return None, frozenset()
+        fields = _FIELDS[cls]
+        absent = [name for name in fields if name not in value]
+        typos: set[str] = set()  # absent keys an unknown key looks like a typo of
+        for key in value:
+            if key not in fields:
+                close = difflib.get_close_matches(key, absent, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                typos.update(close)
+                self.problem((*path, key), f"unknown key {show(key)}{hint}")
+        kwargs: dict[str, Any] = {}
+        bad: set[str] = set()
+        for name, info in fields.items():
+            if name in value:
+                converted, ok = self.value(value[name], info.type, (*path, name))
+                if ok:
+                    kwargs[name] = converted
+                    continue
+            elif info.required:
+                if name not in typos:  # `wyh:` is one problem, not two
+                    self.problem(path, f"{_where(path)}missing required key {name!r}")
+            else:
+                continue
+            bad.add(name)
+            if info.required:
+                kwargs[name] = () if typing.get_origin(info.type) is tuple else ""
+        return cls(**kwargs), frozenset(bad)
+
+    def value(self, value: Any, tp: Any, path: tuple[Any, ...]) -> tuple[Any, bool]:
+        """(converted, sound) for one field's value; each problem reported once."""
+        if value is UNREADABLE:
+            return None, False
+        try:  # most of a file that failed is sound: convert it whole where it is
+            return msgspec.convert(value, tp), True
+        except msgspec.ValidationError:
+            pass
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            result, bad = self.struct(value, tp, path)
+            return result, result is not None and not bad
+        origin = typing.get_origin(tp)
+        if origin is tuple:
+            if not isinstance(value, list):
+                self.problem(path, f"{_where(path)}expected a list, got {_kind(value)}")
+                return None, False
+            items, sound = [], True
+            for i, item in enumerate(value):
+                converted, ok = self.value(item, typing.get_args(tp)[0], (*path, i))
+                items.append(converted)
+                sound = sound and ok
+            return tuple(items), sound
+        if origin in (typing.Union, types.UnionType) and isinstance(value, dict):
+            for member in typing.get_args(tp):
+                if isinstance(member, type) and issubclass(member, msgspec.Struct):
+                    return self.value(value, member, path)
+        hint = ""
+        takes_text = tp is str or str in typing.get_args(tp)
+        if takes_text and isinstance(value, bool | int | float | date):
+            hint = " (put it in quotes if you meant text)"  # `answer: yes`, `title: 1.0`
+        self.problem(path, f"{_where(path)}expected {_describe(tp)}, got {_kind(value)}{hint}")
+        return None, False
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) + ": " if path else ""
+
+
+def _describe(tp: Any) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        names = [_describe(m) for m in typing.get_args(tp) if m is not type(None)]
+        return " or ".join(names)
+    if typing.get_origin(tp) is tuple:
+        return "a list"
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return "a mapping (key: value)"
+    return {str: "text", int: "a whole number", bool: "true or false"}.get(tp, str(tp))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, int | float):
+        return f"the number {show(value)}"
+    if isinstance(value, str):
+        return f"the text {show(value)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return f"the date {value}"
+    if isinstance(value, bytes):
+        return "binary data"
+    return type(value).__name__  # pragma: no cover - the YAML types are all above
+
+
+def _build(parsed: list[_Parsed], root: Path) -> Pack:
+    files = [(p.card, [q for _, q, _ in p.questions]) for p in parsed if p.card is not None]
+    files.sort(key=lambda item: (item[0].order, item[0].id))
+    cards = tuple(card for card, _ in files)
     questions = tuple(
         Question(
             id=q.id,
@@ -279,182 +468,130 @@ def _build(parsed: list[tuple[Path, str, _File]], root: Path) -> Pack:
             accept=tuple(a.strip() for a in q.accept),
             keep_order=q.keep_order,
             source=q.source,
-            card_id=f.card.id,
-            track=f.card.track,
+            card_id=card.id,
+            track=card.track,
         )
-        for _, _, f in parsed
-        for q in f.questions
+        for card, items in files
+        for q in items
     )
     return Pack(cards=cards, questions=questions, source=root)
 
 
-def _check_pack(
-    parsed: list[tuple[Path, str, _File]], known_demos: Iterable[str] | None
-) -> list[ContentProblem]:
+def _check_pack(parsed: list[_Parsed], known_demos: Iterable[str] | None) -> list[ContentProblem]:
+    """The checks beyond the schema, on every sound field (a field already reported as
+    missing or malformed is skipped, and so is a check that needs it)."""
     problems: list[ContentProblem] = []
     demos = set(known_demos) if known_demos is not None else None
     seen_ids: dict[str, str] = {}
-    card_ids = {f.card.id for _, _, f in parsed}
+    card_ids = {p.card.id for p in parsed if p.card is not None and "id" not in p.card_bad}
 
-    for file, text, f in parsed:
-        lines = _LineFinder(text)
+    for entry in parsed:
+        file, doc = str(entry.file), entry.doc
 
         def problem(
-            path: tuple[Any, ...], message: str, _f: Path = file, _lines: _LineFinder = lines
+            path: tuple[Any, ...], message: str, _entry: _Parsed = entry, _doc: YamlDoc = doc
         ) -> None:
-            problems.append(ContentProblem(str(_f), _lines.line_of(path), message))
+            _entry.reported += 1
+            if _entry.reported > MAX_PROBLEMS_PER_FILE + 1:
+                return
+            if _entry.reported > MAX_PROBLEMS_PER_FILE:
+                message = stopped_message()
+            problems.append(ContentProblem(str(_entry.file), _doc.line_of(path), message))
 
-        def check_id(value: str, path: tuple[Any, ...], kind: str, _f: Path = file) -> None:
+        def check_id(value: str, path: tuple[Any, ...], kind: str, _file: str = file) -> None:
             if not ID_PATTERN.match(value):
-                problem(path, f"{kind} id {value!r} must be a lowercase slug (a-z, 0-9, '-')")
+                problem(path, f"{kind} id {show(value)} must be a lowercase slug (a-z, 0-9, '-')")
             if value in seen_ids:
-                problem(path, f"duplicate id {value!r} (also in {seen_ids[value]})")
+                problem(path, f"duplicate id {show(value)} (also in {seen_ids[value]})")
             else:
-                seen_ids[value] = str(_f)
+                seen_ids[value] = _file
 
-        card = f.card
-        check_id(card.id, ("card", "id"), "card")
-        for key in ("title", "track", "summary"):
-            if not getattr(card, key).strip():
-                problem(("card", key), f"card {key} is empty")
-        if not card.sections:
-            problem(("card", "sections"), "card needs at least one section")
-        if card.table is not None:
-            width = len(card.table.columns)
-            for r, row in enumerate(card.table.rows):
-                if len(row) != width:
-                    problem(
-                        ("card", "table", "rows", r),
-                        f"table row has {len(row)} cells but there are {width} columns",
-                    )
-        for n, target in enumerate(card.next):
-            if target not in card_ids:
-                problem(("card", "next", n), f"next links to unknown card {target!r}")
-        if demos is not None:
-            for n, demo in enumerate(card.demos):
-                if demo not in demos:
-                    known = ", ".join(sorted(demos))
-                    problem(("card", "demos", n), f"unknown demo {demo!r} (known: {known})")
-
-        for i, q in enumerate(f.questions):
-            where = ("questions", i)
-            check_id(q.id, (*where, "id"), "question")
-            if not q.prompt.strip():
-                problem((*where, "prompt"), f"question {q.id!r}: prompt is empty")
-            if not q.why.strip():
-                problem((*where, "why"), f"question {q.id!r}: why is empty")
-            if q.accept:
-                if q.choices or q.answer is not None:
-                    problem(
-                        (*where, "accept"),
-                        f"question {q.id!r}: has both accept (typed answers) and "
-                        "choices/answer; use one",
-                    )
-                for a, accepted in enumerate(q.accept):
-                    if not accepted.strip():
+        card, bad = entry.card, entry.card_bad
+        if card is not None:
+            if "id" not in bad:
+                check_id(card.id, ("card", "id"), "card")
+            for key in ("title", "track", "summary"):
+                if key not in bad and not getattr(card, key).strip():
+                    problem(("card", key), f"card {key} is empty")
+            if "sections" not in bad and not card.sections:
+                problem(("card", "sections"), "card needs at least one section")
+            if "table" not in bad and card.table is not None:
+                width = len(card.table.columns)
+                for r, row in enumerate(card.table.rows):
+                    if len(row) != width:
                         problem(
-                            (*where, "accept", a),
-                            f"question {q.id!r}: accepted answer {a + 1} is empty",
+                            ("card", "table", "rows", r),
+                            f"table row has {len(row)} cells but there are {width} columns",
                         )
-                continue
-            if q.answer is None:
-                problem(
-                    where,
-                    f"question {q.id!r}: needs choices and answer, or accept (typed answers)",
-                )
-                continue
-            texts = q.choice_texts
-            if not MIN_CHOICES <= len(texts) <= MAX_CHOICES:
-                problem(
-                    (*where, "choices"),
-                    f"question {q.id!r}: has {len(texts)} choices, "
-                    f"needs {MIN_CHOICES} to {MAX_CHOICES}",
-                )
-            folded: dict[str, int] = {}
-            for c, choice in enumerate(texts):
-                key = choice.casefold()
-                if not key:
-                    problem((*where, "choices", c), f"question {q.id!r}: choice {c + 1} is empty")
-                elif key in folded:
-                    problem(
-                        (*where, "choices", c),
-                        f"question {q.id!r}: duplicate choice {choice!r}",
-                    )
-                folded.setdefault(key, c)
-            if q.answer.strip() not in texts:
-                problem(
-                    (*where, "answer"),
-                    f"question {q.id!r}: answer {q.answer.strip()!r} is not one of the choices",
-                )
-            else:
-                right = texts.index(q.answer.strip())
-                if q.choice_feedback[right]:
-                    problem(
-                        (*where, "choices", right),
-                        f"question {q.id!r}: feedback is for wrong choices; the why explains "
-                        "the right one",
-                    )
+            if "next" not in bad:
+                for n, target in enumerate(card.next):
+                    if target not in card_ids:
+                        problem(("card", "next", n), f"next links to unknown card {show(target)}")
+            if demos is not None and "demos" not in bad:
+                for n, demo in enumerate(card.demos):
+                    if demo not in demos:
+                        known = ", ".join(sorted(demos))
+                        problem(("card", "demos", n), f"unknown demo {show(demo)} (known: {known})")
+
+        for i, q, bad in entry.questions:
+            _check_question(q, ("questions", i), bad, problem, check_id)
     return problems
 
 
-_PATH_PART = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]")
-
-
-def _schema_problem(file: Path, text: str, message: str) -> ContentProblem:
-    """Turn msgspec's ``Object contains unknown field `wyh` - at `$.questions[2]` `` into a
-    problem with the line of that place."""
-    msg, _, at = message.partition(" - at `")
-    path: tuple[Any, ...] = ()
-    if at:
-        path = tuple(
-            name if name else int(index)
-            for name, index in _PATH_PART.findall(at.rstrip("`").removeprefix("$"))
+def _check_question(
+    q: _QuestionIn,
+    where: tuple[Any, ...],
+    bad: frozenset[str],
+    problem: typing.Callable[[tuple[Any, ...], str], None],
+    check_id: typing.Callable[[str, tuple[Any, ...], str], None],
+) -> None:
+    if "id" in bad:
+        name = f"question {where[-1] + 1}"
+    else:
+        check_id(q.id, (*where, "id"), "question")
+        name = f"question {show(q.id)}"
+    if "prompt" not in bad and not q.prompt.strip():
+        problem((*where, "prompt"), f"{name}: prompt is empty")
+    if "why" not in bad and not q.why.strip():
+        problem((*where, "why"), f"{name}: why is empty")
+    if bad & {"accept", "choices", "answer"}:
+        return
+    if q.accept:
+        if q.choices or q.answer is not None:
+            problem(
+                (*where, "accept"),
+                f"{name}: has both accept (typed answers) and choices/answer; use one",
+            )
+        for a, accepted in enumerate(q.accept):
+            if not accepted.strip():
+                problem((*where, "accept", a), f"{name}: accepted answer {a + 1} is empty")
+        return
+    if q.answer is None:
+        problem(where, f"{name}: needs choices and answer, or accept (typed answers)")
+        return
+    texts = q.choice_texts
+    if not MIN_CHOICES <= len(texts) <= MAX_CHOICES:
+        problem(
+            (*where, "choices"),
+            f"{name}: has {len(texts)} choices, needs {MIN_CHOICES} to {MAX_CHOICES}",
         )
-    unknown = re.match(r"Object contains unknown field `(.+)`", msg)
-    if unknown:
-        path = (*path, unknown.group(1))
-        msg = f"unknown key {unknown.group(1)!r}"
-    missing = re.match(r"Object missing required field `(.+)`", msg)
-    if missing:
-        msg = f"missing required key {missing.group(1)!r}"
-    where = ".".join(str(p) for p in path)
-    if where and not unknown:
-        msg = f"{where}: {msg}"
-    return ContentProblem(str(file), _LineFinder(text).line_of(path), msg)
-
-
-class _LineFinder:
-    """Line numbers of places in a YAML document, by composing it again (only on errors)."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._root: yaml.Node | None = None
-        self._done = False
-
-    def line_of(self, path: tuple[Any, ...]) -> int:
-        if not self._done:
-            self._done = True
-            try:
-                self._root = yaml.compose(self._text, Loader=_Loader)
-            except yaml.YAMLError:
-                self._root = None
-        node = self._root
-        if node is None:
-            return 1
-        line = node.start_mark.line + 1
-        for part in path:
-            child = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if key.value == part:
-                        # an unknown/bad key points at the key itself
-                        child, line = value, key.start_mark.line + 1
-                        break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part < len(node.value):
-                    child = node.value[part]
-                    line = child.start_mark.line + 1
-            if child is None:
-                break
-            node = child
-        return line
+    folded: dict[str, int] = {}
+    for c, choice in enumerate(texts):
+        key = choice.casefold()
+        if not key:
+            problem((*where, "choices", c), f"{name}: choice {c + 1} is empty")
+        elif key in folded:
+            problem((*where, "choices", c), f"{name}: duplicate choice {show(choice)}")
+        folded.setdefault(key, c)
+    if q.answer.strip() not in texts:
+        problem(
+            (*where, "answer"),
+            f"{name}: answer {show(q.answer.strip())} is not one of the choices",
+        )
+    else:
+        right = texts.index(q.answer.strip())
+        if q.choice_feedback[right]:
+            problem(
+                (*where, "choices", right),
+                f"{name}: feedback is for wrong choices; the why explains the right one",
+            )

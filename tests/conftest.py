@@ -27,9 +27,13 @@ BOTH_BACKENDS = {
     "test_durability",
     "test_groups",
     "test_learning",
+    "test_live",
     "test_quiz",
+    "test_reload",
     "test_schedule",
     "test_sharding",
+    "test_teaching",
+    "test_typed_answers",
 }
 
 

@@ -13,8 +13,22 @@ from rich.console import Console
 from adapters.console import ConsolePoster, ConsoleSession
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
+from bot.features.quiz import QuestionView
+from bot.features.quiz.results import choice_order
 from bot.kernel.clock import FakeClock
 from tests.conftest import CONTENT, ROOT, console_actor
+
+
+def shown_number(post_id: int, question) -> int:
+    """Where ``question``'s right choice is shown (0-based) on post ``post_id``."""
+    order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
+    return order.index(question.correct_index)
+
+
+def right_number(app: QuizApp, view: QuestionView) -> int:
+    """The number (1-based) a user types for the right choice, as ``view`` shows it."""
+    correct = app.pack.question(view.question_id).correct_index
+    return [c.index for c in view.shown].index(correct) + 1
 
 
 def run_console(db, commands: list[str]) -> str:
@@ -52,9 +66,10 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
     )
     assert "Processes vs Threads" in out and "Own, isolated" in out
     assert "Try it live" in out
-    ada_result = re.search(r"(✅ Correct! \+10 points|❌ Not quite\.)", out)
+    ada_result = re.search(r"(✅ Correct! \+10 points|❌ Not quite — you picked A\))", out)
     assert ada_result, out
     assert out.count("Why: ") == 3  # Ada, Ada's repeat, Bob
+    assert out.count("Total: ") == 3 and "day streak: " in out
     assert "You already answered: A)" in out
     assert "no change" in out
     assert "'Z' is not a choice" in out
@@ -103,8 +118,10 @@ async def test_groups_group_board_and_review_in_the_console(tmp_path):
             '/quiz leaderboard group "night owls"',
             "/as Ada",
             "/quiz review",
-            str(wrong[0].correct_index + 1),
-            str(wrong[1].correct_index + 1),
+            # the review posts are 4 and 5 (after the two above and Bob's question): the number
+            # typed is where the right choice is shown on each
+            str(shown_number(4, wrong[0]) + 1),
+            str(shown_number(5, wrong[1]) + 1),
             "/quiz review",
             "/quit",
         ],
@@ -140,11 +157,11 @@ async def test_a_daily_question_cutting_into_a_review_hands_the_review_back(app,
     await scheduler.run_due()
     daily = session.current
     assert daily is not None and daily.post_id != interrupted.post_id
-    await session.handle_line(str(app.pack.question(daily.question_id).correct_index + 1))
+    await session.handle_line(str(right_number(app, daily)))
     assert session.current == interrupted  # back to the review question the daily cut into
     for _ in wrong:
         current = session.current
-        await session.handle_line(str(app.pack.question(current.question_id).correct_index + 1))
+        await session.handle_line(str(right_number(app, current)))
     text = output.getvalue()
-    assert "Daily question for" in text and "Review done" in text
+    assert "📅 Daily question · " in text and "Review done" in text
     assert text.count("✅ Correct!") == 3

@@ -155,7 +155,7 @@ def test_bad_content_stops_the_bot_with_one_line_and_no_database(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
-        f"quizbot: {tmp_path / 'alpha.yaml'}:15: unknown key 'wyh'"
+        f"quizbot: {tmp_path / 'alpha.yaml'}:15: unknown key 'wyh' (did you mean 'why'?)"
     ]
     assert not db.exists()
 

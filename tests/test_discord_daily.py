@@ -12,25 +12,31 @@ import pytest
 from adapters.discord_bot.poster import DiscordPostError, reply_target
 from adapters.discord_bot.render import render
 from bot.features.daily import DailyResults
+from bot.features.daily import store as daily_store
 from bot.kernel.identity import ChannelRef
 from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord, custom_ids
 from tests.test_discord_adapter import (
     ADMIN_PERMISSIONS,
     EPHEMERAL,
     adapter_errors,
+    answer_counts,
     assert_within_discord_limits,
     click,
-    db_of,
     embed_text,
     make_bot,
     question_of,
-    rows,
     run_command,
 )
 
 LOCKS = "locks-and-synchronization"
 TUE_0900_CET = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)  # the clock fixture starts on Mon 12:00 UTC
 MESSAGES = f"/channels/{CHANNEL_ID}/messages"
+CHANNEL_KEY = f"discord:{GUILD_ID}:{CHANNEL_ID}"
+
+
+async def schedule_of(app, channel_id: int = CHANNEL_ID):
+    """The channel's stored schedule, as the daily feature reads it (None: none)."""
+    return await app.db.read(daily_store.schedule, f"discord:{GUILD_ID}:{channel_id}")
 
 
 @pytest.fixture
@@ -88,24 +94,15 @@ async def test_admin_daily_set_stores_the_schedule_and_shows_it_privately(fake, 
     # set on Monday after 09:00: starts on the next scheduled day
     assert shown["Next post"].startswith("Wed 4 Mar 09:00 CET (<t:")
     assert_within_discord_limits(data)
-    assert rows(
-        db_of(app),
-        "SELECT channel_key, platform, workspace_id, channel_id, local_time, zone, weekdays,"
-        " topic, window_hours, set_by FROM daily_schedules",
-    ) == [
-        (
-            f"discord:{GUILD_ID}:{CHANNEL_ID}",
-            "discord",
-            str(GUILD_ID),
-            str(CHANNEL_ID),
-            "09:00",
-            "Europe/Berlin",
-            "024",
-            LOCKS,
-            6,
-            "discord:444444444444444444",
-        )
-    ]
+    stored = await schedule_of(app)
+    assert (stored.platform, stored.workspace_id, stored.channel_id) == (
+        "discord",
+        str(GUILD_ID),
+        str(CHANNEL_ID),
+    )
+    assert (stored.local_time, stored.zone, stored.weekdays) == ("09:00", "Europe/Berlin", "024")
+    assert (stored.topic, stored.window_hours) == (LOCKS, 6)
+    assert stored.set_by == "discord:444444444444444444"
 
 
 async def test_a_non_admin_is_refused_and_nothing_is_stored(fake, app):
@@ -118,8 +115,8 @@ async def test_a_non_admin_is_refused_and_nothing_is_stored(fake, app):
     for cb in (refused_set, refused_now, refused_off):
         assert cb.json["data"]["flags"] == EPHEMERAL
         assert "Manage Server" in cb.json["data"]["content"]
-    assert rows(db_of(app), "SELECT COUNT(*) FROM daily_schedules") == [(0,)]
-    assert rows(db_of(app), "SELECT COUNT(*) FROM daily_claims") == [(0,)]
+    assert await schedule_of(app) is None
+    assert await app.db.read(daily_store.last_claim, CHANNEL_KEY) is None
     # only the private refusals: nothing posted in the channel
     assert all(m["flags"] & EPHEMERAL for m in fake.messages_in(CHANNEL_ID))
 
@@ -137,7 +134,7 @@ async def test_bad_input_is_one_private_line_and_stores_nothing(fake, app):
     for cb in (zone, days, time):
         assert cb.json["data"]["flags"] == EPHEMERAL
         assert "\n" not in cb.json["data"]["content"]
-    assert rows(db_of(app), "SELECT COUNT(*) FROM daily_schedules") == [(0,)]
+    assert await schedule_of(app) is None
 
 
 async def test_daily_show_before_and_after_set_and_off(fake, app):
@@ -157,7 +154,7 @@ async def test_daily_show_before_and_after_set_and_off(fake, app):
     assert fields(data)["Next post"].startswith("Tue 3 Mar 09:00 CET")
     assert off.json["data"]["content"].startswith("Daily question stopped for this channel.")
     assert gone.json["data"]["content"].startswith("No daily question in this channel.")
-    assert rows(db_of(app), "SELECT COUNT(*) FROM daily_schedules") == [(0,)]
+    assert await schedule_of(app) is None
 
 
 async def test_set_for_another_channel(fake, app):
@@ -176,7 +173,8 @@ async def test_set_for_another_channel(fake, app):
         await fake.dispatch("INTERACTION_CREATE", payload)
         cb = await fake.wait_for_callback(payload)
     assert cb.json["data"]["embeds"][0]["description"] == f"Posted in <#{other}>."
-    assert rows(db_of(app), "SELECT channel_id FROM daily_schedules") == [(str(other),)]
+    assert await schedule_of(app) is None
+    assert (await schedule_of(app, other)).channel_id == str(other)
 
 
 # -- posting, answering, results ---------------------------------------------------------------
@@ -200,19 +198,20 @@ async def test_scheduled_question_click_and_results_reach_the_channel(fake, app,
         post_id = posted.view.post_id
         question = question_of(app, post_id)
         assert custom_ids(body["components"]) == [
-            f"quiz:answer:{post_id}:{i}" for i in range(len(question.choices))
+            f"quiz:answer:{post_id}:{c.index}" for c in posted.view.shown
         ]
         [card] = body["embeds"]
-        assert card["title"].startswith("📅 Daily question · ")
-        assert card["author"]["name"] == "Tuesday 3 March"
         assert question.prompt in card["description"]
         closes = fields(body)["Answers close"]
         assert closes.startswith("Tue 3 Mar 15:00 CET (<t:")  # 6 h window, in Berlin time
         assert_within_discord_limits(body)
         message_id = post.response["id"]
-        assert rows(db_of(app), "SELECT status, message_ref, post_id FROM daily_claims") == [
-            ("posted", f"{CHANNEL_ID}:{message_id}", post_id)
-        ]
+        claim = await app.db.read(daily_store.last_claim, CHANNEL_KEY)
+        assert (claim.status, claim.message_ref, claim.post_id) == (
+            "posted",
+            f"{CHANNEL_ID}:{message_id}",
+            post_id,
+        )
 
         # clicks on it take the usual answer path: private result with the Why, a stored answer
         right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
@@ -221,18 +220,13 @@ async def test_scheduled_question_click_and_results_reach_the_channel(fake, app,
         clock.set(datetime(2026, 3, 3, 8, 9, tzinfo=UTC))
         second = await click(fake, f"quiz:answer:{post_id}:{wrong}", int(message_id), user=bob)
         assert first.json["data"]["flags"] == EPHEMERAL
-        assert first.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
-        assert question.why in first.json["data"]["embeds"][0]["description"]
+        assert "✅" in embed_text(first.json["data"])
+        assert question.why in embed_text(first.json["data"])
         assert second.json["data"]["flags"] == EPHEMERAL
-        assert second.json["data"]["embeds"][0]["title"] == "❌ Not quite"
-        stored = rows(
-            db_of(app),
-            "SELECT user_key, choice, correct FROM answers WHERE post_id = ? ORDER BY user_key",
-            post_id,
-        )
-        assert stored == sorted(
-            [(f"discord:{bob['id']}", wrong, 0), ("discord:444444444444444444", right, 1)]
-        )
+        assert "❌" in embed_text(second.json["data"])
+        stored = await app.db.read(daily_store.post_answers, post_id)
+        assert stored.counts == {right: 1, wrong: 1}
+        assert stored.first_right.user_key == "discord:444444444444444444"
 
         # 15:00 CET: the window closes; the results reply to the question in the channel
         closing = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
@@ -247,11 +241,9 @@ async def test_scheduled_question_click_and_results_reach_the_channel(fake, app,
     assert str(body["message_reference"]["message_id"]) == message_id
     assert body["allowed_mentions"]["replied_user"] is False
     assert "components" not in body or not body["components"]  # no buttons on the results
-    [shown] = body["embeds"]
-    assert shown["title"] == "📊 Daily question results · Tuesday 3 March"
-    assert "**2** answered · **1** right" in shown["description"]
     text = embed_text(body)
-    letters = "ABCDEF"
+    # the letters the question showed (its choices were shuffled for this post)
+    letters = {c.index: c.letter for c in posted.view.shown}
     assert f"✅ **{letters[right]})** {question.choices[right]} — 1 (50%)" in text
     assert f"**{letters[wrong]})** {question.choices[wrong]} — 1 (50%)" in text
     assert fields(body)["Correct answer"] == f"**{letters[right]}) {question.answer}**"
@@ -260,13 +252,15 @@ async def test_scheduled_question_click_and_results_reach_the_channel(fake, app,
     assert fields(body)["First right"] == f"🏅 Alice at <t:{first_at}:t>"
     assert_within_discord_limits(body)
     assert results.question_ref == f"{CHANNEL_ID}:{message_id}"
-    assert rows(db_of(app), "SELECT results_status, results_ref FROM daily_claims") == [
-        ("posted", f"{CHANNEL_ID}:{reply.response['id']}")
-    ]
+    claim = await app.db.read(daily_store.last_claim, CHANNEL_KEY)
+    assert (claim.results_status, claim.results_ref) == (
+        "posted",
+        f"{CHANNEL_ID}:{reply.response['id']}",
+    )
     # after the close an answer is refused privately, and not stored
     assert late.json["data"]["flags"] == EPHEMERAL
     assert "closed at Tue 3 Mar 15:00 CET" in embed_text(late.json["data"])
-    assert rows(db_of(app), "SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id) == [(2,)]
+    assert sum((await answer_counts(app, post_id)).values()) == 2
 
 
 async def test_the_bots_own_scheduler_posts_on_time_and_stops_on_close(fake, app, clock):
@@ -282,9 +276,8 @@ async def test_the_bots_own_scheduler_posts_on_time_and_stops_on_close(fake, app
         assert post.json["embeds"][0]["title"].startswith("📅 Daily question · ")
         assert len(custom_ids(post.json["components"])) >= 2
     assert bot.daily_scheduler is None and "discord" not in app.daily.schedulers
-    assert rows(db_of(app), "SELECT local_date, status FROM daily_claims") == [
-        ("2026-03-03", "posted")
-    ]
+    claim = await app.db.read(daily_store.last_claim, CHANNEL_KEY)
+    assert (claim.local_date, claim.status) == ("2026-03-03", "posted")
 
 
 async def test_daily_now_posts_at_once_and_only_once_a_day(fake, app):
@@ -305,9 +298,8 @@ async def test_daily_now_posts_at_once_and_only_once_a_day(fake, app):
     assert "answers close Tue 3 Mar 09:00 CET" in done.json["content"]
     assert post.json["embeds"][0]["title"].startswith("📅 Daily question · ")
     assert again_done.json["content"].startswith("Today's daily question was already posted here")
-    assert rows(db_of(app), "SELECT local_date, status FROM daily_claims") == [
-        ("2026-03-02", "posted")
-    ]
+    claim = await app.db.read(daily_store.last_claim, CHANNEL_KEY)
+    assert (claim.local_date, claim.status) == ("2026-03-02", "posted")
 
 
 async def test_a_refused_post_is_recorded_and_shown(fake, app, clock, caplog):
@@ -323,8 +315,8 @@ async def test_a_refused_post_is_recorded_and_shown(fake, app, clock, caplog):
         clock.set(TUE_0900_CET)
         _, shown = await daily(fake, "show", admin=False)
     assert run.failed == [f"discord:{GUILD_ID}:{CHANNEL_ID}"] and not run.posted
-    [(status, error)] = rows(db_of(app), "SELECT status, error FROM daily_claims")
-    assert status == "failed" and "403 Missing Permissions" in error
+    claim = await app.db.read(daily_store.last_claim, CHANNEL_KEY)
+    assert claim.status == "failed" and "403 Missing Permissions" in claim.error
     assert fields(shown.json["data"])["Last post"].startswith(
         "2026-03-03: failed: DiscordPostError"
     )

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import QuizApp
 from bot.features.boards import Leaderboard
-from bot.features.quiz import AnswerResult, QuestionView
+from bot.features.quiz import AnswerResult, CardPart, QuestionView
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import open_sync
 from bot.kernel.migrations import SCHEMA_VERSION
@@ -144,7 +144,12 @@ async def test_router_grammar_and_errors(app):
     view = await app.handle_text(ada, "/quiz question locks-and-synchronization")
     assert view.card_id == "locks-and-synchronization"
     card = await app.handle_text(ada, "card processes-vs-threads")  # Slack sends the text only
-    assert card.id == "processes-vs-threads"
+    assert card.card.id == "processes-vs-threads" and card.part == CardPart.SHORT
+    # by its title, as /topics shows it, in any case; a part after the topic
+    titled = await app.handle_text(ada, "/quiz card processes VS threads recap")
+    assert titled.card.id == "processes-vs-threads" and titled.part == CardPart.RECAP
+    by_title = await app.handle_text(ada, "/quiz question Locks & Synchronization")
+    assert by_title.card_id == "locks-and-synchronization"
     unknown = await app.handle_text(ada, "/quiz card proceses-vs-threads")
     assert isinstance(unknown, Notice) and unknown.error
     assert "Did you mean processes-vs-threads" in unknown.text

@@ -608,9 +608,9 @@ def test_console_daily_set_show_now_answer_off(tmp_path):
     text = out.stdout
     assert "Traceback" not in text + out.stderr
     assert "Did you mean Europe/Berlin" in text
-    assert "Daily question set for this channel: 09:00 Europe/Berlin, Mon–Fri" in text
+    assert "Daily question set\n  When: 09:00 Europe/Berlin, Mon–Fri" in text
     assert re.search(r"Next post: \w{3} \d+ \w{3} 09:00 CES?T", text), text
-    assert "Daily question for " in text  # the poster printed the post
+    assert "📅 Daily question · " in text  # the poster printed the post
     assert "Posted today's daily question" in text
     assert text.count("Why: ") == 1  # the answer to the daily question
     assert "already posted" in text

@@ -28,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.logs import RedactSecrets
 from adapters.slack_bot import (
     HttpRunner,
     SlackAdapter,
@@ -40,17 +41,21 @@ from adapters.slack_bot.render import (
     MAX_MESSAGES,
     SlackMessage,
     code_sections,
+    escape,
     paginate,
     render,
     sections,
 )
-from adapters.slack_bot.runner import RedactSecrets, configure_logging
+from adapters.slack_bot.runner import configure_logging
 from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
+from bot.features.quiz import CardPart, CardView
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
+from bot.features.quiz.results import choice_order
+from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import ROOT
@@ -86,9 +91,11 @@ def ticker() -> Ticker:
 
 
 @pytest.fixture
-def adapter(app, fake, ticker):
+async def adapter(app, fake, ticker):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    return SlackAdapter(app, make_settings(), client=client, monotonic=ticker)
+    adapter = SlackAdapter(app, make_settings(), client=client, monotonic=ticker)
+    yield adapter
+    await adapter.close()
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -135,8 +142,9 @@ async def ask(harness, fake, text: str = "", user: str = "U1", channel: str = "C
 
 
 async def click(harness, fake, blocks, choice: int, user: str = "U2", channel: str = "C1"):
-    """Click button ``choice`` as ``user``; returns the body of the ephemeral reply."""
-    button = buttons(blocks)[choice]
+    """Click the button for the content's ``choice`` (buttons are shown shuffled; each carries
+    the content's index) as ``user``; returns the body of the ephemeral reply."""
+    button = next(b for b in buttons(blocks) if b["value"].endswith(f":{choice}"))
     url = harness.new_response_url()
     status, body = await harness.click(
         button["action_id"],
@@ -204,14 +212,14 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
     post_id = int(buttons(blocks)[0]["value"].split(":")[0])
     question = post_question(app, post_id)
     assert question.prompt in block_text(blocks)
-    assert call.params["text"] == f"Quiz: {question.prompt}"
-    assert [b["value"] for b in buttons(blocks)] == [
-        f"{post_id}:{i}" for i in range(len(question.choices))
-    ]
+    # one button per choice in the post's shuffled order, each carrying the content's index
+    order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
+    assert [b["value"] for b in buttons(blocks)] == [f"{post_id}:{i}" for i in order]
     assert [b["action_id"] for b in buttons(blocks)] == [
         f"quiz_answer_{i}" for i in range(len(question.choices))
     ]
-    for letter, choice, button in zip("ABCDEF", question.choices, buttons(blocks), strict=False):
+    for letter, index, button in zip("ABCDEF", order, buttons(blocks), strict=False):
+        choice = question.choices[index]
         assert f"*{letter})* {choice}" in block_text(blocks)  # full text, even if the label clips
         assert button["text"]["text"].startswith(f"{letter}) ")
     # nothing else was said: the question is the only reply
@@ -245,15 +253,15 @@ async def test_right_and_wrong_clicks_answer_ephemerally_with_the_why(app, fake,
     assert reply["response_type"] == "ephemeral"
     assert reply["replace_original"] is False
     text = block_text(reply["blocks"])
-    assert "Correct" in text and question.why in text and question.answer in text
-    assert "+10 points" in text and "Total: *10* points" in text and "streak *1*" in text
+    assert "✅" in text and question.why in text and question.answer in text
+    assert "+10 points" in text
 
     reply = await click(harness, fake, blocks, wrong, user="U3")
     assert reply["response_type"] == "ephemeral"
     text = block_text(reply["blocks"])
-    assert "Not quite" in text and question.why in text
-    assert f"The answer is {'ABCDEF'[right]}) {question.answer}" in text
-    assert "Total: *0* points" in text
+    assert "❌" in text and question.why in text
+    shown = choice_order(post_id, question.id, len(question.choices), question.keep_order)
+    assert f"The answer is {'ABCDEF'[shown.index(right)]}) {question.answer}" in text
 
     assert answers_rows(app) == [
         (post_id, "slack:U2", right, 1, 10),
@@ -426,17 +434,13 @@ async def test_unknown_subcommand_gets_one_line_not_the_whole_help(fake, harness
     "card_id", ["processes-vs-threads", "interprocess-communication", "locks-and-synchronization"]
 )
 async def test_shipped_cards_render_within_block_kit_limits(app, fake, harness, card_id):
-    replies = await command_replies(harness, fake, f"card {card_id}")
+    replies = await command_replies(harness, fake, f"card {card_id} full")
     card = app.pack.card(card_id)
     assert 1 <= len(replies) <= MAX_MESSAGES
     for reply in replies:
         assert reply["response_type"] == "ephemeral"
         assert_block_kit_limits(reply)
     blocks = [b for r in replies for b in r["blocks"]]
-    assert blocks[0] == {
-        "type": "header",
-        "text": {"type": "plain_text", "text": card.title, "emoji": True},
-    }
     text = block_text(blocks)
     for section in card.sections:
         assert section.heading.replace("&", "&amp;") in text
@@ -450,6 +454,21 @@ async def test_shipped_cards_render_within_block_kit_limits(app, fake, harness, 
         assert first_line in text
     if card.misconceptions:
         assert "Common misconceptions" in text
+
+
+async def test_card_part_buttons_answer_ephemerally(app, fake, harness):
+    (short,) = await command_replies(harness, fake, "card processes vs threads")
+    recap = next(b for b in buttons(short["blocks"]) if b["value"].endswith(":recap"))
+    url = harness.new_response_url()
+    status, body = await harness.click(
+        recap["action_id"], recap["value"], user_id="U2", channel_id="C1", response_url=url
+    )
+    assert (status, body) == (200, "")
+    rid = url.rsplit("/", 1)[1]
+    reply = (await fake.wait_for_response_post(lambda p: p.response_id == rid)).body
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    text = block_text(reply["blocks"])
+    assert all(escape(point) in text for point in app.pack.card("processes-vs-threads").recap)
 
 
 def huge_card() -> Card:
@@ -476,7 +495,7 @@ def huge_card() -> Card:
 
 
 def test_huge_card_is_split_and_trimmed_cleanly():
-    messages = render(huge_card())
+    messages = render(CardView(huge_card(), CardPart.FULL))
     assert len(messages) == MAX_MESSAGES
     for n, message in enumerate(messages, 1):
         assert not message.public
@@ -625,7 +644,7 @@ async def test_app_home_publishes_stats_streak_and_leaderboard(app, fake, harnes
     text = block_text(view["blocks"])
     assert "*Your stats*" in text
     assert "*Points*\n10" in text and "*Correct*\n1 (100%)" in text
-    assert "*Streak*\n1 (best 1)" in text
+    assert "*Day streak*\n1 (best 1)" in text
     assert "This server — all time" in text
     assert "🥇 *alice* (you) — 10 points" in text and "🥈 bob — 0 points" in text
     assert "mallory" not in text  # another workspace's leaderboard
@@ -752,7 +771,9 @@ async def test_socket_mode_requests_reach_the_same_listeners(app, fake, adapter)
     assert response.status == 200
     reply = await fake.wait_for_response_post(lambda p: p.response_id == "sm-click")
     assert reply.body["response_type"] == "ephemeral"
-    assert [(row[1], row[2]) for row in answers_rows(app)] == [("slack:U2", 0)]
+    assert [(row[1], row[2]) for row in answers_rows(app)] == [
+        ("slack:U2", int(button["value"][-1]))
+    ]
 
 
 async def test_http_mode_serves_signed_requests_on_slack_events(app, fake, adapter):
@@ -829,7 +850,8 @@ def test_manifest_declares_command_scopes_interactivity_and_home():
 
 async def test_quizbot_slack_runs_end_to_end_in_http_mode(tmp_path, fake):
     """The real entry point in a child process, its Web API pointed at the fake: start-up
-    checks the token, serves signed requests, stops on Ctrl-C, and never prints a secret."""
+    checks the token, serves signed requests, stops gracefully on Ctrl-C (exit 0), and never
+    prints a secret."""
     env = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(ROOT),
@@ -892,7 +914,8 @@ async def test_quizbot_slack_runs_end_to_end_in_http_mode(tmp_path, fake):
         output.append(rest.decode())
         output.append((await proc.stdout.read()).decode())
     logged = "".join(output)
-    assert proc.returncode == 130, logged
+    assert proc.returncode == 0, logged
+    assert "SIGINT: stopping" in logged
     assert "Traceback" not in logged and " WARNING " not in logged
     assert BOT_TOKEN not in logged and SECRET not in logged
 
@@ -974,7 +997,7 @@ async def test_post_to_channel_for_scheduled_posts(app, fake, adapter):
     call = await fake.wait_for_call("chat.postMessage")
     assert ref == "C5:1700000001.000100"
     assert call.params["channel"] == "C5"
-    assert buttons(call.params["blocks"])[0]["value"] == f"{view.post_id}:0"
+    assert buttons(call.params["blocks"])[0]["value"] == f"{view.post_id}:{view.shown[0].index}"
     assert (await app.db.read(quiz_store.get_post, view.post_id)).message_ref == ref
 
 
@@ -1077,3 +1100,19 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     reply = await click(harness, fake, [first_block], first.correct_index, user="U1")
     assert reply["response_type"] == "ephemeral" and "Correct" in block_text(reply["blocks"])
     assert [r[:2] for r in answers_rows(app) if r[0] == posts[0]] == [(posts[0], "slack:U1")]
+
+
+async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(
+    app, fake, adapter
+):
+    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
+        blocks = (await ask(h, fake)).params["blocks"]
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert block_text(reply["blocks"]).count("Couldn't save your answer") == 1
+        assert reply["response_type"] == "ephemeral" and answers_rows(app) == []
+        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        reply = await click(h, fake, blocks, 0, user="U2")
+        assert "Couldn't save" not in block_text(reply["blocks"])
+    assert [row[1] for row in answers_rows(app)] == ["slack:U2"]

@@ -40,9 +40,11 @@ async def fake():
 
 
 @pytest.fixture
-def adapter(app, fake):
+async def adapter(app, fake):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    return SlackAdapter(app, make_settings(), client=client)
+    adapter = SlackAdapter(app, make_settings(), client=client)
+    yield adapter
+    await adapter.close()
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def admin_actor(channel: str = "C1") -> Actor:
 
 
 def is_results(call: ApiCall) -> bool:
-    return "Results" in block_text(call.params["blocks"])
+    return "📊" in block_text(call.params["blocks"])
 
 
 # -- setting and showing --------------------------------------------------------------------
@@ -89,7 +91,7 @@ def is_results(call: ApiCall) -> bool:
 async def test_admin_sets_the_schedule_with_a_signed_command(app, fake, harness, text):
     reply = await daily(harness, fake, text)
     shown = block_text(reply["blocks"])
-    assert "Daily question set for <#C1>" in shown
+    assert "*Daily question set* in <#C1>" in shown
     assert "09:00 Europe/Berlin" in shown and "Next post*\nTue 3 Mar 09:00 CET" in shown
     assert ("Mon–Fri" if "mon-fri" in text else "every day") in shown
     assert_block_kit_limits(reply)
@@ -120,12 +122,11 @@ async def test_daily_show_renders_the_schedule_for_anyone(app, fake, harness):
     lookups = len(fake.calls_to("users.info"))
     reply = await daily(harness, fake, "show", user="UPLEB")
     shown = block_text(reply["blocks"])
-    assert shown.startswith("*📅 Daily question in <#C1>*")
+    assert shown.startswith("*Daily question* in <#C1>")
     for part in (
-        "*Time*\n07:30 America/New_York",
-        "*Days*\nMon, Wed, Fri",
+        "*When*\n07:30 America/New_York, Mon, Wed, Fri",
         "*Topic*\n`processes-vs-threads`",
-        "*Answers open*\n6 h",
+        "*Answers open*\n6 h after the post",
         "*Next post*\nMon 2 Mar 07:30 EST",  # 12:00 UTC is 07:00 in New York
     ):
         assert part in shown
@@ -152,13 +153,14 @@ async def test_scheduler_posts_question_clicks_answer_and_results_follow_in_the_
     assert "thread_ts" not in call.params  # the question starts its own thread
     blocks = call.params["blocks"]
     shown = block_text(blocks)
-    assert "📅 Question of the day — Tue 3 Mar" in shown
-    assert "Answers close *Wed 4 Mar 09:00 CET*" in shown  # the schedule's zone
+    assert "📅 Daily question · Tue 3 Mar" in shown
+    assert "*Answers close Wed 4 Mar 09:00 CET*" in shown  # the schedule's zone
     post_id = run.posted[0].view.post_id
     question = post_question(app, post_id)
     assert [b["value"] for b in buttons(blocks)] == [
-        f"{post_id}:{i}" for i in range(len(question.choices))
+        f"{post_id}:{c.index}" for c in run.posted[0].view.shown
     ]
+    letters = {c.index: c.letter for c in run.posted[0].view.shown}  # as the question shows them
     assert_block_kit_limits(call.params)
     question_ts = f"{1_700_000_000 + 1}.000100"
     claim = await app.db.read(daily_store.claim_on, "slack:T123:C1", "2026-03-03")
@@ -182,14 +184,14 @@ async def test_scheduler_posts_question_clicks_answer_and_results_follow_in_the_
     assert results.params["channel"] == "C1"
     assert results.params["thread_ts"] == question_ts and results.params["reply_broadcast"] is True
     shown = block_text(results.params["blocks"])
-    assert "📊 Results: question of the day — Tue 3 Mar" in shown
+    assert "📊 Daily question results · Tue 3 Mar" in shown
     assert "3 people answered, 2 right (67%)" in shown
-    letter = "ABCDEF"[right]
+    letter = letters[right]
     assert f"*{letter})* " in shown and "— 2 (67%) ✅" in shown
     assert "— 1 (33%)" in shown  # the wrong choice
-    assert f"*Answer:* {letter}) " in shown
+    assert f"*Answer: {letter}) " in shown
     assert "*Why:* " in shown and question.why.split("\n")[0][:60].replace("&", "&amp;") in shown
-    assert "🏅 First right: *u2* at <!date^" in shown
+    assert "🏅 First right: u2 at <!date^" in shown
     assert_block_kit_limits(results.params)
     claim = await app.db.read(daily_store.claim_on, "slack:T123:C1", "2026-03-03")
     assert claim.results_status == "posted"
@@ -206,7 +208,7 @@ async def test_daily_now_posts_publicly_through_the_poster(app, fake, harness, s
     assert "answers close Tue 3 Mar 09:00 CET" in block_text(reply["blocks"])
     (call,) = fake.calls_to("chat.postMessage")
     assert call.params["channel"] == "C1" and buttons(call.params["blocks"])
-    assert "Question of the day — Mon 2 Mar" in block_text(call.params["blocks"])
+    assert "Daily question · Mon 2 Mar" in block_text(call.params["blocks"])
     assert fake.response_posts[-1].body["response_type"] == "ephemeral"  # only the admin's note
 
     again = await daily(harness, fake, "now")

@@ -39,8 +39,9 @@ from bot.app import QuizApp
 from bot.config import DEFAULT_DB
 from bot.demos import DemoRunner
 from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
+from bot.features.live import LivePodium, LiveRound, LiveRunner, LiveScoreboard, RoundReveal
 from bot.features.quiz import AnswerResult, QuestionView, ReviewSession
-from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
 from bot.kernel.clock import SystemClock
 from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor, ChannelRef
@@ -49,7 +50,7 @@ from bot.kernel.results import Notice
 log = logging.getLogger(__name__)
 
 HELP_EXTRA = (
-    "A, B, C… or 1, 2, 3… — answer the last question",
+    "A, B, C… or 1, 2, 3… — answer the last question (a typed-answer question: type it)",
     "/as <name> — speak as another user (simulate a study group)",
     "/quit — leave",
 )
@@ -74,13 +75,15 @@ class ConsoleSession:
     def _actor(name: str) -> Actor:
         return Actor("console", name.lower(), name, "local", "terminal", is_admin=True)
 
-    async def call_core(self, line: str = "", answer: tuple[int, int] | None = None) -> object:
-        """The console's only calls into the core: a command line, or ``answer`` as
-        (post id, choice index). A failure inside the core comes back as a one-line error
-        Notice, so one bad input never ends the console."""
+    async def call_core(
+        self, line: str = "", answer: AnswerQuestion | AnswerTyped | None = None
+    ) -> object:
+        """The console's only calls into the core: a command line, or an ``answer`` request.
+        A failure inside the core comes back as a one-line error Notice, so one bad input
+        never ends the console."""
         try:
             if answer is not None:
-                return await self.app.dispatch(self.actor, AnswerQuestion(*answer))
+                return await self.app.dispatch(self.actor, answer)
             return await self.app.handle_text(self.actor, line)
         except Exception as exc:
             log.debug("the core failed on %r", shorten(line), exc_info=True)
@@ -162,6 +165,11 @@ class ConsoleSession:
         if self.current is None:
             self.show(Notice("No question yet: type /quiz for one, or /help.", error=True))
             return
+        if self.current.typed:  # the whole line is the answer
+            await self._answered(
+                await self.call_core(answer=AnswerTyped(self.current.post_id, text))
+            )
+            return
         choice = parse_choice(text, len(self.current.choices))
         if choice is None:
             count = len(self.current.choices)
@@ -173,7 +181,13 @@ class ConsoleSession:
                 )
             )
             return
-        reply = await self.call_core(answer=(self.current.post_id, choice))
+        # the letter is the one shown; the core takes the content's index
+        canonical = self.current.shown[choice].index
+        await self._answered(
+            await self.call_core(answer=AnswerQuestion(self.current.post_id, canonical))
+        )
+
+    async def _answered(self, reply: object) -> None:
         self.show(reply)
         if isinstance(reply, AnswerResult) and self.reviewing:
             if self.review_queue:
@@ -212,6 +226,31 @@ class ConsolePoster:
         return f"console:results:{results.post_id}"
 
 
+class ConsoleLivePoster:
+    """The live quiz's poster for the terminal: a round becomes the current question (a
+    letter answers it, locked in); its close, the scoreboard and the podium are printed."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        session = self.session
+        if session.reviewing and session.current is not None:
+            session.review_queue.insert(0, session.current)
+        session.current = live_round.view
+        session.show(live_round)
+        return f"console:{live_round.view.post_id}"
+
+    async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        self.session.show(reveal)
+
+    async def post_standings(
+        self, channel: ChannelRef, standings: LiveScoreboard | LivePodium
+    ) -> str:
+        self.session.show(standings)
+        return f"console:live:{standings.session_id}"
+
+
 async def run(db: Path | str, content: str | None = None) -> int:
     """The console until /quit, the end of input or Ctrl-D (exit 0), SIGTERM (exit 0, after the
     command in progress), or Ctrl-C (exit 130 at once, at the prompt or during a command)."""
@@ -224,8 +263,16 @@ async def run(db: Path | str, content: str | None = None) -> int:
     with ending.signals():
         try:
             session = ConsoleSession(app, console, _default_user())
+            # SIGHUP reloads the content (before the banner: a HUP right after it is handled)
+            ending.stop_reloading = app.reload_on_sighup(
+                lambda outcome: session.show(outcome.notice())
+            )
             scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
             scheduler.start()
+            LiveRunner(
+                app.live, "console", ConsoleLivePoster(session)
+            ).start()  # app.close stops it
+            # a PostgreSQL URL has no folder of its own: the history goes beside the default file
             history = history_path(db if isinstance(db, Path) else DEFAULT_DB)
             source = PromptSource(session.vocabulary(), history) if tty else PipeSource()
             ending.source = source
@@ -244,6 +291,7 @@ async def run(db: Path | str, content: str | None = None) -> int:
             if not ending.interrupted:
                 raise
         finally:
+            ending.stop_reloading()
             if tty or ending.interrupted:
                 console.print("Bye.")
             await app.close()
@@ -282,6 +330,7 @@ class _Exit:
         self.idle = False
         self.interrupted = False
         self.terminating = False
+        self.stop_reloading: Callable[[], None] = lambda: None  # removes the SIGHUP handler
 
     def _on_sigint(self) -> None:
         if self.interrupted:  # a second Ctrl-C while closing: leave now

@@ -9,8 +9,8 @@ terminal).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
@@ -20,16 +20,32 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from bot.content import Card
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
+from bot.features.boards.results import SPACED_REPETITION
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
-from bot.features.groups import GroupList, GroupMembers, GroupSummary
-from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
-from bot.kernel.clock import format_local
+from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
+from bot.features.live import (
+    LivePodium,
+    LiveProgress,
+    LiveRound,
+    LiveScoreboard,
+    LiveStarted,
+    LockedIn,
+    RoundReveal,
+    Standing,
+)
+from bot.features.quiz import (
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    wording,
+)
+from bot.features.quiz.results import letter_of
 from bot.kernel.results import Notice
-
-LETTERS = "ABCDEF"
 
 # C0 controls but newline and tab, DEL, C1 controls (\x9b is a one-byte CSI), bidi overrides
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -82,36 +98,59 @@ def _text(text: Text) -> RenderableType:
 
 
 @render.register
+def _study_group(group: StudyGroup) -> RenderableType:
+    if group.created:
+        return Text(f"Created study group {group.name}. Join with /quiz group join {group.name}")
+    you = " · you are in it" if group.is_member else ""
+    return Text(f"Study group {group.name}: {group.members} member(s){you}")
+
+
+@render.register
 def _notice(reply: Notice) -> RenderableType:
     head = Text(reply.text, style="bold red" if reply.error else "")
     return Group(head, *(Text("  " + line) for line in reply.lines)) if reply.lines else head
 
 
+def _bullets(marker: str, items: Iterable[str], indent: int = 2) -> Table:
+    """Bulleted lines whose wrapped lines stay indented under their text, not the bullet."""
+    grid = Table.grid()
+    grid.add_column(width=indent + len(marker) + 1, no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row(Text(" " * indent + marker), Text(item))
+    return grid
+
+
 @render.register
 def _question(view: QuestionView) -> RenderableType:
-    lines = [Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold"))]
-    lines += [Text(f"  {LETTERS[i]}) {choice}") for i, choice in enumerate(view.choices)]
+    if view.typed:
+        return _typed_question(view)
+    lines: list[RenderableType] = [
+        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold"))
+    ]
+    lines.append(_bullets("", (c.label for c in view.shown), indent=1))
     why = f" · {view.reason}" if view.reason else ""
     lines.append(Text(f"  {view.card_title}{why} — answer with a letter or number", style="dim"))
     return Group(*lines)
 
 
-@render.register
-def _answer(result: AnswerResult) -> RenderableType:
+def _typed_question(view: QuestionView) -> RenderableType:
+    why = f" · {view.reason}" if view.reason else ""
+    return Group(
+        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold")),
+        Text(f"  {view.card_title}{why} — type your answer", style="dim"),
+    )
+
+
+def _typed_answer(result: AnswerResult) -> RenderableType:
     if result.already_answered:
-        head = Text(
-            f"You already answered: {LETTERS[result.chosen_index]}) {result.chosen_text}"
-            " — no change.",
-            style="yellow",
-        )
+        head = Text(f"You already answered: {result.typed} — no change.", style="yellow")
     elif result.correct:
         head = Text(f"✅ Correct! {result.score_text}", style="bold green")
     else:
-        head = Text(
-            f"❌ Not quite. The answer is {LETTERS[result.correct_index]}) {result.correct_text}",
-            style="bold red",
-        )
+        head = Text(f"❌ Not quite. The answer is {result.accepted_text}", style="bold red")
     return Group(
+        Text(f"You typed: {result.typed}", style="dim"),
         head,
         Text(f"Why: {result.why}"),
         Text(f"Total: {result.total_points} points · streak {result.streak}", style="dim"),
@@ -119,231 +158,174 @@ def _answer(result: AnswerResult) -> RenderableType:
 
 
 @render.register
-def _card(card: Card) -> RenderableType:
-    parts: list[RenderableType] = [Text(card.summary, style="italic")]
-    for section in card.sections:
-        parts.append(Text(section.heading, style="bold"))
-        parts += [Text(f"  • {point}") for point in section.points]
-    if card.table is not None:
-        table = _table(*card.table.columns, title="Side by side")
+def _answer(result: AnswerResult) -> RenderableType:
+    if result.typed is not None:
+        return _typed_answer(result)
+    if result.already_answered:
+        style = "yellow"
+    else:
+        style = "bold green" if result.correct else "bold red"
+    lines: list[RenderableType] = [Text(result.headline, style=style), Text(result.answer_text)]
+    if result.feedback_text:
+        lines.append(Text(result.feedback_text, style="italic"))
+    lines.append(Text(result.why_text))
+    lines.append(Text(result.standing_text, style="dim"))
+    return Group(*lines)
+
+
+@render.register
+def _card(view: CardView) -> RenderableType:
+    card = view.card
+    parts: list[RenderableType] = []
+    if view.part in (CardPart.SHORT, CardPart.FULL):
+        parts.append(Text(card.summary, style="italic"))
+    if view.part in (CardPart.SECTIONS, CardPart.FULL):
+        for section in card.sections:
+            parts.append(Text(section.heading, style="bold"))
+            parts.append(_bullets("•", section.points))
+    if view.shows_table and card.table is not None:
+        table = _table(*card.table.columns, title=wording.SIDE_BY_SIDE)
         for row in card.table.rows:
             _row(table, *row)
         parts.append(table)
-    if card.diagram:
-        parts.append(Panel(Text(card.diagram.rstrip()), title=Text("Picturing it"), expand=False))
+    if view.shows_picture and card.diagram:
+        parts.append(
+            Panel(Text(card.diagram.rstrip()), title=Text(wording.PICTURING_IT), expand=False)
+        )
         if card.diagram_caption:
             parts.append(Text(card.diagram_caption, style="dim"))
-    if card.misconceptions:
-        parts.append(Text("Common misconceptions", style="bold"))
+    if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
+        parts.append(Text(wording.MISCONCEPTIONS, style="bold"))
         for m in card.misconceptions:
-            parts.append(Text(f"  ✗ {m.claim}"))
-            parts.append(Text(f"    ✓ {m.truth}"))
-    parts.append(Text("Recap", style="bold"))
-    parts += [Text(f"  ✅ {point}") for point in card.recap]
-    if card.demos:
-        parts.append(Text("Try it live: " + ", ".join(f"/demo {d}" for d in card.demos)))
-    if card.next:
-        parts.append(Text("Next: " + ", ".join(f"/card {n}" for n in card.next), style="dim"))
-    return Panel(Group(*parts), title=Text(f"{card.title} · {card.track}"))
+            parts.append(_bullets("✗", [m.claim]))
+            parts.append(_bullets("✓", [m.truth], indent=4))
+    if view.part in (CardPart.RECAP, CardPart.FULL):
+        parts.append(Text(wording.RECAP, style="bold"))
+        parts.append(_bullets("✅", card.recap))
+    if view.part == CardPart.SHORT:
+        if view.key_idea:
+            parts.append(Text.assemble((f"{wording.KEY_IDEA}: ", "bold"), view.key_idea))
+        parts.append(Text(view.sections_text, style="dim"))
+        parts.append(Text(f"{wording.MORE}: {view.more_text}", style="dim"))
+    if view.part in (CardPart.SHORT, CardPart.FULL):
+        if card.demos:
+            parts.append(Text(f"{wording.TRY_IT_LIVE}: {view.demos_text}"))
+        if card.next:
+            parts.append(Text(f"{wording.NEXT}: {view.next_text}", style="dim"))
+    return Panel(Group(*parts), title=Text(f"{view.title} · {card.track}"))
 
 
 @render.register(list)
 def _topics(topics: list[TopicInfo]) -> RenderableType:
-    table = _table("topic", "title", "track", "questions", title="Topics")
+    table = _table("topic", "title", "track", "questions", title=wording.TOPICS_TITLE)
     for t in topics:
         _row(table, t.id, t.title, t.track, str(t.questions))
-    return table
+    return Group(table, Text(wording.TOPICS_HINT, style="dim"))
 
 
 @render.register
 def _stats(stats: UserStats) -> RenderableType:
-    lines = [
-        Text(f"{stats.display_name}: {stats.points} points", style="bold"),
-        Text(
-            f"answered {stats.answered}, correct {stats.correct} ({stats.accuracy:.0%}),"
-            f" streak {stats.streak} (best {stats.best_streak})"
-        ),
+    lines: list[RenderableType] = [
+        Text(stats.headline, style="bold"),
+        Text(stats.summary_text),
     ]
-    for t in stats.per_topic:
-        lines.append(Text(f"  {t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})"))
-    if stats.progress:
-        lines.append(Text("Spaced repetition (mastered / learning / new):", style="bold"))
-        for p in stats.progress:
-            due = f" · {p.due} due" if p.due else ""
-            lines.append(Text(f"  {p.topic}: {p.mastered} / {p.learning} / {p.new}{due}"))
-        if stats.due_now:
-            lines.append(Text(f"  {stats.due_now} due now — /quiz review"))
-        if stats.next_due is not None:
-            lines.append(Text(f"  next review due {when(stats.next_due)}"))
+    lines += [Text(f"  {line}") for line in stats.topic_lines]
+    if stats.progress_lines:
+        lines.append(Text(SPACED_REPETITION, style="bold"))
+        lines += [Text(f"  {line}") for line in stats.progress_lines]
+        lines.append(Text(f"  {stats.review_text}"))
     lines += [Text(f"  {label}: {value}") for label, value in stats.extra]
     return Group(*lines)
 
 
-def when(moment: datetime) -> str:
-    """A time already in the workspace's zone, e.g. 2026-03-03 09:10 PST."""
-    return moment.strftime("%Y-%m-%d %H:%M %Z")
-
-
 @render.register
 def _leaderboard(board: Leaderboard) -> RenderableType:
-    since = f" (since {when(board.since)})" if board.since else ""
     if not board.rows:
-        empty = "no answers yet" if board.sort == "points" else f"nobody ranked by {board.sort} yet"
-        parts: list[RenderableType] = [Text(f"{board.title}{since}: {empty}.")]
+        parts: list[RenderableType] = [Text(board.title, style="bold"), Text(board.empty_text)]
     else:
-        value = {"streak": "streak", "mastered": "mastered"}.get(board.sort)
-        # the daily question's streaks, once anyone on the board has one
-        daily = any(row.best_daily_streak for row in board.rows)
-        columns = ["#", "who", "points", "accuracy", "answers"] + ([value] if value else [])
-        table = _table(*columns, *(["daily (best)"] if daily else []), title=board.title + since)
+        table = _table("#", "who", "score", title=board.title)
         for row in board.rows:
-            cells = [str(row.rank), row.display_name, str(row.points), f"{row.accuracy:.0%}"]
-            cells.append(str(row.answered))
-            if value:
-                cells.append(str(row.streak if value == "streak" else row.mastered))
-            if daily:
-                cells.append(f"{row.daily_streak} ({row.best_daily_streak})")
-            _row(table, *cells)
+            _row(table, str(row.rank), row.display_name, board.values_text(row))
         parts = [table]
-    if board.min_answers:
-        parts.append(Text(f"Ranked: {board.min_answers}+ answers.", style="dim"))
-    me = board.me
-    if me and all(r.user_key != me.user_key for r in board.rows):
-        if me.rank == 0:
-            more = board.min_answers - me.answered
-            parts.append(
-                Text(f"You: not ranked yet — {more} more answer(s) to qualify ({me.accuracy:.0%}).")
-            )
-        elif (
-            board.sort in ("streak", "mastered")
-            and not (me.streak, me.mastered)[board.sort == "mastered"]
-        ):
-            nothing = "no current streak" if board.sort == "streak" else "nothing mastered yet"
-            parts.append(Text(f"You: {nothing}."))
-        else:
-            shown = {
-                "points": f"{me.points} points",
-                "accuracy": f"{me.accuracy:.0%} accuracy",
-                "streak": f"a {me.streak}-day streak",
-                "mastered": f"{me.mastered} mastered",
-            }[board.sort]
-            parts.append(Text(f"You: #{me.rank} of {board.total_players} with {shown}"))
+    parts += [Text(note, style="dim") for note in board.notes]
     return Group(*parts)
 
 
 @render.register
 def _groups(groups: GroupList) -> RenderableType:
     if not groups.groups:
-        return Text("No study groups yet; an admin can /quiz group create <name>.")
-    table = _table("group", "members", "you", title="Study groups")
+        return Text(groups.empty_text)
+    table = _table("group", "members", "you", title=groups.title)
     for g in groups.groups:
         _row(table, g.name, str(g.members), "✓" if g.is_member else "")
-    return table
+    return Group(table, Text(groups.hint, style="dim"))
 
 
 @render.register
 def _members(group: GroupMembers) -> RenderableType:
     if not group.members:
-        return Text(f"{group.name} has no members yet: /quiz group join {group.name}")
-    return Group(
-        Text(f"{group.name}: {len(group.members)} member(s)", style="bold"),
-        *(Text(f"  • {name}") for name in group.members),
-    )
+        return Text(group.empty_text)
+    return Group(Text(group.title, style="bold"), _bullets("•", group.members))
 
 
 @render.register
 def _group_summary(summary: GroupSummary) -> RenderableType:
-    week_accuracy = (
-        f" ({summary.correct_this_week / summary.answers_this_week:.0%} right)"
-        if summary.answers_this_week
-        else ""
-    )
-    lines: list[RenderableType] = [
-        Text(f"Study group {summary.name}", style="bold"),
-        Text(f"Members ({len(summary.members)}): {', '.join(summary.members) or 'none yet'}"),
-        Text(
-            f"Answers this week (since {when(summary.week_since)}):"
-            f" {summary.answers_this_week}{week_accuracy}"
-        ),
-    ]
+    lines: list[RenderableType] = [Text(summary.title, style="bold")]
+    lines += [Text(f"{f.label}: {f.value}") for f in (summary.members_fact, summary.week_fact)]
     if summary.per_topic:
-        lines.append(Text("Accuracy per topic (all time):", style="bold"))
-        lines += [
-            Text(f"  {t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})")
-            for t in summary.per_topic
-        ]
+        lines.append(Text(summary.per_topic_title, style="bold"))
+        lines += [Text(f"  {t.text}") for t in summary.per_topic]
     m = summary.misconception
     if m is None:
-        lines.append(Text("No wrong answers yet — nothing to revisit.", style="dim"))
+        lines.append(Text(summary.no_misconception_text, style="dim"))
     else:
-        lines += [
-            Text("Most-picked misconception — revisit this:", style="bold"),
-            Text(f"  {m.prompt} ({m.card_title})"),
-            Text(f"  ✗ picked {m.times}× by {m.users} member(s): {m.wrong_choice}"),
-            Text(f"  ✓ {m.correct_choice}"),
-            Text(f"  Why: {m.why}"),
-        ]
+        lines.append(Text(m.title, style="bold"))
+        lines += [Text(f"  {line}") for line in m.lines]
     return Group(*lines)
-
-
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 @render.register
 def _daily_question(daily: DailyQuestion) -> RenderableType:
-    head = Text(f"📅 Daily question for {_day(daily.local_date)}", style="bold cyan")
-    closes = Text(f"  answers close {format_local(daily.closes_at)}", style="dim")
+    head = Text(daily.title, style="bold cyan")
+    closes = Text(f"  {daily.closes_text}", style="dim")
     return Group(head, _question(daily.view), closes)
 
 
 @render.register
 def _daily_results(results: DailyResults) -> RenderableType:
-    lines = [
-        Text(
-            f"📊 Daily results for {_day(results.local_date)}: {results.answered} answered,"
-            f" {results.right} right",
-            style="bold cyan",
-        ),
+    lines: list[RenderableType] = [
+        Text(results.title, style="bold cyan"),
         Text(results.prompt, style="bold"),
+        Text(results.summary_text),
     ]
-    for i, choice in enumerate(results.choices):
-        mark = " ✅" if i == results.correct_index else ""
-        lines.append(
-            Text(f"  {LETTERS[i]}) {choice} — {results.counts[i]} ({results.share(i):.0%}){mark}")
-        )
-    lines.append(Text(f"Answer: {LETTERS[results.correct_index]}) {results.correct_text}"))
-    lines.append(Text(f"Why: {results.why}"))
-    if results.first_right:
-        lines.append(Text(f"First right: {results.first_right}", style="green"))
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        lines.append(Text(f"Answer: {results.correct_text} (accepted: {accepted})"))
+    for row in results.rows:
+        mark = " ✅" if row.correct else ""
+        lines.append(Text(f"  {row.letter}) {row.text} — {row.count_text}{mark}"))
+        if row.feedback_text:
+            lines.append(_bullets("↳", [row.feedback_text], indent=5))
+    if not results.typed:
+        lines.append(Text(results.answer_text))
+    lines.append(Text(results.why_text))
+    if results.first_right_text:
+        lines.append(Text(results.first_right_text, style="green"))
     return Group(*lines)
 
 
 @render.register
 def _review(session: ReviewSession) -> RenderableType:
     if not session.questions:
-        later = f" Next review due {when(session.next_due)}." if session.next_due else ""
-        return Text(f"Nothing is due for review.{later} Try /quiz for a new question.")
-    more = session.due_total - len(session.questions)
-    rest = f" ({more} more due after this)" if more > 0 else ""
-    return Text(
-        f"Review: {len(session.questions)} question(s) due{rest}. Answer each one in turn.",
-        style="bold",
-    )
+        return Text(session.empty_text)
+    return Text(session.intro_text, style="bold")
 
 
 @render.register
 def _schedule(info: ScheduleInfo) -> RenderableType:
-    head = "Daily question set for this channel" if info.changed else "Daily question here"
-    what = f"{head}: {info.local_time} {info.zone}, {info.days_text}"
-    lines = [Text(what, style="bold")]
-    lines.append(Text(f"  topic: {info.topic or 'all topics'}"))
-    window = f"{info.window_hours} h" if info.window_hours else "until the next post"
-    lines.append(Text(f"  answers open: {window}"))
-    if info.next_post:
-        lines.append(Text(f"  Next post: {format_local(info.next_post)}"))
-    if info.last_post:
-        lines.append(Text(f"  last post: {info.last_post}", style="dim"))
+    lines: list[RenderableType] = [Text(info.title, style="bold")]
+    lines += [Text(f"  {f.label}: {f.value}") for f in info.facts]
+    lines.append(Text(info.admin_hint, style="dim"))
     return Group(*lines)
 
 
@@ -359,3 +341,98 @@ def _demo(result: DemoResult) -> RenderableType:
         parts.append(Text(result.details, style="dim"))
     parts.append(Text(f"See /card {result.card_id}", style="dim"))
     return Group(*parts)
+
+
+# -- the live quiz (quiz night) ------------------------------------------------------------------
+
+
+@render.register
+def _live_started(started: LiveStarted) -> RenderableType:
+    return Text(started.text, style="bold cyan")
+
+
+def _standing(s: Standing) -> Text:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
+    return Text(f"  {medal} {s.name} — {s.points} points · {s.right}/{s.answered} right")
+
+
+@render.register
+def _live_progress(progress: LiveProgress) -> RenderableType:
+    lines = [Text(progress.text), *(_standing(s) for s in progress.leaders)]
+    if progress.closes_at is not None:
+        left = max(
+            0, round((progress.closes_at - datetime.now(progress.closes_at.tzinfo)).total_seconds())
+        )
+        lines.append(Text(f"  this round closes in {left} s", style="dim"))
+    return Group(*lines)
+
+
+@render.register
+def _live_round(live_round: LiveRound) -> RenderableType:
+    """The console shows the seconds left when the round is posted (no countdown redraws)."""
+    head = Text(f"🎯 Round {live_round.number} of {live_round.rounds}", style="bold cyan")
+    closes = Text(
+        f"  {live_round.seconds} s to answer (closes {live_round.closes_at:%H:%M:%S} UTC) —"
+        " one answer each, locked in",
+        style="dim",
+    )
+    return Group(head, _question(live_round.view), closes)
+
+
+@render.register
+def _round_reveal(reveal: RoundReveal) -> RenderableType:
+    view = reveal.view
+    lines = [
+        Text(
+            f"✅ Round {reveal.number} of {reveal.rounds} closed: {reveal.summary}",
+            style="bold cyan",
+        ),
+        Text(view.prompt, style="bold"),
+    ]
+    for c in view.shown:
+        mark = " ✅" if c.index == reveal.correct_index else ""
+        lines.append(
+            Text(f"  {c.label} — {reveal.counts[c.index]} ({reveal.share(c.index):.0%}){mark}")
+        )
+    lines.append(
+        Text(f"Answer: {letter_of(view.order, reveal.correct_index)}) {reveal.correct_text}")
+    )
+    lines.append(Text(f"Why: {reveal.why}"))
+    if reveal.fastest is not None:
+        lines.append(
+            Text(
+                f"⚡ Fastest: {reveal.fastest.name} in {reveal.fastest.seconds:g} s", style="green"
+            )
+        )
+    return Group(*lines)
+
+
+@render.register
+def _live_scoreboard(board: LiveScoreboard) -> RenderableType:
+    lines = [Text(f"Scoreboard after round {board.number} of {board.rounds}", style="bold")]
+    lines += [_standing(s) for s in board.standings] or [Text("  Nobody has scored yet.")]
+    return Group(*lines)
+
+
+@render.register
+def _live_podium(podium: LivePodium) -> RenderableType:
+    lines = [Text(f"🏆 Quiz night results — {podium.topic_title}", style="bold cyan")]
+    lines += [_standing(s) for s in podium.standings] or [Text("  Nobody answered.")]
+    lines.append(Text(podium.ending))
+    missed = podium.missed_most
+    if missed is not None:
+        lines.append(
+            Text(
+                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
+                style="bold",
+            )
+        )
+        lines.append(Text(f"  {missed.prompt}"))
+        lines.append(Text(f"  Answer: {missed.correct_text}"))
+        lines.append(Text(f"  Why: {missed.why}"))
+    return Group(*lines)
+
+
+@render.register
+def _locked_in(locked: LockedIn) -> RenderableType:
+    return Text(locked.text, style="yellow")

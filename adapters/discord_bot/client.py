@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import AnswerButton
-from adapters.discord_bot.poster import DiscordPoster
+from adapters.discord_bot.buttons import (
+    CARD_TEMPLATE,
+    FORGED_ANSWER,
+    AnswerButton,
+    CardPartButton,
+    is_answer_custom_id,
+)
+from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
+from adapters.discord_bot.typed import (
+    TYPED_TEMPLATE,
+    TypedAnswerButton,
+    submitted_text,
+    typed_answer_modal,
+    typed_modal_post,
+)
+from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
-from bot.features.quiz.requests import AnswerQuestion
+from bot.features.live import LiveRunner
+from bot.features.quiz import AnswerBox, CardPart
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox, ShowCard
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
+RESTARTING = Notice(
+    "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
+)
+
+# Discord's deadline for the first response to an interaction is 3 s from its arrival; after
+# this long (on our clock, from the click's start) an answer still being stored is deferred.
+ANSWER_DEADLINE_S = 2.0
+
+
+def is_known_custom_id(custom_id: object) -> bool:
+    """A card-part or typed-answer button's custom id (their DynamicItems handle the click)."""
+    return isinstance(custom_id, str) and any(
+        re.fullmatch(template, custom_id) for template in (CARD_TEMPLATE, TYPED_TEMPLATE)
+    )
 
 
 def bot_intents() -> discord.Intents:
@@ -46,6 +78,16 @@ def actor_for(interaction: discord.Interaction) -> Actor:
     )
 
 
+class QuizCommandTree(app_commands.CommandTree):
+    """Every slash command passes here first: counted as in-flight work, or refused with a
+    reply while the bot is stopping."""
+
+    client: QuizBot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await self.client.accept(interaction)
+
+
 class QuizBot(discord.Client):
     """A thin adapter: every command and click becomes one core call; results go to render."""
 
@@ -56,15 +98,19 @@ class QuizBot(discord.Client):
         guild_id: int | None = None,
         sync_commands: bool = True,
         shard_set: ShardSet | None = None,
+        answer_deadline: float = ANSWER_DEADLINE_S,
+        stop_signal: GracefulStop | None = None,
         **options: Any,
     ) -> None:
         # never ping anyone, whatever text a reply carries
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=bot_intents(), **options)
         self.app = app
+        self.answer_deadline = answer_deadline
         self.guild_id = guild_id
         self.sync_commands = sync_commands
-        self.tree = app_commands.CommandTree(self)
+        self.stop_signal = stop_signal or GracefulStop()
+        self.tree = QuizCommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         from adapters.discord_bot.commands import QuizCommands  # commands need QuizBot's type
 
@@ -72,9 +118,10 @@ class QuizBot(discord.Client):
         self.tree.add_command(self.quiz_commands)
         self.daily_scheduler: DailyScheduler | None = None
         self.shard_set = shard_set  # None: this process runs every shard (or isn't sharded)
+        self.live_runner: LiveRunner | None = None
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton)
+        self.add_dynamic_items(AnswerButton, CardPartButton, TypedAnswerButton)
         if not self.sync_commands:
             return
         if self.guild_id is not None:
@@ -89,6 +136,7 @@ class QuizBot(discord.Client):
     async def on_ready(self) -> None:
         # READY comes again after a reconnect that could not resume: start() is then a no-op
         self.start_daily_scheduler()
+        self.start_live_runner()
 
     def start_daily_scheduler(self) -> DailyScheduler:
         """Post the daily questions and results of Discord channels (``/quiz daily set``)."""
@@ -102,7 +150,17 @@ class QuizBot(discord.Client):
         self.daily_scheduler.start()
         return self.daily_scheduler
 
+    def start_live_runner(self) -> LiveRunner:
+        """Run the live quizzes of Discord channels (``/quiz live``), resuming stored ones."""
+        if self.live_runner is None:
+            self.live_runner = LiveRunner(self.app.live, "discord", DiscordLivePoster(self.poster))
+        self.live_runner.start()
+        return self.live_runner
+
     async def close(self) -> None:
+        runner, self.live_runner = self.live_runner, None
+        if runner is not None:
+            await runner.stop()
         # first: a pass in progress may finish its post while the HTTP session is still open
         scheduler, self.daily_scheduler = self.daily_scheduler, None
         if scheduler is not None:
@@ -136,13 +194,93 @@ class QuizBot(discord.Client):
             else:
                 await interaction.followup.send(**kwargs, ephemeral=private)
 
+    async def accept(self, interaction: discord.Interaction) -> bool:
+        """Count the interaction being handled as in-flight work, or (stopping) refuse it with a
+        private reply so the user never sees "This interaction failed"."""
+        if self.stop_signal.accepting:
+            self.stop_signal.track()
+            return True
+        if interaction.type is not discord.InteractionType.autocomplete:
+            try:
+                await self.respond(interaction, RESTARTING, ephemeral=True)
+            except discord.HTTPException:
+                log.warning("could not tell the user the bot is restarting")
+        return False
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Modal submissions (typed answers) go to on_modal_submit. A click on a component no
+        handler claims (a forged or outdated custom id) would show "This interaction failed":
+        answer it privately instead."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.on_modal_submit(interaction)
+            return
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if is_answer_custom_id(custom_id) or is_known_custom_id(custom_id):
+            return  # AnswerButton, CardPartButton or TypedAnswerButton has it
+        log.warning("click on an unknown button %r", str(custom_id)[:40])
+        try:
+            await self.respond(interaction, Notice(FORGED_ANSWER, error=True), ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a click on an unknown button")
+
     async def on_answer_click(
         self, interaction: discord.Interaction, post_id: int, choice: int
     ) -> None:
+        if not await self.accept(interaction):
+            return
         try:
-            reply = await self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
+            answering = asyncio.ensure_future(
+                self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
+            )
+            # Discord fails an interaction with no response within 3 s: an answer not ready by
+            # the safe margin is deferred (privately) and its result follows up
+            done, _ = await asyncio.wait({answering}, timeout=self.answer_deadline)
+            if not done and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            reply = await answering
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
+
+    async def on_card_part_click(
+        self, interaction: discord.Interaction, card_id: str, part: CardPart
+    ) -> None:
+        """A card's part button: that part, to the clicker only."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), ShowCard(card_id, part))
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_typed_answer_click(self, interaction: discord.Interaction, post_id: int) -> None:
+        """The "Answer" button of a typed-answer question: open the text box, or say privately
+        why not (already gone, retired, someone else's review)."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), OpenAnswerBox(post_id))
+            if isinstance(reply, AnswerBox):
+                modal = typed_answer_modal(
+                    reply.post_id, reply.card_title, reply.prompt, reply.limit
+                )
+                await interaction.response.send_modal(modal)
+            else:
+                await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_modal_submit(self, interaction: discord.Interaction) -> None:
+        """A typed answer comes back as a modal submission; its custom id carries the post, so
+        no modal is kept in memory and a restart in between loses nothing."""
+        data: Any = interaction.data or {}
+        post_id = typed_modal_post(str(data.get("custom_id", "")))
+        if post_id is None:
+            return
+        try:
+            request = AnswerTyped(post_id, submitted_text(data.get("components")))
+            reply = await self.app.dispatch(actor_for(interaction), request)
+            await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
             await self._on_command_error(interaction, exc)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:

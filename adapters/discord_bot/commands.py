@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.client import actor_for
+from bot.app import ReloadContent
 from bot.demos.requests import RunDemo
 from bot.features.boards.requests import SetTimezone, ShowLeaderboard, ShowStats, ShowTimezone
 from bot.features.daily import EVERY_DAY
@@ -30,6 +31,8 @@ from bot.features.groups.requests import (
     ShowGroupMembers,
     ShowGroupSummary,
 )
+from bot.features.live.requests import ShowLive, StartLive, StopLive
+from bot.features.quiz import CardPart
 from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
@@ -65,6 +68,7 @@ class QuizCommands(app_commands.Group):
 
     daily = app_commands.Group(name="daily", description="The daily question in this channel")
     group = app_commands.Group(name="group", description="Study groups with their own leaderboard")
+    live = app_commands.Group(name="live", description="Quiz night: timed rounds for everyone here")
 
     def __init__(self, bot: QuizBot) -> None:
         super().__init__(name="quiz", description="Study-group quiz: questions, cards and scores")
@@ -101,10 +105,19 @@ class QuizCommands(app_commands.Group):
 
     question.autocomplete("topic")(_topic_choices)
 
-    @app_commands.command(name="card", description="The concept card: key points, table, recap")
-    @app_commands.describe(topic="Which card")
-    async def card(self, interaction: discord.Interaction, topic: str) -> None:
-        reply = await self.bot.run(interaction, ShowCard(topic))
+    @app_commands.command(name="card", description="The short concept card, or one part of it")
+    @app_commands.describe(
+        topic="Which card", part="One part of the card (default: the short card)"
+    )
+    @app_commands.choices(part=[app_commands.Choice(name=p.value, value=p.value) for p in CardPart])
+    async def card(
+        self,
+        interaction: discord.Interaction,
+        topic: str,
+        part: app_commands.Choice[str] | None = None,
+    ) -> None:
+        request = ShowCard(topic, CardPart(part.value) if part else CardPart.SHORT)
+        reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply)
 
     card.autocomplete("topic")(_card_choices)
@@ -179,6 +192,13 @@ class QuizCommands(app_commands.Group):
 
     timezone.autocomplete("zone")(_zone_choices)
 
+    @app_commands.command(name="reload", description="Load the content again (Manage Server)")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        # loading the pack may take a moment: acknowledge first (3-second deadline)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.bot.run(interaction, ReloadContent())
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
     @app_commands.command(name="help", description="What the bot can do")
     async def help(self, interaction: discord.Interaction) -> None:
         lines = []
@@ -193,6 +213,35 @@ class QuizCommands(app_commands.Group):
             "Answer a question with its buttons; only you see your result.", lines=tuple(lines)
         )
         await self.bot.respond(interaction, notice, ephemeral=True)
+
+    # -- the live quiz (quiz night) ----------------------------------------------------------
+
+    @live.command(name="start", description="Start timed rounds in this channel")
+    @app_commands.describe(
+        topic="A card or a track; leave empty for the whole course",
+        rounds="How many rounds (1-30, default 10)",
+        seconds="Seconds per round (5-120, default 20)",
+    )
+    async def live_start(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        rounds: int | None = None,
+        seconds: int | None = None,
+    ) -> None:
+        reply = await self.bot.run(interaction, StartLive(topic or None, rounds, seconds))
+        await self.bot.respond(interaction, reply)
+
+    live_start.autocomplete("topic")(_topic_choices)
+
+    @live.command(name="stop", description="End this channel's live quiz (its starter or an admin)")
+    async def live_stop(self, interaction: discord.Interaction) -> None:
+        await self.bot.respond(interaction, await self.bot.run(interaction, StopLive()))
+
+    @live.command(name="status", description="How this channel's live quiz stands")
+    async def live_status(self, interaction: discord.Interaction) -> None:
+        reply = await self.bot.run(interaction, ShowLive())
+        await self.bot.respond(interaction, reply, ephemeral=True)
 
     # -- daily question (admins change it) --------------------------------------------------
     # Discord only honours default_member_permissions on top-level commands, so a

@@ -15,6 +15,7 @@ import discord
 
 from adapters.discord_bot.render import render
 from bot.features.daily import DailyQuestion, DailyResults
+from bot.features.live import LivePodium, LiveRound, LiveScoreboard, RoundReveal
 from bot.features.quiz import QuestionView
 from bot.features.quiz.requests import RecordPostMessage
 from bot.kernel.dispatch import Result
@@ -116,3 +117,35 @@ class DiscordPoster:
             ref = message_ref(channel_id, ids[0])
             await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
         return ids
+
+
+class DiscordLivePoster:
+    """``bot.features.live.LivePoster`` for Discord: the round as an embed with answer buttons
+    (clicks take the normal answer path, which locks live answers in), one message edit when it
+    closes (the reveal, buttons disabled), the scoreboard or podium as a post."""
+
+    def __init__(self, poster: DiscordPoster) -> None:
+        self.poster = poster
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        ids = await self.poster.post(channel.channel_id, live_round)
+        return message_ref(channel.channel_id, ids[0])
+
+    async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        channel_id, _, message_id = ref.partition(":")
+        if not message_id.isdigit():
+            raise DiscordPostError(f"no Discord message in {ref!r}")
+        [message] = render(reveal)
+        partial = self.poster.client.get_partial_messageable(int(channel_id))
+        try:
+            await partial.get_partial_message(int(message_id)).edit(**message.send_kwargs())
+        except discord.HTTPException as exc:
+            raise DiscordPostError(
+                f"cannot edit Discord message {ref}: {exc.status} {exc.text}"
+            ) from exc
+
+    async def post_standings(
+        self, channel: ChannelRef, standings: LiveScoreboard | LivePodium
+    ) -> str:
+        ids = await self.poster.post(channel.channel_id, standings)
+        return message_ref(channel.channel_id, ids[0])

@@ -18,21 +18,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import LETTERS, answer_buttons
-from bot.content import Card
+from adapters.discord_bot.buttons import answer_buttons, card_part_buttons, closed_buttons
+from adapters.discord_bot.typed import typed_answer_button
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
+from bot.features.boards.results import SPACED_REPETITION
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
-from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.live import (
+    LivePodium,
+    LiveProgress,
+    LiveRound,
+    LiveScoreboard,
+    LiveStarted,
+    LockedIn,
+    RoundReveal,
+    Standing,
+)
+from bot.features.quiz import (
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    wording,
+)
+from bot.features.quiz.results import letter_of
 from bot.kernel.clock import format_local
-from bot.kernel.results import Notice
+from bot.kernel.results import DONE, NOTHING_HERE, Fact, Notice
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -124,7 +144,7 @@ def text_message(text: str, lines: Sequence[str] = (), *, ephemeral: bool = Fals
 def render(reply: Any) -> list[Message]:
     """Fallback for result types without a renderer yet: their text, else ``str()``."""
     if reply is None:
-        return [text_message("Done.")]
+        return [text_message(DONE)]
     text = getattr(reply, "text", None)
     lines = getattr(reply, "lines", None)
     if isinstance(text, str) or isinstance(lines, list | tuple):
@@ -143,9 +163,10 @@ def _notice(reply: Notice) -> list[Message]:
 
 @render.register
 def _question(view: QuestionView) -> list[Message]:
-    choices = "\n".join(f"**{LETTERS[i]})** {choice}" for i, choice in enumerate(view.choices))
-    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
-    footer += " · your result is shown only to you"
+    if view.typed:
+        return _typed_question(view)
+    choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
+    footer = f"{view.tag} · {view.private_result_text}"
     question = embed(
         title=f"Question · {view.card_title}",
         description=clip(view.prompt, max(DESCRIPTION_LIMIT - len(choices) - 2, 200))
@@ -153,7 +174,19 @@ def _question(view: QuestionView) -> list[Message]:
         + choices,
         footer=footer,
     )
-    return [Message(embeds=[question], view=answer_buttons(view.post_id, view.choices))]
+    return [Message(embeds=[question], view=answer_buttons(view.post_id, view.shown))]
+
+
+def _typed_question(view: QuestionView) -> list[Message]:
+    """A typed-answer question: the prompt and one "Answer" button that opens a text box."""
+    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
+    footer += " · type your answer; your result is shown only to you"
+    question = embed(
+        title=f"Question · {view.card_title}",
+        description=clip(view.prompt, DESCRIPTION_LIMIT),
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=typed_answer_button(view.post_id))]
 
 
 def _when(instant: datetime) -> str:
@@ -161,38 +194,30 @@ def _when(instant: datetime) -> str:
     return f"{format_local(instant)} (<t:{int(instant.timestamp())}:R>)"
 
 
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B}"
-
-
 @render.register
 def _daily_question(daily: DailyQuestion) -> list[Message]:
     [message] = _question(daily.view)
     question = message.embeds[0]
-    question.title = clip(f"📅 Daily question · {daily.view.card_title}", TITLE_LIMIT)
-    question.set_author(name=_day(daily.local_date))
-    question.add_field(name="Answers close", value=_when(daily.closes_at), inline=False)
-    question.set_footer(
-        text=f"Q{daily.view.post_id} · one answer each · your result is shown only to you"
-    )
+    question.title = clip(f"{daily.title} · {daily.view.card_title}", TITLE_LIMIT)
+    question.add_field(name=daily.closes_label, value=_when(daily.closes_at), inline=False)
     return [message]
 
 
 @render.register
 def _daily_results(results: DailyResults) -> list[Message]:
-    if results.answered:
-        head = f"**{results.answered}** answered · **{results.right}** right"
-    else:
-        head = "Nobody answered this one."
-    # budget (6000 per message): prompt 1500 + choices 6 x 300 + answer 300 + Why 1024 + rest
+    # budget (6000 per message): prompt 1500 + choices 6 x 300 + feedback 5 x 150 + answer 300
+    # + Why 1024 + rest
+    if results.typed:
+        accepted = ", ".join(results.accepted)
+        fields = [("Accepted answers", clip(accepted, FIELD_VALUE_LIMIT))]
     lines = [
-        f"{'✅' if i == results.correct_index else '▫️'} **{LETTERS[i]})** {clip(choice, 250)}"
-        f" — {results.counts[i]} ({results.share(i):.0%})"
-        for i, choice in enumerate(results.choices)
+        f"{'✅' if row.correct else '▫️'} **{row.letter})** {clip(row.text, 250)} — {row.count_text}"
+        + (f"\n  ↳ *{clip(row.feedback_text, 140)}*" if row.feedback_text else "")
+        for row in results.rows
     ]
-    fields = _chunks("Answers", lines)
-    answer = clip(results.correct_text, 290)
-    fields.append(("Correct answer", f"**{LETTERS[results.correct_index]}) {answer}**"))
+    if not results.typed:
+        fields = _chunks("Answers", lines)
+        fields.append(("Correct answer", f"**{clip(results.correct_label, 290)}**"))
     fields.append(("Why", results.why))
     if results.first_right:
         name = discord.utils.escape_markdown(results.first_right)
@@ -202,8 +227,8 @@ def _daily_results(results: DailyResults) -> list[Message]:
         )
         fields.append(("First right", f"🏅 {name}{when}"))
     body = embed(
-        title=f"📊 Daily question results · {_day(results.local_date)}",
-        description=clip(results.prompt, 1500) + "\n\n" + head,
+        title=results.title,
+        description=clip(results.prompt, 1500) + "\n\n" + results.summary_text,
         colour=GREEN,
         fields=fields,
         footer=f"{clip(results.card_title, 100)} · Q{results.post_id} · answers are closed",
@@ -211,77 +236,105 @@ def _daily_results(results: DailyResults) -> list[Message]:
     return [Message(embeds=[body])]
 
 
+def _fact_value(fact: Fact) -> str:
+    """A typed word as code; an instant with the reader's own relative time."""
+    if fact.at is not None:
+        return _when(fact.at)
+    return f"`{fact.value}`" if fact.literal else fact.value
+
+
 @render.register
 def _schedule(info: ScheduleInfo) -> list[Message]:
-    title = "Daily question set" if info.changed else "Daily question"
-    fields = [
-        ("When", f"{info.local_time} {info.zone}, {info.days_text}"),
-        ("Topic", f"`{info.topic}`" if info.topic else "all topics"),
-        (
-            "Answers open",
-            f"{info.window_hours} h after the post" if info.window_hours else "until the next post",
-        ),
-    ]
-    if info.next_post:
-        fields.append(("Next post", _when(info.next_post)))
-    if info.last_post:
-        fields.append(("Last post", info.last_post))
+    fields = [(f.label, _fact_value(f)) for f in info.facts]
     where = f"<#{info.channel.channel_id}>" if info.channel.channel_id.isdigit() else "here"
     body = embed(
-        title=title,
+        title=info.title,
         description=f"Posted in {where}.",
         fields=fields,
-        footer="/quiz daily set · /quiz daily off · /quiz daily now (Manage Server)",
+        footer=info.admin_hint,
     )
     return [Message(embeds=[body])]
 
 
-@render.register
-def _answer(result: AnswerResult) -> list[Message]:
-    chosen = f"{LETTERS[result.chosen_index]}) {result.chosen_text}"
-    answer = f"{LETTERS[result.correct_index]}) {result.correct_text}"
+def _typed_answer(result: AnswerResult) -> list[Message]:
+    typed = f"You typed: **{discord.utils.escape_markdown(clip(result.typed or '', 200))}**"
+    accepted = clip(result.accepted_text, 600)
     why = f"**Why:** {result.why}"
+    footer = f"Total: {result.total_points} points · streak {result.streak}"
     if result.already_answered:
-        title, colour = f"You already answered: {chosen}", GOLD
-        body = f"The answer is **{answer}**.\n\n{why}"
+        title, colour = "You already answered", GOLD
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
         footer = f"No change · {result.total_points} points · streak {result.streak}"
     elif result.correct:
         title, colour = f"✅ Correct! {result.score_text}", GREEN
-        body = f"**{answer}**\n\n{why}"
-        footer = f"Total: {result.total_points} points · streak {result.streak}"
+        body = f"{typed}\n\n{why}"
     else:
         title, colour = "❌ Not quite", RED
-        body = f"You picked {chosen}. The answer is **{answer}**.\n\n{why}"
-        footer = f"Total: {result.total_points} points · streak {result.streak}"
+        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
     return [Message(embeds=[embed(title=title, description=body, colour=colour, footer=footer)])]
 
 
 @render.register
-def _card(card: Card) -> list[Message]:
+def _answer(result: AnswerResult) -> list[Message]:
+    if result.typed is not None:
+        return _typed_answer(result)
+    if result.already_answered:
+        colour = GOLD
+    else:
+        colour = GREEN if result.correct else RED
+    body = [f"**{result.answer_text}**"]
+    if result.feedback_text:
+        body.append(f"*{result.feedback_text}*")
+    body.append(f"**Why:** {result.why}")
+    message = embed(
+        title=result.headline,
+        description="\n\n".join(body),
+        colour=colour,
+        footer=result.standing_text,
+    )
+    return [Message(embeds=[message])]
+
+
+@render.register
+def _card(view: CardView) -> list[Message]:
+    card = view.card
     parts: list[_Part] = []
-    for section in card.sections:
-        parts += _fields(section.heading, [f"• {p}" for p in section.points])
-    if card.table is not None:
+    if view.part in (CardPart.SECTIONS, CardPart.FULL):
+        for section in card.sections:
+            parts += _fields(section.heading, [f"• {p}" for p in section.points])
+    if view.shows_table and card.table is not None:
         columns = card.table.columns
         rows = [
             f"**{row[0]}** — "
             + " · ".join(f"{col}: {cell}" for col, cell in zip(columns[1:], row[1:], strict=False))
             for row in card.table.rows
         ]
-        parts += _fields("Side by side", rows)
-    if card.diagram:
+        parts += _fields(wording.SIDE_BY_SIDE, rows)
+    if view.shows_picture and card.diagram:
         parts += _diagram(card.diagram, card.diagram_caption)
-    if card.misconceptions:
+    if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
         parts += _fields(
-            "Common misconceptions", [f"✗ {m.claim}\n✓ {m.truth}" for m in card.misconceptions]
+            wording.MISCONCEPTIONS, [f"✗ {m.claim}\n✓ {m.truth}" for m in card.misconceptions]
         )
-    parts += _fields("Recap", [f"✅ {point}" for point in card.recap])
-    if card.demos:
-        parts += _fields("Try it live", [", ".join(f"`/quiz demo {d}`" for d in card.demos)])
-    if card.next:
-        parts += _fields("Next", [", ".join(f"`/quiz card {n}`" for n in card.next)])
-    head = embed(title=card.title, description=card.summary)
-    return [Message(embeds=e) for e in _pack(head, parts, footer=f"{card.track} · {card.id}")]
+    if view.part in (CardPart.RECAP, CardPart.FULL):
+        parts += _fields(wording.RECAP, [f"✅ {point}" for point in card.recap])
+    if view.part == CardPart.SHORT:
+        if view.key_idea:
+            parts += _fields(wording.KEY_IDEA, [view.key_idea])
+        parts += _fields(wording.MORE, [view.sections_text])
+    if view.part in (CardPart.SHORT, CardPart.FULL):
+        if card.demos:
+            parts += _fields(
+                wording.TRY_IT_LIVE, [", ".join(f"`/quiz demo {d}`" for d in card.demos)]
+            )
+        if card.next:
+            parts += _fields(wording.NEXT, [", ".join(f"`/quiz card {n}`" for n in card.next)])
+    summary = card.summary if view.part in (CardPart.SHORT, CardPart.FULL) else ""
+    head = embed(title=view.title, description=summary)
+    messages = [Message(embeds=e) for e in _pack(head, parts, footer=f"{card.track} · {card.id}")]
+    if view.part == CardPart.SHORT:
+        messages[-1].view = card_part_buttons(card.id, view.more_parts)
+    return messages
 
 
 @render.register
@@ -304,7 +357,7 @@ def _list(items: list[Any]) -> list[Message]:
     if items and all(isinstance(t, TopicInfo) for t in items):
         return _topics(items)
     if not items:
-        return [text_message("Nothing here yet.")]
+        return [text_message(NOTHING_HERE)]
     return [text_message(str(items[0]), [str(i) for i in items[1:]])]
 
 
@@ -315,85 +368,43 @@ def _topics(topics: list[TopicInfo]) -> list[Message]:
         if t.demos:
             lines.append("demos: " + ", ".join(t.demos))
         fields.append((t.title, "\n".join(lines)))
-    footer = "/quiz card <topic> · /quiz question <topic>"
-    return [Message(embeds=[embed(title="Topics", fields=fields, footer=footer)])]
+    return [
+        Message(
+            embeds=[embed(title=wording.TOPICS_TITLE, fields=fields, footer=wording.TOPICS_HINT)]
+        )
+    ]
 
 
 @render.register
 def _stats(stats: UserStats) -> list[Message]:
-    summary = (
-        f"**{stats.points}** points · answered {stats.answered}, correct {stats.correct}"
-        f" ({stats.accuracy:.0%}) · streak {stats.streak} (best {stats.best_streak})"
-    )
-    topic_lines = [
-        f"{t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})" for t in stats.per_topic
-    ]
     fields = []
-    if topic_lines:
-        fields += [(name, value) for name, value in _chunks("By topic", topic_lines)]
+    if stats.topic_lines:
+        fields += _chunks("By topic", stats.topic_lines)
     fields += [(label, value) for label, value in stats.extra]
-    if stats.answered and stats.progress:
-        review = [
-            f"{p.topic}: {p.mastered} mastered · {p.learning} learning · {p.new} new"
-            + (f" · {p.due} due" if p.due else "")
-            for p in stats.progress
-        ]
-        fields += _chunks("Spaced repetition", review)
-        due = f"{stats.due_now} due now (/quiz review)" if stats.due_now else "nothing due now"
-        later = f" · next review {when(stats.next_due)}" if stats.next_due else ""
-        fields.append(("Review", due + later))
-    return [Message(embeds=[embed(title=stats.display_name, description=summary, fields=fields)])]
-
-
-def when(moment: datetime) -> str:
-    """A time already in the workspace's zone, e.g. Tue 3 Mar 09:10 PST."""
-    return f"{moment:%a} {moment.day} {moment:%b %H:%M %Z}".rstrip()
+    if stats.progress_lines:
+        fields += _chunks(SPACED_REPETITION, stats.progress_lines)
+        fields.append(("Review", stats.review_text))
+    body = embed(title=stats.headline, description=stats.summary_text, fields=fields)
+    return [Message(embeds=[body])]
 
 
 @render.register
 def _leaderboard(board: Leaderboard) -> list[Message]:
-    notes = []
-    if board.since is not None:
-        notes.append(f"Week since {when(board.since)}")
-    if board.min_answers:
-        notes.append(f"Ranked: {board.min_answers}+ answers")
+    footer = " · ".join(board.notes)
     if not board.rows:
-        empty = "No answers yet."
-        if board.sort != "points":
-            empty = f"Nobody ranked by {board.sort} yet."
-        footer = " · ".join(notes)
-        return [Message(embeds=[embed(title=board.title, description=empty, footer=footer)])]
+        return [
+            Message(embeds=[embed(title=board.title, description=board.empty_text, footer=footer)])
+        ]
     lines = [_board_line(board, row) for row in board.rows]
-    me = board.me
-    if me and all(r.user_key != me.user_key for r in board.rows):
-        if me.rank == 0:
-            more = board.min_answers - me.answered
-            notes.append(f"You: not ranked yet — {more} more answer(s) to qualify")
-        else:
-            notes.append(f"You: #{me.rank} of {board.total_players} with {_board_value(board, me)}")
-    footer = " · ".join(notes)
     return [Message(embeds=[embed(title=board.title, description="\n".join(lines), footer=footer)])]
 
 
-def _board_value(board: Leaderboard, row: LeaderboardRow) -> str:
-    """The value the board is sorted by, e.g. "40 points", "80% (4/5)"."""
-    return {
-        "points": f"{row.points} points",
-        "accuracy": f"{row.accuracy:.0%} ({row.correct}/{row.answered})",
-        "streak": f"a {row.streak}-day streak",
-        "mastered": f"{row.mastered} mastered",
-    }.get(board.sort, f"{row.points} points")
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
 def _board_line(board: Leaderboard, row: LeaderboardRow) -> str:
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(row.rank, f"**{row.rank}.**")
-    if board.sort == "points":
-        values = [f"{row.points} points", f"{row.accuracy:.0%}", f"streak {row.streak}"]
-    else:
-        values = [_board_value(board, row), f"{row.points} points"]
-    if row.best_daily_streak:
-        values.append(f"daily {row.daily_streak} (best {row.best_daily_streak})")
-    return f"{medal} {discord.utils.escape_markdown(row.display_name)} — " + " · ".join(values)
+    medal = MEDALS.get(row.rank, f"**{row.rank}.**")
+    return f"{medal} {discord.utils.escape_markdown(row.display_name)} — {board.values_text(row)}"
 
 
 # -- study groups and review sessions (the commands send these privately) -----------------------
@@ -405,6 +416,9 @@ def _name(text: str) -> str:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[Message]:
+    if group.created:
+        name = _name(group.name)
+        return [text_message(f"Created study group {name}. Join with /quiz group join {name}")]
     you = " · you are in it" if group.is_member else ""
     return [text_message(f"Study group {_name(group.name)}: {group.members} member(s){you}")]
 
@@ -412,61 +426,35 @@ def _study_group(group: StudyGroup) -> list[Message]:
 @render.register
 def _groups(groups: GroupList) -> list[Message]:
     if not groups.groups:
-        return [text_message("No study groups yet; an admin can /quiz group create <name>.")]
-    lines = [
-        f"**{_name(g.name)}** — {g.members} member(s)" + (" ✓ you" if g.is_member else "")
-        for g in groups.groups
-    ]
-    footer = "/quiz group join <name> · /quiz leaderboard group:<name>"
-    return [
-        Message(embeds=[embed(title="Study groups", description="\n".join(lines), footer=footer)])
-    ]
+        return [text_message(groups.empty_text)]
+    lines = [f"**{_name(g.name)}** — {g.members_text}" for g in groups.groups]
+    body = embed(title=groups.title, description="\n".join(lines), footer=groups.hint)
+    return [Message(embeds=[body])]
 
 
 @render.register
 def _members(group: GroupMembers) -> list[Message]:
     if not group.members:
-        name = _name(group.name)
-        return [text_message(f"{name} has no members yet: /quiz group join {name}")]
-    return [
-        Message(
-            embeds=[
-                embed(
-                    title=f"{group.name}: {len(group.members)} member(s)",
-                    description="\n".join(f"• {_name(m)}" for m in group.members),
-                )
-            ]
-        )
-    ]
+        return [text_message(_name(group.empty_text))]
+    members = "\n".join(f"• {_name(m)}" for m in group.members)
+    return [Message(embeds=[embed(title=group.title, description=members)])]
 
 
 @render.register
 def _group_summary(summary: GroupSummary) -> list[Message]:
-    week = str(summary.answers_this_week)
-    if summary.answers_this_week:
-        week += f" ({summary.correct_this_week / summary.answers_this_week:.0%} right)"
-    fields: list[tuple[str, str]] = [
-        (
-            f"Members ({len(summary.members)})",
-            ", ".join(_name(m) for m in summary.members) or "none yet",
-        ),
-        (f"Answers this week (since {when(summary.week_since)})", week),
+    fields = [
+        (f.label, _name(f.value) if f is summary.members_fact else f.value)
+        for f in (summary.members_fact, summary.week_fact)
     ]
-    topics = [f"{t.topic}: {t.correct}/{t.answered} ({t.accuracy:.0%})" for t in summary.per_topic]
+    topics = [t.text for t in summary.per_topic]
     if topics:
-        fields += _chunks("Accuracy per topic (all time)", topics)
+        fields += _chunks(summary.per_topic_title, topics)
     m = summary.misconception
     if m is None:
-        fields.append(("Misconceptions", "No wrong answers yet — nothing to revisit."))
+        fields.append(("Misconceptions", summary.no_misconception_text))
     else:
-        fields.append(
-            (
-                "Most-picked misconception — revisit this",
-                f"{m.prompt} ({m.card_title})\n✗ picked {m.times}× by {m.users} member(s):"
-                f" {m.wrong_choice}\n✓ {m.correct_choice}\n**Why:** {m.why}",
-            )
-        )
-    return [Message(embeds=[embed(title=f"Study group {summary.name}", fields=fields)])]
+        fields.append((m.title, "\n".join(m.lines)))
+    return [Message(embeds=[embed(title=summary.title, fields=fields)])]
 
 
 @render.register
@@ -474,20 +462,11 @@ def _review(session: ReviewSession) -> list[Message]:
     """The intro with the first question, then one follow-up per question, all private; each
     question's buttons answer it like any other (only the requester may)."""
     if not session.questions:
-        later = f" Next review due {when(session.next_due)}." if session.next_due else ""
-        return [
-            text_message(
-                f"Nothing is due for review.{later} Try /quiz question for a new one.",
-                ephemeral=True,
-            )
-        ]
-    count = len(session.questions)
-    more = session.due_total - count
-    rest = f" ({more} more due after these)" if more > 0 else ""
+        return [text_message(session.empty_text, ephemeral=True)]
     messages = [m for view in session.questions for m in _question(view)]
     for message in messages:
         message.ephemeral = True
-    messages[0].content = f"**Review: {count} question(s) due{rest}.** Answer each in turn."
+    messages[0].content = f"**{session.intro_text}**"
     return messages
 
 
@@ -540,11 +519,12 @@ def _diagram(diagram: str, caption: str | None) -> list[_Part]:
     caption_text = f"*{caption}*" if caption else ""
     block = _code_block(diagram, FIELD_VALUE_LIMIT)
     if "\n…\n```" not in block and len(block) + 1 + len(caption_text) <= FIELD_VALUE_LIMIT:
-        return [_Part("Picturing it", block + ("\n" + caption_text if caption_text else ""))]
+        return [_Part(wording.PICTURING_IT, block + ("\n" + caption_text if caption_text else ""))]
     # Too big for a field: a description holds 4096 characters.
     caption_text = clip(caption_text, 1000)
-    room = DESCRIPTION_LIMIT - len("**Picturing it**\n") - len(caption_text) - 1
-    return [_Part(None, "**Picturing it**\n" + _code_block(diagram, room) + "\n" + caption_text)]
+    heading = f"**{wording.PICTURING_IT}**\n"
+    room = DESCRIPTION_LIMIT - len(heading) - len(caption_text) - 1
+    return [_Part(None, heading + _code_block(diagram, room) + "\n" + caption_text)]
 
 
 def _pack(head: discord.Embed, parts: Sequence[_Part], footer: str) -> list[list[discord.Embed]]:
@@ -578,3 +558,115 @@ def _pack(head: discord.Embed, parts: Sequence[_Part], footer: str) -> list[list
         note = f" · shortened to fit Discord ({left_out} more part(s) left out)"
     messages[-1][-1].set_footer(text=clip(footer + note, FOOTER_LIMIT))
     return messages
+
+
+# -- the live quiz (quiz night) ------------------------------------------------------------------
+
+
+@render.register
+def _live_started(started: LiveStarted) -> list[Message]:
+    return [text_message(started.text)]
+
+
+@render.register
+def _live_progress(progress: LiveProgress) -> list[Message]:
+    lines = [_standing_line(s) for s in progress.leaders]
+    if progress.closes_at is not None:
+        lines.append(f"This round closes <t:{int(progress.closes_at.timestamp())}:R>.")
+    return [text_message(progress.text, lines, ephemeral=progress.already_running)]
+
+
+@render.register
+def _live_round(live_round: LiveRound) -> list[Message]:
+    """The round's question with its buttons; the close time is a Discord timestamp that
+    counts down by itself (no edits per second)."""
+    [message] = _question(live_round.view)
+    question = message.embeds[0]
+    question.title = clip(
+        f"🎯 Round {live_round.number} of {live_round.rounds} · {live_round.view.card_title}",
+        TITLE_LIMIT,
+    )
+    closes = int(live_round.closes_at.timestamp())
+    question.add_field(
+        name="Closes", value=f"<t:{closes}:R> ({live_round.seconds} s)", inline=False
+    )
+    question.set_footer(
+        text=f"Q{live_round.view.post_id} · one answer each, locked in · faster right answers"
+        " score more (1000 down to 500)"
+    )
+    return [message]
+
+
+@render.register
+def _round_reveal(reveal: RoundReveal) -> list[Message]:
+    """What the round's message becomes when it closes: the answer, the counts, the Why,
+    the fastest right answer; the buttons stay, disabled."""
+    view = reveal.view
+    lines = [
+        f"{'✅' if c.index == reveal.correct_index else '▫️'} **{c.letter})** {clip(c.text, 250)}"
+        f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%})"
+        for c in view.shown
+    ]
+    fields = _chunks("Answers", lines)
+    answer = clip(reveal.correct_text, 290)
+    letter = letter_of(view.order, reveal.correct_index)
+    fields.append(("Correct answer", f"**{letter}) {answer}**"))
+    fields.append(("Why", reveal.why))
+    if reveal.fastest is not None:
+        fields.append(
+            ("Fastest", f"⚡ {_name(reveal.fastest.name)} in {reveal.fastest.seconds:g} s")
+        )
+    body = embed(
+        title=f"✅ Round {reveal.number} of {reveal.rounds} · {view.card_title}",
+        description=clip(view.prompt, 1500) + "\n\n" + reveal.summary,
+        colour=GREEN,
+        fields=fields,
+        footer=f"Q{view.post_id} · this round is closed",
+    )
+    return [Message(embeds=[body], view=closed_buttons(view.post_id, view.shown))]
+
+
+def _standing_line(s: Standing) -> str:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"**{s.rank}.**")
+    return f"{medal} {_name(s.name)} — {s.points} points · {s.right}/{s.answered} right"
+
+
+@render.register
+def _live_scoreboard(board: LiveScoreboard) -> list[Message]:
+    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
+    more = board.players - len(board.standings)
+    footer = f"{more} more player(s)" if more > 0 else ""
+    body = embed(
+        title=f"Scoreboard after round {board.number} of {board.rounds}",
+        description="\n".join(lines),
+        footer=footer,
+    )
+    return [Message(embeds=[body])]
+
+
+@render.register
+def _live_podium(podium: LivePodium) -> list[Message]:
+    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
+    fields = _chunks("Everyone", [_standing_line(s) for s in podium.standings[3:]])
+    missed = podium.missed_most
+    if missed is not None:
+        fields.append(
+            (
+                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
+                clip(missed.prompt, 300) + f"\n**Answer:** {clip(missed.correct_text, 290)}",
+            )
+        )
+        fields.append(("Why", missed.why))
+    body = embed(
+        title=f"🏆 Quiz night results · {podium.topic_title}",
+        description="\n".join(top) + "\n\n" + podium.ending,
+        colour=GOLD,
+        fields=fields,
+        footer="Live answers count on the normal boards as ordinary answers (10 a right one).",
+    )
+    return [Message(embeds=[body])]
+
+
+@render.register
+def _locked_in(locked: LockedIn) -> list[Message]:
+    return [text_message(locked.text, ephemeral=True)]

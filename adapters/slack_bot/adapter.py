@@ -9,29 +9,50 @@ to the person who asked.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
+import aiohttp
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.shutdown import GracefulStop
 from adapters.slack_bot.render import (
     ANSWER_ACTION_PREFIX,
+    CARD_PART_ACTION_PREFIX,
+    TYPED_ACTION_PREFIX,
+    TYPED_ANSWER_BLOCK,
+    TYPED_ANSWER_INPUT,
+    TYPED_ANSWER_VIEW,
     SlackMessage,
     parse_answer_value,
+    parse_card_part_value,
     render,
     render_home,
+    result_modal,
+    typed_answer_modal,
 )
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
-from bot.features.quiz import QuestionView
-from bot.features.quiz.requests import AnswerQuestion, RecordPostMessage
+from bot.features.quiz import AnswerBox, QuestionView
+from bot.features.quiz.requests import (
+    AnswerQuestion,
+    AnswerTyped,
+    OpenAnswerBox,
+    RecordPostMessage,
+    ShowCard,
+)
 from bot.kernel.dispatch import Request
 from bot.kernel.grammar import command_words
 from bot.kernel.identity import Actor
@@ -40,15 +61,30 @@ from bot.kernel.results import Notice
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
+CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
+TYPED_ACTION = re.compile(rf"^{TYPED_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 SORRY = Notice("Something went wrong on our side; please try again.", error=True)
+NO_USER = Notice("That request did not say who sent it; nothing was done.", error=True)
+SLACK_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,40}", re.ASCII)  # U0123ABC, T…, C…, W…
 
 
 # who records where a posted question went (no user is behind a post the bot makes itself)
 POSTER = Actor("slack", "quizbot", "quizbot")
+
+
+class QuizBolt(AsyncApp):
+    """Bolt's app, whose HTTP server answers a body Bolt cannot parse with 400 (Bolt itself would
+    answer 500 with a traceback in the log)."""
+
+    def server(self, port: int = 3000, path: str = "/slack/events", host: str | None = None) -> Any:
+        server = super().server(port=port, path=path, host=host)
+        if refuse_malformed not in server.web_app.middlewares:
+            server.web_app.middlewares.append(refuse_malformed)
+        return server
 
 
 class SlackAdapter:
@@ -60,29 +96,52 @@ class SlackAdapter:
         settings: SlackSettings,
         client: AsyncWebClient | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        stop_signal: GracefulStop | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
+        # the runner's stop: listeners count as in-flight work from before their ack
+        self.stop_signal = stop_signal or GracefulStop()
         self._monotonic = monotonic
         self._admin_cache: dict[str, tuple[float, bool]] = {}
         # Request verification stays on in both modes; Bolt skips it for Socket Mode requests,
         # which arrive authenticated over the app-token WebSocket.
         if client is not None:  # tests: a client pointed at the fake
-            self.bolt = AsyncApp(
+            self.bolt = QuizBolt(
                 name="quizbot", signing_secret=settings.signing_secret or "", client=client
             )
         else:
             # Bolt builds its own client from the token (a client *and* SLACK_BOT_TOKEN in the
             # environment would make it warn); per-request clients copy its base_url.
-            self.bolt = AsyncApp(
+            self.bolt = QuizBolt(
                 name="quizbot",
                 signing_secret=settings.signing_secret or "",
                 token=settings.bot_token,
             )
             self.bolt.client.base_url = settings.api_url
+        self._replies: aiohttp.ClientSession | None = None  # response_url posts, shared
+        self.bolt.middleware(self.refuse_when_stopping)
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
+        self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
+        self.bolt.action(TYPED_ACTION)(self.on_typed_answer_click)
+        self.bolt.view(TYPED_ANSWER_VIEW)(self.on_typed_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)
+
+    async def refuse_when_stopping(
+        self, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Every request passes here first. While the bot is stopping nothing new is
+        acknowledged: HTTP gets 503, a Socket Mode envelope stays unacknowledged (Slack
+        delivers it again). A request let in counts as in-flight (its task: aiohttp and Socket
+        Mode run one per request) until answered, and its listener until done."""
+        if not self.stop_signal.accepting:
+            return BoltResponse(
+                status=503, body="quizbot is restarting", headers={"retry-after": "10"}
+            )
+        self.stop_signal.track()
+        await next()
+        return None
 
     # -- listeners ------------------------------------------------------------------------
 
@@ -93,7 +152,14 @@ class SlackAdapter:
         respond: AsyncRespond,
         client: AsyncWebClient,
     ) -> None:
+        self.stop_signal.track()  # before the ack: whatever Slack hears "200" for, finishes
         await ack()
+        if not command.get("response_url"):
+            log.warning("/quiz without a response_url: dropped, nothing done")
+            return
+        if not is_slack_id(command.get("user_id")):
+            await self.reply_privately(render(NO_USER), respond)
+            return
         text = command.get("text") or ""
         request = self.app.parse(text)  # parsed once
         try:
@@ -117,27 +183,113 @@ class SlackAdapter:
         action: dict[str, Any],
         respond: AsyncRespond,
     ) -> None:
+        self.stop_signal.track()  # before the ack: an acknowledged click is stored and answered
         await ack()
+        if not body.get("response_url"):
+            log.warning("answer click without a response_url: dropped, nothing stored")
+            return
         try:
             parsed = parse_answer_value(str(action.get("value", "")))
+            actor = click_actor(body)
             if parsed is None:
                 reply: object = Notice(
                     "That button is not a quiz answer; ask for a new question.", error=True
                 )
+            elif actor is None:
+                reply = Notice("That click did not say who made it; nothing was saved.", error=True)
             else:
                 post_id, choice = parsed
-                reply = await self.app.dispatch(click_actor(body), AnswerQuestion(post_id, choice))
+                reply = await self.app.dispatch(actor, AnswerQuestion(post_id, choice))
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("answer click failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_card_part(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        """A card's part button (sections, misconceptions, recap): that part, privately."""
+        await ack()
+        try:
+            parsed = parse_card_part_value(str(action.get("value", "")))
+            if parsed is None:
+                reply: object = Notice("That button is not part of a card.", error=True)
+            else:
+                card_id, part = parsed
+                reply = await self.app.dispatch(click_actor(body), ShowCard(card_id, part))
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("card part click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_typed_answer_click(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        """The "Answer" button of a typed-answer question: open the modal with the click's
+        trigger_id (valid for 3 seconds), or say privately why not (retired, gone, ...)."""
+        await ack()
+        try:
+            value = str(action.get("value", ""))
+            actor = click_actor(body)
+            reply: object = Notice(
+                "That button is not a quiz answer; ask for a new one.", error=True
+            )
+            if value.isascii() and value.isdigit() and len(value) <= 18:
+                reply = await self.app.dispatch(actor, OpenAnswerBox(int(value)))
+            if isinstance(reply, AnswerBox):
+                modal = typed_answer_modal(reply, actor.channel_id)
+                await client.views_open(trigger_id=body["trigger_id"], view=modal)
+                return
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("typed answer click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_typed_answer(
+        self, ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The modal's submission: the result (with its Why) replaces the modal, so only the
+        person who answered sees it; a mistake (empty, too long, closed) shows under the box."""
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            values = (view.get("state") or {}).get("values") or {}
+            text = (values.get(TYPED_ANSWER_BLOCK) or {}).get(TYPED_ANSWER_INPUT) or {}
+            user = body.get("user") or {}
+            actor = Actor(
+                "slack",
+                user["id"],
+                display_name=user.get("username") or user.get("name") or user["id"],
+                workspace_id=(body.get("team") or {}).get("id") or user.get("team_id") or "unknown",
+                channel_id=str(meta.get("channel") or "unknown"),
+            )
+            request = AnswerTyped(int(meta["post"]), str(text.get("value") or ""))
+            reply = await self.app.dispatch(actor, request)
+        except Exception:
+            log.exception("typed answer failed")
+            reply = SORRY
+        if isinstance(reply, Notice) and reply.error:
+            await ack(response_action="errors", errors={TYPED_ANSWER_BLOCK: reply.text[:150]})
+            return
+        await ack(response_action="update", view=result_modal(reply))
 
     async def on_home_opened(
         self, event: dict[str, Any], context: Mapping[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab", "home") != "home":
             return
-        user_id = event["user"]
+        user_id = event.get("user")
+        if not is_slack_id(user_id):
+            log.warning("app_home_opened without a valid user: ignored")
+            return
         actor = Actor(
             "slack",
             user_id,
@@ -147,6 +299,8 @@ class SlackAdapter:
         )
         stats = await self.app.dispatch(actor, ShowStats())
         board = await self.app.dispatch(actor, ShowLeaderboard())
+        if isinstance(stats, Notice) or isinstance(board, Notice):
+            return  # e.g. a storage fault (logged): the tab keeps what it showed last
         await client.views_publish(user_id=user_id, view=render_home(stats, board))
 
     # -- replies --------------------------------------------------------------------------
@@ -211,25 +365,46 @@ class SlackAdapter:
             await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
         return ref
 
-    @staticmethod
     async def reply_privately(
-        messages: list[SlackMessage], respond: AsyncRespond, replace_original: bool | None = None
+        self,
+        messages: list[SlackMessage],
+        respond: AsyncRespond,
+        replace_original: bool | None = None,
     ) -> None:
         for message in messages:
-            await respond(
+            await self.respond_to(
+                respond,
                 response_type="ephemeral",
                 replace_original=replace_original,
                 text=message.text,
                 blocks=message.blocks,
             )
 
+    async def respond_to(self, respond: AsyncRespond, **message: Any) -> None:
+        """Post ``message`` to the request's response_url over one shared HTTP session (Bolt's
+        ``respond`` opens a new session and connection for every reply: the largest single
+        cost per click in the end-to-end benchmark)."""
+        url = getattr(respond, "response_url", None)
+        if not url:
+            await respond(**message)
+            return
+        if self._replies is None or self._replies.closed:
+            self._replies = aiohttp.ClientSession()
+        await AsyncWebhookClient(url, session=self._replies).send(**message)
+
+    async def close(self) -> None:
+        """Close what the adapter opened itself (the shared reply session)."""
+        if self._replies is not None:
+            await self._replies.close()
+            self._replies = None
+
     # -- identities -----------------------------------------------------------------------
 
     async def command_actor(
         self, command: Mapping[str, Any], client: AsyncWebClient, request: Request
     ) -> Actor:
-        team_id = command.get("team_id") or "unknown"
-        user_id = command["user_id"]
+        team_id = _slack_id(command.get("team_id"), "unknown")
+        user_id = command["user_id"]  # checked by on_command (is_slack_id)
         # admin rights cost a users.info call: looked up only for requests that need them
         is_admin = request.needs_admin and await self.is_admin(client, team_id, user_id)
         return Actor(
@@ -237,7 +412,7 @@ class SlackAdapter:
             user_id,
             display_name=command.get("user_name") or user_id,
             workspace_id=team_id,
-            channel_id=command.get("channel_id") or "unknown",
+            channel_id=_slack_id(command.get("channel_id"), "unknown"),
             is_admin=is_admin,
         )
 
@@ -261,15 +436,80 @@ class SlackAdapter:
         return flag
 
 
-def click_actor(body: Mapping[str, Any]) -> Actor:
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    channel = body.get("channel") or {}
-    container = body.get("container") or {}
+def is_slack_id(value: object) -> bool:
+    """A Slack id (user, team, channel) as a plain string: never a list, a number or text."""
+    return isinstance(value, str) and SLACK_ID.fullmatch(value) is not None
+
+
+def _slack_id(value: object, default: str) -> str:
+    return value if is_slack_id(value) else default  # type: ignore[return-value]
+
+
+def _text(value: object, default: str) -> str:
+    return value if isinstance(value, str) and value.strip() else default
+
+
+def click_actor(body: Mapping[str, Any]) -> Actor | None:
+    """Who clicked, or None when the payload does not say (a user id must be a Slack id)."""
+    user = _mapping(body.get("user"))
+    if not is_slack_id(user.get("id")):
+        return None
+    team = _mapping(body.get("team"))
+    channel = _mapping(body.get("channel"))
+    container = _mapping(body.get("container"))
+    user_id = user["id"]
     return Actor(
         "slack",
-        user["id"],
-        display_name=user.get("username") or user.get("name") or user["id"],
-        workspace_id=team.get("id") or user.get("team_id") or "unknown",
-        channel_id=channel.get("id") or container.get("channel_id") or "unknown",
+        user_id,
+        display_name=_text(user.get("username"), _text(user.get("name"), user_id)),
+        workspace_id=_slack_id(team.get("id"), _slack_id(user.get("team_id"), "unknown")),
+        channel_id=_slack_id(channel.get("id"), _slack_id(container.get("channel_id"), "unknown")),
     )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def malformed(body: bytes, content_type: str) -> str | None:
+    """Why Bolt could not parse ``body`` (None when it can): not UTF-8, a ``payload`` that is
+    not a JSON object, a block_actions payload without actions, a JSON body that is no object."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if content_type == "application/json":
+        try:
+            parsed = json.loads(text) if text else {}
+        except ValueError:
+            return "the body is not JSON"
+        return None if isinstance(parsed, dict) else "the body is not a JSON object"
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" not in form:
+        return None
+    try:
+        payload = json.loads(form["payload"][0])
+    except ValueError:
+        return "payload is not JSON"
+    if not isinstance(payload, dict):
+        return "payload is not a JSON object"
+    if payload.get("type") == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) for a in actions):
+            return "an action is not an object"
+    return None
+
+
+@web.middleware
+async def refuse_malformed(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """400 with one line for a body Bolt cannot parse; the rest goes on to Bolt."""
+    if request.method == "POST":
+        problem = malformed(await request.read(), request.content_type)
+        if problem is not None:
+            log.warning("refused a malformed Slack request: %s", problem)
+            return web.Response(status=400, text=f"malformed request: {problem}")
+    return await handler(request)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack_bot.render import render
 from bot.features.daily import DailyQuestion, DailyResults
+from bot.features.live import LivePodium, LiveRound, LiveScoreboard, RoundReveal
 from bot.kernel.identity import ChannelRef
 
 if TYPE_CHECKING:
@@ -78,3 +80,36 @@ def question_ts(ref: str | None) -> str | None:
         return None
     _, sep, ts = ref.partition(":")
     return ts if sep and ts else None
+
+
+class SlackLivePoster:
+    """``bot.features.live.LivePoster`` for Slack: rounds, scoreboards and the podium are
+    posted with the bot token; a round's close is one ``chat.update`` of its message (the
+    reveal, its buttons removed)."""
+
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+        self._posts = SlackPoster(adapter)
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        return await self._posts._post(channel, live_round)  # noqa: SLF001
+
+    async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        channel_id, _, ts = ref.partition(":")
+        if not ts:
+            raise SlackPostRefused("message_not_found")
+        [message] = render(reveal)
+        try:
+            await self.adapter.bolt.client.chat_update(
+                channel=channel_id or channel.channel_id,
+                ts=ts,
+                text=message.text,
+                blocks=message.blocks,
+            )
+        except SlackApiError as exc:
+            raise SlackPostRefused(str(exc.response.get("error") or "unknown_error")) from exc
+
+    async def post_standings(
+        self, channel: ChannelRef, standings: LiveScoreboard | LivePodium
+    ) -> str:
+        return await self._posts._post(channel, standings)  # noqa: SLF001

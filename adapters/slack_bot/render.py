@@ -20,22 +20,48 @@ Block Kit limits are enforced here, once, by the helpers (``sections`` splits lo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
-from bot.content import Card
 from bot.demos import DemoResult
-from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
+from bot.features.boards import Leaderboard, UserStats
+from bot.features.boards.results import SPACED_REPETITION
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.groups import GroupList, GroupMembers, GroupSummary, StudyGroup
-from bot.features.quiz import AnswerResult, QuestionView, ReviewSession, TopicInfo
-from bot.kernel.clock import format_local
-from bot.kernel.results import Notice
+from bot.features.live import (
+    LivePodium,
+    LiveProgress,
+    LiveRound,
+    LiveScoreboard,
+    LiveStarted,
+    LockedIn,
+    RoundReveal,
+    Standing,
+)
+from bot.features.quiz import (
+    AnswerBox,
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    wording,
+)
+from bot.features.quiz.results import letter_of
+from bot.kernel.results import DONE, NOTHING_HERE, Notice
 
-LETTERS = "ABCDEF"
 ANSWER_ACTION_PREFIX = "quiz_answer_"
+CARD_PART_ACTION_PREFIX = "quiz_card_part_"
+TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
+TYPED_ANSWER_VIEW = "quiz_typed_answer"  # the modal's callback_id
+TYPED_ANSWER_BLOCK, TYPED_ANSWER_INPUT = "answer_block", "answer"
+MAX_VIEW_TITLE = 24  # a modal's title, submit and close texts
+MAX_PLACEHOLDER = 150
+MAX_VIEW_BLOCKS = 100
 
 # Slack's documented limits.
 MAX_BLOCKS = 50  # per message
@@ -191,7 +217,7 @@ def render(reply: Any) -> list[SlackMessage]:
 
 @render.register(type(None))
 def _nothing(reply: None) -> list[SlackMessage]:
-    return render(Notice("Done."))
+    return render(Notice(DONE))
 
 
 @render.register
@@ -209,29 +235,93 @@ def _question(view: QuestionView) -> list[SlackMessage]:
 def question_blocks(
     view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
 ) -> list[Block]:
-    """The prompt, one answer button per choice (clicks come back through ``on_answer``) and a
-    context line; ``note`` (mrkdwn) joins that line. ``shared``: anyone may answer (a channel
-    post), so the line says results are private. Several questions in one message pass
-    different ``first_action`` numbers so every action_id in the message is unique (the
-    button's value, not its action_id, says which post and choice it answers)."""
-    choices = "\n".join(f"*{LETTERS[i]})* {escape(c)}" for i, c in enumerate(view.choices))
+    """The prompt, one answer button per choice in the order shown (clicks come back through
+    ``on_answer`` with the content's choice index) and a context line; ``note`` (mrkdwn) joins
+    that line. ``shared``: anyone may answer (a channel post), so the line says results are
+    private. Several questions in one message pass different ``first_action`` numbers so every
+    action_id in the message is unique (the button's value, not its action_id, says which post
+    and choice it answers)."""
+    choices = "\n".join(f"*{c.letter})* {escape(c.text)}" for c in view.shown)
+    if view.typed:
+        return typed_question_blocks(view, note, first_action, shared)
     buttons = [
         {
             "type": "button",
-            "action_id": f"{ANSWER_ACTION_PREFIX}{first_action + i}",
-            "text": plain(f"{LETTERS[i]}) {choice}", MAX_BUTTON_TEXT),
-            "value": answer_value(view.post_id, i),
+            "action_id": f"{ANSWER_ACTION_PREFIX}{first_action + n}",
+            "text": plain(c.label, MAX_BUTTON_TEXT),
+            "value": answer_value(view.post_id, c.index),
         }
-        for i, choice in enumerate(view.choices)
+        for n, c in enumerate(view.shown)
     ]
-    about = " · ".join(
-        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
-    )
+    about = f"{escape(view.card_title)} · {view.tag}"
     return [
         *sections(f"*{escape(view.prompt)}*\n{choices}"),
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
-        context(about, note, "Only you see your result, so everyone can answer." if shared else ""),
+        context(about, note, view.private_result_text if shared else ""),
     ]
+
+
+def typed_question_blocks(
+    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
+) -> list[Block]:
+    """A typed-answer question: the prompt and one "Answer" button, which opens a modal with a
+    text box (``views.open``); the submission comes back as a ``view_submission``."""
+    button = {
+        "type": "button",
+        "action_id": f"{TYPED_ACTION_PREFIX}{first_action}",
+        "text": plain("✍️ Answer", MAX_BUTTON_TEXT),
+        "style": "primary",
+        "value": str(view.post_id),
+    }
+    about = " · ".join(
+        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
+    )
+    private = "Type your answer; only you see your result." if shared else "Type your answer."
+    return [
+        *sections(f"*{escape(view.prompt)}*"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
+        context(about, note, private),
+    ]
+
+
+def typed_answer_modal(box: AnswerBox, channel_id: str) -> dict[str, Any]:
+    """The modal with the answer box. Its ``private_metadata`` carries the post and the
+    channel, so the submission needs no state kept in the adapter."""
+    placeholder = clip(box.prompt, MAX_PLACEHOLDER)
+    return {
+        "type": "modal",
+        "callback_id": TYPED_ANSWER_VIEW,
+        "private_metadata": json.dumps({"post": box.post_id, "channel": channel_id}),
+        "title": plain(f"Q{box.post_id} · {box.card_title}", MAX_VIEW_TITLE),
+        "submit": plain("Answer", MAX_VIEW_TITLE),
+        "close": plain("Cancel", MAX_VIEW_TITLE),
+        "blocks": [
+            *sections(f"*{escape(box.prompt)}*"),
+            {
+                "type": "input",
+                "block_id": TYPED_ANSWER_BLOCK,
+                "label": plain("Your answer", MAX_VIEW_TITLE),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TYPED_ANSWER_INPUT,
+                    "max_length": box.limit,
+                    "placeholder": plain(placeholder, MAX_PLACEHOLDER),
+                },
+            },
+        ],
+    }
+
+
+def result_modal(reply: object) -> dict[str, Any]:
+    """What the modal turns into after a submission: the rendered reply (the answer's result
+    with its Why), seen only by the person who answered."""
+    blocks = [block for message in render(reply) for block in message.blocks]
+    return {
+        "type": "modal",
+        "title": plain("Your answer", MAX_VIEW_TITLE),
+        "close": plain("Done", MAX_VIEW_TITLE),
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
 
 
 def answer_value(post_id: int, choice: int) -> str:
@@ -239,25 +329,27 @@ def answer_value(post_id: int, choice: int) -> str:
     return f"{post_id}:{choice}"
 
 
+ANSWER_VALUE = re.compile(r"(\d{1,18}):(\d)", re.ASCII)  # post ids fit SQLite's 64 bits
+
+
 def parse_answer_value(value: str) -> tuple[int, int] | None:
-    post, sep, choice = value.partition(":")
-    if not sep or not post.isdigit() or not choice.isdigit():
+    found = ANSWER_VALUE.fullmatch(value)
+    if found is None:
         return None
-    return int(post), int(choice)
+    return int(found[1]), int(found[2])
 
 
-@render.register
-def _answer(result: AnswerResult) -> list[SlackMessage]:
-    chosen = f"{LETTERS[result.chosen_index]}) {result.chosen_text}"
-    right = f"{LETTERS[result.correct_index]}) {result.correct_text}"
+def _typed_answer(result: AnswerResult) -> list[SlackMessage]:
     if result.already_answered:
-        head = f"You already answered: {chosen} — no change."
+        head = f"You already answered: {result.typed} — no change."
+        detail = f"The answer is {result.accepted_text}"
     elif result.correct:
-        head = f"✅ Correct! {right} · {result.score_text}"
+        head, detail = f"✅ Correct! · {result.score_text}", f"You typed: {result.typed}"
     else:
-        head = f"❌ Not quite — you chose {chosen}. The answer is {right}"
+        head = f"❌ Not quite. The answer is {result.accepted_text}"
+        detail = f"You typed: {result.typed}"
     blocks = [
-        *sections(f"*{escape(head)}*\n*Why:* {escape(result.why)}"),
+        *sections(f"*{escape(head)}*\n{escape(detail)}\n*Why:* {escape(result.why)}"),
         context(
             f"Q{result.post_id}: {escape(result.prompt)}",
             f"Total: *{result.total_points}* points · streak *{result.streak}*",
@@ -267,34 +359,93 @@ def _answer(result: AnswerResult) -> list[SlackMessage]:
 
 
 @render.register
-def _card(card: Card) -> list[SlackMessage]:
-    blocks: list[Block] = [
-        header(card.title),
-        context(f"{escape(card.track)} · `/quiz {card.id}` for a question"),
-        *sections(escape(card.summary)),
+def _answer(result: AnswerResult) -> list[SlackMessage]:
+    if result.typed is not None:
+        return _typed_answer(result)
+    lines = [f"*{escape(result.headline)}*", escape(result.answer_text)]
+    if result.feedback_text:
+        lines.append(f"_{escape(result.feedback_text)}_")
+    lines.append(f"*Why:* {escape(result.why)}")
+    blocks = [
+        *sections("\n".join(lines)),
+        context(f"Q{result.post_id}: {escape(result.prompt)}", escape(result.standing_text)),
     ]
-    for section in card.sections:
-        points = "\n".join(f"• {escape(p)}" for p in section.points)
-        blocks += sections(f"*{escape(section.heading)}*\n{points}")
-    if card.table is not None:
-        blocks += _table_blocks("*Side by side*", card.table.columns, card.table.rows)
-    if card.diagram:
-        blocks += code_sections(card.diagram, title="*Picturing it*")
+    return paginate(blocks, fallback=result.headline)
+
+
+def code(command: str) -> str:
+    """A command as Slack shows one (``/quiz ...`` in code)."""
+    return f"`{escape(command)}`"
+
+
+def card_part_value(card_id: str, part: CardPart) -> str:
+    return f"{card_id}:{part.value}"
+
+
+def parse_card_part_value(value: str) -> tuple[str, CardPart] | None:
+    card_id, sep, part = value.partition(":")
+    if not sep or not card_id:
+        return None
+    try:
+        return card_id, CardPart(part)
+    except ValueError:
+        return None
+
+
+@render.register
+def _card(view: CardView) -> list[SlackMessage]:
+    card = view.card
+    blocks: list[Block] = [
+        header(view.title),
+        context(escape(card.track), escape(view.question_hint)),
+    ]
+    if view.part in (CardPart.SHORT, CardPart.FULL):
+        blocks += sections(escape(card.summary))
+    if view.part in (CardPart.SECTIONS, CardPart.FULL):
+        for section in card.sections:
+            points = "\n".join(f"• {escape(p)}" for p in section.points)
+            blocks += sections(f"*{escape(section.heading)}*\n{points}")
+    if view.shows_table and card.table is not None:
+        blocks += _table_blocks(f"*{wording.SIDE_BY_SIDE}*", card.table.columns, card.table.rows)
+    if view.shows_picture and card.diagram:
+        blocks += code_sections(card.diagram, title=f"*{wording.PICTURING_IT}*")
         if card.diagram_caption:
             blocks.append(context(escape(card.diagram_caption)))
-    if card.misconceptions:
+    if view.part in (CardPart.MISCONCEPTIONS, CardPart.FULL) and card.misconceptions:
         lines = [f"✗ {escape(m.claim)}\n      ✓ {escape(m.truth)}" for m in card.misconceptions]
-        blocks += sections("*Common misconceptions*\n" + "\n".join(lines))
-    if card.recap:
-        blocks += sections("*Recap*\n" + "\n".join(f"✅ {escape(p)}" for p in card.recap))
+        blocks += sections(f"*{wording.MISCONCEPTIONS}*\n" + "\n".join(lines))
+    if view.part in (CardPart.RECAP, CardPart.FULL) and card.recap:
+        blocks += sections(
+            f"*{wording.RECAP}*\n" + "\n".join(f"✅ {escape(p)}" for p in card.recap)
+        )
+    if view.part == CardPart.SHORT:
+        if view.key_idea:
+            blocks += sections(f"*{wording.KEY_IDEA}:* {escape(view.key_idea)}")
+        if view.more_parts:
+            blocks += sections(f"*{wording.MORE}* — {escape(view.sections_text)}")
+            buttons = [
+                {
+                    "type": "button",
+                    "action_id": f"{CARD_PART_ACTION_PREFIX}{n}",
+                    "text": plain(part.value.capitalize(), MAX_BUTTON_TEXT),
+                    "value": card_part_value(card.id, part),
+                }
+                for n, part in enumerate(view.more_parts)
+            ]
+            blocks.append({"type": "actions", "elements": buttons})
     footer = []
-    if card.demos:
-        footer.append("Try it live: " + ", ".join(f"`/quiz demo {d}`" for d in card.demos))
-    if card.next:
-        footer.append("Next: " + ", ".join(f"`/quiz card {n}`" for n in card.next))
+    if view.part in (CardPart.SHORT, CardPart.FULL):
+        if card.demos:
+            footer.append(
+                f"{wording.TRY_IT_LIVE}: " + ", ".join(code(f"/quiz demo {d}") for d in card.demos)
+            )
+        if card.next:
+            footer.append(
+                f"{wording.NEXT}: " + ", ".join(code(f"/quiz card {n}") for n in card.next)
+            )
     if footer:
         blocks.append(context(*footer))
-    return paginate(blocks, fallback=f"Card: {card.title}")
+    return paginate(blocks, fallback=f"Card: {view.title}")
 
 
 def _table_blocks(
@@ -337,10 +488,6 @@ def _demo(result: DemoResult) -> list[SlackMessage]:
 # -- the daily question --------------------------------------------------------------------
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
 def slack_time(instant: datetime, fallback: str) -> str:
     """A time Slack shows in each reader's own zone (``fallback`` where it cannot)."""
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
@@ -348,45 +495,26 @@ def slack_time(instant: datetime, fallback: str) -> str:
 
 @render.register
 def _daily_question(daily: DailyQuestion) -> list[SlackMessage]:
-    closes = format_local(daily.closes_at)  # the schedule's zone: the channel's agreed time
+    # the close in the schedule's zone: the channel's agreed time
     blocks = [
-        header(f"📅 Question of the day — {_day(daily.local_date)}"),
-        *question_blocks(daily.view, note=f"Answers close *{escape(closes)}*"),
+        header(daily.title),
+        *question_blocks(daily.view, note=f"*{escape(daily.closes_text)}*"),
     ]
-    return paginate(blocks, fallback=f"Question of the day: {daily.view.prompt}", public=True)
+    return paginate(blocks, fallback=f"{daily.title}: {daily.view.prompt}", public=True)
 
 
 BAR_WIDTH = 10
 
 
-def share_bar(share: float) -> str:
-    filled = round(share * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
-
-
-@render.register
-def _daily_results(results: DailyResults) -> list[SlackMessage]:
-    answered = results.answered
-    if answered:
-        people = "1 person" if answered == 1 else f"{answered} people"
-        summary = (
-            f"{people} answered, {results.right} right ({results.share(results.correct_index):.0%})"
-        )
-    else:
-        summary = "Nobody answered this one."
-    lines = []
-    for i, choice in enumerate(results.choices):
-        mark = " ✅" if i == results.correct_index else ""
-        lines.append(
-            f"`{share_bar(results.share(i))}` *{LETTERS[i]})* {escape(choice)}"
-            f" — {results.counts[i]} ({results.share(i):.0%}){mark}"
-        )
-    right = f"{LETTERS[results.correct_index]}) {results.correct_text}"
+def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessage]:
+    accepted = ", ".join(results.accepted)
     blocks: list[Block] = [
-        header(f"📊 Results: question of the day — {_day(results.local_date)}"),
+        header(results.title),
         *sections(f"*{escape(results.prompt)}*\n{escape(summary)}"),
-        *sections("\n".join(lines)),
-        *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(results.why)}"),
+        *sections(
+            f"*Answer:* {escape(results.correct_text)}\n*Accepted:* {escape(accepted)}"
+            f"\n*Why:* {escape(results.why)}"
+        ),
     ]
     footer = [f"{escape(results.card_title)} · Q{results.post_id}"]
     if results.first_right:
@@ -396,42 +524,61 @@ def _daily_results(results: DailyResults) -> list[SlackMessage]:
             first += " at " + slack_time(at, f"{at:%Y-%m-%d %H:%M} UTC")
         footer.insert(0, first)
     blocks.append(context(*footer))
-    fallback = f"Results of the question of the day: {summary} Answer: {right}"
+    fallback = f"Results of the question of the day: {summary} Answer: {results.correct_text}"
+    return paginate(blocks, fallback=fallback, public=True)
+
+
+def share_bar(share: float) -> str:
+    filled = round(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+@render.register
+def _daily_results(results: DailyResults) -> list[SlackMessage]:
+    if results.typed:
+        return _typed_daily_results(results, results.summary_text)
+    lines = [
+        f"`{share_bar(row.share)}` *{row.letter})* {escape(row.text)} — {row.count_text}"
+        + (" ✅" if row.correct else "")
+        + (f"\n      ↳ _{escape(row.feedback_text)}_" if row.feedback_text else "")
+        for row in results.rows
+    ]
+    blocks: list[Block] = [
+        header(results.title),
+        *sections(f"*{escape(results.prompt)}*\n{escape(results.summary_text)}"),
+        *sections("\n".join(lines)),
+        *sections(f"*{escape(results.answer_text)}*\n*Why:* {escape(results.why)}"),
+    ]
+    footer = [f"{escape(results.card_title)} · Q{results.post_id}"]
+    if results.first_right:
+        first = f"🏅 {escape(results.first_right_text)}"
+        if results.first_right_at is not None:
+            at = results.first_right_at
+            first += " at " + slack_time(at, f"{at:%Y-%m-%d %H:%M} UTC")
+        footer.insert(0, first)
+    blocks.append(context(*footer))
+    fallback = f"{results.title}: {results.summary_text} {results.answer_text}"
     return paginate(blocks, fallback=fallback, public=True)
 
 
 @render.register
 def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
-    where = f"<#{info.channel.channel_id}>"
-    head = f"✅ Daily question set for {where}" if info.changed else f"📅 Daily question in {where}"
-    window = f"{info.window_hours} h" if info.window_hours else "until the next post"
     pairs = [
-        ("Time", f"{info.local_time} {escape(info.zone)}"),
-        ("Days", escape(info.days_text)),
-        ("Topic", f"`{escape(info.topic)}`" if info.topic else "all topics"),
-        ("Answers open", window),
+        (f.label, f"`{escape(f.value)}`" if f.literal else escape(f.value)) for f in info.facts
     ]
-    if info.next_post is not None:
-        pairs.append(("Next post", escape(format_local(info.next_post))))
-    if info.last_post:
-        pairs.append(("Last post", escape(info.last_post)))
     blocks = [
-        *sections(f"*{head}*"),
+        *sections(f"*{escape(info.title)}* in <#{info.channel.channel_id}>"),
         fields_section(pairs),
-        context(
-            "Admins: `/quiz daily now` posts today's question right away,"
-            " `/quiz daily off` stops it."
-        ),
+        context(escape(info.admin_hint)),
     ]
-    fallback = f"Daily question: {info.local_time} {info.zone}, {info.days_text}"
-    return paginate(blocks, fallback=fallback)
+    return paginate(blocks, fallback=f"{info.title}: {info.when_text}")
 
 
 @render.register(list)
 def _list(items: list[Any]) -> list[SlackMessage]:
     if items and all(isinstance(i, TopicInfo) for i in items):
-        return paginate(topic_blocks(items), fallback="Topics")
-    return render("\n".join(str(i) for i in items) or "Nothing here yet.")
+        return paginate(topic_blocks(items), fallback=wording.TOPICS_TITLE)
+    return render("\n".join(str(i) for i in items) or NOTHING_HERE)
 
 
 def topic_blocks(topics: list[TopicInfo]) -> list[Block]:
@@ -442,50 +589,28 @@ def topic_blocks(topics: list[TopicInfo]) -> list[Block]:
             f"• *{escape(t.title)}* — `{t.id}` · {escape(t.track)} · {t.questions} questions{demos}"
         )
     return [
-        *sections("*Topics*\n" + "\n".join(lines)),
-        context("`/quiz card <topic>` for the card, `/quiz <topic>` for a question"),
+        *sections(f"*{wording.TOPICS_TITLE}*\n" + "\n".join(lines)),
+        context(escape(wording.TOPICS_HINT)),
     ]
 
 
 @render.register
 def _stats(stats: UserStats) -> list[SlackMessage]:
-    return paginate(stats_blocks(stats), fallback=f"{stats.display_name}: {stats.points} points")
+    return paginate(stats_blocks(stats), fallback=stats.headline)
 
 
 def stats_blocks(stats: UserStats, title: str | None = None) -> list[Block]:
-    blocks = sections(title or f"*{escape(stats.display_name)}* — {stats.points} points")
-    blocks.append(
-        fields_section(
-            [
-                ("Points", str(stats.points)),
-                ("Answered", str(stats.answered)),
-                ("Correct", f"{stats.correct} ({stats.accuracy:.0%})"),
-                ("Streak", f"{stats.streak} (best {stats.best_streak})"),
-            ]
-        )
-    )
-    lines = [
-        f"• {escape(t.topic)}: {t.correct}/{t.answered} ({t.accuracy:.0%})" for t in stats.per_topic
-    ]
+    blocks = sections(title or f"*{escape(stats.headline)}*")
+    blocks.append(fields_section([(f.label, escape(f.value)) for f in stats.facts]))
+    lines = [f"• {escape(line)}" for line in stats.topic_lines]
     lines += [f"• {escape(label)}: {escape(value)}" for label, value in stats.extra]
     if lines:
         blocks += sections("\n".join(lines))
-    if stats.answered and stats.progress:
-        review = [
-            f"• {escape(p.topic)}: {p.mastered} mastered · {p.learning} learning · {p.new} new"
-            + (f" · {p.due} due" if p.due else "")
-            for p in stats.progress
-        ]
-        blocks += sections("*Spaced repetition*\n" + "\n".join(review))
-        due = f"{stats.due_now} due now — `/quiz review`" if stats.due_now else "nothing due now"
-        later = f"next review {when(stats.next_due)}" if stats.next_due else ""
-        blocks.append(context(due, later))
+    if stats.progress_lines:
+        review = [f"• {escape(line)}" for line in stats.progress_lines]
+        blocks += sections(f"*{SPACED_REPETITION}*\n" + "\n".join(review))
+        blocks.append(context(escape(stats.review_text)))
     return blocks
-
-
-def when(moment: datetime) -> str:
-    """A time already in the workspace's zone, e.g. Tue 3 Mar 09:10 PST."""
-    return f"{moment:%a} {moment.day} {moment:%b %H:%M %Z}".rstrip()
 
 
 @render.register
@@ -498,55 +623,23 @@ MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 def leaderboard_blocks(board: Leaderboard) -> list[Block]:
     title = f"*{escape(board.title)}*"
-    notes = []
-    if board.since is not None:
-        notes.append(f"Week since {when(board.since)}")
-    if board.min_answers:
-        notes.append(f"Ranked: {board.min_answers}+ answers")
+    notes = [escape(note) for note in board.notes]
     if not board.rows:
-        empty = (
-            "No answers yet — `/quiz` to start."
-            if board.sort == "points"
-            else f"Nobody ranked by {board.sort} yet."
-        )
-        return [*sections(f"{title}\n{empty}"), *([context(*notes)] if notes else [])]
+        return [
+            *sections(f"{title}\n{escape(board.empty_text)}"),
+            *([context(*notes)] if notes else []),
+        ]
     lines = [title]
     me_key = board.me.user_key if board.me else None
     for row in board.rows:
         name = escape(row.display_name)
         name = f"*{name}* (you)" if row.user_key == me_key else name
-        lines.append(f"{MEDALS.get(row.rank, f'{row.rank}.')} {name} — {_board_values(board, row)}")
+        medal = MEDALS.get(row.rank, f"{row.rank}.")
+        lines.append(f"{medal} {name} — {escape(board.values_text(row))}")
     blocks = sections("\n".join(lines))
-    me = board.me
-    if me and all(r.user_key != me.user_key for r in board.rows):
-        if me.rank == 0:
-            more = board.min_answers - me.answered
-            notes.append(f"You: not ranked yet — {more} more answer(s) to qualify")
-        else:
-            notes.append(f"You: #{me.rank} of {board.total_players} with {_board_value(board, me)}")
     if notes:
         blocks.append(context(*notes))
     return blocks
-
-
-def _board_value(board: Leaderboard, row: LeaderboardRow) -> str:
-    """The value the board is sorted by, e.g. "40 points", "80% (4/5)"."""
-    return {
-        "points": f"{row.points} points",
-        "accuracy": f"{row.accuracy:.0%} ({row.correct}/{row.answered})",
-        "streak": f"a {row.streak}-day streak",
-        "mastered": f"{row.mastered} mastered",
-    }.get(board.sort, f"{row.points} points")
-
-
-def _board_values(board: Leaderboard, row: LeaderboardRow) -> str:
-    if board.sort == "points":
-        parts = [f"{row.points} points", f"{row.accuracy:.0%}", f"streak {row.streak}"]
-    else:
-        parts = [_board_value(board, row), f"{row.points} points"]
-    if row.best_daily_streak:
-        parts.append(f"daily {row.daily_streak} (best {row.best_daily_streak})")
-    return " · ".join(parts)
 
 
 def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
@@ -567,6 +660,9 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[SlackMessage]:
+    if group.created:  # Notice text is escaped for mrkdwn
+        name = group.name
+        return render(Notice(f"Created study group {name}. Join with /quiz group join {name}"))
     you = " · you are in it" if group.is_member else ""
     return render(Notice(f"Study group {group.name}: {group.members} member(s){you}"))
 
@@ -574,62 +670,40 @@ def _study_group(group: StudyGroup) -> list[SlackMessage]:
 @render.register
 def _groups(groups: GroupList) -> list[SlackMessage]:
     if not groups.groups:
-        text = "No study groups yet; an admin can `/quiz group create <name>`."
-        return paginate(sections(escape(text)), fallback="No study groups yet")
-    lines = [
-        f"• *{escape(g.name)}* — {g.members} member(s)" + (" ✓ you" if g.is_member else "")
-        for g in groups.groups
-    ]
+        return paginate(sections(escape(groups.empty_text)), fallback=groups.empty_text)
+    lines = [f"• *{escape(g.name)}* — {g.members_text}" for g in groups.groups]
     blocks = [
-        *sections("*Study groups*\n" + "\n".join(lines)),
-        context("`/quiz group join <name>` · `/quiz leaderboard group <name>`"),
+        *sections(f"*{groups.title}*\n" + "\n".join(lines)),
+        context(escape(groups.hint)),
     ]
-    return paginate(blocks, fallback=f"Study groups: {len(groups.groups)}")
+    return paginate(blocks, fallback=f"{groups.title}: {len(groups.groups)}")
 
 
 @render.register
 def _members(group: GroupMembers) -> list[SlackMessage]:
-    name = escape(group.name)
     if not group.members:
-        text = f"*{name}* has no members yet: `/quiz group join {name}`"
-        return paginate(sections(text), fallback=f"{group.name}: no members")
+        return paginate(sections(escape(group.empty_text)), fallback=group.empty_text)
     lines = [f"• {escape(m)}" for m in group.members]
-    head = f"*{name}*: {len(group.members)} member(s)"
-    return paginate(sections("\n".join([head, *lines])), fallback=f"{group.name} members")
+    head = f"*{escape(group.title)}*"
+    return paginate(sections("\n".join([head, *lines])), fallback=group.title)
 
 
 @render.register
 def _group_summary(summary: GroupSummary) -> list[SlackMessage]:
-    week = str(summary.answers_this_week)
-    if summary.answers_this_week:
-        week += f" ({summary.correct_this_week / summary.answers_this_week:.0%} right)"
-    members = ", ".join(escape(m) for m in summary.members) or "none yet"
+    facts = (summary.members_fact, summary.week_fact)
     blocks: list[Block] = [
-        header(f"Study group {summary.name}"),
-        fields_section(
-            [
-                (f"Members ({len(summary.members)})", members),
-                (f"Answers this week (since {when(summary.week_since)})", week),
-            ]
-        ),
+        header(summary.title),
+        fields_section([(escape(f.label), escape(f.value)) for f in facts]),
     ]
     if summary.per_topic:
-        lines = [
-            f"• {escape(t.topic)}: {t.correct}/{t.answered} ({t.accuracy:.0%})"
-            for t in summary.per_topic
-        ]
-        blocks += sections("*Accuracy per topic (all time)*\n" + "\n".join(lines))
+        lines = [f"• {escape(t.text)}" for t in summary.per_topic]
+        blocks += sections(f"*{summary.per_topic_title}*\n" + "\n".join(lines))
     m = summary.misconception
     if m is None:
-        blocks.append(context("No wrong answers yet — nothing to revisit."))
+        blocks.append(context(escape(summary.no_misconception_text)))
     else:
-        blocks += sections(
-            "*Most-picked misconception — revisit this*\n"
-            f"{escape(m.prompt)} ({escape(m.card_title)})\n"
-            f"✗ picked {m.times}× by {m.users} member(s): {escape(m.wrong_choice)}\n"
-            f"✓ {escape(m.correct_choice)}\n*Why:* {escape(m.why)}"
-        )
-    return paginate(blocks, fallback=f"Study group {summary.name}")
+        blocks += sections(f"*{m.title}*\n" + "\n".join(escape(line) for line in m.lines))
+    return paginate(blocks, fallback=summary.title)
 
 
 @render.register
@@ -637,14 +711,125 @@ def _review(session: ReviewSession) -> list[SlackMessage]:
     """The whole session in one ephemeral message: the questions are the requester's own
     review posts, each answered privately by its buttons like any question."""
     if not session.questions:
-        later = f" Next review due {when(session.next_due)}." if session.next_due else ""
-        text = f"Nothing is due for review.{later} Try `/quiz` for a new question."
-        return paginate(sections(escape(text)), fallback="Nothing is due for review.")
+        return paginate(sections(escape(session.empty_text)), fallback=session.empty_text)
     count = len(session.questions)
-    more = session.due_total - count
-    rest = f" ({more} more due after these)" if more > 0 else ""
-    blocks: list[Block] = [header(f"Review: {count} question(s) due{rest}")]
+    blocks: list[Block] = [header(session.intro_text)]
     for n, view in enumerate(session.questions, 1):
         note = f"{n}/{count} · only you can answer this one"
         blocks += question_blocks(view, note, first_action=10 * (n - 1), shared=False)
-    return paginate(blocks, fallback=f"Review: {count} question(s) due")
+    return paginate(blocks, fallback=session.intro_text)
+
+
+# -- the live quiz (quiz night) ------------------------------------------------------------------
+
+
+def _clock_time(instant: datetime) -> str:
+    """A close time Slack shows to the second in each reader's own zone."""
+    fallback = f"{instant:%H:%M:%S} UTC"
+    return f"<!date^{int(instant.timestamp())}^{{time_secs}}|{fallback}>"
+
+
+@render.register
+def _live_started(started: LiveStarted) -> list[SlackMessage]:
+    return paginate(sections(escape(started.text)), fallback=started.text, public=True)
+
+
+def _standing_line(s: Standing) -> str:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
+    return f"{medal} *{escape(s.name)}* — {s.points} points · {s.right}/{s.answered} right"
+
+
+@render.register
+def _live_progress(progress: LiveProgress) -> list[SlackMessage]:
+    lines = [escape(progress.text), *(_standing_line(s) for s in progress.leaders)]
+    if progress.closes_at is not None:
+        lines.append(f"This round closes at {_clock_time(progress.closes_at)}.")
+    return paginate(sections("\n".join(lines)), fallback=progress.text)
+
+
+@render.register
+def _live_round(live_round: LiveRound) -> list[SlackMessage]:
+    """The round's question and buttons, with the close time Slack shows in each reader's
+    zone; nothing is edited per second."""
+    note = (
+        f"Closes at *{_clock_time(live_round.closes_at)}* ({live_round.seconds} s) · one answer"
+        " each, locked in · faster right answers score more (1000 down to 500)"
+    )
+    blocks = [
+        header(f"🎯 Round {live_round.number} of {live_round.rounds}"),
+        *question_blocks(live_round.view, note=note, shared=False),
+    ]
+    return paginate(
+        blocks, fallback=f"Round {live_round.number}: {live_round.view.prompt}", public=True
+    )
+
+
+def reveal_blocks(reveal: RoundReveal) -> list[Block]:
+    """What the round's message becomes when it closes (``chat.update``): no buttons left."""
+    view = reveal.view
+    lines = []
+    for c in view.shown:
+        mark = " ✅" if c.index == reveal.correct_index else ""
+        lines.append(
+            f"`{share_bar(reveal.share(c.index))}` *{c.letter})* {escape(c.text)}"
+            f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%}){mark}"
+        )
+    right = f"{letter_of(view.order, reveal.correct_index)}) {reveal.correct_text}"
+    footer = [f"{escape(view.card_title)} · Q{view.post_id} · this round is closed"]
+    if reveal.fastest is not None:
+        footer.insert(
+            0, f"⚡ Fastest: *{escape(reveal.fastest.name)}* in {reveal.fastest.seconds:g} s"
+        )
+    return [
+        header(f"✅ Round {reveal.number} of {reveal.rounds} — closed"),
+        *sections(f"*{escape(view.prompt)}*\n{escape(reveal.summary)}"),
+        *sections("\n".join(lines)),
+        *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(reveal.why)}"),
+        context(*footer),
+    ]
+
+
+@render.register
+def _round_reveal(reveal: RoundReveal) -> list[SlackMessage]:
+    fallback = f"Round {reveal.number} closed: {reveal.summary}"
+    return paginate(reveal_blocks(reveal), fallback=fallback, public=True)
+
+
+@render.register
+def _live_scoreboard(board: LiveScoreboard) -> list[SlackMessage]:
+    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
+    more = board.players - len(board.standings)
+    blocks = [
+        *sections(
+            f"*Scoreboard after round {board.number} of {board.rounds}*\n" + "\n".join(lines)
+        ),
+    ]
+    if more > 0:
+        blocks.append(context(f"{more} more player(s)"))
+    return paginate(blocks, fallback=f"Scoreboard after round {board.number}", public=True)
+
+
+@render.register
+def _live_podium(podium: LivePodium) -> list[SlackMessage]:
+    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
+    blocks: list[Block] = [
+        header(f"🏆 Quiz night results — {podium.topic_title}"),
+        *sections("\n".join(top) + f"\n{escape(podium.ending)}"),
+    ]
+    rest = [_standing_line(s) for s in podium.standings[3:]]
+    if rest:
+        blocks += sections("*Everyone else*\n" + "\n".join(rest))
+    missed = podium.missed_most
+    if missed is not None:
+        blocks += sections(
+            f"*Missed most: round {missed.number}* ({missed.missed} of {missed.players})\n"
+            f"{escape(missed.prompt)}\n*Answer:* {escape(missed.correct_text)}\n"
+            f"*Why:* {escape(missed.why)}"
+        )
+    blocks.append(context("Live answers count on the normal boards as ordinary answers."))
+    return paginate(blocks, fallback=f"Quiz night results: {podium.ending}", public=True)
+
+
+@render.register
+def _locked_in(locked: LockedIn) -> list[SlackMessage]:
+    return paginate(sections(escape(locked.text)), fallback=locked.text)

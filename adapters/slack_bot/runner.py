@@ -4,7 +4,6 @@ Either way the daily-question scheduler runs alongside while the bot is up (``se
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +14,15 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.logs import redact_secrets
+from adapters.shutdown import GracefulStop
 from adapters.slack_bot.adapter import SlackAdapter
-from adapters.slack_bot.poster import SlackPoster
+from adapters.slack_bot.poster import SlackLivePoster, SlackPoster
 from adapters.slack_bot.settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
+from bot.features.live import LiveRunner
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class HttpRunner:
     host: str
     port: int
     path: str
+    stop_signal: GracefulStop = field(default_factory=GracefulStop, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
 
     @property
@@ -40,7 +43,9 @@ class HttpRunner:
         return "http"
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.bolt.web_app(path=self.path, port=self.port), access_log=None)
+        web_app = self.bolt.web_app(path=self.path, port=self.port)
+        # requests still open when the server closes already had their listeners drained
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port).start()
         self._runner = runner
@@ -57,13 +62,16 @@ class HttpRunner:
             self._runner = None
 
     async def serve(self, on_ready: Callable[[], None] | None = None) -> None:
-        """Serve until cancelled; ``on_ready`` runs once requests are being accepted."""
+        """Serve until ``stop_signal`` (or cancelled); ``on_ready`` runs once requests are
+        being accepted. On stop: 503 to new requests (SlackAdapter.refuse_when_stopping),
+        accepted work finished, then closed."""
         await self.start()
         log.info("quizbot is listening for Slack requests on %s", self.url)
         try:
             if on_ready is not None:
                 on_ready()
-            await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+            await self.stop_signal.stopped.wait()
+            await self.stop_signal.drain()
         finally:
             await self.stop()
 
@@ -74,6 +82,7 @@ class SocketModeRunner:
 
     bolt: AsyncApp
     app_token: str = field(repr=False)
+    stop_signal: GracefulStop = field(default_factory=GracefulStop, repr=False)
 
     @property
     def mode(self) -> str:
@@ -84,7 +93,9 @@ class SocketModeRunner:
         return AsyncSocketModeHandler(self.bolt, app_token=self.app_token)
 
     async def serve(self, on_ready: Callable[[], None] | None = None) -> None:
-        """Serve until cancelled; ``on_ready`` runs once the WebSocket is connected."""
+        """Serve until ``stop_signal`` (or cancelled); ``on_ready`` runs once the WebSocket is
+        connected. On stop the listeners refuse new work, accepted work finishes, then the
+        WebSocket closes."""
         handler = self.handler()
         try:
             # Ask for the WebSocket URL ourselves first: the SDK's connect() retries a rejected
@@ -102,7 +113,8 @@ class SocketModeRunner:
             log.info("quizbot is connected to Slack in Socket Mode")
             if on_ready is not None:
                 on_ready()
-            await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+            await self.stop_signal.stopped.wait()
+            await self.stop_signal.drain()
         finally:
             await handler.close_async()
 
@@ -110,43 +122,21 @@ class SocketModeRunner:
 Runner = HttpRunner | SocketModeRunner
 
 
-def build_runner(settings: SlackSettings, bolt: AsyncApp) -> Runner:
+def build_runner(
+    settings: SlackSettings, bolt: AsyncApp, stop_signal: GracefulStop | None = None
+) -> Runner:
     """Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise. Nothing starts here."""
+    stop_signal = stop_signal or GracefulStop()
     if settings.app_token:
-        return SocketModeRunner(bolt, settings.app_token)
-    return HttpRunner(bolt, settings.host, settings.port, settings.path)
-
-
-class RedactSecrets(logging.Filter):
-    """Belt and braces: replace any secret that still finds its way into a log line."""
-
-    def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__()
-        self._secrets = tuple(s for s in secrets if s)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self._secrets):
-            record.msg, record.args = self._redact(message), None
-        if record.exc_info and not record.exc_text:
-            # tracebacks too: format once here (handlers reuse exc_text) and redact that
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and any(s in record.exc_text for s in self._secrets):
-            record.exc_text = self._redact(record.exc_text)
-        return True
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        return SocketModeRunner(bolt, settings.app_token, stop_signal)
+    return HttpRunner(bolt, settings.host, settings.port, settings.path, stop_signal)
 
 
 def configure_logging(settings: SlackSettings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets(settings.secrets))
+    redact_secrets(settings.secrets)
 
 
 async def check_bot_token(bolt: AsyncApp) -> None:
@@ -166,10 +156,18 @@ async def serve(adapter: SlackAdapter, runner: Runner) -> None:
     Slack can reach us (so a bot that fails to connect posts nothing) and stops before the app
     closes, letting a post in progress finish."""
     scheduler = DailyScheduler(adapter.app.daily, "slack", SlackPoster(adapter))
+    live = LiveRunner(adapter.app.live, "slack", SlackLivePoster(adapter))
+
+    def ready() -> None:
+        scheduler.start()
+        live.start()  # carries on the sessions a stopped process handed back
+
     try:
-        await runner.serve(on_ready=scheduler.start)
+        await runner.serve(on_ready=ready)
     finally:
+        await live.stop()
         await scheduler.stop()
+        await adapter.close()
 
 
 async def run(
@@ -178,13 +176,21 @@ async def run(
     """``quizbot slack``: settings first (so a missing one touches nothing), then serve."""
     settings = load_settings(host=host, port=port)
     configure_logging(settings)
+    stop_signal = GracefulStop()
     app = await QuizApp.open(db, content)
     try:
-        adapter = SlackAdapter(app, settings)
+        adapter = SlackAdapter(app, settings, stop_signal=stop_signal)
         await check_bot_token(adapter.bolt)
-        runner = build_runner(settings, adapter.bolt)
+        runner = build_runner(settings, adapter.bolt, stop_signal)
         log.info("starting quizbot for Slack in %s mode", runner.mode)
-        await serve(adapter, runner)
+        stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
+        try:
+            with stop_signal.install_signals():
+                await serve(adapter, runner)
+        finally:
+            stop_reloading()
     finally:
         await app.close()
+    if stop_signal.signal_name:
+        log.info("quizbot stopped (%s)", stop_signal.signal_name)
     return 0

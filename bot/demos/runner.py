@@ -61,6 +61,7 @@ from bot.demos.catalog import (
     DemoInfo,
 )
 from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
+from bot.kernel.text import strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -466,7 +467,9 @@ def _parse_payload(raw: bytes) -> tuple[tuple[DemoMeasurement, ...], str, str] |
             isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
         ):
             return None
-        measurements.append(DemoMeasurement(item[0][:_MAX_TEXT], item[1][:_MAX_TEXT]))
+        label, value = (strip_controls(x)[:_MAX_TEXT] for x in item)  # child text: no escapes
+        measurements.append(DemoMeasurement(label, value))
+    lesson, details = strip_controls(lesson), strip_controls(details, keep_newlines=True)
     return tuple(measurements), lesson[: _MAX_TEXT * 2], details[:_MAX_TEXT]
 
 
@@ -562,7 +565,8 @@ def _signal_name(number: int) -> str:
 
 
 def _last_line(raw: bytes) -> str:
-    lines = [line.strip() for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    text = strip_controls(raw.decode("utf-8", "replace"), keep_newlines=True)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:200] if lines else ""
 
 

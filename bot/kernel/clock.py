@@ -67,6 +67,11 @@ def format_local(instant: datetime) -> str:
     return f"{instant:%a} {instant.day} {instant:%b %H:%M} {instant.tzname()}"
 
 
+def day_text(day: date) -> str:
+    """A day as users read it: "Tue 3 Mar"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def local_day(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 

@@ -45,19 +45,32 @@ def in_transaction(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> 
     db.execute("BEGIN IMMEDIATE")
     try:
         result = fn(db, *args)
+        db.execute("COMMIT")  # can fail too (a full disk): then nothing of it is kept
     except BaseException:
-        db.execute("ROLLBACK")
+        _end_transaction(db)
         raise
-    db.execute("COMMIT")
     return result
+
+
+def _end_transaction(db: sqlite3.Connection) -> None:
+    """Roll back whatever is open, so a fault (locked, full, damaged) never leaves the
+    connection inside a transaction that would refuse every later BEGIN."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (e.g. SQLITE_FULL, SQLITE_CORRUPT)
 
 
 def _read_snapshot(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
     db.execute("BEGIN")
     try:
-        return fn(db, *args)
-    finally:
+        result = fn(db, *args)
         db.execute("COMMIT")
+    except BaseException:
+        _end_transaction(db)
+        raise
+    return result
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
@@ -71,13 +84,16 @@ def marks(count: int) -> str:
     return ",".join("?" * count)
 
 
-def configure(db: sqlite3.Connection) -> None:
+DEFAULT_BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's lock
+
+
+def configure(db: sqlite3.Connection, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL: a commit survives the process being killed (the test kills it); only an
     # OS crash or power loss can lose the last commits. FULL costs an fsync per batch.
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
 def open_sync(path: Path | str, upto: int = SCHEMA_VERSION) -> sqlite3.Connection:
@@ -86,6 +102,21 @@ def open_sync(path: Path | str, upto: int = SCHEMA_VERSION) -> sqlite3.Connectio
     configure(db)
     migrate(db, upto)
     return db
+
+
+def _check_path(path: Path) -> None:
+    """What SQLite would report badly (or aiosqlite with a stray thread): a directory where the
+    file should be, a parent that is a file, a folder that cannot be made."""
+    if path.is_dir():
+        raise StorageError(f"cannot open database {path}: it is a directory, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StorageError(
+            f"cannot open database {path}: {path.parent} exists and is not a directory"
+        ) from None
+    except OSError as exc:
+        raise StorageError(f"cannot make the folder for database {path}: {exc.strerror}") from None
 
 
 class Backend(StrEnum):
@@ -125,23 +156,29 @@ class SqliteDatabase(Database):
         self._reader = reader
 
     @classmethod
-    async def open(cls, path: Path | str) -> SqliteDatabase:
+    async def open(
+        cls, path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    ) -> SqliteDatabase:
+        """Open and migrate; any fault is one StorageError line naming the file."""
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _check_path(path)
         try:
             writer = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot open database {path}: {exc}") from exc
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        reader: aiosqlite.Connection | None = None
         try:
-            await run_on_thread(writer, configure)
+            await run_on_thread(writer, configure, busy_timeout_ms)
             await run_on_thread(writer, migrate)
             reader = await aiosqlite.connect(path, isolation_level=None)
-            await run_on_thread(reader, configure)
+            await run_on_thread(reader, configure, busy_timeout_ms)
             await reader.execute("PRAGMA query_only=ON")
         except (sqlite3.Error, StorageError) as exc:
+            if reader is not None:
+                await reader.close()
             await writer.close()
-            raise StorageError(f"cannot open database {path}: {exc}") from exc
+            raise StorageError(f"cannot open database {path}: {exc}") from None
         return cls(path, writer, reader)
 
     async def close(self) -> None:

@@ -4,16 +4,21 @@ A request is a frozen dataclass for one user intent (``AskQuestion(topic)``,
 ``SetDailySchedule(at, zone, …)``); adapters build them (from platform options, or from text
 through the grammar) and dispatch them. ``needs_admin`` on the type says whether only admins
 may make it, so an adapter looks admin rights up only when they matter; the handler still does
-the refusing.
+the refusing. ``storage_failed`` is what the user reads when the database cannot do the
+request (locked, damaged, read-only, full): the bot keeps serving, nothing is half-written (every
+write is one transaction), and the next request tries again.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from bot.kernel.errors import UserError
+from bot.kernel.errors import STORAGE_ERRORS, UserError, is_storage_fault, storage_reason
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -23,6 +28,12 @@ class Request:
     """Base of every request type."""
 
     needs_admin: ClassVar[bool] = False
+    storage_failed: ClassVar[str] = (
+        "Couldn't reach quizbot's database just now — please try again in a moment."
+    )
+
+
+log = logging.getLogger(__name__)
 
 
 R = TypeVar("R", bound=Request)
@@ -52,11 +63,55 @@ class Dispatcher:
         return request_type in self._handlers
 
     async def dispatch(self, actor: Actor, request: Request) -> Result:
-        """Run ``request``; a user mistake comes back as an error Notice, never raises."""
-        handler = self._handlers.get(type(request))
-        if handler is None:
-            return Notice(f"{type(request).__name__} is not available here.", error=True)
+        """Run ``request``; a user mistake or a database fault comes back as an error Notice.
+        Every dispatch is one log line (see ``log_event``)."""
+        started = time.perf_counter()
+        outcome = Outcome.FAILED
         try:
-            return await handler(actor, request)
-        except UserError as exc:
-            return Notice(str(exc), error=True)
+            handler = self._handlers.get(type(request))
+            if handler is None:
+                outcome = Outcome.REFUSED
+                return Notice(f"{type(request).__name__} is not available here.", error=True)
+            try:
+                result = await handler(actor, request)
+            except UserError as exc:
+                outcome = Outcome.REFUSED
+                return Notice(str(exc), error=True)
+            except STORAGE_ERRORS as exc:
+                if not is_storage_fault(exc):
+                    raise  # a bug in our SQL: the adapter logs it with its traceback
+                outcome = Outcome.STORAGE_FAULT
+                log.error(
+                    "storage fault: %s by %s failed: %s",
+                    type(request).__name__,
+                    actor.user_key,
+                    storage_reason(exc),
+                )
+                return Notice(request.storage_failed, error=True)
+            outcome = Outcome.REFUSED if isinstance(result, Notice) and result.error else Outcome.OK
+            return result
+        finally:
+            log_event(actor, request, time.perf_counter() - started, outcome)
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"  # the user's mistake or not allowed: an error Notice
+    STORAGE_FAULT = "storage-fault"  # the database could not do it: an error Notice
+    FAILED = "failed"  # an unexpected exception, raised on to the adapter (which logs it)
+
+
+events = logging.getLogger("quizbot.events")
+
+
+def log_event(actor: Actor, request: Request, seconds: float, outcome: Outcome) -> None:
+    """One line per request: platform, command, user, latency, outcome (never its text)."""
+    if events.isEnabledFor(logging.INFO):
+        events.info(
+            "platform=%s command=%s user=%s latency_ms=%.1f outcome=%s",
+            actor.platform,
+            type(request).__name__,
+            actor.user_key,
+            seconds * 1000,
+            outcome,
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.kernel.text import clean_display_name
+
 
 class Platform(StrEnum):
     CONSOLE = "console"
@@ -15,8 +17,24 @@ class Platform(StrEnum):
 PLATFORMS = tuple(p.value for p in Platform)
 
 
+class _ChannelKeys:
+    """The namespaced keys of a (platform, workspace id, channel id)."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+    @property
+    def workspace_key(self) -> str:
+        return f"{self.platform}:{self.workspace_id}"
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
+
+
 @dataclass(frozen=True)
-class Actor:
+class Actor(_ChannelKeys):
     """Who is acting, where. Ids are the platform's own; keys are namespaced by platform so a
     Discord user and a Slack user never collide."""
 
@@ -30,18 +48,13 @@ class Actor:
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
             raise ValueError(f"unknown platform {self.platform!r}")
+        # names come from users: stored and replayed on boards, so cleaned once, here
+        shown = clean_display_name(self.display_name) or clean_display_name(self.user_id)
+        object.__setattr__(self, "display_name", shown or "someone")
 
     @property
     def user_key(self) -> str:
         return f"{self.platform}:{self.user_id}"
-
-    @property
-    def workspace_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}"
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
 
     @property
     def channel(self) -> ChannelRef:
@@ -49,20 +62,12 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class ChannelRef:
+class ChannelRef(_ChannelKeys):
     """A channel, in the platform's own ids (where a post goes)."""
 
     platform: str
     workspace_id: str
     channel_id: str
-
-    @property
-    def workspace_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}"
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.platform}:{self.workspace_id}:{self.channel_id}"
 
     @classmethod
     def of(cls, actor: Actor) -> ChannelRef:

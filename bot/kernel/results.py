@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -12,3 +13,17 @@ class Notice:
     text: str
     error: bool = False
     lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+DONE = "Done."  # what a handler that returns nothing is shown as
+NOTHING_HERE = "Nothing here yet."  # what an empty list is shown as
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value a result shows, e.g. ("Answers open", "until the next post")."""
+
+    label: str
+    value: str
+    literal: bool = False  # a word users type (a topic id): renderers may show it as code
+    at: datetime | None = None  # the instant ``value`` shows, for a platform's own time display

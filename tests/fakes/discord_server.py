@@ -916,6 +916,36 @@ class FakeDiscord:
         payload["message"] = copy.deepcopy(message)
         return payload
 
+    def modal_submit(
+        self,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        user: dict[str, Any] | None = None,
+        guild_id: int | None = _AUTO,
+        channel_id: int | None = None,
+        permissions: int | discord.Permissions | None = None,
+        roles: Iterable[int] = (),
+        locale: str = "en-US",
+    ) -> dict[str, Any]:
+        """Type-5 MODAL_SUBMIT payload: the user filled in a modal ``custom_id`` with
+        ``values`` (text input custom id -> what they typed), one action row per input, as
+        Discord sends it."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for key, value in values.items()
+        ]
+        return self._interaction(
+            5,
+            {"custom_id": custom_id, "components": rows},
+            user=user,
+            guild_id=self.guild_id if guild_id is _AUTO else guild_id,
+            channel_id=channel_id,
+            permissions=permissions,
+            roles=roles,
+            locale=locale,
+        )
+
     # ------------------------------------------------------------------ gateway
 
     async def dispatch(self, event: str, data: dict[str, Any], *, timeout: float = 5.0) -> None:
@@ -937,8 +967,10 @@ class FakeDiscord:
         self.interactions[iid] = data
         msg = data.get("message")
         if isinstance(msg, dict) and "id" in msg and "token" in data:
-            self.messages.setdefault(int(msg["id"]), copy.deepcopy(msg))
-            self._original[data["token"]] = int(msg["id"])
+            mid = int(msg["id"])
+            if mid not in self.messages:  # copied only when stored (load benches click a lot)
+                self.messages[mid] = copy.deepcopy(msg)
+            self._original[data["token"]] = mid
 
     async def _send(self, conn: _GatewayConnection, payload: dict[str, Any]) -> None:
         async with conn.lock:

@@ -715,6 +715,48 @@ class BoltHarness:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post_signed(body, "application/x-www-form-urlencoded")
 
+    async def view_submission(
+        self,
+        view: Mapping[str, Any],
+        values: Mapping[str, Mapping[str, str]],
+        *,
+        user_id: str = "U123",
+        team_id: str | None = None,
+    ) -> HttpReply:
+        """Send a signed ``view_submission``: the user submitted the modal ``view`` (as the app
+        opened it with ``views.open``) with ``values`` (block_id -> action_id -> typed text).
+        The reply's body is the app's ack: ``{"response_action": ...}`` or empty."""
+        team = team_id or self.team_id
+        state = {
+            block: {action: {"type": "plain_text_input", "value": text}}
+            for block, inputs in values.items()
+            for action, text in inputs.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "quiz-team"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": team},
+            "api_app_id": "A123",
+            "token": "legacy-verification-token",
+            "trigger_id": f"{next(self._ids)}.trigger",
+            "view": {
+                "id": f"V{next(self._ids):08d}",
+                "team_id": team,
+                "type": "modal",
+                "blocks": list(view.get("blocks", [])),
+                "private_metadata": view.get("private_metadata", ""),
+                "callback_id": view.get("callback_id", ""),
+                "state": {"values": state},
+                "hash": f"{next(self._ids)}.hash",
+                "app_id": "A123",
+                "bot_id": self.fake.bot_id if self.fake else "BBOT",
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post_signed(body, "application/x-www-form-urlencoded")
+
     async def event(
         self, event: Mapping[str, Any], *, team_id: str | None = None, event_id: str | None = None
     ) -> HttpReply:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 AnswerKey = tuple[int, str]  # (post id, user key): one answer per user per post
+NO_CHOICE = -1  # the ``choice`` of a typed answer: no choice was picked
 
 
 class PostKind(StrEnum):
@@ -16,6 +17,7 @@ class PostKind(StrEnum):
     ASK = "ask"  # /quiz: anyone in the channel may answer
     REVIEW = "review"  # /quiz review: private to the user who asked
     DAILY = "daily"  # the daily question: has an answer window and a streak
+    LIVE = "live"  # a round of a live quiz: answers locked in, revealed when the round closes
 
 
 @dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower
@@ -35,6 +37,7 @@ class AnswerWrite:
     week: str  # the local Monday (YYYY-MM-DD) of the answer's week
     scopes: tuple[str, ...]  # leaderboard scopes this answer counts in, e.g. ("ws:…", "ch:…")
     kind: PostKind = PostKind.ASK
+    typed: str | None = None  # a typed-answer question: what was typed (choice is NO_CHOICE)
 
     @property
     def key(self) -> AnswerKey:
@@ -55,6 +58,7 @@ class StoredAnswer:
     choice: int
     correct: bool
     points: int
+    typed: str | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +71,7 @@ class AnswerOutcome:
     streak: int  # as stored: the run that ended on last_correct_day
     last_correct_day: str | None
     closed: bool = False  # the post's answer window had closed: nothing stored
+    typed: str | None = None  # the (first) typed answer, for a typed-answer question
 
 
 @dataclass

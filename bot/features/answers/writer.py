@@ -31,7 +31,7 @@ class AnswerNotSaved(StorageError, UserError):
 
 INSERT_ANSWER = (
     "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
-    " answered_at, week) VALUES (?,?,?,?,?,?,?,?,?)"
+    " answered_at, week, typed) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -47,6 +47,7 @@ def answer_row(w: AnswerWrite) -> tuple[object, ...]:
         w.points,
         w.answered_at,
         w.week,
+        w.typed,
     )
 
 
@@ -65,12 +66,14 @@ def _find_stored(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         by_post.setdefault(post_id, []).append(user_key)
     for post_id, users in by_post.items():
         for chunk in chunks(users):
-            for user_key, choice, correct, points in db.execute(
-                "SELECT user_key, choice, correct, points FROM answers"
+            for user_key, choice, correct, points, typed in db.execute(
+                "SELECT user_key, choice, correct, points, typed FROM answers"
                 f" WHERE post_id = ? AND user_key IN ({marks(len(chunk))})",
                 (post_id, *chunk),
             ):
-                batch.stored[(post_id, user_key)] = StoredAnswer(choice, bool(correct), points)
+                batch.stored[(post_id, user_key)] = StoredAnswer(
+                    choice, bool(correct), points, typed
+                )
 
 
 def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
@@ -81,15 +84,23 @@ def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
         before = batch.stored.get(w.key)
         if before is not None:
             outcomes.append(
-                AnswerOutcome(False, before.choice, before.correct, before.points, *after)
+                AnswerOutcome(
+                    False, before.choice, before.correct, before.points, *after, typed=before.typed
+                )
             )
         elif w.key in batch.refused:
-            outcomes.append(AnswerOutcome(False, w.choice, False, 0, *after, closed=True))
+            outcomes.append(
+                AnswerOutcome(False, w.choice, False, 0, *after, closed=True, typed=w.typed)
+            )
         elif batch.first[w.key] is w:
-            outcomes.append(AnswerOutcome(True, w.choice, w.correct, w.points, *after))
+            outcomes.append(
+                AnswerOutcome(True, w.choice, w.correct, w.points, *after, typed=w.typed)
+            )
         else:  # a second answer inside this batch: report the first one's
             f = batch.first[w.key]
-            outcomes.append(AnswerOutcome(False, f.choice, f.correct, f.points, *after))
+            outcomes.append(
+                AnswerOutcome(False, f.choice, f.correct, f.points, *after, typed=f.typed)
+            )
     return outcomes
 
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.features.quiz.results import day_streak_text
+from bot.kernel.clock import format_local
+from bot.kernel.results import Fact
+
 
 class BoardScope(StrEnum):
     CHANNEL = "channel"
@@ -37,6 +41,8 @@ PERIOD_WORDS = {
 }
 SORTS = tuple(s.value for s in Sort)
 
+SPACED_REPETITION = "Spaced repetition (mastered / learning / new)"
+
 
 @dataclass(frozen=True)
 class TopicAccuracy:
@@ -48,6 +54,10 @@ class TopicAccuracy:
     def accuracy(self) -> float:
         return self.correct / self.answered if self.answered else 0.0
 
+    @property
+    def text(self) -> str:
+        return f"{self.topic}: {self.correct}/{self.answered} ({self.accuracy:.0%})"
+
 
 @dataclass(frozen=True)
 class TopicProgress:
@@ -58,6 +68,12 @@ class TopicProgress:
     learning: int  # seen, not mastered yet
     new: int  # never answered
     due: int  # due for review now
+
+    @property
+    def text(self) -> str:
+        due = f" · {self.due} due" if self.due else ""
+        counts = f"{self.mastered} mastered · {self.learning} learning · {self.new} new"
+        return f"{self.topic}: {counts}{due}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,48 @@ class UserStats:
     @property
     def mastered(self) -> int:
         return sum(p.mastered for p in self.progress)
+
+    @property
+    def headline(self) -> str:
+        return f"{self.display_name}: {self.points} points"
+
+    @property
+    def summary_text(self) -> str:
+        return (
+            f"answered {self.answered}, correct {self.correct} ({self.accuracy:.0%})"
+            f" · {self.streak_text}"
+        )
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """The figures of ``summary_text`` as labelled values, for a grid."""
+        return (
+            Fact("Points", str(self.points)),
+            Fact("Answered", str(self.answered)),
+            Fact("Correct", f"{self.correct} ({self.accuracy:.0%})"),
+            Fact("Day streak", f"{self.streak} (best {self.best_streak})"),
+        )
+
+    @property
+    def streak_text(self) -> str:
+        return f"{day_streak_text(self.streak)} (best {self.best_streak})"
+
+    @property
+    def topic_lines(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.per_topic)
+
+    @property
+    def progress_lines(self) -> tuple[str, ...]:
+        """Spaced-repetition progress per topic (shown once anything was answered)."""
+        if not (self.answered and self.progress):
+            return ()
+        return tuple(p.text for p in self.progress)
+
+    @property
+    def review_text(self) -> str:
+        due = f"{self.due_now} due now — /quiz review" if self.due_now else "nothing due now"
+        later = f" · next review {format_local(self.next_due)}" if self.next_due else ""
+        return due + later
 
 
 @dataclass(frozen=True)
@@ -117,3 +175,55 @@ class Leaderboard:
     topic: str | None = None  # the card's title on a per-topic board
     group: str | None = None  # the study group's name on a group board
     min_answers: int = 0  # answers needed to be ranked (accuracy boards)
+
+    def value_text(self, row: LeaderboardRow) -> str:
+        """The value the board is sorted by, e.g. "40 points", "80% (4/5)"."""
+        return {
+            Sort.POINTS: f"{row.points} points",
+            Sort.ACCURACY: f"{row.accuracy:.0%} ({row.correct}/{row.answered})",
+            Sort.STREAK: f"a {row.streak}-day streak",
+            Sort.MASTERED: f"{row.mastered} mastered",
+        }.get(self.sort, f"{row.points} points")
+
+    def values_text(self, row: LeaderboardRow) -> str:
+        """A row's figures after its name: the sorted value first."""
+        if self.sort == Sort.POINTS:
+            values = [f"{row.points} points", f"{row.accuracy:.0%}", day_streak_text(row.streak)]
+        else:
+            values = [self.value_text(row), f"{row.points} points"]
+        if row.best_daily_streak:
+            values.append(f"daily question {row.daily_streak} (best {row.best_daily_streak})")
+        return " · ".join(values)
+
+    @property
+    def empty_text(self) -> str:
+        if self.sort == Sort.POINTS:
+            return "No answers yet — /quiz question to start."
+        return f"Nobody ranked by {self.sort} yet."
+
+    @property
+    def me_text(self) -> str:
+        """Where the requester stands when the rows shown leave them out ("" otherwise)."""
+        me = self.me
+        if me is None or any(r.user_key == me.user_key for r in self.rows):
+            return ""
+        if me.rank == 0:
+            more = self.min_answers - me.answered
+            return f"You: not ranked yet — {more} more answer(s) to qualify ({me.accuracy:.0%})."
+        if self.sort == Sort.STREAK and not me.streak:
+            return "You: no current day streak."
+        if self.sort == Sort.MASTERED and not me.mastered:
+            return "You: nothing mastered yet."
+        return f"You: #{me.rank} of {self.total_players} with {self.value_text(me)}."
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The lines under the board: the week, the ranking rule, where you stand."""
+        notes = []
+        if self.since is not None:
+            notes.append(f"Week since {format_local(self.since)}")
+        if self.min_answers:
+            notes.append(f"Ranked: {self.min_answers}+ answers")
+        if self.me_text:
+            notes.append(self.me_text)
+        return tuple(notes)

@@ -76,19 +76,22 @@ class WorkspaceZones:
 class BoardService:
     def __init__(
         self,
-        pack: Pack,
         db: Database,
         clock: Clock,
         quiz: QuizService,
         daily: DailyService,
         zones: WorkspaceZones,
     ) -> None:
-        self.pack = pack
         self.db = db
         self.clock = clock
         self.quiz = quiz
         self.daily = daily
         self.zones = zones
+
+    @property
+    def pack(self) -> Pack:
+        """The content served now (a reload swaps it; see ``PackHolder``)."""
+        return self.quiz.pack
 
     async def stats(self, actor: Actor, user_key: str | None = None) -> UserStats:
         key = user_key or actor.user_key

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content import Question
+from bot.content import Pack, Question
+from bot.features.answers import NO_CHOICE
 from bot.features.daily import store
 from bot.features.daily.calendar import (
     EVERY_DAY,
@@ -27,6 +28,7 @@ from bot.features.daily.calendar import (
 from bot.features.daily.results import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.daily.store import ClaimRow, ClaimStatus, ScheduleRow
 from bot.features.quiz import PostRow, QuizService
+from bot.features.quiz.results import choice_order
 from bot.kernel.clock import UTC_ZONE, Clock, format_local, resolve_zone
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
@@ -66,12 +68,16 @@ class DailyService:
         rng: random.Random | None = None,
     ) -> None:
         self.quiz = quiz
-        self.pack = quiz.pack
         self.db = db
         self.clock = clock
         self.grace = grace
         self._rng = rng or random.Random()
         self.schedulers: dict[str, RunningScheduler] = {}  # platform -> its running scheduler
+
+    @property
+    def pack(self) -> Pack:
+        """The content served now (a reload swaps it; see ``PackHolder``)."""
+        return self.quiz.pack
 
     # -- schedules --------------------------------------------------------------------------
 
@@ -193,15 +199,16 @@ class DailyService:
     async def choose_question(self, schedule: ScheduleRow) -> Question:
         """Never repeat until every eligible question was asked here; among the least asked,
         the topic the channel answers worst (unanswered topics first, in lesson order)."""
-        topic = schedule.topic if schedule.topic in self.pack.topics else None
-        pool = self.pack.questions_for(topic) or self.pack.questions_for(None)
+        pack = self.pack  # once: a reload meanwhile does not mix two packs
+        topic = schedule.topic if schedule.topic in pack.topics else None
+        pool = pack.questions_for(topic) or pack.questions_for(None)
         if not pool:
             raise UserError("The content has no questions.")
         history = await self.db.read(store.history, schedule.channel_key)
         asked, accuracy = history.asked, history.accuracy
         least = min(asked.get(q.id, 0) for q in pool)
         fresh = [q for q in pool if asked.get(q.id, 0) == least]
-        lesson = {card.id: i for i, card in enumerate(self.pack.cards)}
+        lesson = {card.id: i for i, card in enumerate(pack.cards)}
 
         def weakness(card_id: str) -> tuple[bool, float, int]:
             answered, correct = accuracy.get(card_id, (0, 0))
@@ -212,13 +219,33 @@ class DailyService:
         return self._rng.choice([q for q in fresh if weakness(q.card_id) == worst])
 
     async def results(self, claim: ClaimRow) -> DailyResults | None:
+        pack = self.pack
         post = await self.quiz.get_post(claim.post_id or 0)
-        question = self.pack.question(post.question_id) if post else None
+        question = pack.question(post.question_id) if post else None
         if post is None or question is None:
             return None  # the question left the content; nothing sensible to show
         answers = await self.db.read(store.post_answers, post.id)
         first = answers.first_right
-        card = self.pack.card(question.card_id)
+        card = pack.card(question.card_id)
+        if question.typed:
+            return DailyResults(
+                channel=ChannelRef(claim.platform, claim.workspace_id, claim.channel_id),
+                post_id=post.id,
+                question_ref=claim.message_ref,
+                local_date=date.fromisoformat(claim.local_date),
+                card_title=card.title if card else question.card_id,
+                prompt=question.prompt,
+                choices=(),
+                counts=(),
+                correct_index=NO_CHOICE,
+                correct_text=question.answer,
+                why=question.why,
+                first_right=first.display_name if first else None,
+                first_right_at=datetime.fromisoformat(first.answered_at) if first else None,
+                accepted=question.accept,
+                typed_answered=sum(answers.counts.values()),
+                typed_right=answers.right,
+            )
         return DailyResults(
             channel=ChannelRef(claim.platform, claim.workspace_id, claim.channel_id),
             post_id=post.id,
@@ -233,6 +260,8 @@ class DailyService:
             why=question.why,
             first_right=first.display_name if first else None,
             first_right_at=datetime.fromisoformat(first.answered_at) if first else None,
+            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            feedback=tuple(question.feedback_for(i) for i in range(len(question.choices))),
         )
 
     async def closed_window_text(self, post: PostRow) -> str:

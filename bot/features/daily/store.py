@@ -121,8 +121,9 @@ class FirstRight:
 
 @dataclass(frozen=True)
 class DailyPostAnswers:
-    counts: dict[int, int]  # choice index -> how many answered it
+    counts: dict[int, int]  # choice index -> how many answered it (typed answers: -1)
     first_right: FirstRight | None
+    right: int = 0  # how many answered right (choice or typed)
 
 
 _SCHEDULE_COLUMNS = (
@@ -376,7 +377,10 @@ def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
         " ORDER BY a.answered_at, a.user_key LIMIT 1",
         (post_id,),
     ).fetchone()
-    return DailyPostAnswers(counts, FirstRight(*first) if first else None)
+    right = db.execute(
+        "SELECT COUNT(*) FROM answers WHERE post_id = ? AND correct = 1", (post_id,)
+    ).fetchone()[0]
+    return DailyPostAnswers(counts, FirstRight(*first) if first else None, right)
 
 
 def streaks(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.features.boards import TopicAccuracy
+from bot.kernel.clock import format_local
+from bot.kernel.results import Fact
 
 
 @dataclass(frozen=True)
@@ -13,17 +15,35 @@ class StudyGroup:
     name: str
     members: int
     is_member: bool = False  # the requester is in it
+    created: bool = False  # just created by this request (adapters say so, names escaped)
+
+    @property
+    def members_text(self) -> str:
+        """What follows the group's name in a list: "3 member(s) ✓ you"."""
+        return f"{self.members} member(s)" + (" ✓ you" if self.is_member else "")
 
 
 @dataclass(frozen=True)
 class GroupList:
     groups: tuple[StudyGroup, ...]
 
+    title = "Study groups"
+    empty_text = "No study groups yet; an admin can /quiz group create <name>."
+    hint = "/quiz group join <name> · /quiz leaderboard group <name>"
+
 
 @dataclass(frozen=True)
 class GroupMembers:
     name: str
     members: tuple[str, ...]  # display names
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}: {len(self.members)} member(s)"
+
+    @property
+    def empty_text(self) -> str:
+        return f"{self.name} has no members yet: /quiz group join {self.name}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,19 @@ class GroupMisconception:
     times: int  # how many wrong answers picked it
     users: int  # by how many members
 
+    title = "Most-picked misconception — revisit this"
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The question, the wrong choice (by text: each post showed its own letters), the
+        right one and the Why."""
+        return (
+            f"{self.prompt} ({self.card_title})",
+            f"✗ picked {self.times}× by {self.users} member(s): {self.wrong_choice}",
+            f"✓ {self.correct_choice}",
+            f"Why: {self.why}",
+        )
+
 
 @dataclass(frozen=True)
 class GroupSummary:
@@ -51,3 +84,21 @@ class GroupSummary:
     correct_this_week: int
     per_topic: tuple[TopicAccuracy, ...]  # all time, lesson order; topics nobody answered omitted
     misconception: GroupMisconception | None = None
+
+    no_misconception_text = "No wrong answers yet — nothing to revisit."
+    per_topic_title = "Accuracy per topic (all time)"
+
+    @property
+    def title(self) -> str:
+        return f"Study group {self.name}"
+
+    @property
+    def members_fact(self) -> Fact:
+        return Fact(f"Members ({len(self.members)})", ", ".join(self.members) or "none yet")
+
+    @property
+    def week_fact(self) -> Fact:
+        week = str(self.answers_this_week)
+        if self.answers_this_week:
+            week += f" ({self.correct_this_week / self.answers_this_week:.0%} right)"
+        return Fact(f"Answers this week (since {format_local(self.week_since)})", week)

@@ -10,6 +10,7 @@ import difflib
 import unicodedata
 from datetime import datetime, time
 
+from bot.content import Pack
 from bot.features.boards import BoardService, GroupBoard, Leaderboard, TopicAccuracy
 from bot.features.groups import store
 from bot.features.groups.results import (
@@ -62,9 +63,13 @@ class GroupService:
 
     def __init__(self, boards: BoardService) -> None:
         self.boards = boards
-        self.pack = boards.pack
         self.db = boards.db
         self.clock = boards.clock
+
+    @property
+    def pack(self) -> Pack:
+        """The content served now (a reload swaps it; see ``PackHolder``)."""
+        return self.boards.pack
 
     async def create(self, actor: Actor, name: str) -> StudyGroup:
         """Create a group in the actor's workspace (admins only)."""
@@ -83,7 +88,7 @@ class GroupService:
             existing = await self.db.read(store.find_group, actor.workspace_key, group_key(cleaned))
             shown = existing.name if existing else cleaned
             raise UserError(f"There is already a group called {shown!r}.")
-        return StudyGroup(row.name, 0)
+        return StudyGroup(row.name, 0, created=True)
 
     async def get(self, actor: Actor, name: str) -> GroupRow:
         """The group called ``name`` in the actor's workspace; UserError lists close names."""

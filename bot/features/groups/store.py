@@ -151,7 +151,7 @@ def group_misconception(
         "SELECT a.question_id, a.choice, COUNT(*) AS times,"
         " COUNT(DISTINCT a.user_key) AS people"
         " FROM group_members m"
-        " JOIN answers a ON a.user_key = m.user_key AND a.correct = 0"
+        " JOIN answers a ON a.user_key = m.user_key AND a.correct = 0 AND a.choice >= 0"
         " JOIN posts p ON p.id = a.post_id"
         " WHERE m.group_id = ? AND p.workspace_key = ? AND a.answered_at >= ?"
         " GROUP BY a.question_id, a.choice"

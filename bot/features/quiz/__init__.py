@@ -1,7 +1,29 @@
 """The quiz: questions (ask, answer, review), concept cards, topics, and the posts behind them."""
 
-from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.results import (
+    LETTERS,
+    AnswerBox,
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    ShownChoice,
+    TopicInfo,
+)
 from bot.features.quiz.service import QuizService
 from bot.features.quiz.store import PostRow
 
-__all__ = ["AnswerResult", "PostRow", "QuestionView", "QuizService", "ReviewSession", "TopicInfo"]
+__all__ = [
+    "LETTERS",
+    "AnswerResult",
+    "CardPart",
+    "CardView",
+    "AnswerBox",
+    "PostRow",
+    "QuestionView",
+    "QuizService",
+    "ReviewSession",
+    "ShownChoice",
+    "TopicInfo",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.features.quiz.results import CARD_PART_WORDS, CardPart
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext, TextCommand, no_arguments
@@ -16,7 +17,8 @@ class AskQuestion(Request):
 
 @dataclass(frozen=True)
 class ShowCard(Request):
-    topic: str
+    topic: str  # a card id or title, or a track with one card
+    part: CardPart = CardPart.SHORT
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,26 @@ class StartReview(Request):
 class AnswerQuestion(Request):
     """A click on a choice (or a typed letter): one answer per user per post."""
 
+    storage_failed = "Couldn't save your answer — please try again."
+
     post_id: int
     choice: int  # 0-based
+
+
+@dataclass(frozen=True)
+class AnswerTyped(Request):
+    """A typed answer to a typed-answer question: one answer per user per post."""
+
+    post_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class OpenAnswerBox(Request):
+    """A click on a typed-answer question's "Answer" button: the adapter then shows a text
+    box (a Discord or Slack modal) whose submission is an ``AnswerTyped``."""
+
+    post_id: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,9 @@ def _card(args: list[str], context: ParseContext) -> ShowCard:
         raise UserError(
             "Which card? Usage: /quiz card <topic>. Topics: " + ", ".join(context.topics)
         )
+    part = CARD_PART_WORDS.get(args[-1].lower()) if len(args) > 1 else None
+    if part is not None:
+        return ShowCard(" ".join(args[:-1]), part)
     return ShowCard(" ".join(args))
 
 
@@ -70,7 +93,12 @@ COMMANDS = (
         lambda args, _context: AskQuestion(_topic(args)),
         aliases=("q", "ask"),
     ),
-    TextCommand("card", "card <topic>", "the concept card", _card),
+    TextCommand(
+        "card",
+        "card <topic> [sections|misconceptions|recap|full]",
+        "the short concept card, or one part of it",
+        _card,
+    ),
     TextCommand("topics", "topics", "what there is to learn", no_arguments(ListTopics)),
     TextCommand(
         "review",

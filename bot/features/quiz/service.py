@@ -10,10 +10,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.content import Card, Pack, Question
-from bot.features.answers import AnswerWrite, AnswerWriter, PostKind
+from bot.answer_matching import matches
+from bot.content import Card, Pack, PackHolder, Question
+from bot.features.answers import NO_CHOICE, AnswerWrite, AnswerWriter, PostKind
 from bot.features.quiz import store
-from bot.features.quiz.results import AnswerResult, QuestionView, ReviewSession, TopicInfo
+from bot.features.quiz.results import (
+    AnswerBox,
+    AnswerResult,
+    CardPart,
+    CardView,
+    QuestionView,
+    ReviewSession,
+    TopicInfo,
+    choice_order,
+)
 from bot.features.quiz.store import NewPost, PostRow
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
 from bot.kernel.db import Database
@@ -23,6 +33,8 @@ from bot.scoring import current_streak, points_for
 from bot.srs import SrsCard
 
 REVIEW_SESSION_SIZE = 5
+TYPED_ANSWER_LIMIT = 200  # characters; Discord's and Slack's answer boxes allow as many
+RETIRED_TEXT = "This question was retired from the course; ask for a new one with /quiz"
 
 # How a post's closed answer window is explained ("This daily question closed at …"); the
 # daily question, which owns answer windows, provides it.
@@ -34,13 +46,13 @@ ZoneOf = Callable[[str], ZoneInfo]
 class QuizService:
     def __init__(
         self,
-        pack: Pack,
+        content: PackHolder,
         db: Database,
         answers: AnswerWriter,
         clock: Clock,
         rng: random.Random | None = None,
     ) -> None:
-        self.pack = pack
+        self.content = content
         self.db = db
         self.answers = answers
         self.clock = clock
@@ -53,6 +65,12 @@ class QuizService:
 
     # -- content ----------------------------------------------------------------------------
 
+    @property
+    def pack(self) -> Pack:
+        """The content served now. A reload swaps the holder's pack in one assignment; a
+        request that needs the pack twice takes it once, so it sees one pack throughout."""
+        return self.content.pack
+
     def topics(self) -> list[TopicInfo]:
         return [
             TopicInfo(c.id, c.title, c.track, len(self.pack.questions_for(c.id)), c.demos)
@@ -60,15 +78,22 @@ class QuizService:
         ]
 
     def resolve_topic(self, topic: str) -> str:
-        """A card id or track as the user typed it, checked; UserError lists close matches."""
-        wanted = topic.strip().lower()
+        """A card id, a card's title (as /topics shows it) or a track as the user typed it,
+        any case, checked; UserError lists close matches."""
+        wanted = " ".join(topic.split()).lower()
         if wanted in self.pack.topics:
             return wanted
+        for c in self.pack.cards:
+            if c.title.lower() == wanted:
+                return c.id
         close = difflib.get_close_matches(wanted, self.pack.topics, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise UserError(
             f"Unknown topic {topic.strip()!r}.{hint} Topics: {', '.join(self.pack.topics)}"
         )
+
+    def card_view(self, topic: str, part: CardPart = CardPart.SHORT) -> CardView:
+        return CardView(self.card(topic), part)
 
     def card(self, topic: str) -> Card:
         topic = self.resolve_topic(topic)
@@ -179,6 +204,8 @@ class QuizService:
             prompt=question.prompt,
             choices=question.choices,
             reason=reason,
+            order=choice_order(post_id, question.id, len(question.choices), question.keep_order),
+            typed=question.typed,
         )
 
     async def get_post(self, post_id: int) -> PostRow | None:
@@ -210,24 +237,76 @@ class QuizService:
                 if post is not None and post.channel_key == channel_key:
                     self._posts.pop(post_id, None)
 
-    async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
-        """Record ``actor``'s answer to a posted question. Only the first answer counts; a
-        second one returns the first result with ``already_answered`` set."""
+    async def answerable(self, actor: Actor, post_id: int) -> tuple[PostRow, Question]:
+        """The post ``actor`` may answer and its question, as the content has it now (taken
+        once: a reload meanwhile does not change the question under this answer)."""
         post = await self.get_post(post_id)
         if post is None or post.workspace_key != actor.workspace_key:
             raise UserError("That question is not available any more; ask for a new one.")
+        if post.kind == PostKind.LIVE:  # its answer is revealed when the round closes
+            raise UserError("That is a live quiz round: answer it with its buttons.")
         if post.kind == PostKind.REVIEW and post.asked_by != actor.user_key:
             raise UserError("That is someone else's review question; try /quiz review.")
         question = self.pack.question(post.question_id)
         if question is None:
-            raise UserError("That question was removed from the content; ask for a new one.")
+            raise UserError(RETIRED_TEXT)
+        return post, question
+
+    async def answer_box(self, actor: Actor, post_id: int) -> AnswerBox:
+        """The text box for a typed answer to ``post_id``, once the actor may answer it (an
+        old button of a retired question says so instead of opening a box)."""
+        post, question = await self.answerable(actor, post_id)
+        if not question.typed:
+            raise UserError("That question has choices: click one of its buttons.")
+        card = self.pack.card(question.card_id)
+        title = card.title if card else question.card_id
+        return AnswerBox(post.id, question.prompt, title, TYPED_ANSWER_LIMIT)
+
+    async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
+        """Record ``actor``'s answer to a posted question. Only the first answer counts; a
+        second one returns the first result with ``already_answered`` set."""
+        post, question = await self.answerable(actor, post_id)
+        if question.typed:
+            raise UserError("That question takes a typed answer: type it instead of a choice.")
         if not 0 <= choice < len(question.choices):
             raise UserError(f"Pick a choice from 1 to {len(question.choices)}.")
+        return await self._record(actor, post, question, choice, None)
+
+    async def answer_typed(self, actor: Actor, post_id: int, text: str) -> AnswerResult:
+        """Record ``actor``'s typed answer to a typed-answer question; right when it matches
+        one of the question's accepted answers (``bot.answer_matching``). Only the first
+        answer counts, as for choices."""
+        typed = " ".join(text.split())
+        if not typed:
+            raise UserError("Type an answer: the box was empty.")
+        if len(typed) > TYPED_ANSWER_LIMIT:
+            raise UserError(
+                f"That answer is too long ({len(typed):,} characters; at most"
+                f" {TYPED_ANSWER_LIMIT})."
+            )
+        post, question = await self.answerable(actor, post_id)
+        if not question.typed:
+            raise UserError(
+                f"That question has choices: pick one from 1 to {len(question.choices)}."
+            )
+        return await self._record(actor, post, question, NO_CHOICE, typed)
+
+    async def _record(
+        self,
+        actor: Actor,
+        post: PostRow,
+        question: Question,
+        choice: int,
+        typed: str | None,
+    ) -> AnswerResult:
         now = self.clock.now()
         if post.closes_at is not None and now >= datetime.fromisoformat(post.closes_at):
             raise UserError(await self.closed_window_text(post))
         today = local_day(now, self.zone_of(post.workspace_key))
-        correct = choice == question.correct_index
+        if typed is not None:
+            correct = matches(typed, question.accept)
+        else:
+            correct = choice == question.correct_index
         outcome = await self.answers.submit(
             AnswerWrite(
                 post_id=post.id,
@@ -247,26 +326,43 @@ class QuizService:
                     topic_scope(post.workspace_key, question.card_id),
                 ),
                 kind=post.kind,
+                typed=typed,
             )
         )
         if outcome.closed:  # closed meanwhile (the check above saw a cached close time)
             self._posts.pop(post.id, None)
             fresh = await self.get_post(post.id)
             raise UserError(await self.closed_window_text(fresh or post))
+        # the stored first answer decides how it reads: a question edited from choices to
+        # typed (or back) under the same id still shows the answer that was given
+        typed = outcome.typed
+        if typed is None and question.typed:
+            typed = ""
+        correct_index = NO_CHOICE if question.typed else question.correct_index
+        if typed is not None:
+            chosen_text = typed
+        elif 0 <= outcome.choice < len(question.choices):
+            chosen_text = question.choices[outcome.choice]
+        else:
+            chosen_text = ""
         return AnswerResult(
             post_id=post.id,
             question_id=question.id,
             prompt=question.prompt,
             correct=outcome.correct,
             chosen_index=outcome.choice,
-            chosen_text=question.choices[outcome.choice],
-            correct_index=question.correct_index,
+            chosen_text=chosen_text,
+            correct_index=correct_index,
             correct_text=question.answer,
             why=question.why,
             points_gained=outcome.points if outcome.stored else 0,
             total_points=outcome.total_points,
             streak=current_streak(outcome.streak, outcome.last_correct_day, today),
             already_answered=not outcome.stored,
+            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            chosen_feedback=question.feedback_for(outcome.choice),
+            typed=typed,
+            accepted=question.accept,
         )
 
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:

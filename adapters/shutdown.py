@@ -1,0 +1,132 @@
+"""One graceful stop for every runner: SIGTERM and SIGINT mean the same thing.
+
+The first signal stops new work (each runner says how: Slack HTTP answers 503, Socket Mode and
+Discord refuse politely), lets the work already accepted finish (answers committed and replied
+to) for at most ``timeout_s`` seconds, then the runner stops its scheduler and closes its
+connections and exits 0. A second signal exits at once (128 + the signal's number).
+
+A runner tracks each piece of accepted work with ``track(task)`` (Slack: the listener task after
+ack; Discord: the interaction being handled) and awaits ``drain()`` once ``stopped`` is set.
+Other signal handling (e.g. SIGHUP to reload) belongs in ``install_signals`` next to these two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from bot.config import ConfigError, setting
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STOP_TIMEOUT_S = 10.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+CLOSE_GRACE_S = 5.0  # after the drain: scheduler, server and database closing
+
+
+def stop_timeout() -> float:
+    """QUIZBOT_STOP_TIMEOUT (seconds, environment or .env), else 10."""
+    value = setting("QUIZBOT_STOP_TIMEOUT")
+    if value is None:
+        return DEFAULT_STOP_TIMEOUT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError("QUIZBOT_STOP_TIMEOUT should be a number of seconds, 0 < s <= 3600")
+    return seconds
+
+
+class GracefulStop:
+    """What is in flight, and whether the runner has been asked to stop."""
+
+    def __init__(
+        self,
+        timeout_s: float | None = None,
+        exit_now: Callable[[int], object] = os._exit,
+    ) -> None:
+        self.timeout_s = stop_timeout() if timeout_s is None else timeout_s
+        self.stopped = asyncio.Event()
+        self.signal_name: str | None = None
+        self._work: set[asyncio.Future[object]] = set()
+        self._exit_now = exit_now
+
+    @property
+    def accepting(self) -> bool:
+        return not self.stopped.is_set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._work)
+
+    def track(self, task: asyncio.Task[object] | None = None) -> None:
+        """Count ``task`` (default: the current one) as accepted work until it is done."""
+        task = task or asyncio.current_task()
+        if task is None or task.done():
+            return
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
+    def request(self, signum: int | None = None) -> None:
+        """Stop taking new work (a signal, or a test). A second signal exits at once."""
+        name = signal.Signals(signum).name if signum is not None else "stop"
+        if self.stopped.is_set():
+            if signum is not None:
+                log.warning("second %s: exiting now with %d in flight", name, self.in_flight)
+                self._exit_now(128 + signum)
+            return
+        self.signal_name = name
+        if signum is not None:  # a hard bound: closing (after the drain) must not hang either
+            asyncio.get_running_loop().call_later(
+                self.timeout_s + CLOSE_GRACE_S, self._overdue, 128 + signum
+            )
+        log.info(
+            "%s: stopping; finishing %d request(s) in flight (at most %.0f s)",
+            name,
+            self.in_flight,
+            self.timeout_s,
+        )
+        self.stopped.set()
+
+    def _overdue(self, status: int) -> None:
+        log.error("stop: still not closed %.0f s after the signal; exiting now", self.timeout_s)
+        self._exit_now(status)
+
+    async def drain(self) -> bool:
+        """Wait (at most ``timeout_s``) for the tracked work, including work that starts while
+        waiting; True when all of it finished. What is left is cancelled and logged."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        current = asyncio.current_task()
+        while pending := {w for w in self._work if w is not current}:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                log.warning("stop: %d request(s) did not finish in time", len(pending))
+                for work in pending:
+                    work.cancel()
+                return False
+            await asyncio.wait(pending, timeout=remaining)
+        log.info("stop: all accepted work finished")
+        return True
+
+    @contextmanager
+    def install_signals(self) -> Iterator[None]:
+        """SIGTERM and SIGINT call ``request`` while the block runs (main thread, Unix)."""
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self.request, sig)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
+                pass
+        try:
+            yield
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)

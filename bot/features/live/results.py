@@ -1,0 +1,205 @@
+"""What the live quiz hands back to adapters: the values each renderer shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.features.quiz.results import QuestionView, letter_of
+
+
+@dataclass(frozen=True)
+class LiveStarted:
+    """The reply to ``/quiz live``: a session started here; its first round follows."""
+
+    session_id: int
+    topic_title: str  # "the whole course" when no topic was named
+    rounds: int
+    seconds: int
+    started_by: str
+    note: str = ""  # e.g. "only 4 questions on this topic: 4 rounds"
+
+    @property
+    def text(self) -> str:
+        rounds = "1 round" if self.rounds == 1 else f"{self.rounds} rounds"
+        line = (
+            f"Quiz night! {rounds} of {self.seconds} s on {self.topic_title}, started by"
+            f" {self.started_by}. Answer with the buttons: answers are locked in and revealed"
+            " when each round ends. First question coming up."
+        )
+        return f"{line} {self.note}" if self.note else line
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int  # equal points and right answers share a rank
+    name: str
+    points: int
+    right: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class LiveProgress:
+    """A running session, as ``/quiz live`` shows it instead of starting a second one."""
+
+    session_id: int
+    topic_title: str
+    round_number: int  # the round being played (0: the first is being posted)
+    rounds: int
+    seconds: int
+    started_by: str
+    players: int
+    leaders: tuple[Standing, ...]  # the top three so far
+    closes_at: datetime | None  # the current round's close, UTC
+    already_running: bool = False  # True: the reply to an attempt to start another one
+
+    @property
+    def text(self) -> str:
+        head = "A live quiz is already running here" if self.already_running else "Live quiz"
+        where = (
+            f"round {self.round_number} of {self.rounds}"
+            if self.round_number
+            else f"starting ({self.rounds} rounds)"
+        )
+        players = "1 player" if self.players == 1 else f"{self.players} players"
+        return (
+            f"{head}: {where}, {self.seconds} s each, on {self.topic_title}, started by"
+            f" {self.started_by} · {players}. /quiz live stop ends it (starter or admin)."
+        )
+
+
+@dataclass(frozen=True)
+class LiveRound:
+    """One round's question: posted to the channel with answer buttons and its close time."""
+
+    session_id: int
+    number: int
+    rounds: int
+    view: QuestionView
+    seconds: int
+    closes_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class FastestAnswer:
+    name: str
+    seconds: float  # after the round opened
+
+
+@dataclass(frozen=True)
+class RoundReveal:
+    """A closed round: what the question message becomes (its buttons disabled)."""
+
+    session_id: int
+    number: int
+    rounds: int
+    view: QuestionView
+    correct_index: int
+    correct_text: str
+    why: str
+    counts: tuple[int, ...]  # how many picked each choice
+    answered: int
+    right: int
+    fastest: FastestAnswer | None  # the fastest right answer
+    closed_early: bool  # every player had answered before the time was up
+
+    @property
+    def summary(self) -> str:
+        if not self.answered:
+            return "Nobody answered this round."
+        people = "1 answer" if self.answered == 1 else f"{self.answered} answers"
+        early = " · everyone answered, closed early" if self.closed_early else ""
+        return f"{people} · {self.right} right{early}"
+
+    def share(self, choice: int) -> float:
+        return self.counts[choice] / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class LiveScoreboard:
+    """The short scoreboard posted after a round (not after the last: the podium follows)."""
+
+    session_id: int
+    number: int
+    rounds: int
+    standings: tuple[Standing, ...]  # at most SCOREBOARD_SIZE rows
+    players: int
+
+
+class EndReason(StrEnum):
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    IDLE = "idle"  # two rounds in a row without an answer
+    INTERRUPTED = "interrupted"  # it could not go on
+
+
+@dataclass(frozen=True)
+class MissedQuestion:
+    """The round the players missed most (wrong or no answer), with its Why."""
+
+    number: int
+    prompt: str
+    correct_text: str
+    why: str
+    missed: int
+    players: int
+
+
+@dataclass(frozen=True)
+class LivePodium:
+    """The end of a session: the top three, everyone's score and right answers, and the
+    question the group missed most."""
+
+    session_id: int
+    topic_title: str
+    rounds_played: int
+    rounds: int
+    reason: EndReason
+    standings: tuple[Standing, ...]  # everyone who answered, best first
+    missed_most: MissedQuestion | None
+    stopped_by: str | None = None
+    detail: str = ""  # why an interrupted session could not go on
+
+    @property
+    def podium(self) -> tuple[Standing, ...]:
+        return tuple(s for s in self.standings if s.rank <= 3)
+
+    @property
+    def ending(self) -> str:
+        """Why the session ended, in one line."""
+        played = f"{self.rounds_played} of {self.rounds} rounds"
+        if self.reason == EndReason.STOPPED:
+            by = f" by {self.stopped_by}" if self.stopped_by else ""
+            return f"Stopped{by} after {played}."
+        if self.reason == EndReason.IDLE:
+            return f"Ended after {played}: two rounds in a row without an answer."
+        if self.reason == EndReason.INTERRUPTED:
+            detail = f" ({self.detail})" if self.detail else ""
+            return f"The quiz could not go on{detail}: standings after {played}."
+        return f"All {self.rounds_played} rounds played."
+
+
+@dataclass(frozen=True)
+class LockedIn:
+    """The private reply to a live answer: what was locked in, never whether it is right."""
+
+    post_id: int
+    round_number: int
+    choice_index: int
+    choice_text: str
+    closes_at: datetime
+    already_answered: bool = False  # a second click: the first answer stands
+    # how the round's post showed the choices (letters follow it); derived from the post
+    order: tuple[int, ...] = field(default=(), compare=False)
+
+    @property
+    def text(self) -> str:
+        letter = letter_of(self.order, self.choice_index)
+        if self.already_answered:
+            return (
+                f"You already locked in {letter}: answers can't be changed — results when the"
+                " round ends."
+            )
+        return f"Locked in: {letter} — results when the round ends."

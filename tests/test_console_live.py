@@ -1,0 +1,99 @@
+"""Quiz night in the console, in real time with short rounds: the live limits are lowered
+through the app's constructor (a user cannot type a round shorter than 5 s)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+
+from rich.console import Console
+
+from adapters.console import ConsoleLivePoster, ConsoleSession
+from bot.app import QuizApp
+from bot.features.live import LiveLimits, LiveRunner
+from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz.results import letter_of as shown_letter
+from tests.conftest import CONTENT
+
+ROUND_SECONDS = 3  # long enough for three players to answer on a busy machine
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_a_quiz_night_in_the_console(tmp_path):
+    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, live_limits=LiveLimits(min_seconds=1))
+    output = io.StringIO()
+    session = ConsoleSession(app, Console(file=output, width=120), "Ada")
+    LiveRunner(app.live, "console", ConsoleLivePoster(session)).start()
+
+    def text() -> str:
+        return output.getvalue()
+
+    def letter_of(view: QuestionView, right: bool) -> str:
+        """The letter the post shows for the right (or a wrong) choice: choices are shuffled
+        per post, so letters follow the post's order."""
+        question = app.pack.question(view.question_id)
+        assert question is not None
+        index = question.correct_index if right else (question.correct_index + 1) % 4
+        return shown_letter(view.order, index)
+
+    try:
+        await session.handle_line(f"/quiz live processes-vs-threads 3 {ROUND_SECONDS}s")
+        assert f"Quiz night! 3 rounds of {ROUND_SECONDS} s" in text()
+        await until(lambda: "🎯 Round 1 of 3" in text())
+        first = session.current
+        assert first is not None
+        assert f"{ROUND_SECONDS} s to answer" in text()
+        await session.handle_line(letter_of(first, right=True))  # Ada
+        await session.handle_line("/quiz live 2 5s")  # a second start: the running one instead
+        assert "A live quiz is already running here: round 1 of 3" in text()
+        await session.handle_line("/as Bob")
+        await session.handle_line(letter_of(first, right=False))
+        await session.handle_line("/as Cy")
+        await session.handle_line(letter_of(first, right=True))
+        await session.handle_line(letter_of(first, right=False))  # a second answer
+        assert text().count("Locked in: ") == 3
+        assert "You already locked in" in text()
+        assert "Why:" not in text()  # nothing revealed before the round closes
+
+        await until(lambda: "🎯 Round 2 of 3" in text())  # round 1 ran its full time
+        assert "✅ Round 1 of 3 closed: 3 answers · 2 right" in text()
+        assert "Scoreboard after round 1 of 3" in text()
+        second = session.current
+        assert second is not None and second.post_id != first.post_id
+        for name in ("Ada", "Bob"):
+            await session.handle_line(f"/as {name}")
+            await session.handle_line(letter_of(second, right=True))
+        await until(lambda: "🎯 Round 3 of 3" in text())
+        late = await session.call_core(
+            answer=AnswerQuestion(second.post_id, 0)
+        )  # Cy, after the close
+        session.show(late)
+        assert "Round 2 has closed; answers no longer count." in text()
+
+        third = session.current
+        assert third is not None
+        for name in ("Ada", "Bob", "Cy"):
+            await session.handle_line(f"/as {name}")
+            await session.handle_line(letter_of(third, right=True))
+        await until(lambda: "🏆 Quiz night results" in text())
+        shown = text()
+        assert "everyone answered, closed early" in shown
+        assert "All 3 rounds played." in shown
+        assert shown.count("🥇") >= 2  # a scoreboard and the podium
+
+        # a new session, stopped by its starter during round 1
+        await session.handle_line("/as Ada")
+        await session.handle_line(f"/quiz live 5 {ROUND_SECONDS}s")
+        await until(lambda: text().count("🎯 Round 1 of 5") == 1)
+        await session.handle_line("/quiz live stop")
+        await until(lambda: "Stopped by Ada after 1 of 5 rounds." in text())
+        assert "🎯 Round 2 of 5" not in text()
+    finally:
+        await app.close()

@@ -1,0 +1,417 @@
+"""SIGTERM in the middle of a click burst: a real bot process per adapter, driven through the
+loopback fakes. Every acknowledged click is stored exactly once and got its reply; the process
+exits 0 within the stop timeout; nothing refused was stored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.shutdown import GracefulStop
+from tests.conftest import ROOT
+from tests.fakes.discord_server import FakeDiscord, custom_ids
+from tests.fakes.slack_api import FakeSlackAPI, FakeSocketModeServer
+from tests.slack_fixtures import BOT_TOKEN, SECRET
+
+FORM = "application/x-www-form-urlencoded"
+BURST = 240
+STOP_AFTER = 40  # acknowledged clicks before SIGTERM
+
+
+@pytest.fixture
+async def fake():
+    async with FakeSlackAPI() as f:
+        yield f
+
+
+def signed(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body) or ""
+    return {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def slash_body(fake: FakeSlackAPI, text: str = "") -> str:
+    return urlencode(
+        {
+            "command": "/quiz",
+            "text": text,
+            "user_id": "U0",
+            "user_name": "starter",
+            "team_id": "T123",
+            "channel_id": "C1",
+            "response_url": fake.response_url("slash"),
+        }
+    )
+
+
+def click_payload(fake: FakeSlackAPI, value: str, user_id: str) -> dict:
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T123"},
+        "api_app_id": "A123",
+        "team": {"id": "T123", "domain": "quiz-team"},
+        "channel": {"id": "C1", "name": "general"},
+        "container": {"type": "message", "channel_id": "C1", "message_ts": "1.1"},
+        "response_url": fake.response_url(f"click-{user_id}"),
+        "actions": [{"type": "button", "action_id": "quiz_answer_0", "value": value}],
+    }
+
+
+def first_button_value(blocks: list[dict]) -> str:
+    return next(e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"])
+
+
+def stored_answers(db: Path) -> dict[str, int]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT user_key, COUNT(*) FROM answers GROUP BY user_key").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+async def start_slack(tmp_path: Path, fake: FakeSlackAPI, **env: str) -> asyncio.subprocess.Process:
+    full_env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "QUIZBOT_STOP_TIMEOUT": "10",
+        **env,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "slack", "--host", "127.0.0.1", "--port", "0"),
+        *("--db", str(tmp_path / "q.db")),
+        cwd=tmp_path,
+        env=full_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def read_until(proc: asyncio.subprocess.Process, pattern: str, log: list[str]) -> re.Match:
+    async with asyncio.timeout(60):
+        while True:
+            line = (await proc.stderr.readline()).decode()
+            assert line, "".join(log)  # it ended first
+            log.append(line)
+            if found := re.search(pattern, line):
+                return found
+
+
+async def finish(proc: asyncio.subprocess.Process, log: list[str]) -> tuple[int, float, str]:
+    """Wait for the exit; returns (code, seconds, everything it printed)."""
+    started = time.monotonic()
+    async with asyncio.timeout(40):
+        rest, out = await asyncio.gather(proc.stderr.read(), proc.stdout.read())
+        await proc.wait()
+    log.append(rest.decode() + out.decode())
+    return proc.returncode, time.monotonic() - started, "".join(log)
+
+
+def check_acknowledged(db: Path, fake: FakeSlackAPI, acked: set[str], refused: set[str]) -> None:
+    stored = stored_answers(db)
+    assert acked, "no click was acknowledged before the stop"
+    lost = sorted(u for u in acked if f"slack:{u}" not in stored)
+    assert lost == [], f"{len(lost)} of {len(acked)} acknowledged clicks were never stored"
+    assert all(stored[f"slack:{u}"] == 1 for u in acked)  # exactly once
+    replied = {p.response_id.removeprefix("click-") for p in fake.response_posts}
+    unanswered = sorted(acked - replied)
+    assert unanswered == [], f"{len(unanswered)} acknowledged clicks got no reply"
+    assert not any(f"slack:{u}" in stored for u in refused)  # a 503 stored nothing
+
+
+async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path, fake):
+    proc = await start_slack(tmp_path, fake)
+    log: list[str] = []
+    try:
+        url = (await read_until(proc, r"Slack requests on (http://\S+)", log)).group(1)
+        async with aiohttp.ClientSession(trust_env=False) as session:
+            body = slash_body(fake)
+            async with session.post(url, data=body, headers=signed(body)) as resp:
+                assert resp.status == 200
+            posted = await fake.wait_for_call("chat.postMessage", timeout=20)
+            value = first_button_value(posted.params["blocks"])
+            acked: set[str] = set()
+            refused: set[str] = set()
+            odd: list[int] = []
+            enough = asyncio.Event()
+
+            async def click(n: int) -> None:
+                user = f"U{n}"
+                payload = click_payload(fake, value, user)
+                body = urlencode({"payload": json.dumps(payload)})
+                try:
+                    async with session.post(url, data=body, headers=signed(body)) as resp:
+                        status = resp.status
+                except aiohttp.ClientError:
+                    refused.add(user)  # the server was already gone
+                    return
+                if status == 200:
+                    acked.add(user)
+                    if len(acked) >= STOP_AFTER:
+                        enough.set()
+                else:
+                    if status != 503:
+                        odd.append(status)
+                    refused.add(user)
+
+            clicks = [asyncio.create_task(click(n)) for n in range(1, BURST + 1)]
+            async with asyncio.timeout(60):
+                await enough.wait()
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.gather(*clicks)
+        code, seconds, logged = await finish(proc, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    assert code == 0, logged
+    assert odd == [], logged  # 200 or 503 (or closed), nothing else
+    assert seconds < 12, logged
+    check_acknowledged(tmp_path / "q.db", fake, acked, refused)
+    assert "SIGTERM: stopping" in logged and "Traceback" not in logged
+    assert BOT_TOKEN not in logged and SECRET not in logged
+    # one log line per request: platform, command, user, latency, outcome
+    events = re.findall(
+        r"platform=slack command=AnswerQuestion user=slack:(U\d+) latency_ms=[\d.]+ outcome=ok",
+        logged,
+    )
+    assert sorted(events) == sorted(acked)
+    assert re.search(r"platform=slack command=AskQuestion user=slack:U0 .* outcome=ok", logged)
+
+
+async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, fake):
+    server = FakeSocketModeServer()
+    ws_url = await server.start()
+    fake.set_response("apps.connections.open", {"ok": True, "url": ws_url})
+    proc = await start_slack(tmp_path, fake, SLACK_APP_TOKEN="xapp-1-socket")
+    log: list[str] = []
+    try:
+        await read_until(proc, r"connected to Slack in Socket Mode", log)
+        await server.send(
+            {
+                "envelope_id": "env-slash",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": json.loads(json.dumps(dict(_form(slash_body(fake))))),
+            }
+        )
+        posted = await fake.wait_for_call("chat.postMessage", timeout=20)
+        value = first_button_value(posted.params["blocks"])
+        acked: set[str] = set()
+        envelope_user: dict[str, str] = {}
+        for n in range(1, BURST + 1):
+            envelope_id = f"env-{n}"
+            envelope_user[envelope_id] = f"U{n}"
+            await server.send(
+                {
+                    "envelope_id": envelope_id,
+                    "type": "interactive",
+                    "accepts_response_payload": False,
+                    "payload": click_payload(fake, value, f"U{n}"),
+                }
+            )
+        async with asyncio.timeout(60):
+            while len(acked) < STOP_AFTER:
+                ack = await server.received.get()
+                if ack.get("envelope_id") in envelope_user:
+                    acked.add(envelope_user[ack["envelope_id"]])
+        proc.send_signal(signal.SIGTERM)
+        code, seconds, logged = await finish(proc, log)
+        while not server.received.empty():  # acks sent before the socket closed
+            ack = server.received.get_nowait()
+            if ack.get("envelope_id") in envelope_user:
+                acked.add(envelope_user[ack["envelope_id"]])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await server.stop()
+    assert code == 0, logged
+    assert seconds < 12, logged
+    check_acknowledged(tmp_path / "q.db", fake, acked, refused=set())
+    assert "Traceback" not in logged and "xapp-1-socket" not in logged
+
+
+def _form(body: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(body))
+
+
+async def test_second_signal_exits_at_once():
+    exits: list[int] = []
+    stop = GracefulStop(timeout_s=5, exit_now=exits.append)
+    stop.request(signal.SIGTERM)
+    assert not stop.accepting and exits == []
+    stop.request(signal.SIGINT)
+    assert exits == [128 + signal.SIGINT]
+
+
+async def test_drain_is_bounded_and_waits_for_late_work():
+    stop = GracefulStop(timeout_s=0.5)
+    finished: list[str] = []
+
+    async def work(name: str, seconds: float) -> None:
+        stop.track()
+        await asyncio.sleep(seconds)
+        finished.append(name)
+
+    quick = asyncio.create_task(work("quick", 0.01))
+    stuck = asyncio.create_task(work("stuck", 60))
+    await asyncio.sleep(0)
+    assert stop.in_flight == 2
+    stop.request()
+    assert await stop.drain() is False  # the stuck one was cut off at the bound
+    assert quick.done() and finished == ["quick"]
+    with contextlib.suppress(asyncio.CancelledError):
+        await stuck
+    assert stuck.cancelled()
+
+
+async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path):
+    async with FakeDiscord() as fake:
+        env = {
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_URL": fake.base_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "QUIZBOT_STOP_TIMEOUT": "10",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "bot", "discord", "--db", str(tmp_path / "q.db")),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        log: list[str] = []
+        try:
+            await read_until(proc, r"connected to Gateway", log)
+            ask = fake.slash_command("quiz", "question")
+            await fake.dispatch("INTERACTION_CREATE", ask, timeout=30)
+            asked = await fake.wait_for_callback(ask, timeout=30)
+            custom_id = custom_ids(asked.json["data"]["components"])[0]
+            clicks = {}
+            for n in range(1, BURST + 1):
+                user = fake.make_user(f"user{n}", 900_000_000_000_000_000 + n)
+                clicks[n] = fake.component_click(custom_id, fake.original_response(ask), user=user)
+            answered: dict[int, str] = {}
+            enough = asyncio.Event()
+
+            async def click(n: int) -> None:
+                with contextlib.suppress(AssertionError, TimeoutError):
+                    await fake.dispatch("INTERACTION_CREATE", clicks[n])
+                    reply = await fake.wait_for_callback(clicks[n], timeout=15)
+                    answered[n] = json.dumps(reply.json)
+                    if len(answered) >= STOP_AFTER:
+                        enough.set()
+
+            tasks = [asyncio.create_task(click(n)) for n in clicks]
+            async with asyncio.timeout(60):
+                await enough.wait()
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            code, seconds, logged = await finish(proc, log)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+    assert code == 0, logged
+    assert seconds < 12, logged
+    stored = stored_answers(tmp_path / "q.db")
+    restarting = {n for n, text in answered.items() if "restarting" in text}
+    results = set(answered) - restarting
+    assert results, "no click was answered before the stop"
+    key = {n: f"discord:{900_000_000_000_000_000 + n}" for n in clicks}
+    lost = [n for n in results if stored.get(key[n]) != 1]
+    assert lost == [], f"{len(lost)} of {len(results)} answered clicks not stored exactly once"
+    assert not any(key[n] in stored for n in restarting)  # refused while stopping: nothing
+    unanswered = [n for n in clicks if key[n] in stored and n not in results]
+    assert unanswered == []  # nothing stored without its reply
+    assert "Traceback" not in logged and fake.token not in logged
+    events = re.findall(r"platform=discord command=AnswerQuestion user=discord:(\d+) ", logged)
+    assert sorted(int(e) - 900_000_000_000_000_000 for e in events) == sorted(results)
+
+
+async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_path):
+    db = tmp_path / "q.db"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "console", "--db", str(db)),
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    answered: set[str] = set()
+    try:
+        proc.stdin.write(b"/quiz\n")
+        for n in range(1, BURST + 1):
+            proc.stdin.write(f"/as u{n}\nA\n".encode())
+        await proc.stdin.drain()
+        speaker = None
+        async with asyncio.timeout(60):
+            while len(answered) < STOP_AFTER:
+                line = (await proc.stdout.readline()).decode()
+                assert line, "the console ended early"
+                if found := re.match(r"You are now (u\d+)\.", line):
+                    speaker = found.group(1)
+                elif line.startswith("Total:"):
+                    answered.add(speaker)
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            rest, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+            await proc.wait()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    for line in rest.decode().splitlines():  # replies printed after the signal count too
+        if found := re.match(r"You are now (u\d+)\.", line):
+            speaker = found.group(1)
+        elif line.startswith("Total:"):
+            answered.add(speaker)
+    assert proc.returncode == 0, err.decode()
+    stored = stored_answers(db)
+    assert {k.removeprefix("console:") for k in stored} == answered  # each answer shown = stored
+    assert set(stored.values()) == {1}
+    assert len(answered) < BURST  # it stopped mid-burst rather than reading everything
+    assert "Traceback" not in err.decode()
+
+
+async def test_a_stop_that_hangs_is_cut_off_after_the_timeout_and_grace():
+    exits: list[int] = []
+    stop = GracefulStop(timeout_s=0.01, exit_now=exits.append)
+    loop = asyncio.get_running_loop()
+    scheduled: list[float] = []
+    real_call_later = loop.call_later
+
+    def record(delay, callback, *args):
+        scheduled.append(delay)
+        return real_call_later(0, callback, *args)  # fire now: no real waiting
+
+    loop.call_later = record
+    try:
+        stop.request(signal.SIGTERM)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+    finally:
+        del loop.call_later
+    assert scheduled == [pytest.approx(0.01 + 5.0)]
+    assert exits == [128 + signal.SIGTERM]

@@ -1,0 +1,266 @@
+"""Storage faults while running and at start-up: a one-line reply, the bot keeps serving,
+nothing half-written, and the next answer goes through once the fault clears.
+
+How each fault is made (tests run as root, which ignores file modes):
+- locked: a real second connection holding ``BEGIN EXCLUSIVE``; busy_timeout is 200 ms here;
+- read-only: ``PRAGMA query_only=ON`` on the bot's own writer connection (SQLite then refuses
+  every write with "attempt to write a readonly database", as for a read-only file);
+- full disk: ``PRAGMA max_page_count`` on the writer (SQLITE_FULL, as on a full disk);
+- damaged: garbage written over the answers table's pages in a copy of a real database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from bot.app import QuizApp
+from bot.features.quiz import AnswerResult, QuestionView
+from bot.features.quiz.requests import AnswerQuestion
+from bot.kernel.db import run_on_thread
+from bot.kernel.maintenance import backup_database, check_database
+from bot.kernel.results import Notice
+from tests.conftest import CONTENT, ROOT
+
+SAVE_FAILED = "Couldn't save your answer — please try again."
+
+
+def user(n: int):
+    from bot.kernel.identity import Actor
+
+    return Actor("slack", f"U{n}", f"user {n}", "T1", "C1")
+
+
+@pytest.fixture
+async def quick_app(tmp_path, clock):
+    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, busy_timeout_ms=200)
+    yield app
+    await app.close()
+
+
+def consistent(db_path) -> bool:
+    """The users' materialized totals equal a recount of the answers table."""
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute(
+            "SELECT u.points, u.answered, (SELECT COALESCE(SUM(points), 0) FROM answers a"
+            " WHERE a.user_key = u.user_key), (SELECT COUNT(*) FROM answers a"
+            " WHERE a.user_key = u.user_key) FROM users u"
+        ).fetchall()
+    finally:
+        con.close()
+    return all(points == total and answered == count for points, answered, total, count in rows)
+
+
+def answers_of(db_path, user_key: str) -> int:
+    con = sqlite3.connect(db_path)
+    try:
+        return con.execute(
+            "SELECT COUNT(*) FROM answers WHERE user_key = ?", (user_key,)
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+async def test_locked_database_answer_gets_one_line_then_goes_through(quick_app, tmp_path):
+    app = quick_app
+    view = await app.dispatch(user(0), _ask())
+    assert isinstance(view, QuestionView)
+    other = sqlite3.connect(tmp_path / "quiz.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
+        assert reply == Notice(SAVE_FAILED, error=True)
+        asked = await app.handle_text(user(1), "quiz")  # a new post is a write too
+        assert isinstance(asked, Notice) and asked.error and "try again" in asked.text
+        topics = await app.handle_text(user(1), "topics")  # reads keep working (WAL)
+        assert not (isinstance(topics, Notice) and topics.error)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 0  # nothing half-written
+    reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
+    assert isinstance(reply, AnswerResult) and not reply.already_answered
+    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 1
+    assert consistent(tmp_path / "quiz.db")
+
+
+async def test_read_only_database_then_writable_again(quick_app, tmp_path):
+    app = quick_app
+    view = await app.dispatch(user(0), _ask())
+    await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+    reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 1))
+    assert reply == Notice(SAVE_FAILED, error=True)
+    await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+    reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 1))
+    assert isinstance(reply, AnswerResult) and reply.chosen_index == 1
+    assert consistent(tmp_path / "quiz.db")
+
+
+async def test_full_disk_refuses_answers_whole_and_recovers(quick_app, tmp_path):
+    app = quick_app
+    view = await app.dispatch(user(0), _ask())
+
+    def cap(db: sqlite3.Connection) -> None:
+        (pages,) = db.execute("PRAGMA page_count").fetchone()
+        db.execute(f"PRAGMA max_page_count={pages}")
+
+    await run_on_thread(app.db.writer, cap)
+    refused = None
+    for n in range(1, 2000):
+        reply = await app.dispatch(user(n), AnswerQuestion(view.post_id, n % 4))
+        if isinstance(reply, Notice):
+            assert reply == Notice(SAVE_FAILED, error=True)
+            refused = n
+            break
+    assert refused is not None, "the capped database never filled up"
+    assert answers_of(tmp_path / "quiz.db", f"slack:U{refused}") == 0
+    assert consistent(tmp_path / "quiz.db")  # the failed batch left nothing behind
+    await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA max_page_count=1073741823"))
+    reply = await app.dispatch(user(refused), AnswerQuestion(view.post_id, 0))
+    assert isinstance(reply, AnswerResult)
+    assert answers_of(tmp_path / "quiz.db", f"slack:U{refused}") == 1
+
+
+async def test_damaged_pages_give_one_line_and_the_bot_keeps_serving(tmp_path, clock):
+    healthy = tmp_path / "healthy.db"
+    app = await QuizApp.open(healthy, CONTENT, clock=clock)
+    view = await app.dispatch(user(0), _ask())
+    for n in range(1, 300):  # enough answers for the table to span pages of its own
+        await app.dispatch(user(n), AnswerQuestion(view.post_id, n % 4))
+    await app.close()
+    assert check_database(healthy).ok
+
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(healthy, damaged)
+    con = sqlite3.connect(damaged)
+    (page_size,) = con.execute("PRAGMA page_size").fetchone()
+    roots = [
+        r for (r,) in con.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = 'answers'")
+    ]
+    con.close()
+    with open(damaged, "r+b") as f:
+        for root in roots:  # the answers table and its indexes, in the middle of the file
+            f.seek((root - 1) * page_size)
+            f.write(os.urandom(page_size))
+
+    found = check_database(damaged)
+    assert not found.ok and found.problems
+    assert "integrity check FAILED" in found.lines()[-1]
+
+    app = await QuizApp.open(damaged, CONTENT, clock=clock, busy_timeout_ms=200)
+    try:
+        reply = await app.dispatch(user(500), AnswerQuestion(view.post_id, 0))
+        assert reply == Notice(SAVE_FAILED, error=True)
+        card = await app.handle_text(user(500), "topics")  # the rest keeps serving
+        assert not (isinstance(card, Notice) and card.error)
+    finally:
+        await app.close()
+
+
+async def test_online_backup_while_the_bot_runs(quick_app, tmp_path):
+    app = quick_app
+    view = await app.dispatch(user(0), _ask())
+    await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
+    done = backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")
+    assert done.pages > 0 and done.target.stat().st_size == done.size_bytes
+    assert check_database(done.target).ok
+    assert answers_of(done.target, "slack:U1") == 1
+    with pytest.raises(Exception, match="already exists"):
+        backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")
+
+
+def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda p: (p / "dir.db").mkdir() or p / "dir.db", "it is a directory"),
+        (lambda p: (p / "file").write_text("x") and p / "file" / "q.db", "is not a directory"),
+        (lambda p: (p / "junk.db").write_bytes(b"not sqlite" * 500) and p / "junk.db", "not a"),
+    ],
+    ids=["directory", "parent-is-a-file", "not-a-database"],
+)
+def test_start_up_faults_are_one_line(tmp_path, make, expected):
+    result = quizbot("console", "--db", str(make(tmp_path)), cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_db_check_and_backup_commands(tmp_path):
+    db = tmp_path / "q.db"
+    sqlite3.connect(db).close()
+    quizbot("console", "--db", str(db), cwd=tmp_path)  # migrates it (stdin is empty)
+    checked = quizbot("db", "check", "--db", str(db), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "integrity check: ok" in checked.stdout and "schema version" in checked.stdout
+    backed = quizbot("db", "backup", "--db", str(db), str(tmp_path / "copy.db"), cwd=tmp_path)
+    assert backed.returncode == 0 and "backed up" in backed.stdout
+    again = quizbot("db", "backup", "--db", str(db), str(tmp_path / "copy.db"), cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    missing = quizbot("db", "check", "--db", str(tmp_path / "none.db"), cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.startswith("quizbot: no database file")
+
+
+def test_db_check_and_backup_on_a_postgres_url_say_so_in_one_line(tmp_path):
+    url = "postgresql://quiz:s3cret@127.0.0.1:5432/quiz"
+    for command, tool in (("check", "pg_amcheck"), ("backup", "pg_dump")):
+        extra = [str(tmp_path / "copy.db")] if command == "backup" else []
+        result = quizbot("db", command, "--db", url, *extra, cwd=tmp_path)
+        assert result.returncode == 2
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert f"quizbot db {command} works on a SQLite file" in result.stderr
+        assert tool in result.stderr and "s3cret" not in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "copy.db").exists()
+
+
+def _ask():
+    from bot.features.quiz.requests import AskQuestion
+
+    return AskQuestion(None)
+
+
+async def test_console_answer_during_a_fault_is_one_line_and_the_console_carries_on(quick_app):
+    import io
+
+    from rich.console import Console
+
+    from adapters.console import ConsoleSession
+
+    out = io.StringIO()
+    session = ConsoleSession(quick_app, Console(file=out, width=100), "ada")
+    assert await session.handle_line("/quiz")
+    await run_on_thread(quick_app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
+    assert await session.handle_line("A")
+    assert SAVE_FAILED in out.getvalue() and "Traceback" not in out.getvalue()
+    await run_on_thread(quick_app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+    assert await session.handle_line("A")
+    assert "Total:" in out.getvalue()
+
+
+async def test_a_bug_in_our_sql_is_not_passed_off_as_a_storage_fault(quick_app):
+    from bot.features.quiz.requests import ListTopics
+
+    async def buggy(actor, request):
+        await quick_app.db.read(lambda db: db.execute("SELECT ?", (1, 2)))
+
+    quick_app.dispatcher.register(ListTopics, buggy, replace=True)
+    with pytest.raises(sqlite3.ProgrammingError):  # the adapter logs it and says "sorry"
+        await quick_app.dispatch(user(1), ListTopics())
