@@ -87,6 +87,15 @@ async def query(app: QuizApp, sql: str) -> list[tuple[object, ...]]:
     return await app.db.read(lambda db: [tuple(row) for row in db.execute(sql).fetchall()])
 
 
+async def until_ended(app: QuizApp, timeout: float = 5.0) -> None:
+    """Wait for the runner to mark its sessions ended: it posts the podium first, then writes
+    the end (a crash in between posts the podium again rather than never)."""
+    running = "SELECT COUNT(*) FROM live_sessions WHERE status = 'running'"
+    async with asyncio.timeout(timeout):
+        while await query(app, running) != [(0,)]:
+            await asyncio.sleep(0.005)
+
+
 def right_and_wrong(live_round: LiveRound, app: QuizApp) -> tuple[int, int]:
     question = app.pack.question(live_round.view.question_id)
     assert question is not None
@@ -196,6 +205,7 @@ async def test_a_full_session_of_three_rounds_with_three_players(app, clock, run
     for actor, choice in ((ADA, wrong3), (BOB, right3), (CY, right3)):
         await answer(app, actor, third, choice)
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     assert channel_log.edits[2][1].closed_early
     [podium] = channel_log.of(LivePodium)
     assert podium.reason == EndReason.FINISHED and podium.rounds_played == 3
@@ -252,6 +262,7 @@ async def test_stop_by_someone_else_is_refused_by_the_starter_ends_it(
     stopping = await app.handle_text(ADA, "/quiz live stop")
     assert isinstance(stopping, Notice) and not stopping.error
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     [(_, reveal)] = channel_log.edits  # the open round is revealed, no scoreboard after it
     assert reveal.number == 1 and reveal.right == 1
     [podium] = channel_log.of(LivePodium)
@@ -269,6 +280,7 @@ async def test_an_admin_may_stop_someone_elses_session(app, runner, channel_log)
     reply = await app.handle_text(player("Root", admin=True), "/quiz live stop")
     assert isinstance(reply, Notice) and not reply.error
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     assert channel_log.of(LivePodium)[0].stopped_by == "Root"
 
 
@@ -278,6 +290,7 @@ async def test_two_rounds_without_answers_end_the_session(app, clock, runner, ch
         await until(lambda n=number: len(channel_log.of(LiveRound)) == n)
         clock.advance(20)
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     [podium] = channel_log.of(LivePodium)
     assert (podium.reason, podium.rounds_played, podium.standings) == (EndReason.IDLE, 2, ())
     assert len(channel_log.of(LiveRound)) == 2
@@ -288,6 +301,7 @@ async def test_a_round_the_platform_refuses_ends_the_session_with_a_podium(app, 
     await app.handle_text(ADA, "/quiz live 3 20s")
     log = runner.poster
     await until(lambda: bool(log.of(LivePodium)))
+    await until_ended(app)
     [podium] = log.of(LivePodium)
     assert podium.reason == EndReason.INTERRUPTED and "could not be posted" in podium.detail
     assert await query(app, "SELECT status FROM live_sessions") == [("interrupted",)]

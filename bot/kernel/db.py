@@ -7,8 +7,8 @@ writer connection and one reader connection). PostgreSQL implements the same int
 - Every write is a single function run on the writer's thread (BEGIN IMMEDIATE ... COMMIT in
   one step), so writes never interleave; every read is a function run in one snapshot.
 - Features own their SQL (each feature's ``store``); this module only runs it. Store functions
-  take a connection with sqlite3's ``execute``/``executemany`` (``Connection``); on PostgreSQL
-  that is a facade that translates the few dialect differences.
+  take a ``Connection`` (sqlite3's ``execute``/``executemany``): ``sqlite3.Connection`` here,
+  on PostgreSQL a facade that translates the few dialect differences.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -27,6 +27,31 @@ from bot.kernel.errors import StorageError
 from bot.kernel.migrations import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
+
+
+class Cursor(Protocol):
+    """What ``Connection.execute`` returns, as far as the stores use it: ``sqlite3.Cursor``
+    on SQLite, ``bot.kernel.pg.PgCursor`` on PostgreSQL (rows are tuples on both)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection a store function gets from ``Database.read``/``write``: sqlite3's
+    ``execute``/``executemany`` surface, met by ``sqlite3.Connection`` and by PostgreSQL's
+    ``PgConnection``. Stores say ``RETURNING`` instead of reading ``lastrowid`` and never
+    catch a driver's IntegrityError (on PostgreSQL an error ends the transaction)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> object: ...
 
 
 def run_on_thread(

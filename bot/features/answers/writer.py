@@ -15,7 +15,7 @@ from bot.features.answers.batch import (
     StoredAnswer,
     UserTotals,
 )
-from bot.kernel.db import Database, chunks, in_transaction, marks
+from bot.kernel.db import Connection, Database, chunks, in_transaction, marks
 from bot.kernel.errors import StorageError, StorageUnavailable, UserError
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,12 @@ def answer_row(w: AnswerWrite) -> tuple[object, ...]:
     )
 
 
-def insert_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def insert_answers(db: Connection, batch: AnswerBatch) -> None:
     """The batch step that stores the answer rows themselves."""
     db.executemany(INSERT_ANSWER, [answer_row(w) for w in batch.new])
 
 
-def _find_stored(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def _find_stored(db: Connection, batch: AnswerBatch) -> None:
     """The first answer per (post, user) wins, whether the other one is in this batch or
     stored: note each key's first write here and what was stored before."""
     for w in batch.writes:
@@ -105,7 +105,7 @@ def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
 
 
 def _store(
-    db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
+    db: Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
 ) -> list[AnswerOutcome]:
     batch = AnswerBatch(writes)
     _find_stored(db, batch)

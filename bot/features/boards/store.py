@@ -1,11 +1,11 @@
 """The boards' SQL: users' running totals, materialized score rows per scope and period,
 per-topic accuracy, workspace time zones, and the indexed leaderboard queries.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +14,7 @@ from typing import Any
 from bot.features.answers import AnswerBatch
 from bot.features.answers.batch import UserTotals
 from bot.features.boards.results import Sort
-from bot.kernel.db import chunks, marks
+from bot.kernel.db import Connection, chunks, marks
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class ScoreRow:
     mastered: int = 0
 
 
-def get_user(db: sqlite3.Connection, user_key: str) -> UserRow | None:
+def get_user(db: Connection, user_key: str) -> UserRow | None:
     row = db.execute(
         "SELECT user_key, display_name, points, answered, correct, streak, best_streak,"
         " last_correct_day FROM users WHERE user_key = ?",
@@ -59,7 +59,7 @@ class TopicTotals:
     correct: int
 
 
-def user_topics(db: sqlite3.Connection, user_key: str) -> list[TopicTotals]:
+def user_topics(db: Connection, user_key: str) -> list[TopicTotals]:
     return [
         TopicTotals(*row)
         for row in db.execute(
@@ -68,12 +68,12 @@ def user_topics(db: sqlite3.Connection, user_key: str) -> list[TopicTotals]:
     ]
 
 
-def workspace_zones(db: sqlite3.Connection) -> dict[str, str]:
+def workspace_zones(db: Connection) -> dict[str, str]:
     """workspace key -> IANA time zone name, for every workspace that set one."""
     return dict(db.execute("SELECT workspace_key, time_zone FROM workspace_settings"))
 
 
-def set_workspace_zone(db: sqlite3.Connection, workspace_key: str, zone: str) -> None:
+def set_workspace_zone(db: Connection, workspace_key: str, zone: str) -> None:
     db.execute(
         "INSERT INTO workspace_settings(workspace_key, time_zone) VALUES (?, ?)"
         " ON CONFLICT(workspace_key) DO UPDATE SET time_zone = excluded.time_zone",
@@ -134,9 +134,7 @@ def _ranked(
     return out
 
 
-def leaderboard(
-    db: sqlite3.Connection, q: BoardQuery
-) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+def leaderboard(db: Connection, q: BoardQuery) -> tuple[list[ScoreRow], ScoreRow | None, int]:
     """Top ``limit``, the requester's row and the board's size, in three indexed queries.
 
     Workspace/channel/topic boards walk an index in board order (scores_by_points,
@@ -267,7 +265,7 @@ def previous_day(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
-def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def update_scores(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: users' totals and day streaks, score rows for every scope and
     period the answers count in, and per-topic accuracy and mastery. Each row is summed in
     Python first so it is written once; triggers on ``scores`` keep ``boards`` sizes."""

@@ -1,18 +1,18 @@
 """The daily question's SQL: schedules, claims (one per channel and local date), answer
 windows, results and per-channel streaks, and its two answer-batch steps.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from bot.features.answers import AnswerBatch, PostKind
-from bot.kernel.db import chunks, marks
+from bot.kernel.db import Connection, chunks, marks
 
 
 class ClaimStatus(StrEnum):
@@ -147,7 +147,7 @@ def _claim(row: tuple[Any, ...]) -> ClaimRow:
     return ClaimRow(*values)
 
 
-def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
+def set_schedule(db: Connection, row: ScheduleRow) -> None:
     db.execute(
         f"INSERT INTO daily_schedules({_SCHEDULE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         f" ON CONFLICT(channel_key) DO UPDATE SET {_SCHEDULE_UPDATE}",
@@ -167,20 +167,20 @@ def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
     )
 
 
-def delete_schedule(db: sqlite3.Connection, channel_key: str) -> bool:
+def delete_schedule(db: Connection, channel_key: str) -> bool:
     """True when the channel had a schedule."""
     cur = db.execute("DELETE FROM daily_schedules WHERE channel_key = ?", (channel_key,))
     return cur.rowcount > 0
 
 
-def schedule(db: sqlite3.Connection, channel_key: str) -> ScheduleRow | None:
+def schedule(db: Connection, channel_key: str) -> ScheduleRow | None:
     row = db.execute(
         f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_key = ?", (channel_key,)
     ).fetchone()
     return ScheduleRow(*row) if row else None
 
 
-def schedules(db: sqlite3.Connection, platform: str) -> list[ScheduleRow]:
+def schedules(db: Connection, platform: str) -> list[ScheduleRow]:
     return [
         ScheduleRow(*row)
         for row in db.execute(
@@ -191,20 +191,20 @@ def schedules(db: sqlite3.Connection, platform: str) -> list[ScheduleRow]:
     ]
 
 
-def claim_on(db: sqlite3.Connection, channel_key: str, local_date: str) -> ClaimRow | None:
+def claim_on(db: Connection, channel_key: str, local_date: str) -> ClaimRow | None:
     """The claim of (channel, local date), if that day was claimed."""
     return _fetch_claim(db, "channel_key = ? AND local_date = ?", (channel_key, local_date))
 
 
-def claim_for_post(db: sqlite3.Connection, post_id: int) -> ClaimRow | None:
+def claim_for_post(db: Connection, post_id: int) -> ClaimRow | None:
     return _fetch_claim(db, "post_id = ?", (post_id,))
 
 
-def last_claim(db: sqlite3.Connection, channel_key: str) -> ClaimRow | None:
+def last_claim(db: Connection, channel_key: str) -> ClaimRow | None:
     return _fetch_claim(db, "channel_key = ? ORDER BY local_date DESC LIMIT 1", (channel_key,))
 
 
-def mark_posted(db: sqlite3.Connection, claim_id: int, post_id: int, message_ref: str) -> None:
+def mark_posted(db: Connection, claim_id: int, post_id: int, message_ref: str) -> None:
     db.execute(
         "UPDATE daily_claims SET status = 'posted', message_ref = ? WHERE id = ?",
         (message_ref, claim_id),
@@ -212,7 +212,7 @@ def mark_posted(db: sqlite3.Connection, claim_id: int, post_id: int, message_ref
     db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
 
 
-def release_failed_claim(db: sqlite3.Connection, channel_key: str, local_date: str) -> None:
+def release_failed_claim(db: Connection, channel_key: str, local_date: str) -> None:
     """Forget a day whose post the platform refused, so it can be claimed again."""
     db.execute(
         "DELETE FROM daily_claims WHERE channel_key = ? AND local_date = ? AND status = 'failed'",
@@ -220,7 +220,7 @@ def release_failed_claim(db: sqlite3.Connection, channel_key: str, local_date: s
     )
 
 
-def mark_failed(db: sqlite3.Connection, claim_id: int, post_id: int, error: str, now: str) -> None:
+def mark_failed(db: Connection, claim_id: int, post_id: int, error: str, now: str) -> None:
     """The platform refused the post: the day stays claimed (never retried), the post takes
     no answers, and no results are posted for it."""
     db.execute(
@@ -231,7 +231,7 @@ def mark_failed(db: sqlite3.Connection, claim_id: int, post_id: int, error: str,
     db.execute("UPDATE posts SET closes_at = ? WHERE id = ?", (now, post_id))
 
 
-def due_results(db: sqlite3.Connection, platform: str, now: str) -> list[ClaimRow]:
+def due_results(db: Connection, platform: str, now: str) -> list[ClaimRow]:
     """Posted daily questions of ``platform`` whose answer window has ended, results not yet
     taken by any process."""
     return [
@@ -245,7 +245,7 @@ def due_results(db: sqlite3.Connection, platform: str, now: str) -> list[ClaimRo
     ]
 
 
-def next_closing(db: sqlite3.Connection, platform: str, after: str) -> str | None:
+def next_closing(db: Connection, platform: str, after: str) -> str | None:
     """The earliest window end after ``after`` among open daily posts of ``platform``."""
     return db.execute(
         "SELECT MIN(closes_at) FROM daily_claims WHERE platform = ?"
@@ -254,7 +254,7 @@ def next_closing(db: sqlite3.Connection, platform: str, after: str) -> str | Non
     ).fetchone()[0]
 
 
-def take_results(db: sqlite3.Connection, claim_id: int) -> bool:
+def take_results(db: Connection, claim_id: int) -> bool:
     """Take the job of posting a claim's results; False when another process has it."""
     cur = db.execute(
         "UPDATE daily_claims SET results_status = 'posting'"
@@ -265,7 +265,7 @@ def take_results(db: sqlite3.Connection, claim_id: int) -> bool:
 
 
 def mark_results(
-    db: sqlite3.Connection,
+    db: Connection,
     claim_id: int,
     status: ResultsStatus,
     ref: str | None = None,
@@ -278,12 +278,12 @@ def mark_results(
     )
 
 
-def _fetch_claim(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
+def _fetch_claim(db: Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
     row = db.execute(f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE {where}", args).fetchone()
     return _claim(row) if row else None
 
 
-def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | None:
+def claim_and_post(db: Connection, c: NewClaim) -> tuple[int, int] | None:
     """Claim (channel, local date) and create its post in one transaction: (claim id, post
     id), or ``None`` when the day was already claimed (by this or another process): then
     nothing changed."""
@@ -346,7 +346,7 @@ def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | Non
     return claim_id, post_id
 
 
-def history(db: sqlite3.Connection, channel_key: str) -> DailyHistory:
+def history(db: Connection, channel_key: str) -> DailyHistory:
     asked = dict(
         db.execute(
             "SELECT p.question_id, COUNT(*) FROM daily_claims c JOIN posts p ON p.id = c.post_id"
@@ -365,7 +365,7 @@ def history(db: sqlite3.Connection, channel_key: str) -> DailyHistory:
     return DailyHistory(asked, accuracy)
 
 
-def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
+def post_answers(db: Connection, post_id: int) -> DailyPostAnswers:
     counts = dict(
         db.execute(
             "SELECT choice, COUNT(*) FROM answers WHERE post_id = ? GROUP BY choice", (post_id,)
@@ -384,7 +384,7 @@ def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
 
 
 def streaks(
-    db: sqlite3.Connection,
+    db: Connection,
     user_keys: list[str],
     channel_key: str | None,
     workspace_key: str | None,
@@ -418,7 +418,7 @@ def streaks(
     return rows, latest
 
 
-def refuse_closed_windows(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def refuse_closed_windows(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step, before anything is stored: the stored close time decides, inside
     this transaction: a daily window may have closed since the caller looked (an early post
     by another process, a read that raced it)."""
@@ -439,7 +439,7 @@ def refuse_closed_windows(db: sqlite3.Connection, batch: AnswerBatch) -> None:
             batch.refused.add(w.key)
 
 
-def update_streaks(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def update_streaks(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: move each answerer's streak in the daily post's channel.
 
     A correct answer continues the run when the user's last correct daily answer in that

@@ -1,12 +1,14 @@
 """Study groups' SQL: groups, members, the group's totals and its most-picked wrong choice.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.kernel.db import Connection
 
 _GROUP_COLUMNS = (
     "g.id, g.workspace_key, g.name_key, g.name, g.created_by, g.created_at,"
@@ -43,7 +45,7 @@ class Member:
 
 
 def create_group(
-    db: sqlite3.Connection,
+    db: Connection,
     workspace_key: str,
     name_key: str,
     name: str,
@@ -61,7 +63,7 @@ def create_group(
     return GroupRow(int(row[0]), workspace_key, name_key, name, created_by, created_at)
 
 
-def find_group(db: sqlite3.Connection, workspace_key: str, name_key: str) -> GroupRow | None:
+def find_group(db: Connection, workspace_key: str, name_key: str) -> GroupRow | None:
     row = db.execute(
         f"SELECT {_GROUP_COLUMNS}, 0 FROM study_groups g"
         " WHERE g.workspace_key = ? AND g.name_key = ?",
@@ -70,9 +72,7 @@ def find_group(db: sqlite3.Connection, workspace_key: str, name_key: str) -> Gro
     return GroupRow(*row[:-1]) if row else None
 
 
-def list_groups(
-    db: sqlite3.Connection, workspace_key: str, user_key: str | None = None
-) -> list[GroupRow]:
+def list_groups(db: Connection, workspace_key: str, user_key: str | None = None) -> list[GroupRow]:
     """The workspace's groups by name, with member counts and whether ``user_key`` is in."""
     return [
         GroupRow(*row[:-1], is_member=bool(row[-1]))
@@ -86,7 +86,7 @@ def list_groups(
 
 
 def join_group(
-    db: sqlite3.Connection, group_id: int, user_key: str, display_name: str, joined_at: str
+    db: Connection, group_id: int, user_key: str, display_name: str, joined_at: str
 ) -> bool:
     """True when the user joined, False when already a member (the name is refreshed)."""
     cur = db.execute(
@@ -103,7 +103,7 @@ def join_group(
     return False
 
 
-def leave_group(db: sqlite3.Connection, group_id: int, user_key: str) -> bool:
+def leave_group(db: Connection, group_id: int, user_key: str) -> bool:
     """True when the user was a member."""
     cur = db.execute(
         "DELETE FROM group_members WHERE group_id = ? AND user_key = ?", (group_id, user_key)
@@ -111,7 +111,7 @@ def leave_group(db: sqlite3.Connection, group_id: int, user_key: str) -> bool:
     return cur.rowcount > 0
 
 
-def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
+def group_members(db: Connection, group_id: int) -> list[Member]:
     """Every member, by name."""
     return [
         Member(*row)
@@ -126,7 +126,7 @@ def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
 
 
 def group_totals(
-    db: sqlite3.Connection, group_id: int, scopes: Sequence[str], period: str
+    db: Connection, group_id: int, scopes: Sequence[str], period: str
 ) -> dict[str, tuple[int, int]]:
     """scope -> (answered, correct) summed over the group's members, for each scope."""
     out: dict[str, tuple[int, int]] = {}
@@ -143,7 +143,7 @@ def group_totals(
 
 
 def group_misconception(
-    db: sqlite3.Connection, group_id: int, workspace_key: str, since: str | None = None
+    db: Connection, group_id: int, workspace_key: str, since: str | None = None
 ) -> WrongChoice | None:
     """The wrong choice the group's members picked most often in this workspace (since
     ``since``, ISO UTC, when given); ties go to more distinct users, then the question."""
