@@ -1,6 +1,6 @@
 """Answer throughput and latency through the core's public API, against two baselines.
 
-    python bench/answers.py [--json] [--rounds 3]
+    python bench/answers.py [--json] [--rounds 3] [--backend sqlite|postgres] [--pg URL]
 
 - core: QuizService.answer() with N concurrent answerers (1, 100, 1,000) and a burst of 10,000
   answers submitted at once, on a real SQLite file (group-committed writer).
@@ -12,6 +12,11 @@
 - naive: aiosqlite, one transaction per answer, one await per statement (answers, users, scores
   and user_topics only: it does less work per answer than the core, no FSRS and no boards).
 Each figure is the median of --rounds runs; ratios compare figures from the same run.
+
+With ``--backend postgres`` (a fresh database per round on --pg, dropped after) the same core
+figures, against raw asyncpg writing the same rows (answers, users, scores, user_topics, FSRS
+cards) in transactions of 100 answers, one pipelined executemany per table, and against naive
+asyncpg: one transaction per answer, one await per statement, on a pool of 10 connections.
 """
 
 from __future__ import annotations
@@ -25,14 +30,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 from _common import emit_json, median, percentile
+from _pg import bench_database, server_url
 
+from bot import srs
 from bot.app import ANSWER_STEPS, QuizApp
 from bot.features.answers import AnswerWrite
 from bot.features.answers.writer import INSERT_ANSWER, answer_row, store_batch
 from bot.kernel.clock import FakeClock
 from bot.kernel.db import open_sync
 from bot.kernel.identity import Actor, topic_scope
+from bot.kernel.pg import to_postgres
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -41,8 +50,8 @@ def actor(i: int) -> Actor:
     return Actor("discord", f"u{i}", f"user {i}", "guild1", "chan1")
 
 
-async def open_app(folder: Path) -> QuizApp:
-    return await QuizApp.open(folder / "bench.db", clock=FakeClock(START))
+async def open_app(target: Path | str) -> QuizApp:
+    return await QuizApp.open(target, clock=FakeClock(START))
 
 
 async def core_concurrent(app: QuizApp, concurrency: int, total: int, first_user: int):
@@ -195,9 +204,141 @@ async def naive(path: Path, concurrency: int, total: int, first_user: int):
     return total / elapsed, latencies
 
 
+NEW_POST = (
+    "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, created_at)"
+    " VALUES ('pvt-threads-share-what', 'processes-vs-threads', 'discord:guild1',"
+    " 'discord:guild1:chan1', $1) RETURNING id"
+)
+PG_INSERT_ANSWER = to_postgres(INSERT_ANSWER)[0]
+PG_USERS = (
+    "INSERT INTO users(user_key, display_name, points, answered, correct) VALUES ($1,$2,$3,1,$4)"
+    " ON CONFLICT(user_key) DO UPDATE SET points=users.points+excluded.points,"
+    " answered=users.answered+1, correct=users.correct+excluded.correct"
+)
+PG_SCORES = (
+    "INSERT INTO scores(scope, period, user_key, points, answered, correct)"
+    " VALUES ($1,$2,$3,$4,1,$5) ON CONFLICT(scope, period, user_key) DO UPDATE SET"
+    " points=scores.points+excluded.points, answered=scores.answered+1,"
+    " correct=scores.correct+excluded.correct"
+)
+PG_TOPICS = (
+    "INSERT INTO user_topics(user_key, card_id, answered, correct) VALUES ($1,$2,1,$3)"
+    " ON CONFLICT(user_key, card_id) DO UPDATE SET answered=user_topics.answered+1,"
+    " correct=user_topics.correct+excluded.correct"
+)
+PG_SRS = (
+    "INSERT INTO srs_cards(user_key, question_id, card_id, state, step, stability, difficulty,"
+    " due, last_review, reps, lapses) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+    " ON CONFLICT(user_key, question_id) DO UPDATE SET state=excluded.state,"
+    " step=excluded.step, stability=excluded.stability, difficulty=excluded.difficulty,"
+    " due=excluded.due, last_review=excluded.last_review, reps=excluded.reps,"
+    " lapses=excluded.lapses"
+)
+
+
+async def raw_pg(url: str, total: int, first_user: int, answers_only: bool = False) -> float:
+    """Hand-written asyncpg, no queue and no store layer: the same rows per 100 answers in
+    one transaction, one pipelined executemany per table."""
+    conn = await asyncpg.connect(url)
+    post_id = await conn.fetchval(NEW_POST, START.isoformat())
+    batch = rows(post_id, first_user, total)
+    t0 = time.perf_counter()
+    for start in range(0, total, 100):
+        chunk = batch[start : start + 100]
+        async with conn.transaction():
+            await conn.executemany(PG_INSERT_ANSWER, [answer_row(w) for w in chunk])
+            if answers_only:
+                continue
+            await conn.executemany(
+                PG_USERS, [(w.user_key, w.display_name, w.points, int(w.correct)) for w in chunk]
+            )
+            await conn.executemany(
+                PG_SCORES,
+                [
+                    (scope, period, w.user_key, w.points, int(w.correct))
+                    for w in chunk
+                    for scope in w.scopes
+                    for period in ("all", w.week)
+                ],
+            )
+            await conn.executemany(
+                PG_TOPICS, [(w.user_key, w.card_id, int(w.correct)) for w in chunk]
+            )
+            await conn.executemany(
+                PG_SRS,
+                [
+                    srs.to_row(
+                        w.user_key,
+                        srs.review(None, w.question_id, w.card_id, w.correct, START),
+                    )
+                    for w in chunk
+                ],
+            )
+    elapsed = time.perf_counter() - t0
+    await conn.close()
+    return total / elapsed
+
+
+async def naive_pg(url: str, concurrency: int, total: int, first_user: int):
+    """One transaction per answer, one await per statement, a pool of 10 connections."""
+    pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
+    post_id = await pool.fetchval(NEW_POST, START.isoformat())
+    batch = iter(rows(post_id, first_user, total))
+    latencies: list[float] = []
+
+    async def answer(w: AnswerWrite) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                PG_INSERT_ANSWER + " ON CONFLICT DO NOTHING", *answer_row(w)
+            )
+            if status.endswith(" 1"):
+                await conn.execute(PG_USERS, w.user_key, w.display_name, w.points, int(w.correct))
+                for scope in w.scopes:
+                    for period in ("all", w.week):
+                        await conn.execute(
+                            PG_SCORES, scope, period, w.user_key, w.points, int(w.correct)
+                        )
+                await conn.execute(PG_TOPICS, w.user_key, w.card_id, int(w.correct))
+
+    async def answerer() -> None:
+        for w in batch:
+            t0 = time.perf_counter()
+            await answer(w)
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(answerer() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await pool.close()
+    return total / elapsed, latencies
+
+
+async def one_round_pg(url: str, sizes: dict[int, int], burst: int) -> dict:
+    figures: dict = {}
+    app = await open_app(url)
+    user = 1
+    try:
+        for concurrency, total in sizes.items():
+            rate, lat = await core_concurrent(app, concurrency, total, user)
+            user += total
+            figures[f"core_{concurrency}"] = (rate, percentile(lat, 50), percentile(lat, 99))
+        rate, lat, batches = await core_burst(app, burst, user)
+        user += burst
+        figures["burst"] = (rate, percentile(lat, 50), percentile(lat, 99), batches)
+    finally:
+        await app.close()
+    figures["raw"] = await raw_pg(url, sizes[1000], user)
+    user += sizes[1000]
+    figures["raw_answers_only"] = await raw_pg(url, sizes[1000], user, answers_only=True)
+    user += sizes[1000]
+    rate, lat = await naive_pg(url, 1000, sizes[1000] // 4, user)
+    figures["naive"] = (rate, percentile(lat, 50), percentile(lat, 99))
+    return figures
+
+
 async def one_round(folder: Path, sizes: dict[int, int], burst: int) -> dict:
     figures: dict = {}
-    app = await open_app(folder)
+    app = await open_app(folder / "bench.db")
     user = 1
     try:
         for concurrency, total in sizes.items():
@@ -223,18 +364,35 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--answers", type=int, default=20000, help="answers per scenario")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--pg",
+        help="PostgreSQL server for --backend postgres (a database is"
+        " created and dropped on it; env QUIZBOT_BENCH_PG; 127.0.0.1:5432)",
+    )
     args = parser.parse_args()
     sizes = {1: max(2000, args.answers // 10), 100: args.answers, 1000: args.answers}
     rounds = []
+    postgres = args.backend == "postgres"
     for _ in range(args.rounds):
+        if postgres:
+            with bench_database(server_url(args.pg)) as url:
+                rounds.append(asyncio.run(one_round_pg(url, sizes, 10000)))
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             rounds.append(asyncio.run(one_round(Path(tmp), sizes, 10000)))
+    raw_name, naive_name = (
+        ("raw asyncpg, same rows, batch 100", "naive asyncpg, 1 txn per answer")
+        if postgres
+        else ("raw sqlite3, same rows, batch 100", "naive aiosqlite, 1 txn per answer")
+    )
 
     def med(key: str, i: int = 0) -> float:
         values = [r[key][i] if isinstance(r[key], tuple) else r[key] for r in rounds]
         return median(values)
 
-    print(f"answers: {args.rounds} rounds, medians; SQLite {sqlite3.sqlite_version}")
+    engine = "PostgreSQL (asyncpg)" if postgres else f"SQLite {sqlite3.sqlite_version}"
+    print(f"answers: {args.rounds} rounds, medians; {engine}")
     print(f"{'design':<34}{'answers/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
     for c in (1, 100, 1000):
         key = f"core_{c}"
@@ -247,10 +405,10 @@ def main() -> None:
         f"{med('burst', 1) * 1e3:>10.2f}{med('burst', 2) * 1e3:>10.2f}"
         f"   ({med('burst', 3):.0f} transactions)"
     )
-    print(f"{'raw sqlite3, same rows, batch 100':<34}{med('raw'):>12,.0f}")
-    print(f"{'raw sqlite3, answer rows only':<34}{med('raw_answers_only'):>12,.0f}")
+    print(f"{raw_name:<34}{med('raw'):>12,.0f}")
+    print(f"{raw_name.split(',')[0] + ', answer rows only':<34}{med('raw_answers_only'):>12,.0f}")
     print(
-        f"{'naive aiosqlite, 1 txn per answer':<34}{med('naive'):>12,.0f}"
+        f"{naive_name:<34}{med('naive'):>12,.0f}"
         f"{med('naive', 1) * 1e3:>10.2f}{med('naive', 2) * 1e3:>10.2f}"
     )
     ratio_raw = median([r["core_1000"][0] / r["raw"] for r in rounds])
@@ -272,6 +430,7 @@ def main() -> None:
     if args.json:
         emit_json(
             {
+                "backend": args.backend,
                 "answers_per_s_1000": round(med("core_1000")),
                 "raw_limit_per_s": round(med("raw")),
                 "raw_answer_rows_only_per_s": round(med("raw_answers_only")),

@@ -9,6 +9,9 @@ the shared machine's speed swings several-fold, the ratios much less.
 
     python bench/leaderboard.py            # a table of median / p99 ms per query
     python bench/leaderboard.py --json     # ... and, as the last line, one JSON object
+    python bench/leaderboard.py --backend postgres [--pg URL]
+                                           # the same data set copied into a fresh PostgreSQL
+                                           # database (created on --pg, dropped after)
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ from bot.features.groups import store as groups_store  # noqa: E402
 from bot.kernel.clock import FakeClock, week_start  # noqa: E402
 from bot.kernel.db import open_sync  # noqa: E402
 from bot.kernel.identity import Actor  # noqa: E402
+from bot.kernel.storage import open_database  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from _pg import bench_database, server_url  # noqa: E402
 
 WORKSPACE = "bench"
 WS_KEY = f"console:{WORKSPACE}"
@@ -193,11 +200,43 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
     db.close()
 
 
+TABLES = ("posts", "answers", "users", "scores", "boards", "user_topics", "study_groups")
+TABLES += ("group_members",)
+
+
+async def copy_to_postgres(path: Path, url: str) -> None:
+    """The SQLite data set into the (migrated) PostgreSQL database, as it is: COPY per
+    table with triggers off (``boards`` is copied too), then the id sequences and ANALYZE."""
+    import sqlite3
+
+    import asyncpg
+
+    db = await open_database(url)  # migrates
+    await db.close()
+    source = sqlite3.connect(path)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        for table in TABLES:
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+            await conn.copy_records_to_table(table, records=rows, columns=columns)
+        for table in ("posts", "study_groups"):
+            await conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT MAX(id) FROM {table}))"
+            )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+        source.close()
+
+
 def actor(user: int, channel: int = 0) -> Actor:
     return Actor("console", f"u{user:05d}", f"User {user:05d}", WORKSPACE, f"c{channel}")
 
 
-async def measure(path: Path, users: int, rounds: int) -> dict[str, dict[str, float]]:
+async def measure(path: Path | str, users: int, rounds: int) -> dict[str, dict[str, float]]:
     app = await QuizApp.open(path, clock=FakeClock(NOW))
     rng = random.Random(11)
     group_members = {}
@@ -261,6 +300,8 @@ def main() -> int:
     parser.add_argument(
         "--db", type=Path, help="keep the data set in this file and reuse it on the next run"
     )
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg", help="PostgreSQL server (env QUIZBOT_BENCH_PG; 127.0.0.1:5432)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as tmp:
         path = args.db or Path(tmp) / "bench.db"
@@ -272,7 +313,14 @@ def main() -> int:
             f"built {args.users:,} users / {args.answers:,} answers in {built:.1f}s"
             f" ({path.stat().st_size / 1e6:.0f} MB)"
         )
-        results = asyncio.run(measure(path, args.users, args.rounds))
+        if args.backend == "postgres":
+            with bench_database(server_url(args.pg)) as url:
+                started = time.perf_counter()
+                asyncio.run(copy_to_postgres(path, url))
+                print(f"copied into PostgreSQL in {time.perf_counter() - started:.1f}s")
+                results = asyncio.run(measure(url, args.users, args.rounds))
+        else:
+            results = asyncio.run(measure(path, args.users, args.rounds))
     # the same run's baseline: the plain points board of the whole server, all time
     baseline = results[BASELINE]["median_ms"]
     width = max(len(n) for n in results)
@@ -296,6 +344,7 @@ def main() -> int:
                     "users": args.users,
                     "answers": args.answers,
                     "build_s": round(built, 1),
+                    "backend": args.backend,
                     "today": date.isoformat(NOW.date()),
                 }
             )

@@ -48,6 +48,7 @@ from bot.kernel.errors import STORAGE_ERRORS, StorageError, UserError, storage_r
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
+from bot.kernel.storage import open_database
 
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # and closed live rounds first (the live step also stores the session's own answer row); review
@@ -145,9 +146,9 @@ class QuizApp:
         and migrate the database. A database fault is one StorageError line."""
         content_path = Path(content_path or default_content_path())
         pack = load_pack(content_path, known_demos=DEMO_NAMES)
-        db = await Database.open(db_path, busy_timeout_ms)
+        db = await open_database(db_path, busy_timeout_ms)
         clock = clock or SystemClock()
-        answers = AnswerWriter(db.writer, ANSWER_STEPS)
+        answers = AnswerWriter(db, ANSWER_STEPS)
         content = PackHolder(pack)
         quiz_service = QuizService(content, db, answers, clock, rng=rng)
         zones = WorkspaceZones(db)

@@ -16,12 +16,15 @@ from bot.importers import FORMATS, import_files
 from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
 from bot.kernel.maintenance import backup_database, check_database
+from bot.kernel.shards import ShardSet
 
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", default=argparse.SUPPRESS, help="SQLite file (env QUIZBOT_DB; data/quizbot.db)"
+        "--db",
+        default=argparse.SUPPRESS,
+        help="SQLite file or postgresql://user@host/db (env QUIZBOT_DB; data/quizbot.db)",
     )
     common.add_argument(
         "--content",
@@ -41,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="ID",
         help="sync the slash commands to this server only (instant; for development)",
+    )
+    discord_cmd.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help="shards in the whole deployment (default: Discord's recommended count)",
+    )
+    discord_cmd.add_argument(
+        "--shard-ids",
+        metavar="A,B,…",
+        help="the shards this process runs, e.g. 0,1 (needs --shards; default: all of them)."
+        " Its daily questions are posted only for those shards' servers",
     )
     slack = sub.add_parser(
         "slack",
@@ -100,7 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "discord":
             adapter = importlib.import_module("adapters.discord_bot")
             db = db_path(getattr(args, "db", None))
-            return asyncio.run(adapter.run(db, _content(args), guild_id=args.guild))
+            shards = _shards(args.shards, args.shard_ids)
+            return asyncio.run(
+                adapter.run(
+                    db, _content(args), guild_id=args.guild, shard_count=args.shards, shards=shards
+                )
+            )
         if command == "slack":
             slack = importlib.import_module("adapters.slack_bot")
             db = db_path(getattr(args, "db", None))
@@ -116,6 +136,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(f"quizbot: unknown command {command!r}", file=sys.stderr)
     return 2
+
+
+def _shards(count: int | None, ids: str | None) -> ShardSet | None:
+    """--shards/--shard-ids as the shards this process runs; ConfigError naming the option."""
+    if ids is None:
+        if count is not None and count < 1:
+            raise ConfigError(f"--shards must be at least 1, not {count}")
+        return None
+    if count is None:
+        raise ConfigError("--shard-ids needs --shards N: the shard count of the whole deployment")
+    try:
+        return ShardSet.parse(count, ids)
+    except ValueError as exc:
+        raise ConfigError(f"--shards {count} --shard-ids {ids}: {exc}") from None
 
 
 def _database(args: argparse.Namespace) -> int:

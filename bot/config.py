@@ -33,8 +33,18 @@ def require(name: str, why: str = "", env_file: Path | str = ".env") -> str:
     return value
 
 
-def db_path(cli_value: str | None) -> Path:
-    return Path(cli_value or setting("QUIZBOT_DB") or DEFAULT_DB)
+def db_path(cli_value: str | None) -> Path | str:
+    """The database: a ``postgresql://user@host/db`` URL (kept as text) or a SQLite path."""
+    value = cli_value or setting("QUIZBOT_DB")
+    if value and "://" in value:
+        if not value.lower().startswith(("postgresql://", "postgres://")):
+            scheme = value.split("://", 1)[0]
+            raise ConfigError(
+                f"QUIZBOT_DB (or --db) starts with {scheme}://, which quizbot does not know:"
+                " give postgresql://user@host/database or a SQLite file path"
+            )
+        return value
+    return Path(value or DEFAULT_DB)
 
 
 def content_path(cli_value: str | None) -> Path | None:

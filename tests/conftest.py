@@ -9,6 +9,7 @@ from bot.app import QuizApp
 from bot.kernel.clock import FakeClock
 from bot.kernel.db import open_sync
 from bot.kernel.identity import Actor
+from tests import pg_server
 
 pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_* env anywhere
 
@@ -21,9 +22,64 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # a Monday
 
 
+# Storage and feature tests run on both backends; the adapters' tests on SQLite only.
+BOTH_BACKENDS = {
+    "test_durability",
+    "test_groups",
+    "test_learning",
+    "test_live",
+    "test_quiz",
+    "test_reload",
+    "test_schedule",
+    "test_sharding",
+    "test_teaching",
+    "test_typed_answers",
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rpartition(".")[2]
+        backends = ["sqlite", "postgres"] if module in BOTH_BACKENDS else ["sqlite"]
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_run():
+    """This run's own PostgreSQL database (dropped at the end), or why there is none."""
+    run = pg_server.start_run()
+    yield run
+    if isinstance(run, pg_server.PgRun):
+        run.drop()
+
+
 @pytest.fixture
-async def app(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def postgres(request) -> pg_server.PgRun:
+    """The run's PostgreSQL database; skips (or fails, when required) without a server."""
+    run = request.getfixturevalue("pg_run")
+    if isinstance(run, str):
+        if pg_server.required():
+            pytest.fail(run)
+        pytest.skip(run)
+    return run
+
+
+@pytest.fixture
+def db_target(backend, tmp_path, request) -> Path | str:
+    """Where a test's database lives: a SQLite file, or a fresh PostgreSQL schema's URL."""
+    if backend == "sqlite":
+        return tmp_path / "quiz.db"
+    return request.getfixturevalue("postgres").fresh_schema()
+
+
+@pytest.fixture
+async def app(db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     yield app
     await app.close()
 

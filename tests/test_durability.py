@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.pg_server import query
 
 
-def test_sigkill_loses_no_delivered_answer(tmp_path):
-    db = tmp_path / "quiz.db"
+def test_sigkill_loses_no_delivered_answer(db_target):
+    db = db_target
     child = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "durability_child.py"), str(db)],
         stdout=subprocess.PIPE,
@@ -42,32 +42,33 @@ def test_sigkill_loses_no_delivered_answer(tmp_path):
         child.wait(timeout=10)
     assert child.returncode == -signal.SIGKILL
 
-    con = sqlite3.connect(db)
-    stored = dict(con.execute("SELECT user_key, choice FROM answers WHERE post_id = ?", (post_id,)))
+    stored = dict(query(db, "SELECT user_key, choice FROM answers WHERE post_id = ?", (post_id,)))
     missing = [k for k in delivered if k not in stored]
     assert missing == [], f"{len(missing)} delivered answers lost"
     assert all(stored[k] == delivered[k] for k in delivered)  # the first answer, not the retry
-    (rows,) = con.execute("SELECT COUNT(*) FROM answers WHERE post_id = ?", (post_id,)).fetchone()
+    [(rows,)] = query(db, "SELECT COUNT(*) FROM answers WHERE post_id = ?", (post_id,))
     assert rows == len(stored)  # one row per user (primary key), retries never stored
 
     # materialized totals equal a recomputation from the answers table
-    users = con.execute(
+    users = query(
+        db,
         "SELECT u.user_key, u.points, u.answered, u.correct, SUM(a.points), COUNT(*),"
         " SUM(a.correct) FROM users u JOIN answers a ON a.user_key = u.user_key"
-        " GROUP BY u.user_key"
-    ).fetchall()
+        " GROUP BY u.user_key, u.points, u.answered, u.correct",
+    )
     assert users and all(r[1:4] == r[4:7] for r in users)
-    (orphans,) = con.execute(
-        "SELECT COUNT(*) FROM answers WHERE user_key NOT IN (SELECT user_key FROM users)"
-    ).fetchone()
+    [(orphans,)] = query(
+        db, "SELECT COUNT(*) FROM answers WHERE user_key NOT IN (SELECT user_key FROM users)"
+    )
     assert orphans == 0
-    mismatched = con.execute(
+    [(mismatched,)] = query(
+        db,
         "SELECT COUNT(*) FROM scores s WHERE s.period = 'all' AND s.scope LIKE 'ws:%' AND"
         " (s.points, s.answered) != (SELECT SUM(points), COUNT(*) FROM answers a"
-        " WHERE a.user_key = s.user_key)"
-    ).fetchone()[0]
+        " WHERE a.user_key = s.user_key)",
+    )
     assert mismatched == 0
-    (board_rows,) = con.execute(
-        "SELECT COUNT(*) FROM scores WHERE period = 'all' AND scope LIKE 'ws:%'"
-    ).fetchone()
+    [(board_rows,)] = query(
+        db, "SELECT COUNT(*) FROM scores WHERE period = 'all' AND scope LIKE 'ws:%'"
+    )
     assert board_rows == len(users)

@@ -117,8 +117,8 @@ async def test_the_most_due_question_comes_first(app, clock):
     assert other.question_id == app.pack.questions_for("interprocess-communication")[0].id
 
 
-async def test_cards_survive_a_restart(tmp_path, clock):
-    path = tmp_path / "q.db"
+async def test_cards_survive_a_restart(db_target, clock):
+    path = db_target
     app = await QuizApp.open(path, CONTENT, clock=clock)
     ada = console_actor("Ada")
     question_id = app.pack.questions[5].id
@@ -300,8 +300,8 @@ async def test_sunday_night_in_los_angeles_counts_in_that_week(app, clock):
     assert len((await app.boards.leaderboard(ada, "server", "week")).rows) == 1
 
 
-async def test_the_zone_is_stored_per_workspace(tmp_path, clock):
-    path = tmp_path / "q.db"
+async def test_the_zone_is_stored_per_workspace(db_target, clock):
+    path = db_target
     app = await QuizApp.open(path, CONTENT, clock=clock)
     await app.boards.zones.set(console_actor("Admin"), "Asia/Tokyo")
     await app.close()
@@ -341,7 +341,8 @@ async def test_board_sizes_stay_in_step_with_score_rows(app):
 
     def check(db):
         counted = db.execute(
-            "SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores"
+            "SELECT scope, period, COUNT(*), SUM(CASE WHEN answered >= 5 THEN 1 ELSE 0 END)"
+            " FROM scores"
             " GROUP BY scope, period ORDER BY 1, 2"
         ).fetchall()
         stored = db.execute(

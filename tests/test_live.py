@@ -1,11 +1,10 @@
-"""Quiz night in the core: the real app on a SQLite file, the runner on a FakeClock, rounds
-delivered to a poster that records what a channel would show."""
+"""Quiz night in the core: the real app on each backend (a SQLite file, a PostgreSQL schema), the
+runner on a FakeClock, rounds delivered to a poster that records what a channel would show."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import QuizApp
+from bot.features.answers import PostKind
 from bot.features.live import (
     EndReason,
     LivePodium,
@@ -28,6 +28,7 @@ from bot.features.live import store as live_store
 from bot.features.live.requests import ShowLive, StartLive, StopLive, parse_live
 from bot.features.live.store import live_points
 from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz.store import NewPost
 from bot.kernel.grammar import ParseContext
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import Notice
@@ -81,6 +82,20 @@ async def answer(app: QuizApp, actor: Actor, live_round: LiveRound, choice: int)
     return await app.dispatch(actor, AnswerQuestion(live_round.view.post_id, choice))
 
 
+async def query(app: QuizApp, sql: str) -> list[tuple[object, ...]]:
+    """What the database holds now, through the app's own read connection (either backend)."""
+    return await app.db.read(lambda db: [tuple(row) for row in db.execute(sql).fetchall()])
+
+
+async def until_ended(app: QuizApp, timeout: float = 5.0) -> None:
+    """Wait for the runner to mark its sessions ended: it posts the podium first, then writes
+    the end (a crash in between posts the podium again rather than never)."""
+    running = "SELECT COUNT(*) FROM live_sessions WHERE status = 'running'"
+    async with asyncio.timeout(timeout):
+        while await query(app, running) != [(0,)]:
+            await asyncio.sleep(0.005)
+
+
 def right_and_wrong(live_round: LiveRound, app: QuizApp) -> tuple[int, int]:
     question = app.pack.question(live_round.view.question_id)
     assert question is not None
@@ -125,8 +140,7 @@ async def test_bad_numbers_get_one_line_and_start_nothing(app, runner, channel_l
         assert "\n" not in reply.text
     reply = await app.handle_text(ADA, "/quiz live no-such-topic")
     assert isinstance(reply, Notice) and reply.error and "Unknown topic" in reply.text
-    db = sqlite3.connect(app.db.path)
-    assert db.execute("SELECT COUNT(*) FROM live_sessions").fetchone() == (0,)
+    assert await query(app, "SELECT COUNT(*) FROM live_sessions") == [(0,)]
     assert channel_log.posted == []
 
 
@@ -191,6 +205,7 @@ async def test_a_full_session_of_three_rounds_with_three_players(app, clock, run
     for actor, choice in ((ADA, wrong3), (BOB, right3), (CY, right3)):
         await answer(app, actor, third, choice)
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     assert channel_log.edits[2][1].closed_early
     [podium] = channel_log.of(LivePodium)
     assert podium.reason == EndReason.FINISHED and podium.rounds_played == 3
@@ -203,14 +218,13 @@ async def test_a_full_session_of_three_rounds_with_three_players(app, clock, run
     assert podium.missed_most is not None and podium.missed_most.number == 1  # ties: the earliest
     assert len(channel_log.of(LiveScoreboard)) == 2  # after rounds 1 and 2; the podium ends it
     # the learning record: every stored answer is an ordinary answer (FSRS, per-topic)
-    db = sqlite3.connect(app.db.path)
-    assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (8,)
-    assert db.execute(
-        "SELECT COUNT(*) FROM srs_cards WHERE user_key = 'discord:cy'"
-    ).fetchone() == (2,)
+    assert await query(app, "SELECT COUNT(*) FROM answers") == [(8,)]
+    assert await query(app, "SELECT COUNT(*) FROM srs_cards WHERE user_key = 'discord:cy'") == [
+        (2,)
+    ]
     # the leaderboards count 10 a right answer, not the session's speed points
-    assert db.execute("SELECT points FROM users WHERE user_key = 'discord:ada'").fetchone() == (20,)
-    assert db.execute("SELECT status FROM live_sessions").fetchall() == [("finished",)]
+    assert await query(app, "SELECT points FROM users WHERE user_key = 'discord:ada'") == [(20,)]
+    assert await query(app, "SELECT status FROM live_sessions") == [("finished",)]
 
 
 async def test_a_second_start_shows_the_running_session_instead(app, clock, runner, channel_log):
@@ -225,8 +239,7 @@ async def test_a_second_start_shows_the_running_session_instead(app, clock, runn
     )
     elsewhere = await app.handle_text(player("Cy", channel="C2"), "/quiz live 2 10s")
     assert isinstance(elsewhere, LiveStarted)  # one session per channel, not per workspace
-    db = sqlite3.connect(app.db.path)
-    assert db.execute("SELECT channel_key FROM live_sessions ORDER BY id").fetchall() == [
+    assert await query(app, "SELECT channel_key FROM live_sessions ORDER BY id") == [
         ("discord:G1:C1",),
         ("discord:G1:C2",),
     ]
@@ -249,6 +262,7 @@ async def test_stop_by_someone_else_is_refused_by_the_starter_ends_it(
     stopping = await app.handle_text(ADA, "/quiz live stop")
     assert isinstance(stopping, Notice) and not stopping.error
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     [(_, reveal)] = channel_log.edits  # the open round is revealed, no scoreboard after it
     assert reveal.number == 1 and reveal.right == 1
     [podium] = channel_log.of(LivePodium)
@@ -266,6 +280,7 @@ async def test_an_admin_may_stop_someone_elses_session(app, runner, channel_log)
     reply = await app.handle_text(player("Root", admin=True), "/quiz live stop")
     assert isinstance(reply, Notice) and not reply.error
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     assert channel_log.of(LivePodium)[0].stopped_by == "Root"
 
 
@@ -275,6 +290,7 @@ async def test_two_rounds_without_answers_end_the_session(app, clock, runner, ch
         await until(lambda n=number: len(channel_log.of(LiveRound)) == n)
         clock.advance(20)
     await until(lambda: bool(channel_log.of(LivePodium)))
+    await until_ended(app)
     [podium] = channel_log.of(LivePodium)
     assert (podium.reason, podium.rounds_played, podium.standings) == (EndReason.IDLE, 2, ())
     assert len(channel_log.of(LiveRound)) == 2
@@ -285,14 +301,14 @@ async def test_a_round_the_platform_refuses_ends_the_session_with_a_podium(app, 
     await app.handle_text(ADA, "/quiz live 3 20s")
     log = runner.poster
     await until(lambda: bool(log.of(LivePodium)))
+    await until_ended(app)
     [podium] = log.of(LivePodium)
     assert podium.reason == EndReason.INTERRUPTED and "could not be posted" in podium.detail
-    db = sqlite3.connect(app.db.path)
-    assert db.execute("SELECT status FROM live_sessions").fetchall() == [("interrupted",)]
+    assert await query(app, "SELECT status FROM live_sessions") == [("interrupted",)]
 
 
-async def test_a_restart_mid_round_carries_on_from_the_stored_state(tmp_path, clock):
-    db_path = tmp_path / "quiz.db"
+async def test_a_restart_mid_round_carries_on_from_the_stored_state(db_target, clock):
+    db_path = db_target
     first_app = await QuizApp.open(db_path, CONTENT, clock=clock)
     first_log = ChannelLog()
     first_runner = LiveRunner(first_app.live, "discord", first_log, name="before")
@@ -323,14 +339,13 @@ async def test_a_restart_mid_round_carries_on_from_the_stored_state(tmp_path, cl
         [podium] = second_log.of(LivePodium)
         assert podium.reason == EndReason.FINISHED and podium.rounds_played == 2
         assert {s.name for s in podium.standings} == {"Ada", "Bob"}
-        db = sqlite3.connect(db_path)
-        assert db.execute("SELECT COUNT(*), MAX(number) FROM live_rounds").fetchone() == (2, 2)
+        assert await query(second_app, "SELECT COUNT(*), MAX(number) FROM live_rounds") == [(2, 2)]
     finally:
         await second_app.close()
 
 
-async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(tmp_path, clock):
-    db_path = tmp_path / "quiz.db"
+async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(db_target, clock):
+    db_path = db_target
     app_a = await QuizApp.open(db_path, CONTENT, clock=clock)
     app_b = await QuizApp.open(db_path, CONTENT, clock=clock)
     try:
@@ -358,8 +373,8 @@ async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(tmp_pat
         await app_b.close()
 
 
-async def test_two_processes_racing_to_start_in_one_channel_start_one_session(tmp_path, clock):
-    db_path = tmp_path / "quiz.db"
+async def test_two_processes_racing_to_start_in_one_channel_start_one_session(db_target, clock):
+    db_path = db_target
     apps = [await QuizApp.open(db_path, CONTENT, clock=clock) for _ in range(2)]
     logs = [ChannelLog(), ChannelLog()]
     runners = [
@@ -379,8 +394,7 @@ async def test_two_processes_racing_to_start_in_one_channel_start_one_session(tm
         await until(lambda: sum(len(log.of(LiveRound)) for log in logs) == 1)
         await asyncio.sleep(0.05)
         assert sum(len(log.posted) for log in logs) == 1  # one session, one first round
-        db = sqlite3.connect(db_path)
-        assert db.execute("SELECT COUNT(*) FROM live_sessions").fetchone() == (1,)
+        assert await query(apps[0], "SELECT COUNT(*) FROM live_sessions") == [(1,)]
     finally:
         for a in apps:
             await a.close()
@@ -400,6 +414,46 @@ async def test_the_stored_round_decides_inside_the_answer_transaction(app, clock
     assert closed
     refused = await answer(app, BOB, first, 0)
     assert refused == Notice("Round 1 has closed; answers no longer count.", error=True)
-    db = sqlite3.connect(app.db.path)
-    assert db.execute("SELECT user_key FROM answers").fetchall() == [("discord:ada",)]
-    assert db.execute("SELECT user_key FROM live_answers").fetchall() == [("discord:ada",)]
+    assert await query(app, "SELECT user_key FROM answers") == [("discord:ada",)]
+    assert await query(app, "SELECT user_key FROM live_answers") == [("discord:ada",)]
+
+
+async def test_a_second_claim_and_a_taken_round_change_nothing_and_the_transaction_goes_on(
+    app, clock
+):
+    """The two refusals of the store (a channel's second session, a round that exists) are
+    answers, not errors: on PostgreSQL an error would end the transaction they run in."""
+    now = clock.now()
+    later = (now + timedelta(seconds=30)).isoformat()
+    session = live_store.NewSession(
+        "discord:G1:C9", "discord", "G1", "C9", None, 3, 20, "discord:ada", "Ada",
+        now.isoformat(), "me", later,
+    )  # fmt: skip
+    question = app.pack.questions[0]
+    post = NewPost(
+        question.id, question.card_id, "discord:G1", "discord:G1:C9", now.isoformat(),
+        PostKind.LIVE,
+    )  # fmt: skip
+
+    def claim_twice(db) -> tuple[int | None, int | None, int]:
+        first = live_store.claim_session(db, session)
+        second = live_store.claim_session(db, session)
+        (count,) = db.execute("SELECT COUNT(*) FROM live_sessions").fetchone()
+        return first, second, count
+
+    first, second, count = await app.db.write(claim_twice)
+    assert first is not None and second is None and count == 1
+    new_round = live_store.NewRound(first, 1, "me", post, now.isoformat(), later)
+    post_id = await app.db.write(live_store.open_round, new_round)
+    assert post_id is not None
+    with pytest.raises(live_store.RoundTaken):
+        await app.db.write(live_store.open_round, new_round)
+    # the refused round's post was rolled back with it; the first round is untouched
+    assert await query(app, "SELECT COUNT(*) FROM posts") == [(1,)]
+    assert await query(app, "SELECT number, post_id FROM live_rounds") == [(1, post_id)]
+    await app.db.write(live_store.mark_round_open, first, 1, "C9:1")
+    assert await app.db.write(live_store.begin_close, first, 1, "me", now.isoformat())
+    assert await query(app, "SELECT status FROM live_rounds") == [("closing",)]
+    assert await query(app, f"SELECT closes_at FROM posts WHERE id = {post_id}") == [
+        (now.isoformat(),)
+    ]

@@ -159,11 +159,11 @@ async def test_router_grammar_and_errors(app):
     assert isinstance(bad, Notice) and bad.error
 
 
-async def test_scores_survive_a_restart(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+async def test_scores_survive_a_restart(db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     _, result = await ask_and_answer(app, "Ada", right=True)
     await app.close()
-    again = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    again = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         stats = await again.boards.stats(console_actor("Ada"))
         assert stats.points == result.total_points == 10

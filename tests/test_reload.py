@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -32,8 +31,8 @@ def content(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def app(tmp_path, clock, content):
-    app = await QuizApp.open(tmp_path / "quiz.db", content, clock=clock)
+async def app(db_target, clock, content):
+    app = await QuizApp.open(db_target, content, clock=clock)
     yield app
     await app.close()
 
@@ -146,9 +145,14 @@ async def test_a_reload_during_a_burst_of_answers_loses_none(app, content):
     assert all(not r.error for r in await asyncio.gather(*reloads))
     assert all(isinstance(r, AnswerResult) and not r.already_answered for r in results)
     assert sum(r.correct for r in results) == 150
-    with sqlite3.connect(app.db.path) as db:
-        assert db.execute("SELECT COUNT(*), SUM(correct) FROM answers").fetchone() == (300, 150)
-        assert db.execute("SELECT SUM(points), SUM(answered) FROM users").fetchone() == (1500, 300)
+
+    def totals(db) -> tuple[tuple, tuple]:
+        return (
+            tuple(db.execute("SELECT COUNT(*), SUM(correct) FROM answers").fetchone()),
+            tuple(db.execute("SELECT SUM(points), SUM(answered) FROM users").fetchone()),
+        )
+
+    assert await app.db.read(totals) == ((300, 150), (1500, 300))
     assert app.pack.question("net-ping-protocol") is not None
 
 

@@ -169,8 +169,8 @@ async def test_a_time_inside_the_spring_gap_posts_when_the_clocks_jump(
 # -- exactly once ---------------------------------------------------------------------------
 
 
-async def test_restart_before_and_after_the_post_time_posts_once(tmp_path, clock):
-    db = tmp_path / "q.db"
+async def test_restart_before_and_after_the_post_time_posts_once(db_target, clock):
+    db = db_target
     clock.set(utc(2026, 3, 2, 6, 0))  # Mon 07:00 in Berlin
     posters = []
 
@@ -234,8 +234,8 @@ async def test_never_posts_yesterdays_question_after_midnight(app, clock, poster
     assert poster.times("terminal") == [utc(2026, 3, 3, 22, 30)]
 
 
-async def test_two_processes_on_one_database_post_each_day_once(tmp_path, clock):
-    db = tmp_path / "shared.db"
+async def test_two_processes_on_one_database_post_each_day_once(db_target, clock):
+    db = db_target
     clock.set(utc(2026, 3, 2, 6, 0))
     one = await QuizApp.open(db, CONTENT, clock=clock)
     two = await QuizApp.open(db, CONTENT, clock=clock)
@@ -260,8 +260,8 @@ async def test_two_processes_on_one_database_post_each_day_once(tmp_path, clock)
         await two.close()
 
 
-async def test_a_window_closed_by_another_process_refuses_late_answers(tmp_path, clock):
-    db = tmp_path / "shared.db"
+async def test_a_window_closed_by_another_process_refuses_late_answers(db_target, clock):
+    db = db_target
     clock.set(utc(2026, 3, 2, 6, 0))
     one = await QuizApp.open(db, CONTENT, clock=clock)
     two = await QuizApp.open(db, CONTENT, clock=clock)
@@ -334,10 +334,10 @@ async def test_the_loop_sleeps_on_the_clock_and_wakes_when_a_schedule_changes(
     assert "console" not in app.daily.schedulers
 
 
-async def test_the_loop_finds_a_schedule_another_process_set(tmp_path, clock):
+async def test_the_loop_finds_a_schedule_another_process_set(db_target, clock):
     clock.set(utc(2026, 3, 2, 6, 0))
-    one = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
-    two = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock)
+    one = await QuizApp.open(db_target, CONTENT, clock=clock)
+    two = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         poster = RecordingPoster(clock)
         scheduler = DailyScheduler(one.daily, "console", poster)

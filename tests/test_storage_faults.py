@@ -218,6 +218,19 @@ def test_db_check_and_backup_commands(tmp_path):
     assert missing.returncode == 2 and missing.stderr.startswith("quizbot: no database file")
 
 
+def test_db_check_and_backup_on_a_postgres_url_say_so_in_one_line(tmp_path):
+    url = "postgresql://quiz:s3cret@127.0.0.1:5432/quiz"
+    for command, tool in (("check", "pg_amcheck"), ("backup", "pg_dump")):
+        extra = [str(tmp_path / "copy.db")] if command == "backup" else []
+        result = quizbot("db", command, "--db", url, *extra, cwd=tmp_path)
+        assert result.returncode == 2
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert f"quizbot db {command} works on a SQLite file" in result.stderr
+        assert tool in result.stderr and "s3cret" not in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "copy.db").exists()
+
+
 def _ask():
     from bot.features.quiz.requests import AskQuestion
 

@@ -17,8 +17,8 @@ from tests.conftest import CONTENT, ROOT, console_actor
 PVT = "processes-vs-threads"
 
 
-async def test_the_same_post_shows_the_same_order_after_a_restart(tmp_path, clock):
-    db = tmp_path / "q.db"
+async def test_the_same_post_shows_the_same_order_after_a_restart(db_target, clock):
+    db = db_target
     app = await QuizApp.open(db, CONTENT, clock=clock)
     ada = console_actor("Ada")
     try:

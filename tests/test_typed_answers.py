@@ -1,10 +1,9 @@
 """Typed-answer questions through the core: scores, first answer wins, FSRS, leaderboards and
-the daily question, like choice questions."""
+the daily question, like choice questions; on both backends (SQLite file, PostgreSQL schema)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -26,8 +25,8 @@ NET = "networking-basics"
 
 
 @pytest.fixture
-async def app(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", typed_content(tmp_path / "content"), clock=clock)
+async def app(db_target, tmp_path, clock):
+    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
     yield app
     await app.close()
 
@@ -38,9 +37,9 @@ async def ask(app: QuizApp, actor: Actor, topic: str = NET) -> QuestionView:
     return view
 
 
-def rows(app: QuizApp, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(app.db.path) as db:
-        return db.execute(sql, args).fetchall()
+async def rows(app: QuizApp, sql: str, *args: object) -> list[tuple]:
+    """What the database holds now, through the app's own read connection (either backend)."""
+    return await app.db.read(lambda db: [tuple(r) for r in db.execute(sql, args).fetchall()])
 
 
 async def test_a_typed_question_is_posted_without_choices(app):
@@ -65,7 +64,7 @@ async def test_right_wrong_and_forgiving_typed_answers_score_and_explain(app):
     assert isinstance(wrong, AnswerResult)
     assert not wrong.correct and wrong.typed == "UDP" and wrong.points_gained == 0
     assert wrong.correct_text == "TCP"
-    stored = rows(
+    stored = await rows(
         app, "SELECT user_key, choice, correct, typed FROM answers ORDER BY answered_at, user_key"
     )
     assert sorted(stored) == [
@@ -91,7 +90,7 @@ async def test_first_typed_answer_wins_even_in_one_burst(app):
     assert all(r.typed == "UDP" and not r.correct for r in results)
     again = await app.dispatch(ada, AnswerTyped(view.post_id, "TCP"))
     assert again.already_answered and again.typed == "UDP" and not again.correct
-    assert rows(app, "SELECT COUNT(*), SUM(points) FROM answers") == [(1, 0)]
+    assert await rows(app, "SELECT COUNT(*), SUM(points) FROM answers") == [(1, 0)]
     assert (await app.boards.stats(ada)).answered == 1
 
 
@@ -106,7 +105,7 @@ async def test_empty_or_huge_typed_answers_get_one_line_and_store_nothing(app, t
     view = await ask(app, console_actor("Ada"))
     reply = await app.dispatch(console_actor("Ada"), AnswerTyped(view.post_id, text))
     assert isinstance(reply, Notice) and reply.error and reply.text == message
-    assert rows(app, "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert await rows(app, "SELECT COUNT(*) FROM answers") == [(0,)]
 
 
 async def test_a_choice_for_a_typed_question_and_text_for_a_choice_question_are_refused(app):
@@ -118,7 +117,7 @@ async def test_a_choice_for_a_typed_question_and_text_for_a_choice_question_are_
     refused = await app.dispatch(console_actor("Ada"), AnswerTyped(choice.post_id, "threads"))
     assert isinstance(refused, Notice) and refused.error
     assert refused.text == f"That question has choices: pick one from 1 to {len(choice.choices)}."
-    assert rows(app, "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert await rows(app, "SELECT COUNT(*) FROM answers") == [(0,)]
 
 
 async def test_typed_answers_feed_fsrs_review(app, clock):

@@ -36,6 +36,7 @@ from adapters.console.terminal import (
     too_long_message,
 )
 from bot.app import QuizApp
+from bot.config import DEFAULT_DB
 from bot.demos import DemoRunner
 from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
 from bot.features.live import LivePodium, LiveRound, LiveRunner, LiveScoreboard, RoundReveal
@@ -250,7 +251,7 @@ class ConsoleLivePoster:
         return f"console:live:{standings.session_id}"
 
 
-async def run(db: Path, content: str | None = None) -> int:
+async def run(db: Path | str, content: str | None = None) -> int:
     """The console until /quit, the end of input or Ctrl-D (exit 0), SIGTERM (exit 0, after the
     command in progress), or Ctrl-C (exit 130 at once, at the prompt or during a command)."""
     tty = is_terminal()
@@ -271,7 +272,9 @@ async def run(db: Path, content: str | None = None) -> int:
             LiveRunner(
                 app.live, "console", ConsoleLivePoster(session)
             ).start()  # app.close stops it
-            source = PromptSource(session.vocabulary(), history_path(db)) if tty else PipeSource()
+            # a PostgreSQL URL has no folder of its own: the history goes beside the default file
+            history = history_path(db if isinstance(db, Path) else DEFAULT_DB)
+            source = PromptSource(session.vocabulary(), history) if tty else PipeSource()
             ending.source = source
             session.show(
                 Text.assemble(

@@ -9,24 +9,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
 
-from adapters.discord_bot.client import QuizBot, actor_for, bot_intents
+from adapters.discord_bot.client import QuizBot, ShardedQuizBot, actor_for, bot_intents
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
 from adapters.discord_bot.render import Message, render
 from adapters.logs import redact_secrets
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.config import ConfigError, require, setting
+from bot.kernel.shards import ShardSet
 
 __all__ = [
     "DiscordPostError",
     "DiscordPoster",
     "Message",
     "QuizBot",
+    "ShardedQuizBot",
     "actor_for",
     "bot_intents",
     "render",
@@ -49,11 +52,13 @@ async def stop_when_asked(client: QuizBot, stop_signal: GracefulStop) -> None:
 
 
 async def run(
-    db: Path,
+    db: Path | str,
     content: str | None = None,
     guild_id: int | None = None,
     *,
     configure_logging: bool = True,
+    shard_count: int | None = None,
+    shards: ShardSet | None = None,
 ) -> int:
     """Run the bot until it is stopped. A missing or rejected token is a ConfigError naming
     DISCORD_TOKEN (one line, never the token itself)."""
@@ -63,7 +68,16 @@ async def run(
     app = await QuizApp.open(db, content)
     stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
     try:
-        async with QuizBot(app, guild_id=guild_id, stop_signal=stop_signal) as client:
+        # AutoShardedClient: Discord's recommended shard count unless --shards gives one;
+        # --shard-ids: this process runs only those, and posts daily only for their guilds
+        sharding: dict[str, Any] = {}
+        if shards is not None:
+            sharding = {"shard_count": shards.count, "shard_ids": sorted(shards.ids)}
+        elif shard_count is not None:
+            sharding = {"shard_count": shard_count}
+        async with ShardedQuizBot(
+            app, guild_id=guild_id, shard_set=shards, stop_signal=stop_signal, **sharding
+        ) as client:
             try:
                 await client.login(token)
             except discord.LoginFailure:

@@ -28,6 +28,7 @@ from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBo
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
+from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
 RESTARTING = Notice(
@@ -89,6 +90,7 @@ class QuizBot(discord.Client):
         *,
         guild_id: int | None = None,
         sync_commands: bool = True,
+        shard_set: ShardSet | None = None,
         answer_deadline: float = ANSWER_DEADLINE_S,
         stop_signal: GracefulStop | None = None,
         **options: Any,
@@ -108,6 +110,7 @@ class QuizBot(discord.Client):
         self.quiz_commands = QuizCommands(self)
         self.tree.add_command(self.quiz_commands)
         self.daily_scheduler: DailyScheduler | None = None
+        self.shard_set = shard_set  # None: this process runs every shard (or isn't sharded)
         self.live_runner: LiveRunner | None = None
 
     async def setup_hook(self) -> None:
@@ -134,7 +137,12 @@ class QuizBot(discord.Client):
     def start_daily_scheduler(self) -> DailyScheduler:
         """Post the daily questions and results of Discord channels (``/quiz daily set``)."""
         if self.daily_scheduler is None:
-            self.daily_scheduler = DailyScheduler(self.app.daily, "discord", self.poster)
+            self.daily_scheduler = DailyScheduler(
+                self.app.daily,
+                "discord",
+                self.poster,
+                owns=self.shard_set.owns if self.shard_set is not None else None,
+            )
         self.daily_scheduler.start()
         return self.daily_scheduler
 
@@ -287,3 +295,8 @@ class QuizBot(discord.Client):
             await self.respond(interaction, sorry, ephemeral=True)
         except discord.HTTPException:  # e.g. the 3-second deadline has passed
             log.warning("could not tell the user about the failure")
+
+
+class ShardedQuizBot(QuizBot, discord.AutoShardedClient):
+    """QuizBot on discord.py's AutoShardedClient: one process runs several shards (all of
+    them, with Discord's recommended count, when neither count nor ids are given)."""

@@ -171,7 +171,7 @@ async def serve(adapter: SlackAdapter, runner: Runner) -> None:
 
 
 async def run(
-    db: Path, content: str | None = None, *, host: str = "0.0.0.0", port: int = 3000
+    db: Path | str, content: str | None = None, *, host: str = "0.0.0.0", port: int = 3000
 ) -> int:
     """``quizbot slack``: settings first (so a missing one touches nothing), then serve."""
     settings = load_settings(host=host, port=port)

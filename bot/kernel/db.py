@@ -1,19 +1,25 @@
-"""The database: one SQLite file, one writer connection and one reader connection.
+"""The database: the interface the features use, and its SQLite implementation (one file, one
+writer connection and one reader connection). PostgreSQL implements the same interface in
+``bot.kernel.pg``; ``bot.kernel.storage.open_database`` picks one from the setting.
 
 - One aiosqlite connection writes, one reads; WAL lets reads run while a write commits, so
   leaderboards and question picks never queue behind the writer.
 - Every write is a single function run on the writer's thread (BEGIN IMMEDIATE ... COMMIT in
   one step), so writes never interleave; every read is a function run in one snapshot.
-- Features own their SQL (each feature's ``store``); this module only runs it.
+- Features own their SQL (each feature's ``store``); this module only runs it. Store functions
+  take a ``Connection`` (sqlite3's ``execute``/``executemany``): ``sqlite3.Connection`` here,
+  on PostgreSQL a facade that translates the few dialect differences.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -21,6 +27,31 @@ from bot.kernel.errors import StorageError
 from bot.kernel.migrations import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
+
+
+class Cursor(Protocol):
+    """What ``Connection.execute`` returns, as far as the stores use it: ``sqlite3.Cursor``
+    on SQLite, ``bot.kernel.pg.PgCursor`` on PostgreSQL (rows are tuples on both)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection a store function gets from ``Database.read``/``write``: sqlite3's
+    ``execute``/``executemany`` surface, met by ``sqlite3.Connection`` and by PostgreSQL's
+    ``PgConnection``. Stores say ``RETURNING`` instead of reading ``lastrowid`` and never
+    catch a driver's IntegrityError (on PostgreSQL an error ends the transaction)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> object: ...
 
 
 def run_on_thread(
@@ -113,18 +144,46 @@ def _check_path(path: Path) -> None:
         raise StorageError(f"cannot make the folder for database {path}: {exc.strerror}") from None
 
 
-class Database:
-    """Async access to quizbot's SQLite file. Create with ``await Database.open(path)``."""
+class Backend(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class Database(ABC):
+    """Async access to quizbot's storage: every operation is one function run on a
+    connection's own thread, in one transaction (``write``) or one snapshot (``read``)."""
+
+    backend: Backend
+
+    @abstractmethod
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` in one write transaction; writes never interleave."""
+
+    @abstractmethod
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` on a read connection (a consistent snapshot)."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class SqliteDatabase(Database):
+    """quizbot's SQLite file. Create with ``await SqliteDatabase.open(path)``."""
+
+    backend = Backend.SQLITE
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
-        self.writer = writer  # the answer writer hands whole batches to this connection
+        self.writer = writer
         self._reader = reader
 
     @classmethod
     async def open(
         cls, path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
-    ) -> Database:
+    ) -> SqliteDatabase:
         """Open and migrate; any fault is one StorageError line naming the file."""
         path = Path(path)
         if str(path) != ":memory:":

@@ -1,5 +1,6 @@
 """``quizbot db check`` and ``quizbot db backup``: look at a database without changing it, and
-copy it while the bot runs (SQLite's online backup)."""
+copy it while the bot runs (SQLite's online backup). SQLite only: on a PostgreSQL URL both say
+so in one line and point at the server's own tools."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from bot.kernel.errors import StorageError, storage_reason
 from bot.kernel.migrations import SCHEMA_VERSION
+from bot.kernel.pg import is_postgres_url, redact
 
 MAX_PROBLEMS = 20  # integrity_check's report is cut at this many lines
 
@@ -42,6 +44,23 @@ class DatabaseCheck:
         return found
 
 
+POSTGRES_TOOLS = {
+    "check": "use PostgreSQL's own checks (pg_amcheck; the schema version is quizbot_schema)",
+    "backup": "back it up with pg_dump (or the server's base backups)",
+}
+
+
+def _sqlite_file(target: Path | str, command: str) -> Path:
+    """``target`` as a SQLite path; a PostgreSQL URL is one StorageError line naming the tool
+    to use instead (never the password)."""
+    if is_postgres_url(target):
+        raise StorageError(
+            f"quizbot db {command} works on a SQLite file, and {redact(str(target))} is"
+            f" PostgreSQL: {POSTGRES_TOOLS[command]}"
+        )
+    return Path(target)
+
+
 def _open_read_only(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StorageError(f"no database file at {path}")
@@ -53,7 +72,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
 
 def check_database(path: Path | str) -> DatabaseCheck:
     """Integrity check and schema version, read-only (nothing is migrated or repaired)."""
-    path = Path(path)
+    path = _sqlite_file(path, "check")
     db = _open_read_only(path)
     try:
         (version,) = db.execute("PRAGMA user_version").fetchone()
@@ -77,7 +96,7 @@ class BackupResult:
 def backup_database(source: Path | str, target: Path | str) -> BackupResult:
     """Copy ``source`` to ``target`` with SQLite's online backup: a consistent copy even while
     the bot writes. ``target`` must not exist yet (a backup never overwrites)."""
-    source, target = Path(source), Path(target)
+    source, target = _sqlite_file(source, "backup"), Path(target)
     if target.exists():
         raise StorageError(f"{target} already exists; choose a new file for the backup")
     if not target.parent.is_dir():

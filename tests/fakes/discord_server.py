@@ -1012,7 +1012,9 @@ class FakeDiscord:
             if d.get("token") != self.token:
                 await conn.ws.close(code=4004, message=b"Authentication failed.")
                 return
-            await self._send_dispatch(conn, "READY", self.ready_payload())
+            ready = self.ready_payload()
+            ready["shard"] = d.get("shard") or [0, 1]  # as Discord: the identified shard
+            await self._send_dispatch(conn, "READY", ready)
             await self._send_dispatch(conn, "GUILD_CREATE", self.guild_payload())
             conn.identified = True
             self._active = conn

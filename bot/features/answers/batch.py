@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from bot.kernel.db import Connection
 
 AnswerKey = tuple[int, str]  # (post id, user key): one answer per user per post
 NO_CHOICE = -1  # the ``choice`` of a typed answer: no choice was picked
@@ -95,4 +96,4 @@ class AnswerBatch:
 
 
 # A step runs inside the batch's transaction on the writer thread.
-BatchStep = Callable[[sqlite3.Connection, AnswerBatch], None]
+BatchStep = Callable[[Connection, AnswerBatch], None]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Sequence
-
-import aiosqlite
 
 from bot.features.answers.batch import (
     AnswerBatch,
@@ -16,8 +15,19 @@ from bot.features.answers.batch import (
     StoredAnswer,
     UserTotals,
 )
-from bot.kernel.db import chunks, in_transaction, marks, run_on_thread
-from bot.kernel.errors import StorageError
+from bot.kernel.db import Connection, Database, chunks, in_transaction, marks
+from bot.kernel.errors import StorageError, StorageUnavailable, UserError
+
+log = logging.getLogger(__name__)
+
+
+class AnswerNotSaved(StorageError, UserError):
+    """The batch holding the answer did not commit because the database was unreachable or
+    the connection dropped: nothing of it was written; the user reads this and answers again."""
+
+    def __init__(self) -> None:
+        super().__init__("Couldn't save your answer; please try again.")
+
 
 INSERT_ANSWER = (
     "INSERT INTO answers(post_id, user_key, question_id, card_id, choice, correct, points,"
@@ -41,12 +51,12 @@ def answer_row(w: AnswerWrite) -> tuple[object, ...]:
     )
 
 
-def insert_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def insert_answers(db: Connection, batch: AnswerBatch) -> None:
     """The batch step that stores the answer rows themselves."""
     db.executemany(INSERT_ANSWER, [answer_row(w) for w in batch.new])
 
 
-def _find_stored(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def _find_stored(db: Connection, batch: AnswerBatch) -> None:
     """The first answer per (post, user) wins, whether the other one is in this batch or
     stored: note each key's first write here and what was stored before."""
     for w in batch.writes:
@@ -95,7 +105,7 @@ def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
 
 
 def _store(
-    db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
+    db: Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
 ) -> list[AnswerOutcome]:
     batch = AnswerBatch(writes)
     _find_stored(db, batch)
@@ -114,10 +124,8 @@ def store_batch(
 class AnswerWriter:
     """Queues answers and commits each batch with the given steps, in order."""
 
-    def __init__(
-        self, conn: aiosqlite.Connection, steps: Sequence[BatchStep], max_batch: int = 5000
-    ) -> None:
-        self._conn = conn
+    def __init__(self, db: Database, steps: Sequence[BatchStep], max_batch: int = 5000) -> None:
+        self._db = db
         self._steps = tuple(steps)
         self._max_batch = max_batch
         self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
@@ -143,9 +151,16 @@ class AnswerWriter:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
                 try:
-                    outcomes = await run_on_thread(
-                        self._conn, store_batch, [w for w, _ in batch], self._steps
-                    )
+                    # one transaction; its callers hear their outcomes only after the commit
+                    outcomes = await self._db.write(_store, [w for w, _ in batch], self._steps)
+                except StorageUnavailable as exc:  # transient: its callers may try again
+                    log.warning("a batch of %d answers was not stored: %s", len(batch), exc)
+                    for _, future in batch:
+                        if not future.done():
+                            failure = AnswerNotSaved()
+                            failure.__cause__ = exc
+                            future.set_exception(failure)
+                    continue
                 except Exception as exc:  # every answer of a failed batch hears the error
                     for _, future in batch:
                         if not future.done():

@@ -1,11 +1,11 @@
 """The boards' SQL: users' running totals, materialized score rows per scope and period,
 per-topic accuracy, workspace time zones, and the indexed leaderboard queries.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +14,7 @@ from typing import Any
 from bot.features.answers import AnswerBatch
 from bot.features.answers.batch import UserTotals
 from bot.features.boards.results import Sort
-from bot.kernel.db import chunks, marks
+from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import topic_of_scope
 
 
@@ -44,7 +44,7 @@ class ScoreRow:
     mastered: int = 0
 
 
-def get_user(db: sqlite3.Connection, user_key: str) -> UserRow | None:
+def get_user(db: Connection, user_key: str) -> UserRow | None:
     row = db.execute(
         "SELECT user_key, display_name, points, answered, correct, streak, best_streak,"
         " last_correct_day FROM users WHERE user_key = ?",
@@ -60,7 +60,7 @@ class TopicTotals:
     correct: int
 
 
-def user_topics(db: sqlite3.Connection, user_key: str) -> list[TopicTotals]:
+def user_topics(db: Connection, user_key: str) -> list[TopicTotals]:
     return [
         TopicTotals(*row)
         for row in db.execute(
@@ -69,12 +69,12 @@ def user_topics(db: sqlite3.Connection, user_key: str) -> list[TopicTotals]:
     ]
 
 
-def workspace_zones(db: sqlite3.Connection) -> dict[str, str]:
+def workspace_zones(db: Connection) -> dict[str, str]:
     """workspace key -> IANA time zone name, for every workspace that set one."""
     return dict(db.execute("SELECT workspace_key, time_zone FROM workspace_settings"))
 
 
-def set_workspace_zone(db: sqlite3.Connection, workspace_key: str, zone: str) -> None:
+def set_workspace_zone(db: Connection, workspace_key: str, zone: str) -> None:
     db.execute(
         "INSERT INTO workspace_settings(workspace_key, time_zone) VALUES (?, ?)"
         " ON CONFLICT(workspace_key) DO UPDATE SET time_zone = excluded.time_zone",
@@ -155,9 +155,7 @@ def _ranked(
     return out
 
 
-def leaderboard(
-    db: sqlite3.Connection, q: BoardQuery
-) -> tuple[list[ScoreRow], ScoreRow | None, int]:
+def leaderboard(db: Connection, q: BoardQuery) -> tuple[list[ScoreRow], ScoreRow | None, int]:
     """Top ``limit``, the requester's row and the board's size, in four indexed reads.
 
     Every board (workspace, channel, topic, study group; any period and sort) is one scope's
@@ -240,9 +238,7 @@ class BoardValues:
     mastered: int  # FSRS-mastered questions: all topics, or the row's topic on topic rows
 
 
-def _topic_mastery(
-    db: sqlite3.Connection, pairs: list[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
+def _topic_mastery(db: Connection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(user key, card id) -> mastered questions, as stored, for the pairs that have a row.
     Reads the users' rows by primary-key prefix (a row-value ``IN (VALUES …)`` would scan
     the whole table)."""
@@ -261,7 +257,7 @@ def _topic_mastery(
 
 
 def _refresh_rows(
-    db: sqlite3.Connection,
+    db: Connection,
     values: dict[str, BoardValues],
     topic_mastered: dict[tuple[str, str], int],
     since: str,
@@ -294,7 +290,7 @@ def _refresh_rows(
     )
 
 
-def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def update_scores(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: users' totals and day streaks, score rows for every scope and
     period the answers count in, and per-topic accuracy and mastery. Each row is summed in
     Python first so it is written once; triggers on ``scores`` keep ``boards`` sizes.
@@ -397,15 +393,16 @@ def update_scores(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
         " last_correct_day, mastered) VALUES (?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(scope, period, user_key) DO UPDATE SET"
-        " points=points+excluded.points, answered=answered+excluded.answered,"
-        " correct=correct+excluded.correct",
+        " points=scores.points+excluded.points, answered=scores.answered+excluded.answered,"
+        " correct=scores.correct+excluded.correct",
         rows,
     )
     db.executemany(
         "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"
         " VALUES (?,?,?,?,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"
-        " answered=answered+excluded.answered, correct=correct+excluded.correct,"
-        " mastered=mastered+excluded.mastered",
+        " answered=user_topics.answered+excluded.answered,"
+        " correct=user_topics.correct+excluded.correct,"
+        " mastered=user_topics.mastered+excluded.mastered",
         [(*k, *v) for k, v in topic_delta.items()],
     )
     for user_key, u in users.items():

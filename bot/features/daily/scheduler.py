@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -63,6 +64,7 @@ class DailyScheduler:
         name: str | None = None,
         poster_timeout: float = 60.0,
         rescan: timedelta = timedelta(minutes=5),
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.service = service
         self.db = service.db
@@ -73,6 +75,8 @@ class DailyScheduler:
         self.poster_timeout = poster_timeout
         # another process sharing the database cannot poke us: look at the schedules this often
         self.rescan = rescan
+        # which workspaces this process posts for (its Discord shards' guilds); None: all
+        self.owns = owns
         self._changed = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -85,7 +89,10 @@ class DailyScheduler:
         """Close the answer windows that ended (results), then post what is due."""
         now = now or self.clock.now()
         run = DailyRun()
+        owns = self.owns or (lambda workspace_id: True)
         for claim in await self.db.read(store.due_results, self.platform, now.isoformat()):
+            if not owns(claim.workspace_id):
+                continue
             try:
                 results = await self._post_results(claim)
             except Exception:  # recorded as 'posting'; never retried, like a failed post
@@ -94,6 +101,8 @@ class DailyScheduler:
             if results is not None:
                 run.results.append(results)
         for schedule in await self.db.read(store.schedules, self.platform):
+            if not owns(schedule.workspace_id):
+                continue
             try:
                 due = self.due(schedule, now)
                 if due is None:

@@ -1,18 +1,18 @@
 """The daily question's SQL: schedules, claims (one per channel and local date), answer
 windows, results and per-channel streaks, and its two answer-batch steps.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from bot.features.answers import AnswerBatch, PostKind
-from bot.kernel.db import chunks, marks
+from bot.kernel.db import Connection, chunks, marks
 
 
 class ClaimStatus(StrEnum):
@@ -130,6 +130,9 @@ _SCHEDULE_COLUMNS = (
     "channel_key, platform, workspace_id, channel_id, local_time, zone, weekdays, topic,"
     " window_hours, active_from, set_by"
 )
+_SCHEDULE_UPDATE = ", ".join(
+    f"{c}=excluded.{c}" for c in _SCHEDULE_COLUMNS.replace(" ", "").split(",")[1:]
+)
 _CLAIM_COLUMNS = (
     "id, channel_key, local_date, platform, workspace_id, channel_id, zone, scheduled_at,"
     " claimed_at, claimed_by, status, post_id, message_ref, error, closes_at, results_status,"
@@ -144,10 +147,10 @@ def _claim(row: tuple[Any, ...]) -> ClaimRow:
     return ClaimRow(*values)
 
 
-def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
+def set_schedule(db: Connection, row: ScheduleRow) -> None:
     db.execute(
-        f"INSERT OR REPLACE INTO daily_schedules({_SCHEDULE_COLUMNS})"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO daily_schedules({_SCHEDULE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        f" ON CONFLICT(channel_key) DO UPDATE SET {_SCHEDULE_UPDATE}",
         (
             row.channel_key,
             row.platform,
@@ -164,20 +167,20 @@ def set_schedule(db: sqlite3.Connection, row: ScheduleRow) -> None:
     )
 
 
-def delete_schedule(db: sqlite3.Connection, channel_key: str) -> bool:
+def delete_schedule(db: Connection, channel_key: str) -> bool:
     """True when the channel had a schedule."""
     cur = db.execute("DELETE FROM daily_schedules WHERE channel_key = ?", (channel_key,))
     return cur.rowcount > 0
 
 
-def schedule(db: sqlite3.Connection, channel_key: str) -> ScheduleRow | None:
+def schedule(db: Connection, channel_key: str) -> ScheduleRow | None:
     row = db.execute(
         f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_key = ?", (channel_key,)
     ).fetchone()
     return ScheduleRow(*row) if row else None
 
 
-def schedules(db: sqlite3.Connection, platform: str) -> list[ScheduleRow]:
+def schedules(db: Connection, platform: str) -> list[ScheduleRow]:
     return [
         ScheduleRow(*row)
         for row in db.execute(
@@ -188,20 +191,20 @@ def schedules(db: sqlite3.Connection, platform: str) -> list[ScheduleRow]:
     ]
 
 
-def claim_on(db: sqlite3.Connection, channel_key: str, local_date: str) -> ClaimRow | None:
+def claim_on(db: Connection, channel_key: str, local_date: str) -> ClaimRow | None:
     """The claim of (channel, local date), if that day was claimed."""
     return _fetch_claim(db, "channel_key = ? AND local_date = ?", (channel_key, local_date))
 
 
-def claim_for_post(db: sqlite3.Connection, post_id: int) -> ClaimRow | None:
+def claim_for_post(db: Connection, post_id: int) -> ClaimRow | None:
     return _fetch_claim(db, "post_id = ?", (post_id,))
 
 
-def last_claim(db: sqlite3.Connection, channel_key: str) -> ClaimRow | None:
+def last_claim(db: Connection, channel_key: str) -> ClaimRow | None:
     return _fetch_claim(db, "channel_key = ? ORDER BY local_date DESC LIMIT 1", (channel_key,))
 
 
-def mark_posted(db: sqlite3.Connection, claim_id: int, post_id: int, message_ref: str) -> None:
+def mark_posted(db: Connection, claim_id: int, post_id: int, message_ref: str) -> None:
     db.execute(
         "UPDATE daily_claims SET status = 'posted', message_ref = ? WHERE id = ?",
         (message_ref, claim_id),
@@ -209,7 +212,7 @@ def mark_posted(db: sqlite3.Connection, claim_id: int, post_id: int, message_ref
     db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
 
 
-def release_failed_claim(db: sqlite3.Connection, channel_key: str, local_date: str) -> None:
+def release_failed_claim(db: Connection, channel_key: str, local_date: str) -> None:
     """Forget a day whose post the platform refused, so it can be claimed again."""
     db.execute(
         "DELETE FROM daily_claims WHERE channel_key = ? AND local_date = ? AND status = 'failed'",
@@ -217,7 +220,7 @@ def release_failed_claim(db: sqlite3.Connection, channel_key: str, local_date: s
     )
 
 
-def mark_failed(db: sqlite3.Connection, claim_id: int, post_id: int, error: str, now: str) -> None:
+def mark_failed(db: Connection, claim_id: int, post_id: int, error: str, now: str) -> None:
     """The platform refused the post: the day stays claimed (never retried), the post takes
     no answers, and no results are posted for it."""
     db.execute(
@@ -228,7 +231,7 @@ def mark_failed(db: sqlite3.Connection, claim_id: int, post_id: int, error: str,
     db.execute("UPDATE posts SET closes_at = ? WHERE id = ?", (now, post_id))
 
 
-def due_results(db: sqlite3.Connection, platform: str, now: str) -> list[ClaimRow]:
+def due_results(db: Connection, platform: str, now: str) -> list[ClaimRow]:
     """Posted daily questions of ``platform`` whose answer window has ended, results not yet
     taken by any process."""
     return [
@@ -242,7 +245,7 @@ def due_results(db: sqlite3.Connection, platform: str, now: str) -> list[ClaimRo
     ]
 
 
-def next_closing(db: sqlite3.Connection, platform: str, after: str) -> str | None:
+def next_closing(db: Connection, platform: str, after: str) -> str | None:
     """The earliest window end after ``after`` among open daily posts of ``platform``."""
     return db.execute(
         "SELECT MIN(closes_at) FROM daily_claims WHERE platform = ?"
@@ -251,7 +254,7 @@ def next_closing(db: sqlite3.Connection, platform: str, after: str) -> str | Non
     ).fetchone()[0]
 
 
-def take_results(db: sqlite3.Connection, claim_id: int) -> bool:
+def take_results(db: Connection, claim_id: int) -> bool:
     """Take the job of posting a claim's results; False when another process has it."""
     cur = db.execute(
         "UPDATE daily_claims SET results_status = 'posting'"
@@ -262,7 +265,7 @@ def take_results(db: sqlite3.Connection, claim_id: int) -> bool:
 
 
 def mark_results(
-    db: sqlite3.Connection,
+    db: Connection,
     claim_id: int,
     status: ResultsStatus,
     ref: str | None = None,
@@ -275,44 +278,46 @@ def mark_results(
     )
 
 
-def _fetch_claim(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
+def _fetch_claim(db: Connection, where: str, args: tuple[Any, ...]) -> ClaimRow | None:
     row = db.execute(f"SELECT {_CLAIM_COLUMNS} FROM daily_claims WHERE {where}", args).fetchone()
     return _claim(row) if row else None
 
 
-def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | None:
+def claim_and_post(db: Connection, c: NewClaim) -> tuple[int, int] | None:
     """Claim (channel, local date) and create its post in one transaction: (claim id, post
     id), or ``None`` when the day was already claimed (by this or another process): then
     nothing changed."""
-    try:
-        cur = db.execute(
-            "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
-            " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                c.channel_key,
-                c.local_date,
-                c.platform,
-                c.workspace_id,
-                c.channel_id,
-                c.zone,
-                c.scheduled_at,
-                c.claimed_at,
-                c.claimed_by,
-                c.closes_at,
-            ),
-        )
-    except sqlite3.IntegrityError:  # UNIQUE(channel_key, local_date): the day is taken
+    # UNIQUE(channel_key, local_date): a day already taken inserts nothing and returns no id
+    # (no error: on PostgreSQL an error would end the transaction)
+    claimed = db.execute(
+        "INSERT INTO daily_claims(channel_key, local_date, platform, workspace_id,"
+        " channel_id, zone, scheduled_at, claimed_at, claimed_by, closes_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_key, local_date) DO NOTHING"
+        " RETURNING id",
+        (
+            c.channel_key,
+            c.local_date,
+            c.platform,
+            c.workspace_id,
+            c.channel_id,
+            c.zone,
+            c.scheduled_at,
+            c.claimed_at,
+            c.claimed_by,
+            c.closes_at,
+        ),
+    ).fetchone()
+    if claimed is None:
         return None
-    claim_id = int(cur.lastrowid or 0)
+    claim_id = int(claimed[0])
     prev = db.execute(
         "SELECT post_id FROM daily_claims WHERE channel_key = ? AND status = 'posted'"
         " AND local_date < ? ORDER BY local_date DESC LIMIT 1",
         (c.channel_key, c.local_date),
     ).fetchone()
-    post = db.execute(
+    (post_id,) = db.execute(
         "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind, asked_by,"
-        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?)",
+        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?) RETURNING id",
         (
             c.question_id,
             c.card_id,
@@ -321,8 +326,7 @@ def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | Non
             c.claimed_at,
             c.closes_at,
         ),
-    )
-    post_id = int(post.lastrowid or 0)
+    ).fetchone()
     db.execute(
         "UPDATE daily_claims SET post_id = ?, prev_post_id = ? WHERE id = ?",
         (post_id, prev[0] if prev else None, claim_id),
@@ -342,7 +346,7 @@ def claim_and_post(db: sqlite3.Connection, c: NewClaim) -> tuple[int, int] | Non
     return claim_id, post_id
 
 
-def history(db: sqlite3.Connection, channel_key: str) -> DailyHistory:
+def history(db: Connection, channel_key: str) -> DailyHistory:
     asked = dict(
         db.execute(
             "SELECT p.question_id, COUNT(*) FROM daily_claims c JOIN posts p ON p.id = c.post_id"
@@ -361,7 +365,7 @@ def history(db: sqlite3.Connection, channel_key: str) -> DailyHistory:
     return DailyHistory(asked, accuracy)
 
 
-def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
+def post_answers(db: Connection, post_id: int) -> DailyPostAnswers:
     counts = dict(
         db.execute(
             "SELECT choice, COUNT(*) FROM answers WHERE post_id = ? GROUP BY choice", (post_id,)
@@ -380,7 +384,7 @@ def post_answers(db: sqlite3.Connection, post_id: int) -> DailyPostAnswers:
 
 
 def streaks(
-    db: sqlite3.Connection,
+    db: Connection,
     user_keys: list[str],
     channel_key: str | None,
     workspace_key: str | None,
@@ -414,7 +418,7 @@ def streaks(
     return rows, latest
 
 
-def refuse_closed_windows(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def refuse_closed_windows(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step, before anything is stored: the stored close time decides, inside
     this transaction: a daily window may have closed since the caller looked (an early post
     by another process, a read that raced it)."""
@@ -435,7 +439,7 @@ def refuse_closed_windows(db: sqlite3.Connection, batch: AnswerBatch) -> None:
             batch.refused.add(w.key)
 
 
-def update_streaks(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def update_streaks(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: move each answerer's streak in the daily post's channel.
 
     A correct answer continues the run when the user's last correct daily answer in that

@@ -1,16 +1,16 @@
 """Study groups' SQL: groups, members (and their score rows in the group's scopes), the
 group's totals and its most-picked wrong choice.
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.features.answers import AnswerBatch
-from bot.kernel.db import chunks, marks
+from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import group_scope, group_topic_scope, topic_scope, workspace_scope
 
 _GROUP_COLUMNS = (
@@ -48,7 +48,7 @@ class Member:
 
 
 def create_group(
-    db: sqlite3.Connection,
+    db: Connection,
     workspace_key: str,
     name_key: str,
     name: str,
@@ -56,17 +56,17 @@ def create_group(
     created_at: str,
 ) -> GroupRow | None:
     """The new group, or ``None`` when the workspace already has one with ``name_key``."""
-    cur = db.execute(
+    row = db.execute(
         "INSERT INTO study_groups(workspace_key, name_key, name, created_by, created_at)"
-        " VALUES (?,?,?,?,?) ON CONFLICT(workspace_key, name_key) DO NOTHING",
+        " VALUES (?,?,?,?,?) ON CONFLICT(workspace_key, name_key) DO NOTHING RETURNING id",
         (workspace_key, name_key, name, created_by, created_at),
-    )
-    if cur.rowcount == 0:
+    ).fetchone()
+    if row is None:
         return None
-    return GroupRow(int(cur.lastrowid or 0), workspace_key, name_key, name, created_by, created_at)
+    return GroupRow(int(row[0]), workspace_key, name_key, name, created_by, created_at)
 
 
-def find_group(db: sqlite3.Connection, workspace_key: str, name_key: str) -> GroupRow | None:
+def find_group(db: Connection, workspace_key: str, name_key: str) -> GroupRow | None:
     row = db.execute(
         f"SELECT {_GROUP_COLUMNS}, 0 FROM study_groups g"
         " WHERE g.workspace_key = ? AND g.name_key = ?",
@@ -75,9 +75,7 @@ def find_group(db: sqlite3.Connection, workspace_key: str, name_key: str) -> Gro
     return GroupRow(*row[:-1]) if row else None
 
 
-def list_groups(
-    db: sqlite3.Connection, workspace_key: str, user_key: str | None = None
-) -> list[GroupRow]:
+def list_groups(db: Connection, workspace_key: str, user_key: str | None = None) -> list[GroupRow]:
     """The workspace's groups by name, with member counts and whether ``user_key`` is in."""
     return [
         GroupRow(*row[:-1], is_member=bool(row[-1]))
@@ -91,7 +89,7 @@ def list_groups(
 
 
 def join_group(
-    db: sqlite3.Connection,
+    db: Connection,
     group_id: int,
     workspace_key: str,
     user_key: str,
@@ -135,7 +133,7 @@ def join_group(
     return False
 
 
-def leave_group(db: sqlite3.Connection, group_id: int, user_key: str) -> bool:
+def leave_group(db: Connection, group_id: int, user_key: str) -> bool:
     """True when the user was a member; their rows in the group's scopes go with them."""
     cur = db.execute(
         "DELETE FROM group_members WHERE group_id = ? AND user_key = ?", (group_id, user_key)
@@ -150,7 +148,7 @@ def leave_group(db: sqlite3.Connection, group_id: int, user_key: str) -> bool:
     return True
 
 
-def add_group_scopes(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def add_group_scopes(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step (before the score step): an answer in a workspace also counts in
     the answerer's study groups there, on the group's board and its per-topic board. One
     query per batch finds the answerers' groups."""
@@ -176,22 +174,21 @@ def add_group_scopes(db: sqlite3.Connection, batch: AnswerBatch) -> None:
             w.scopes = tuple(dict.fromkeys((*w.scopes, *extra)))
 
 
-def group_members(db: sqlite3.Connection, group_id: int) -> list[Member]:
+def group_members(db: Connection, group_id: int) -> list[Member]:
     """Every member, by name."""
     return [
         Member(*row)
         for row in db.execute(
-            "SELECT m.user_key, COALESCE(u.display_name, m.display_name) AS name"
+            "SELECT m.user_key, COALESCE(u.display_name, m.display_name)"
             " FROM group_members m LEFT JOIN users u ON u.user_key = m.user_key"
-            " WHERE m.group_id = ? ORDER BY lower(name), m.user_key",
+            " WHERE m.group_id = ?"
+            " ORDER BY lower(COALESCE(u.display_name, m.display_name)), m.user_key",
             (group_id,),
         )
     ]
 
 
-def group_totals(
-    db: sqlite3.Connection, scopes: Sequence[str], period: str
-) -> dict[str, tuple[int, int]]:
+def group_totals(db: Connection, scopes: Sequence[str], period: str) -> dict[str, tuple[int, int]]:
     """scope -> (answered, correct) summed over a group's rows (group_scope and
     group_topic_scope keys), for each scope."""
     out: dict[str, tuple[int, int]] = {}
@@ -206,7 +203,7 @@ def group_totals(
 
 
 def group_misconception(
-    db: sqlite3.Connection, group_id: int, workspace_key: str, since: str | None = None
+    db: Connection, group_id: int, workspace_key: str, since: str | None = None
 ) -> WrongChoice | None:
     """The wrong choice the group's members picked most often in this workspace (since
     ``since``, ISO UTC, when given); ties go to more distinct users, then the question."""

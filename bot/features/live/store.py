@@ -3,18 +3,18 @@ session's own answers with speed points, and its answer-batch step.
 
 Every change a runner makes to a session checks, in the same transaction, that the runner still
 owns the session (``owner`` + ``lease_until``): two processes never drive one session.
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from bot.features.answers import AnswerBatch, PostKind
 from bot.features.quiz.store import NewPost, create_posts
-from bot.kernel.db import marks
+from bot.kernel.db import Connection, marks
 
 # Points for a right answer fall linearly with the time taken: FULL_POINTS at once, MIN_POINTS
 # at the buzzer. A wrong or missing answer scores 0.
@@ -138,35 +138,35 @@ def _round(row: tuple) -> RoundRow:  # type: ignore[type-arg]
     return RoundRow(*values)
 
 
-def claim_session(db: sqlite3.Connection, new: NewSession) -> int | None:
+def claim_session(db: Connection, new: NewSession) -> int | None:
     """Start a session in a channel: its id, or ``None`` when one is running there already
-    (this or another process; the partial unique index decides). Nothing changes then."""
-    try:
-        cur = db.execute(
-            "INSERT INTO live_sessions(channel_key, platform, workspace_id, channel_id, topic,"
-            " rounds, seconds, started_by, started_by_name, started_at, owner, lease_until)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                new.channel_key,
-                new.platform,
-                new.workspace_id,
-                new.channel_id,
-                new.topic,
-                new.rounds,
-                new.seconds,
-                new.started_by,
-                new.started_by_name,
-                new.started_at,
-                new.owner,
-                new.lease_until,
-            ),
-        )
-    except sqlite3.IntegrityError:
-        return None
-    return int(cur.lastrowid or 0)
+    (this or another process; the partial unique index decides). Nothing changes then.
+
+    ON CONFLICT DO NOTHING rather than catching the IntegrityError: on PostgreSQL an error
+    ends the whole transaction, and the caller's transaction must go on either way."""
+    row = db.execute(
+        "INSERT INTO live_sessions(channel_key, platform, workspace_id, channel_id, topic,"
+        " rounds, seconds, started_by, started_by_name, started_at, owner, lease_until)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id",
+        (
+            new.channel_key,
+            new.platform,
+            new.workspace_id,
+            new.channel_id,
+            new.topic,
+            new.rounds,
+            new.seconds,
+            new.started_by,
+            new.started_by_name,
+            new.started_at,
+            new.owner,
+            new.lease_until,
+        ),
+    ).fetchone()
+    return int(row[0]) if row else None
 
 
-def running_session(db: sqlite3.Connection, channel_key: str) -> SessionRow | None:
+def running_session(db: Connection, channel_key: str) -> SessionRow | None:
     row = db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM live_sessions WHERE channel_key = ?"
         " AND status = 'running'",
@@ -175,14 +175,14 @@ def running_session(db: sqlite3.Connection, channel_key: str) -> SessionRow | No
     return _session(row) if row else None
 
 
-def get_session(db: sqlite3.Connection, session_id: int) -> SessionRow | None:
+def get_session(db: Connection, session_id: int) -> SessionRow | None:
     row = db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM live_sessions WHERE id = ?", (session_id,)
     ).fetchone()
     return _session(row) if row else None
 
 
-def rounds_of(db: sqlite3.Connection, session_id: int) -> list[RoundRow]:
+def rounds_of(db: Connection, session_id: int) -> list[RoundRow]:
     return [
         _round(row)
         for row in db.execute(
@@ -192,14 +192,14 @@ def rounds_of(db: sqlite3.Connection, session_id: int) -> list[RoundRow]:
     ]
 
 
-def round_of_post(db: sqlite3.Connection, post_id: int) -> RoundRow | None:
+def round_of_post(db: Connection, post_id: int) -> RoundRow | None:
     row = db.execute(
         f"SELECT {_ROUND_COLUMNS} FROM live_rounds WHERE post_id = ?", (post_id,)
     ).fetchone()
     return _round(row) if row else None
 
 
-def answers_of(db: sqlite3.Connection, session_id: int) -> list[LiveAnswerRow]:
+def answers_of(db: Connection, session_id: int) -> list[LiveAnswerRow]:
     return [
         LiveAnswerRow(number, user_key, name, choice, bool(correct), points, answered_at)
         for number, user_key, name, choice, correct, points, answered_at in db.execute(
@@ -216,10 +216,10 @@ class RoundTurnout:
     missing: int  # of those, who has not answered this round yet
 
 
-def turnout(db: sqlite3.Connection, session_id: int, number: int) -> RoundTurnout:
+def turnout(db: Connection, session_id: int, number: int) -> RoundTurnout:
     """For closing a round early: two index range reads, whatever the session's size."""
     players, missing = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(a.user_key IS NULL), 0) FROM"
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.user_key IS NULL THEN 1 ELSE 0 END), 0) FROM"
         " (SELECT DISTINCT user_key FROM live_answers WHERE session_id = ? AND number < ?) p"
         " LEFT JOIN live_answers a ON a.session_id = ? AND a.number = ?"
         " AND a.user_key = p.user_key",
@@ -228,7 +228,7 @@ def turnout(db: sqlite3.Connection, session_id: int, number: int) -> RoundTurnou
     return RoundTurnout(players, missing)
 
 
-def adoptable(db: sqlite3.Connection, platform: str, owner: str, now: str) -> list[int]:
+def adoptable(db: Connection, platform: str, owner: str, now: str) -> list[int]:
     """Running sessions of ``platform`` that ``owner`` drives or may take over: nobody's, or
     their owner's lease has run out (the process stopped or died)."""
     return [
@@ -242,7 +242,7 @@ def adoptable(db: sqlite3.Connection, platform: str, owner: str, now: str) -> li
     ]
 
 
-def adopt(db: sqlite3.Connection, session_id: int, owner: str, now: str, lease_until: str) -> bool:
+def adopt(db: Connection, session_id: int, owner: str, now: str, lease_until: str) -> bool:
     """Take (or keep) a session; False when another runner holds a live lease on it."""
     cur = db.execute(
         "UPDATE live_sessions SET owner = ?, lease_until = ? WHERE id = ? AND status = 'running'"
@@ -252,7 +252,7 @@ def adopt(db: sqlite3.Connection, session_id: int, owner: str, now: str, lease_u
     return cur.rowcount == 1
 
 
-def renew(db: sqlite3.Connection, session_id: int, owner: str, lease_until: str) -> bool:
+def renew(db: Connection, session_id: int, owner: str, lease_until: str) -> bool:
     cur = db.execute(
         f"UPDATE live_sessions SET lease_until = ? WHERE id = ? AND {_OWNED}",
         (lease_until, session_id, owner),
@@ -260,7 +260,7 @@ def renew(db: sqlite3.Connection, session_id: int, owner: str, lease_until: str)
     return cur.rowcount == 1
 
 
-def release(db: sqlite3.Connection, owner: str) -> int:
+def release(db: Connection, owner: str) -> int:
     """A runner stopping hands its running sessions back (another process, or the same one
     restarted, adopts them at once)."""
     return db.execute(
@@ -270,7 +270,7 @@ def release(db: sqlite3.Connection, owner: str) -> int:
     ).rowcount
 
 
-def open_round(db: sqlite3.Connection, new: NewRound) -> int | None:
+def open_round(db: Connection, new: NewRound) -> int | None:
     """The round's post (kind 'live', closing at ``closes_at``) and its row, status 'posting':
     the post id, or ``None`` when the session is no longer ours or the round exists."""
     owned = db.execute(
@@ -280,21 +280,20 @@ def open_round(db: sqlite3.Connection, new: NewRound) -> int | None:
         return None
     (post_id,) = create_posts(db, [new.post])
     db.execute("UPDATE posts SET closes_at = ? WHERE id = ?", (new.closes_at, post_id))
-    try:
-        db.execute(
-            "INSERT INTO live_rounds(session_id, number, post_id, question_id, opened_at,"
-            " closes_at) VALUES (?,?,?,?,?,?)",
-            (
-                new.session_id,
-                new.number,
-                post_id,
-                new.post.question_id,
-                new.opened_at,
-                new.closes_at,
-            ),
-        )
-    except sqlite3.IntegrityError:
-        raise RoundTaken(new.number) from None  # rolls the post back with it
+    taken = db.execute(
+        "INSERT INTO live_rounds(session_id, number, post_id, question_id, opened_at,"
+        " closes_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING number",
+        (
+            new.session_id,
+            new.number,
+            post_id,
+            new.post.question_id,
+            new.opened_at,
+            new.closes_at,
+        ),
+    ).fetchone()
+    if taken is None:  # not an IntegrityError: PostgreSQL would end the transaction with it
+        raise RoundTaken(new.number)  # rolls the post back with it
     return post_id
 
 
@@ -302,7 +301,7 @@ class RoundTaken(Exception):
     """The round already exists (only a second driver could get here)."""
 
 
-def mark_round_open(db: sqlite3.Connection, session_id: int, number: int, ref: str) -> None:
+def mark_round_open(db: Connection, session_id: int, number: int, ref: str) -> None:
     db.execute(
         "UPDATE live_rounds SET status = 'open', message_ref = ? WHERE session_id = ?"
         " AND number = ? AND status = 'posting'",
@@ -315,7 +314,7 @@ def mark_round_open(db: sqlite3.Connection, session_id: int, number: int, ref: s
     )
 
 
-def begin_close(db: sqlite3.Connection, session_id: int, number: int, owner: str, now: str) -> bool:
+def begin_close(db: Connection, session_id: int, number: int, owner: str, now: str) -> bool:
     """Stop taking answers for a round (from this transaction on, the answer step refuses
     them); False when the session is no longer ours."""
     owned = db.execute(
@@ -330,21 +329,21 @@ def begin_close(db: sqlite3.Connection, session_id: int, number: int, owner: str
     )
     if cur.rowcount:
         db.execute(
-            "UPDATE posts SET closes_at = MIN(closes_at, ?) WHERE id = (SELECT post_id"
-            " FROM live_rounds WHERE session_id = ? AND number = ?)",
-            (now, session_id, number),
+            "UPDATE posts SET closes_at = CASE WHEN closes_at > ? THEN ? ELSE closes_at END"
+            " WHERE id = (SELECT post_id FROM live_rounds WHERE session_id = ? AND number = ?)",
+            (now, now, session_id, number),
         )
     return True
 
 
-def finish_close(db: sqlite3.Connection, session_id: int, number: int) -> None:
+def finish_close(db: Connection, session_id: int, number: int) -> None:
     db.execute(
         "UPDATE live_rounds SET status = 'closed' WHERE session_id = ? AND number = ?",
         (session_id, number),
     )
 
 
-def request_stop(db: sqlite3.Connection, session_id: int, by_name: str) -> bool:
+def request_stop(db: Connection, session_id: int, by_name: str) -> bool:
     cur = db.execute(
         "UPDATE live_sessions SET stop_requested_by = COALESCE(stop_requested_by, ?)"
         " WHERE id = ? AND status = 'running'",
@@ -354,7 +353,7 @@ def request_stop(db: sqlite3.Connection, session_id: int, by_name: str) -> bool:
 
 
 def end_session(
-    db: sqlite3.Connection,
+    db: Connection,
     session_id: int,
     status: SessionStatus,
     now: str,
@@ -372,9 +371,10 @@ def end_session(
     if cur.rowcount != 1:
         return False
     db.execute(
-        "UPDATE posts SET closes_at = MIN(closes_at, ?) WHERE id IN (SELECT post_id FROM"
-        " live_rounds WHERE session_id = ? AND status != 'closed')",
-        (now, session_id),
+        "UPDATE posts SET closes_at = CASE WHEN closes_at > ? THEN ? ELSE closes_at END"
+        " WHERE id IN (SELECT post_id FROM live_rounds WHERE session_id = ?"
+        " AND status != 'closed')",
+        (now, now, session_id),
     )
     db.execute(
         "UPDATE live_rounds SET status = 'closed', closed_at = COALESCE(closed_at, ?)"
@@ -384,7 +384,7 @@ def end_session(
     return True
 
 
-def record_answers(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def record_answers(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step, before the answer rows: the stored round decides, inside this
     transaction, whether a live answer still counts (its round open, before its close time);
     the ones that count get their session row with the speed points."""

@@ -1,17 +1,17 @@
 """The quiz's SQL: posts (a question posted somewhere) and FSRS cards (spaced repetition).
 
-Functions take the ``sqlite3`` connection they run on (``Database.read``/``write``)."""
+Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
+PostgreSQL's."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot import srs
 from bot.features.answers import AnswerBatch, PostKind
-from bot.kernel.db import chunks
+from bot.kernel.db import Connection, chunks
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,13 @@ class NewPost:
     asked_by: str | None = None
 
 
-def create_posts(db: sqlite3.Connection, posts: Sequence[NewPost]) -> list[int]:
+def create_posts(db: Connection, posts: Sequence[NewPost]) -> list[int]:
     """Several posts in one transaction; their ids in order."""
     ids = []
     for p in posts:
-        cur = db.execute(
+        (post_id,) = db.execute(
             "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind,"
-            " asked_by, created_at) VALUES (?,?,?,?,?,?,?)",
+            " asked_by, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
             (
                 p.question_id,
                 p.card_id,
@@ -55,12 +55,12 @@ def create_posts(db: sqlite3.Connection, posts: Sequence[NewPost]) -> list[int]:
                 p.asked_by,
                 p.created_at,
             ),
-        )
-        ids.append(int(cur.lastrowid or 0))
+        ).fetchone()
+        ids.append(int(post_id))
     return ids
 
 
-def get_post(db: sqlite3.Connection, post_id: int) -> PostRow | None:
+def get_post(db: Connection, post_id: int) -> PostRow | None:
     row = db.execute(
         "SELECT id, question_id, card_id, workspace_key, channel_key, kind, created_at,"
         " message_ref, asked_by, closes_at FROM posts WHERE id = ?",
@@ -82,7 +82,7 @@ def get_post(db: sqlite3.Connection, post_id: int) -> PostRow | None:
     )
 
 
-def set_message_ref(db: sqlite3.Connection, post_id: int, message_ref: str) -> None:
+def set_message_ref(db: Connection, post_id: int, message_ref: str) -> None:
     db.execute("UPDATE posts SET message_ref = ? WHERE id = ?", (message_ref, post_id))
 
 
@@ -91,7 +91,10 @@ _SRS_COLUMNS = (
 )
 
 
-def srs_cards(db: sqlite3.Connection, user_key: str) -> list[srs.SrsCard]:
+_SRS_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in _SRS_COLUMNS.split(", ")[1:])
+
+
+def srs_cards(db: Connection, user_key: str) -> list[srs.SrsCard]:
     """Every FSRS card of a user (one per question answered at least once)."""
     return [
         srs.from_row(row)
@@ -101,7 +104,7 @@ def srs_cards(db: sqlite3.Connection, user_key: str) -> list[srs.SrsCard]:
     ]
 
 
-def review_cards(db: sqlite3.Connection, batch: AnswerBatch) -> None:
+def review_cards(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: review the FSRS card of each new answer (one read per 500 cards, one
     write); a right answer to a question not yet due again scores no points. Notes the change
     in mastered questions per (user, content card) in ``batch.mastered_delta``."""
@@ -143,7 +146,7 @@ def review_cards(db: sqlite3.Connection, batch: AnswerBatch) -> None:
         if change:
             delta[(w.user_key, w.card_id)] = delta.get((w.user_key, w.card_id), 0) + change
     db.executemany(
-        f"INSERT OR REPLACE INTO srs_cards(user_key, {_SRS_COLUMNS})"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO srs_cards(user_key, {_SRS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        f" ON CONFLICT(user_key, question_id) DO UPDATE SET {_SRS_UPDATE}",
         [srs.to_row(user_key, cards[(user_key, q)]) for user_key, q in pairs],
     )

@@ -1,4 +1,4 @@
--- v6: every board reads like a points board. Each scores row carries its user's streak,
+-- v8: every board reads like a points board. Each scores row carries its user's streak,
 -- last correct day and mastered count (per-topic rows: the topic's mastered count), kept by
 -- the score step, so streak and mastered boards walk a per-scope index; study groups get their
 -- own score rows (gr:<group id>, gt:<group id>:<card id>), written by the answer batch and

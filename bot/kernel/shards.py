@@ -1,0 +1,49 @@
+"""Discord sharding: which process posts for which server.
+
+Discord routes a guild to shard ``(guild_id >> 22) % shard_count``; a process running shards
+``ids`` of ``count`` owns exactly the guilds that land on one of its shards. Processes with
+disjoint shard ids that together cover ``0 … count-1`` own every guild exactly once, so their
+daily schedulers on one database never double-post and never skip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord delivers ``guild_id``'s events to."""
+    return (guild_id >> 22) % shard_count
+
+
+@dataclass(frozen=True)
+class ShardSet:
+    count: int  # shards in the whole deployment
+    ids: frozenset[int]  # the shards this process runs
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError(f"the shard count must be at least 1, not {self.count}")
+        outside = sorted(i for i in self.ids if not 0 <= i < self.count)
+        if outside or not self.ids:
+            raise ValueError(
+                f"shard ids must be between 0 and {self.count - 1}"
+                + (f"; got {', '.join(map(str, outside))}" if outside else "")
+            )
+
+    @classmethod
+    def parse(cls, count: int, ids: str) -> ShardSet:
+        """``--shards 4 --shard-ids 0,2``; ValueError with a one-line reason."""
+        try:
+            parsed = frozenset(int(part) for part in ids.split(","))
+        except ValueError:
+            raise ValueError(
+                f"shard ids are comma-separated numbers, like 0,1; got {ids!r}"
+            ) from None
+        return cls(count, parsed)
+
+    def owns(self, workspace_id: str) -> bool:
+        """True when this process's shards receive the guild ``workspace_id``. A workspace
+        that is not a guild (a DM, ``dm-…``) is owned by shard 0's process, like Discord's."""
+        guild = int(workspace_id) if workspace_id.isdigit() else 0
+        return shard_of(guild, self.count) in self.ids

@@ -1,0 +1,18 @@
+"""Which database: a ``postgresql://`` URL selects PostgreSQL, anything else is a SQLite path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database, SqliteDatabase
+from bot.kernel.pg import PostgresDatabase, is_postgres_url
+
+
+async def open_database(
+    target: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+) -> Database:
+    """Open (and migrate) the database ``target`` names. ``busy_timeout_ms`` is SQLite's wait
+    for another process's write lock (PostgreSQL's writers queue on an advisory lock)."""
+    if is_postgres_url(target):
+        return await PostgresDatabase.open(str(target))
+    return await SqliteDatabase.open(target, busy_timeout_ms)

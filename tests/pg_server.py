@@ -1,0 +1,125 @@
+"""The PostgreSQL half of the test suite: one fresh database per test run (dropped at its end),
+one fresh schema per test, and a sync query helper that reads either backend.
+
+``QUIZBOT_TEST_PG`` names the server (default: trust auth as postgres on 127.0.0.1:5432,
+database ``test``, used only to create and drop the run's own database). Where no server
+answers, the PostgreSQL tests are skipped with the reason; with ``QUIZBOT_TEST_PG_REQUIRED=1``
+(CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.kernel.pg import is_postgres_url, redact, to_postgres
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def server_url() -> str:
+    return os.environ.get("QUIZBOT_TEST_PG") or DEFAULT_SERVER
+
+
+def required() -> bool:
+    return os.environ.get("QUIZBOT_TEST_PG_REQUIRED", "") not in ("", "0")
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}", query=""))
+
+
+def with_schema(url: str, schema: str) -> str:
+    return f"{url}?search_path={schema}"
+
+
+def _run(coro: Any) -> Any:
+    """Run ``coro`` to the end on its own loop in its own thread (callable from async tests)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coro).result()
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class PgRun:
+    """This test run's own database on the server."""
+
+    server: str  # where to connect to create and drop it
+    database: str
+    url: str  # the run's database
+
+    def fresh_schema(self) -> str:
+        """A new empty schema in the run's database; the URL that selects it."""
+        schema = f"t_{secrets.token_hex(6)}"
+        _run(_admin(self.url, f"CREATE SCHEMA {schema}"))
+        return with_schema(self.url, schema)
+
+    def fresh_database(self) -> str:
+        """A new empty database (for tests of a fresh server, e.g. racing migrations)."""
+        name = f"{self.database}_{secrets.token_hex(3)}"
+        _run(_admin(self.server, f"CREATE DATABASE {name} TEMPLATE template0"))
+        return with_database(self.url, name)
+
+    def drop(self) -> None:
+        async def drop_all() -> None:
+            conn = await asyncpg.connect(self.server, timeout=5)
+            try:
+                names = await conn.fetch(
+                    "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                    self.database + "%",
+                )
+                for (name,) in names:
+                    await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            finally:
+                await conn.close()
+
+        _run(drop_all())
+
+
+def start_run() -> PgRun | str:
+    """This run's database, or why PostgreSQL is not available."""
+    server = server_url()
+    database = f"quizbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        _run(_admin(server, f"CREATE DATABASE {database} TEMPLATE template0"))
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return f"PostgreSQL not reachable at {redact(server)} (QUIZBOT_TEST_PG): {reason}"
+    return PgRun(server, database, with_database(server, database))
+
+
+def query(target: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of one ``?``-parameter query on either backend (for checking what was stored)."""
+    if not is_postgres_url(target):
+        con = sqlite3.connect(target)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(str(target), timeout=5)
+        try:
+            return [tuple(r) for r in await conn.fetch(to_postgres(sql)[0], *params)]
+        finally:
+            await conn.close()
+
+    return _run(fetch())
