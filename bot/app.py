@@ -30,7 +30,7 @@ from bot.features.boards import requests as boards
 from bot.features.boards import store as boards_store
 from bot.features.daily import DailyService
 from bot.features.daily import requests as daily
-from bot.features.daily import store as daily_store
+from bot.features.daily import steps as daily_steps
 from bot.features.daily.service import require_admin
 from bot.features.groups import GroupService
 from bot.features.groups import requests as groups
@@ -56,13 +56,13 @@ from bot.kernel.storage import open_database
 # answer rows, the answerers' study groups (their scopes), the boards' totals and score rows,
 # the daily streaks.
 ANSWER_STEPS = (
-    daily_store.refuse_closed_windows,
+    daily_steps.refuse_closed_windows,
     live_store.record_answers,
     quiz_store.review_cards,
     insert_answers,
     groups_store.add_group_scopes,
     boards_store.update_scores,
-    daily_store.update_streaks,
+    daily_steps.update_streaks,
 )
 
 

@@ -290,6 +290,40 @@ def _refresh_rows(
     )
 
 
+@dataclass(slots=True)
+class _UserTally:
+    """A user's ``users`` row while the batch adds its answers to it (mutable on purpose)."""
+
+    user_key: str
+    display_name: str
+    points: int = 0
+    answered: int = 0
+    correct: int = 0
+    streak: int = 0
+    best_streak: int = 0
+    last_correct_day: str | None = None
+    mastered: int = 0
+
+    @property
+    def board_values(self) -> BoardValues:
+        return BoardValues(self.streak, self.last_correct_day, self.mastered)
+
+    @property
+    def row(self) -> tuple[object, ...]:
+        """The ``users`` row, in the upsert's column order."""
+        return (
+            self.user_key,
+            self.display_name,
+            self.points,
+            self.answered,
+            self.correct,
+            self.streak,
+            self.best_streak,
+            self.last_correct_day,
+            self.mastered,
+        )
+
+
 def update_scores(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step: users' totals and day streaks, score rows for every scope and
     period the answers count in, and per-topic accuracy and mastery. Each row is summed in
@@ -303,33 +337,33 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
     mastered_delta = batch.mastered_delta
     # users: running totals and the streak of days with a correct answer
     user_keys = list(dict.fromkeys(w.user_key for w in batch.writes))
-    users: dict[str, list[Any]] = {}
+    users: dict[str, _UserTally] = {}
     for chunk in chunks(user_keys):
         for row in db.execute(
             "SELECT user_key, display_name, points, answered, correct, streak, best_streak,"
             f" last_correct_day, mastered FROM users WHERE user_key IN ({marks(len(chunk))})",
             chunk,
         ):
-            users[row[0]] = list(row)
-    before = {k: BoardValues(u[5], u[7], u[8]) for k, u in users.items()}
+            users[row[0]] = _UserTally(*row)
+    before = {k: u.board_values for k, u in users.items()}
     for w in new:
         u = users.get(w.user_key)
         if u is None:
-            u = users[w.user_key] = [w.user_key, w.display_name, 0, 0, 0, 0, 0, None, 0]
-        u[1] = w.display_name
-        u[2] += w.points
-        u[3] += 1
+            u = users[w.user_key] = _UserTally(w.user_key, w.display_name)
+        u.display_name = w.display_name
+        u.points += w.points
+        u.answered += 1
         if w.correct:
-            u[4] += 1
-            last = u[7]
+            u.correct += 1
+            last = u.last_correct_day
             # only a later day moves the streak: an answer dated earlier (another server's
             # zone, a changed zone) must not reset it or move last_correct_day back
             if last is None or w.day > last:
-                u[5] = u[5] + 1 if last == previous_day(w.day) else 1
-                u[6] = max(u[6], u[5])
-                u[7] = w.day
+                u.streak = u.streak + 1 if last == previous_day(w.day) else 1
+                u.best_streak = max(u.best_streak, u.streak)
+                u.last_correct_day = w.day
     for (user_key, _), delta in mastered_delta.items():
-        users[user_key][8] += delta
+        users[user_key].mastered += delta
     changed = {w.user_key for w in new}
     db.executemany(
         "INSERT INTO users(user_key, display_name, points, answered, correct, streak,"
@@ -338,9 +372,9 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
         " points=excluded.points, answered=excluded.answered, correct=excluded.correct,"
         " streak=excluded.streak, best_streak=excluded.best_streak,"
         " last_correct_day=excluded.last_correct_day, mastered=excluded.mastered",
-        [users[k] for k in changed],
+        [users[k].row for k in changed],
     )
-    after = {k: BoardValues(users[k][5], users[k][7], users[k][8]) for k in changed}
+    after = {k: users[k].board_values for k in changed}
 
     # scores and per-topic accuracy, summed per row first so each row is written once
     score_delta: dict[tuple[str, str, str], list[int]] = {}
@@ -406,4 +440,4 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
         [(*k, *v) for k, v in topic_delta.items()],
     )
     for user_key, u in users.items():
-        batch.totals[user_key] = UserTotals(u[2], u[5], u[7])
+        batch.totals[user_key] = UserTotals(u.points, u.streak, u.last_correct_day)

@@ -1,5 +1,5 @@
 """The daily question's SQL: schedules, claims (one per channel and local date), answer
-windows, results and per-channel streaks, and its two answer-batch steps.
+windows, results and per-channel streaks (its answer-batch steps are in ``steps.py``).
 
 Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
 PostgreSQL's."""
@@ -7,11 +7,9 @@ PostgreSQL's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.features.answers import AnswerBatch, PostKind
 from bot.kernel.db import Connection, chunks, marks
 
 
@@ -416,79 +414,3 @@ def streaks(
         for key in {r.channel_key for r in rows}
     }
     return rows, latest
-
-
-def refuse_closed_windows(db: Connection, batch: AnswerBatch) -> None:
-    """Answer-batch step, before anything is stored: the stored close time decides, inside
-    this transaction: a daily window may have closed since the caller looked (an early post
-    by another process, a read that raced it)."""
-    daily = [w for w in batch.first.values() if w.kind == PostKind.DAILY]
-    if not daily:
-        return
-    ids = list({w.post_id for w in daily})
-    closes = {
-        post_id: datetime.fromisoformat(closes_at)
-        for post_id, closes_at in db.execute(
-            f"SELECT id, closes_at FROM posts WHERE id IN ({marks(len(ids))})"
-            " AND closes_at IS NOT NULL",
-            ids,
-        )
-    }
-    for w in daily:
-        if w.post_id in closes and closes[w.post_id] <= datetime.fromisoformat(w.answered_at):
-            batch.refused.add(w.key)
-
-
-def update_streaks(db: Connection, batch: AnswerBatch) -> None:
-    """Answer-batch step: move each answerer's streak in the daily post's channel.
-
-    A correct answer continues the run when the user's last correct daily answer in that
-    channel was the channel's previous daily post (``daily_claims.prev_post_id``), else starts
-    at 1; a wrong answer sets the run to 0. Three statements per batch, whatever its size.
-    """
-    writes = [w for w in batch.new if w.kind == PostKind.DAILY]
-    if not writes:
-        return
-    claims: dict[int, tuple[str, str, int | None, str]] = {}
-    for chunk in chunks(sorted({w.post_id for w in writes})):
-        for post_id, channel_key, platform, workspace_id, prev_post_id, local_date in db.execute(
-            "SELECT post_id, channel_key, platform, workspace_id, prev_post_id, local_date"
-            f" FROM daily_claims WHERE post_id IN ({marks(len(chunk))})",
-            chunk,
-        ):
-            claims[post_id] = (channel_key, f"{platform}:{workspace_id}", prev_post_id, local_date)
-    writes = sorted((w for w in writes if w.post_id in claims), key=lambda w: w.post_id)
-    keys = list(dict.fromkeys((claims[w.post_id][0], w.user_key) for w in writes))
-    rows: dict[tuple[str, str], list[Any]] = {}
-    for chunk in chunks(keys):
-        pairs = ",".join(["(?,?)"] * len(chunk))
-        # a join with the wanted keys walks the primary key; a row-value IN (VALUES …) made
-        # SQLite scan the whole table on every daily batch
-        for row in db.execute(
-            f"WITH wanted(channel_key, user_key) AS (VALUES {pairs})"
-            " SELECT d.channel_key, d.user_key, d.workspace_key, d.current, d.best,"
-            " d.last_post_id, d.last_date FROM wanted w JOIN daily_streaks d"
-            " ON d.channel_key = w.channel_key AND d.user_key = w.user_key",
-            [part for key in chunk for part in key],
-        ):
-            rows[(row[0], row[1])] = list(row)
-    for w in writes:
-        channel_key, workspace_key, prev_post_id, local_date = claims[w.post_id]
-        row = rows.setdefault(
-            (channel_key, w.user_key), [channel_key, w.user_key, workspace_key, 0, 0, None, None]
-        )
-        if row[5] is not None and w.post_id <= row[5]:
-            continue  # already counted a later daily post; never move backwards
-        if w.correct:
-            row[3] = row[3] + 1 if prev_post_id is not None and row[5] == prev_post_id else 1
-            row[4] = max(row[4], row[3])
-            row[5], row[6] = w.post_id, local_date
-        else:
-            row[3] = 0
-    db.executemany(
-        "INSERT INTO daily_streaks(channel_key, user_key, workspace_key, current, best,"
-        " last_post_id, last_date) VALUES (?,?,?,?,?,?,?)"
-        " ON CONFLICT(channel_key, user_key) DO UPDATE SET current=excluded.current,"
-        " best=excluded.best, last_post_id=excluded.last_post_id, last_date=excluded.last_date",
-        list(rows.values()),
-    )
