@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -262,3 +263,25 @@ def report(
         f" every click replied: {all_replied}"
     )
     return figures
+
+
+def e2e_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line both end-to-end benchmarks share."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", default="100,1000", help="levels, comma-separated")
+    parser.add_argument(
+        "--clicks", type=int, default=0, help="clicks per round (default max(1000, 3C))"
+    )
+    parser.add_argument("--warmup", type=int, default=200, help="untimed clicks per app first")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run both apps under a profiler, reports in DIR"
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("txt", "prof"),
+        default="txt",
+        help="txt: pyinstrument text report (pip install pyinstrument); prof: cProfile stats",
+    )
+    return parser

@@ -35,7 +35,16 @@ from urllib.parse import urlencode
 
 import aiohttp
 from _common import emit_json  # first: puts the repo root on sys.path (tests.fakes)
-from _e2e import REPLY_TIMEOUT, Child, RoundResult, child_env, closed_loop, parse_levels, python
+from _e2e import (
+    REPLY_TIMEOUT,
+    Child,
+    RoundResult,
+    child_env,
+    closed_loop,
+    e2e_arguments,
+    parse_levels,
+    python,
+)
 from _e2e import report as print_report
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
@@ -338,23 +347,7 @@ async def measure(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", default="100,1000", help="levels, comma-separated")
-    parser.add_argument(
-        "--clicks", type=int, default=0, help="clicks per round (default max(1000, 3C))"
-    )
-    parser.add_argument("--warmup", type=int, default=200, help="untimed clicks per app first")
-    parser.add_argument(
-        "--profile", metavar="DIR", help="run both apps under a profiler, reports in DIR"
-    )
-    parser.add_argument(
-        "--profiler",
-        choices=("txt", "prof"),
-        default="txt",
-        help="txt: pyinstrument text report (pip install pyinstrument); prof: cProfile stats",
-    )
+    parser = e2e_arguments(__doc__.splitlines()[0])
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
