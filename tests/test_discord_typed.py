@@ -96,6 +96,7 @@ async def test_typed_answers_are_private_scored_and_the_first_one_counts(fake, a
         assert cb.json["type"] == 4 and cb.json["data"]["flags"] == EPHEMERAL
         assert "TCP acknowledges every segment" in embed_text(cb.json["data"])
     assert right.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
+    assert right.json["data"]["embeds"][0]["footer"]["text"].endswith("· day streak: 1")
     assert "You typed: **Transmission control protocol**" in embed_text(right.json["data"])
     assert wrong.json["data"]["embeds"][0]["title"] == "❌ Not quite"
     text = embed_text(wrong.json["data"])

@@ -100,6 +100,7 @@ async def test_the_answer_button_opens_a_modal_and_the_result_replaces_it(app, f
     assert right["response_action"] == "update"
     text = block_text(right["view"]["blocks"])
     assert "✅ Correct! · +10 points" in text and "You typed: tcp" in text
+    assert "Total: 10 points · day streak: 1" in text  # days, named as such everywhere
     assert "TCP acknowledges every segment" in text
 
     wrong = await submit(harness, await open_box(harness, fake, blocks, "U3"), "UDP", "U3")

@@ -153,7 +153,7 @@ def _typed_answer(result: AnswerResult) -> RenderableType:
         Text(f"You typed: {result.typed}", style="dim"),
         head,
         Text(f"Why: {result.why}"),
-        Text(f"Total: {result.total_points} points · streak {result.streak}", style="dim"),
+        Text(result.standing_text, style="dim"),
     )
 
 

@@ -249,11 +249,11 @@ def _typed_answer(result: AnswerResult) -> list[Message]:
     typed = f"You typed: **{discord.utils.escape_markdown(clip(result.typed or '', 200))}**"
     accepted = clip(result.accepted_text, 600)
     why = f"**Why:** {result.why}"
-    footer = f"Total: {result.total_points} points · streak {result.streak}"
+    footer = result.standing_text
     if result.already_answered:
         title, colour = "You already answered", GOLD
         body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
-        footer = f"No change · {result.total_points} points · streak {result.streak}"
+        footer = f"No change · {result.standing_text}"
     elif result.correct:
         title, colour = f"✅ Correct! {result.score_text}", GREEN
         body = f"{typed}\n\n{why}"

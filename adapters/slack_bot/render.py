@@ -218,7 +218,7 @@ def _typed_answer(result: AnswerResult) -> list[SlackMessage]:
         *sections(f"*{escape(head)}*\n{escape(detail)}\n*Why:* {escape(result.why)}"),
         context(
             f"Q{result.post_id}: {escape(result.prompt)}",
-            f"Total: *{result.total_points}* points · streak *{result.streak}*",
+            escape(result.standing_text),
         ),
     ]
     return paginate(blocks, fallback=head)
