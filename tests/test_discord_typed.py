@@ -97,13 +97,13 @@ async def test_typed_answers_are_private_scored_and_the_first_one_counts(fake, a
         assert "TCP acknowledges every segment" in embed_text(cb.json["data"])
     assert right.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
     assert right.json["data"]["embeds"][0]["footer"]["text"].endswith("· day streak: 1")
-    assert "You typed: **Transmission control protocol**" in embed_text(right.json["data"])
-    assert wrong.json["data"]["embeds"][0]["title"] == "❌ Not quite"
+    assert "You typed: Transmission control protocol" in embed_text(right.json["data"])
+    assert wrong.json["data"]["embeds"][0]["title"] == "❌ Not quite."
     text = embed_text(wrong.json["data"])
-    assert "You typed: **UDP**" in text
-    assert "The answer is **TCP (also: Transmission Control Protocol)**" in text
-    assert again.json["data"]["embeds"][0]["title"] == "You already answered"
-    assert "You typed: **UDP**" in embed_text(again.json["data"])
+    assert "You typed: UDP" in text
+    assert "**The answer is TCP (also: Transmission Control Protocol).**" in text
+    assert again.json["data"]["embeds"][0]["title"] == "You already answered: UDP — no change."
+    assert "You typed: UDP" in embed_text(again.json["data"])
     stored = rows(db_of(app), "SELECT user_key, choice, correct, typed, points FROM answers")
     assert sorted(stored) == [
         (f"discord:{bob['id']}", -1, 0, "UDP", 0),

@@ -99,13 +99,14 @@ async def test_the_answer_button_opens_a_modal_and_the_result_replaces_it(app, f
     right = await submit(harness, modal, "tcp")
     assert right["response_action"] == "update"
     text = block_text(right["view"]["blocks"])
-    assert "✅ Correct! · +10 points" in text and "You typed: tcp" in text
+    assert "✅ Correct! +10 points" in text and "You typed: tcp" in text
     assert "Total: 10 points · day streak: 1" in text  # days, named as such everywhere
     assert "TCP acknowledges every segment" in text
 
     wrong = await submit(harness, await open_box(harness, fake, blocks, "U3"), "UDP", "U3")
     text = block_text(wrong["view"]["blocks"])
-    assert "❌ Not quite. The answer is TCP (also: Transmission Control Protocol)" in text
+    assert "❌ Not quite." in text and "You typed: UDP" in text
+    assert "The answer is TCP (also: Transmission Control Protocol)." in text
     again = await submit(harness, modal, "TCP", "U3")
     assert "You already answered: UDP — no change." in block_text(again["view"]["blocks"])
     assert stored(app) == [("slack:U2", -1, 1, "tcp", 10), ("slack:U3", -1, 0, "UDP", 0)]

@@ -197,7 +197,7 @@ def test_console_takes_the_next_line_that_is_no_command_as_the_typed_answer(tmp_
     assert "Traceback" not in out.stdout + out.stderr
     assert "Which transport protocol retransmits lost segments? " in text
     assert "Networking basics · new — type your answer" in text
-    assert "You typed: transmision control protocol ✅ Correct! +10 points" in text
+    assert "✅ Correct! +10 points You typed: transmision control protocol" in text
     assert "You already answered: transmision control protocol — no change." in text
-    assert "You typed: B ❌ Not quite. The answer is 3 (also: three)" in text
+    assert "❌ Not quite. You typed: B The answer is 3 (also: three)." in text
     assert "Why: SYN, SYN-ACK, ACK." in text

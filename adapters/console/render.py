@@ -142,30 +142,16 @@ def _typed_question(view: QuestionView) -> RenderableType:
     )
 
 
-def _typed_answer(result: AnswerResult) -> RenderableType:
-    if result.already_answered:
-        head = Text(f"You already answered: {result.typed} — no change.", style="yellow")
-    elif result.correct:
-        head = Text(f"✅ Correct! {result.score_text}", style="bold green")
-    else:
-        head = Text(f"❌ Not quite. The answer is {result.accepted_text}", style="bold red")
-    return Group(
-        Text(f"You typed: {result.typed}", style="dim"),
-        head,
-        Text(f"Why: {result.why}"),
-        Text(result.standing_text, style="dim"),
-    )
-
-
 @render.register
 def _answer(result: AnswerResult) -> RenderableType:
-    if result.typed is not None:
-        return _typed_answer(result)
     if result.already_answered:
         style = "yellow"
     else:
         style = "bold green" if result.correct else "bold red"
-    lines: list[RenderableType] = [Text(result.headline, style=style), Text(result.answer_text)]
+    lines: list[RenderableType] = [Text(result.headline, style=style)]
+    if result.typed_text:
+        lines.append(Text(result.typed_text, style="dim"))
+    lines.append(Text(result.answer_text))
     if result.feedback_text:
         lines.append(Text(result.feedback_text, style="italic"))
     lines.append(Text(result.why_text))

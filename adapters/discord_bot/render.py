@@ -245,33 +245,15 @@ def _schedule(info: ScheduleInfo) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-def _typed_answer(result: AnswerResult) -> list[Message]:
-    typed = f"You typed: **{discord.utils.escape_markdown(clip(result.typed or '', 200))}**"
-    accepted = clip(result.accepted_text, 600)
-    why = f"**Why:** {result.why}"
-    footer = result.standing_text
-    if result.already_answered:
-        title, colour = "You already answered", GOLD
-        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
-        footer = f"No change · {result.standing_text}"
-    elif result.correct:
-        title, colour = f"✅ Correct! {result.score_text}", GREEN
-        body = f"{typed}\n\n{why}"
-    else:
-        title, colour = "❌ Not quite", RED
-        body = f"{typed}\nThe answer is **{accepted}**.\n\n{why}"
-    return [Message(embeds=[embed(title=title, description=body, colour=colour, footer=footer)])]
-
-
 @render.register
 def _answer(result: AnswerResult) -> list[Message]:
-    if result.typed is not None:
-        return _typed_answer(result)
     if result.already_answered:
         colour = GOLD
     else:
         colour = GREEN if result.correct else RED
-    body = [f"**{result.answer_text}**"]
+    body = [f"**{clip(result.answer_text, 600)}**"]
+    if result.typed_text:
+        body.insert(0, discord.utils.escape_markdown(clip(result.typed_text, 220)))
     if result.feedback_text:
         body.append(f"*{result.feedback_text}*")
     body.append(f"**Why:** {result.why}")

@@ -205,30 +205,12 @@ def parse_answer_value(value: str) -> tuple[int, int] | None:
     return int(found[1]), int(found[2])
 
 
-def _typed_answer(result: AnswerResult) -> list[SlackMessage]:
-    if result.already_answered:
-        head = f"You already answered: {result.typed} — no change."
-        detail = f"The answer is {result.accepted_text}"
-    elif result.correct:
-        head, detail = f"✅ Correct! · {result.score_text}", f"You typed: {result.typed}"
-    else:
-        head = f"❌ Not quite. The answer is {result.accepted_text}"
-        detail = f"You typed: {result.typed}"
-    blocks = [
-        *sections(f"*{escape(head)}*\n{escape(detail)}\n*Why:* {escape(result.why)}"),
-        context(
-            f"Q{result.post_id}: {escape(result.prompt)}",
-            escape(result.standing_text),
-        ),
-    ]
-    return paginate(blocks, fallback=head)
-
-
 @render.register
 def _answer(result: AnswerResult) -> list[SlackMessage]:
-    if result.typed is not None:
-        return _typed_answer(result)
-    lines = [f"*{escape(result.headline)}*", escape(result.answer_text)]
+    lines = [f"*{escape(result.headline)}*"]
+    if result.typed_text:
+        lines.append(escape(result.typed_text))
+    lines.append(escape(result.answer_text))
     if result.feedback_text:
         lines.append(f"_{escape(result.feedback_text)}_")
     lines.append(f"*Why:* {escape(result.why)}")

@@ -115,12 +115,21 @@ class AnswerResult:
 
     @property
     def chosen_label(self) -> str:
-        """The picked choice as the post showed it, e.g. "B) Threads"."""
+        """The picked choice as the post showed it, e.g. "B) Threads"; a typed answer as typed."""
+        if self.typed is not None:
+            return self.typed
         return f"{letter_of(self.order, self.chosen_index)}) {self.chosen_text}"
 
     @property
     def correct_label(self) -> str:
+        if self.typed is not None:
+            return self.accepted_text
         return f"{letter_of(self.order, self.correct_index)}) {self.correct_text}"
+
+    @property
+    def typed_text(self) -> str:
+        """What was typed, for a typed-answer question ("" for a choice)."""
+        return f"You typed: {self.typed}" if self.typed is not None else ""
 
     @property
     def headline(self) -> str:
@@ -128,6 +137,8 @@ class AnswerResult:
             return f"You already answered: {self.chosen_label} — no change."
         if self.correct:
             return f"✅ Correct! {self.score_text}"
+        if self.typed is not None:
+            return "❌ Not quite."
         return f"❌ Not quite — you picked {self.chosen_label}."
 
     @property
