@@ -107,32 +107,6 @@ def _load() -> float | None:
         return None
 
 
-def _details(method: str | None = None) -> str:
-    n = cores()
-    gil = "GIL enabled" if gil_enabled() else "GIL disabled (free-threaded build)"
-    text = (
-        f"measured on the bot's host: {n} CPU core{'s' if n != 1 else ''} available; "
-        f"{platform.python_implementation()} {platform.python_version()} ({gil})"
-    )
-    if method:
-        text += f"; process start method: {method}"
-    return text
-
-
-def _ms(seconds: float) -> str:
-    if seconds >= 1.0:
-        return f"{seconds:.2f} s"
-    ms = seconds * 1000
-    return f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
-
-
-def _load() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - not on every OS
-        return None
-
-
 def _best_of(rounds: int, budget_s: float, timed: Callable[[], float]) -> tuple[float, int]:
     """Run ``timed`` (which returns seconds) up to ``rounds`` times; (fastest, rounds run).
 
