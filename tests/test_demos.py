@@ -159,7 +159,9 @@ async def test_gil_reports_the_speedups():
     if process_speedup >= 1.5:
         assert f"{k} processes, each with its own interpreter" in result.lesson
     elif process_speedup <= 1.3:
-        assert "could not run side by side" in result.lesson or "took turns too" in result.lesson
+        # Which reason is given (one core, a busy host, start-up cost on an idle host) depends on
+        # the host; every branch says plainly that the processes were no faster.
+        assert f"{k} processes were no faster" in result.lesson
     if thread_speedup <= 1.3:
         assert "took turns" in result.lesson
     elif thread_speedup >= 1.5:
