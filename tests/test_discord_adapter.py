@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from tests.conftest import CONTENT, ROOT
 from tests.fakes.discord_server import (
     APPLICATION_ID,
     CHANNEL_ID,
+    DISCORD_EPOCH_MS,
     GUILD_ID,
     MEMBER_PERMISSIONS,
     USER_ID,
@@ -876,6 +878,28 @@ async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, a
     assert fast.json["type"] == 4 and fast.json["data"]["flags"] == EPHEMERAL
     stored = rows(db_of(app), "SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
     assert stored == [(6,)]
+
+
+async def test_the_safe_margin_counts_from_the_interactions_creation(fake, app):
+    """A click that waited in a queue before it reached the bot has less time left: one made
+    1.9 s ago is deferred at once, although the store takes only a moment longer than 0.1 s."""
+    original = app.dispatch
+
+    async def slightly_slow(actor, request):
+        await asyncio.sleep(0.3)
+        return await original(actor, request)
+
+    async with fake.run(make_bot(app)):  # the default 2 s margin
+        message, _, ids = await post_question(fake)
+        app.dispatch = slightly_slow
+        payload = fake.component_click(ids[0], message)
+        created_ms = int(time.time() * 1000) - 1900 - DISCORD_EPOCH_MS
+        payload["id"] = str(created_ms << 22)
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        deferred = await fake.wait_for_callback(payload)
+        followup = await fake.wait_for_followup(payload)
+    assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] == EPHEMERAL
+    assert followup.json["flags"] == EPHEMERAL
 
 
 async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(fake, app):

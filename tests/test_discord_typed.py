@@ -3,6 +3,7 @@ FakeDiscord. An "Answer" button opens a modal; its submission is answered privat
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from adapters.discord_bot import render
 from bot.app import QuizApp
 from bot.features.daily import DailyQuestion, DailyResults
 from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerTyped
 from bot.features.quiz.service import RETIRED_TEXT
 from bot.kernel.identity import ChannelRef
 from tests.fakes.discord_server import USER_ID, FakeDiscord, custom_ids
@@ -233,3 +235,30 @@ def test_a_typed_daily_question_is_posted_with_the_answer_button():
     assert embed.description == "Which protocol does ping use?"
     assert message.view is not None
     assert [item.custom_id for item in message.view.children] == ["quiz:typed:9"]
+
+
+async def test_a_slow_typed_answer_is_deferred_privately_then_followed_up(fake, app):
+    """Typed answers keep Discord's 3-second deadline like clicks: a store slower than the safe
+    margin gets a private "thinking" defer first, then the result, exactly once each."""
+    release = asyncio.Event()
+    original = app.dispatch
+
+    async def slow_store(actor, request):
+        if isinstance(request, AnswerTyped):
+            await release.wait()
+        return await original(actor, request)
+
+    async with fake.run(make_bot(app, answer_deadline=0.05)):
+        _, post_id, _ = await post_typed_question(fake)
+        app.dispatch = slow_store
+        payload = fake.modal_submit(f"quiz:typed-answer:{post_id}", {"answer": "TCP"})
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        deferred = await fake.wait_for_callback(payload)
+        release.set()
+        followup = await fake.wait_for_followup(payload)
+    assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] == EPHEMERAL
+    assert followup.json["flags"] == EPHEMERAL
+    assert "TCP acknowledges every segment" in embed_text(followup.json)
+    token = payload["token"]
+    assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1
+    assert rows(db_of(app), "SELECT typed FROM answers") == [("TCP",)]

@@ -20,6 +20,7 @@ from bot.features.answers.writer import AnswerNotSaved
 from bot.kernel.clock import FakeClock
 from bot.kernel.identity import Actor
 from bot.kernel.migrations import SCHEMA_VERSION
+from bot.kernel.pg import redact
 from tests.conftest import CONTENT, ROOT, console_actor
 from tests.pg_server import query
 
@@ -44,6 +45,8 @@ def quizbot(db: str) -> subprocess.CompletedProcess[str]:
         ("postgresql://ada:s3cret@127.0.0.1:1/quiz", "Connect call failed"),
         ("postgresql://ada:s3cret@127.0.0.1:notaport/quiz", "not a valid postgresql:// URL"),
         ("mysql://ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database"),
+        # a password in the query string
+        ("postgresql://ada@127.0.0.1:1/quiz?password=s3cret", "Connect call failed"),
     ],
 )
 def test_a_bad_database_setting_is_one_line_naming_it(url, says):
@@ -52,6 +55,23 @@ def test_a_bad_database_setting_is_one_line_naming_it(url, says):
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "QUIZBOT_DB" in lines[0] and says in lines[0], run.stderr
     assert "s3cret" not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://ada:s3cret@db/quiz", "postgresql://ada:***@db/quiz"),
+        ("postgresql://ada:s3c@ret@db:5432/quiz", "postgresql://ada:***@db:5432/quiz"),
+        (
+            "postgres://db/quiz?sslmode=off&password=s3cret",
+            "postgres://db/quiz?sslmode=off&password=***",
+        ),
+        ("postgresql://ada@db/quiz?sslpassword=s3cret", "postgresql://ada@db/quiz?sslpassword=***"),
+        ("postgresql://db/quiz", "postgresql://db/quiz"),
+    ],
+)
+def test_a_printed_database_url_never_shows_a_password(url, shown):
+    assert redact(url) == shown
 
 
 def test_refused_credentials_are_one_line(postgres):
@@ -213,7 +233,7 @@ async def test_a_dropped_connection_fails_its_batch_and_the_next_answers_go_thro
         await blocker.execute("ROLLBACK")
         failed = [o for o in outcomes if isinstance(o, Exception)]
         assert failed and all(isinstance(o, AnswerNotSaved) for o in failed)
-        assert str(failed[0]) == "Couldn't save your answer; please try again."
+        assert str(failed[0]) == "Couldn't save your answer — please try again."
         assert isinstance(outcomes[0], AnswerNotSaved)
         saved = {f"console:u{i}" for i, o in enumerate(outcomes) if not isinstance(o, Exception)}
 

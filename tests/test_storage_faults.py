@@ -264,3 +264,30 @@ async def test_a_bug_in_our_sql_is_not_passed_off_as_a_storage_fault(quick_app):
     quick_app.dispatcher.register(ListTopics, buggy, replace=True)
     with pytest.raises(sqlite3.ProgrammingError):  # the adapter logs it and says "sorry"
         await quick_app.dispatch(user(1), ListTopics())
+
+
+async def test_a_bug_in_an_answer_step_is_not_passed_off_as_a_storage_fault(
+    quick_app, caplog, tmp_path
+):
+    """A step of the answer batch that fails on our bug: the batch commits nothing, the
+    clicker's request raises (the adapter logs it and says "something went wrong"), the log
+    has the cause, and the next answer, with the bug gone, is stored."""
+    from bot.features.answers.writer import AnswerBatchBug
+    from bot.features.quiz.requests import AnswerQuestion, AskQuestion
+
+    app = quick_app
+    view = await app.dispatch(user(1), AskQuestion())
+    steps = app.answers._steps
+
+    def buggy_step(db, batch):
+        db.execute("SELECT ?", (1, 2))  # wrong parameter count: a bug, not a fault
+
+    app.answers._steps = (*steps, buggy_step)
+    with pytest.raises(AnswerBatchBug):
+        await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
+    assert "a batch of 1 answers failed" in caplog.text
+    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 0
+    app.answers._steps = steps
+    reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
+    assert "please try again" not in str(reply)
+    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 1

@@ -35,9 +35,21 @@ RESTARTING = Notice(
     "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
 )
 
-# Discord's deadline for the first response to an interaction is 3 s from its arrival; after
-# this long (on our clock, from the click's start) an answer still being stored is deferred.
+# Discord's deadline for the first response to an interaction is 3 s from its creation; an
+# answer still being stored this long after the click is deferred privately.
 ANSWER_DEADLINE_S = 2.0
+DISCORD_DEADLINE_S = 3.0
+
+
+def seconds_left(interaction: discord.Interaction, margin: float) -> float:
+    """How long an answer may take before it must be deferred: ``margin`` counted from the
+    interaction's creation (its snowflake's time), so time spent queued in our event loop
+    counts too. A clock that disagrees with Discord's (an age below 0 or past Discord's own
+    deadline) can't be trusted: then the margin counts from now."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if 0 <= age <= DISCORD_DEADLINE_S:
+        return max(0.0, margin - age)
+    return margin
 
 
 def card_part(name: str) -> CardPart:
@@ -234,13 +246,17 @@ class QuizBot(discord.Client):
     ) -> None:
         if not await self.accept(interaction):
             return
+        await self.answer_in_time(interaction, AnswerQuestion(post_id, choice))
+
+    async def answer_in_time(self, interaction: discord.Interaction, request: Request) -> None:
+        """Store an answer and reply privately. Discord fails an interaction with no response
+        within 3 s: an answer not ready by the safe margin is deferred (privately, "thinking")
+        and its result follows up, so no click or typed answer ever shows "interaction
+        failed" because the store was slow."""
         try:
-            answering = asyncio.ensure_future(
-                self.app.dispatch(actor_for(interaction), AnswerQuestion(post_id, choice))
-            )
-            # Discord fails an interaction with no response within 3 s: an answer not ready by
-            # the safe margin is deferred (privately) and its result follows up
-            done, _ = await asyncio.wait({answering}, timeout=self.answer_deadline)
+            answering = asyncio.ensure_future(self.app.dispatch(actor_for(interaction), request))
+            timeout = seconds_left(interaction, self.answer_deadline)
+            done, _ = await asyncio.wait({answering}, timeout=timeout)
             if not done and not interaction.response.is_done():
                 await interaction.response.defer(ephemeral=True, thinking=True)
             reply = await answering
@@ -282,10 +298,10 @@ class QuizBot(discord.Client):
             return
         try:
             request = AnswerTyped(post_id, submitted_text(data.get("components")))
-            reply = await self.app.dispatch(actor_for(interaction), request)
-            await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:
             await self._on_command_error(interaction, exc)
+            return
+        await self.answer_in_time(interaction, request)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         what = getattr(interaction.command, "qualified_name", None) or "answer click"

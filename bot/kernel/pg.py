@@ -49,8 +49,23 @@ def is_postgres_url(target: object) -> bool:
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced by ``***``: safe to print."""
-    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url)
+    """The URL with any password replaced by ``***``: safe to print. A password may sit in the
+    user info (``user:pw@``, even with an unencoded ``@``) or in the query (``?password=``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    cut = re.search(r"[/?#]", rest.rsplit("@", 1)[-1])
+    authority_end = (
+        len(rest) if cut is None else len(rest) - len(rest.rsplit("@", 1)[-1]) + cut.start()
+    )
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    if "@" in authority:
+        userinfo, host = authority.rsplit("@", 1)
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":***"
+        authority = f"{userinfo}@{host}"
+    tail = re.sub(r"(?i)([?&](?:ssl)?password=)[^&#]*", r"\1***", tail)
+    return f"{scheme}{sep}{authority}{tail}"
 
 
 @lru_cache(maxsize=2048)

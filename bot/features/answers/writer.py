@@ -16,9 +16,11 @@ from bot.features.answers.batch import (
     UserTotals,
 )
 from bot.kernel.db import Connection, Database, chunks, in_transaction, marks
-from bot.kernel.errors import StorageError, StorageUnavailable, UserError
+from bot.kernel.errors import StorageError, StorageUnavailable, UserError, is_storage_fault
 
 log = logging.getLogger(__name__)
+#: What a user reads when their answer's batch did not commit (every answer request says it).
+ANSWER_NOT_SAVED = "Couldn't save your answer — please try again."
 
 
 class AnswerNotSaved(StorageError, UserError):
@@ -26,7 +28,12 @@ class AnswerNotSaved(StorageError, UserError):
     the connection dropped: nothing of it was written; the user reads this and answers again."""
 
     def __init__(self) -> None:
-        super().__init__("Couldn't save your answer; please try again.")
+        super().__init__(ANSWER_NOT_SAVED)
+
+
+class AnswerBatchBug(RuntimeError):
+    """A batch failed on a bug (our SQL or a step's code), not on the database: not a storage
+    fault, so it reaches the adapter's error path with its cause."""
 
 
 INSERT_ANSWER = (
@@ -162,9 +169,21 @@ class AnswerWriter:
                             future.set_exception(failure)
                     continue
                 except Exception as exc:  # every answer of a failed batch hears the error
+                    # a fault of the database (locked, full, read-only) is the user's "couldn't
+                    # save"; a bug in a step's SQL or code stays a bug, so the adapter logs its
+                    # traceback and says "something went wrong" instead of passing it off
+                    fault = is_storage_fault(exc)
+                    if not fault:
+                        log.error("a batch of %d answers failed", len(batch), exc_info=exc)
                     for _, future in batch:
                         if not future.done():
-                            future.set_exception(StorageError(f"answer not stored: {exc}"))
+                            failure = (
+                                StorageError(f"answer not stored: {exc}")
+                                if fault
+                                else AnswerBatchBug(f"answer not stored: {exc!r}")
+                            )
+                            failure.__cause__ = exc
+                            future.set_exception(failure)
                     continue
                 self.batches += 1
                 for (_, future), outcome in zip(batch, outcomes, strict=True):

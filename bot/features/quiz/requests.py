@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.features.answers.writer import ANSWER_NOT_SAVED
 from bot.features.quiz.results import CARD_PART_WORDS, CardPart
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
@@ -35,7 +36,7 @@ class StartReview(Request):
 class AnswerQuestion(Request):
     """A click on a choice (or a typed letter): one answer per user per post."""
 
-    storage_failed = "Couldn't save your answer — please try again."
+    storage_failed = ANSWER_NOT_SAVED
 
     post_id: int
     choice: int  # 0-based
@@ -44,6 +45,8 @@ class AnswerQuestion(Request):
 @dataclass(frozen=True)
 class AnswerTyped(Request):
     """A typed answer to a typed-answer question: one answer per user per post."""
+
+    storage_failed = ANSWER_NOT_SAVED
 
     post_id: int
     text: str
