@@ -99,10 +99,7 @@ def _text(text: Text) -> RenderableType:
 
 @render.register
 def _study_group(group: StudyGroup) -> RenderableType:
-    if group.created:
-        return Text(f"Created study group {group.name}. Join with /quiz group join {group.name}")
-    you = " · you are in it" if group.is_member else ""
-    return Text(f"Study group {group.name}: {group.members} member(s){you}")
+    return Text(group.text)
 
 
 @render.register
@@ -339,7 +336,7 @@ def _live_started(started: LiveStarted) -> RenderableType:
 
 def _standing(s: Standing) -> Text:
     medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
-    return Text(f"  {medal} {s.name} — {s.points} points · {s.right}/{s.answered} right")
+    return Text(f"  {medal} {s.name} — {s.score_text}")
 
 
 @render.register
@@ -356,10 +353,10 @@ def _live_progress(progress: LiveProgress) -> RenderableType:
 @render.register
 def _live_round(live_round: LiveRound) -> RenderableType:
     """The console shows the seconds left when the round is posted (no countdown redraws)."""
-    head = Text(f"🎯 Round {live_round.number} of {live_round.rounds}", style="bold cyan")
+    head = Text(live_round.title, style="bold cyan")
     closes = Text(
         f"  {live_round.seconds} s to answer (closes {live_round.closes_at:%H:%M:%S} UTC) —"
-        " one answer each, locked in",
+        f" {live_round.rules_text}",
         style="dim",
     )
     return Group(head, _question(live_round.view), closes)
@@ -369,10 +366,7 @@ def _live_round(live_round: LiveRound) -> RenderableType:
 def _round_reveal(reveal: RoundReveal) -> RenderableType:
     view = reveal.view
     lines = [
-        Text(
-            f"✅ Round {reveal.number} of {reveal.rounds} closed: {reveal.summary}",
-            style="bold cyan",
-        ),
+        Text(f"{reveal.title} closed: {reveal.summary}", style="bold cyan"),
         Text(view.prompt, style="bold"),
     ]
     for c in view.shown:
@@ -385,34 +379,26 @@ def _round_reveal(reveal: RoundReveal) -> RenderableType:
     )
     lines.append(Text(f"Why: {reveal.why}"))
     if reveal.fastest is not None:
-        lines.append(
-            Text(
-                f"⚡ Fastest: {reveal.fastest.name} in {reveal.fastest.seconds:g} s", style="green"
-            )
-        )
+        fastest = reveal.fastest.text_for(reveal.fastest.name)
+        lines.append(Text(f"⚡ Fastest: {fastest}", style="green"))
     return Group(*lines)
 
 
 @render.register
 def _live_scoreboard(board: LiveScoreboard) -> RenderableType:
-    lines = [Text(f"Scoreboard after round {board.number} of {board.rounds}", style="bold")]
-    lines += [_standing(s) for s in board.standings] or [Text("  Nobody has scored yet.")]
+    lines = [Text(board.title, style="bold")]
+    lines += [_standing(s) for s in board.standings] or [Text(f"  {board.empty_text}")]
     return Group(*lines)
 
 
 @render.register
 def _live_podium(podium: LivePodium) -> RenderableType:
-    lines = [Text(f"🏆 Quiz night results — {podium.topic_title}", style="bold cyan")]
-    lines += [_standing(s) for s in podium.standings] or [Text("  Nobody answered.")]
+    lines = [Text(podium.title, style="bold cyan")]
+    lines += [_standing(s) for s in podium.standings] or [Text(f"  {podium.empty_text}")]
     lines.append(Text(podium.ending))
     missed = podium.missed_most
     if missed is not None:
-        lines.append(
-            Text(
-                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
-                style="bold",
-            )
-        )
+        lines.append(Text(missed.title, style="bold"))
         lines.append(Text(f"  {missed.prompt}"))
         lines.append(Text(f"  Answer: {missed.correct_text}"))
         lines.append(Text(f"  Why: {missed.why}"))

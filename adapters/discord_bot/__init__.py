@@ -15,7 +15,8 @@ import aiohttp
 import discord
 import yarl
 
-from adapters.discord_bot.client import QuizBot, ShardedQuizBot, actor_for, bot_intents
+from adapters.discord_bot.client import QuizBot, ShardedQuizBot, bot_intents
+from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
 from adapters.discord_bot.render import Message, render
 from adapters.logs import redact_secrets

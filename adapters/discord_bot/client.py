@@ -11,6 +11,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord_bot.buttons import ANSWER_TEMPLATE, CARD_TEMPLATE, FORGED_ANSWER
+from adapters.discord_bot.commands import QuizCommands
+from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
 from adapters.discord_bot.render import render
 from adapters.discord_bot.typed import (
@@ -26,8 +28,7 @@ from bot.features.live import LiveRunner
 from bot.features.quiz import AnswerBox, CardPart
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox, ShowCard
 from bot.kernel.dispatch import Request, Result
-from bot.kernel.identity import Actor
-from bot.kernel.results import Notice
+from bot.kernel.results import SORRY, Notice
 from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
@@ -68,21 +69,6 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
-def actor_for(interaction: discord.Interaction) -> Actor:
-    """The core's Actor for whoever triggered ``interaction``. A DM is a workspace of its own
-    (``dm-<user id>``), so DM users never share boards, groups or settings."""
-    user = interaction.user
-    guild_id = interaction.guild_id
-    return Actor(
-        platform="discord",
-        user_id=str(user.id),
-        display_name=user.display_name,
-        workspace_id=str(guild_id) if guild_id is not None else f"dm-{user.id}",
-        channel_id=str(interaction.channel_id),
-        is_admin=guild_id is not None and interaction.permissions.manage_guild,
-    )
-
-
 class QuizCommandTree(app_commands.CommandTree):
     """Every slash command passes here first: counted as in-flight work, or refused with a
     reply while the bot is stopping."""
@@ -117,8 +103,6 @@ class QuizBot(discord.Client):
         self.stop_signal = stop_signal or GracefulStop()
         self.tree = QuizCommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
-        from adapters.discord_bot.commands import QuizCommands  # commands need QuizBot's type
-
         self.quiz_commands = QuizCommands(self)
         self.tree.add_command(self.quiz_commands)
         self.daily_scheduler: DailyScheduler | None = None
@@ -306,9 +290,8 @@ class QuizBot(discord.Client):
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         what = getattr(interaction.command, "qualified_name", None) or "answer click"
         log.error("%s failed", what, exc_info=error)
-        sorry = Notice("Something went wrong on our side; please try again.", error=True)
         try:
-            await self.respond(interaction, sorry, ephemeral=True)
+            await self.respond(interaction, SORRY, ephemeral=True)
         except discord.HTTPException:  # e.g. the 3-second deadline has passed
             log.warning("could not tell the user about the failure")
 

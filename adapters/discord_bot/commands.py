@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 import zoneinfo
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.client import actor_for
-from bot.app import ReloadContent
+from adapters.discord_bot.identity import actor_for
+from bot.app import QuizApp, ReloadContent
 from bot.demos.requests import RunDemo
 from bot.features.boards.requests import SetTimezone, ShowLeaderboard, ShowStats, ShowTimezone
 from bot.features.daily import EVERY_DAY
@@ -34,13 +34,24 @@ from bot.features.groups.requests import (
 from bot.features.live.requests import ShowLive, StartLive, StopLive
 from bot.features.quiz import CardPart
 from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
-from bot.kernel.dispatch import Request
+from bot.kernel.dispatch import Request, Result
 from bot.kernel.errors import UserError
 from bot.kernel.identity import ChannelRef
 from bot.kernel.results import Notice
 
-if TYPE_CHECKING:
-    from adapters.discord_bot.client import QuizBot
+
+class CommandHost(Protocol):
+    """What the commands need of the client (QuizBot): the app, dispatching and replying.
+    A protocol, so this module never imports the client that imports it."""
+
+    app: QuizApp
+
+    async def run(self, interaction: discord.Interaction, request: Request) -> Result: ...
+
+    async def respond(
+        self, interaction: discord.Interaction, reply: Result, *, ephemeral: bool = False
+    ) -> None: ...
+
 
 Choices = list[app_commands.Choice[str]]
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -70,7 +81,7 @@ class QuizCommands(app_commands.Group):
     group = app_commands.Group(name="group", description="Study groups with their own leaderboard")
     live = app_commands.Group(name="live", description="Quiz night: timed rounds for everyone here")
 
-    def __init__(self, bot: QuizBot) -> None:
+    def __init__(self, bot: CommandHost) -> None:
         super().__init__(name="quiz", description="Study-group quiz: questions, cards and scores")
         self.bot = bot
 

@@ -1,11 +1,13 @@
-"""Discord's renderers for quiz night (live rounds): registered on ``render.render``."""
+"""Discord's renderers for quiz night (live rounds), registered on the ``render`` dispatcher of
+render_base.py (render.py imports this module, so its ``render`` has them)."""
 
 from __future__ import annotations
 
 from adapters.discord_bot.buttons import closed_buttons
-from adapters.discord_bot.render import (
+from adapters.discord_bot.render_base import (
     GOLD,
     GREEN,
+    MEDALS,
     TITLE_LIMIT,
     Message,
     clip,
@@ -50,17 +52,13 @@ def _live_round(live_round: LiveRound) -> list[Message]:
     counts down by itself (no edits per second)."""
     [message] = question_messages(live_round.view)
     question = message.embeds[0]
-    question.title = clip(
-        f"🎯 Round {live_round.number} of {live_round.rounds} · {live_round.view.card_title}",
-        TITLE_LIMIT,
-    )
+    question.title = clip(f"{live_round.title} · {live_round.view.card_title}", TITLE_LIMIT)
     closes = int(live_round.closes_at.timestamp())
     question.add_field(
         name="Closes", value=f"<t:{closes}:R> ({live_round.seconds} s)", inline=False
     )
     question.set_footer(
-        text=f"Q{live_round.view.post_id} · one answer each, locked in · faster right answers"
-        " score more (1000 down to 500)"
+        text=f"Q{live_round.view.post_id} · {live_round.rules_text} · {live_round.scoring_text}"
     )
     return [message]
 
@@ -81,52 +79,45 @@ def _round_reveal(reveal: RoundReveal) -> list[Message]:
     fields.append(("Correct answer", f"**{letter}) {answer}**"))
     fields.append(("Why", reveal.why))
     if reveal.fastest is not None:
-        fields.append(
-            ("Fastest", f"⚡ {escaped_name(reveal.fastest.name)} in {reveal.fastest.seconds:g} s")
-        )
+        fastest = reveal.fastest.text_for(escaped_name(reveal.fastest.name))
+        fields.append(("Fastest", f"⚡ {fastest}"))
     body = embed(
-        title=f"✅ Round {reveal.number} of {reveal.rounds} · {view.card_title}",
+        title=f"{reveal.title} · {view.card_title}",
         description=clip(view.prompt, 1500) + "\n\n" + reveal.summary,
         colour=GREEN,
         fields=fields,
-        footer=f"Q{view.post_id} · this round is closed",
+        footer=f"Q{view.post_id} · {reveal.closed_text}",
     )
     return [Message(embeds=[body], view=closed_buttons(view.post_id, view.shown))]
 
 
 def _standing_line(s: Standing) -> str:
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"**{s.rank}.**")
-    return f"{medal} {escaped_name(s.name)} — {s.points} points · {s.right}/{s.answered} right"
+    medal = MEDALS.get(s.rank, f"**{s.rank}.**")
+    return f"{medal} {escaped_name(s.name)} — {s.score_text}"
 
 
 @render.register
 def _live_scoreboard(board: LiveScoreboard) -> list[Message]:
-    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
-    more = board.players - len(board.standings)
-    footer = f"{more} more player(s)" if more > 0 else ""
-    body = embed(
-        title=f"Scoreboard after round {board.number} of {board.rounds}",
-        description="\n".join(lines),
-        footer=footer,
-    )
+    lines = [_standing_line(s) for s in board.standings] or [board.empty_text]
+    body = embed(title=board.title, description="\n".join(lines), footer=board.more_text)
     return [Message(embeds=[body])]
 
 
 @render.register
 def _live_podium(podium: LivePodium) -> list[Message]:
-    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
+    top = [_standing_line(s) for s in podium.podium] or [podium.empty_text]
     fields = field_chunks("Everyone", [_standing_line(s) for s in podium.standings[3:]])
     missed = podium.missed_most
     if missed is not None:
         fields.append(
             (
-                f"Missed most: round {missed.number} ({missed.missed} of {missed.players})",
+                missed.title,
                 clip(missed.prompt, 300) + f"\n**Answer:** {clip(missed.correct_text, 290)}",
             )
         )
         fields.append(("Why", missed.why))
     body = embed(
-        title=f"🏆 Quiz night results · {podium.topic_title}",
+        title=f"{podium.heading} · {podium.topic_title}",
         description="\n".join(top) + "\n\n" + podium.ending,
         colour=GOLD,
         fields=fields,

@@ -17,6 +17,8 @@ class Notice:
 
 DONE = "Done."  # what a handler that returns nothing is shown as
 NOTHING_HERE = "Nothing here yet."  # what an empty list is shown as
+# what an adapter replies when handling a request failed unexpectedly (the fault is logged)
+SORRY = Notice("Something went wrong on our side; please try again.", error=True)
 
 
 @dataclass(frozen=True)

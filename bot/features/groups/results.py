@@ -15,7 +15,19 @@ class StudyGroup:
     name: str
     members: int
     is_member: bool = False  # the requester is in it
-    created: bool = False  # just created by this request (adapters say so, names escaped)
+    created: bool = False  # just created by this request
+
+    @property
+    def text(self) -> str:
+        """The reply to a create, join or leave, with the name as typed."""
+        return self.text_for(self.name)
+
+    def text_for(self, name: str) -> str:
+        """The same reply with ``name`` as a platform shows it (escaped its own way)."""
+        if self.created:
+            return f"Created study group {name}. Join with /quiz group join {name}"
+        you = " · you are in it" if self.is_member else ""
+        return f"Study group {name}: {self.members} member(s){you}"
 
     @property
     def members_text(self) -> str:

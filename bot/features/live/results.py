@@ -39,6 +39,11 @@ class Standing:
     right: int
     answered: int
 
+    @property
+    def score_text(self) -> str:
+        """What follows a player's name on a scoreboard: "2700 points · 3/4 right"."""
+        return f"{self.points} points · {self.right}/{self.answered} right"
+
 
 @dataclass(frozen=True)
 class LiveProgress:
@@ -81,11 +86,22 @@ class LiveRound:
     seconds: int
     closes_at: datetime  # UTC
 
+    rules_text = "one answer each, locked in"
+    scoring_text = "faster right answers score more (1000 down to 500)"
+
+    @property
+    def title(self) -> str:
+        return f"🎯 Round {self.number} of {self.rounds}"
+
 
 @dataclass(frozen=True)
 class FastestAnswer:
     name: str
     seconds: float  # after the round opened
+
+    def text_for(self, name: str) -> str:
+        """"Ada in 2.5 s", with ``name`` as a platform shows it (escaped its own way)."""
+        return f"{name} in {self.seconds:g} s"
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,12 @@ class RoundReveal:
     right: int
     fastest: FastestAnswer | None  # the fastest right answer
     closed_early: bool  # every player had answered before the time was up
+
+    closed_text = "this round is closed"
+
+    @property
+    def title(self) -> str:
+        return f"✅ Round {self.number} of {self.rounds}"
 
     @property
     def summary(self) -> str:
@@ -127,6 +149,18 @@ class LiveScoreboard:
     standings: tuple[Standing, ...]  # at most SCOREBOARD_SIZE rows
     players: int
 
+    empty_text = "Nobody has scored yet."
+
+    @property
+    def title(self) -> str:
+        return f"Scoreboard after round {self.number} of {self.rounds}"
+
+    @property
+    def more_text(self) -> str:
+        """How many players the board leaves out ("" when none)."""
+        more = self.players - len(self.standings)
+        return f"{more} more player(s)" if more > 0 else ""
+
 
 class EndReason(StrEnum):
     FINISHED = "finished"
@@ -146,6 +180,18 @@ class MissedQuestion:
     missed: int
     players: int
 
+    @property
+    def heading(self) -> str:
+        return f"Missed most: round {self.number}"
+
+    @property
+    def count_text(self) -> str:
+        return f"({self.missed} of {self.players})"
+
+    @property
+    def title(self) -> str:
+        return f"{self.heading} {self.count_text}"
+
 
 @dataclass(frozen=True)
 class LivePodium:
@@ -161,6 +207,13 @@ class LivePodium:
     missed_most: MissedQuestion | None
     stopped_by: str | None = None
     detail: str = ""  # why an interrupted session could not go on
+
+    heading = "🏆 Quiz night results"
+    empty_text = "Nobody answered."
+
+    @property
+    def title(self) -> str:
+        return f"{self.heading} — {self.topic_title}"
 
     @property
     def podium(self) -> tuple[Standing, ...]:

@@ -1,0 +1,175 @@
+"""Discord's rendering primitives: the message type, the limits, the helpers that keep every
+embed within them, and the ``render`` dispatcher (with its fallback, notices and questions)
+that render.py and live_render.py register their result types on.
+
+Import ``render`` from :mod:`adapters.discord_bot.render`, which loads every registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Any
+
+import discord
+
+from adapters.discord_bot.buttons import answer_buttons
+from adapters.discord_bot.typed import typed_answer_button
+from bot.features.quiz import QuestionView
+from bot.kernel.results import DONE, Notice
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELDS_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000  # all embeds of one message together
+EMBEDS_PER_MESSAGE = 10
+
+BLURPLE = discord.Colour.blurple()
+GREEN = discord.Colour.green()
+RED = discord.Colour.red()
+GOLD = discord.Colour.gold()
+
+
+@dataclass
+class Message:
+    """One message to send: text, embeds and (for questions) the answer buttons."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    ephemeral: bool = False  # a suggestion: errors and personal results are private
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``send_message``/``followup.send``/``channel.send``."""
+        kwargs: dict[str, Any] = {}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.embeds:
+            kwargs["embeds"] = self.embeds
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, at a word boundary when one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def embed(
+    *,
+    title: str = "",
+    description: str = "",
+    colour: discord.Colour = BLURPLE,
+    footer: str = "",
+    fields: Iterable[tuple[str, str]] = (),
+) -> discord.Embed:
+    """An embed with every part clipped to its limit (fields beyond 25 are dropped)."""
+    result = discord.Embed(
+        title=clip(title, TITLE_LIMIT) or None,
+        description=clip(description, DESCRIPTION_LIMIT) or None,
+        colour=colour,
+    )
+    for name, value in list(fields)[:FIELDS_LIMIT]:
+        result.add_field(
+            name=clip(name, FIELD_NAME_LIMIT) or "\u200b",
+            value=clip(value, FIELD_VALUE_LIMIT) or "\u200b",
+            inline=False,
+        )
+    if footer:
+        result.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return result
+
+
+def text_message(text: str, lines: Sequence[str] = (), *, ephemeral: bool = False) -> Message:
+    body = "\n".join([text, *lines]) if lines else text
+    return Message(content=clip(body, CONTENT_LIMIT) or "\u200b", ephemeral=ephemeral)
+
+
+# -- the dispatcher ----------------------------------------------------------------------------
+
+
+@singledispatch
+def render(reply: Any) -> list[Message]:
+    """Fallback for result types without a renderer yet: their text, else ``str()``."""
+    if reply is None:
+        return [text_message(DONE)]
+    text = getattr(reply, "text", None)
+    lines = getattr(reply, "lines", None)
+    if isinstance(text, str) or isinstance(lines, list | tuple):
+        line_list = [str(line) for line in lines or ()]
+        head = text if isinstance(text, str) else ""
+        if not head and line_list:
+            head, line_list = line_list[0], line_list[1:]
+        return [text_message(head, line_list, ephemeral=bool(getattr(reply, "error", False)))]
+    return [text_message(str(reply))]
+
+
+@render.register
+def _notice(reply: Notice) -> list[Message]:
+    return [text_message(reply.text, reply.lines, ephemeral=reply.error)]
+
+
+@render.register
+def question_messages(view: QuestionView) -> list[Message]:
+    if view.typed:
+        return _typed_question(view)
+    choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
+    footer = f"{view.tag} · {view.private_result_text}"
+    question = embed(
+        title=f"Question · {view.card_title}",
+        description=clip(view.prompt, max(DESCRIPTION_LIMIT - len(choices) - 2, 200))
+        + "\n\n"
+        + choices,
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=answer_buttons(view.post_id, view.shown))]
+
+
+def _typed_question(view: QuestionView) -> list[Message]:
+    """A typed-answer question: the prompt and one "Answer" button that opens a text box."""
+    footer = f"Q{view.post_id}" + (f" · {view.reason}" if view.reason else "")
+    footer += " · type your answer; your result is shown only to you"
+    question = embed(
+        title=f"Question · {view.card_title}",
+        description=clip(view.prompt, DESCRIPTION_LIMIT),
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=typed_answer_button(view.post_id))]
+
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def escaped_name(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def field_chunks(name: str, units: Sequence[str]) -> list[tuple[str, str]]:
+    """``units`` (lines kept whole where possible) as field values of at most 1024 chars."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for unit in units:
+        unit = clip(unit, FIELD_VALUE_LIMIT)
+        if chunks[-1] and size + 1 + len(unit) > FIELD_VALUE_LIMIT:
+            chunks.append([])
+            size = 0
+        size += len(unit) + (1 if chunks[-1] else 0)
+        chunks[-1].append(unit)
+    name = clip(name, FIELD_NAME_LIMIT - len(" (cont.)"))
+    return [
+        (name if i == 0 else f"{name} (cont.)", "\n".join(lines) or "\u200b")
+        for i, lines in enumerate(chunks)
+    ]
