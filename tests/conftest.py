@@ -24,6 +24,7 @@ def clock() -> FakeClock:
 
 # Storage and feature tests run on both backends; the adapters' tests on SQLite only.
 BOTH_BACKENDS = {
+    "test_board_rows",
     "test_durability",
     "test_groups",
     "test_learning",

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.kernel.pg import is_postgres_url, redact, to_postgres
+from bot.kernel.pg import PgConnection, is_postgres_url, migrate_postgres, redact, to_postgres
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -123,3 +123,53 @@ def query(target: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tupl
             await conn.close()
 
     return _run(fetch())
+
+
+def copy_old_database(path: Path, url: str, version: int) -> str:
+    """``url`` (an empty schema) migrated to ``version`` and holding every row of the SQLite
+    file ``path`` at that same version: an old PostgreSQL database for the migration tests,
+    from the rows the SQLite ones write. The rows go in as they are (the tables' own triggers
+    off, so derived rows such as board sizes are copied, not counted again); ``url``."""
+    con = sqlite3.connect(path)
+    try:
+        [(stored,)] = con.execute("PRAGMA user_version").fetchall()
+        assert stored == version, f"{path} is at version {stored}, not {version}"
+        tables = [
+            (name, [c[1] for c in con.execute(f"PRAGMA table_info({name})")])
+            for (name,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite%' ORDER BY rowid"  # created in order: FKs hold
+            )
+        ]
+        rows = {name: con.execute(f"SELECT * FROM {name}").fetchall() for name, _ in tables}
+    finally:
+        con.close()
+
+    def copy() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            pg = PgConnection(loop, loop.run_until_complete(asyncpg.connect(url, timeout=5)))
+            try:
+                migrate_postgres(pg, upto=version)
+                for name, columns in tables:
+                    if not rows[name]:
+                        continue
+                    pg.script(f"ALTER TABLE {name} DISABLE TRIGGER USER")
+                    marks = ", ".join("?" * len(columns))
+                    pg.executemany(
+                        f"INSERT INTO {name}({', '.join(columns)}) VALUES ({marks})", rows[name]
+                    )
+                    pg.script(f"ALTER TABLE {name} ENABLE TRIGGER USER")
+                    if "id" in columns:  # the next row id follows the copied ones
+                        pg.execute(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
+                            f" (SELECT MAX(id) FROM {name}))"
+                        )
+            finally:
+                pg.close()
+        finally:
+            loop.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(copy).result()
+    return url

@@ -1,7 +1,9 @@
 """The materialized board rows against a recomputation from ``answers``: every score row
 (workspace, channel, topic, study group and group topic; all time and weekly), its streak, last
 correct day and mastered count, and the board sizes, after a mix of answers over weeks,
-FSRS mastery, joins, leaves and rejoins in two workspaces (real SQLite file)."""
+FSRS mastery, joins, leaves and rejoins in two workspaces, on both backends (the board sizes
+are SQLite triggers in one and PostgreSQL statement triggers in the other). The checks read
+through ``Database.read``, so the same SQL runs on either."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date, timedelta
 from bot import srs
 from bot.app import QuizApp
 from bot.features.quiz import store as quiz_store
+from bot.kernel.db import Connection
 from bot.kernel.identity import (
     Actor,
     channel_scope,
@@ -22,6 +25,7 @@ from bot.kernel.identity import (
     workspace_scope,
 )
 from tests.conftest import CONTENT, console_actor, write_old_database
+from tests.pg_server import copy_old_database
 
 
 def person(name: str, workspace: str = "local", channel: str = "terminal") -> Actor:
@@ -35,7 +39,7 @@ async def answer(app: QuizApp, actor: Actor, question_id: str, right: bool) -> N
     await app.quiz.answer(actor, view.post_id, choice)
 
 
-def expected_scores(con: sqlite3.Connection) -> dict[tuple[str, str, str], tuple[int, int, int]]:
+def expected_scores(con: Connection) -> dict[tuple[str, str, str], tuple[int, int, int]]:
     """(scope, period, user) -> (points, answered, correct), from the answers alone: each answer
     counts in its workspace, channel and workspace topic, and in the group and group topic of
     every group of its workspace the user is in now."""
@@ -70,11 +74,12 @@ def expected_scores(con: sqlite3.Connection) -> dict[tuple[str, str, str], tuple
     return {k: (p, a, c) for k, (p, a, c) in out.items()}
 
 
-def expected_streaks(con: sqlite3.Connection) -> dict[str, tuple[int, str]]:
+def expected_streaks(con: Connection) -> dict[str, tuple[int, str]]:
     """user -> (streak, last correct day): the run of consecutive days with a right answer
     that ends on the last such day (every workspace here counts days in UTC)."""
     days: dict[str, set[date]] = defaultdict(set)
-    for user, answered_at in con.execute("SELECT user_key, answered_at FROM answers WHERE correct"):
+    right = "SELECT user_key, answered_at FROM answers WHERE correct != 0"
+    for user, answered_at in con.execute(right):
         days[user].add(date.fromisoformat(answered_at[:10]))
     out = {}
     for user, mine in days.items():
@@ -86,7 +91,7 @@ def expected_streaks(con: sqlite3.Connection) -> dict[str, tuple[int, str]]:
     return out
 
 
-def expected_mastery(con: sqlite3.Connection) -> dict[tuple[str, str], int]:
+def expected_mastery(con: Connection) -> dict[tuple[str, str], int]:
     """(user, card) -> FSRS-mastered questions, from the cards themselves."""
     out: dict[tuple[str, str], int] = defaultdict(int)
     for user, card, stability in con.execute("SELECT user_key, card_id, stability FROM srs_cards"):
@@ -94,7 +99,7 @@ def expected_mastery(con: sqlite3.Connection) -> dict[tuple[str, str], int]:
     return out
 
 
-def check_against_answers(con: sqlite3.Connection, today: date) -> int:
+def check_against_answers(con: Connection, today: date) -> int:
     """Assert the stored rows equal the recomputation; how many rows' board columns it
     checked."""
     rows = {
@@ -137,7 +142,7 @@ def check_against_answers(con: sqlite3.Connection, today: date) -> int:
     return checked
 
 
-async def test_board_rows_match_a_recomputation_from_answers(app, clock, tmp_path):
+async def test_board_rows_match_a_recomputation_from_answers(app, clock):
     admin, far_admin = console_actor("Admin"), person("Admin", workspace="far")
     await app.groups.create(admin, "core")
     await app.groups.create(admin, "side")
@@ -191,15 +196,16 @@ async def test_board_rows_match_a_recomputation_from_answers(app, clock, tmp_pat
     side = await app.groups.leaderboard(bob, "side")
     assert side.rows == () and side.total_players == 0
 
-    con = sqlite3.connect(tmp_path / "quiz.db")
-    try:
-        assert check_against_answers(con, clock.now().date()) > 20
-    finally:
-        con.close()
+    # one snapshot of the stored rows, on whichever backend the app runs
+    assert await app.db.read(check_against_answers, clock.now().date()) > 20
 
 
-async def test_migration_gives_old_rows_their_board_columns_and_groups_their_rows(tmp_path, clock):
-    # a database from before board columns (v5) with a study group Ada is in
+async def test_migration_gives_old_rows_their_board_columns_and_groups_their_rows(
+    backend, db_target, tmp_path, clock
+):
+    # a database from before board columns (v5) with a study group Ada is in: written as a
+    # SQLite file; on PostgreSQL its rows are copied into a schema migrated to v5, so v8's
+    # PostgreSQL twin migrates the same rows
     path = tmp_path / "old.db"
     write_old_database(path, version=5)
     con = sqlite3.connect(path)
@@ -226,15 +232,13 @@ async def test_migration_gives_old_rows_their_board_columns_and_groups_their_row
     )
     con.commit()
     con.close()
+    old = path if backend == "sqlite" else copy_old_database(path, db_target, version=5)
 
     clock.set(clock.now().replace(month=2, day=26))  # the day after Ada's right answer
-    app = await QuizApp.open(path, CONTENT, clock=clock)  # migrates
+    app = await QuizApp.open(old, CONTENT, clock=clock)  # migrates
     try:
-        con = sqlite3.connect(path)
-        try:
-            assert check_against_answers(con, date(2026, 2, 26)) == 10  # 5 scopes x 2 periods
-        finally:
-            con.close()
+        # 5 scopes x 2 periods
+        assert await app.db.read(check_against_answers, date(2026, 2, 26)) == 10
         ada = person("Ada")
         board = await app.groups.leaderboard(ada, "core", sort="streak")
         assert [(r.display_name, r.streak) for r in board.rows] == [("Ada", 1)]

@@ -1,7 +1,7 @@
 """What only PostgreSQL adds: selecting it, processes migrating an empty database together,
-three bot processes on one database counting each answer once and posting each day once, and
-losing the connection mid-batch. (Every storage behaviour is tested on both backends by the
-feature tests; see BOTH_BACKENDS in conftest.)"""
+three bot processes on one database counting each answer once and posting each day once,
+losing the connection mid-batch, and the server gone while reconnecting. (Every storage
+behaviour is tested on both backends by the feature tests; see BOTH_BACKENDS in conftest.)"""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -18,11 +19,12 @@ import pytest
 from bot.app import QuizApp
 from bot.features.answers.writer import AnswerNotSaved
 from bot.kernel.clock import FakeClock
+from bot.kernel.errors import StorageUnavailable
 from bot.kernel.identity import Actor
 from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.pg import redact
 from tests.conftest import CONTENT, ROOT, console_actor
-from tests.pg_server import query
+from tests.pg_server import PgRun, query
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -261,3 +263,131 @@ async def test_a_dropped_connection_fails_its_batch_and_the_next_answers_go_thro
     finally:
         await blocker.close()
         await app.close()
+
+
+class Relay:
+    """A TCP relay to the PostgreSQL server that can go down (listener and every connection
+    closed: to the bot, a server that stopped) and come back on the same port, without
+    touching the shared server."""
+
+    def __init__(self, server: str) -> None:
+        parts = urlsplit(server)
+        self._upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
+        self._listener: asyncio.Server | None = None
+        self._streams: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    def url(self, url: str) -> str:
+        """``url`` through the relay."""
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[0] + "@" if "@" in parts.netloc else ""
+        return urlunsplit(parts._replace(netloc=f"{netloc}127.0.0.1:{self.port}"))
+
+    async def up(self) -> None:
+        if self._listener is None:
+            self._listener = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._listener.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        for stream in list(self._streams):
+            stream.close()
+        await self._listener.wait_closed()
+        self._listener = None
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
+        except OSError:
+            writer.close()
+            return
+        self._streams |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except OSError:
+                pass
+            finally:
+                dst.close()
+
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._streams -= {writer, up_writer}
+
+
+class ClosedDatabase:
+    """The test's own database closed to connections (``ALLOW_CONNECTIONS false``) and its
+    sessions ended: what a bot sees of a database taken down for maintenance."""
+
+    def __init__(self, postgres: PgRun) -> None:
+        self._server = postgres.server
+        self.database_url = postgres.fresh_database()
+        self._name = urlsplit(self.database_url).path.lstrip("/")
+
+    def url(self, url: str) -> str:
+        return self.database_url
+
+    async def up(self) -> None:
+        await self._admin(f"ALTER DATABASE {self._name} ALLOW_CONNECTIONS true")
+
+    async def down(self) -> None:
+        await self._admin(
+            f"ALTER DATABASE {self._name} ALLOW_CONNECTIONS false;"
+            " SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{self._name}'"
+        )
+
+    async def _admin(self, sql: str) -> None:
+        conn = await asyncpg.connect(self._server, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+
+@pytest.mark.parametrize("outage", ["server stopped", "database closed"])
+async def test_answers_while_the_server_cannot_be_reached_are_not_saved_and_count_after(
+    postgres, clock, outage
+):
+    """A reconnect that finds no server fails as transient (``StorageUnavailable``): the
+    answer is "couldn't save, try again", not a fault of the database; once the server is
+    back, the next operations connect again."""
+    if outage == "server stopped":
+        down: Relay | ClosedDatabase = Relay(postgres.server)
+        direct = postgres.fresh_schema()
+    else:
+        down = ClosedDatabase(postgres)
+        direct = down.database_url
+    await down.up()
+    url = down.url(direct)
+    app = await QuizApp.open(url, CONTENT, clock=clock)
+    try:
+        view = await app.quiz.post_question(console_actor("Ada"), app.pack.questions[0])
+        await app.quiz.answer(member(0), view.post_id, 0)
+
+        await down.down()
+        with pytest.raises(AnswerNotSaved) as failed:
+            await app.quiz.answer(member(1), view.post_id, 1)
+        assert str(failed.value) == "Couldn't save your answer — please try again."
+        assert isinstance(failed.value.__cause__, StorageUnavailable)
+        with pytest.raises(StorageUnavailable):  # a read that has to connect again, too
+            await app.boards.leaderboard(member(0))
+
+        await down.up()
+        assert query(direct, "SELECT user_key FROM answers") == [("console:u0",)]  # not u1
+        result = await app.quiz.answer(member(1), view.post_id, 1)
+        assert not result.already_answered
+        board = await app.boards.leaderboard(member(0))
+        assert board.total_players == 2
+    finally:
+        await down.up()  # (already up unless the test failed)
+        await app.close()
+    assert query(direct, "SELECT user_key FROM answers ORDER BY user_key") == [
+        ("console:u0",),
+        ("console:u1",),
+    ]

@@ -14,8 +14,9 @@ for all its rows, however many).
   running totals can never lose another process's update).
 - Reads: a few reader connections, each read in one REPEATABLE READ READ ONLY snapshot.
 - A lost connection (server restart, ``pg_terminate_backend``) fails the operation that was
-  running with ``StorageError`` (its transaction never committed, or the server rolled it
-  back) and the next operation on that thread connects again.
+  running with ``StorageUnavailable`` (its transaction never committed, or the server rolled
+  it back) and the next operation on that thread connects again; while the server cannot be
+  reached, each operation that tries to connect fails with ``StorageUnavailable`` too.
 - Migrations run under a session advisory lock, so processes starting together on an empty
   database migrate it once.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import ssl
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -213,12 +215,34 @@ def _begin(pg: PgConnection, sql: str) -> None:
         raise
 
 
+# A connection that could not be made because the server is not there now, rather than
+# because the setting is wrong: refused, unreachable, timed out or dropped during the
+# handshake, starting up or shutting down (57P03), out of connections (53300), or the
+# database closed to new connections (55000, ``ALLOW_CONNECTIONS false``). Trying again can
+# work; a bad URL, a refused login or a missing database cannot.
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ObjectNotInPrerequisiteStateError,
+)
+
+
 def connect_error(url: str, exc: BaseException) -> StorageError:
-    """One line naming the setting and the reason, never the password."""
+    """One line naming the setting and the reason, never the password: a
+    ``StorageUnavailable`` when the server cannot be reached (``_UNREACHABLE``; so an
+    operation that has to connect again while the server is down fails as transient, like
+    one whose connection dropped), else a plain ``StorageError`` (the setting is wrong).
+    Either is the CLI's one-line start-up error (it catches ``StorageError``)."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, ValueError):
+    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
         reason = f"not a valid postgresql:// URL ({reason})"
-    return StorageError(f"cannot open the database {redact(url)} (QUIZBOT_DB or --db): {reason}")
+    # TLS refused (a certificate, a protocol) is the setting too, though ssl's errors are OSErrors
+    unreachable = isinstance(exc, _UNREACHABLE) and not isinstance(exc, ssl.SSLError)
+    kind = StorageUnavailable if unreachable else StorageError
+    return kind(f"cannot open the database {redact(url)} (QUIZBOT_DB or --db): {reason}")
 
 
 class _Session:
