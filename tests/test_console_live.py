@@ -4,6 +4,7 @@ through the app's constructor (a user cannot type a round shorter than 5 s)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import Callable
 
@@ -88,10 +89,18 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         assert "All 3 rounds played." in shown
         assert shown.count("🥇") >= 2  # a scoreboard and the podium
 
-        # a new session, stopped by its starter during round 1
+        # a new session: a stop by someone else is refused, by its starter ends it (round 1)
         await session.handle_line("/as Ada")
         await session.handle_line(f"/quiz live 5 {ROUND_SECONDS}s")
         await until(lambda: text().count("🎯 Round 1 of 5") == 1)
+        await session.handle_line("/as Bob")
+        # every console user is an admin (who may stop any quiz), /as ones too: Bob without
+        # the admin flag is the one way to see the refusal on the console
+        session.actor = dataclasses.replace(session.actor, is_admin=False)
+        await session.handle_line("/quiz live stop")
+        assert "Only Ada (who started this quiz) or an admin can stop it." in text()
+        assert "Stopped by" not in text() and "Stopping the quiz" not in text()
+        await session.handle_line("/as Ada")
         await session.handle_line("/quiz live stop")
         await until(lambda: "Stopped by Ada after 1 of 5 rounds." in text())
         assert "🎯 Round 2 of 5" not in text()

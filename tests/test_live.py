@@ -344,6 +344,183 @@ async def test_a_restart_mid_round_carries_on_from_the_stored_state(db_target, c
         await second_app.close()
 
 
+async def test_a_restart_before_the_close_keeps_the_rounds_stored_close_time(db_target, clock):
+    """The restarted bot neither closes the round early nor gives it a fresh 20 s: it closes at
+    the time stored when it opened, and answers count until then."""
+    first_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    first_log = ChannelLog()
+    LiveRunner(first_app.live, "discord", first_log, name="before").start()
+    await first_app.handle_text(ADA, f"/quiz live {TOPIC} 2 20s")
+    await until(lambda: len(first_log.of(LiveRound)) == 1)
+    round_one = first_log.of(LiveRound)[0]
+    closes = round_one.closes_at
+    right, wrong = right_and_wrong(round_one, first_app)
+    clock.advance(5)
+    await answer(first_app, ADA, round_one, right)
+    await first_app.close()  # a restart 5 s into the round
+
+    second_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    try:
+        second_log = ChannelLog()
+        second_runner = LiveRunner(second_app.live, "discord", second_log, name="after")
+        second_runner.start()
+        await until(lambda: bool(second_runner._drivers))  # noqa: SLF001  it adopted the session
+        clock.advance(14)  # 19 s into the round: still open on the restarted bot
+        late_but_in_time = await answer(second_app, BOB, round_one, wrong)
+        assert isinstance(late_but_in_time, LockedIn) and late_but_in_time.closes_at == closes
+        await asyncio.sleep(0.05)
+        assert second_log.posted == [] and second_log.edits == []
+        clock.advance(1)  # the stored close
+        assert clock.now() == closes
+        await until(lambda: len(second_log.of(LiveRound)) == 1)
+        [(ref, reveal)] = second_log.edits
+        assert (ref, reveal.number, reveal.answered, reveal.right) == ("C1:1", 1, 2, 1)
+        [board] = second_log.of(LiveScoreboard)
+        assert [(s.name, s.points) for s in board.standings] == [("Ada", 875), ("Bob", 0)]
+        round_two = second_log.of(LiveRound)[0]
+        assert round_two.number == 2 and round_two.closes_at == closes + timedelta(seconds=20)
+        clock.advance(20)
+        await until(lambda: bool(second_log.of(LivePodium)))
+        await until_ended(second_app)
+        [podium] = second_log.of(LivePodium)
+        assert (podium.reason, podium.rounds_played) == (EndReason.FINISHED, 2)
+        assert first_log.edits == [] and len(first_log.posted) == 1  # nothing twice
+    finally:
+        await second_app.close()
+
+
+@dataclass
+class DiesWhilePosting(ChannelLog):
+    """A channel whose round ``from_round`` is being posted when the process dies: the post
+    never returns (the platform may or may not have shown it)."""
+
+    from_round: int = 2
+    posting: list[LiveRound] = field(default_factory=list)
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        if live_round.number >= self.from_round:
+            self.posting.append(live_round)
+            await asyncio.Event().wait()  # until the process dies (the task is cancelled)
+        return await super().post_round(channel, live_round)
+
+
+def crash(runner: LiveRunner) -> None:
+    """The runner's process dies: its tasks just stop, nothing is handed back."""
+    for task in (runner._task, *runner._drivers.values()):  # noqa: SLF001
+        assert task is not None
+        task.cancel()
+
+
+async def test_a_restart_after_dying_mid_post_ends_the_session_with_the_standings_so_far(
+    db_target, clock
+):
+    """A round stuck in 'posting' (the bot died while posting it) cannot be carried on
+    honestly: the restarted bot ends the session with a podium of the rounds played, and
+    posts no round again."""
+    first_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    second_app = None
+    try:
+        first_log = DiesWhilePosting()
+        first_runner = LiveRunner(first_app.live, "discord", first_log, name="before")
+        first_runner.start()
+        await first_app.handle_text(ADA, f"/quiz live {TOPIC} 3 20s")
+        await until(lambda: len(first_log.of(LiveRound)) == 1)
+        round_one = first_log.of(LiveRound)[0]
+        right, wrong = right_and_wrong(round_one, first_app)
+        clock.advance(2)
+        await answer(first_app, ADA, round_one, right)
+        await answer(first_app, BOB, round_one, wrong)
+        clock.advance(18)  # round 1 closes; round 2's post hangs
+        await until(lambda: bool(first_log.posting))
+        [round_two] = first_log.posting
+        assert len(first_log.of(LiveScoreboard)) == 1
+        crash(first_runner)
+        assert await query(first_app, "SELECT number, status, message_ref FROM live_rounds") == [
+            (1, "closed", "C1:1"),
+            (2, "posting", None),
+        ]
+
+        second_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+        second_log = ChannelLog()
+        second_runner = LiveRunner(second_app.live, "discord", second_log, name="after")
+        second_runner.start()
+        await until(lambda: second_runner.passes >= 1)
+        assert second_log.posted == []  # the dead runner's lease still holds
+        clock.advance(31)  # it has run out: the session is adopted
+        await until(lambda: bool(second_log.of(LivePodium)))
+        await until_ended(second_app)
+        [podium] = second_log.of(LivePodium)
+        assert podium.reason == EndReason.INTERRUPTED
+        assert podium.detail == "round 2 was being posted when the bot stopped"
+        assert (podium.rounds_played, podium.rounds) == (1, 3)
+        assert [(s.name, s.points, s.right) for s in podium.standings] == [
+            ("Ada", 950, 1),
+            ("Bob", 0, 0),
+        ]
+        assert second_log.of(LiveRound) == [] and second_log.edits == []  # no second copy
+        assert await query(second_app, "SELECT status FROM live_sessions") == [("interrupted",)]
+        assert await query(second_app, "SELECT number, status FROM live_rounds") == [
+            (1, "closed"),
+            (2, "closed"),
+        ]
+        # round 2's post (if it did reach the channel) takes no answers, and the channel is
+        # free for a new session
+        refused = await answer(second_app, CY, round_two, 0)
+        assert refused == Notice("Round 2 has closed; answers no longer count.", error=True)
+        assert isinstance(await second_app.handle_text(CY, "/quiz live 1 5s"), LiveStarted)
+    finally:
+        await first_app.close()
+        if second_app is not None:
+            await second_app.close()
+
+
+async def test_a_crashed_bots_round_whose_close_passed_while_it_was_down_closes_at_once(
+    db_target, clock
+):
+    """The bot died (nothing handed back) and stayed down past the round's close: whoever
+    adopts the session closes the round at once and the session goes on."""
+    first_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    second_app = None
+    try:
+        first_log = ChannelLog()
+        first_runner = LiveRunner(first_app.live, "discord", first_log, name="before")
+        first_runner.start()
+        await first_app.handle_text(ADA, f"/quiz live {TOPIC} 2 20s")
+        await until(lambda: len(first_log.of(LiveRound)) == 1)
+        round_one = first_log.of(LiveRound)[0]
+        right, _ = right_and_wrong(round_one, first_app)
+        clock.advance(3)
+        await answer(first_app, ADA, round_one, right)
+        crash(first_runner)
+        clock.advance(60)  # down for a minute: the close (and the lease) passed long ago
+
+        second_app = await QuizApp.open(db_target, CONTENT, clock=clock)
+        late = await answer(second_app, BOB, round_one, right)  # before anyone adopted it
+        assert late == Notice("Round 1 has closed; answers no longer count.", error=True)
+        second_log = ChannelLog()
+        LiveRunner(second_app.live, "discord", second_log, name="after").start()
+        await until(lambda: len(second_log.of(LiveRound)) == 1)  # no clock move needed
+        [(ref, reveal)] = second_log.edits
+        assert (ref, reveal.number, reveal.answered, reveal.right) == ("C1:1", 1, 1, 1)
+        [board] = second_log.of(LiveScoreboard)
+        assert [(s.name, s.points) for s in board.standings] == [("Ada", 925)]
+        round_two = second_log.of(LiveRound)[0]
+        assert round_two.number == 2
+        assert round_two.closes_at == clock.now() + timedelta(seconds=20)
+        await answer(second_app, BOB, round_two, 0)
+        clock.advance(20)
+        await until(lambda: bool(second_log.of(LivePodium)))
+        await until_ended(second_app)
+        [podium] = second_log.of(LivePodium)
+        assert (podium.reason, podium.rounds_played) == (EndReason.FINISHED, 2)
+        assert {s.name for s in podium.standings} == {"Ada", "Bob"}
+        assert first_log.edits == [] and len(first_log.posted) == 1
+    finally:
+        await first_app.close()
+        if second_app is not None:
+            await second_app.close()
+
+
 async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(db_target, clock):
     db_path = db_target
     app_a = await QuizApp.open(db_path, CONTENT, clock=clock)
