@@ -15,11 +15,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 import aiohttp
-from aiohttp import web
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -27,20 +24,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.shutdown import GracefulStop
+from adapters.slack_bot.blocks import SlackMessage
+from adapters.slack_bot.payloads import QuizBolt, click_actor, is_slack_id, slack_id_or
 from adapters.slack_bot.render import (
-    ANSWER_ACTION_PREFIX,
     CARD_PART_ACTION_PREFIX,
-    TYPED_ACTION_PREFIX,
     TYPED_ANSWER_BLOCK,
     TYPED_ANSWER_INPUT,
     TYPED_ANSWER_VIEW,
-    SlackMessage,
-    parse_answer_value,
     parse_card_part_value,
     render,
     render_home,
     result_modal,
     typed_answer_modal,
+)
+from adapters.slack_bot.render_base import (
+    ANSWER_ACTION_PREFIX,
+    TYPED_ACTION_PREFIX,
+    parse_answer_value,
 )
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
@@ -56,7 +56,7 @@ from bot.features.quiz.requests import (
 from bot.kernel.dispatch import Request
 from bot.kernel.grammar import command_words
 from bot.kernel.identity import Actor
-from bot.kernel.results import Notice
+from bot.kernel.results import SORRY, Notice
 
 log = logging.getLogger(__name__)
 
@@ -67,24 +67,11 @@ ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
-SORRY = Notice("Something went wrong on our side; please try again.", error=True)
 NO_USER = Notice("That request did not say who sent it; nothing was done.", error=True)
-SLACK_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,40}", re.ASCII)  # U0123ABC, T…, C…, W…
 
 
 # who records where a posted question went (no user is behind a post the bot makes itself)
 POSTER = Actor("slack", "quizbot", "quizbot")
-
-
-class QuizBolt(AsyncApp):
-    """Bolt's app, whose HTTP server answers a body Bolt cannot parse with 400 (Bolt itself would
-    answer 500 with a traceback in the log)."""
-
-    def server(self, port: int = 3000, path: str = "/slack/events", host: str | None = None) -> Any:
-        server = super().server(port=port, path=path, host=host)
-        if refuse_malformed not in server.web_app.middlewares:
-            server.web_app.middlewares.append(refuse_malformed)
-        return server
 
 
 class SlackAdapter:
@@ -403,7 +390,7 @@ class SlackAdapter:
     async def command_actor(
         self, command: Mapping[str, Any], client: AsyncWebClient, request: Request
     ) -> Actor:
-        team_id = _slack_id(command.get("team_id"), "unknown")
+        team_id = slack_id_or(command.get("team_id"), "unknown")
         user_id = command["user_id"]  # checked by on_command (is_slack_id)
         # admin rights cost a users.info call: looked up only for requests that need them
         is_admin = request.needs_admin and await self.is_admin(client, team_id, user_id)
@@ -412,7 +399,7 @@ class SlackAdapter:
             user_id,
             display_name=command.get("user_name") or user_id,
             workspace_id=team_id,
-            channel_id=_slack_id(command.get("channel_id"), "unknown"),
+            channel_id=slack_id_or(command.get("channel_id"), "unknown"),
             is_admin=is_admin,
         )
 
@@ -434,82 +421,3 @@ class SlackAdapter:
         flag = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._admin_cache[key] = (now, flag)
         return flag
-
-
-def is_slack_id(value: object) -> bool:
-    """A Slack id (user, team, channel) as a plain string: never a list, a number or text."""
-    return isinstance(value, str) and SLACK_ID.fullmatch(value) is not None
-
-
-def _slack_id(value: object, default: str) -> str:
-    return value if is_slack_id(value) else default  # type: ignore[return-value]
-
-
-def _text(value: object, default: str) -> str:
-    return value if isinstance(value, str) and value.strip() else default
-
-
-def click_actor(body: Mapping[str, Any]) -> Actor | None:
-    """Who clicked, or None when the payload does not say (a user id must be a Slack id)."""
-    user = _mapping(body.get("user"))
-    if not is_slack_id(user.get("id")):
-        return None
-    team = _mapping(body.get("team"))
-    channel = _mapping(body.get("channel"))
-    container = _mapping(body.get("container"))
-    user_id = user["id"]
-    return Actor(
-        "slack",
-        user_id,
-        display_name=_text(user.get("username"), _text(user.get("name"), user_id)),
-        workspace_id=_slack_id(team.get("id"), _slack_id(user.get("team_id"), "unknown")),
-        channel_id=_slack_id(channel.get("id"), _slack_id(container.get("channel_id"), "unknown")),
-    )
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def malformed(body: bytes, content_type: str) -> str | None:
-    """Why Bolt could not parse ``body`` (None when it can): not UTF-8, a ``payload`` that is
-    not a JSON object, a block_actions payload without actions, a JSON body that is no object."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "the body is not UTF-8"
-    if content_type == "application/json":
-        try:
-            parsed = json.loads(text) if text else {}
-        except ValueError:
-            return "the body is not JSON"
-        return None if isinstance(parsed, dict) else "the body is not a JSON object"
-    form = parse_qs(text, keep_blank_values=True)
-    if "payload" not in form:
-        return None
-    try:
-        payload = json.loads(form["payload"][0])
-    except ValueError:
-        return "payload is not JSON"
-    if not isinstance(payload, dict):
-        return "payload is not a JSON object"
-    if payload.get("type") == "block_actions":
-        actions = payload.get("actions")
-        if not isinstance(actions, list) or not actions:
-            return "block_actions without actions"
-        if not all(isinstance(a, dict) for a in actions):
-            return "an action is not an object"
-    return None
-
-
-@web.middleware
-async def refuse_malformed(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """400 with one line for a body Bolt cannot parse; the rest goes on to Bolt."""
-    if request.method == "POST":
-        problem = malformed(await request.read(), request.content_type)
-        if problem is not None:
-            log.warning("refused a malformed Slack request: %s", problem)
-            return web.Response(status=400, text=f"malformed request: {problem}")
-    return await handler(request)

@@ -1,4 +1,5 @@
-"""Slack's renderers for quiz night (live rounds): registered on ``render.render``."""
+"""Slack's renderers for quiz night (live rounds), registered on the ``render`` dispatcher of
+render_base.py (render.py imports this module, so its ``render`` has them)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from adapters.slack_bot.blocks import (
     paginate,
     sections,
 )
-from adapters.slack_bot.render import question_blocks, render, share_bar
+from adapters.slack_bot.render_base import MEDALS, question_blocks, render, share_bar
 from bot.features.live import (
     LivePodium,
     LiveProgress,
@@ -41,8 +42,8 @@ def _live_started(started: LiveStarted) -> list[SlackMessage]:
 
 
 def _standing_line(s: Standing) -> str:
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, f"{s.rank}.")
-    return f"{medal} *{escape(s.name)}* — {s.points} points · {s.right}/{s.answered} right"
+    medal = MEDALS.get(s.rank, f"{s.rank}.")
+    return f"{medal} *{escape(s.name)}* — {s.score_text}"
 
 
 @render.register
@@ -58,11 +59,11 @@ def _live_round(live_round: LiveRound) -> list[SlackMessage]:
     """The round's question and buttons, with the close time Slack shows in each reader's
     zone; nothing is edited per second."""
     note = (
-        f"Closes at *{_clock_time(live_round.closes_at)}* ({live_round.seconds} s) · one answer"
-        " each, locked in · faster right answers score more (1000 down to 500)"
+        f"Closes at *{_clock_time(live_round.closes_at)}* ({live_round.seconds} s) ·"
+        f" {live_round.rules_text} · {live_round.scoring_text}"
     )
     blocks = [
-        header(f"🎯 Round {live_round.number} of {live_round.rounds}"),
+        header(live_round.title),
         *question_blocks(live_round.view, note=note, shared=False),
     ]
     return paginate(
@@ -81,13 +82,12 @@ def reveal_blocks(reveal: RoundReveal) -> list[Block]:
             f" — {reveal.counts[c.index]} ({reveal.share(c.index):.0%}){mark}"
         )
     right = f"{letter_of(view.order, reveal.correct_index)}) {reveal.correct_text}"
-    footer = [f"{escape(view.card_title)} · Q{view.post_id} · this round is closed"]
+    footer = [f"{escape(view.card_title)} · Q{view.post_id} · {reveal.closed_text}"]
     if reveal.fastest is not None:
-        footer.insert(
-            0, f"⚡ Fastest: *{escape(reveal.fastest.name)}* in {reveal.fastest.seconds:g} s"
-        )
+        fastest = reveal.fastest.text_for(f"*{escape(reveal.fastest.name)}*")
+        footer.insert(0, f"⚡ Fastest: {fastest}")
     return [
-        header(f"✅ Round {reveal.number} of {reveal.rounds} — closed"),
+        header(f"{reveal.title} — closed"),
         *sections(f"*{escape(view.prompt)}*\n{escape(reveal.summary)}"),
         *sections("\n".join(lines)),
         *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(reveal.why)}"),
@@ -103,23 +103,18 @@ def _round_reveal(reveal: RoundReveal) -> list[SlackMessage]:
 
 @render.register
 def _live_scoreboard(board: LiveScoreboard) -> list[SlackMessage]:
-    lines = [_standing_line(s) for s in board.standings] or ["Nobody has scored yet."]
-    more = board.players - len(board.standings)
-    blocks = [
-        *sections(
-            f"*Scoreboard after round {board.number} of {board.rounds}*\n" + "\n".join(lines)
-        ),
-    ]
-    if more > 0:
-        blocks.append(context(f"{more} more player(s)"))
+    lines = [_standing_line(s) for s in board.standings] or [board.empty_text]
+    blocks = sections(f"*{board.title}*\n" + "\n".join(lines))
+    if board.more_text:
+        blocks.append(context(board.more_text))
     return paginate(blocks, fallback=f"Scoreboard after round {board.number}", public=True)
 
 
 @render.register
 def _live_podium(podium: LivePodium) -> list[SlackMessage]:
-    top = [_standing_line(s) for s in podium.podium] or ["Nobody answered."]
+    top = [_standing_line(s) for s in podium.podium] or [podium.empty_text]
     blocks: list[Block] = [
-        header(f"🏆 Quiz night results — {podium.topic_title}"),
+        header(podium.title),
         *sections("\n".join(top) + f"\n{escape(podium.ending)}"),
     ]
     rest = [_standing_line(s) for s in podium.standings[3:]]
@@ -128,7 +123,7 @@ def _live_podium(podium: LivePodium) -> list[SlackMessage]:
     missed = podium.missed_most
     if missed is not None:
         blocks += sections(
-            f"*Missed most: round {missed.number}* ({missed.missed} of {missed.players})\n"
+            f"*{missed.heading}* {missed.count_text}\n"
             f"{escape(missed.prompt)}\n*Answer:* {escape(missed.correct_text)}\n"
             f"*Why:* {escape(missed.why)}"
         )

@@ -20,11 +20,11 @@ Block Kit limits are enforced here, once, by the helpers (``sections`` splits lo
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
-from functools import singledispatch
 from typing import Any
 
+# quiz night's renderers live in their own module; importing it registers them
+from adapters.slack_bot import live_render  # noqa: F401
 from adapters.slack_bot.blocks import (  # noqa: F401 - some re-exported for tests
     MAX_BUTTON_TEXT,
     MAX_HOME_BLOCKS,
@@ -44,6 +44,12 @@ from adapters.slack_bot.blocks import (  # noqa: F401 - some re-exported for tes
     plain,
     sections,
 )
+from adapters.slack_bot.render_base import (
+    MEDALS,
+    question_blocks,
+    render,
+    share_bar,
+)
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.boards.results import SPACED_REPETITION
@@ -54,100 +60,18 @@ from bot.features.quiz import (
     AnswerResult,
     CardPart,
     CardView,
-    QuestionView,
     ReviewSession,
     TopicInfo,
     wording,
 )
-from bot.kernel.results import DONE, NOTHING_HERE, Notice
+from bot.kernel.results import NOTHING_HERE, Notice
 
-ANSWER_ACTION_PREFIX = "quiz_answer_"
 CARD_PART_ACTION_PREFIX = "quiz_card_part_"
-TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
 TYPED_ANSWER_VIEW = "quiz_typed_answer"  # the modal's callback_id
 TYPED_ANSWER_BLOCK, TYPED_ANSWER_INPUT = "answer_block", "answer"
 MAX_VIEW_TITLE = 24  # a modal's title, submit and close texts
 MAX_PLACEHOLDER = 150
 MAX_VIEW_BLOCKS = 100
-
-# -- the renderers ------------------------------------------------------------------------
-
-
-@singledispatch
-def render(reply: Any) -> list[SlackMessage]:
-    """Fallback for result types without a Slack renderer yet: their text, ephemerally."""
-    render_text = getattr(reply, "render_text", None)
-    text = str(render_text() if callable(render_text) else reply)
-    return paginate(sections(escape(text)), fallback=text)
-
-
-@render.register(type(None))
-def _nothing(reply: None) -> list[SlackMessage]:
-    return render(Notice(DONE))
-
-
-@render.register
-def _notice(reply: Notice) -> list[SlackMessage]:
-    head = ("⚠️ " if reply.error else "") + escape(reply.text)
-    lines = [f"• {escape(line)}" for line in reply.lines]
-    return paginate(sections("\n".join([head, *lines])), fallback=reply.text)
-
-
-@render.register
-def _question(view: QuestionView) -> list[SlackMessage]:
-    return paginate(question_blocks(view), fallback=f"Quiz: {view.prompt}", public=True)
-
-
-def question_blocks(
-    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
-) -> list[Block]:
-    """The prompt, one answer button per choice in the order shown (clicks come back through
-    ``on_answer`` with the content's choice index) and a context line; ``note`` (mrkdwn) joins
-    that line. ``shared``: anyone may answer (a channel post), so the line says results are
-    private. Several questions in one message pass different ``first_action`` numbers so every
-    action_id in the message is unique (the button's value, not its action_id, says which post
-    and choice it answers)."""
-    choices = "\n".join(f"*{c.letter})* {escape(c.text)}" for c in view.shown)
-    if view.typed:
-        return typed_question_blocks(view, note, first_action, shared)
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{ANSWER_ACTION_PREFIX}{first_action + n}",
-            "text": plain(c.label, MAX_BUTTON_TEXT),
-            "value": answer_value(view.post_id, c.index),
-        }
-        for n, c in enumerate(view.shown)
-    ]
-    about = f"{escape(view.card_title)} · {view.tag}"
-    return [
-        *sections(f"*{escape(view.prompt)}*\n{choices}"),
-        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
-        context(about, note, view.private_result_text if shared else ""),
-    ]
-
-
-def typed_question_blocks(
-    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
-) -> list[Block]:
-    """A typed-answer question: the prompt and one "Answer" button, which opens a modal with a
-    text box (``views.open``); the submission comes back as a ``view_submission``."""
-    button = {
-        "type": "button",
-        "action_id": f"{TYPED_ACTION_PREFIX}{first_action}",
-        "text": plain("✍️ Answer", MAX_BUTTON_TEXT),
-        "style": "primary",
-        "value": str(view.post_id),
-    }
-    about = " · ".join(
-        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
-    )
-    private = "Type your answer; only you see your result." if shared else "Type your answer."
-    return [
-        *sections(f"*{escape(view.prompt)}*"),
-        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
-        context(about, note, private),
-    ]
 
 
 def typed_answer_modal(box: AnswerBox, channel_id: str) -> dict[str, Any]:
@@ -188,21 +112,6 @@ def result_modal(reply: object) -> dict[str, Any]:
         "close": plain("Done", MAX_VIEW_TITLE),
         "blocks": blocks[:MAX_VIEW_BLOCKS],
     }
-
-
-def answer_value(post_id: int, choice: int) -> str:
-    """What a button carries: enough to answer with no state kept in the adapter."""
-    return f"{post_id}:{choice}"
-
-
-ANSWER_VALUE = re.compile(r"(\d{1,18}):(\d)", re.ASCII)  # post ids fit SQLite's 64 bits
-
-
-def parse_answer_value(value: str) -> tuple[int, int] | None:
-    found = ANSWER_VALUE.fullmatch(value)
-    if found is None:
-        return None
-    return int(found[1]), int(found[2])
 
 
 @render.register
@@ -351,9 +260,6 @@ def _daily_question(daily: DailyQuestion) -> list[SlackMessage]:
     return paginate(blocks, fallback=f"{daily.title}: {daily.view.prompt}", public=True)
 
 
-BAR_WIDTH = 10
-
-
 def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessage]:
     accepted = ", ".join(results.accepted)
     blocks: list[Block] = [
@@ -374,11 +280,6 @@ def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessa
     blocks.append(context(*footer))
     fallback = f"Results of the question of the day: {summary} Answer: {results.correct_text}"
     return paginate(blocks, fallback=fallback, public=True)
-
-
-def share_bar(share: float) -> str:
-    filled = round(share * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
 @render.register
@@ -466,9 +367,6 @@ def _leaderboard(board: Leaderboard) -> list[SlackMessage]:
     return paginate(leaderboard_blocks(board), fallback=board.title)
 
 
-MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-
-
 def leaderboard_blocks(board: Leaderboard) -> list[Block]:
     title = f"*{escape(board.title)}*"
     notes = [escape(note) for note in board.notes]
@@ -508,11 +406,7 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 
 @render.register
 def _study_group(group: StudyGroup) -> list[SlackMessage]:
-    if group.created:  # Notice text is escaped for mrkdwn
-        name = group.name
-        return render(Notice(f"Created study group {name}. Join with /quiz group join {name}"))
-    you = " · you are in it" if group.is_member else ""
-    return render(Notice(f"Study group {group.name}: {group.members} member(s){you}"))
+    return render(Notice(group.text))  # a Notice's text is escaped for mrkdwn
 
 
 @render.register
@@ -566,7 +460,3 @@ def _review(session: ReviewSession) -> list[SlackMessage]:
         note = f"{n}/{count} · only you can answer this one"
         blocks += question_blocks(view, note, first_action=10 * (n - 1), shared=False)
     return paginate(blocks, fallback=session.intro_text)
-
-
-# quiz night's renderers live in their own module; importing it registers them
-from adapters.slack_bot import live_render  # noqa: E402, F401

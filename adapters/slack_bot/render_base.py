@@ -1,0 +1,133 @@
+"""Slack's rendering primitives: the ``render`` dispatcher (with its fallback, notices and
+questions) that render.py and live_render.py register their result types on, and what a
+question's buttons carry.
+
+Import ``render`` from :mod:`adapters.slack_bot.render`, which loads every registration.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import singledispatch
+from typing import Any
+
+from adapters.slack_bot.blocks import (
+    MAX_BUTTON_TEXT,
+    Block,
+    SlackMessage,
+    context,
+    escape,
+    paginate,
+    plain,
+    sections,
+)
+from bot.features.quiz import QuestionView
+from bot.kernel.results import DONE, Notice
+
+ANSWER_ACTION_PREFIX = "quiz_answer_"
+TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
+
+# -- the dispatcher -----------------------------------------------------------------------
+
+
+@singledispatch
+def render(reply: Any) -> list[SlackMessage]:
+    """Fallback for result types without a Slack renderer yet: their text, ephemerally."""
+    render_text = getattr(reply, "render_text", None)
+    text = str(render_text() if callable(render_text) else reply)
+    return paginate(sections(escape(text)), fallback=text)
+
+
+@render.register(type(None))
+def _nothing(reply: None) -> list[SlackMessage]:
+    return render(Notice(DONE))
+
+
+@render.register
+def _notice(reply: Notice) -> list[SlackMessage]:
+    head = ("⚠️ " if reply.error else "") + escape(reply.text)
+    lines = [f"• {escape(line)}" for line in reply.lines]
+    return paginate(sections("\n".join([head, *lines])), fallback=reply.text)
+
+
+@render.register
+def _question(view: QuestionView) -> list[SlackMessage]:
+    return paginate(question_blocks(view), fallback=f"Quiz: {view.prompt}", public=True)
+
+
+def question_blocks(
+    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
+) -> list[Block]:
+    """The prompt, one answer button per choice in the order shown (clicks come back through
+    ``on_answer`` with the content's choice index) and a context line; ``note`` (mrkdwn) joins
+    that line. ``shared``: anyone may answer (a channel post), so the line says results are
+    private. Several questions in one message pass different ``first_action`` numbers so every
+    action_id in the message is unique (the button's value, not its action_id, says which post
+    and choice it answers)."""
+    choices = "\n".join(f"*{c.letter})* {escape(c.text)}" for c in view.shown)
+    if view.typed:
+        return typed_question_blocks(view, note, first_action, shared)
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{ANSWER_ACTION_PREFIX}{first_action + n}",
+            "text": plain(c.label, MAX_BUTTON_TEXT),
+            "value": answer_value(view.post_id, c.index),
+        }
+        for n, c in enumerate(view.shown)
+    ]
+    about = f"{escape(view.card_title)} · {view.tag}"
+    return [
+        *sections(f"*{escape(view.prompt)}*\n{choices}"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
+        context(about, note, view.private_result_text if shared else ""),
+    ]
+
+
+def typed_question_blocks(
+    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
+) -> list[Block]:
+    """A typed-answer question: the prompt and one "Answer" button, which opens a modal with a
+    text box (``views.open``); the submission comes back as a ``view_submission``."""
+    button = {
+        "type": "button",
+        "action_id": f"{TYPED_ACTION_PREFIX}{first_action}",
+        "text": plain("✍️ Answer", MAX_BUTTON_TEXT),
+        "style": "primary",
+        "value": str(view.post_id),
+    }
+    about = " · ".join(
+        part for part in (escape(view.card_title), view.reason, f"Q{view.post_id}") if part
+    )
+    private = "Type your answer; only you see your result." if shared else "Type your answer."
+    return [
+        *sections(f"*{escape(view.prompt)}*"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
+        context(about, note, private),
+    ]
+
+
+def answer_value(post_id: int, choice: int) -> str:
+    """What a button carries: enough to answer with no state kept in the adapter."""
+    return f"{post_id}:{choice}"
+
+
+ANSWER_VALUE = re.compile(r"(\d{1,18}):(\d)", re.ASCII)  # post ids fit SQLite's 64 bits
+
+
+def parse_answer_value(value: str) -> tuple[int, int] | None:
+    found = ANSWER_VALUE.fullmatch(value)
+    if found is None:
+        return None
+    return int(found[1]), int(found[2])
+
+
+BAR_WIDTH = 10
+
+
+def share_bar(share: float) -> str:
+    filled = round(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
