@@ -100,7 +100,7 @@ class FastestAnswer:
     seconds: float  # after the round opened
 
     def text_for(self, name: str) -> str:
-        """"Ada in 2.5 s", with ``name`` as a platform shows it (escaped its own way)."""
+        """The fastest right answer ("Ada in 2.5 s"), with ``name`` as a platform shows it."""
         return f"{name} in {self.seconds:g} s"
 
 
