@@ -121,7 +121,7 @@ def _live_podium(podium: LivePodium) -> list[Message]:
         description="\n".join(top) + "\n\n" + podium.ending,
         colour=GOLD,
         fields=fields,
-        footer="Live answers count on the normal boards as ordinary answers (10 a right one).",
+        footer=f"{podium.boards_note} (10 a right one).",
     )
     return [Message(embeds=[body])]
 

@@ -127,7 +127,7 @@ def _live_podium(podium: LivePodium) -> list[SlackMessage]:
             f"{escape(missed.prompt)}\n*Answer:* {escape(missed.correct_text)}\n"
             f"*Why:* {escape(missed.why)}"
         )
-    blocks.append(context("Live answers count on the normal boards as ordinary answers."))
+    blocks.append(context(f"{podium.boards_note}."))
     return paginate(blocks, fallback=f"Quiz night results: {podium.ending}", public=True)
 
 

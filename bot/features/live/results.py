@@ -210,6 +210,7 @@ class LivePodium:
 
     heading = "🏆 Quiz night results"
     empty_text = "Nobody answered."
+    boards_note = "Live answers count on the normal boards as ordinary answers"  # renderers end it
 
     @property
     def title(self) -> str:
