@@ -93,3 +93,11 @@ def test_daily_results_follow_the_posts_letters_with_feedback_where_picked():
 
 def test_stats_name_the_day_streak():
     assert "day streak: 3 (best 6)" in shown(s.STATS)
+
+
+def test_study_group_sentences_come_from_the_result_and_markup_is_not_interpreted():
+    from bot.features.groups import StudyGroup
+
+    assert shown(StudyGroup("[bold]os", 2, is_member=True)).strip() == (
+        "Study group [bold]os: 2 member(s) · you are in it"
+    )

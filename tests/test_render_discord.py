@@ -83,3 +83,17 @@ def test_board_daily_results_and_stats_wording():
     [stats] = render(s.STATS)
     assert stats.embeds[0].title == "Ada: 40 points"
     assert "day streak: 3 (best 6)" in stats.embeds[0].description
+
+
+def test_study_group_sentences_come_from_the_result_with_the_name_escaped():
+    from bot.features.groups import StudyGroup
+
+    created = StudyGroup("os_*nerds*", 0, created=True)
+    [message] = render(created)
+    assert message.content == created.text_for(r"os\_\*nerds\*")
+    assert (
+        message.content
+        == r"Created study group os\_\*nerds\*. Join with /quiz group join os\_\*nerds\*"
+    )
+    [message] = render(StudyGroup("os", 3, is_member=True))
+    assert message.content == "Study group os: 3 member(s) · you are in it"

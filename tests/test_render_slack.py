@@ -67,3 +67,15 @@ def test_board_daily_results_and_stats_wording():
     assert "*Answer: B) The process's memory*" in text
     stats = block_text(render(s.STATS)[0].blocks)
     assert "*Ada: 40 points*" in stats and "*Day streak*\n3 (best 6)" in stats
+
+
+def test_study_group_sentences_come_from_the_result_with_the_name_escaped():
+    from bot.features.groups import StudyGroup
+
+    [message] = render(StudyGroup("<os>", 0, created=True))
+    assert (
+        block_text(message.blocks)
+        == "Created study group &lt;os&gt;. Join with /quiz group join &lt;os&gt;"
+    )
+    [message] = render(StudyGroup("os", 3))
+    assert block_text(message.blocks) == "Study group os: 3 member(s)"
