@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from bot.config import ConfigError, setting
@@ -115,13 +115,18 @@ class GracefulStop:
         return True
 
     @contextmanager
-    def install_signals(self) -> Iterator[None]:
-        """SIGTERM and SIGINT call ``request`` while the block runs (main thread, Unix)."""
+    def install_signals(
+        self, handlers: Mapping[signal.Signals, Callable[[int], object]] | None = None
+    ) -> Iterator[None]:
+        """SIGTERM and SIGINT call ``request`` while the block runs (main thread, Unix), or the
+        runner's own handler from ``handlers`` (called with the signal's number; it should end
+        in ``request`` so that a second signal still exits at once)."""
         loop = asyncio.get_running_loop()
         installed = []
         for sig in STOP_SIGNALS:
+            handler = (handlers or {}).get(sig, self.request)
             try:
-                loop.add_signal_handler(sig, self.request, sig)
+                loop.add_signal_handler(sig, handler, sig)
                 installed.append(sig)
             except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
                 pass

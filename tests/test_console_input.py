@@ -259,19 +259,25 @@ def test_sigterm_while_waiting_for_piped_input_exits_0(tmp_path):
 
 
 def test_sigterm_lets_the_command_in_progress_finish_then_exits_0(tmp_path):
+    from tests.test_graceful_stop import demo_children
+
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
+        env=dict(os.environ, QUIZBOT_STOP_TIMEOUT="60"),  # the demo is not cut off at the bound
     )
     try:
         wait_for_banner(process)
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(b"/demo gil\n")  # a few seconds of work in a child process
         process.stdin.flush()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while not demo_children(process.pid):  # the demo has started: the signal comes during it
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.01)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         out = process.stdout.read().decode()

@@ -415,3 +415,156 @@ async def test_a_stop_that_hangs_is_cut_off_after_the_timeout_and_grace():
         del loop.call_later
     assert scheduled == [pytest.approx(0.01 + 5.0)]
     assert exits == [128 + signal.SIGTERM]
+
+
+# -- the console: a second signal, and the bound ------------------------------------------
+
+SLOW = b"/demo gil\n"  # the slowest console command: a few seconds of work in a child process
+DEMO_DONE = "See /card processes-vs-threads"  # the demo's last line
+
+
+def _stat(pid: int) -> list[bytes] | None:
+    """/proc/<pid>/stat after the command name (state, ppid, pgrp, …), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] not in (b"Z", b"X")
+
+
+def demo_children(parent: int) -> list[int]:
+    """The demo processes ``parent`` started (each leads its own process group), still alive."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            leader = int(fields[1]) == parent and int(fields[2]) == int(entry)
+            if leader and alive(int(entry)):
+                found.append(int(entry))
+    return found
+
+
+def signal_pending(pid: int, signum: int) -> bool:
+    """Whether ``signum`` sent to ``pid`` is still waiting to be delivered (not yet handled by
+    the interpreter's C handler): a second one sent meanwhile would merge into it."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            masks = [int(line.split()[1], 16) for line in status if line.startswith("ShdPnd")]
+    except OSError:
+        return False
+    return any(mask & (1 << (signum - 1)) for mask in masks)
+
+
+async def poll(condition, what: str, timeout: float = 30) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+async def start_console(db: Path, stop_timeout: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "console", "--db", str(db)),
+        cwd=db.parent,
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "QUIZBOT_STOP_TIMEOUT": stop_timeout,
+        },
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def answer_then_start_the_demo(proc: asyncio.subprocess.Process) -> list[int]:
+    """One answer (replied to, so committed), then the slow demo; returns its process."""
+    proc.stdin.write(b"/quiz\nA\n" + SLOW)
+    await proc.stdin.drain()
+    async with asyncio.timeout(30):
+        while not (line := await proc.stdout.readline()).startswith(b"Total:"):
+            assert line, (await proc.stderr.read()).decode()  # the console ended first
+    demo: list[int] = []
+    await poll(lambda: demo.extend(demo_children(proc.pid)) or demo, "the demo to start")
+    return demo
+
+
+needs_proc = pytest.mark.skipif(
+    not os.path.isdir("/proc/self"), reason="watches the demo process through /proc"
+)
+
+
+@needs_proc
+@pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
+async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, second):
+    db = tmp_path / "q.db"
+    proc = await start_console(db, stop_timeout="60")  # only the second signal can end it soon
+    try:
+        demo = await answer_then_start_the_demo(proc)
+        proc.send_signal(signal.SIGTERM)
+        await poll(lambda: not signal_pending(proc.pid, signal.SIGTERM), "SIGTERM's delivery")
+        started = time.monotonic()
+        proc.send_signal(second)
+        async with asyncio.timeout(20):
+            out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+            await proc.wait()
+        seconds = time.monotonic() - started
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    logged = out.decode() + err.decode()
+    assert proc.returncode == 128 + second, logged
+    assert seconds < 1.5, logged  # the demo alone has seconds left to run
+    assert DEMO_DONE not in logged  # not waited for
+    assert f"second {second.name}: exiting now" in logged and "Traceback" not in logged
+    await poll(lambda: not any(map(alive, demo)), "the demo to be killed", timeout=5)
+    assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
+
+
+@needs_proc
+async def test_console_stop_is_bounded_by_quizbot_stop_timeout(tmp_path):
+    db = tmp_path / "q.db"
+    proc = await start_console(db, stop_timeout="0.3")
+    try:
+        demo = await answer_then_start_the_demo(proc)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+            await proc.wait()
+        seconds = time.monotonic() - started
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    logged = out.decode() + err.decode()
+    assert proc.returncode == 0, logged  # a graceful stop, cut at the bound
+    assert DEMO_DONE not in logged  # the demo was cancelled at 0.3 s, not waited for
+    assert "stop: 1 request(s) did not finish in time" in logged
+    assert seconds < 0.3 + 2.5, logged  # the bound, plus closing (the demo's seconds are not)
+    assert "Traceback" not in logged
+    assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
+    assert not any(map(alive, demo))  # cancelled means killed and reaped
+
+
+def test_console_bad_stop_timeout_is_one_line_and_exit_2(tmp_path):
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
+        input=b"/quit\n",
+        capture_output=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "QUIZBOT_STOP_TIMEOUT": "soon"},
+    )
+    assert out.returncode == 2
+    assert out.stderr.decode().splitlines() == [
+        "quizbot: QUIZBOT_STOP_TIMEOUT should be a number of seconds, 0 < s <= 3600"
+    ]
+    assert not (tmp_path / "q.db").exists()  # nothing touched

@@ -1,5 +1,6 @@
 """Hostile input from users, through each adapter's real entry point: correctly signed but
-malformed Slack requests, forged Discord button ids, a generated mix of malformed commands.
+malformed Slack requests, forged Discord button ids, a generated mix of malformed commands
+(through the router, Slack, Discord and the console).
 Each gets a clear reply (or a 400), nothing raises, nothing is stored."""
 
 from __future__ import annotations
@@ -334,6 +335,33 @@ async def test_generated_malformed_commands_through_the_router(app):
         reply = await app.handle_text(actor, text)
         assert reply is not None, text
     assert stored_rows(app)["answers"] == 0
+
+
+async def test_generated_malformed_commands_through_the_console(app):
+    """The console's entry point (``handle_line``, what each typed or piped line goes to): the
+    same mix as a console command (``/card …``, ``/as …``) and after ``/quiz``. One reply each,
+    never a failure inside the core, nothing stored, no control character printed."""
+    import io
+
+    from rich.console import Console
+
+    from adapters.console import ConsoleSession
+
+    output = io.StringIO()
+    session = ConsoleSession(app, Console(file=output, width=100), "eve")
+    for text in malformed_commands(seed=21, count=100):
+        for line in (f"/{text}", f"/quiz {text}"):
+            before = len(output.getvalue())
+            assert await session.handle_line(line) is True, line  # the session goes on
+            assert output.getvalue()[before:].strip(), f"no reply to {line!r}"
+    shown = output.getvalue()
+    assert "That failed inside quizbot" not in shown
+    assert not any(c in shown for c in "\x1b\x00\x07\u202e")
+    assert stored_rows(app)["answers"] == 0
+    with sqlite3.connect(app.db.path) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
+        users = [n for (n,) in db.execute("SELECT display_name FROM users")]
+    assert not any("\x1b" in n or "\x00" in n for n in names + users)
 
 
 async def test_slack_home_during_a_storage_fault_publishes_nothing(app, fake, harness):

@@ -7,14 +7,15 @@ A line-based chat in the terminal (line editing, history and Tab completion when
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import getpass
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from rich.console import Console
@@ -35,6 +36,7 @@ from adapters.console.terminal import (
     shorten,
     too_long_message,
 )
+from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
 from bot.config import DEFAULT_DB
 from bot.demos import DemoRunner
@@ -253,14 +255,17 @@ class ConsoleLivePoster:
 
 async def run(db: Path | str, content: str | None = None) -> int:
     """The console until /quit, the end of input or Ctrl-D (exit 0), SIGTERM (exit 0, after the
-    command in progress), or Ctrl-C (exit 130 at once, at the prompt or during a command)."""
+    command in progress, which gets at most QUIZBOT_STOP_TIMEOUT seconds), or Ctrl-C (exit 130
+    at once, at the prompt or during a command). A second SIGTERM or SIGINT exits at once."""
     tty = is_terminal()
     console = Console(
         highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 100
     )
+    # a bad QUIZBOT_STOP_TIMEOUT is one line and exit 2, before the database is touched
+    ending = _Exit(asyncio.current_task(), GracefulStop(exit_now=_exit_at_once))
     app = await QuizApp.open(db, content)
-    ending = _Exit(asyncio.current_task())
     with ending.signals():
+        cutoff = asyncio.create_task(_cut_off_when_stopped(ending.stop))
         try:
             session = ConsoleSession(app, console, _default_user())
             # SIGHUP reloads the content (before the banner: a HUP right after it is handled)
@@ -291,74 +296,126 @@ async def run(db: Path | str, content: str | None = None) -> int:
             if not ending.interrupted:
                 raise
         finally:
+            cutoff.cancel()
+            await asyncio.gather(cutoff, return_exceptions=True)
             ending.stop_reloading()
             if tty or ending.interrupted:
                 console.print("Bye.")
+            # stops the scheduler and the live runner, stores the answers still queued, closes
+            # the database; a close that hangs is cut off (GracefulStop's hard bound)
             await app.close()
     return 130 if ending.interrupted else 0
 
 
 async def _loop(session: ConsoleSession, source: LineSource, ending: _Exit) -> None:
-    while not ending.terminating:
+    """Read and handle lines until the session ends or a stop is asked for. Each line is
+    handled in a task the stop tracks, so SIGTERM can bound it (see ``_cut_off_when_stopped``)."""
+    stop = ending.stop
+    while stop.accepting:
         prompt = f"{session.actor.display_name}> "
         if not isinstance(source, PromptSource) and sys.stdin.isatty():
             session.console.print(Text(prompt), end="")  # a terminal, but output is redirected
         ending.idle = True
         try:
             line = await source.readline(prompt)
-        except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
-            ending.interrupted = True
+        except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt (a key, not a signal)
+            ending.interrupt()
             return
         finally:
             ending.idle = False
-        if line is None:  # end of input, Ctrl-D, or SIGTERM while waiting
-            return
+        if line is None or not stop.accepting:  # end of input, Ctrl-D, or a stop while waiting
+            return  # (a line read as the stop came is not taken)
         if isinstance(line, TooLong):
             session.show(Notice(too_long_message(line.length), error=True))
-        elif not await session.handle_line(line):
+            continue
+        command = asyncio.create_task(session.handle_line(line))
+        stop.track(command)
+        try:
+            await asyncio.wait([command])
+        except asyncio.CancelledError:  # Ctrl-C: the command ends first (a demo is killed)
+            command.cancel()
+            await asyncio.wait([command])
+            raise
+        if command.cancelled():  # still running QUIZBOT_STOP_TIMEOUT s after SIGTERM
             return
+        if not command.result():  # /quit (a bug in handle_line is raised here)
+            return
+
+
+async def _cut_off_when_stopped(stop: GracefulStop) -> None:
+    """After the first signal, the command in progress gets at most ``stop.timeout_s`` seconds;
+    then it is cancelled (``GracefulStop.drain``, as on Slack and Discord)."""
+    await stop.stopped.wait()
+    await stop.drain()
+
+
+def _exit_at_once(status: int) -> None:
+    """A second signal (or a close that hangs): SIGKILL the demo in progress, which leads its
+    own process group and would otherwise run on as an orphan, then exit without closing."""
+    with contextlib.suppress(OSError):
+        for child in _child_groups():
+            with contextlib.suppress(OSError):
+                os.killpg(child, signal.SIGKILL)
+    os._exit(status)
+
+
+def _child_groups() -> list[int]:
+    """Our children that lead a process group of their own (Linux ``/proc``; else none)."""
+    me, ours = os.getpid(), os.getpgrp()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile, or not readable
+        pid, ppid, pgrp = int(entry), int(fields[1]), int(fields[2])
+        if ppid == me and pgrp == pid and pgrp != ours:
+            found.append(pid)
+    return found
 
 
 class _Exit:
-    """How the console ends. SIGINT (Ctrl-C while a command runs; at the prompt it is a key)
-    cancels the main task at once; SIGTERM lets the command in progress finish, or wakes the
-    idle prompt, and the loop ends with exit 0."""
+    """How the console ends: the adapters' ``GracefulStop``, with Ctrl-C kept immediate.
 
-    def __init__(self, task: asyncio.Task[object] | None) -> None:
+    SIGTERM stops reading lines (waking an idle prompt) and lets the command in progress finish
+    within QUIZBOT_STOP_TIMEOUT; SIGINT (Ctrl-C while a command runs; at the prompt it is a key)
+    cancels the main task at once, exit 130. Either way the answers already taken are stored when
+    the database closes. After either, a second SIGTERM or SIGINT exits at once (128 + its
+    number), and a close still hanging 5 s past the timeout is cut off (``GracefulStop``)."""
+
+    def __init__(self, task: asyncio.Task[object] | None, stop: GracefulStop) -> None:
         self.task = task
+        self.stop = stop
         self.source: LineSource | None = None
         self.idle = False
         self.interrupted = False
-        self.terminating = False
         self.stop_reloading: Callable[[], None] = lambda: None  # removes the SIGHUP handler
 
-    def _on_sigint(self) -> None:
-        if self.interrupted:  # a second Ctrl-C while closing: leave now
-            os._exit(130)
+    def interrupt(self) -> None:
+        """Ctrl-C: exit 130 once closed; from now on a second signal exits at once."""
         self.interrupted = True
+        self.stop.request(signal.SIGINT)
+
+    def _on_sigint(self, signum: int) -> None:
+        if not self.stop.accepting:  # a second signal while stopping: leave now
+            self.stop.request(signum)
+            return
+        self.interrupt()
         if self.task is not None:
             self.task.cancel()
 
-    def _on_sigterm(self) -> None:
-        self.terminating = True
+    def _on_sigterm(self, signum: int) -> None:
+        self.stop.request(signum)  # the second one exits at once
         if self.idle and self.source is not None:
             self.source.wake()
 
-    @contextmanager
-    def signals(self) -> Iterator[None]:
-        loop = asyncio.get_running_loop()
-        installed = []
-        for sig, handler in ((signal.SIGINT, self._on_sigint), (signal.SIGTERM, self._on_sigterm)):
-            try:
-                loop.add_signal_handler(sig, handler)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
-                pass
-        try:
-            yield
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
+    def signals(self) -> AbstractContextManager[None]:
+        return self.stop.install_signals(
+            {signal.SIGINT: self._on_sigint, signal.SIGTERM: self._on_sigterm}
+        )
 
 
 async def run_demo(name: str) -> int:
