@@ -242,14 +242,17 @@ def report(
         pairs = list(zip(by_target[bot], by_target[bare], strict=True))
         row["ratio_per_s"] = round(median([a.per_s / b.per_s for a, b in pairs]), 3)
         row["p99_ratio"] = round(median([a.p99_ms / b.p99_ms for a, b in pairs]), 3)
-        row["cpu_ratio"] = round(median([a.cpu_us / b.cpu_us for a, b in pairs]), 3)
+        # a short round can end before the bare app's CPU clock ticks (10 ms): no ratio then
+        cpu_pairs = [a.cpu_us / b.cpu_us for a, b in pairs if b.cpu_us > 0]
+        row["cpu_ratio"] = round(median(cpu_pairs), 3) if cpu_pairs else None
         row["targets_met"] = row["ratio_per_s"] >= TARGET_RATE and row["p99_ratio"] <= TARGET_P99
         figures[f"c{level}"] = row
+        cpu_text = "n/a" if row["cpu_ratio"] is None else f"{row['cpu_ratio']:.2f}x"
         print(
             f"{'':>11} {bot} / {bare}: {row['ratio_per_s']:.2f}x clicks/s"
             f" (target >= {TARGET_RATE}), p99 {row['p99_ratio']:.2f}x (target <= {TARGET_P99})"
             f" -> {'met' if row['targets_met'] else 'NOT met'}; server CPU per click"
-            f" {row['cpu_ratio']:.2f}x"
+            f" {cpu_text}"
         )
     levels = [figures[f"c{level}"] for level in rounds]
     figures["ratio_per_s"] = min(row["ratio_per_s"] for row in levels)
