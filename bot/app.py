@@ -69,6 +69,12 @@ ANSWER_STEPS = (
 log = logging.getLogger(__name__)
 
 
+def log_skipped(pack: Pack) -> None:
+    """One warning per content folder entry that was skipped (a folder or FIFO named x.yaml)."""
+    for line in pack.skipped:
+        log.warning("content: %s", line)
+
+
 @dataclass(frozen=True)
 class ShowHelp(Request):
     pass
@@ -146,6 +152,7 @@ class QuizApp:
         and migrate the database. A database fault is one StorageError line."""
         content_path = Path(content_path or default_content_path())
         pack = load_pack(content_path, known_demos=DEMO_NAMES)
+        log_skipped(pack)
         db = await open_database(db_path, busy_timeout_ms)
         clock = clock or SystemClock()
         answers = AnswerWriter(db, ANSWER_STEPS)
@@ -370,6 +377,7 @@ class QuizApp:
             except (OSError, UnicodeDecodeError) as exc:  # unreadable file or folder
                 problem = ContentProblem(str(self.content_path), 0, str(exc))
                 return ContentReload(problems=(str(problem),))
+            log_skipped(pack)
             old = {q.id for q in self.content.pack.questions}
             new = {q.id for q in pack.questions}
             self.content.pack = pack

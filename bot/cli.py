@@ -178,6 +178,8 @@ def _validate(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(exc.problems)} problem(s) found in {path}")
         return 1
+    for line in pack.skipped:  # a folder or FIFO named x.yaml: not content, not fatal
+        print(line)
     warnings = lint_pack(pack)
     for warning in warnings:  # content that loads but can be gamed: reported, never fatal
         print(warning)

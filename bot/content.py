@@ -178,6 +178,7 @@ class Pack:
     cards: tuple[Card, ...]
     questions: tuple[Question, ...]
     source: Path
+    skipped: tuple[str, ...] = ()  # one line per folder entry that is not a regular file
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_cards", {c.id: c for c in self.cards})
@@ -235,7 +236,7 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
     half-loaded. No input raises anything else.
     """
     root = Path(path)
-    files, trouble = find_files(root)
+    files, trouble, skipped = find_files(root)  # skipped: a folder or FIFO named x.yaml
     problems = [ContentProblem(str(file), line, message) for file, line, message in trouble]
     parsed: list[_Parsed] = []
     for file in files:
@@ -251,7 +252,7 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
     if problems:
         problems.sort(key=lambda p: (p.file, p.line))
         raise ContentError(problems)
-    return _build(parsed, root)
+    return _build(parsed, root, tuple(_one_line(line) for line in skipped))
 
 
 _SOUND: frozenset[str] = frozenset()
@@ -453,7 +454,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__  # pragma: no cover - the YAML types are all above
 
 
-def _build(parsed: list[_Parsed], root: Path) -> Pack:
+def _build(parsed: list[_Parsed], root: Path, skipped: tuple[str, ...] = ()) -> Pack:
     files = [(p.card, [q for _, q, _ in p.questions]) for p in parsed if p.card is not None]
     files.sort(key=lambda item: (item[0].order, item[0].id))
     cards = tuple(card for card, _ in files)
@@ -474,7 +475,7 @@ def _build(parsed: list[_Parsed], root: Path) -> Pack:
         for card, items in files
         for q in items
     )
-    return Pack(cards=cards, questions=questions, source=root)
+    return Pack(cards=cards, questions=questions, source=root, skipped=skipped)
 
 
 def _check_pack(parsed: list[_Parsed], known_demos: Iterable[str] | None) -> list[ContentProblem]:

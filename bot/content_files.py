@@ -87,8 +87,25 @@ def show(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def find_files(root: Path) -> tuple[list[Path], list[tuple[Path, int, str]]]:
-    """The YAML files under ``root`` (a folder or one file), and problems with ``root``."""
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why a folder entry named like a YAML file is no content file (a folder, FIFO, device,
+    broken link), or None for a regular file (or a link to one). Never opens it."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "broken symbolic link" if os.path.islink(path) else None
+    except OSError:
+        return None  # unreadable: read_text reports it as a problem
+    if stat.S_ISREG(info.st_mode):
+        return None
+    return f"is {_kind(info.st_mode)}, not a regular file"
+
+
+def find_files(root: Path) -> tuple[list[Path], list[tuple[Path, int, str]], list[str]]:
+    """The YAML files under ``root`` (a folder or one file), problems with ``root``, and one
+    line for each entry of the folder that is named like a YAML file but is not a regular file
+    (a folder ``x.yaml``, a FIFO, a broken link): skipped, never opened. A root that is not a
+    regular file or folder is a problem: it was asked for by name."""
     try:
         info = os.stat(root)
     except FileNotFoundError:
@@ -97,21 +114,26 @@ def find_files(root: Path) -> tuple[list[Path], list[tuple[Path, int, str]]]:
     except OSError as exc:
         return [], [(root, 0, f"cannot open: {exc.strerror or exc}")]
     if stat.S_ISREG(info.st_mode):
-        return [root], []
+        return [root], [], []
     if not stat.S_ISDIR(info.st_mode):
-        return [], [(root, 0, f"is {_kind(info.st_mode)}, not a file or folder; not opened")]
+        return [], [(root, 0, f"is {_kind(info.st_mode)}, not a file or folder; not opened")], []
     try:
         names = sorted(entry.name for entry in os.scandir(root))
     except OSError as exc:
-        return [], [(root, 0, f"cannot list this folder: {exc.strerror or exc}")]
-    files = [
-        root / name
-        for name in names
-        if not name.startswith(".") and name.lower().endswith(SUFFIXES)
-    ]
+        return [], [(root, 0, f"cannot list this folder: {exc.strerror or exc}")], []
+    files, skipped = [], []
+    for name in names:
+        if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+            continue  # hidden files (editors' lock and swap files) and other files
+        path = root / name
+        why = _not_a_regular_file(path)
+        if why is None:
+            files.append(path)
+        else:
+            skipped.append(f"{path}: skipped: {why}")
     if not files:
-        return [], [(root, 0, "no .yaml files in this folder")]
-    return files, []
+        return [], [(root, 0, "no .yaml files in this folder")], skipped
+    return files, [], skipped
 
 
 def read_text(path: Path) -> tuple[str | None, Found]:
