@@ -448,3 +448,23 @@ def test_every_importer_on_every_real_file_never_raises(tmp_path):
         for n, path in enumerate(files):
             result = import_files(fmt, [path], tmp_path / f"{fmt}-{n}")
             assert all("\n" not in p for p in result.problems), (fmt, path)
+
+
+def test_gift_feedback_on_the_right_choice_is_kept_after_the_general_feedback(tmp_path):
+    source = tmp_path / "fb.gift"
+    source.write_text(
+        "Which protocol retransmits lost segments? {\n"
+        "=TCP#Right: it acknowledges every segment.\n"
+        "~UDP#No: UDP never retransmits.\n"
+        "####TCP keeps a retransmission timer per connection.\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    result = import_files("gift", [source], tmp_path / "out")
+    assert not result.problems, result.problems
+    [question] = load_pack(tmp_path / "out").questions
+    assert question.why == (
+        "TCP keeps a retransmission timer per connection. The original's feedback on the"
+        " right answer: “Right: it acknowledges every segment.”"
+    )
+    assert question.feedback_for(question.choices.index("UDP")) == "No: UDP never retransmits."

@@ -21,6 +21,7 @@ from bot.importers import anki, gift, opentdb, red
 from bot.importers.common import (
     IMPORTED,
     NO_EXPLANATION,
+    ORIGINAL_RIGHT_FEEDBACK,
     ImportedQuestion,
     ParsedFile,
     no_explanation_why,
@@ -151,7 +152,13 @@ def _question_data(q: ImportedQuestion, question_id: str) -> dict[str, object]:
         data["answer"] = q.answer
         if q.keep_order:
             data["keep_order"] = True
-    data["why"] = q.why or no_explanation_why(q.kind, answers, q.right_feedback)
+    if not q.why:
+        data["why"] = no_explanation_why(q.kind, answers, q.right_feedback)
+    elif q.right_feedback and q.right_feedback not in q.why:
+        # the general feedback is the Why; the right choice's own feedback is kept after it
+        data["why"] = f"{q.why} {ORIGINAL_RIGHT_FEEDBACK}“{q.right_feedback}”"
+    else:
+        data["why"] = q.why
     data["source"] = IMPORTED if q.why else NO_EXPLANATION
     return data
 

@@ -205,6 +205,9 @@ def tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+ORIGINAL_RIGHT_FEEDBACK = "The original's feedback on the right answer: "
+
+
 def no_explanation_why(kind: str, answers: tuple[str, ...], right_feedback: str = "") -> str:
     """The honest Why of a question whose source explains nothing."""
     quoted = [f"“{a}”" for a in answers[:4]]
@@ -216,5 +219,5 @@ def no_explanation_why(kind: str, answers: tuple[str, ...], right_feedback: str 
         lead = "The right answer is"
     why = f"{lead} {shown}{more}; this imported question has no explanation yet."
     if right_feedback:
-        why += f" The original's feedback on the right answer: “{right_feedback}”"
+        why += f" {ORIGINAL_RIGHT_FEEDBACK}“{right_feedback}”"
     return why
