@@ -24,10 +24,11 @@ from bot.features.boards.results import (
 )
 from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY, BoardQuery, ScoreRow
 from bot.features.daily import DailyService
+from bot.features.daily import store as daily_store
 from bot.features.quiz import QuizService
 from bot.features.quiz import store as quiz_store
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, parse_zone, week_start
-from bot.kernel.db import Database
+from bot.kernel.db import Connection, Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import (
     Actor,
@@ -38,6 +39,9 @@ from bot.kernel.identity import (
     workspace_scope,
 )
 from bot.scoring import current_streak
+
+# what daily_store.streaks reads: the players' streak rows and their channels' latest posts
+Streaks = tuple[list[daily_store.DailyStreakRow], dict[str, list[daily_store.RecentPost]]] | None
 
 
 @dataclass(frozen=True)
@@ -219,12 +223,17 @@ class BoardService:
             sort=sort,
             alive_since=(today - timedelta(days=1)).isoformat(),
         )
-        rows, me, total = await self.db.read(store.leaderboard, query)
-        daily = await self.daily.streaks(
-            [r.user_key for r in (*rows, *([me] if me else []))],
-            actor.channel_key if kind is BoardScope.CHANNEL else None,
-            actor.workspace_key,
-        )
+        channel = actor.channel_key if kind is BoardScope.CHANNEL else None
+
+        def read_board(db: Connection) -> tuple[list[ScoreRow], ScoreRow | None, int, Streaks]:
+            # the board and its players' day streaks in one read (one snapshot, one hop)
+            rows, me, total = store.leaderboard(db, query)
+            keys = [r.user_key for r in (*rows, *([me] if me else []))]
+            found = daily_store.streaks(db, keys, channel, actor.workspace_key) if keys else None
+            return rows, me, total, found
+
+        rows, me, total, found = await self.db.read(read_board)
+        daily = self.daily.current_streaks(*found) if found else {}
         where = {BoardScope.CHANNEL: "This channel", BoardScope.WORKSPACE: "This server"}.get(
             kind, f"Group {group.name if group else ''}"
         )

@@ -9,7 +9,7 @@ fails does not post. See README "Daily question".
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -26,7 +26,7 @@ from bot.features.daily.calendar import (
     parse_weekdays,
 )
 from bot.features.daily.results import DailyQuestion, DailyResults, ScheduleInfo
-from bot.features.daily.store import ClaimRow, ClaimStatus, ScheduleRow
+from bot.features.daily.store import ClaimRow, ClaimStatus, DailyStreakRow, RecentPost, ScheduleRow
 from bot.features.quiz import PostRow, QuizService
 from bot.features.quiz.results import choice_order
 from bot.kernel.clock import UTC_ZONE, Clock, format_local, resolve_zone
@@ -279,9 +279,14 @@ class DailyService:
         posts here, so a missed day reads as 0 without any write."""
         if not user_keys:
             return {}
-        rows, latest = await self.db.read(
-            store.streaks, list(user_keys), channel_key, workspace_key
-        )
+        found = await self.db.read(store.streaks, list(user_keys), channel_key, workspace_key)
+        return self.current_streaks(*found)
+
+    def current_streaks(
+        self, rows: Sequence[DailyStreakRow], latest: Mapping[str, Sequence[RecentPost]]
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        """``streaks`` from rows already read (``store.streaks``, e.g. inside a board's own
+        read): a run whose channel has posted since its last right answer reads as 0."""
         now = self.clock.now()
         out: dict[str, dict[str, tuple[int, int]]] = {}
         for r in rows:
