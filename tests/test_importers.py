@@ -242,6 +242,19 @@ def test_anki_round_trip(tmp_path):
     assert any("dropped 2 media reference(s)" in n for n in parsed.notes)
 
 
+def test_anki_columns_header_names_the_front_and_back(tmp_path):
+    source = tmp_path / "deck.txt"
+    source.write_text(
+        "#separator:tab\n#html:false\n#columns:Tags\tBack\tFront\n"
+        "spice\tpepper\tpapar\nspice\tsalt\tsol\n",
+        encoding="utf-8",
+    )
+    result = import_files("anki", [source], tmp_path / "out")
+    assert not result.problems, result.problems
+    q = by_prompt(load_pack(tmp_path / "out"))
+    assert q["papar"].accept == ("pepper",) and q["sol"].accept == ("salt",)
+
+
 def test_anki_broken_quote(tmp_path):
     out = tmp_path / "out"
     result = import_files("anki", [DATA / "broken_quote.txt"], out)

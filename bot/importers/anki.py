@@ -3,9 +3,10 @@
 Header lines (only ``#`` lines at the top of the file): ``#separator:`` (tab, comma,
 semicolon, space, pipe, colon or the character), ``#html:true|false`` (no header: HTML,
 as Anki exports it), ``#guid column:N``, ``#notetype column:N``, ``#deck column:N``,
-``#tags column:N``, ``#deck:NAME``, ``#columns:…``. Fields may be quoted (``"…"`` with
-``""`` for a quote) and span lines. Of the remaining fields the first is the prompt
-and the second the typed answer (also accepted without a trailing "(…)" remark);
+``#tags column:N``, ``#deck:NAME``, ``#columns:…`` (columns named Front and Back are the
+prompt and the answer wherever they stand; Tags is metadata). Fields may be quoted (``"…"``
+with ``""`` for a quote) and span lines. Otherwise, of the remaining fields the first is the
+prompt and the second the typed answer (also accepted without a trailing "(…)" remark);
 ``[sound:…]`` and images are dropped and counted. One topic per deck (else per file).
 Cloze notes are skipped.
 """
@@ -70,6 +71,16 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
         value = headers.get(f"{name} column")
         if value is not None:
             meta.add(int(value) - 1)
+    # ``#columns:`` names the columns: a "Front" and a "Back" column are the prompt and the
+    # answer wherever they stand, and "Tags" is metadata; without names, the first two fields
+    names = [n.strip().casefold() for n in headers.get("columns", "").split(delimiter)]
+    if "tags" in names:
+        meta.add(names.index("tags"))
+    sides = (
+        (names.index("front"), names.index("back"))
+        if "front" in names and "back" in names
+        else None
+    )
     deck_column = int(headers["deck column"]) - 1 if "deck column" in headers else None
     fixed_deck = headers.get("deck") or Path(label).stem
 
@@ -91,7 +102,11 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
         deck = fixed_deck
         if deck_column is not None and deck_column < len(row) and row[deck_column].strip():
             deck = " / ".join(part.strip() for part in row[deck_column].split("::"))
-        fields = [cell for n, cell in enumerate(row) if n not in meta]
+        if sides is not None and max(sides) < len(row):
+            rest = [c for n, c in enumerate(row) if n not in meta and n not in sides]
+            fields = [row[sides[0]], row[sides[1]], *rest]
+        else:
+            fields = [cell for n, cell in enumerate(row) if n not in meta]
         if len(fields) < 2:
             report.problem(start, f"a note needs a front and a back; found {len(fields)} field")
             continue
