@@ -31,6 +31,7 @@ from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos.requests import RunDemo
 from bot.features.boards import UserStats
 from bot.features.boards.requests import ShowLeaderboard
+from bot.features.boards.results import BoardScope, Period, Sort
 from bot.features.daily import store as daily_store
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.groups.requests import JoinGroup
@@ -552,7 +553,9 @@ async def test_group_leaderboard_needs_a_group_name(fake, app):
         await run_command(fake, "leaderboard", options={"group": "night owls", "period": "week"})
     assert missing.json["data"]["flags"] == EPHEMERAL
     assert "Which study group?" in missing.json["data"]["content"]
-    assert seen == [ShowLeaderboard("server", "week", "points", None, "night owls")]
+    assert seen == [
+        ShowLeaderboard(BoardScope.WORKSPACE, Period.WEEK, Sort.POINTS, None, "night owls")
+    ]
 
 
 async def test_structured_options_become_requests_never_text(fake, app):

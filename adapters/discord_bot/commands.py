@@ -15,6 +15,7 @@ from adapters.discord_bot.identity import actor_for
 from bot.app import QuizApp, ReloadContent
 from bot.demos.requests import RunDemo
 from bot.features.boards.requests import SetTimezone, ShowLeaderboard, ShowStats, ShowTimezone
+from bot.features.boards.results import PERIOD_WORDS, SCOPE_WORDS, BoardScope, Sort
 from bot.features.daily import EVERY_DAY
 from bot.features.daily.calendar import parse_weekdays
 from bot.features.daily.requests import (
@@ -189,7 +190,13 @@ class QuizCommands(app_commands.Group):
             await self.bot.respond(interaction, notice)
             return
         # naming a group implies scope group
-        request = ShowLeaderboard(scope, period, sort or "points", topic or None, group or None)
+        request = ShowLeaderboard(
+            BoardScope.GROUP if scope == "group" else SCOPE_WORDS[scope],
+            PERIOD_WORDS[period],
+            Sort(sort or Sort.POINTS),
+            topic or None,
+            group or None,
+        )
         reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply)
 

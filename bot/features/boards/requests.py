@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.features.boards.results import PERIOD_WORDS, SCOPE_WORDS, SORTS
+from bot.features.boards.results import (
+    PERIOD_WORDS,
+    SCOPE_WORDS,
+    SORTS,
+    BoardScope,
+    Period,
+    Sort,
+)
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext, TextCommand, no_arguments
@@ -17,11 +24,19 @@ class ShowStats(Request):
 
 @dataclass(frozen=True)
 class ShowLeaderboard(Request):
-    scope: str = "workspace"  # channel | server/workspace (a group: ``group``)
-    period: str = "all"  # all | week
-    sort: str = "points"  # points | accuracy | streak | mastered
+    scope: BoardScope = BoardScope.WORKSPACE  # a study group's board: ``group`` names it
+    period: Period = Period.ALL
+    sort: Sort = Sort.POINTS
     topic: str | None = None  # a card: a per-topic board
     group: str | None = None  # a study group's name: that group's board
+
+
+def sort_named(word: str) -> Sort:
+    """The sort a user typed (``points``, ``accuracy``, …), or a one-line error."""
+    try:
+        return Sort(word.lower())
+    except ValueError:
+        raise UserError(f"Unknown sort {word[:40]!r}; use {', '.join(SORTS)}.") from None
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,7 @@ def _is_option(word: str, context: ParseContext) -> bool:
 
 
 def parse_leaderboard(args: list[str], context: ParseContext) -> ShowLeaderboard:
-    scope, period, sort = "workspace", "all", "points"
+    scope, period, sort = BoardScope.WORKSPACE, Period.ALL, Sort.POINTS
     topic: str | None = None
     group: str | None = None
     words = list(args)
@@ -60,13 +75,13 @@ def parse_leaderboard(args: list[str], context: ParseContext) -> ShowLeaderboard
         word = words.pop(0)
         lowered = word.lower()
         if lowered in PERIOD_WORDS:
-            period = lowered
+            period = PERIOD_WORDS[lowered]
         elif lowered in SORTS:
-            sort = lowered
+            sort = Sort(lowered)
         elif lowered == "by" and words:
-            sort = words.pop(0).lower()
+            sort = sort_named(words.pop(0))
         elif lowered in SCOPE_WORDS:
-            scope = lowered
+            scope = SCOPE_WORDS[lowered]
         elif lowered == "group":
             if not words:
                 raise UserError("Which group? Usage: /quiz leaderboard group <name> [week]")
