@@ -373,3 +373,21 @@ async def test_slack_home_during_a_storage_fault_publishes_nothing(app, fake, ha
     assert status == 200
     await harness.drain()
     assert fake.calls_to("views.publish") == []
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Ada Lovelace", "Ada Lovelace"),  # printable: returned as it is
+        ("Zoë 李 🎉", "Zoë 李 🎉"),
+        ("\x1b]0;pwned\x07Ada", "]0;pwnedAda"),  # Cc
+        ("Ada\u202eevil", "Adaevil"),  # Cf: a bidi override
+        ("Ada\ue000", "Ada"),  # Co: private use
+        ("Ada\ufffd", "Ada"),  # what bad bytes decode to
+        ("Ada\n\tLovelace", "Ada Lovelace"),  # line breaks fold to one line
+    ],
+)
+def test_display_names_lose_control_and_invisible_characters(raw, clean):
+    from bot.kernel.text import clean_display_name
+
+    assert clean_display_name(raw) == clean

@@ -13,6 +13,10 @@ MAX_DISPLAY_NAME = 80
 def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` without control and invisible characters (and U+FFFD left by bad bytes);
     ``keep_newlines`` keeps line breaks and tabs for multi-line output."""
+    if text.isprintable() and "\ufffd" not in text:
+        # the common case, checked in C: isprintable() is False for every character of the
+        # dropped categories (and for line breaks and tabs, which then take the slow path)
+        return text
     kept = "\n\t" if keep_newlines else ""
     return "".join(
         ch

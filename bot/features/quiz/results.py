@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.content import Card
 from bot.kernel.clock import format_local
@@ -14,6 +15,7 @@ from bot.kernel.clock import format_local
 LETTERS = "ABCDEF"
 
 
+@lru_cache(maxsize=4096)  # every click on a post asks again: seeding and shuffling cost ~10 µs
 def choice_order(post_id: int, question_id: str, count: int, keep_order: bool) -> tuple[int, ...]:
     """The order a post shows its question's choices in: position -> the content's (canonical)
     choice index. Derived from the post and the question alone, so every user, every button and
