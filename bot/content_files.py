@@ -88,14 +88,13 @@ def show(value: object, limit: int = 60) -> str:
 
 
 def _not_a_regular_file(path: Path) -> str | None:
-    """Why a folder entry named like a YAML file is no content file (a folder, FIFO, device,
-    broken link), or None for a regular file (or a link to one). Never opens it."""
+    """Why a folder entry named like a YAML file is no content file (a folder, FIFO, device),
+    or None for a regular file or a link to one. Never opens it. A broken link is None too:
+    read_text reports it as a problem, since it is most likely a content file that moved."""
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        return "broken symbolic link" if os.path.islink(path) else None
     except OSError:
-        return None  # unreadable: read_text reports it as a problem
+        return None  # a broken link, an unreadable entry: read_text reports it as a problem
     if stat.S_ISREG(info.st_mode):
         return None
     return f"is {_kind(info.st_mode)}, not a regular file"
@@ -104,7 +103,7 @@ def _not_a_regular_file(path: Path) -> str | None:
 def find_files(root: Path) -> tuple[list[Path], list[tuple[Path, int, str]], list[str]]:
     """The YAML files under ``root`` (a folder or one file), problems with ``root``, and one
     line for each entry of the folder that is named like a YAML file but is not a regular file
-    (a folder ``x.yaml``, a FIFO, a broken link): skipped, never opened. A root that is not a
+    (a folder ``x.yaml``, a FIFO, a device): skipped, never opened. A root that is not a
     regular file or folder is a problem: it was asked for by name."""
     try:
         info = os.stat(root)
@@ -132,7 +131,8 @@ def find_files(root: Path) -> tuple[list[Path], list[tuple[Path, int, str]], lis
         else:
             skipped.append(f"{path}: skipped: {why}")
     if not files:
-        return [], [(root, 0, "no .yaml files in this folder")], skipped
+        also = f" ({len(skipped)} skipped: not regular files)" if skipped else ""
+        return [], [(root, 0, f"no .yaml files in this folder{also}")], skipped
     return files, [], skipped
 
 

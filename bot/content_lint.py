@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from bot.content import ContentProblem, Pack, Question
+from bot.content_files import find_files, read_text
 
 #: A card warns when more than this share of its questions have the longest (or the
 #: shortest) choice as answer.
@@ -131,16 +132,17 @@ class _Locations:
         return self._found.get(item_id, (str(self._source), 0))
 
     def _scan(self) -> dict[str, tuple[str, int]]:
-        root = self._source
-        if root.is_dir():
-            files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
-        else:
-            files = [root] if root.exists() else []
+        # the loader's own file finding and reading: a FIFO or folder named x.yaml is never
+        # opened (a plain glob + read_text would block on a FIFO forever)
+        files, _, _ = find_files(self._source)
         found: dict[str, tuple[str, int]] = {}
         for file in files:
+            text, _ = read_text(file)
+            if text is None:
+                continue
             try:
-                node = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-            except (OSError, yaml.YAMLError):
+                node = yaml.compose(text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError:
                 continue
             if not isinstance(node, yaml.MappingNode):
                 continue
