@@ -72,3 +72,41 @@ def test_sigkill_loses_no_delivered_answer(db_target):
         db, "SELECT COUNT(*) FROM scores WHERE period = 'all' AND scope LIKE 'ws:%'"
     )
     assert board_rows == len(users)
+
+
+async def test_closing_stores_the_answers_still_queued(db_target, clock):
+    """A close (the end of a graceful stop) with answers queued and a batch in flight: every
+    queued answer is stored and its caller hears its result. On PostgreSQL the writer used to
+    be cancelled while its batch waited for the database thread, which dropped the batch and
+    left its callers waiting forever."""
+    import asyncio
+
+    from bot.app import QuizApp
+    from bot.features.quiz.requests import AnswerQuestion, AskQuestion
+    from bot.kernel.identity import Actor
+    from tests.conftest import CONTENT
+
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    users = [Actor("slack", f"U{i}", f"user {i}", "T1", "C1") for i in range(10)]
+    view = await app.dispatch(users[0], AskQuestion())
+    answering = [
+        asyncio.create_task(app.dispatch(user, AnswerQuestion(view.post_id, 0))) for user in users
+    ]
+    for _ in range(1000):  # until every answer is queued (the writer stores them in batches)
+        if len(app.answers._pending) == len(users):
+            break
+        await asyncio.sleep(0)
+    assert len(app.answers._pending) == len(users)
+    await app.close()
+    replies = await asyncio.wait_for(asyncio.gather(*answering), timeout=10)
+    assert all("please try again" not in str(reply) for reply in replies), replies
+    reopened = await QuizApp.open(db_target, CONTENT, clock=clock)
+    try:
+        stored = await reopened.db.read(
+            lambda db: db.execute(
+                "SELECT COUNT(*) FROM answers WHERE post_id = ?", (view.post_id,)
+            ).fetchone()[0]
+        )
+    finally:
+        await reopened.close()
+    assert stored == 10

@@ -137,11 +137,12 @@ class AnswerWriter:
         self._max_batch = max_batch
         self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
         self._wake = asyncio.Event()
+        self._closing = False
         self._task = asyncio.create_task(self._loop(), name="quizbot-answer-writer")
         self.batches = 0  # for benchmarks: how many transactions carried answers
 
     async def submit(self, write: AnswerWrite) -> AnswerOutcome:
-        if self._task.done():
+        if self._task.done() or self._closing:
             raise StorageError("the answer writer is stopped")
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
@@ -151,7 +152,7 @@ class AnswerWriter:
         return await future
 
     async def _loop(self) -> None:
-        while True:
+        while not self._closing or self._pending:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
@@ -191,12 +192,21 @@ class AnswerWriter:
                         future.set_result(outcome)
 
     async def close(self) -> None:
-        # let queued answers land before stopping
-        while self._pending:
-            self._wake.set()
-            await asyncio.sleep(0)
-        self._task.cancel()
+        """Store every queued answer, the batch in flight included, then stop. The loop ends
+        by itself once the queue is empty: cancelling it mid-write would drop a batch whose
+        write had not started on the database thread (PostgreSQL's executor cancels a queued
+        work item) and leave its callers waiting forever. A caller bounding the close (the
+        graceful stop's hard cut) cancels this; what is still queued then hears an error."""
+        self._closing = True
+        self._wake.set()
         try:
             await self._task
         except asyncio.CancelledError:
-            pass
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the close itself was cancelled: pass it on
+        finally:
+            for _, future in self._pending:
+                if not future.done():
+                    future.set_exception(StorageError("the answer writer is stopped"))
+            self._pending.clear()
