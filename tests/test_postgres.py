@@ -49,6 +49,8 @@ def quizbot(db: str) -> subprocess.CompletedProcess[str]:
         ("mysql://ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database"),
         # a password in the query string
         ("postgresql://ada@127.0.0.1:1/quiz?password=s3cret", "Connect call failed"),
+        # the URL parser would have quoted the password's first half as the port
+        ("postgresql://ada:s3cret/xyz@127.0.0.1/quiz", "not a valid postgresql:// URL"),
     ],
 )
 def test_a_bad_database_setting_is_one_line_naming_it(url, says):
@@ -70,6 +72,14 @@ def test_a_bad_database_setting_is_one_line_naming_it(url, says):
         ),
         ("postgresql://ada@db/quiz?sslpassword=s3cret", "postgresql://ada@db/quiz?sslpassword=***"),
         ("postgresql://db/quiz", "postgresql://db/quiz"),
+        # an "@" after the host, a "#" or "/" inside a password
+        (
+            "postgresql://ada@db/quiz?password=s3cret&application_name=me@laptop",
+            "postgresql://ada@db/quiz?password=***&application_name=me@laptop",
+        ),
+        ("postgresql://ada:pw@db/quiz?options=a@b", "postgresql://ada:***@db/quiz?options=a@b"),
+        ("postgresql://ada@db/quiz?password=s3#cret", "postgresql://ada@db/quiz?password=***"),
+        ("postgresql://ada:s3/cret@db/quiz", "postgresql://ada:***@db/quiz"),
     ],
 )
 def test_a_printed_database_url_never_shows_a_password(url, shown):
@@ -391,3 +401,47 @@ async def test_answers_while_the_server_cannot_be_reached_are_not_saved_and_coun
         ("console:u0",),
         ("console:u1",),
     ]
+
+
+async def test_a_bug_in_an_answer_step_is_a_bug_on_postgresql_too(postgres, clock, caplog):
+    """asyncpg raises InterfaceError for a wrong parameter count on a live connection: a bug,
+    not a lost connection, so the batch's callers are not told "couldn't save" (the adapter
+    logs it and says sorry), the connection is kept, and the next answer is stored."""
+    from bot.features.answers.writer import AnswerBatchBug
+
+    app = await QuizApp.open(postgres.fresh_schema(), CONTENT, clock=clock)
+    try:
+        view = await app.quiz.post_question(console_actor("Ada"), app.pack.questions[0])
+        steps = app.answers._steps
+
+        def buggy_step(db, batch):
+            db.execute("SELECT ?", (1, 2))
+
+        app.answers._steps = (*steps, buggy_step)
+        with pytest.raises(AnswerBatchBug):
+            await app.quiz.answer(member(0), view.post_id, 0)
+        app.answers._steps = steps
+        await app.quiz.answer(member(1), view.post_id, 0)
+        stored = await app.db.read(lambda db: db.execute("SELECT user_key FROM answers").fetchall())
+    finally:
+        await app.close()
+    assert stored == [("console:u1",)]
+    assert "lost the connection" not in caplog.text
+
+
+async def test_a_typed_answer_with_a_nul_is_stored_without_it(postgres, clock, tmp_path):
+    """PostgreSQL's text cannot hold NUL: the core strips control characters from a typed
+    answer before it is stored, so one user's odd input cannot fail everyone's batch."""
+    from tests.typed_content import typed_content
+
+    app = await QuizApp.open(
+        postgres.fresh_schema(), typed_content(tmp_path / "content"), clock=clock
+    )
+    try:
+        question = app.pack.question("net-reliable-protocol")
+        view = await app.quiz.post_question(console_actor("Ada"), question)
+        result = await app.quiz.answer_typed(member(0), view.post_id, "T\x00CP")
+        stored = await app.db.read(lambda db: db.execute("SELECT typed FROM answers").fetchall())
+    finally:
+        await app.close()
+    assert result.correct and stored == [("TCP",)]

@@ -34,7 +34,9 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (
 # read-only transaction (25006), serialization/deadlock (40), a missing table as SQLite's "no
 # such table" (42P01), no privilege (42501), insufficient resources (53: disk full, out of
 # memory, too many connections), operator intervention (57: shutdown, cancel), system I/O
-# (58), lock not available (55P03), internal error or corruption (XX).
+# (58), lock not available (55P03), internal error or corruption (XX). A lost connection
+# arrives as our StorageUnavailable (bot.kernel.pg); asyncpg's InterfaceError on a live
+# connection is a misuse of the driver, so a bug.
 _POSTGRES_FAULTS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.ReadOnlySQLTransactionError,
@@ -46,7 +48,6 @@ _POSTGRES_FAULTS: tuple[type[Exception], ...] = (
     asyncpg.PostgresSystemError,
     asyncpg.LockNotAvailableError,
     asyncpg.InternalServerError,
-    asyncpg.InterfaceError,
 )
 
 

@@ -52,22 +52,23 @@ def is_postgres_url(target: object) -> bool:
 
 def redact(url: str) -> str:
     """The URL with any password replaced by ``***``: safe to print. A password may sit in the
-    user info (``user:pw@``, even with an unencoded ``@``) or in the query (``?password=``)."""
+    user info (``user:pw@``; unencoded ``@``, ``/`` or ``#`` in it included: the user info runs
+    to the last ``@`` before the query) or in the query (``password=``, ``sslpassword=``)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    cut = re.search(r"[/?#]", rest.rsplit("@", 1)[-1])
-    authority_end = (
-        len(rest) if cut is None else len(rest) - len(rest.rsplit("@", 1)[-1]) + cut.start()
-    )
-    authority, tail = rest[:authority_end], rest[authority_end:]
-    if "@" in authority:
-        userinfo, host = authority.rsplit("@", 1)
+    head, mark, query = rest.partition("?")
+    if "@" in head:
+        userinfo, host = head.rsplit("@", 1)
         if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        authority = f"{userinfo}@{host}"
-    tail = re.sub(r"(?i)([?&](?:ssl)?password=)[^&#]*", r"\1***", tail)
-    return f"{scheme}{sep}{authority}{tail}"
+            head = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = re.sub(r"(?i)((?:^|&)(?:ssl)?password=)[^&]*", r"\1***", query)
+    return f"{scheme}{sep}{head}{mark}{query}"
+
+
+def has_password(url: str) -> bool:
+    """Whether ``url`` carries a password anywhere ``redact`` would hide one."""
+    return redact(url) != url
 
 
 @lru_cache(maxsize=2048)
@@ -238,7 +239,9 @@ def connect_error(url: str, exc: BaseException) -> StorageError:
     Either is the CLI's one-line start-up error (it catches ``StorageError``)."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, ValueError) and not isinstance(exc, OSError):
-        reason = f"not a valid postgresql:// URL ({reason})"
+        # the parser's words can quote a piece of a password it misread (as the port, say)
+        detail = "" if has_password(url) else f" ({reason})"
+        reason = f"not a valid postgresql:// URL{detail}"
     # TLS refused (a certificate, a protocol) is the setting too, though ssl's errors are OSErrors
     unreachable = isinstance(exc, _UNREACHABLE) and not isinstance(exc, ssl.SSLError)
     kind = StorageUnavailable if unreachable else StorageError
@@ -285,6 +288,10 @@ class _Session:
         try:
             return fn(pg, *args)
         except _LOST as exc:
+            if isinstance(exc, asyncpg.InterfaceError) and not pg.closed:
+                # asyncpg's InterfaceError also means misuse on a live connection (a wrong
+                # number of parameters, an argument of the wrong type): a bug, not a loss
+                raise
             self._drop()
             raise ConnectionLost(f"lost the connection to PostgreSQL: {exc}") from exc
         except asyncpg.PostgresError as exc:

@@ -29,6 +29,7 @@ from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor, channel_scope, topic_scope, workspace_scope
+from bot.kernel.text import strip_controls
 from bot.scoring import current_streak, points_for
 from bot.srs import SrsCard
 
@@ -276,7 +277,9 @@ class QuizService:
         """Record ``actor``'s typed answer to a typed-answer question; right when it matches
         one of the question's accepted answers (``bot.answer_matching``). Only the first
         answer counts, as for choices."""
-        typed = " ".join(text.split())
+        # stored as typed, so no control or invisible characters (a NUL would also fail the
+        # whole batch on PostgreSQL, whose text type cannot hold one)
+        typed = " ".join(strip_controls(text).split())
         if not typed:
             raise UserError("Type an answer: the box was empty.")
         if len(typed) > TYPED_ANSWER_LIMIT:
