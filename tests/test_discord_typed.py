@@ -4,6 +4,7 @@ FakeDiscord. An "Answer" button opens a modal; its submission is answered privat
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -262,3 +263,16 @@ async def test_a_slow_typed_answer_is_deferred_privately_then_followed_up(fake, 
     token = payload["token"]
     assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1
     assert rows(db_of(app), "SELECT typed FROM answers") == [("TCP",)]
+
+
+async def test_a_typed_answer_while_stopping_is_refused_and_not_stored(fake, app):
+    """Like a click: once the bot is stopping, a typed answer gets the private "restarting"
+    reply and nothing is stored (before, typed answers bypassed the stop entirely)."""
+    bot = make_bot(app)
+    async with fake.run(bot):
+        _, post_id, _ = await post_typed_question(fake)
+        bot.stop_signal.request()
+        refused = await submit(fake, post_id, "TCP")
+    assert refused.json["data"]["flags"] == EPHEMERAL
+    assert "restarting" in json.dumps(refused.json)
+    assert rows(db_of(app), "SELECT COUNT(*) FROM answers") == [(0,)]

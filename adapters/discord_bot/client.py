@@ -280,6 +280,8 @@ class QuizBot(discord.Client):
         post_id = typed_modal_post(str(data.get("custom_id", "")))
         if post_id is None:
             return
+        if not await self.accept(interaction):  # counted as in-flight work, or refused
+            return
         try:
             request = AnswerTyped(post_id, submitted_text(data.get("components")))
         except Exception as exc:
