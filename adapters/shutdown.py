@@ -13,6 +13,7 @@ Other signal handling (e.g. SIGHUP to reload) belongs in ``install_signals`` nex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -42,13 +43,42 @@ def stop_timeout() -> float:
     return seconds
 
 
+def exit_at_once(status: int) -> None:
+    """A second signal (or a close that hangs), on every runner: SIGKILL a demo in progress,
+    which leads its own process group and would otherwise run on as an orphan, then exit
+    without closing."""
+    with contextlib.suppress(OSError):
+        for child in _child_groups():
+            with contextlib.suppress(OSError):
+                os.killpg(child, signal.SIGKILL)
+    os._exit(status)
+
+
+def _child_groups() -> list[int]:
+    """Our children that lead a process group of their own (Linux ``/proc``; else none)."""
+    me, ours = os.getpid(), os.getpgrp()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile, or not readable
+        pid, ppid, pgrp = int(entry), int(fields[1]), int(fields[2])
+        if ppid == me and pgrp == pid and pgrp != ours:
+            found.append(pid)
+    return found
+
+
 class GracefulStop:
     """What is in flight, and whether the runner has been asked to stop."""
 
     def __init__(
         self,
         timeout_s: float | None = None,
-        exit_now: Callable[[int], object] = os._exit,
+        exit_now: Callable[[int], object] = exit_at_once,
     ) -> None:
         self.timeout_s = stop_timeout() if timeout_s is None else timeout_s
         self.stopped = asyncio.Event()

@@ -7,11 +7,9 @@ A line-based chat in the terminal (line editing, history and Tab completion when
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import difflib
 import getpass
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -262,7 +260,7 @@ async def run(db: Path | str, content: str | None = None) -> int:
         highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 100
     )
     # a bad QUIZBOT_STOP_TIMEOUT is one line and exit 2, before the database is touched
-    ending = _Exit(asyncio.current_task(), GracefulStop(exit_now=_exit_at_once))
+    ending = _Exit(asyncio.current_task(), GracefulStop())
     app = await QuizApp.open(db, content)
     with ending.signals():
         cutoff = asyncio.create_task(_cut_off_when_stopped(ending.stop))
@@ -347,34 +345,6 @@ async def _cut_off_when_stopped(stop: GracefulStop) -> None:
     then it is cancelled (``GracefulStop.drain``, as on Slack and Discord)."""
     await stop.stopped.wait()
     await stop.drain()
-
-
-def _exit_at_once(status: int) -> None:
-    """A second signal (or a close that hangs): SIGKILL the demo in progress, which leads its
-    own process group and would otherwise run on as an orphan, then exit without closing."""
-    with contextlib.suppress(OSError):
-        for child in _child_groups():
-            with contextlib.suppress(OSError):
-                os.killpg(child, signal.SIGKILL)
-    os._exit(status)
-
-
-def _child_groups() -> list[int]:
-    """Our children that lead a process group of their own (Linux ``/proc``; else none)."""
-    me, ours = os.getpid(), os.getpgrp()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile, or not readable
-        pid, ppid, pgrp = int(entry), int(fields[1]), int(fields[2])
-        if ppid == me and pgrp == pid and pgrp != ours:
-            found.append(pid)
-    return found
 
 
 class _Exit:
