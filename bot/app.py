@@ -96,6 +96,7 @@ class ContentReload:
     summary: str = ""
     added: tuple[str, ...] = ()  # question ids new in this pack
     retired: tuple[str, ...] = ()  # question ids no longer in the content (history kept)
+    skipped: tuple[str, ...] = ()  # folder entries named like content that are no files
 
     @property
     def ok(self) -> bool:
@@ -112,7 +113,10 @@ class ContentReload:
                 lines=self.problems,
             )
         changes = [f"{len(self.added)} new", f"{len(self.retired)} retired"]
-        return Notice(f"Content reloaded: {self.summary} ({', '.join(changes)} questions).")
+        return Notice(
+            f"Content reloaded: {self.summary} ({', '.join(changes)} questions).",
+            lines=self.skipped,
+        )
 
 
 @dataclass
@@ -386,6 +390,7 @@ class QuizApp:
                 summary=pack.summary(),
                 added=tuple(q.id for q in pack.questions if q.id not in old),
                 retired=tuple(sorted(old - new)),
+                skipped=pack.skipped,
             )
             log.info("content reloaded from %s: %s", self.content_path, pack.summary())
             return outcome

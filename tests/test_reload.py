@@ -74,6 +74,13 @@ async def test_a_good_change_is_served_at_once(app, content):
     assert isinstance(result, AnswerResult) and result.correct
 
 
+async def test_a_folder_named_like_a_content_file_is_skipped_and_the_admin_told(app, content):
+    (content / "drafts.yaml").mkdir()
+    reply = await reload(app)
+    assert not reply.error and reply.text.startswith("Content reloaded: ")
+    assert reply.lines == (f"{content / 'drafts.yaml'}: skipped: is a folder, not a regular file",)
+
+
 async def test_a_bad_file_keeps_the_old_content_and_lists_each_problem(app, content):
     before = app.pack
     bad = content / f"{NET}.yaml"
