@@ -111,9 +111,11 @@ def _outcomes(batch: AnswerBatch) -> list[AnswerOutcome]:
     return outcomes
 
 
-def _store(
+def store_answers(
     db: Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
 ) -> list[AnswerOutcome]:
+    """A batch's statements, for a caller already inside a write transaction
+    (``Database.write``): the answer rows, then each step in order."""
     batch = AnswerBatch(writes)
     _find_stored(db, batch)
     for step in steps:
@@ -125,7 +127,7 @@ def store_batch(
     db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
 ) -> list[AnswerOutcome]:
     """Store a batch of answers in one transaction (runs on the writer thread)."""
-    return in_transaction(db, _store, writes, steps)
+    return in_transaction(db, store_answers, writes, steps)
 
 
 class AnswerWriter:
@@ -160,7 +162,9 @@ class AnswerWriter:
                 del self._pending[: self._max_batch]
                 try:
                     # one transaction; its callers hear their outcomes only after the commit
-                    outcomes = await self._db.write(_store, [w for w, _ in batch], self._steps)
+                    outcomes = await self._db.write(
+                        store_answers, [w for w, _ in batch], self._steps
+                    )
                 except StorageUnavailable as exc:  # transient: its callers may try again
                     log.warning("a batch of %d answers was not stored: %s", len(batch), exc)
                     for _, future in batch:
