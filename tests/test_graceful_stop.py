@@ -500,6 +500,17 @@ needs_proc = pytest.mark.skipif(
 )
 
 
+async def signal_and_wait(proc: asyncio.subprocess.Process, signum: int) -> tuple[float, str]:
+    """Send ``signum`` and wait (at most 20 s) for the process to exit: the seconds it took
+    and everything it printed."""
+    started = time.monotonic()
+    proc.send_signal(signum)
+    async with asyncio.timeout(20):
+        out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+        await proc.wait()
+    return time.monotonic() - started, out.decode() + err.decode()
+
+
 @needs_proc
 @pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
 async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, second):
@@ -509,16 +520,10 @@ async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, secon
         demo = await answer_then_start_the_demo(proc)
         proc.send_signal(signal.SIGTERM)
         await poll(lambda: not signal_pending(proc.pid, signal.SIGTERM), "SIGTERM's delivery")
-        started = time.monotonic()
-        proc.send_signal(second)
-        async with asyncio.timeout(20):
-            out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
-            await proc.wait()
-        seconds = time.monotonic() - started
+        seconds, logged = await signal_and_wait(proc, second)
     finally:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-    logged = out.decode() + err.decode()
     assert proc.returncode == 128 + second, logged
     assert seconds < 1.5, logged  # the demo alone has seconds left to run
     assert DEMO_DONE not in logged  # not waited for
@@ -533,16 +538,10 @@ async def test_console_stop_is_bounded_by_quizbot_stop_timeout(tmp_path):
     proc = await start_console(db, stop_timeout="0.3")
     try:
         demo = await answer_then_start_the_demo(proc)
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(20):
-            out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
-            await proc.wait()
-        seconds = time.monotonic() - started
+        seconds, logged = await signal_and_wait(proc, signal.SIGTERM)
     finally:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-    logged = out.decode() + err.decode()
     assert proc.returncode == 0, logged  # a graceful stop, cut at the bound
     assert DEMO_DONE not in logged  # the demo was cancelled at 0.3 s, not waited for
     assert "stop: 1 request(s) did not finish in time" in logged
