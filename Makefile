@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run slack discord test lint bench clean
+.PHONY: install run slack discord test test-busy lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# the suite several times beside CPU-bound processes: a test that counts loop turns fails here
+test-busy: $(STAMP)
+	$(BIN)/python bench/busy_suite.py --runs $(or $(RUNS),3)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

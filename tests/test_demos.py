@@ -15,6 +15,7 @@ from bot.demos.catalog import TEST_CATALOG
 from bot.demos.programs import cores
 from bot.demos.runner import _parse_payload
 from bot.demos.sandbox import MARKER_ENV, cgroup_support
+from tests.waiting import eventually
 
 
 class Clock:
@@ -433,7 +434,7 @@ async def test_cooldown_per_user_follows_the_injected_clock():
 async def test_global_limit_refuses_a_second_concurrent_demo():
     demos = runner(max_concurrent=1)
     first = asyncio.create_task(demos.run("alice", "_nap"))
-    await asyncio.sleep(0)  # let it reserve its slot
+    await eventually(lambda: demos._running, "alice's demo to take its slot")
     second = await demos.run("bob", "_nap")
     assert not second.ok
     assert second.error.startswith("another demo is running; try again in a few seconds")

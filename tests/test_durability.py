@@ -10,6 +10,7 @@ import sys
 
 from tests.conftest import ROOT
 from tests.pg_server import query
+from tests.waiting import eventually
 
 
 def test_sigkill_loses_no_delivered_answer(db_target):
@@ -92,11 +93,8 @@ async def test_closing_stores_the_answers_still_queued(db_target, clock):
     answering = [
         asyncio.create_task(app.dispatch(user, AnswerQuestion(view.post_id, 0))) for user in users
     ]
-    for _ in range(1000):  # until every answer is queued (the writer stores them in batches)
-        if len(app.answers._pending) == len(users):
-            break
-        await asyncio.sleep(0)
-    assert len(app.answers._pending) == len(users)
+    # until every answer reached the writer: queued, or in the batch in flight
+    await eventually(lambda: app.answers.submitted == len(users), "every answer submitted")
     await app.close()
     replies = await asyncio.wait_for(asyncio.gather(*answering), timeout=10)
     assert all("please try again" not in str(reply) for reply in replies), replies

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 from tests.fakes.discord_server import FakeDiscord, custom_ids
 from tests.fakes.slack_api import FakeSlackAPI, FakeSocketModeServer
 from tests.slack_fixtures import BOT_TOKEN, SECRET
+from tests.waiting import eventually
 
 FORM = "application/x-www-form-urlencoded"
 BURST = 240
@@ -273,8 +274,7 @@ async def test_drain_is_bounded_and_waits_for_late_work():
 
     quick = asyncio.create_task(work("quick", 0.01))
     stuck = asyncio.create_task(work("stuck", 60))
-    await asyncio.sleep(0)
-    assert stop.in_flight == 2
+    await eventually(lambda: stop.in_flight == 2, "both tasks tracked")
     stop.request()
     assert await stop.drain() is False  # the stuck one was cut off at the bound
     assert quick.done() and finished == ["quick"]
@@ -408,11 +408,10 @@ async def test_a_stop_that_hangs_is_cut_off_after_the_timeout_and_grace():
 
     loop.call_later = record
     try:
-        stop.request(signal.SIGTERM)
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
+        stop.request(signal.SIGTERM)  # sets its one timer at once
     finally:
         del loop.call_later
+    await eventually(lambda: exits, "the hard exit")
     assert scheduled == [pytest.approx(0.01 + 5.0)]
     assert exits == [128 + signal.SIGTERM]
 
@@ -459,14 +458,6 @@ def signal_pending(pid: int, signum: int) -> bool:
     return any(mask & (1 << (signum - 1)) for mask in masks)
 
 
-async def poll(condition, what: str, timeout: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
-
-
 async def start_console(db: Path, stop_timeout: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -491,7 +482,7 @@ async def answer_then_start_the_demo(proc: asyncio.subprocess.Process) -> list[i
         while not (line := await proc.stdout.readline()).startswith(b"Total:"):
             assert line, (await proc.stderr.read()).decode()  # the console ended first
     demo: list[int] = []
-    await poll(lambda: demo.extend(demo_children(proc.pid)) or demo, "the demo to start")
+    await eventually(lambda: demo.extend(demo_children(proc.pid)) or demo, "the demo to start")
     return demo
 
 
@@ -519,7 +510,7 @@ async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, secon
     try:
         demo = await answer_then_start_the_demo(proc)
         proc.send_signal(signal.SIGTERM)
-        await poll(lambda: not signal_pending(proc.pid, signal.SIGTERM), "SIGTERM's delivery")
+        await eventually(lambda: not signal_pending(proc.pid, signal.SIGTERM), "SIGTERM's delivery")
         seconds, logged = await signal_and_wait(proc, second)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -528,7 +519,7 @@ async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, secon
     assert seconds < 1.5, logged  # the demo alone has seconds left to run
     assert DEMO_DONE not in logged  # not waited for
     assert f"second {second.name}: exiting now" in logged and "Traceback" not in logged
-    await poll(lambda: not any(map(alive, demo)), "the demo to be killed", timeout=5)
+    await eventually(lambda: not any(map(alive, demo)), "the demo to be killed", timeout=5)
     assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
 
 

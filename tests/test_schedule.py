@@ -26,6 +26,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT, console_actor
+from tests.waiting import eventually
 
 
 def utc(*args: int) -> datetime:
@@ -319,16 +320,14 @@ async def test_the_loop_sleeps_on_the_clock_and_wakes_when_a_schedule_changes(
 ):
     clock.set(utc(2026, 3, 2, 6, 0))
     scheduler.start()
-    for _ in range(5):
-        await asyncio.sleep(0)  # the loop finds no schedule and waits for a change
+    await eventually(lambda: scheduler.passes >= 1, "a pass that finds no schedule")
     await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin")
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await eventually(lambda: scheduler.passes >= 2, "a pass after the schedule changed")
     clock.set(utc(2026, 3, 2, 7, 59))
     await asyncio.sleep(0)
     assert poster.questions == []
     clock.set(utc(2026, 3, 2, 8, 0))
-    await asyncio.wait_for(poster.posted.wait(), timeout=5)
+    await asyncio.wait_for(poster.posted.wait(), timeout=30)
     assert poster.times("terminal") == [utc(2026, 3, 2, 8, 0)]
     await scheduler.stop()
     assert "console" not in app.daily.schedulers
@@ -347,7 +346,7 @@ async def test_the_loop_finds_a_schedule_another_process_set(db_target, clock):
         clock.set(utc(2026, 3, 2, 6, 5))  # the loop rescans every 5 minutes of clock time
         await passes(scheduler, 2)
         clock.set(utc(2026, 3, 2, 6, 10))
-        await asyncio.wait_for(poster.posted.wait(), timeout=5)
+        await asyncio.wait_for(poster.posted.wait(), timeout=30)
         assert poster.times("terminal") == [utc(2026, 3, 2, 6, 10)]
     finally:
         await one.close()  # stops its scheduler too

@@ -25,6 +25,7 @@ from tests.test_slack_adapter import (
     make_settings,
     post_question,
 )
+from tests.waiting import eventually
 
 # The conftest clock starts Mon 2 Mar 2026 12:00 UTC; Berlin is on CET (UTC+1) then, so a
 # 09:00 Europe/Berlin schedule set now first posts Tue 3 Mar at 08:00 UTC.
@@ -298,12 +299,6 @@ def test_long_results_and_schedules_stay_within_block_kit_limits():
 # -- the runners start and stop the scheduler -----------------------------------------------
 
 
-async def wait_until(predicate, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
 @pytest.mark.parametrize("mode", ["http", "socket"])
 async def test_runner_runs_the_daily_scheduler_while_serving(app, fake, adapter, clock, mode):
     server = FakeSocketModeServer()
@@ -316,9 +311,9 @@ async def test_runner_runs_the_daily_scheduler_while_serving(app, fake, adapter,
     assert runner.mode == mode
     serving = asyncio.create_task(serve(adapter, runner))
     try:
-        await wait_until(lambda: "slack" in app.daily.schedulers)
+        await eventually(lambda: "slack" in app.daily.schedulers)
         scheduler = app.daily.schedulers["slack"]
-        await wait_until(lambda: scheduler.passes >= 1)  # started once Slack could reach us
+        await eventually(lambda: scheduler.passes >= 1)  # started once Slack could reach us
         if mode == "socket":
             assert server.connected.is_set()
         await app.daily.set_schedule(admin_actor("C9"), "09:00", "Europe/Berlin", "mon-fri")

@@ -29,3 +29,14 @@ class Fact:
     value: str
     literal: bool = False  # a word users type (a topic id): renderers may show it as code
     at: datetime | None = None  # the instant ``value`` shows, for a platform's own time display
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture a result carries. Every platform delivers it natively (an attachment, an
+    upload, a saved file) and keeps the text version beside it; ``alt`` says what it shows
+    (the numbers, not "a chart") for screen readers and for the console."""
+
+    png: bytes
+    name: str  # a file name ending in .png, for platforms that upload or save it
+    alt: str

@@ -142,12 +142,14 @@ class AnswerWriter:
         self._closing = False
         self._task = asyncio.create_task(self._loop(), name="quizbot-answer-writer")
         self.batches = 0  # for benchmarks: how many transactions carried answers
+        self.submitted = 0  # answers handed to the writer (queued, in flight or stored)
 
     async def submit(self, write: AnswerWrite) -> AnswerOutcome:
         if self._task.done() or self._closing:
             raise StorageError("the answer writer is stopped")
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
+        self.submitted += 1
         self._wake.set()
         # A caller that gives up (cancelled) only cancels its future: the queued answer is
         # still stored, and the writer skips resolving a future that is already done.
