@@ -12,7 +12,7 @@ import pytest
 
 from bot.demos import DEMO_NAMES, DemoMeasurement, DemoResult, DemoRunner
 from bot.demos.catalog import TEST_CATALOG
-from bot.demos.programs import cores
+from bot.demos.harness import cores
 from bot.demos.runner import _parse_payload
 from bot.demos.sandbox import MARKER_ENV, cgroup_support
 from tests.waiting import eventually

@@ -1,33 +1,18 @@
-"""The experiments themselves. They run only inside the sandboxed child (``bot.demos.child``).
+"""The first five experiments (processes vs threads, and the race), and the registry of all demos.
 
-Long: every experiment lives here so the forkserver preloads one module for all of them.
-
-Each program returns a plain dict (``measurements``, ``lesson``, ``details``) that the child
-prints as JSON. Worker processes are started with multiprocessing's ``forkserver`` method
-(``spawn`` where forkserver is unavailable):
-
-* ``fork`` would copy a process that is running threads (several demos do), which can deadlock
-  and is deprecated for multi-threaded processes from Python 3.12;
-* ``spawn`` boots a fresh interpreter per worker (~40 ms each), so the start-up numbers would
-  mostly measure Python's own start-up;
-* ``forkserver`` forks each worker from a small, single-threaded server process that has already
-  imported this module: safe with threads, and each worker still gets a new address space. It is
-  the default on Linux from Python 3.14. The server's one-off start is reported separately.
+They run only inside the sandboxed child (``bot.demos.child``). Each program returns a plain dict
+(``measurements``, ``lesson``, ``details``) that the child prints as JSON; the conclusions are pure
+functions of the numbers (:mod:`bot.demos.conclusions`). How worker processes start, and why
+forkserver: :mod:`bot.demos.harness`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import platform
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
 from typing import Any
 
 from bot.demos.conclusions import (
@@ -43,106 +28,24 @@ from bot.demos.conclusions import (
     spawn_conclusion,
     times,
 )
+from bot.demos.harness import (
+    Payload,
+    Program,
+    cores,
+    details,
+    exit_text,
+    gil_enabled,
+    load_average,
+    ms,
+    noop,
+    payload,
+    start_all_then_join,
+    warm_up,
+    worker_context,
+)
+from bot.demos.sandbox_probes import TEST_PROGRAMS
 
-Payload = dict[str, Any]
-Program = Callable[[], Payload | bytes]  # bytes: test programs' hostile output, sent as-is
-
-
-# --- environment ---------------------------------------------------------------------------------
-
-
-def cores() -> int:
-    """CPU cores this process may run on (affinity-aware where the OS says)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def gil_enabled() -> bool:
-    check = getattr(sys, "_is_gil_enabled", None)  # only on 3.13+
-    return True if check is None else bool(check())
-
-
-def _context() -> tuple[BaseContext, str]:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        # The server imports this module once; every worker is forked from it ready to run.
-        ctx.set_forkserver_preload([__name__])
-    return ctx, method
-
-
-def _warm_up(ctx: BaseContext) -> float:
-    """Start and join one no-op worker (this starts the forkserver); return the seconds taken."""
-    started = time.perf_counter()
-    proc = ctx.Process(target=_noop)
-    proc.start()
-    proc.join()
-    return time.perf_counter() - started
-
-
-def _details(method: str | None = None) -> str:
-    n = cores()
-    gil = "GIL enabled" if gil_enabled() else "GIL disabled (free-threaded build)"
-    text = (
-        f"measured on the bot's host: {n} CPU core{'s' if n != 1 else ''} available; "
-        f"{platform.python_implementation()} {platform.python_version()} ({gil})"
-    )
-    if method:
-        text += f"; process start method: {method}"
-    return text
-
-
-def _ms(seconds: float) -> str:
-    if seconds >= 1.0:
-        return f"{seconds:.2f} s"
-    ms = seconds * 1000
-    return f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2f} ms"
-
-
-def _load() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - not on every OS
-        return None
-
-
-def _best_of(rounds: int, budget_s: float, timed: Callable[[], float]) -> tuple[float, int]:
-    """Run ``timed`` (which returns seconds) up to ``rounds`` times; (fastest, rounds run).
-
-    Stops early once ``budget_s`` of wall time is spent (after at least one round), so a slow,
-    busy host still finishes well inside the runner's wall-time limit.
-    """
-    started = time.perf_counter()
-    best = float("inf")
-    done = 0
-    while done < rounds:
-        best = min(best, timed())
-        done += 1
-        if time.perf_counter() - started > budget_s:
-            break
-    return best, done
-
-
-def _exit_text(exitcode: int | None) -> str:
-    if exitcode is None:
-        return "still running"
-    if exitcode == 0:
-        return "finished (exit 0)"
-    if exitcode < 0:
-        try:
-            return f"died: killed by {signal.Signals(-exitcode).name}"
-        except ValueError:
-            return f"died: killed by signal {-exitcode}"
-    return f"failed: exit status {exitcode}"
-
-
-def _payload(measurements: list[tuple[str, str]], lesson: str, details: str) -> Payload:
-    return {"measurements": [list(m) for m in measurements], "lesson": lesson, "details": details}
-
-
-def _noop() -> None:
-    pass
+__all__ = ["PROGRAMS", "TEST_PROGRAMS"]
 
 
 # --- spawn: start-up cost ------------------------------------------------------------------------
@@ -152,27 +55,17 @@ ROUNDS = 3  # timed parts run up to this many times; the fastest round is report
 SPAWN_BUDGET_S = 2.0  # stop starting new rounds once this much wall time is spent
 
 
-def _start_all_then_join(workers: Sequence[Any]) -> float:
-    """Start every thread or process, then join them all; the wall time that took (s)."""
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return time.perf_counter() - started
-
-
 def demo_spawn() -> Payload:
-    ctx, method = _context()
-    server_start = _warm_up(ctx)
+    ctx, method = worker_context(__name__)
+    server_start = warm_up(ctx)
     failed = 0
 
     def one_round() -> tuple[float, float]:
         nonlocal failed
-        threads = [threading.Thread(target=_noop) for _ in range(SPAWN_N)]
-        thread_s = _start_all_then_join(threads)
-        procs = [ctx.Process(target=_noop) for _ in range(SPAWN_N)]
-        proc_s = _start_all_then_join(procs)
+        threads = [threading.Thread(target=noop) for _ in range(SPAWN_N)]
+        thread_s = start_all_then_join(threads)
+        procs = [ctx.Process(target=noop) for _ in range(SPAWN_N)]
+        proc_s = start_all_then_join(procs)
         failed = max(failed, sum(1 for p in procs if p.exitcode != 0))
         return thread_s, proc_s
 
@@ -191,19 +84,19 @@ def demo_spawn() -> Payload:
     )
     best = f"best of {m.rounds}" if m.rounds > 1 else "1 round"
     measurements = [
-        (f"{SPAWN_N} threads: start + join ({best})", _ms(m.thread_s)),
-        (f"{SPAWN_N} processes: start + join ({best})", _ms(m.process_s)),
+        (f"{SPAWN_N} threads: start + join ({best})", ms(m.thread_s)),
+        (f"{SPAWN_N} processes: start + join ({best})", ms(m.process_s)),
         ("processes vs threads", f"{times(m.ratio)} slower"),
         (
             "average per thread / per process",
-            f"{_ms(m.thread_s / SPAWN_N)} / {_ms(m.process_s / SPAWN_N)}",
+            f"{ms(m.thread_s / SPAWN_N)} / {ms(m.process_s / SPAWN_N)}",
         ),
     ]
     if method == "forkserver":
-        measurements.append(("one-off forkserver start (not included above)", _ms(server_start)))
+        measurements.append(("one-off forkserver start (not included above)", ms(server_start)))
     if failed:
         measurements.append(("processes that failed", str(failed)))
-    return _payload(measurements, spawn_conclusion(m), _details(method))
+    return payload(measurements, spawn_conclusion(m), details(method))
 
 
 # --- memory: shared vs private -------------------------------------------------------------------
@@ -236,11 +129,11 @@ def demo_memory() -> Payload:
 
     counter = 0
     threads = [threading.Thread(target=_bump_in_thread, args=(n,)) for _ in range(w)]
-    _start_all_then_join(threads)
+    start_all_then_join(threads)
     seen_by_main_thread = counter
 
     counter = 0
-    ctx, method = _context()
+    ctx, method = worker_context(__name__)
     procs: list[tuple[Any, Connection]] = []
     for _ in range(w):
         reader, writer = ctx.Pipe(duplex=False)
@@ -266,7 +159,7 @@ def demo_memory() -> Payload:
             ", ".join("no answer" if c is None else str(c) for c in own_copies),
         ),
     ]
-    return _payload(measurements, memory_conclusion(m), _details(method))
+    return payload(measurements, memory_conclusion(m), details(method))
 
 
 # --- crash: process isolation vs one address space -----------------------------------------------
@@ -307,20 +200,20 @@ def _threads_then_fault(conn: Connection) -> None:
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(FAULT_THREADS)]
     threads.append(threading.Thread(target=faulty))
-    _start_all_then_join(threads)
+    start_all_then_join(threads)
     send(("finished", -1))  # the main thread; never reached
 
 
 def demo_crash() -> Payload:
-    ctx, method = _context()
-    _warm_up(ctx)
+    ctx, method = worker_context(__name__)
+    warm_up(ctx)
 
     workers = [
         ctx.Process(target=_worker_abort if i == CRASH_VICTIM else _worker_ok)
         for i in range(CRASH_WORKERS)
     ]
-    _start_all_then_join(workers)
-    measurements = [(f"worker process {i}", _exit_text(p.exitcode)) for i, p in enumerate(workers)]
+    start_all_then_join(workers)
+    measurements = [(f"worker process {i}", exit_text(p.exitcode)) for i, p in enumerate(workers)]
     survivors = sum(1 for i, p in enumerate(workers) if i != CRASH_VICTIM and p.exitcode == 0)
 
     reader, writer = ctx.Pipe(duplex=False)
@@ -342,7 +235,7 @@ def demo_crash() -> Payload:
     measurements += [
         (
             f"process with {FAULT_THREADS + 1} threads, one reads address 0",
-            _exit_text(proc.exitcode),
+            exit_text(proc.exitcode),
         ),
         (f"its other {FAULT_THREADS} threads: started / finished", f"{started} / {finished}"),
     ]
@@ -361,7 +254,7 @@ def demo_crash() -> Payload:
     try:
         threads = [threading.Thread(target=short_work, args=(done, i)) for i in range(3)]
         threads.append(threading.Thread(target=raises))
-        _start_all_then_join(threads)
+        start_all_then_join(threads)
     finally:
         threading.excepthook = previous_hook
     measurements += [
@@ -372,16 +265,16 @@ def demo_crash() -> Payload:
     m = CrashMeasurement(
         workers=CRASH_WORKERS,
         victim=CRASH_VICTIM,
-        victim_exit=_exit_text(workers[CRASH_VICTIM].exitcode),
+        victim_exit=exit_text(workers[CRASH_VICTIM].exitcode),
         survivors=survivors,
-        fault_exit=_exit_text(proc.exitcode),
+        fault_exit=exit_text(proc.exitcode),
         fault_threads=FAULT_THREADS,
         fault_threads_finished=finished,
         exception_names=tuple(caught),
         exception_siblings=3,
         exception_siblings_finished=len(done),
     )
-    return _payload(measurements, crash_conclusion(m), _details(method))
+    return payload(measurements, crash_conclusion(m), details(method))
 
 
 # --- race: lost updates --------------------------------------------------------------------------
@@ -418,7 +311,7 @@ def _plain(box: _Box, n: int) -> None:
 def _run_threads(target: Callable[..., None], *args: Any) -> int:
     box = _Box()
     threads = [threading.Thread(target=target, args=(box, *args)) for _ in range(RACE_THREADS)]
-    _start_all_then_join(threads)
+    start_all_then_join(threads)
     return box.value
 
 
@@ -438,7 +331,7 @@ def demo_race() -> Payload:
             f"{t * PLAIN_INCREMENTS - plain} lost",
         ),
     ]
-    return _payload(measurements, race_conclusion(m), _details())
+    return payload(measurements, race_conclusion(m), details())
 
 
 # --- gil: CPU-bound work --------------------------------------------------------------------------
@@ -469,9 +362,9 @@ def _calibrate() -> int:
 def demo_gil() -> Payload:
     n_cores = cores()
     k = max(2, min(n_cores, GIL_MAX_WORKERS))
-    load = _load()
-    ctx, method = _context()
-    _warm_up(ctx)
+    load = load_average()
+    ctx, method = worker_context(__name__)
+    warm_up(ctx)
     units = _calibrate()
 
     def serial() -> float:
@@ -481,12 +374,12 @@ def demo_gil() -> Payload:
         return time.perf_counter() - started
 
     def threads() -> float:
-        return _start_all_then_join(
+        return start_all_then_join(
             [threading.Thread(target=_burn, args=(units,)) for _ in range(k)]
         )
 
     def processes() -> float:
-        return _start_all_then_join([ctx.Process(target=_burn, args=(units,)) for _ in range(k)])
+        return start_all_then_join([ctx.Process(target=_burn, args=(units,)) for _ in range(k)])
 
     # Interleaved rounds, so a burst of other work on the host hits all three alike.
     serial_s = threads_s = procs_s = float("inf")
@@ -512,128 +405,15 @@ def demo_gil() -> Payload:
     )
     best = f"best of {rounds}" if rounds > 1 else "1 round"
     measurements = [
-        (f"1 thread, {k} work units one after another ({best})", _ms(serial_s)),
-        (f"{k} threads, 1 unit each ({best})", _ms(threads_s)),
-        (f"{k} processes, 1 unit each, incl. start-up ({best})", _ms(procs_s)),
+        (f"1 thread, {k} work units one after another ({best})", ms(serial_s)),
+        (f"{k} threads, 1 unit each ({best})", ms(threads_s)),
+        (f"{k} processes, 1 unit each, incl. start-up ({best})", ms(procs_s)),
         (f"speed-up with {k} threads", times(m.thread_speedup)),
         (f"speed-up with {k} processes", times(m.process_speedup)),
     ]
     if load is not None:
         measurements.append(("host load average (1 min) before the demo", f"{load:.2f}"))
-    return _payload(measurements, gil_conclusion(m), _details(method))
-
-
-# --- sandbox test programs (never selectable by users) -------------------------------------------
-
-
-def _test_nap() -> Payload:
-    time.sleep(0.3)
-    return _payload([("slept", "0.3 s")], "A test program.", _details())
-
-
-def _test_hang() -> Payload:
-    # A grandchild in the same process group, to prove the runner kills the whole group.
-    subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(600)"],
-        stdin=subprocess.DEVNULL,
-    )
-    while True:
-        time.sleep(60)
-
-
-def _test_leave() -> Payload:
-    # A straggler that outlives the demo and holds its output pipe open.
-    subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(600)"],
-        stdin=subprocess.DEVNULL,
-    )
-    return _payload([("left behind", "1 process")], "A test program.", _details())
-
-
-def _test_hog() -> Payload:
-    hoard = []
-    for _ in range(256):  # up to 16 GiB of address space, in 64 MiB steps
-        hoard.append(bytearray(64 * 1024 * 1024))
-    while True:  # pragma: no cover - only without a memory limit
-        time.sleep(60)
-
-
-def _test_flood() -> Payload:
-    line = b"x" * 1023 + b"\n"
-    for _ in range(4096):  # 4 MiB
-        os.write(2, line)
-    while True:  # pragma: no cover - the runner stops reading and kills us first
-        time.sleep(60)
-
-
-def _test_abort() -> Payload:
-    os.abort()
-
-
-# A grandchild that leaves the demo's process group and session (setsid), then double-forks so
-# that its own child is orphaned too; both sleep for 10 minutes unless the sandbox kills them.
-_ESCAPER = (
-    "import os, time\n"
-    "os.setsid()\n"
-    "if os.fork() == 0:\n"
-    "    time.sleep(600)\n"
-    "    os._exit(0)\n"
-    "time.sleep(600)\n"
-)
-
-
-def _start_escaper() -> None:
-    subprocess.Popen([sys.executable, "-c", _ESCAPER], stdin=subprocess.DEVNULL)
-
-
-def _test_escape() -> Payload:
-    _start_escaper()
-    time.sleep(0.3)  # let it leave the group first
-    return _payload([("escaped", "2 processes")], "A test program.", _details())
-
-
-def _test_escape_hang() -> Payload:
-    _start_escaper()
-    while True:
-        time.sleep(60)
-
-
-HOGS = 6
-HOG_MB = 100
-
-
-def _test_hogs() -> Payload:
-    # Each hog stays far below the per-process limit; together they are well above it.
-    touch = f"import time; b = b'x' * ({HOG_MB} << 20); time.sleep(600)"
-    hogs = [
-        subprocess.Popen([sys.executable, "-c", touch], stdin=subprocess.DEVNULL)
-        for _ in range(HOGS)
-    ]
-    for hog in hogs:
-        hog.wait()
-    return _payload([("hogs", str(HOGS))], "A test program.", _details())
-
-
-FORK_GENERATIONS = 8  # at most 2**8 processes even if nothing stopped it
-
-
-def _test_forkbomb() -> Payload:
-    me = os.getpid()
-    for _ in range(FORK_GENERATIONS):
-        try:
-            os.fork()
-        except OSError:  # a process limit said no
-            pass
-    if os.getpid() != me:  # every copy but the first one: never return into the child's main
-        time.sleep(600)
-        os._exit(0)
-    while True:
-        time.sleep(60)
-
-
-def _test_deep() -> bytes:
-    depth = 20_000  # 40 KB: inside the output cap, far past the parser's recursion limit
-    return b'{"measurements": ' + b"[" * depth + b"]" * depth + b', "lesson": "L"}'
+    return payload(measurements, gil_conclusion(m), details(method))
 
 
 PROGRAMS: dict[str, Program] = {
@@ -642,18 +422,4 @@ PROGRAMS: dict[str, Program] = {
     "crash": demo_crash,
     "race": demo_race,
     "gil": demo_gil,
-}
-
-TEST_PROGRAMS: dict[str, Program] = {
-    "_nap": _test_nap,
-    "_hang": _test_hang,
-    "_leave": _test_leave,
-    "_hog": _test_hog,
-    "_flood": _test_flood,
-    "_abort": _test_abort,
-    "_escape": _test_escape,
-    "_escape_hang": _test_escape_hang,
-    "_hogs": _test_hogs,
-    "_forkbomb": _test_forkbomb,
-    "_deep": _test_deep,
 }

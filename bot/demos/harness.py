@@ -1,0 +1,141 @@
+"""What every demo program shares: the host's facts, worker processes, timing and the payload.
+
+Imported only inside the sandboxed child (``bot.demos.child``) and its worker processes.
+
+Worker processes are started with multiprocessing's ``forkserver`` method (``spawn`` where
+forkserver is unavailable):
+
+* ``fork`` would copy a process that is running threads (several demos do), which can deadlock
+  and is deprecated for multi-threaded processes from Python 3.12;
+* ``spawn`` boots a fresh interpreter per worker (~40 ms each), so the start-up numbers would
+  mostly measure Python's own start-up;
+* ``forkserver`` forks each worker from a small, single-threaded server process that has already
+  imported the demo's module: safe with threads, and each worker still gets a new address space.
+  It is the default on Linux from Python 3.14. The server's one-off start is reported separately.
+
+The start-methods demo (``bot.demos.start_methods``) measures ``fork`` and ``spawn`` on purpose.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.context import BaseContext
+from typing import Any
+
+Payload = dict[str, Any]
+Program = Callable[[], Payload | bytes]  # bytes: test programs' hostile output, sent as-is
+
+
+def cores() -> int:
+    """CPU cores this process may run on (affinity-aware where the OS says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)  # only on 3.13+
+    return True if check is None else bool(check())
+
+
+def worker_context(module: str) -> tuple[BaseContext, str]:
+    """The context worker processes start from, and its method's name.
+
+    ``module`` is the demo's own module (its ``__name__``): the forkserver imports it once, so
+    every worker is forked from a server that already has the worker functions. A sandboxed
+    child runs one demo, so one module is all its server needs.
+    """
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([module])
+    return ctx, method
+
+
+def noop() -> None:
+    pass
+
+
+def warm_up(ctx: BaseContext) -> float:
+    """Start and join one no-op worker (this starts the forkserver); return the seconds taken."""
+    started = time.perf_counter()
+    proc = ctx.Process(target=noop)
+    proc.start()
+    proc.join()
+    return time.perf_counter() - started
+
+
+def start_all_then_join(workers: Sequence[Any]) -> float:
+    """Start every thread or process, then join them all; the wall time that took (s)."""
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - started
+
+
+def details(method: str | None = None) -> str:
+    n = cores()
+    gil = "GIL enabled" if gil_enabled() else "GIL disabled (free-threaded build)"
+    text = (
+        f"measured on the bot's host: {n} CPU core{'s' if n != 1 else ''} available; "
+        f"{platform.python_implementation()} {platform.python_version()} ({gil})"
+    )
+    if method:
+        text += f"; process start method: {method}"
+    return text
+
+
+def ms(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    millis = seconds * 1000
+    return f"{millis:.1f} ms" if millis >= 1 else f"{millis:.2f} ms"
+
+
+def load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on every OS
+        return None
+
+
+def best_of(rounds: int, budget_s: float, timed: Callable[[], float]) -> tuple[float, int]:
+    """Run ``timed`` (which returns seconds) up to ``rounds`` times; (fastest, rounds run).
+
+    Stops early once ``budget_s`` of wall time is spent (after at least one round), so a slow,
+    busy host still finishes well inside the runner's wall-time limit.
+    """
+    started = time.perf_counter()
+    best = float("inf")
+    done = 0
+    while done < rounds:
+        best = min(best, timed())
+        done += 1
+        if time.perf_counter() - started > budget_s:
+            break
+    return best, done
+
+
+def exit_text(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "still running"
+    if exitcode == 0:
+        return "finished (exit 0)"
+    if exitcode < 0:
+        try:
+            return f"died: killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"died: killed by signal {-exitcode}"
+    return f"failed: exit status {exitcode}"
+
+
+def payload(measurements: list[tuple[str, str]], lesson: str, details: str) -> Payload:
+    return {"measurements": [list(m) for m in measurements], "lesson": lesson, "details": details}
