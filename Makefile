@@ -1,10 +1,11 @@
-# The two set-up commands: `make run` (the bot in this terminal) and `make test`.
+# The two set-up commands: `make run` (the bot in this terminal) and `make test` (ruff, the docs
+# build, pytest).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run slack discord test test-busy lint bench clean
+.PHONY: install run slack discord test test-busy lint docs docs-serve bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,7 +31,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# the documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link fails it
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 # the suite several times beside CPU-bound processes: a test that counts loop turns fails here
@@ -41,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site

@@ -119,6 +119,25 @@ class ContentReload:
         )
 
 
+# Every command as typed (console, Slack, the help), in the order the help lists them; the
+# docs' command reference is generated from it (tools/mkdocs_hooks.py).
+TEXT_COMMANDS: tuple[TextCommand, ...] = (
+    *quiz.COMMANDS,
+    *boards.COMMANDS,
+    *groups.COMMANDS,
+    *daily.COMMANDS,
+    *live.COMMANDS,
+    *DEMO_COMMANDS,
+    TextCommand(
+        "reload",
+        "reload",
+        "load the content again, keeping scores (admins)",
+        no_arguments(ReloadContent),
+    ),
+    TextCommand("help", "help", "this list", no_arguments(ShowHelp)),
+)
+
+
 @dataclass
 class QuizApp:
     content: PackHolder
@@ -176,23 +195,7 @@ class QuizApp:
         group_service = GroupService(board_service)
         live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
         grammar = Grammar(
-            (
-                *quiz.COMMANDS,
-                *boards.COMMANDS,
-                *groups.COMMANDS,
-                *daily.COMMANDS,
-                *live.COMMANDS,
-                *DEMO_COMMANDS,
-                TextCommand(
-                    "reload",
-                    "reload",
-                    "load the content again, keeping scores (admins)",
-                    no_arguments(ReloadContent),
-                ),
-                TextCommand("help", "help", "this list", no_arguments(ShowHelp)),
-            ),
-            ParseContext(topics=pack.topics),
-            fallback=quiz.topic_fallback,
+            TEXT_COMMANDS, ParseContext(topics=pack.topics), fallback=quiz.topic_fallback
         )
         app = cls(
             content=content,
