@@ -10,22 +10,29 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "quizbot needs Python 3.11 or newer: make PYTHON=python3.11 ..."; exit 1; }
+	@echo "Installing quizbot and its dependencies into $(VENV) (first run only, about two minutes)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
+	@echo "Installed. In your own shell: . $(VENV)/bin/activate  (then quizbot --help)"
 
 install: $(STAMP)
 
+# The bot's own deliberate exits have already said what happened: Ctrl-C (130), SIGTERM's
+# second signal (143), or a one-line error such as a missing token or a bad option (2). make
+# adds no "*** Error" line to those; anything else (a crash) keeps its status.
+BOT_EXIT = status=$$?; case $$status in 2|130|143) exit 0;; *) exit $$status;; esac
+
 run: $(STAMP)
-	$(BIN)/quizbot console
+	@$(BIN)/quizbot console || { $(BOT_EXIT); }
 
 slack: $(STAMP)
-	$(BIN)/quizbot slack
+	@$(BIN)/quizbot slack || { $(BOT_EXIT); }
 
 # make discord GUILD=<server id> syncs the commands to that server only (instant)
 discord: $(STAMP)
-	$(BIN)/quizbot discord $(if $(GUILD),--guild $(GUILD))
+	@$(BIN)/quizbot discord $(if $(GUILD),--guild $(GUILD)) || { $(BOT_EXIT); }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -52,3 +53,43 @@ def test_wheel_ships_the_content_and_runs_from_another_folder(tmp_path):
     assert chat.returncode == 0, chat.stderr
     assert "Own, isolated" in chat.stdout and "Why:" in chat.stdout
     assert (elsewhere / "data" / "quizbot.db").exists()
+
+
+def test_python_m_bot_outside_the_environment_says_how_to_get_in():
+    # -S: no site-packages, as with a system python that has none of the dependencies
+    run = subprocess.run(
+        [sys.executable, "-S", "-m", "bot", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.splitlines()
+    assert "is not installed for" in line and ". .venv/bin/activate" in line
+
+
+def test_make_slack_without_a_token_is_the_bot_line_alone(tmp_path):
+    """The bot's own one-line exit is a normal end of `make slack`: no make error after it."""
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / "bin").symlink_to(Path(sys.executable).parent)
+    (tmp_path / "pyproject.toml").touch()
+    os.utime(tmp_path / "pyproject.toml", (0, 0))
+    (venv / ".installed").touch()  # newer than pyproject.toml: make installs nothing
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAKE"))}
+    run = subprocess.run(  # in an empty folder: no .env with a real token
+        ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), f"VENV={venv}", "slack"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "QUIZBOT_DB": str(tmp_path / "quiz.db")},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "make:" not in run.stdout + run.stderr
+    assert (run.stdout + run.stderr).strip().splitlines() == [
+        "quizbot: SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-…): put it in the"
+        " environment or in .env"
+    ]
