@@ -41,6 +41,8 @@ from bot.features.live import store as live_store
 from bot.features.quiz import QuizService
 from bot.features.quiz import requests as quiz
 from bot.features.quiz import store as quiz_store
+from bot.features.teacher import TeacherService
+from bot.features.teacher import requests as teacher
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
@@ -127,6 +129,7 @@ TEXT_COMMANDS: tuple[TextCommand, ...] = (
     *groups.COMMANDS,
     *daily.COMMANDS,
     *live.COMMANDS,
+    *teacher.COMMANDS,
     *DEMO_COMMANDS,
     TextCommand(
         "reload",
@@ -149,6 +152,7 @@ class QuizApp:
     daily: DailyService
     groups: GroupService
     live: LiveService
+    teacher: TeacherService
     demos: DemoRunner
     dispatcher: Dispatcher
     grammar: Grammar
@@ -207,6 +211,7 @@ class QuizApp:
             daily=daily_service,
             groups=group_service,
             live=live_service,
+            teacher=TeacherService(quiz_service, group_service, db, clock),
             demos=demos or DemoRunner(now=clock.now),
             dispatcher=Dispatcher(),
             grammar=grammar,
@@ -352,7 +357,40 @@ class QuizApp:
         register(live.StopLive, live_stop)
         register(live.ShowLive, live_show)
         register(RunDemo, demo)
+        self._register_teacher()
         register(ShowHelp, show_help)
+
+    def _register_teacher(self) -> None:
+        t, register = self.teacher, self.dispatcher.register
+
+        async def flagged(actor: Actor, r: teacher.ShowFlaggedItems) -> Result:
+            return await t.flagged(actor, r)
+
+        async def items(actor: Actor, r: teacher.AnalyseItems) -> Result:
+            return await t.item_report(actor, r)
+
+        async def item(actor: Actor, r: teacher.ShowItem) -> Result:
+            return await t.item(actor, r, r.question_id)
+
+        async def learners(actor: Actor, r: teacher.ReportLearners) -> Result:
+            return await t.learners(actor, r)
+
+        async def group(actor: Actor, r: teacher.ShowGroupProgress) -> Result:
+            return await t.group_progress(actor, r.group)
+
+        async def channel(actor: Actor, r: teacher.ShowChannelHistory) -> Result:
+            return await t.channel_history(actor, r.channel)
+
+        async def dashboard(actor: Actor, r: teacher.OpenDashboard) -> Result:
+            return await t.dashboard_link(actor, r.group)
+
+        register(teacher.ShowFlaggedItems, flagged)
+        register(teacher.AnalyseItems, items)
+        register(teacher.ShowItem, item)
+        register(teacher.ReportLearners, learners)
+        register(teacher.ShowGroupProgress, group)
+        register(teacher.ShowChannelHistory, channel)
+        register(teacher.OpenDashboard, dashboard)
 
     def parse(self, text: str) -> Request | Notice:
         """One line of text as a Request, or the error Notice that says what is wrong."""

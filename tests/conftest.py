@@ -35,6 +35,7 @@ BOTH_BACKENDS = {
     "test_sharding",
     "test_teaching",
     "test_typed_answers",
+    "test_item_analysis",
 }
 
 

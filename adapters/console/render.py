@@ -45,6 +45,7 @@ from bot.features.quiz import (
     wording,
 )
 from bot.features.quiz.results import letter_of
+from bot.features.teacher import DashboardLink, FlaggedItems
 from bot.kernel.results import Notice
 
 # C0 controls but newline and tab, DEL, C1 controls (\x9b is a one-byte CSI), bidi overrides
@@ -408,3 +409,22 @@ def _live_podium(podium: LivePodium) -> RenderableType:
 @render.register
 def _locked_in(locked: LockedIn) -> RenderableType:
     return Text(locked.text, style="yellow")
+
+
+# -- the teacher's view -----------------------------------------------------------------------
+
+
+@render.register
+def _flagged_items(flagged: FlaggedItems) -> RenderableType:
+    lines: list[RenderableType] = [Text(flagged.title, style="bold"), Text(flagged.summary)]
+    for item in flagged.shown:
+        lines.append(Text.assemble((item.prompt, "bold"), (f" ({item.card_title})", "dim")))
+        lines.append(_bullets("•", FlaggedItems.lines(item)))
+    if flagged.more_text:
+        lines.append(Text(flagged.more_text, style="dim"))
+    return Group(*lines)
+
+
+@render.register
+def _dashboard_link(link: DashboardLink) -> RenderableType:
+    return Group(Text(link.text), Text(link.warning, style="dim"))

@@ -35,6 +35,7 @@ from bot.features.groups.requests import (
 from bot.features.live.requests import ShowLive, StartLive, StopLive
 from bot.features.quiz import CardPart
 from bot.features.quiz.requests import AskQuestion, ListTopics, ShowCard, StartReview
+from bot.features.teacher.requests import OpenDashboard, ShowFlaggedItems
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.errors import UserError
 from bot.kernel.identity import ChannelRef
@@ -336,6 +337,22 @@ class QuizCommands(app_commands.Group):
         # posting goes through Discord's REST API: acknowledge first (3-second deadline)
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self.bot.run(interaction, PostDailyNow(_channel(interaction, channel)))
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    # -- the teacher's view (admins; the dispatcher refuses others) -------------------------
+
+    @app_commands.command(name="items", description="Flagged questions, worst first (admins)")
+    @app_commands.describe(topic="A card or a track; leave empty for all")
+    async def items(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        reply = await self.bot.run(interaction, ShowFlaggedItems(topic=topic or None))
+        await self.bot.respond(interaction, reply, ephemeral=True)
+
+    items.autocomplete("topic")(_topic_choices)
+
+    @app_commands.command(name="dashboard", description="A private link to the web dashboard")
+    @app_commands.describe(group="Only this study group (default: the whole server)")
+    async def dashboard(self, interaction: discord.Interaction, group: str | None = None) -> None:
+        reply = await self.bot.run(interaction, OpenDashboard(group or None))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
     # -- study groups -----------------------------------------------------------------------

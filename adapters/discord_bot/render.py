@@ -24,7 +24,7 @@ from typing import Any
 import discord
 
 # quiz night's renderers live in their own module; importing it registers them
-from adapters.discord_bot import live_render  # noqa: F401
+from adapters.discord_bot import live_render, teacher_render  # noqa: F401
 from adapters.discord_bot.buttons import card_part_buttons
 from adapters.discord_bot.render_base import (
     DESCRIPTION_LIMIT,

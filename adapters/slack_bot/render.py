@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 # quiz night's renderers live in their own module; importing it registers them
-from adapters.slack_bot import live_render  # noqa: F401
+from adapters.slack_bot import live_render, teacher_render  # noqa: F401
 from adapters.slack_bot.blocks import (  # noqa: F401 - some re-exported for tests
     MAX_BUTTON_TEXT,
     MAX_HOME_BLOCKS,

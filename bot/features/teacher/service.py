@@ -1,0 +1,217 @@
+"""The teacher's view: item analysis over a scope, learner rows, a group's and a channel's
+page, and signed dashboard links. Admins only; always the actor's own workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
+
+from bot.config import setting
+from bot.content import Pack
+from bot.features.groups import GroupService, group_key
+from bot.features.quiz import QuizService
+from bot.features.teacher import store
+from bot.features.teacher.analysis import analyse
+from bot.features.teacher.links import DashboardGrant, sign, verify
+from bot.features.teacher.requests import ScopedRequest
+from bot.features.teacher.results import (
+    ChannelHistory,
+    DailyDay,
+    DashboardLink,
+    FlaggedItems,
+    GroupProgress,
+    ItemReport,
+    ItemScope,
+    ItemStats,
+    LearnerReport,
+    LearnerTopic,
+)
+from bot.kernel.clock import Clock
+from bot.kernel.db import Database
+from bot.kernel.errors import UserError
+from bot.kernel.identity import Actor
+
+LINK_HOURS = 24  # how long a dashboard link works
+DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise UserError("Only admins can see the teacher's view.")
+
+
+class TeacherService:
+    def __init__(self, quiz: QuizService, groups: GroupService, db: Database, clock: Clock) -> None:
+        # An analysis reads every first answer in scope. Requests for the same scope share
+        # one read while it runs; the dashboard also reuses a finished one this many seconds
+        # (a teacher clicking through pages), chat never does (0).
+        self.reuse_seconds = 0.0
+        self.quiz = quiz
+        self.groups = groups
+        self.db = db
+        self.clock = clock
+        self._recent: dict[tuple[int, store.Filter], tuple[float, asyncio.Future[ItemReport]]] = {}
+
+    @property
+    def pack(self) -> Pack:
+        return self.quiz.pack
+
+    async def _filter(self, actor: Actor, r: ScopedRequest) -> store.Filter:
+        require_admin(actor)
+        group_name = None
+        group_id = None
+        if r.group:
+            found = await self.groups.get(actor, r.group)  # UserError lists close names
+            group_id, group_name = found.id, found.name
+        topic = self.quiz.resolve_topic(r.topic) if r.topic else None
+        if r.since and r.until and r.since > r.until:
+            raise UserError(f"The range starts ({r.since}) after it ends ({r.until}).")
+        scope = ItemScope(
+            workspace_key=actor.workspace_key,
+            channel_key=f"{actor.workspace_key}:{r.channel}" if r.channel else None,
+            group=group_name,
+            since=r.since,
+            until=r.until,
+            topic=topic,
+        )
+        card_ids = None
+        if topic is not None:
+            card_ids = tuple(dict.fromkeys(q.card_id for q in self.pack.questions_for(topic)))
+        return store.Filter(scope, group_id, card_ids)
+
+    async def item_report(self, actor: Actor, r: ScopedRequest) -> ItemReport:
+        """Every question of the scope's topic (lesson order) with its figures and flags."""
+        where = await self._filter(actor, r)
+        pack = self.pack
+        key = (id(pack), where)
+        now = time.monotonic()
+        for old, (at, task) in list(self._recent.items()):
+            if now - at > self.reuse_seconds and task.done():
+                del self._recent[old]
+        recent = self._recent.get(key)
+        if recent is None:
+            report = asyncio.ensure_future(self._analyse(pack, where))
+            self._recent[key] = (now, report)
+        else:
+            report = recent[1]
+        try:
+            return await asyncio.shield(report)
+        except BaseException:
+            if report.done():
+                self._recent.pop(key, None)
+            raise
+
+    async def _analyse(self, pack: Pack, where: store.Filter) -> ItemReport:
+        tallies = await self.db.read(store.item_tallies, where)
+        choices, times, typed = defaultdict(list), defaultdict(list), defaultdict(list)
+        for t in tallies.choices:
+            choices[t.question_id].append(t)
+        for t in tallies.times:
+            times[t.question_id].append(t)
+        for t in tallies.typed:
+            typed[t.question_id].append(t)
+        items = []
+        for question in pack.questions_for(where.scope.topic):
+            card = pack.card(question.card_id)
+            title = card.title if card else question.card_id
+            qid = question.id
+            items.append(analyse(question, title, choices[qid], times[qid], typed[qid]))
+        return ItemReport(where.scope, tallies.learners, tuple(items))
+
+    async def flagged(self, actor: Actor, r: ScopedRequest) -> FlaggedItems:
+        return FlaggedItems(await self.item_report(actor, r))
+
+    async def item(self, actor: Actor, r: ScopedRequest, question_id: str) -> ItemStats:
+        report = await self.item_report(actor, r)
+        found = report.item(question_id)
+        if found is None:
+            raise UserError(f"No question {question_id!r} in this scope.")
+        return found
+
+    async def learners(self, actor: Actor, r: ScopedRequest) -> LearnerReport:
+        where = await self._filter(actor, r)
+        rows = await self.db.read(store.learner_topics, where)
+        order = {c.id: n for n, c in enumerate(self.pack.cards)}
+        titles = {c.id: c.title for c in self.pack.cards}
+        out = sorted(
+            (
+                LearnerTopic(
+                    row.user_key,
+                    row.display_name,
+                    row.card_id,
+                    titles.get(row.card_id, row.card_id),
+                    row.answers,
+                    row.correct,
+                    row.mastered,
+                    datetime.fromisoformat(row.last_seen) if row.last_seen else None,
+                )
+                for row in rows
+            ),
+            key=lambda t: (t.display_name.casefold(), t.user_key, order.get(t.card_id, 1 << 30)),
+        )
+        return LearnerReport(where.scope, tuple(out))
+
+    async def group_progress(self, actor: Actor, name: str) -> GroupProgress:
+        require_admin(actor)
+        summary = await self.groups.summary(actor, name)
+        report = await self.learners(actor, ScopedRequest(group=summary.name))
+        return GroupProgress(summary.name, summary.members, report.rows, summary.misconception)
+
+    async def channel_history(self, actor: Actor, channel: str, days: int = 60) -> ChannelHistory:
+        require_admin(actor)
+        channel_key = f"{actor.workspace_key}:{channel}"
+        rows = await self.db.read(store.daily_history, channel_key, days)
+        out = []
+        for row in rows:
+            question = self.pack.question(row.question_id)
+            out.append(
+                DailyDay(
+                    date.fromisoformat(row.local_date),
+                    row.question_id,
+                    question.prompt if question else row.question_id or "(not posted)",
+                    row.answers,
+                    row.correct,
+                    row.status,
+                )
+            )
+        return ChannelHistory(channel_key, tuple(out))
+
+    async def daily_channels(self, actor: Actor) -> tuple[str, ...]:
+        """The platform ids of the workspace's channels that had a daily question."""
+        require_admin(actor)
+        keys = await self.db.read(store.workspace_channels, actor.workspace_key)
+        return tuple(key.rpartition(":")[2] for key in keys)
+
+    async def _secret(self) -> str:
+        configured = setting("QUIZBOT_WEB_SECRET")
+        if configured:
+            return configured
+        return await self.db.write(
+            store.kept_secret, store.WEB_LINK_SECRET, secrets.token_urlsafe(32)
+        )
+
+    async def dashboard_link(
+        self, actor: Actor, group: str | None = None, hours: int = LINK_HOURS
+    ) -> DashboardLink:
+        """A link signed for the actor's workspace (and one group), expiring in ``hours``."""
+        require_admin(actor)
+        name = None
+        if group:
+            name = (await self.groups.get(actor, group)).name
+        expires = (self.clock.now() + timedelta(hours=hours)).replace(microsecond=0)
+        token = sign(await self._secret(), DashboardGrant(actor.workspace_key, name, expires))
+        base = (setting("QUIZBOT_WEB_URL") or DEFAULT_WEB_URL).rstrip("/")
+        return DashboardLink(f"{base}/d/{quote(token)}/", expires, name)
+
+    async def open_link(self, token: str) -> DashboardGrant:
+        """What a link lets its holder read; LinkRefused when forged or expired."""
+        return verify(await self._secret(), token, self.clock.now())
+
+
+def group_matches(grant_group: str | None, name: str) -> bool:
+    """Whether ``name`` is the grant's group (names compare case-insensitively)."""
+    return grant_group is None or group_key(grant_group) == group_key(name)

@@ -1,0 +1,269 @@
+"""The teacher's view's SQL: item tallies over first answers, learner rows, a channel's daily
+history, the dashboard's link secret. Reads other features' tables (answers, posts, groups,
+daily claims), never writes them. Parameterized SQL that both backends run."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.features.teacher.results import ItemScope
+from bot.kernel.db import Connection, marks
+
+UPPER_LOWER_SHARE = 0.27  # Kelley's 27%: the upper and the lower group's share of learners
+
+
+@dataclass(frozen=True)
+class Filter:
+    """An ItemScope in SQL terms: the study group by id, the topic as its card ids."""
+
+    scope: ItemScope
+    group_id: int | None = None
+    card_ids: tuple[str, ...] | None = None  # None: every topic
+
+
+@dataclass(frozen=True)
+class ChoiceTally:
+    """First answers to one question that picked one choice (typed: -1) and were right or not,
+    with the upper and lower groups' weight among them."""
+
+    question_id: str
+    choice: int
+    correct: bool
+    count: int
+    upper: float
+    lower: float
+
+
+@dataclass(frozen=True)
+class TimeTally:
+    question_id: str
+    seconds: int  # time from the post to the answer, rounded to a whole second
+    count: int
+
+
+@dataclass(frozen=True)
+class TypedTally:
+    question_id: str
+    typed: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ItemTallies:
+    learners: int
+    choices: tuple[ChoiceTally, ...]
+    times: tuple[TimeTally, ...]
+    typed: tuple[TypedTally, ...]  # wrong typed answers only
+
+
+def _seconds(db: Connection) -> str:
+    """The SQL for the seconds from a post to its answer (ISO-8601 text in both columns)."""
+    if isinstance(db, sqlite3.Connection):
+        return "ROUND((julianday(a.answered_at) - julianday(p.created_at)) * 86400.0)"
+    return (
+        "ROUND(EXTRACT(EPOCH FROM CAST(a.answered_at AS TIMESTAMPTZ)"
+        " - CAST(p.created_at AS TIMESTAMPTZ)))"
+    )
+
+
+def _cards(card_ids: tuple[str, ...]) -> str:
+    """The condition that keeps a topic's answers (no cards: none)."""
+    return f"a.card_id IN ({marks(len(card_ids))})" if card_ids else "0 = 1"
+
+
+def _firsts(db: Connection, where: Filter) -> tuple[str, list[object]]:
+    """The ``firsts`` CTE: each learner's first answer to each question in the workspace (not a
+    review: reviews are practice), then only those given in the scope's channel, group and
+    days. One row per (learner, question)."""
+    params: list[object] = [where.scope.workspace_key]
+    inner = ""
+    if where.card_ids is not None:
+        inner = f" AND {_cards(where.card_ids)}"
+        params.extend(where.card_ids)
+    outer = []
+    if where.scope.channel_key:
+        outer.append("channel_key = ?")
+        params.append(where.scope.channel_key)
+    if where.scope.since:
+        outer.append("answered_at >= ?")
+        params.append(where.scope.since.isoformat())
+    if where.scope.until:
+        outer.append("answered_at < ?")
+        params.append((where.scope.until + timedelta(days=1)).isoformat())
+    if where.group_id is not None:
+        outer.append("user_key IN (SELECT user_key FROM group_members WHERE group_id = ?)")
+        params.append(where.group_id)
+    sql = (
+        "firsts AS (SELECT user_key, question_id, choice, correct, typed, seconds FROM ("
+        " SELECT a.user_key, a.question_id, a.choice, a.correct, a.typed, a.answered_at,"
+        f" p.channel_key, {_seconds(db)} AS seconds, ROW_NUMBER() OVER (PARTITION BY"
+        " a.user_key, a.question_id ORDER BY a.answered_at, a.post_id) AS nth"
+        " FROM answers a JOIN posts p ON p.id = a.post_id"
+        f" WHERE p.workspace_key = ? AND p.kind <> 'review'{inner}) AS numbered"
+        f" WHERE nth = 1{''.join(' AND ' + c for c in outer)})"
+    )
+    return sql, params
+
+
+def item_tallies(db: Connection, where: Filter) -> ItemTallies:
+    """Everything item analysis needs, in one statement over one snapshot.
+
+    Learners are ranked by their share of right first answers in scope; the upper group is the
+    best 27% of them, the lower the worst 27%. Learners tied on the boundary share its places
+    (each gets weight places/tied), so ties never depend on names or order."""
+    firsts, params = _firsts(db, where)
+    sql = (
+        f"WITH {firsts},"
+        " learners AS (SELECT user_key, SUM(correct) * 1.0 / COUNT(*) AS score FROM firsts"
+        " GROUP BY user_key),"
+        " levels AS (SELECT score, COUNT(*) AS tied FROM learners GROUP BY score),"
+        f" placed AS (SELECT score, tied, SUM(tied) OVER () * {UPPER_LOWER_SHARE} AS places,"
+        " COALESCE(SUM(tied) OVER (ORDER BY score DESC ROWS BETWEEN UNBOUNDED PRECEDING"
+        " AND 1 PRECEDING), 0) AS above,"
+        " COALESCE(SUM(tied) OVER (ORDER BY score ROWS BETWEEN UNBOUNDED PRECEDING"
+        " AND 1 PRECEDING), 0) AS below FROM levels),"
+        " weights AS (SELECT score,"
+        " CASE WHEN above >= places THEN 0.0 WHEN above + tied <= places THEN 1.0"
+        " ELSE (places - above) * 1.0 / tied END AS upper,"
+        " CASE WHEN below >= places THEN 0.0 WHEN below + tied <= places THEN 1.0"
+        " ELSE (places - below) * 1.0 / tied END AS lower FROM placed)"
+        " SELECT 'c', f.question_id, f.choice, f.correct, COUNT(*), SUM(w.upper),"
+        " SUM(w.lower), NULL FROM firsts f JOIN learners l ON l.user_key = f.user_key"
+        " JOIN weights w ON w.score = l.score GROUP BY f.question_id, f.choice, f.correct"
+        " UNION ALL SELECT 't', question_id, seconds, NULL, COUNT(*), NULL, NULL, NULL"
+        " FROM firsts GROUP BY question_id, seconds"
+        " UNION ALL SELECT 'w', question_id, NULL, NULL, COUNT(*), NULL, NULL, typed"
+        " FROM firsts WHERE correct = 0 AND typed IS NOT NULL GROUP BY question_id, typed"
+        " UNION ALL SELECT 'n', NULL, NULL, NULL, COUNT(*), NULL, NULL, NULL FROM learners"
+    )
+    rows = db.execute(sql, params).fetchall()
+    choices, times, typed, learners = [], [], [], 0
+    for kind, question_id, number, correct, count, upper, lower, text in rows:
+        if kind == "c":
+            choices.append(
+                ChoiceTally(
+                    question_id, int(number), bool(correct), int(count), float(upper), float(lower)
+                )
+            )
+        elif kind == "t" and number is not None:
+            times.append(TimeTally(question_id, int(number), int(count)))
+        elif kind == "w":
+            typed.append(TypedTally(question_id, text, int(count)))
+        elif kind == "n":
+            learners = int(count)
+    return ItemTallies(learners, tuple(choices), tuple(times), tuple(typed))
+
+
+@dataclass(frozen=True)
+class LearnerTopicRow:
+    user_key: str
+    display_name: str
+    card_id: str
+    answers: int
+    correct: int
+    mastered: int
+    last_seen: str
+
+
+def learner_topics(db: Connection, where: Filter) -> list[LearnerTopicRow]:
+    """Per learner per topic in scope: every answer (reviews too), right ones, the topic's
+    mastered questions (all time) and the last answer's time."""
+    params: list[object] = [where.scope.workspace_key]
+    conditions = ["p.workspace_key = ?"]
+    if where.card_ids is not None:
+        conditions.append(_cards(where.card_ids))
+        params.extend(where.card_ids)
+    if where.scope.channel_key:
+        conditions.append("p.channel_key = ?")
+        params.append(where.scope.channel_key)
+    if where.scope.since:
+        conditions.append("a.answered_at >= ?")
+        params.append(where.scope.since.isoformat())
+    if where.scope.until:
+        conditions.append("a.answered_at < ?")
+        params.append((where.scope.until + timedelta(days=1)).isoformat())
+    if where.group_id is not None:
+        conditions.append("a.user_key IN (SELECT user_key FROM group_members WHERE group_id = ?)")
+        params.append(where.group_id)
+    sql = (
+        "SELECT t.user_key, COALESCE(u.display_name, t.user_key), t.card_id, t.answers,"
+        " t.correct, COALESCE(ut.mastered, 0), t.last_seen FROM ("
+        " SELECT a.user_key, a.card_id, COUNT(*) AS answers, SUM(a.correct) AS correct,"
+        " MAX(a.answered_at) AS last_seen FROM answers a JOIN posts p ON p.id = a.post_id"
+        f" WHERE {' AND '.join(conditions)} GROUP BY a.user_key, a.card_id) AS t"
+        " LEFT JOIN users u ON u.user_key = t.user_key"
+        " LEFT JOIN user_topics ut ON ut.user_key = t.user_key AND ut.card_id = t.card_id"
+    )
+    return [
+        LearnerTopicRow(user_key, name, card_id, int(n), int(right), int(mastered), last)
+        for user_key, name, card_id, n, right, mastered, last in db.execute(sql, params)
+    ]
+
+
+@dataclass(frozen=True)
+class DailyRow:
+    local_date: str
+    question_id: str
+    status: str
+    answers: int
+    correct: int
+
+
+def daily_history(db: Connection, channel_key: str, limit: int) -> list[DailyRow]:
+    """A channel's daily questions, newest first, with their answer counts."""
+    sql = (
+        "SELECT c.local_date, COALESCE(p.question_id, ''), c.status,"
+        " (SELECT COUNT(*) FROM answers a WHERE a.post_id = c.post_id),"
+        " (SELECT COALESCE(SUM(a.correct), 0) FROM answers a WHERE a.post_id = c.post_id)"
+        " FROM daily_claims c LEFT JOIN posts p ON p.id = c.post_id"
+        " WHERE c.channel_key = ? ORDER BY c.local_date DESC LIMIT ?"
+    )
+    return [
+        DailyRow(day, question_id, status, int(n), int(right))
+        for day, question_id, status, n, right in db.execute(sql, (channel_key, limit))
+    ]
+
+
+def workspace_channels(db: Connection, workspace_key: str) -> list[str]:
+    """The channels of a workspace that have a daily schedule or had a daily question."""
+    sql = (
+        "SELECT DISTINCT channel_key FROM daily_claims WHERE channel_key LIKE ? || ':%'"
+        " ORDER BY channel_key"
+    )
+    return [row[0] for row in db.execute(sql, (workspace_key,))]
+
+
+def group_id(db: Connection, workspace_key: str, name_key: str) -> tuple[int, str] | None:
+    row = db.execute(
+        "SELECT id, name FROM study_groups WHERE workspace_key = ? AND name_key = ?",
+        (workspace_key, name_key),
+    ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def names_of(db: Connection, user_keys: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for start in range(0, len(user_keys), 500):
+        chunk = user_keys[start : start + 500]
+        for key, name in db.execute(
+            f"SELECT user_key, display_name FROM users WHERE user_key IN ({marks(len(chunk))})",
+            list(chunk),
+        ):
+            out[key] = name
+    return out
+
+
+WEB_LINK_SECRET = "web-link"
+
+
+def kept_secret(db: Connection, name: str, generated: str) -> str:
+    """The secret kept under ``name``: ``generated`` if none was kept yet (the first process
+    to ask wins; the others read its value)."""
+    db.execute(
+        "INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+        (name, generated),
+    )
+    return db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
