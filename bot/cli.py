@@ -8,6 +8,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot import reports
 from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
 from bot.content_lint import lint_pack
@@ -17,6 +18,7 @@ from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
 from bot.kernel.maintenance import backup_database, check_database
 from bot.kernel.shards import ShardSet
+from bot.reports import report_parser as _report_parser
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         "backup", parents=[common], help="copy the database, safe while the bot runs"
     )
     backup.add_argument("target", metavar="PATH", help="the new backup file (must not exist)")
+    _report_parser(sub, common)
     demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
     demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))
     return parser
@@ -106,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if command == "db":
             return _database(args)
+        if command == "report":
+            return asyncio.run(
+                reports.run(args, db_path(getattr(args, "db", None)), _content(args))
+            )
         if command == "demo":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run_demo(args.name))

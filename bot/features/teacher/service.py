@@ -33,10 +33,22 @@ from bot.features.teacher.results import (
 from bot.kernel.clock import Clock
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
-from bot.kernel.identity import Actor
+from bot.kernel.identity import PLATFORMS, Actor
 
 LINK_HOURS = 24  # how long a dashboard link works
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
+
+
+def reader_for(workspace_key: str, channel_id: str = "report") -> Actor:
+    """Who reads a report or the dashboard: an admin of ``workspace_key`` (``platform:id``,
+    e.g. ``slack:T0123``, ``console:local``) that is nobody's chat identity."""
+    platform, _, workspace_id = workspace_key.partition(":")
+    if platform not in PLATFORMS or not workspace_id:
+        raise UserError(
+            f"{workspace_key!r} is no workspace: give platform:id, e.g. console:local,"
+            " slack:T0123 or discord:1234 (platforms: " + ", ".join(PLATFORMS) + ")"
+        )
+    return Actor(platform, "teacher-view", "teacher", workspace_id, channel_id, is_admin=True)
 
 
 def require_admin(actor: Actor) -> None:
