@@ -37,6 +37,7 @@ from bot.content_files import (
     show,
     stopped_message,
 )
+from bot.content_picture import PICTURE_TYPES, Picture, check_picture
 
 # \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
 ID_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -76,6 +77,7 @@ class Card(_Strict):
     diagram_caption: str | None = None
     next: tuple[str, ...] = ()
     demos: tuple[str, ...] = ()
+    picture: Picture | None = None  # the key idea as a diagram (bot.content_picture)
 
 
 class Question(_Strict):
@@ -299,11 +301,13 @@ def _convert(file: Path, doc: YamlDoc, problems: list[ContentProblem], *, report
 
 
 def _fields(cls: type[msgspec.Struct]) -> dict[str, msgspec.structs.FieldInfo]:
-    return {f.name: f for f in msgspec.structs.fields(cls)}
+    """A struct's fields by the key a file writes (``from``, where Python says ``start``)."""
+    return {f.encode_name: f for f in msgspec.structs.fields(cls)}
 
 
 _FIELDS = {
-    cls: _fields(cls) for cls in (Card, Section, Table, Misconception, ChoiceIn, _QuestionIn)
+    cls: _fields(cls)
+    for cls in (Card, Section, Table, Misconception, ChoiceIn, _QuestionIn, *PICTURE_TYPES)
 }
 
 
@@ -373,7 +377,7 @@ class _Schema:
             if name in value:
                 converted, ok = self.value(value[name], info.type, (*path, name))
                 if ok:
-                    kwargs[name] = converted
+                    kwargs[info.name] = converted
                     continue
             elif info.required:
                 if name not in typos:  # `wyh:` is one problem, not two
@@ -382,7 +386,7 @@ class _Schema:
                 continue
             bad.add(name)
             if info.required:
-                kwargs[name] = () if typing.get_origin(info.type) is tuple else ""
+                kwargs[info.name] = () if typing.get_origin(info.type) is tuple else ""
         return cls(**kwargs), frozenset(bad)
 
     def value(self, value: Any, tp: Any, path: tuple[Any, ...]) -> tuple[Any, bool]:
@@ -528,6 +532,10 @@ def _check_pack(parsed: list[_Parsed], known_demos: Iterable[str] | None) -> lis
                 for n, target in enumerate(card.next):
                     if target not in card_ids:
                         problem(("card", "next", n), f"next links to unknown card {show(target)}")
+            if card.picture is not None and "picture" not in bad:
+                check_picture(
+                    card.picture, ("card", "picture"), problem, lambda v: bool(ID_PATTERN.match(v))
+                )
             if demos is not None and "demos" not in bad:
                 for n, demo in enumerate(card.demos):
                     if demo not in demos:

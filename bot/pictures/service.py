@@ -1,0 +1,170 @@
+"""Drawing pictures without blocking the event loop: a bounded pool of worker processes, a
+cache keyed by what a picture shows, and a time limit after which the reply goes out as text.
+
+Processes, not threads: drawing is Python code under the GIL (tens of milliseconds a
+picture), which on a thread would stall the answer path for as long. Workers start with
+``forkserver`` (``spawn`` where it is missing), never ``fork``: the bot's process has threads.
+
+A spec is the cache key: it holds every value the picture shows (the card's picture section,
+the counts, the names), so a new content version or new data is a new key, and the same data
+is the same picture without drawing it again. A picture that times out keeps drawing and lands
+in the cache for the next request; the one that asked gets the text version alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from bot.kernel.results import Image
+from bot.pictures.specs import PictureSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 5.0
+DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
+DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
+OFF_VALUES = ("0", "off", "no", "false")
+
+
+def _draw(spec: PictureSpec) -> bytes:
+    from bot.pictures.draw import draw  # in the worker: matplotlib loads there, never here
+
+    return draw(spec)
+
+
+def _warm() -> None:
+    from bot.pictures.draw import warm
+
+    warm()
+
+
+@dataclass
+class PictureStats:
+    drawn: int = 0
+    cached: int = 0  # served from the cache
+    timed_out: int = 0
+    refused: int = 0  # too many waiting: text only at once
+    failed: int = 0
+
+
+class Pictures:
+    """The pictures of every result. ``image(spec)`` is the one call: an Image, or None when
+    the picture is off, busy, too slow or broken (the caller then shows the text alone)."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        cache_size: int = DEFAULT_CACHE,
+        max_waiting: int = DEFAULT_WAITING,
+        enabled: bool = True,
+    ) -> None:
+        # one worker on a small host keeps a core for the event loop; at most two
+        self.workers = workers or max(1, min(2, (os.cpu_count() or 1) - 1))
+        self.timeout_s = timeout_s
+        self.cache_size = cache_size
+        self.max_waiting = max_waiting
+        self.enabled = enabled
+        self.stats = PictureStats()
+        self._cache: OrderedDict[PictureSpec, bytes] = OrderedDict()
+        # concurrent futures, not asyncio ones: one Pictures may serve several event loops
+        self._drawing: dict[PictureSpec, concurrent.futures.Future[bytes]] = {}
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()  # the pool's thread stores what it drew
+
+    @classmethod
+    def from_environment(cls) -> Pictures:
+        """QUIZBOT_PICTURES=off turns pictures off (text only everywhere)."""
+        value = os.environ.get("QUIZBOT_PICTURES", "").strip().lower()
+        return cls(enabled=value not in OFF_VALUES)
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_warm,
+            )
+        return self._pool
+
+    def start(self) -> None:
+        """Start the workers now (each imports matplotlib once, about a second of its own CPU),
+        so the first picture a user asks for is not the slow one."""
+        if self.enabled:
+            self._executor()
+
+    def cached(self, spec: PictureSpec) -> Image | None:
+        with self._lock:
+            png = self._cache.get(spec)
+            if png is not None:
+                self._cache.move_to_end(spec)
+        return None if png is None else Image(png, spec.name, spec.alt)
+
+    async def image(self, spec: PictureSpec | None) -> Image | None:
+        if spec is None or not self.enabled:
+            return None
+        image = self.cached(spec)
+        if image is not None:
+            self.stats.cached += 1
+            return image
+        with self._lock:
+            job = self._drawing.get(spec)
+            if job is None and len(self._drawing) >= self.max_waiting:
+                self.stats.refused += 1
+                return None
+        if job is None:
+            try:
+                job = self._executor().submit(_draw, spec)
+            except (BrokenProcessPool, RuntimeError) as exc:  # a worker died; a new pool next
+                self._broken(exc)
+                return None
+            with self._lock:
+                self._drawing[spec] = job
+            job.add_done_callback(lambda done, key=spec: self._finished(key, done))
+        try:
+            png = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job)), self.timeout_s)
+        except TimeoutError:
+            self.stats.timed_out += 1
+            log.warning("picture %s took over %.1f s: sent as text", spec.name, self.timeout_s)
+            return None
+        except BrokenProcessPool as exc:
+            self._broken(exc)
+            return None
+        except Exception:  # a drawing bug must not cost the user the text reply
+            self.stats.failed += 1
+            log.exception("picture %s could not be drawn", spec.name)
+            return None
+        return Image(png, spec.name, spec.alt)
+
+    def _finished(self, spec: PictureSpec, job: concurrent.futures.Future[bytes]) -> None:
+        """In the pool's thread: cache what was drawn (also after its asker timed out)."""
+        with self._lock:
+            self._drawing.pop(spec, None)
+            if job.cancelled() or job.exception() is not None:
+                return
+            self.stats.drawn += 1
+            self._cache[spec] = job.result()
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def _broken(self, exc: BaseException) -> None:
+        self.stats.failed += 1
+        log.error("picture worker failed (%s): starting a new one for the next picture", exc)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
