@@ -228,7 +228,7 @@ class QuizApp:
             return await q.ask_question(actor, r.topic)
 
         async def card(actor: Actor, r: quiz.ShowCard) -> Result:
-            return q.card_view(r.topic, r.part)
+            return await q.card_view(r.topic, r.part)
 
         async def topics(actor: Actor, r: quiz.ListTopics) -> Result:
             return q.topics()

@@ -381,7 +381,7 @@ async def test_topic_autocomplete(fake, app):
 async def card_messages(
     fake: FakeDiscord, app: QuizApp, topic: str, part: CardPart = CardPart.FULL
 ) -> list[dict]:
-    expected = len(render(app.quiz.card_view(topic, part)))
+    expected = len(render(await app.quiz.card_view(topic, part)))
     payload, cb = await run_command(fake, "card", options={"topic": topic, "part": part.value})
     hook = f"/webhooks/{APPLICATION_ID}/{payload['token']}"
     followups = await fake.wait_for(

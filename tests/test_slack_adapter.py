@@ -196,6 +196,9 @@ def assert_block_kit_limits(message: dict) -> None:
                 assert 0 < len(button["text"]["text"]) <= 75
                 assert len(button["value"]) <= 2000
                 action_ids.append(button["action_id"])
+        elif kind == "image":
+            assert 0 < len(block["alt_text"]) <= 2000
+            assert "slack_file" in block and "image_url" not in block
         else:
             assert kind == "divider", kind
     assert len(action_ids) == len(set(action_ids))

@@ -45,7 +45,7 @@ from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
 from bot.kernel.clock import SystemClock
 from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor, ChannelRef
-from bot.kernel.results import Notice
+from bot.kernel.results import Image, Notice, images_of
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,12 @@ TOPIC_COMMANDS = ("question", "card", "review", "leaderboard")  # Tab completes 
 
 
 class ConsoleSession:
-    def __init__(self, app: QuizApp, console: Console, user: str) -> None:
+    def __init__(
+        self, app: QuizApp, console: Console, user: str, pictures: Path | None = None
+    ) -> None:
         self.app = app
         self.console = console
+        self.pictures = pictures  # where a result's pictures are saved (None: alt text only)
         self.actor = self._actor(clean_name(user) or "you")
         self.current: QuestionView | None = None
         self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
@@ -199,6 +202,30 @@ class ConsoleSession:
 
     def show(self, reply: object) -> None:
         self.printer(lambda: self.console.print(safe(reply)))
+        for image in images_of(reply):
+            self.show_picture(image)
+
+    def show_picture(self, image: Image) -> None:
+        """A terminal shows no picture: it is saved under the data folder, and its path is
+        printed with the alt text (what it shows, in words)."""
+        line = Notice(f"Picture: {image.alt}")
+        if self.pictures is not None:
+            try:
+                path = save_picture(self.pictures, image)
+            except OSError as exc:
+                line = Notice(f"{line.text} (not saved: {exc.strerror or exc})")
+            else:
+                line = Notice(f"Picture saved to {path}: {image.alt}")
+        self.printer(lambda: self.console.print(safe(line)))
+
+
+def save_picture(folder: Path, image: Image) -> Path:
+    """``image`` as ``folder/<its name>`` (a name from the core, kept to a plain file name)."""
+    name = Path(image.name).name or "picture.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(image.png)
+    return path
 
 
 def _now(write: Callable[[], None]) -> None:
@@ -265,7 +292,9 @@ async def run(db: Path | str, content: str | None = None) -> int:
     with ending.signals():
         cutoff = asyncio.create_task(_cut_off_when_stopped(ending.stop))
         try:
-            session = ConsoleSession(app, console, _default_user())
+            # a PostgreSQL URL has no folder of its own: its files go beside the default file
+            data = (db if isinstance(db, Path) else DEFAULT_DB).parent
+            session = ConsoleSession(app, console, _default_user(), data / "pictures")
             # SIGHUP reloads the content (before the banner: a HUP right after it is handled)
             ending.stop_reloading = app.reload_on_sighup(
                 lambda outcome: session.show(outcome.notice())
@@ -275,7 +304,6 @@ async def run(db: Path | str, content: str | None = None) -> int:
             LiveRunner(
                 app.live, "console", ConsoleLivePoster(session)
             ).start()  # app.close stops it
-            # a PostgreSQL URL has no folder of its own: the history goes beside the default file
             history = history_path(db if isinstance(db, Path) else DEFAULT_DB)
             source = PromptSource(session.vocabulary(), history) if tty else PipeSource()
             ending.source = source

@@ -15,7 +15,7 @@ from adapters.discord_bot.render_base import (
     escaped_name,
     field_chunks,
     question_messages,
-    render,
+    render_result,
     text_message,
 )
 from bot.features.live import (
@@ -33,12 +33,12 @@ from bot.features.quiz.results import letter_of
 # -- the live quiz (quiz night) ------------------------------------------------------------------
 
 
-@render.register
+@render_result.register
 def _live_started(started: LiveStarted) -> list[Message]:
     return [text_message(started.text)]
 
 
-@render.register
+@render_result.register
 def _live_progress(progress: LiveProgress) -> list[Message]:
     lines = [_standing_line(s) for s in progress.leaders]
     if progress.closes_at is not None:
@@ -46,7 +46,7 @@ def _live_progress(progress: LiveProgress) -> list[Message]:
     return [text_message(progress.text, lines, ephemeral=progress.already_running)]
 
 
-@render.register
+@render_result.register
 def _live_round(live_round: LiveRound) -> list[Message]:
     """The round's question with its buttons; the close time is a Discord timestamp that
     counts down by itself (no edits per second)."""
@@ -63,7 +63,7 @@ def _live_round(live_round: LiveRound) -> list[Message]:
     return [message]
 
 
-@render.register
+@render_result.register
 def _round_reveal(reveal: RoundReveal) -> list[Message]:
     """What the round's message becomes when it closes: the answer, the counts, the Why,
     the fastest right answer; the buttons stay, disabled."""
@@ -96,14 +96,14 @@ def _standing_line(s: Standing) -> str:
     return f"{medal} {escaped_name(s.name)} — {s.score_text}"
 
 
-@render.register
+@render_result.register
 def _live_scoreboard(board: LiveScoreboard) -> list[Message]:
     lines = [_standing_line(s) for s in board.standings] or [board.empty_text]
     body = embed(title=board.title, description="\n".join(lines), footer=board.more_text)
     return [Message(embeds=[body])]
 
 
-@render.register
+@render_result.register
 def _live_podium(podium: LivePodium) -> list[Message]:
     top = [_standing_line(s) for s in podium.podium] or [podium.empty_text]
     fields = field_chunks("Everyone", [_standing_line(s) for s in podium.standings[3:]])
@@ -126,6 +126,6 @@ def _live_podium(podium: LivePodium) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-@render.register
+@render_result.register
 def _locked_in(locked: LockedIn) -> list[Message]:
     return [text_message(locked.text, ephemeral=True)]

@@ -138,7 +138,7 @@ class DiscordLivePoster:
         [message] = render(reveal)
         partial = self.poster.client.get_partial_messageable(int(channel_id))
         try:
-            await partial.get_partial_message(int(message_id)).edit(**message.send_kwargs())
+            await partial.get_partial_message(int(message_id)).edit(**message.edit_kwargs())
         except discord.HTTPException as exc:
             raise DiscordPostError(
                 f"cannot edit Discord message {ref}: {exc.status} {exc.text}"

@@ -7,7 +7,7 @@ with a note; Discord never sees a request it would reject.
 
 To show a new core result type, register a function for it::
 
-    @render.register
+    @render_result.register
     def _mine(reply: MyResult) -> list[Message]:
         return [Message(embeds=[embed(title="Mine", description=...)])]
 
@@ -44,7 +44,8 @@ from adapters.discord_bot.render_base import (
     escaped_name,
     field_chunks,
     question_messages,
-    render,
+    render,  # noqa: F401  (the entry point, re-exported)
+    render_result,
     text_message,
 )
 from bot.demos import DemoResult
@@ -73,7 +74,7 @@ def _when(instant: datetime) -> str:
     return f"{format_local(instant)} (<t:{int(instant.timestamp())}:R>)"
 
 
-@render.register
+@render_result.register
 def _daily_question(daily: DailyQuestion) -> list[Message]:
     [message] = question_messages(daily.view)
     question = message.embeds[0]
@@ -82,7 +83,7 @@ def _daily_question(daily: DailyQuestion) -> list[Message]:
     return [message]
 
 
-@render.register
+@render_result.register
 def _daily_results(results: DailyResults) -> list[Message]:
     # budget (6000 per message): prompt 1500 + choices 6 x 300 + feedback 5 x 150 + answer 300
     # + Why 1024 + rest
@@ -122,7 +123,7 @@ def _fact_value(fact: Fact) -> str:
     return f"`{fact.value}`" if fact.literal else fact.value
 
 
-@render.register
+@render_result.register
 def _schedule(info: ScheduleInfo) -> list[Message]:
     fields = [(f.label, _fact_value(f)) for f in info.facts]
     where = f"<#{info.channel.channel_id}>" if info.channel.channel_id.isdigit() else "here"
@@ -135,7 +136,7 @@ def _schedule(info: ScheduleInfo) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-@render.register
+@render_result.register
 def _answer(result: AnswerResult) -> list[Message]:
     if result.already_answered:
         colour = GOLD
@@ -156,7 +157,7 @@ def _answer(result: AnswerResult) -> list[Message]:
     return [Message(embeds=[message])]
 
 
-@render.register
+@render_result.register
 def _card(view: CardView) -> list[Message]:
     card = view.card
     parts: list[_Part] = []
@@ -198,7 +199,7 @@ def _card(view: CardView) -> list[Message]:
     return messages
 
 
-@render.register
+@render_result.register
 def _demo(result: DemoResult) -> list[Message]:
     if not result.ok:
         return [text_message(result.error or f"The {result.name} demo failed.", ephemeral=True)]
@@ -213,7 +214,7 @@ def _demo(result: DemoResult) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-@render.register(list)
+@render_result.register(list)
 def _list(items: list[Any]) -> list[Message]:
     if items and all(isinstance(t, TopicInfo) for t in items):
         return _topics(items)
@@ -236,7 +237,7 @@ def _topics(topics: list[TopicInfo]) -> list[Message]:
     ]
 
 
-@render.register
+@render_result.register
 def _stats(stats: UserStats) -> list[Message]:
     fields = []
     if stats.topic_lines:
@@ -249,7 +250,7 @@ def _stats(stats: UserStats) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-@render.register
+@render_result.register
 def _leaderboard(board: Leaderboard) -> list[Message]:
     footer = " · ".join(board.notes)
     if not board.rows:
@@ -268,12 +269,12 @@ def _board_line(board: Leaderboard, row: LeaderboardRow) -> str:
 # -- study groups and review sessions (the commands send these privately) -----------------------
 
 
-@render.register
+@render_result.register
 def _study_group(group: StudyGroup) -> list[Message]:
     return [text_message(group.text_for(escaped_name(group.name)))]
 
 
-@render.register
+@render_result.register
 def _groups(groups: GroupList) -> list[Message]:
     if not groups.groups:
         return [text_message(groups.empty_text)]
@@ -282,7 +283,7 @@ def _groups(groups: GroupList) -> list[Message]:
     return [Message(embeds=[body])]
 
 
-@render.register
+@render_result.register
 def _members(group: GroupMembers) -> list[Message]:
     if not group.members:
         return [text_message(escaped_name(group.empty_text))]
@@ -290,7 +291,7 @@ def _members(group: GroupMembers) -> list[Message]:
     return [Message(embeds=[embed(title=group.title, description=members)])]
 
 
-@render.register
+@render_result.register
 def _group_summary(summary: GroupSummary) -> list[Message]:
     fields = [
         (f.label, escaped_name(f.value) if f is summary.members_fact else f.value)
@@ -307,7 +308,7 @@ def _group_summary(summary: GroupSummary) -> list[Message]:
     return [Message(embeds=[embed(title=summary.title, fields=fields)])]
 
 
-@render.register
+@render_result.register
 def _review(session: ReviewSession) -> list[Message]:
     """The intro with the first question, then one follow-up per question, all private; each
     question's buttons answer it like any other (only the requester may)."""

@@ -7,6 +7,8 @@ Import ``render`` from :mod:`adapters.discord_bot.render`, which loads every reg
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
@@ -17,7 +19,7 @@ import discord
 from adapters.discord_bot.buttons import answer_buttons
 from adapters.discord_bot.typed import typed_answer_button
 from bot.features.quiz import QuestionView
-from bot.kernel.results import DONE, Notice
+from bot.kernel.results import DONE, Image, Notice, images_of
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 CONTENT_LIMIT = 2000
@@ -29,6 +31,8 @@ FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000  # all embeds of one message together
 EMBEDS_PER_MESSAGE = 10
+FILES_PER_MESSAGE = 10
+ATTACHMENT_DESCRIPTION_LIMIT = 1024  # an attachment's alt text
 
 BLURPLE = discord.Colour.blurple()
 GREEN = discord.Colour.green()
@@ -38,12 +42,25 @@ GOLD = discord.Colour.gold()
 
 @dataclass
 class Message:
-    """One message to send: text, embeds and (for questions) the answer buttons."""
+    """One message to send: text, embeds, (for questions) the answer buttons, and pictures
+    as file attachments."""
 
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     ephemeral: bool = False  # a suggestion: errors and personal results are private
+    images: list[Image] = field(default_factory=list)  # uploaded with the message
+
+    def files(self) -> list[discord.File]:
+        """Fresh files for one send (a discord.File is read once)."""
+        return [
+            discord.File(
+                io.BytesIO(image.png),
+                filename=image.name,
+                description=clip(image.alt, ATTACHMENT_DESCRIPTION_LIMIT) or None,
+            )
+            for image in self.images
+        ]
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``send_message``/``followup.send``/``channel.send``."""
@@ -54,6 +71,16 @@ class Message:
             kwargs["embeds"] = self.embeds
         if self.view is not None:
             kwargs["view"] = self.view
+        if self.images:
+            kwargs["files"] = self.files()
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Message.edit``: its pictures replace the old attachments."""
+        kwargs = self.send_kwargs()
+        files = kwargs.pop("files", None)
+        if files is not None:
+            kwargs["attachments"] = files
         return kwargs
 
 
@@ -101,8 +128,31 @@ def text_message(text: str, lines: Sequence[str] = (), *, ephemeral: bool = Fals
 # -- the dispatcher ----------------------------------------------------------------------------
 
 
-@singledispatch
 def render(reply: Any) -> list[Message]:
+    """A core result as Discord messages: its renderer's text, embeds and buttons, and the
+    pictures it carries as attachments of the first message (the first one shown in the first
+    embed, ``attachment://name``; the alt text is the attachment's description)."""
+    messages = render_result(reply)
+    images = images_of(reply)
+    if images and messages:
+        attach(messages[0], images)
+    return messages
+
+
+def attachment_name(image: Image) -> str:
+    """A file name ``attachment://`` can refer to (Discord keeps [A-Za-z0-9._-])."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", image.name) or "picture.png"
+
+
+def attach(message: Message, images: Sequence[Image]) -> None:
+    named = [Image(i.png, attachment_name(i), i.alt) for i in images][:FILES_PER_MESSAGE]
+    message.images.extend(named)
+    if message.embeds and message.embeds[0].image.url is None:
+        message.embeds[0].set_image(url=f"attachment://{named[0].name}")
+
+
+@singledispatch
+def render_result(reply: Any) -> list[Message]:
     """Fallback for result types without a renderer yet: their text, else ``str()``."""
     if reply is None:
         return [text_message(DONE)]
@@ -117,12 +167,12 @@ def render(reply: Any) -> list[Message]:
     return [text_message(str(reply))]
 
 
-@render.register
+@render_result.register
 def _notice(reply: Notice) -> list[Message]:
     return [text_message(reply.text, reply.lines, ephemeral=reply.error)]
 
 
-@render.register
+@render_result.register
 def question_messages(view: QuestionView) -> list[Message]:
     if view.typed:
         return _typed_question(view)

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.shutdown import GracefulStop
-from adapters.slack_bot.blocks import SlackMessage
+from adapters.slack_bot.blocks import MAX_BLOCKS, Block, SlackMessage, clip, image_block
 from adapters.slack_bot.payloads import QuizBolt, click_actor, is_slack_id, slack_id_or
 from adapters.slack_bot.render import (
     CARD_PART_ACTION_PREFIX,
@@ -56,7 +56,7 @@ from bot.features.quiz.requests import (
 from bot.kernel.dispatch import Request
 from bot.kernel.grammar import command_words
 from bot.kernel.identity import Actor
-from bot.kernel.results import SORRY, Notice
+from bot.kernel.results import SORRY, Image, Notice
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+MAX_FILE_ALT_TEXT = 1000  # files.getUploadURLExternal's alt_txt
 NO_USER = Notice("That request did not say who sent it; nothing was done.", error=True)
 
 
@@ -323,8 +324,10 @@ class SlackAdapter:
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_IN_CHANNEL:
                 raise
-            await respond(response_type="in_channel", text=message.text, blocks=message.blocks)
+            blocks = message.blocks + await self.image_blocks(message.images, len(message.blocks))
+            await respond(response_type="in_channel", text=message.text, blocks=blocks)
             return None
+        await self.share_images(message.images, channel_id)
         return f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
 
     async def post_to_channel(
@@ -347,6 +350,7 @@ class SlackAdapter:
             posted = await self.bolt.client.chat_postMessage(
                 channel=channel_id, text=message.text, blocks=message.blocks, **threading
             )
+            await self.share_images(message.images, channel_id, thread_ts)
             ref = ref or f"{posted.get('channel', channel_id)}:{posted.get('ts', '')}"
         if ref and isinstance(reply, QuestionView):
             await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
@@ -359,13 +363,59 @@ class SlackAdapter:
         replace_original: bool | None = None,
     ) -> None:
         for message in messages:
+            pictures = await self.image_blocks(message.images, len(message.blocks))
             await self.respond_to(
                 respond,
                 response_type="ephemeral",
                 replace_original=replace_original,
                 text=message.text,
-                blocks=message.blocks,
+                blocks=message.blocks + pictures,
             )
+
+    # -- pictures ---------------------------------------------------------------------------
+
+    async def upload(
+        self, images: tuple[Image, ...], channel_id: str | None = None, thread_ts: str | None = None
+    ) -> list[str]:
+        """Upload pictures with ``files_upload_v2`` (files.getUploadURLExternal, the upload,
+        files.completeUploadExternal); returns their file ids. With a channel they are shared
+        there (in ``thread_ts``'s thread) as Slack's own file messages; without one the bot
+        keeps them, for image blocks. A failed upload (e.g. no files:write scope) is logged and
+        the text goes out alone: the text version of every picture is in the message."""
+        if not images:
+            return []
+        uploads = [
+            {
+                "content": image.png,
+                "filename": image.name,
+                "title": image.name,
+                "alt_txt": clip(image.alt, MAX_FILE_ALT_TEXT),
+            }
+            for image in images
+        ]
+        try:
+            uploaded = await self.bolt.client.files_upload_v2(
+                file_uploads=uploads, channel=channel_id, thread_ts=thread_ts
+            )
+        except (SlackApiError, aiohttp.ClientError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+            log.warning("picture upload failed (%s): sent the text alone", reason)
+            return []
+        return [str(f.get("id")) for f in uploaded.get("files") or [] if f.get("id")]
+
+    async def share_images(
+        self, images: tuple[Image, ...], channel_id: str, thread_ts: str | None = None
+    ) -> None:
+        """A public post's pictures: shared into its channel (and thread) right after it."""
+        await self.upload(images, channel_id, thread_ts)
+
+    async def image_blocks(self, images: tuple[Image, ...], blocks_before: int = 0) -> list[Block]:
+        """A private reply's pictures: files cannot be ephemeral, so the bot uploads them
+        unshared and the reply shows them in image blocks (within the 50-block limit)."""
+        room = MAX_BLOCKS - blocks_before
+        images = images[: max(room, 0)]
+        ids = await self.upload(images)
+        return [image_block(file_id, image) for file_id, image in zip(ids, images, strict=False)]
 
     async def respond_to(self, respond: AsyncRespond, **message: Any) -> None:
         """Post ``message`` to the request's response_url over one shared HTTP session (Bolt's

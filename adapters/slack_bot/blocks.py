@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.kernel.results import Image
+
 # Slack's documented limits.
 MAX_BLOCKS = 50  # per message
 MAX_HOME_BLOCKS = 100  # per App Home view
@@ -18,6 +20,7 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_CONTEXT_TEXT = 2000  # we keep context lines short; Slack allows 3,000
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
+MAX_ALT_TEXT = 2000  # an image block's alt_text
 MAX_FALLBACK_TEXT = 3000  # Slack allows 40,000; the fallback is only a notification line
 # Our own bounds: a response_url takes at most 5 replies, and very large block payloads are
 # rejected by Slack well before 50 full sections, so a message carries at most ~12k characters.
@@ -33,6 +36,7 @@ class SlackMessage:
     text: str  # the fallback shown in notifications
     blocks: list[Block] = field(default_factory=list)
     public: bool = False  # True: posted to the channel; False: ephemeral to the caller
+    images: tuple[Image, ...] = ()  # uploaded with the message (see SlackAdapter.upload)
 
 
 # -- building blocks ----------------------------------------------------------------------
@@ -53,6 +57,15 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
+
+
+def image_block(file_id: str, image: Image) -> Block:
+    """An uploaded picture shown inside a message (a Slack-hosted file, not a public URL)."""
+    return {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": clip(image.alt, MAX_ALT_TEXT) or image.name,
+    }
 
 
 def header(text: str) -> Block:

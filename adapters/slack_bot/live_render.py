@@ -14,7 +14,7 @@ from adapters.slack_bot.blocks import (
     paginate,
     sections,
 )
-from adapters.slack_bot.render_base import MEDALS, question_blocks, render, share_bar
+from adapters.slack_bot.render_base import MEDALS, question_blocks, render_result, share_bar
 from bot.features.live import (
     LivePodium,
     LiveProgress,
@@ -36,7 +36,7 @@ def _clock_time(instant: datetime) -> str:
     return f"<!date^{int(instant.timestamp())}^{{time_secs}}|{fallback}>"
 
 
-@render.register
+@render_result.register
 def _live_started(started: LiveStarted) -> list[SlackMessage]:
     return paginate(sections(escape(started.text)), fallback=started.text, public=True)
 
@@ -46,7 +46,7 @@ def _standing_line(s: Standing) -> str:
     return f"{medal} *{escape(s.name)}* — {s.score_text}"
 
 
-@render.register
+@render_result.register
 def _live_progress(progress: LiveProgress) -> list[SlackMessage]:
     lines = [escape(progress.text), *(_standing_line(s) for s in progress.leaders)]
     if progress.closes_at is not None:
@@ -54,7 +54,7 @@ def _live_progress(progress: LiveProgress) -> list[SlackMessage]:
     return paginate(sections("\n".join(lines)), fallback=progress.text)
 
 
-@render.register
+@render_result.register
 def _live_round(live_round: LiveRound) -> list[SlackMessage]:
     """The round's question and buttons, with the close time Slack shows in each reader's
     zone; nothing is edited per second."""
@@ -95,13 +95,13 @@ def reveal_blocks(reveal: RoundReveal) -> list[Block]:
     ]
 
 
-@render.register
+@render_result.register
 def _round_reveal(reveal: RoundReveal) -> list[SlackMessage]:
     fallback = f"Round {reveal.number} closed: {reveal.summary}"
     return paginate(reveal_blocks(reveal), fallback=fallback, public=True)
 
 
-@render.register
+@render_result.register
 def _live_scoreboard(board: LiveScoreboard) -> list[SlackMessage]:
     lines = [_standing_line(s) for s in board.standings] or [board.empty_text]
     blocks = sections(f"*{board.title}*\n" + "\n".join(lines))
@@ -110,7 +110,7 @@ def _live_scoreboard(board: LiveScoreboard) -> list[SlackMessage]:
     return paginate(blocks, fallback=f"Scoreboard after round {board.number}", public=True)
 
 
-@render.register
+@render_result.register
 def _live_podium(podium: LivePodium) -> list[SlackMessage]:
     top = [_standing_line(s) for s in podium.podium] or [podium.empty_text]
     blocks: list[Block] = [
@@ -131,6 +131,6 @@ def _live_podium(podium: LivePodium) -> list[SlackMessage]:
     return paginate(blocks, fallback=f"Quiz night results: {podium.ending}", public=True)
 
 
-@render.register
+@render_result.register
 def _locked_in(locked: LockedIn) -> list[SlackMessage]:
     return paginate(sections(escape(locked.text)), fallback=locked.text)

@@ -108,6 +108,8 @@ class SlackLivePoster:
             )
         except SlackApiError as exc:
             raise SlackPostRefused(str(exc.response.get("error") or "unknown_error")) from exc
+        # an edit cannot carry files: the reveal's pictures go into the round's thread
+        await self.adapter.share_images(message.images, channel_id or channel.channel_id, ts)
 
     async def post_standings(
         self, channel: ChannelRef, standings: LiveScoreboard | LivePodium

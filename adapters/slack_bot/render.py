@@ -6,7 +6,7 @@ everyone, like a question) or ephemeral (only the caller sees it, the default).
 
 To support a new core result type, register one function here::
 
-    @render.register
+    @render_result.register
     def _demo(result: DemoResult) -> list[SlackMessage]:
         return paginate([header(...), *sections(...)], fallback="Demo: ...")
 
@@ -48,6 +48,7 @@ from adapters.slack_bot.render_base import (
     MEDALS,
     question_blocks,
     render,
+    render_result,
     share_bar,
 )
 from bot.demos import DemoResult
@@ -114,7 +115,7 @@ def result_modal(reply: object) -> dict[str, Any]:
     }
 
 
-@render.register
+@render_result.register
 def _answer(result: AnswerResult) -> list[SlackMessage]:
     lines = [f"*{escape(result.headline)}*"]
     if result.typed_text:
@@ -149,7 +150,7 @@ def parse_card_part_value(value: str) -> tuple[str, CardPart] | None:
         return None
 
 
-@render.register
+@render_result.register
 def _card(view: CardView) -> list[SlackMessage]:
     card = view.card
     blocks: list[Block] = [
@@ -231,7 +232,7 @@ def _table_blocks(
     return sections("\n".join(lines))
 
 
-@render.register
+@render_result.register
 def _demo(result: DemoResult) -> list[SlackMessage]:
     if not result.ok:
         return render(Notice(result.error, error=True))
@@ -250,7 +251,7 @@ def slack_time(instant: datetime, fallback: str) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
 
 
-@render.register
+@render_result.register
 def _daily_question(daily: DailyQuestion) -> list[SlackMessage]:
     # the close in the schedule's zone: the channel's agreed time
     blocks = [
@@ -282,7 +283,7 @@ def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessa
     return paginate(blocks, fallback=fallback, public=True)
 
 
-@render.register
+@render_result.register
 def _daily_results(results: DailyResults) -> list[SlackMessage]:
     if results.typed:
         return _typed_daily_results(results, results.summary_text)
@@ -310,7 +311,7 @@ def _daily_results(results: DailyResults) -> list[SlackMessage]:
     return paginate(blocks, fallback=fallback, public=True)
 
 
-@render.register
+@render_result.register
 def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
     pairs = [
         (f.label, f"`{escape(f.value)}`" if f.literal else escape(f.value)) for f in info.facts
@@ -323,7 +324,7 @@ def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
     return paginate(blocks, fallback=f"{info.title}: {info.when_text}")
 
 
-@render.register(list)
+@render_result.register(list)
 def _list(items: list[Any]) -> list[SlackMessage]:
     if items and all(isinstance(i, TopicInfo) for i in items):
         return paginate(topic_blocks(items), fallback=wording.TOPICS_TITLE)
@@ -343,7 +344,7 @@ def topic_blocks(topics: list[TopicInfo]) -> list[Block]:
     ]
 
 
-@render.register
+@render_result.register
 def _stats(stats: UserStats) -> list[SlackMessage]:
     return paginate(stats_blocks(stats), fallback=stats.headline)
 
@@ -362,7 +363,7 @@ def stats_blocks(stats: UserStats, title: str | None = None) -> list[Block]:
     return blocks
 
 
-@render.register
+@render_result.register
 def _leaderboard(board: Leaderboard) -> list[SlackMessage]:
     return paginate(leaderboard_blocks(board), fallback=board.title)
 
@@ -404,12 +405,12 @@ def render_home(stats: UserStats, board: Leaderboard) -> dict[str, Any]:
 # -- study groups and review sessions (ephemeral, like every reply but a question) ----------
 
 
-@render.register
+@render_result.register
 def _study_group(group: StudyGroup) -> list[SlackMessage]:
     return render(Notice(group.text))  # a Notice's text is escaped for mrkdwn
 
 
-@render.register
+@render_result.register
 def _groups(groups: GroupList) -> list[SlackMessage]:
     if not groups.groups:
         return paginate(sections(escape(groups.empty_text)), fallback=groups.empty_text)
@@ -421,7 +422,7 @@ def _groups(groups: GroupList) -> list[SlackMessage]:
     return paginate(blocks, fallback=f"{groups.title}: {len(groups.groups)}")
 
 
-@render.register
+@render_result.register
 def _members(group: GroupMembers) -> list[SlackMessage]:
     if not group.members:
         return paginate(sections(escape(group.empty_text)), fallback=group.empty_text)
@@ -430,7 +431,7 @@ def _members(group: GroupMembers) -> list[SlackMessage]:
     return paginate(sections("\n".join([head, *lines])), fallback=group.title)
 
 
-@render.register
+@render_result.register
 def _group_summary(summary: GroupSummary) -> list[SlackMessage]:
     facts = (summary.members_fact, summary.week_fact)
     blocks: list[Block] = [
@@ -448,7 +449,7 @@ def _group_summary(summary: GroupSummary) -> list[SlackMessage]:
     return paginate(blocks, fallback=summary.title)
 
 
-@render.register
+@render_result.register
 def _review(session: ReviewSession) -> list[SlackMessage]:
     """The whole session in one ephemeral message: the questions are the requester's own
     review posts, each answered privately by its buttons like any question."""

@@ -7,6 +7,7 @@ Import ``render`` from :mod:`adapters.slack_bot.render`, which loads every regis
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import singledispatch
 from typing import Any
@@ -22,7 +23,7 @@ from adapters.slack_bot.blocks import (
     sections,
 )
 from bot.features.quiz import QuestionView
-from bot.kernel.results import DONE, Notice
+from bot.kernel.results import DONE, Notice, images_of
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
 TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
@@ -30,27 +31,37 @@ TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer que
 # -- the dispatcher -----------------------------------------------------------------------
 
 
-@singledispatch
 def render(reply: Any) -> list[SlackMessage]:
+    """A core result as Slack messages: its renderer's blocks, and the pictures it carries on
+    the first message (the adapter uploads them: see ``SlackAdapter.upload``)."""
+    messages = render_result(reply)
+    images = images_of(reply)
+    if images and messages:
+        messages[0] = dataclasses.replace(messages[0], images=images)
+    return messages
+
+
+@singledispatch
+def render_result(reply: Any) -> list[SlackMessage]:
     """Fallback for result types without a Slack renderer yet: their text, ephemerally."""
     render_text = getattr(reply, "render_text", None)
     text = str(render_text() if callable(render_text) else reply)
     return paginate(sections(escape(text)), fallback=text)
 
 
-@render.register(type(None))
+@render_result.register(type(None))
 def _nothing(reply: None) -> list[SlackMessage]:
     return render(Notice(DONE))
 
 
-@render.register
+@render_result.register
 def _notice(reply: Notice) -> list[SlackMessage]:
     head = ("⚠️ " if reply.error else "") + escape(reply.text)
     lines = [f"• {escape(line)}" for line in reply.lines]
     return paginate(sections("\n".join([head, *lines])), fallback=reply.text)
 
 
-@render.register
+@render_result.register
 def _question(view: QuestionView) -> list[SlackMessage]:
     return paginate(question_blocks(view), fallback=f"Quiz: {view.prompt}", public=True)
 

@@ -40,3 +40,12 @@ class Image:
     png: bytes
     name: str  # a file name ending in .png, for platforms that upload or save it
     alt: str
+
+
+def images_of(result: object) -> tuple[Image, ...]:
+    """The pictures a result carries: a result that shows pictures has an ``images`` field
+    (a tuple of Image); every platform delivers them after rendering the result's text."""
+    images = getattr(result, "images", ())
+    if not isinstance(images, tuple):
+        return ()
+    return tuple(image for image in images if isinstance(image, Image))

@@ -58,6 +58,7 @@ __all__ = [
     "FakeSocketModeServer",
     "HttpReply",
     "ResponseUrlPost",
+    "SlackFile",
 ]
 
 LOOPBACK = "127.0.0.1"
@@ -91,6 +92,23 @@ class ResponseUrlPost:
     response_id: str
     body: dict[str, Any]
     headers: dict[str, str]
+
+
+@dataclass
+class SlackFile:
+    """A file uploaded the way ``files_upload_v2`` does it: files.getUploadURLExternal (the
+    declared name, length and alt text), a POST of the bytes to the upload URL, then
+    files.completeUploadExternal (shared into ``channel``/``thread_ts``, or kept by the bot)."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None  # the uploaded bytes, once posted
+    completed: bool = False
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
 
 
 class HttpReply(NamedTuple):
@@ -148,6 +166,7 @@ class FakeSlackAPI:
         self.bot_id = bot_id
         self.api_calls: list[ApiCall] = []
         self.response_posts: list[ResponseUrlPost] = []
+        self.files: dict[str, SlackFile] = {}  # by file id, in upload order
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._overrides: dict[str, ResponseOverride] = {}
@@ -165,6 +184,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, LOOPBACK, 0)
@@ -334,6 +354,16 @@ class FakeSlackAPI:
         )
         return web.json_response({"ok": True})
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of an upload: the bytes, posted to the URL step 1 handed out."""
+        file = self.files.get(request.match_info["file_id"])
+        if file is None:
+            return web.Response(status=404, text="unknown upload")
+        file.data = await request.read()
+        async with self._changed:
+            self._changed.notify_all()
+        return web.Response(text=f"OK - {len(file.data)}")
+
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params: dict[str, Any] = dict(request.query)
@@ -405,6 +435,46 @@ class FakeSlackAPI:
         ts = self._next_ts()
         channel = params.get("channel")
         return {"ok": True, "channel": channel, "ts": ts, "message": self._message(params, ts)}
+
+    def _api_files_getUploadURLExternal(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length", ""))
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):09d}"
+        alt = params.get("alt_txt")
+        self.files[file_id] = SlackFile(file_id, str(filename), int(length), alt and str(alt))
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            listed = json.loads(str(params.get("files", "")))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for entry in listed:
+            file = self.files.get(str(entry.get("id")))
+            if file is None or file.data is None or len(file.data) != file.length:
+                return {"ok": False, "error": "file_upload_not_completed"}
+            done.append(file)
+        channel = params.get("channel_id") or None
+        for file in done:
+            file.completed = True
+            file.title = next(e.get("title") for e in listed if e.get("id") == file.id)
+            file.channel, file.thread_ts = channel, params.get("thread_ts") or None
+        return {
+            "ok": True,
+            "files": [
+                {
+                    "id": f.id,
+                    "name": f.filename,
+                    "title": f.title,
+                    "size": f.length,
+                    "mimetype": "image/png" if f.filename.endswith(".png") else "",
+                    "channels": [f.channel] if f.channel else [],
+                }
+                for f in done
+            ],
+        }
 
     def _api_chat_postEphemeral(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._next_ts()}

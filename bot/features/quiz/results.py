@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from bot.content import Card
 from bot.kernel.clock import format_local
+from bot.kernel.results import Image
 
 LETTERS = "ABCDEF"
 
@@ -217,6 +218,7 @@ class CardView:
 
     card: Card
     part: CardPart = CardPart.SHORT
+    images: tuple[Image, ...] = ()  # the table as a picture, beside its text version
 
     @property
     def title(self) -> str:

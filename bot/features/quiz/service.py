@@ -25,6 +25,7 @@ from bot.features.quiz.results import (
     choice_order,
 )
 from bot.features.quiz.store import NewPost, PostRow
+from bot.features.quiz.table_picture import table_picture
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, week_start
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
@@ -93,8 +94,15 @@ class QuizService:
             f"Unknown topic {topic.strip()!r}.{hint} Topics: {', '.join(self.pack.topics)}"
         )
 
-    def card_view(self, topic: str, part: CardPart = CardPart.SHORT) -> CardView:
-        return CardView(self.card(topic), part)
+    async def card_view(self, topic: str, part: CardPart = CardPart.SHORT) -> CardView:
+        """The card, or one part of it; a part that shows the table carries it as a picture
+        too (drawn once per card in a worker thread, then cached)."""
+        card = self.card(topic)
+        view = CardView(card, part)
+        if not view.shows_table or card.table is None:
+            return view
+        picture = await asyncio.to_thread(table_picture, card)
+        return CardView(card, part, images=(picture,) if picture is not None else ())
 
     def card(self, topic: str) -> Card:
         topic = self.resolve_topic(topic)
