@@ -167,6 +167,11 @@ def render_result(reply: Any) -> list[Message]:
     return [text_message(str(reply))]
 
 
+# renderers register on ``render_result``; ``render.register`` is the same registry, so a
+# renderer written as ``@render.register`` still lands there
+render.register = render_result.register  # type: ignore[attr-defined]
+
+
 @render_result.register
 def _notice(reply: Notice) -> list[Message]:
     return [text_message(reply.text, reply.lines, ephemeral=reply.error)]

@@ -1,5 +1,6 @@
 """Discord's renderers for the teacher's view (``/quiz items``, ``/quiz dashboard``),
-registered on render_base's ``render`` (render.py imports this module). Both are private."""
+registered on render_base's ``render_result`` (render.py imports this module). Both are
+private."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from adapters.discord_bot.render_base import (
     embed,
     escaped_name,
     field_chunks,
-    render,
+    render_result,
 )
 from bot.features.teacher import DashboardLink, FlaggedItems
 
 FLAGGED_PER_EMBED = 5  # a flagged question takes a few fields; an embed holds 25
 
 
-@render.register
+@render_result.register
 def _flagged_items(flagged: FlaggedItems) -> list[Message]:
     if not flagged.shown:
         empty = embed(title=flagged.title, description=escaped_name(flagged.summary))
@@ -42,7 +43,7 @@ def _flagged_items(flagged: FlaggedItems) -> list[Message]:
     return [Message(embeds=embeds[:10], ephemeral=True)]
 
 
-@render.register
+@render_result.register
 def _dashboard_link(link: DashboardLink) -> list[Message]:
     label = link.text.removesuffix(link.url).rstrip(": ")
     return [

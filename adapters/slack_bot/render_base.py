@@ -49,6 +49,11 @@ def render_result(reply: Any) -> list[SlackMessage]:
     return paginate(sections(escape(text)), fallback=text)
 
 
+# renderers register on ``render_result``; ``render.register`` is the same registry, so a
+# renderer written as ``@render.register`` still lands there
+render.register = render_result.register  # type: ignore[attr-defined]
+
+
 @render_result.register(type(None))
 def _nothing(reply: None) -> list[SlackMessage]:
     return render(Notice(DONE))

@@ -1,5 +1,5 @@
 """Slack's renderers for the teacher's view (``/quiz items``, ``/quiz dashboard``), registered
-on render_base's ``render`` (render.py imports this module). Both replies are ephemeral."""
+on render_base's ``render_result`` (render.py imports this module). Both replies are ephemeral."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from adapters.slack_bot.blocks import (
     paginate,
     sections,
 )
-from adapters.slack_bot.render_base import render
+from adapters.slack_bot.render_base import render_result
 from bot.features.teacher import DashboardLink, FlaggedItems
 
 
-@render.register
+@render_result.register
 def _flagged_items(flagged: FlaggedItems) -> list[SlackMessage]:
     blocks: list[Block] = [header(flagged.title), context(escape(flagged.summary))]
     for item in flagged.shown:
@@ -30,7 +30,7 @@ def _flagged_items(flagged: FlaggedItems) -> list[SlackMessage]:
     return paginate(blocks, fallback=flagged.title)
 
 
-@render.register
+@render_result.register
 def _dashboard_link(link: DashboardLink) -> list[SlackMessage]:
     # the URL is ours (base URL + token): Slack's <url|label> link, the label escaped
     text = escape(link.text.removesuffix(link.url).rstrip(": "))
