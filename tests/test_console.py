@@ -64,6 +64,9 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
             "/quit",
         ],
     )
+    # the banner says which database it opened, and that it is new
+    banner = " ".join(out.split())  # rich wraps lines at 80 columns
+    assert f"Opened SQLite database {db.resolve()} (new: created just now)." in banner
     assert "Processes vs Threads" in out and "Own, isolated" in out
     assert "Try it live" in out
     ada_result = re.search(r"(✅ Correct! \+10 points|❌ Not quite — you picked A\))", out)
@@ -79,6 +82,7 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
 
     # a second run on the same database: the scores are still there
     again = run_console(db, ["/as Ada", "/stats", "/as Bob", "/stats"])
+    assert f"Opened SQLite database {db.resolve()} (existing)." in " ".join(again.split())
     points = re.findall(r"^(Ada|Bob): (\d+) points", again, flags=re.M)
     assert [name for name, _ in points] == ["Ada", "Bob"]
     first = dict(re.findall(r"^(Ada|Bob): (\d+) points", out, flags=re.M))

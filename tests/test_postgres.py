@@ -23,6 +23,7 @@ from bot.kernel.errors import StorageUnavailable
 from bot.kernel.identity import Actor
 from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.pg import redact
+from bot.kernel.storage import open_database
 from tests.conftest import CONTENT, ROOT, console_actor
 from tests.pg_server import PgRun, query
 
@@ -94,6 +95,21 @@ def test_refused_credentials_are_one_line(postgres):
         f"quizbot: cannot open the database {url.replace(':pw@', ':***@')}"
         ' (QUIZBOT_DB or --db): role "nobody" does not exist'
     ]
+
+
+async def test_the_opened_database_is_named_without_its_password(postgres):
+    schema_url = postgres.fresh_schema()  # trust auth: any password is accepted
+    url = schema_url.replace("postgresql://postgres@", "postgresql://postgres:hunter2@")
+    database = urlsplit(postgres.url).path
+    schema = schema_url.rpartition("search_path=")[2]
+    where = f"postgres@127.0.0.1:5432{database} (schema {schema})"
+    first = await open_database(url)
+    await first.close()
+    assert first.opened_text() == f"PostgreSQL database {where} (new: created just now)"
+    again = await open_database(url)
+    await again.close()
+    assert again.opened_text() == f"PostgreSQL database {where} (existing)"
+    assert "hunter2" not in first.opened_text() + again.opened_text()
 
 
 def test_processes_starting_together_on_an_empty_database_migrate_it_once(postgres):

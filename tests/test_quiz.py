@@ -179,6 +179,9 @@ async def test_a_first_version_database_migrates_forward(tmp_path, clock):
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
         assert await app.db.schema_version() == SCHEMA_VERSION
+        assert app.db.opened_text() == (
+            f"SQLite database {path.resolve()} (schema upgraded from v1 to v{SCHEMA_VERSION})"
+        )
         ada = console_actor("Ada")
         board = await app.boards.leaderboard(ada, "server", "all")
         assert [(r.display_name, r.points) for r in board.rows] == [("Ada", 10)]

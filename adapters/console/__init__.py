@@ -310,8 +310,9 @@ async def run(db: Path | str, content: str | None = None) -> int:
             session.show(
                 Text.assemble(
                     ("quizbot", "bold"),
-                    f" — {app.pack.summary()}. You are {session.actor.display_name}."
-                    " Type /quiz for a question, /help for commands.",
+                    f" — {app.pack.summary()}.\nOpened {app.db.opened_text()}.\nYou are"
+                    f" {session.actor.display_name}. Type /quiz for a question, /help for"
+                    " commands.",
                 )
             )
             if isinstance(source, PromptSource):

@@ -97,6 +97,7 @@ async def run(
             if configure_logging:  # after login: a failed login prints only the one-line error
                 discord.utils.setup_logging()
                 redact_secrets((token,))
+            log.info("opened %s", app.db.opened_text())
             with stop_signal.install_signals():
                 stopper = asyncio.create_task(stop_when_asked(client, stop_signal))
                 try:

@@ -183,6 +183,7 @@ async def run(
         await check_bot_token(adapter.bolt)
         runner = build_runner(settings, adapter.bolt, stop_signal)
         log.info("starting quizbot for Slack in %s mode", runner.mode)
+        log.info("opened %s", app.db.opened_text())
         stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
         try:
             with stop_signal.install_signals():

@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from bot.kernel.errors import StorageError
-from bot.kernel.migrations import SCHEMA_VERSION, migrate
+from bot.kernel.migrations import SCHEMA_VERSION, Migrated, migrate
 
 T = TypeVar("T")
 
@@ -154,6 +154,26 @@ class Database(ABC):
     connection's own thread, in one transaction (``write``) or one snapshot (``read``)."""
 
     backend: Backend
+    # what opening did to the schema (set by ``open``)
+    migrated: Migrated = Migrated(SCHEMA_VERSION, SCHEMA_VERSION)
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the data is, for people: a file's absolute path, or PostgreSQL's host and
+        database (never a password)."""
+
+    def opened_text(self) -> str:
+        """Which database the bot opened and whether it is new: the start banner's words, so
+        a bot started in another folder cannot silently open an empty one."""
+        kind = "SQLite" if self.backend is Backend.SQLITE else "PostgreSQL"
+        if self.migrated.created:
+            state = "new: created just now"
+        elif self.migrated.upgraded:
+            state = f"schema upgraded from v{self.migrated.found} to v{self.migrated.now}"
+        else:
+            state = "existing"
+        return f"{kind} database {self.location} ({state})"
 
     @abstractmethod
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -195,7 +215,7 @@ class SqliteDatabase(Database):
         reader: aiosqlite.Connection | None = None
         try:
             await run_on_thread(writer, configure, busy_timeout_ms)
-            await run_on_thread(writer, migrate)
+            migrated = await run_on_thread(writer, migrate)
             reader = await aiosqlite.connect(path, isolation_level=None)
             await run_on_thread(reader, configure, busy_timeout_ms)
             await reader.execute("PRAGMA query_only=ON")
@@ -204,7 +224,13 @@ class SqliteDatabase(Database):
                 await reader.close()
             await writer.close()
             raise StorageError(f"cannot open database {path}: {exc}") from None
-        return cls(path, writer, reader)
+        db = cls(path, writer, reader)
+        db.migrated = migrated
+        return db
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if str(self.path) == ":memory:" else str(self.path.resolve())
 
     async def close(self) -> None:
         await self._reader.close()

@@ -31,12 +31,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
 from bot.kernel.db import Backend, Database, T
 from bot.kernel.errors import StorageError, StorageUnavailable
-from bot.kernel.migrations import POSTGRES_MIGRATIONS, SCHEMA_VERSION
+from bot.kernel.migrations import POSTGRES_MIGRATIONS, SCHEMA_VERSION, Migrated
 
 _SCHEMES = ("postgres://", "postgresql://")
 # advisory lock keys (first half; the second is the schema's hash, so schemas never collide)
@@ -360,7 +361,7 @@ def _rollback(pg: PgConnection) -> None:
             pg.terminate()  # the next operation connects again
 
 
-def migrate_postgres(pg: PgConnection, upto: int = SCHEMA_VERSION) -> int:
+def migrate_postgres(pg: PgConnection, upto: int = SCHEMA_VERSION) -> Migrated:
     """Apply every migration after the database's version (``quizbot_schema``), each in one
     transaction, holding a session advisory lock: a second process starting at the same
     time waits, then finds the work done."""
@@ -384,7 +385,7 @@ def migrate_postgres(pg: PgConnection, upto: int = SCHEMA_VERSION) -> int:
                 _rollback(pg)
                 raise
             pg.script("COMMIT")
-        return max(version, upto)
+        return Migrated(version, max(version, upto))
     finally:
         if not pg.closed:
             pg.script(f"SELECT pg_advisory_unlock({_lock_args(MIGRATE_LOCK)})")
@@ -407,7 +408,7 @@ class PostgresDatabase(Database):
         sessions = [writer]
         try:
             try:
-                await writer.call(migrate_postgres)
+                migrated = await writer.call(migrate_postgres)
                 for i in range(readers):
                     reader = _Session(url, f"quizbot-pg-reader{i}")
                     sessions.append(reader)
@@ -418,7 +419,18 @@ class PostgresDatabase(Database):
             for session in sessions:
                 await session.close()
             raise
-        return cls(url, writer, sessions[1:])
+        db = cls(url, writer, sessions[1:])
+        db.migrated = migrated
+        return db
+
+    @property
+    def location(self) -> str:
+        """``user@host:port/database`` (never a password), and the schema when one is named."""
+        parts = urlsplit(self.url)
+        user = f"{parts.username}@" if parts.username else ""
+        where = f"{user}{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+        schema = parse_qs(parts.query).get("search_path")
+        return f"{where} (schema {schema[0]})" if schema else where
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._writer.call(write_transaction, fn, *args)

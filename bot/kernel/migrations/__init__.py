@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from importlib import resources
 
 from bot.kernel.errors import StorageError
@@ -64,8 +65,25 @@ MIGRATIONS, POSTGRES_MIGRATIONS = _load()
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
-    """Apply every migration after the database's version, up to ``upto``; the new version."""
+@dataclass(frozen=True)
+class Migrated:
+    """What opening a database did to its schema: the version it found and the one it left."""
+
+    found: int
+    now: int
+
+    @property
+    def created(self) -> bool:
+        """The database had no schema: quizbot created it just now."""
+        return self.found == 0
+
+    @property
+    def upgraded(self) -> bool:
+        return 0 < self.found < self.now
+
+
+def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> Migrated:
+    """Apply every migration after the database's version, up to ``upto``."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StorageError(
@@ -81,7 +99,7 @@ def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-    return max(version, upto)
+    return Migrated(version, max(version, upto))
 
 
 def statements(script: str) -> list[str]:
