@@ -205,27 +205,7 @@ def test_a_question_with_neither_choices_nor_accept_is_refused(tmp_path):
     assert "needs choices and answer, or accept" in message
 
 
-# -- the shipped course teaches: feedback, enough questions, applications ----------------------
-
-
-def test_every_wrong_choice_of_every_shipped_question_has_feedback():
-    pack = load_pack(CONTENT)
-    missing = [
-        (q.id, choice)
-        for q in pack.questions
-        for i, choice in enumerate(q.choices)
-        if i != q.correct_index and not q.feedback_for(i).strip()
-    ]
-    assert missing == []
-
-
-def test_every_shipped_card_has_twelve_questions_and_a_third_applications():
-    pack = load_pack(CONTENT)
-    for card in pack.cards:
-        questions = pack.questions_for(card.id)
-        applications = [q for q in questions if q.source == "application"]
-        assert len(questions) >= 12, card.id
-        assert 3 * len(applications) >= len(questions), (card.id, len(applications))
+# -- the shipped course (per-card quality: tests/test_course_quality.py) ----------------------
 
 
 def test_the_gil_is_named_and_demonstrated_on_the_processes_vs_threads_card():

@@ -147,3 +147,124 @@ def test_validate_on_the_shipped_pack_prints_no_warnings():
         text=True,
     )
     assert out.returncode == 0 and "warning" not in out.stdout, out.stdout
+
+
+# -- absolute words, near-duplicate prompts, applications without a scenario ------------------
+
+
+def lint_only(path: Path, phrase: str) -> list[str]:
+    """The warnings of one kind (the made-up questions may trip the length warnings too)."""
+    return [w for w in lint(path) if phrase in w]
+
+
+def choice_question(qid: str, prompt: str, answer: str, others: list[str], **extra: str) -> str:
+    choices = "".join(f"      - {c}\n" for c in [answer, *others])
+    more = "".join(f"    {key}: {value}\n" for key, value in extra.items())
+    return (
+        f"  - id: {qid}\n    prompt: {prompt}\n    choices:\n{choices}"
+        f"    answer: {answer}\n    why: Because it is so.\n{more}"
+    )
+
+
+def test_two_distractors_with_absolute_words_the_answer_lacks_warn(tmp_path):
+    path = pack_of(
+        tmp_path,
+        choice_question(
+            "alpha-abs",
+            "What do threads share?",
+            "The process memory",
+            ["Only their stacks", "Nothing at all here", "Their CPU core"],
+        ),
+    )
+    (warning,) = lint_only(path, "absolute words")
+    assert warning.startswith(f"{tmp_path / 'alpha.yaml'}:11: warning: question 'alpha-abs'")
+    assert "2 distractors use absolute words" in warning
+    assert "'Only their stacks'; 'Nothing at all here'" in warning
+
+
+def test_one_absolute_distractor_or_an_absolute_answer_does_not_warn(tmp_path):
+    path = pack_of(
+        tmp_path,
+        choice_question(
+            "alpha-one",
+            "What do threads share?",
+            "The process memory",
+            ["Only their stacks", "Their registers", "Their CPU core"],
+        ),
+        # the answer says "always" too, so "always" is no cue; "never" alone is one distractor
+        choice_question(
+            "alpha-two",
+            "Do cores make threads parallel?",
+            "Needed, not always enough",
+            ["They always do", "They never do", "Memory decides it"],
+        ),
+    )
+    assert lint_only(path, "absolute words") == []
+
+
+def test_prompts_with_the_same_content_words_warn_on_the_later_one(tmp_path):
+    (tmp_path / "beta.yaml").write_text(
+        CARD.replace("alpha", "beta").replace("Alpha", "Beta")
+        + choice_question(
+            "beta-q", "Why is a thread called lightweight?", "No new memory", ["x", "y"]
+        ),
+        encoding="utf-8",
+    )
+    path = pack_of(
+        tmp_path,
+        choice_question(
+            "alpha-q", "Why are threads called lightweight?", "Shared memory", ["x", "y"]
+        ),
+    )
+    (warning,) = lint_only(path, "nearly repeats")
+    assert warning.startswith(f"{tmp_path / 'beta.yaml'}:11: warning: question 'beta-q'")
+    assert f"nearly repeats question 'alpha-q''s ({tmp_path / 'alpha.yaml'}:11)" in warning
+
+
+def test_similar_prompts_warn_only_when_they_expect_the_same_answer(tmp_path):
+    path = pack_of(
+        tmp_path,
+        # one word apart, same answer: the same question twice
+        choice_question(
+            "alpha-a", "What does an OS pipe carry between two processes?", "Bytes", ["x", "y"]
+        ),
+        choice_question(
+            "alpha-b", "What does a pipe carry between two processes?", "Bytes", ["x", "y"]
+        ),
+        # a template with another subject and another answer: two questions
+        choice_question("alpha-c", "What does CD-R stand for?", "Compact Disc Recordable", ["x"]),
+        choice_question("alpha-d", "What does CD-RW stand for?", "Compact Disc Rewritable", ["x"]),
+    )
+    warnings = lint_only(path, "nearly repeats")
+    assert len(warnings) == 1 and ": warning: question 'alpha-b'" in warnings[0], warnings
+
+
+def test_an_application_without_a_scenario_warns(tmp_path):
+    path = pack_of(
+        tmp_path,
+        choice_question(
+            "alpha-recall",
+            "What is a race condition?",
+            "A timing bug",
+            ["x", "y"],
+            source="application",
+        ),
+        choice_question(
+            "alpha-setup",
+            "Two threads add 1 to a counter. Why can an update be lost?",
+            "Interleaving",
+            ["x", "y"],
+            source="application",
+        ),
+        choice_question(
+            "alpha-code",
+            "'What does `a, b = Pipe()` give?'",
+            "Two ends",
+            ["x", "y"],
+            source="application",
+        ),
+        choice_question("alpha-label", "What is a deadlock?", "A wait cycle", ["x", "y"]),
+    )
+    (warning,) = lint_only(path, "labelled application")
+    assert ": warning: question 'alpha-recall'" in warning
+    assert "labelled application, but its prompt is one question with no scenario" in warning
