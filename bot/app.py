@@ -381,6 +381,9 @@ class QuizApp:
         async def channel(actor: Actor, r: teacher.ShowChannelHistory) -> Result:
             return await t.channel_history(actor, r.channel)
 
+        async def channels(actor: Actor, r: teacher.ListDailyChannels) -> Result:
+            return await t.daily_channels(actor)
+
         async def dashboard(actor: Actor, r: teacher.OpenDashboard) -> Result:
             return await t.dashboard_link(actor, r.group)
 
@@ -390,6 +393,7 @@ class QuizApp:
         register(teacher.ReportLearners, learners)
         register(teacher.ShowGroupProgress, group)
         register(teacher.ShowChannelHistory, channel)
+        register(teacher.ListDailyChannels, channels)
         register(teacher.OpenDashboard, dashboard)
 
     def parse(self, text: str) -> Request | Notice:

@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("target", metavar="PATH", help="the new backup file (must not exist)")
     _report_parser(sub, common)
+    web = sub.add_parser("web", parents=[common], help="serve the read-only teacher's dashboard")
+    web.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     demo = sub.add_parser("demo", parents=[common], help="run a live demo here and print it")
     demo.add_argument("name", help="one of: " + ", ".join(DEMO_NAMES))
     return parser
@@ -113,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 reports.run(args, db_path(getattr(args, "db", None)), _content(args))
             )
+        if command == "web":
+            web = importlib.import_module("adapters.web")
+            db = db_path(getattr(args, "db", None))
+            return asyncio.run(web.run(db, _content(args), host=args.host, port=args.port))
         if command == "demo":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run_demo(args.name))

@@ -5,6 +5,7 @@ from bot.features.teacher.links import DashboardGrant, LinkProblem, LinkRefused
 from bot.features.teacher.results import (
     ChannelHistory,
     ChoiceStats,
+    DailyChannels,
     DashboardLink,
     Flag,
     FlaggedItems,
@@ -21,6 +22,7 @@ from bot.features.teacher.service import TeacherService
 __all__ = [
     "ChannelHistory",
     "ChoiceStats",
+    "DailyChannels",
     "DashboardGrant",
     "DashboardLink",
     "Flag",

@@ -66,6 +66,13 @@ class ShowChannelHistory(Request):
 
 
 @dataclass(frozen=True)
+class ListDailyChannels(Request):
+    """The workspace's channels that had a daily question (the dashboard's index)."""
+
+    needs_admin = True
+
+
+@dataclass(frozen=True)
 class OpenDashboard(Request):
     """``/quiz dashboard [group]``: a signed read-only link, privately."""
 

@@ -252,6 +252,13 @@ class ChannelHistory:
 
 
 @dataclass(frozen=True)
+class DailyChannels:
+    """The platform ids of a workspace's channels that had a daily question."""
+
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DashboardLink:
     """``/quiz dashboard``: a signed link for the admin's eyes only."""
 

@@ -20,6 +20,7 @@ from bot.features.teacher.links import DashboardGrant, sign, verify
 from bot.features.teacher.requests import ScopedRequest
 from bot.features.teacher.results import (
     ChannelHistory,
+    DailyChannels,
     DailyDay,
     DashboardLink,
     FlaggedItems,
@@ -192,11 +193,11 @@ class TeacherService:
             )
         return ChannelHistory(channel_key, tuple(out))
 
-    async def daily_channels(self, actor: Actor) -> tuple[str, ...]:
+    async def daily_channels(self, actor: Actor) -> DailyChannels:
         """The platform ids of the workspace's channels that had a daily question."""
         require_admin(actor)
         keys = await self.db.read(store.workspace_channels, actor.workspace_key)
-        return tuple(key.rpartition(":")[2] for key in keys)
+        return DailyChannels(tuple(key.rpartition(":")[2] for key in keys))
 
     async def _secret(self) -> str:
         configured = setting("QUIZBOT_WEB_SECRET")

@@ -229,11 +229,12 @@ def daily_history(db: Connection, channel_key: str, limit: int) -> list[DailyRow
 
 def workspace_channels(db: Connection, workspace_key: str) -> list[str]:
     """The channels of a workspace that have a daily schedule or had a daily question."""
+    platform, _, workspace_id = workspace_key.partition(":")
     sql = (
-        "SELECT DISTINCT channel_key FROM daily_claims WHERE channel_key LIKE ? || ':%'"
+        "SELECT DISTINCT channel_key FROM daily_claims WHERE platform = ? AND workspace_id = ?"
         " ORDER BY channel_key"
     )
-    return [row[0] for row in db.execute(sql, (workspace_key,))]
+    return [row[0] for row in db.execute(sql, (platform, workspace_id))]
 
 
 def group_id(db: Connection, workspace_key: str, name_key: str) -> tuple[int, str] | None:
