@@ -6,6 +6,7 @@ other workspaces' links are refused or show nothing of this one; a display name 
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 
@@ -28,7 +29,7 @@ def chromium():
 
 @pytest.fixture
 async def site(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock)
+    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, rng=random.Random(25))
     await seed(app, clock)
     async with serving(app) as base:
         yield app, base

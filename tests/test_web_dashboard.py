@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 
 import aiohttp
 import pytest
@@ -20,7 +21,7 @@ from tests.web_server import local, serving
 
 @pytest.fixture
 async def site(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock)
+    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, rng=random.Random(25))
     await seed(app, clock)
     async with serving(app) as base, aiohttp.ClientSession() as http:
         yield app, base, http
