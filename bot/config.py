@@ -6,6 +6,7 @@ Secrets are read here and nowhere else; they are never logged or printed.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -33,14 +34,20 @@ def require(name: str, why: str = "", env_file: Path | str = ".env") -> str:
     return value
 
 
+# a scheme (two letters or more: "C:/" is a Windows drive) and a colon, then a slash, or a
+# PostgreSQL scheme whatever follows: a URL, never a SQLite file name
+_URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]+:/|postgres(?:ql)?:)", re.IGNORECASE)
+
+
 def db_path(cli_value: str | None) -> Path | str:
-    """The database: a ``postgresql://user@host/db`` URL (kept as text) or a SQLite path."""
+    """The database: a ``postgresql://user@host/db`` URL (kept as text) or a SQLite path.
+    Anything else that looks like a URL is a ConfigError (it was never meant as a file name)."""
     value = cli_value or setting("QUIZBOT_DB")
-    if value and "://" in value:
+    if value and (_URL_LIKE.match(value) or "://" in value):
         if not value.lower().startswith(("postgresql://", "postgres://")):
-            scheme = value.split("://", 1)[0]
+            scheme = value.split(":", 1)[0][:20]
             raise ConfigError(
-                f"QUIZBOT_DB (or --db) starts with {scheme}://, which quizbot does not know:"
+                f"QUIZBOT_DB (or --db) starts with {scheme}: but is no postgresql:// URL:"
                 " give postgresql://user@host/database or a SQLite file path"
             )
         return value

@@ -31,6 +31,7 @@ from bot.content_files import (
     UNREADABLE,
     TooManyProblems,
     YamlDoc,
+    collector_paused,
     find_files,
     parse,
     read_text,
@@ -237,7 +238,11 @@ def load_pack(path: Path | str, known_demos: Iterable[str] | None = None) -> Pac
     Raises ContentError listing every problem, sorted by file and line; nothing is returned
     half-loaded. No input raises anything else.
     """
-    root = Path(path)
+    with collector_paused():
+        return _load_pack(Path(path), known_demos)
+
+
+def _load_pack(root: Path, known_demos: Iterable[str] | None) -> Pack:
     files, trouble, skipped = find_files(root)  # skipped: a folder or FIFO named x.yaml
     problems = [ContentProblem(str(file), line, message) for file, line, message in trouble]
     parsed: list[_Parsed] = []

@@ -343,7 +343,10 @@ def test_bad_invocations_are_one_line(tmp_path, capsys):
     binary = tmp_path / "bin.gift"
     binary.write_bytes(b"\xff\xfe\x00bad")
     assert main(["content", "import", "--from", "gift", str(binary), "--out", str(out)]) == 1
-    assert "cannot read: not UTF-8 text" in capsys.readouterr().err
+    assert f"{binary}:1: the file is UTF-16; save it as UTF-8" in capsys.readouterr().err
+    binary.write_bytes(b"Q? {=a ~b}\n\nR? {=\xff ~c}\n")
+    assert main(["content", "import", "--from", "gift", str(binary), "--out", str(out)]) == 1
+    assert f"{binary}:3: byte 0xff is not UTF-8 text" in capsys.readouterr().err
     empty = tmp_path / "empty.gift"
     empty.write_text("// only a comment\n", encoding="utf-8")
     assert main(["content", "import", "--from", "gift", str(empty), "--out", str(out)]) == 1

@@ -26,6 +26,7 @@ from bot.importers.common import (
     html_to_text,
     plain_text,
 )
+from bot.importers.markup import clean
 
 FORMAT = "anki"
 SEPARATORS = {
@@ -36,7 +37,9 @@ SEPARATORS = {
     "pipe": "|",
     "colon": ":",
 }
-_COLUMN = re.compile(r"^(guid|notetype|deck|tags) column:(\d+)$")
+_COLUMN = re.compile(r"^(guid|notetype|deck|tags) column$")
+MAX_COLUMN = 1000  # Anki's notes have a few dozen fields at most
+MAX_FIELD = csv.field_size_limit()  # 131,072 characters
 _CLOZE = re.compile(r"\{\{c\d+::")
 _REMARK = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -49,12 +52,14 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     first = 0
     while first < len(lines) and lines[first].startswith("#"):
         key, _, value = lines[first][1:].rstrip("\r\n").partition(":")
-        if _COLUMN.match(f"{key}:{value}"):
-            match = _COLUMN.match(f"{key}:{value}")
-            assert match is not None
-            headers[f"{match.group(1)} column"] = match.group(2)
-        else:
-            headers[key.strip().lower()] = value.strip()
+        key, value = " ".join(key.lower().split()), value.strip()
+        if _COLUMN.match(key) and not _column_number(value):
+            report.problem(
+                first + 1,
+                f"#{key}: must be a column number from 1 to {MAX_COLUMN}, not {value[:20]!r}",
+            )
+            return report.result()
+        headers[key] = value
         first += 1
     separator = headers.get("separator", "")
     if separator:
@@ -82,7 +87,7 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
         else None
     )
     deck_column = int(headers["deck column"]) - 1 if "deck column" in headers else None
-    fixed_deck = headers.get("deck") or Path(label).stem
+    fixed_deck = clean(headers.get("deck") or Path(label).stem)
 
     body = io.StringIO("".join(lines[first:]))
     reader = csv.reader(body, delimiter=delimiter, quotechar='"', strict=True)
@@ -95,13 +100,20 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
         except StopIteration:
             break
         except csv.Error as exc:
-            report.problem(start, f"broken field quoting: {exc}")
+            if "field larger than field limit" in str(exc):
+                report.problem(
+                    start,
+                    f"a field is longer than {MAX_FIELD:,} characters (the most a note's field"
+                    " may have here); shorten it or split the note",
+                )
+            else:
+                report.problem(start, f"broken field quoting: {exc}")
             return report.result()
         if not any(cell.strip() for cell in row):
             continue
         deck = fixed_deck
         if deck_column is not None and deck_column < len(row) and row[deck_column].strip():
-            deck = " / ".join(part.strip() for part in row[deck_column].split("::"))
+            deck = " / ".join(part.strip() for part in clean(row[deck_column]).split("::"))
         if sides is not None and max(sides) < len(row):
             rest = [c for n, c in enumerate(row) if n not in meta and n not in sides]
             fields = [row[sides[0]], row[sides[1]], *rest]
@@ -141,3 +153,9 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     if media_total:
         report.note(1, f"dropped {media_total} media reference(s) ([sound:…], images)")
     return report.result()
+
+
+def _column_number(value: str) -> bool:
+    """Whether a ``#… column:`` header's value is a column number (ASCII digits: ``\\d``
+    would take "²", which ``int`` refuses)."""
+    return value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= MAX_COLUMN

@@ -6,7 +6,11 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+# every importer's text helpers, re-exported
+from bot.importers.markup import html_to_text as html_to_text
+from bot.importers.markup import plain_text as plain_text
+from bot.importers.markup import tidy as tidy
 
 # The `source` of an imported question. A question whose source file had no explanation
 # gets a Why saying so and NO_EXPLANATION, which `quizbot content validate` counts.
@@ -116,93 +120,6 @@ def stable_id(prompt: str, source: str, occurrence: int) -> str:
     key = f"{source}\0{' '.join(prompt.split())}\0{occurrence}"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     return f"{slug(prompt, max_words=6, max_length=40) or 'q'}-{digest}"
-
-
-_BLOCK = {
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "tbody",
-    "thead",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "hr",
-}
-_MEDIA = re.compile(r"\[sound:[^\]]*\]")
-_SPACE = re.compile(r"[ \t\r\n\f]+")  # in HTML, line breaks in the source are spaces
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.media = 0
-        self._links: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        elif tag == "td" or tag == "th":
-            self.parts.append(" ")
-        elif tag == "img":
-            src = values.get("src") or ""
-            if src.startswith(("http://", "https://")):
-                self.parts.append(f" {src} ")
-            else:
-                self.media += 1
-                alt = values.get("alt") or ""
-                if alt:
-                    self.parts.append(f" {alt} ")
-        elif tag in ("audio", "video", "source", "object", "embed"):
-            self.media += 1
-        elif tag == "a":
-            self._links.append(values.get("href"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        elif tag == "a" and self._links:
-            href = self._links.pop()
-            if href and href.startswith(("http://", "https://")):
-                self.parts.append(f" ({href})")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(_SPACE.sub(" ", data))
-
-
-def html_to_text(text: str) -> tuple[str, int]:
-    """Plain text of an HTML fragment (entities decoded, tags dropped, paragraphs as
-    lines) and how many media references (images, [sound:...]) were dropped."""
-    text, sounds = _MEDIA.subn("", text)
-    parser = _TextExtractor()
-    parser.feed(text)
-    parser.close()
-    return tidy("".join(parser.parts)), sounds + parser.media
-
-
-def plain_text(text: str) -> tuple[str, int]:
-    """Text that is not HTML: media references dropped, whitespace tidied."""
-    text, sounds = _MEDIA.subn("", text)
-    return tidy(text), sounds
-
-
-def tidy(text: str) -> str:
-    """Single spaces inside lines, no blank or surrounding-space lines."""
-    text = text.replace("\u00a0", " ")
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 ORIGINAL_RIGHT_FEEDBACK = "The original's feedback on the right answer: "

@@ -47,17 +47,23 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     """Read an Open Trivia DB response's ``text``; ``label`` names it in messages."""
     report = FileReport(label, FORMAT)
     try:
-        data = json.loads(text)
+        # numbers stay text: an integer of 4,300+ digits would raise, and none is used
+        data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
         report.problem(exc.lineno, f"invalid JSON: {exc.msg}")
+        return report.result()
+    except RecursionError:
+        report.problem(1, "invalid JSON: nested too deep (an Open Trivia DB response nests 3)")
         return report.result()
     if not isinstance(data, dict) or "response_code" not in data:
         report.problem(1, "not an Open Trivia DB response (no response_code)")
         return report.result()
     code = data["response_code"]
-    if code != 0:
-        meaning = RESPONSE_CODES.get(code, "unknown code") if isinstance(code, int) else "?"
-        report.problem(1, f"response_code {code} ({meaning}); nothing to import")
+    if code != "0":
+        known = isinstance(code, str) and code.isdigit() and len(code) < 3
+        meaning = RESPONSE_CODES.get(int(code), "unknown code") if known else "?"
+        shown = code if isinstance(code, str) and len(code) < 20 else "?"
+        report.problem(1, f"response_code {shown} ({meaning}); nothing to import")
         return report.result()
     if "results" not in data:
         what = " (a session-token response)" if "token" in data else ""

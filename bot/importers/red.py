@@ -13,17 +13,41 @@ from pathlib import Path
 import yaml
 
 from bot.importers.common import KIND_TYPED, FileReport, ImportedQuestion, ParsedFile, plain_text
+from bot.importers.markup import clean
 
 FORMAT = "red"
 RESERVED = ("AUTHOR", "DESCRIPTION", "CONFIG", "$schema")
 
 
+class _AliasRefused(Exception):
+    def __init__(self, anchor: str, line: int) -> None:
+        super().__init__(anchor)
+        self.anchor, self.line = anchor, line
+
+
+class _Loader(yaml.BaseLoader):
+    """Every scalar as written, and no aliases: like the pack loader, a list never expands a
+    ``*name`` (a 5 KB file of aliases to aliases would become a card of megabytes)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(str(event.anchor), event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def parse(path: Path, text: str, label: str) -> ParsedFile:
     """Read a Red trivia list's ``text``; ``label`` names it in messages."""
     report = FileReport(label, FORMAT)
-    topic = Path(label).stem
+    topic = clean(Path(label).stem)
     try:
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
+        root = yaml.compose(text, Loader=_Loader)
+    except _AliasRefused as exc:
+        report.problem(exc.line, f"YAML alias *{exc.anchor} is not allowed; write the value out")
+        return report.result()
+    except RecursionError:
+        report.problem(1, "invalid YAML: nested too deep (a trivia list nests 2)")
+        return report.result()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -48,7 +72,7 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             continue
         if key.value in RESERVED:
             if key.value in ("AUTHOR", "DESCRIPTION") and isinstance(value, yaml.ScalarNode):
-                about.append(f"{key.value.title()}: {' '.join(value.value.split())}")
+                about.append(f"{key.value.title()}: {' '.join(clean(value.value).split())}")
             continue
         prompt, media = plain_text(key.value)
         if not prompt:
@@ -60,14 +84,16 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             )
             continue
         answers: list[str] = []
+        folded_answers: set[str] = set()
         bad = False
         for item in value.value:
             if not isinstance(item, yaml.ScalarNode):
                 report.problem(item.start_mark.line + 1, "an answer must be text, not a list")
                 bad = True
                 continue
-            answer = " ".join(item.value.split())
-            if answer and answer.casefold() not in (a.casefold() for a in answers):
+            answer = " ".join(clean(item.value).split())
+            if answer and answer.casefold() not in folded_answers:
+                folded_answers.add(answer.casefold())
                 answers.append(answer)
         if bad:
             continue

@@ -239,8 +239,9 @@ def connect_error(url: str, exc: BaseException) -> StorageError:
     one whose connection dropped), else a plain ``StorageError`` (the setting is wrong).
     Either is the CLI's one-line start-up error (it catches ``StorageError``)."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, ValueError) and not isinstance(exc, OSError):
-        # the parser's words can quote a piece of a password it misread (as the port, say)
+    if isinstance(exc, ValueError | OverflowError) and not isinstance(exc, OSError):
+        # (a port over 65535 is an OverflowError from connect()) the parser's words can quote
+        # a piece of a password it misread (as the port, say)
         detail = "" if has_password(url) else f" ({reason})"
         reason = f"not a valid postgresql:// URL{detail}"
     # TLS refused (a certificate, a protocol) is the setting too, though ssl's errors are OSErrors
@@ -270,7 +271,7 @@ class _Session:
                 conn = self._loop.run_until_complete(
                     asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024)
                 )
-            except (TimeoutError, OSError, ValueError, asyncpg.PostgresError) as exc:
+            except (TimeoutError, OSError, ValueError, OverflowError, asyncpg.PostgresError) as exc:
                 raise connect_error(self._url, exc) from exc
             except asyncpg.InterfaceError as exc:  # e.g. a bad URL option
                 raise connect_error(self._url, exc) from exc
