@@ -159,13 +159,13 @@ async def test_gil_reports_the_speedups():
     # (The shown figures are rounded, so values right at the 1.4× threshold are not checked.)
     if process_speedup >= 1.5:
         assert f"{k} processes, each with its own interpreter" in result.lesson
-    elif process_speedup <= 1.3:
-        # Which reason is given (one core, a busy host, start-up cost on an idle host) depends on
-        # the host; every branch says plainly that the processes were no faster.
-        assert f"{k} processes were no faster" in result.lesson
-    if thread_speedup <= 1.3:
-        assert "took turns" in result.lesson
-    elif thread_speedup >= 1.5:
+        if thread_speedup <= 1.3:
+            assert "took turns" in result.lesson
+    elif process_speedup <= 1.3 and thread_speedup <= 1.3:
+        # Without the processes' speed-up the GIL is never blamed: no free CPU looks the same.
+        assert "neither ran side by side here" in result.lesson
+        assert "took turns" not in result.lesson
+    if thread_speedup >= 1.5:
         assert "more than the Global Interpreter Lock (GIL) should allow" in result.lesson
 
 

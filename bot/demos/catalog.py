@@ -15,6 +15,9 @@ EXIT_OK, EXIT_USAGE, EXIT_OUT_OF_MEMORY, EXIT_ERROR, EXIT_SANDBOX = 0, 2, 3, 4, 
 PVT_CARD = "processes-vs-threads"
 LOCKS_CARD = "locks-and-synchronization"
 
+#: Threads, and then processes, the spawn demo starts per round (its description says so).
+SPAWN_N = 20
+
 
 @dataclass(frozen=True)
 class DemoInfo:
@@ -28,7 +31,7 @@ _PUBLIC = (
     DemoInfo(
         "spawn",
         "Threads vs processes: start-up cost",
-        "Start and join 50 threads, then 50 processes, and compare the times.",
+        f"Start and join {SPAWN_N} threads, then {SPAWN_N} processes, and compare the times.",
     ),
     DemoInfo(
         "memory",

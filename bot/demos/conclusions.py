@@ -3,8 +3,10 @@
 Every function here is pure: it takes one measurement record and returns the demo's lesson.
 The lesson states the expected effect only when the numbers show it; when they do not (a busy
 or single-core host, threads faster than the Global Interpreter Lock should allow, a race that
-lost nothing, ...) it says so plainly and explains why. The host's core count is part of the
-record, but it only explains a result; it never decides what the result was.
+lost nothing, ...) it says so plainly. A cause is stated as a fact only when the record holds it
+(one CPU, a cgroup CPU cap); otherwise causes are offered as possibilities, and a cause nothing
+measured (another process's load when the load is unknown, start-up cost) is not offered. The
+host's facts only explain a result; they never decide what the result was.
 
 Tests drive every branch with made-up records (``tests/test_demos.py``); the programs in
 :mod:`bot.demos.programs` fill the records from real, repeated timings.
@@ -52,27 +54,32 @@ class SpawnMeasurement:
 def spawn_conclusion(m: SpawnMeasurement) -> str:
     ratio = m.ratio
     best = f"best of {m.rounds} rounds" if m.rounds > 1 else "one round"
+    # The timing covers both sides of a process start; nothing here tells them apart.
     why = (
-        "each process needs a whole new memory space of its own, while a thread only needs a "
-        "stack inside the process that already exists"
+        "a new process costs the operating system a new address space (page tables, even when "
+        "fork copies memory lazily) and costs Python's multiprocessing its own machinery (a "
+        "request to the start server, pipes, the target sent across), while a thread only "
+        "needs a stack inside the process that already exists; this demo does not measure "
+        "how the cost splits between the two"
     )
     if ratio >= SPAWN_CLEAR_RATIO:
         text = (
             f"Starting {m.n} processes took about {times(ratio)} as long as starting {m.n} "
-            f"threads ({best}): {why} — which is why threads are called lightweight."
+            f"threads ({best}): {why}. That gap is why threads are called lightweight."
         )
     elif ratio > 1.0:
         text = (
             f"Processes were only {times(ratio)} slower to start than threads here ({best}), "
-            "a smaller gap than usual: the thread times were probably slowed by other work on "
-            f"this host. The difference is still there because {why}."
+            "a smaller gap than the usual several-fold, and these numbers cannot say why (a "
+            "slow moment while the threads were timed would do it, and so would an unusually "
+            f"quick process start). The gap is there because {why}."
         )
     else:
         text = (
             f"This time processes were not slower to start than threads ({times(ratio)}, "
-            f"{best}), which is not the usual result: the host was most likely busy with other "
-            "work while the threads were being timed, so these numbers say more about the host "
-            f"than about threads. Normally processes are much slower to start, because {why}."
+            f"{best}), which is not the usual result, and these numbers cannot say why (a slow "
+            "moment on the host while the threads were timed would do it); run the demo again "
+            f"to compare. Normally processes are several times slower to start, because {why}."
         )
     if m.failed:
         text += f" {_plural(m.failed, 'process')} failed to run, so the process time is partial."
@@ -164,9 +171,9 @@ def crash_conclusion(m: CrashMeasurement) -> str:
     elif m.victim_exit.startswith("died"):
         first = (
             f"Worker {m.victim} was {victim}, and only {m.survivors} of the other {others} "
-            "worker processes finished: the others failed for reasons of their own (the host may "
-            "have run short of memory or processes), not because of worker "
-            f"{m.victim} — processes have separate memory"
+            "worker processes finished. Processes have separate memory, so its abort cannot "
+            "have reached them directly; what stopped the others is not in these numbers (a "
+            "host short of memory or of processes could do it)"
         )
     else:
         first = (
@@ -213,9 +220,10 @@ class RaceMeasurement:
     threads: int
     increments: int  # per thread, with and without the lock
     unlocked: int  # final value without a lock (forced switch between read and write)
-    locked: int  # final value with a lock
+    locked: int  # final value with a lock (same forced switch)
     plain_increments: int  # per thread, plain ``+= 1`` without a forced switch
     plain: int  # final value of that run
+    gil_enabled: bool = True  # False on a free-threaded build running without the GIL
 
     @property
     def expected(self) -> int:
@@ -226,16 +234,18 @@ def race_conclusion(m: RaceMeasurement) -> str:
     lost = m.expected - m.unlocked
     locked_lost = m.expected - m.locked
     plain_lost = m.threads * m.plain_increments - m.plain
+    forced = "With a thread switch forced between each read and its write and no lock"
     if lost > 0:
         first = (
-            f"Without a lock {lost} of {m.expected} updates vanished: two threads read the same "
-            "old value and both wrote back value + 1, so one increment overwrote the other"
+            f"{forced}, {lost} of {m.expected} updates vanished: two threads read the same old "
+            "value and both wrote back value + 1, so one increment overwrote the other"
         )
     else:
         first = (
-            f"Without a lock no updates were lost this time ({m.unlocked} of {m.expected}): the "
-            "threads happened never to switch between one thread's read and its write. A race "
-            "depends on timing, so it can hide for a whole run — which is what makes it dangerous"
+            f"{forced}, no updates were lost this time ({m.unlocked} of {m.expected}): the "
+            "threads happened never to interleave between one thread's read and its write. A "
+            "race depends on timing, so it can hide for a whole run — which is what makes it "
+            "dangerous"
         )
     if locked_lost == 0:
         second = f"with a lock around the read-modify-write none of {m.expected} were lost"
@@ -244,15 +254,26 @@ def race_conclusion(m: RaceMeasurement) -> str:
             f"even with the lock {locked_lost} were lost, which a lock around the whole "
             "read-modify-write should make impossible — treat this run as broken"
         )
-    if plain_lost > 0:
+    plain = "the plain `+= 1`, with no forced switch,"
+    if not m.gil_enabled:
         third = (
-            f"Even the plain `+= 1` without a forced switch lost {plain_lost}, so the bug does "
-            "not need bad luck to appear."
+            f"On this free-threaded build, which runs without the Global Interpreter Lock, "
+            f"{plain} lost {plain_lost}: threads on different cores run it at the same instant."
+            if plain_lost > 0
+            else f"On this free-threaded build, which runs without the Global Interpreter Lock, "
+            f"{plain} lost none this time; that is timing, not safety, as threads there run "
+            "truly in parallel."
+        )
+    elif plain_lost > 0:
+        third = (
+            f"Even {plain} lost {plain_lost}: CPython switched threads inside the statement, "
+            "which its Global Interpreter Lock never ruled out."
         )
     else:
         third = (
-            "CPython rarely switches threads inside a plain `+= 1`, so without the forced switch "
-            "the bug usually hides (none lost here)."
+            f"{plain[0].upper()}{plain[1:]} lost none here: CPython with its Global Interpreter "
+            "Lock rarely switches threads inside that statement, so the bug usually hides, "
+            "which does not make it safe."
         )
     return (
         f"{first}; {second}. {third} Locks & Synchronization shows how to make shared updates safe."
@@ -264,7 +285,7 @@ def race_conclusion(m: RaceMeasurement) -> str:
 
 @dataclass(frozen=True)
 class GilMeasurement:
-    cores: int  # CPU cores this process may run on
+    cores: int  # CPUs this process may run on (logical: SMT hardware threads count)
     workers: int  # k: threads, processes and work units
     gil_enabled: bool
     serial_s: float  # best round: k units one after another on one thread
@@ -272,6 +293,8 @@ class GilMeasurement:
     processes_s: float  # best round: k processes, one unit each, including start-up
     rounds: int
     load: float | None = None  # 1-minute load average before the demo, where known
+    cpu_quota: float | None = None  # CPUs' worth of time the cgroup allows (cpu.max); None: no cap
+    physical_cores: int | None = None  # physical cores behind ``cores``, where known
 
     @property
     def thread_speedup(self) -> float:
@@ -282,64 +305,81 @@ class GilMeasurement:
         return self.serial_s / self.processes_s if self.processes_s > 0 else 0.0
 
 
+def _why_nothing_ran_side_by_side(m: GilMeasurement) -> str:
+    """What kept k workers from running at once: facts where the record has them, else guesses."""
+    cpus = _plural(m.cores, "CPU")
+    if m.cores < 2:
+        return "This host gives the demo a single CPU, so nothing could run side by side."
+    if m.cpu_quota is not None and m.cpu_quota < 2:
+        return (
+            f"Its control group may use {m.cpu_quota:.1f} CPU's worth of time (cgroup cpu.max) "
+            f"although it may run on {cpus}, so the workers had to take turns."
+        )
+    possible: list[str] = []
+    if m.load is not None and m.load > m.cores - 1:
+        possible.append(f"other work on the host (load average {m.load:.1f} on {cpus})")
+    if m.physical_cores is not None and m.physical_cores < m.cores:
+        possible.append(
+            f"the {cpus} being hardware threads of {_plural(m.physical_cores, 'core')} (SMT), "
+            "which share their core's execution units and gain far less than a second core would"
+        )
+    if not possible:
+        measured = (
+            f"the load average before the demo was {m.load:.1f} on {cpus}"
+            if m.load is not None
+            else "the host's load was not measured"
+        )
+        possible.append(f"a burst of other work during the timed rounds ({measured})")
+    return f"Possible reasons: {'; or '.join(possible)}."
+
+
 def gil_conclusion(m: GilMeasurement) -> str:
     k = m.workers
     t, p = m.thread_speedup, m.process_speedup
     threads_parallel = t >= PARALLEL_SPEEDUP
     procs_parallel = p >= PARALLEL_SPEEDUP
-    load = f" (load average {m.load:.1f} on {_plural(m.cores, 'core')})" if m.load else ""
-
-    if procs_parallel:
-        procs = (
-            f"{k} processes, each with its own interpreter and lock, ran side by side and "
-            f"finished {times(p)} faster"
+    threads = f"{k} threads got {times(t)}"
+    procs = f"{k} processes got {times(p)}"
+    if not m.gil_enabled:
+        build = "On this free-threaded build, which has no Global Interpreter Lock (GIL), "
+        if threads_parallel and procs_parallel:
+            return (
+                f"{build}{k} threads ran side by side ({times(t)}) as {k} processes did "
+                f"({times(p)}). Real simultaneous running needs free CPUs, whichever unit of "
+                "work you use."
+            )
+        if procs_parallel:
+            return (
+                f"{build}{threads} while {k} processes ran side by side ({times(p)}): the CPUs "
+                "were free, so something else held the threads back; these numbers cannot say "
+                "what (a slow moment during the thread rounds would do it). Run the demo again "
+                "to compare."
+            )
+        return (
+            f"{build}{threads} and {procs}: neither ran side by side here. "
+            f"{_why_nothing_ran_side_by_side(m)} Real simultaneous running needs free CPUs, "
+            "whichever unit of work you use."
         )
-    elif m.cores < 2:
-        procs = (
-            f"{k} processes were no faster either ({times(p)}): this host gives the demo a "
-            "single CPU core, so nothing could run side by side — they took turns too"
+    if procs_parallel and not threads_parallel:
+        # The processes are the control: they show free CPUs were there.
+        return (
+            f"{threads}: in CPython {GIL_SPELLED_OUT} lets only one thread run Python code at a "
+            f"time, so they took turns, while {k} processes, each with its own interpreter and "
+            f"lock, ran side by side and finished {times(p)} faster. So threads don't always run "
+            "truly at the same time: that needs free CPUs and, for CPU-bound Python code, "
+            "separate processes."
         )
-    elif m.load is not None and m.load <= m.cores - 1:
-        procs = (
-            f"{k} processes were no faster ({times(p)}) although the host looked idle (load "
-            f"average {m.load:.1f} on {_plural(m.cores, 'core')}): starting them cost more than "
-            "running side by side saved — with more work per process the gain would show"
+    if threads_parallel:
+        return (
+            f"{threads}, more than {GIL_SPELLED_OUT} should allow for pure Python work (it lets "
+            f"one thread run Python code at a time), and {procs}. These numbers cannot say why "
+            "(a slow moment during the one-thread run inflates every speed-up); run the demo "
+            "again to compare. With the GIL, CPU-bound Python code needs separate processes to "
+            "use several CPUs."
         )
-    else:
-        procs = (
-            f"{k} processes were no faster ({times(p)}) although the host has "
-            f"{_plural(m.cores, 'core')}: this host gave the demo no second free core{load}, "
-            "other work kept them busy, so the processes could not run side by side. On an idle "
-            f"host they would finish up to {times(float(min(k, m.cores)))} faster"
-        )
-
-    if m.gil_enabled and not threads_parallel:
-        threads = (
-            f"{k} threads got {times(t)}: in CPython {GIL_SPELLED_OUT} lets only one thread run "
-            "Python code at a time, so they took turns"
-        )
-        tail = (
-            "So threads don't always run truly at the same time: that needs free cores and, "
-            "for CPU-bound Python code, separate processes."
-        )
-    elif m.gil_enabled:
-        threads = (
-            f"{k} threads got {times(t)}, more than {GIL_SPELLED_OUT} should allow for pure "
-            "Python work (it lets one thread run Python code at a time): most likely the "
-            "one-thread run was slowed by other work on the host, which makes every speed-up "
-            "look bigger — run the demo again to compare"
-        )
-        tail = "With the GIL, CPU-bound Python code needs separate processes to use several cores."
-    elif threads_parallel:
-        threads = (
-            f"on this free-threaded build, which has no Global Interpreter Lock (GIL), {k} threads "
-            f"also ran side by side ({times(t)})"
-        )
-        tail = "Real simultaneous running needs free cores, whichever unit of work you use."
-    else:
-        threads = (
-            f"on this free-threaded build, which has no Global Interpreter Lock (GIL), {k} threads "
-            f"could have run side by side but got only {times(t)}, for lack of free cores"
-        )
-        tail = "Real simultaneous running needs free cores, whichever unit of work you use."
-    return f"{threads[0].upper()}{threads[1:]}, while {procs}. {tail}"
+    return (
+        f"{threads} and {procs}: neither ran side by side here, so this run cannot show what "
+        f"{GIL_SPELLED_OUT} does to threads: the processes, which share no lock, are the "
+        f"control, and they did not speed up either. {_why_nothing_ran_side_by_side(m)} Run the "
+        "demo where CPUs are free to see the difference."
+    )

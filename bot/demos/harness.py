@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import Any
 
 Payload = dict[str, Any]
@@ -37,6 +38,74 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def cpu_quota(
+    root: Path = Path("/sys/fs/cgroup"), own: Path = Path("/proc/self/cgroup")
+) -> float | None:
+    """CPUs' worth of time this process's cgroup (and its parents) allow; None for no cap.
+
+    cgroup v2 says it in ``cpu.max`` ("max 100000" or "<quota> <period>"), v1 in
+    ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: no cap). The tightest one up the tree
+    counts. Anything unreadable counts as no cap: this only explains a result.
+    """
+    try:
+        lines = own.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    caps: list[float] = []
+    for line in lines:
+        parts = line.split(":", 2)  # hierarchy id, controllers, path
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2
+            folder, files = root, ("cpu.max",)
+        elif "cpu" in controllers.split(","):  # v1
+            folder, files = root / controllers, ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+        else:
+            continue
+        here = folder / path.lstrip("/")
+        for level in (here, *here.parents):
+            if not level.is_relative_to(folder):
+                break
+            caps += _cap_in(level, files)
+    return min(caps) if caps else None
+
+
+def _cap_in(folder: Path, files: tuple[str, ...]) -> list[float]:
+    try:
+        words = [(folder / name).read_text(encoding="utf-8").split() for name in files]
+    except OSError:
+        return []
+    numbers = words[0] if len(files) == 1 else [w[0] for w in words if w]
+    if len(numbers) != 2 or numbers[0] in ("max", "-1"):
+        return []
+    try:
+        quota, period = float(numbers[0]), float(numbers[1])
+    except ValueError:
+        return []
+    return [quota / period] if quota > 0 and period > 0 else []
+
+
+def physical_cores(
+    cpus: set[int] | None = None, sysfs: Path = Path("/sys/devices/system/cpu")
+) -> int | None:
+    """Physical cores behind the CPUs this process may use (SMT siblings count once)."""
+    if cpus is None:
+        if not hasattr(os, "sched_getaffinity"):
+            return None
+        cpus = os.sched_getaffinity(0)
+    seen: set[tuple[str, str]] = set()
+    for cpu in cpus:
+        topology = sysfs / f"cpu{cpu}" / "topology"
+        try:
+            package = (topology / "physical_package_id").read_text(encoding="utf-8").strip()
+            core = (topology / "core_id").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        seen.add((package, core))
+    return len(seen) or None
 
 
 def gil_enabled() -> bool:

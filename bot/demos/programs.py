@@ -15,6 +15,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bot.demos.catalog import SPAWN_N
 from bot.demos.conclusions import (
     CrashMeasurement,
     GilMeasurement,
@@ -32,6 +33,7 @@ from bot.demos.harness import (
     Payload,
     Program,
     cores,
+    cpu_quota,
     details,
     exit_text,
     gil_enabled,
@@ -39,6 +41,7 @@ from bot.demos.harness import (
     ms,
     noop,
     payload,
+    physical_cores,
     start_all_then_join,
     warm_up,
     worker_context,
@@ -50,7 +53,6 @@ __all__ = ["PROGRAMS", "TEST_PROGRAMS"]
 
 # --- spawn: start-up cost ------------------------------------------------------------------------
 
-SPAWN_N = 20
 ROUNDS = 3  # timed parts run up to this many times; the fastest round is reported
 SPAWN_BUDGET_S = 2.0  # stop starting new rounds once this much wall time is spent
 
@@ -231,7 +233,8 @@ def demo_crash() -> Payload:
         proc.kill()
         proc.join()
     started = sum(1 for kind, _ in events if kind == "started")
-    finished = sum(1 for kind, _ in events if kind == "finished")
+    # the workers' reports only: the main thread's ("finished", -1) arrives if the fault never fired
+    finished = sum(1 for kind, worker in events if kind == "finished" and worker >= 0)
     measurements += [
         (
             f"process with {FAULT_THREADS + 1} threads, one reads address 0",
@@ -322,10 +325,14 @@ def demo_race() -> Payload:
     locked = _run_threads(_locked, n, threading.Lock())
     plain = _run_threads(_plain, PLAIN_INCREMENTS)
     lost = expected - unlocked
-    m = RaceMeasurement(t, n, unlocked, locked, PLAIN_INCREMENTS, plain)
+    m = RaceMeasurement(t, n, unlocked, locked, PLAIN_INCREMENTS, plain, gil_enabled())
+    switch = "switch forced between read and write"
     measurements = [
-        (f"{t} threads × {n} increments, no lock", f"{unlocked} of {expected} ({lost} lost)"),
-        (f"{t} threads × {n} increments, with a lock", f"{locked} of {expected}"),
+        (
+            f"{t} threads × {n} increments, no lock, {switch}",
+            f"{unlocked} of {expected} ({lost} lost)",
+        ),
+        (f"{t} threads × {n} increments, with a lock, {switch}", f"{locked} of {expected}"),
         (
             f"no lock, plain `+= 1`, no forced switch ({t} × {PLAIN_INCREMENTS})",
             f"{t * PLAIN_INCREMENTS - plain} lost",
@@ -402,6 +409,8 @@ def demo_gil() -> Payload:
         processes_s=procs_s,
         rounds=rounds,
         load=load,
+        cpu_quota=cpu_quota(),
+        physical_cores=physical_cores(),
     )
     best = f"best of {rounds}" if rounds > 1 else "1 round"
     measurements = [
