@@ -101,7 +101,17 @@ async def run_demo(name: str) -> DemoResult:
 
 
 def test_names_and_describe():
-    assert DEMO_NAMES == ("spawn", "memory", "crash", "race", "gil")
+    assert DEMO_NAMES == (
+        "spawn",
+        "memory",
+        "crash",
+        "race",
+        "gil",
+        "blocking",
+        "startmethods",
+        "queue",
+        "striped",
+    )
     described = runner().describe()
     assert [name for name, _ in described] == list(DEMO_NAMES)
     assert all(text for _, text in described)
@@ -447,9 +457,7 @@ async def test_unknown_name_lists_the_demos():
     started = Started()
     result = await DemoRunner(Clock().now, on_start=started).run("alice", "fork-bomb")
     assert not result.ok and result.retry_after_s is None
-    assert result.error == (
-        "unknown demo 'fork-bomb'; available demos: spawn, memory, crash, race, gil"
-    )
+    assert result.error == "unknown demo 'fork-bomb'; available demos: " + ", ".join(DEMO_NAMES)
     assert started.pgids == []
 
 
@@ -461,7 +469,7 @@ async def test_shell_metacharacters_are_refused_without_running_anything(name):
     started = Started()
     result = await DemoRunner(Clock().now, on_start=started).run("alice", name)
     assert not result.ok and result.name == ""
-    assert result.error == "unknown demo; available demos: spawn, memory, crash, race, gil"
+    assert result.error == "unknown demo; available demos: " + ", ".join(DEMO_NAMES)
     assert started.pgids == []
 
 

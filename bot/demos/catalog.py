@@ -14,6 +14,10 @@ EXIT_OK, EXIT_USAGE, EXIT_OUT_OF_MEMORY, EXIT_ERROR, EXIT_SANDBOX = 0, 2, 3, 4, 
 
 PVT_CARD = "processes-vs-threads"
 LOCKS_CARD = "locks-and-synchronization"
+EVENT_LOOP_CARD = "event-loops-and-asyncio"
+LIFECYCLE_CARD = "process-lifecycle"
+PRODUCER_CONSUMER_CARD = "producer-consumer"
+HOW_LOCKS_WORK_CARD = "how-locks-work"
 
 #: Threads, and then processes, the spawn demo starts per round (its description says so).
 SPAWN_N = 20
@@ -53,6 +57,30 @@ _PUBLIC = (
         "gil",
         "CPU-bound work: threads vs processes",
         "The same CPU-heavy work on 1 thread, on several threads and on several processes.",
+    ),
+    DemoInfo(
+        "blocking",
+        "Event loop: a blocking call vs to_thread",
+        "One task blocks the loop with time.sleep, then waits in a thread; others' lag is timed.",
+        EVENT_LOOP_CARD,
+    ),
+    DemoInfo(
+        "startmethods",
+        "Start methods: fork vs spawn",
+        "What a child sees of its parent's list under fork, spawn, forkserver; start-up times.",
+        LIFECYCLE_CARD,
+    ),
+    DemoInfo(
+        "queue",
+        "Bounded queue: a fast producer waits",
+        "A fast producer fills a bounded and an unbounded queue that a slow consumer drains.",
+        PRODUCER_CONSUMER_CARD,
+    ),
+    DemoInfo(
+        "striped",
+        "One lock vs striped locks",
+        "Threads bump shared counters under one lock or under striped locks, at 1 to N threads.",
+        HOW_LOCKS_WORK_CARD,
     ),
 )
 

@@ -1,4 +1,6 @@
-"""The first five experiments (processes vs threads, and the race), and the registry of all demos.
+"""The first five experiments (processes vs threads, and the race), and the registry of all demos
+(the later cards' demos live in their own modules: event_loop, start_methods, backpressure,
+striping).
 
 They run only inside the sandboxed child (``bot.demos.child``). Each program returns a plain dict
 (``measurements``, ``lesson``, ``details``) that the child prints as JSON; the conclusions are pure
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bot.demos.backpressure import demo_backpressure
 from bot.demos.catalog import SPAWN_N
 from bot.demos.conclusions import (
     CrashMeasurement,
@@ -29,6 +32,7 @@ from bot.demos.conclusions import (
     spawn_conclusion,
     times,
 )
+from bot.demos.event_loop import demo_blocking
 from bot.demos.harness import (
     Payload,
     Program,
@@ -47,6 +51,8 @@ from bot.demos.harness import (
     worker_context,
 )
 from bot.demos.sandbox_probes import TEST_PROGRAMS
+from bot.demos.start_methods import demo_start_methods
+from bot.demos.striping import demo_striped
 
 __all__ = ["PROGRAMS", "TEST_PROGRAMS"]
 
@@ -431,4 +437,8 @@ PROGRAMS: dict[str, Program] = {
     "crash": demo_crash,
     "race": demo_race,
     "gil": demo_gil,
+    "blocking": demo_blocking,
+    "startmethods": demo_start_methods,
+    "queue": demo_backpressure,
+    "striped": demo_striped,
 }
