@@ -16,7 +16,7 @@ from bot.content import load_pack
 from bot.content_lint import LONGEST_SHARE, answer_is_longest
 from tests.conftest import CONTENT
 
-NEW_CARDS = ("event-loops-and-asyncio",)
+NEW_CARDS = ("event-loops-and-asyncio", "process-lifecycle", "producer-consumer")
 
 ABSOLUTE = re.compile(r"\b(only|always|every|never)\b", re.IGNORECASE)
 

@@ -85,6 +85,8 @@ async def passes(scheduler: DailyScheduler, count: int) -> None:
 async def answer(app: QuizApp, actor: Actor, post_id: int, right: bool) -> AnswerResult:
     post = await app.db.read(quiz_store.get_post, post_id)
     q = app.pack.question(post.question_id)
+    if q.typed:  # the later cards have a few typed-answer questions
+        return await app.quiz.answer_typed(actor, post_id, q.accept[0] if right else "no idea")
     choice = q.correct_index if right else (q.correct_index + 1) % len(q.choices)
     return await app.quiz.answer(actor, post_id, choice)
 
