@@ -5,6 +5,8 @@ import sys
 
 try:
     from bot.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the modules load: no traceback of the import
+    sys.exit(130)
 except ModuleNotFoundError as missing:
     if missing.name and not missing.name.startswith("bot"):
         print(

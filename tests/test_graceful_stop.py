@@ -558,3 +558,41 @@ def test_console_bad_stop_timeout_is_one_line_and_exit_2(tmp_path):
         "quizbot: QUIZBOT_STOP_TIMEOUT should be a number of seconds, 0 < s <= 3600"
     ]
     assert not (tmp_path / "q.db").exists()  # nothing touched
+
+
+async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(tmp_path):
+    """Ctrl-C in a shell reaches the pipe's writer too: the end of input and SIGINT come
+    together. A SIGINT during the close once cancelled it (a CancelledError in run()'s
+    ``finally``), and the database thread kept the process alive (3 runs of 6 hung); one
+    after the close killed the exiting interpreter. Each run here exits 0 or 130, at once,
+    with its answer stored, whatever the order of the two."""
+    for run in range(6):
+        db = tmp_path / f"q{run}.db"
+        proc = await start_console(db, stop_timeout="30")
+        try:
+            proc.stdin.write(b"/quiz\nA\n")
+            proc.stdin.close()  # the end of input ...
+            async with asyncio.timeout(30):
+                while not (line := await proc.stdout.readline()).startswith(b"Total:"):
+                    assert line, (await proc.stderr.read()).decode()
+            # ... and the signal, at a different moment of the close each run
+            await asyncio.sleep(run * 0.02)  # spreads the signal over the close; waits for nothing
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGINT)
+            seconds, logged = await signal_and_wait_for_exit(proc)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        assert proc.returncode in (0, 130), (run, proc.returncode, logged)
+        assert "Traceback" not in logged and "CancelledError" not in logged, logged
+        assert seconds < 15, (run, seconds)  # a hang ran into the stop's 35 s bound
+        assert list(stored_answers(db).values()) == [1]
+
+
+async def signal_and_wait_for_exit(proc: asyncio.subprocess.Process) -> tuple[float, str]:
+    started = time.monotonic()
+    async with asyncio.timeout(60):
+        out, err = await asyncio.gather(proc.stdout.read(), proc.stderr.read())
+        await proc.wait()
+    return time.monotonic() - started, out.decode() + err.decode()

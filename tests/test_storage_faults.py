@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -193,8 +194,11 @@ def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
         (lambda p: (p / "dir.db").mkdir() or p / "dir.db", "it is a directory"),
         (lambda p: (p / "file").write_text("x") and p / "file" / "q.db", "is not a directory"),
         (lambda p: (p / "junk.db").write_bytes(b"not sqlite" * 500) and p / "junk.db", "not a"),
+        # a new file where none can be made (read-only for root too): the line was followed by
+        # a traceback from aiosqlite's thread, which reported to the closed event loop
+        (lambda p: Path("/proc/quizbot-new.db"), "unable to open database file"),
     ],
-    ids=["directory", "parent-is-a-file", "not-a-database"],
+    ids=["directory", "parent-is-a-file", "not-a-database", "read-only-new-file"],
 )
 def test_start_up_faults_are_one_line(tmp_path, make, expected):
     result = quizbot("console", "--db", str(make(tmp_path)), cwd=tmp_path)

@@ -12,6 +12,7 @@ import getpass
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -288,8 +289,11 @@ async def run(db: Path | str, content: str | None = None) -> int:
     )
     # a bad QUIZBOT_STOP_TIMEOUT is one line and exit 2, before the database is touched
     ending = _Exit(asyncio.current_task(), GracefulStop())
-    app = await QuizApp.open(db, content)
+    # the handlers come first: a Ctrl-C while the database opens waits for the open (a cancel
+    # there left its threads running, which kept the process alive), then the session ends
     with ending.signals():
+        app = await QuizApp.open(db, content)
+        ending.cancellable = True
         cutoff = asyncio.create_task(_cut_off_when_stopped(ending.stop))
         try:
             # a PostgreSQL URL has no folder of its own: its files go beside the default file
@@ -323,6 +327,10 @@ async def run(db: Path | str, content: str | None = None) -> int:
             if not ending.interrupted:
                 raise
         finally:
+            # from here a Ctrl-C no longer cancels this task: a cancel inside the close skipped
+            # it, and the database thread kept the process alive (Ctrl-C in a shell reaches the
+            # pipe's writer too, so the end of input and the signal come together)
+            ending.cancellable = False
             cutoff.cancel()
             await asyncio.gather(cutoff, return_exceptions=True)
             ending.stop_reloading()
@@ -331,6 +339,9 @@ async def run(db: Path | str, content: str | None = None) -> int:
             # stops the scheduler and the live runner, stores the answers still queued, closes
             # the database; a close that hangs is cut off (GracefulStop's hard bound)
             await app.close()
+    # closed (and the handlers above removed): a Ctrl-C from now on would only turn a clean
+    # exit into a KeyboardInterrupt, or a death by SIGINT while the interpreter shuts down
+    ending.ignore_interrupts()
     return 130 if ending.interrupted else 0
 
 
@@ -391,6 +402,9 @@ class _Exit:
         self.source: LineSource | None = None
         self.idle = False
         self.interrupted = False
+        # whether Ctrl-C cancels the main task: only while the session runs, never while the
+        # database opens or closes
+        self.cancellable = False
         self.stop_reloading: Callable[[], None] = lambda: None  # removes the SIGHUP handler
 
     def interrupt(self) -> None:
@@ -403,8 +417,13 @@ class _Exit:
             self.stop.request(signum)
             return
         self.interrupt()
-        if self.task is not None:
+        if self.task is not None and self.cancellable:
             self.task.cancel()
+
+    def ignore_interrupts(self) -> None:
+        """SIGINT ignored for the rest of the process (the main thread's only)."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def _on_sigterm(self, signum: int) -> None:
         self.stop.request(signum)  # the second one exits at once

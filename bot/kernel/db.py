@@ -144,6 +144,13 @@ def _check_path(path: Path) -> None:
         raise StorageError(f"cannot make the folder for database {path}: {exc.strerror}") from None
 
 
+def _try_open(path: Path) -> None:
+    """Open and close the file once (a new file on a read-only mount fails here). When
+    aiosqlite's own open fails, its thread reports the failure to the event loop later,
+    and after the one-line error closed the loop that was a traceback from the thread."""
+    sqlite3.connect(path).close()
+
+
 class Backend(StrEnum):
     SQLITE = "sqlite"
     POSTGRES = "postgres"
@@ -208,6 +215,10 @@ class SqliteDatabase(Database):
         path = Path(path)
         if str(path) != ":memory:":
             _check_path(path)
+            try:  # fail here, before aiosqlite starts a thread (see _try_open)
+                _try_open(path)
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot open database {path}: {exc}") from None
         try:
             writer = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
