@@ -12,7 +12,12 @@ import pytest
 from bot.content import load_pack
 from tests.conftest import CONTENT
 
-NEW_CARDS = ("event-loops-and-asyncio", "process-lifecycle", "producer-consumer")
+NEW_CARDS = (
+    "event-loops-and-asyncio",
+    "process-lifecycle",
+    "producer-consumer",
+    "memory-visibility",
+)
 
 PACK = load_pack(CONTENT)
 
