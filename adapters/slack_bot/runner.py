@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.http_guard import GuardedSite, HttpGuard
 from adapters.logs import redact_secrets
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.adapter import SlackAdapter
@@ -36,6 +37,7 @@ class HttpRunner:
     port: int
     path: str
     stop_signal: GracefulStop = field(default_factory=GracefulStop, repr=False)
+    guard: HttpGuard = field(default_factory=HttpGuard, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
 
     @property
@@ -44,10 +46,12 @@ class HttpRunner:
 
     async def start(self) -> None:
         web_app = self.bolt.web_app(path=self.path, port=self.port)
+        # slow, idle and malformed requests are cut off, each refusal one log line
+        self.guard.install(web_app)
         # requests still open when the server closes already had their listeners drained
-        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
+        runner = self.guard.runner(web_app)
         await runner.setup()
-        await web.TCPSite(runner, self.host, self.port).start()
+        await GuardedSite(runner, self.host, self.port, self.guard).start()
         self._runner = runner
         # With --port 0 the OS picks the port; report the real one.
         self.port = runner.addresses[0][1]

@@ -1,0 +1,217 @@
+"""Limits for an HTTP server an adapter runs on aiohttp (Slack's HTTP mode): what a slow,
+idle or malformed client can cost is bounded, and each refusal is one log line.
+
+- a connection must send a whole request head within ``head_timeout_s`` of connecting (and of
+  its last response, when kept alive): a slowloris client dripping a header every few seconds
+  held its connection forever (1,150 of them after 70 s, as many open descriptors);
+- a request, its body included, is handled within ``request_timeout_s`` (else 408);
+- at most ``max_connections`` are open at once: more are closed as they connect;
+- a malformed request (aiohttp answers it 400) is one line, not its parser's traceback (53
+  connections logged 53 tracebacks); lines about refusals are rate-limited, with a count of
+  those not logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    head_timeout_s: float = 10.0
+    request_timeout_s: float = 30.0  # Slack itself waits 3 s for an acknowledgement
+    keepalive_timeout_s: float = 15.0  # aiohttp's: an idle kept-alive connection is closed
+    max_connections: int = 512
+    log_interval_s: float = 10.0  # at most one refusal line per interval (and a count)
+
+
+class RefusalLog:
+    """One line per refused request or connection, at most one per ``interval_s``; the next
+    line says how many were not logged in between."""
+
+    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self.refused = 0  # all of them, logged or not
+        self._unlogged = 0
+        self._last: float | None = None
+
+    def refuse(self, peer: object, reason: str) -> None:
+        self.refused += 1
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval_s:
+            self._unlogged += 1
+            return
+        more = f" ({self._unlogged} more refused since the last line)" if self._unlogged else ""
+        log.warning("HTTP: refused %s: %s%s", _peer(peer), reason, more)
+        self._last, self._unlogged = now, 0
+
+
+def _peer(peer: object) -> str:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer or "a client")
+
+
+class _Connection(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind a timer: the head of the next request
+    must arrive before it fires (the guard's middleware stops it while a request runs)."""
+
+    def __init__(self, guard: HttpGuard, inner: asyncio.Protocol) -> None:
+        self.guard = guard
+        self.inner = inner
+        self.transport: asyncio.Transport | None = None
+        self.peer: object = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.running = 0  # requests being handled
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername")
+        guard = self.guard
+        if len(guard.open) >= guard.limits.max_connections:
+            guard.refusals.refuse(self.peer, f"over {guard.limits.max_connections} connections")
+            transport.abort()
+            return
+        guard.open[transport] = self
+        self.arm()
+        self.inner.connection_made(transport)
+
+    def arm(self) -> None:
+        """Start waiting for a request head (on connecting, and after each response)."""
+        self.disarm()
+        if self.running == 0:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.guard.limits.head_timeout_s, self._expired)
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            limit = self.guard.limits.head_timeout_s
+            self.guard.refusals.refuse(self.peer, f"no complete request within {limit:g} s")
+            self.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        if self.transport is not None and self.guard.open.pop(self.transport, None) is self:
+            self.inner.connection_lost(exc)
+
+
+class HttpGuard:
+    """The limits, applied by wrapping the server's protocol factory (``GuardedSite``) and
+    by a middleware on the aiohttp application (``install``)."""
+
+    def __init__(self, limits: HttpLimits | None = None) -> None:
+        self.limits = limits or HttpLimits()
+        self.refusals = RefusalLog(self.limits.log_interval_s)
+        self.open: dict[asyncio.BaseTransport, _Connection] = {}
+
+    def install(self, app: web.Application) -> None:
+        """Add the request timeout to ``app`` (before its runner is set up) and make aiohttp's
+        log of malformed requests one rate-limited line."""
+        app.middlewares.insert(0, self._middleware)  # outermost: before any reads the body
+        _MalformedRequests.attach(self.refusals)
+
+    def runner(self, app: web.Application) -> web.AppRunner:
+        return web.AppRunner(
+            app,
+            access_log=None,
+            shutdown_timeout=2.0,
+            keepalive_timeout=self.limits.keepalive_timeout_s,
+        )
+
+    def protocol(self, inner: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
+        return lambda: _Connection(self, inner())
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        connection = self.open.get(request.transport) if request.transport else None
+        if connection is not None:
+            connection.running += 1
+            connection.disarm()
+        try:
+            async with asyncio.timeout(self.limits.request_timeout_s):
+                return await handler(request)
+        except TimeoutError:
+            limit = self.limits.request_timeout_s
+            self.refusals.refuse(request.remote, f"request not done within {limit:g} s")
+            raise web.HTTPRequestTimeout() from None
+        finally:
+            if connection is not None:
+                connection.running -= 1
+                connection.arm()
+
+
+class GuardedSite(web.BaseSite):
+    """A TCP site whose connections go through ``guard`` (aiohttp's TCPSite, plus the guard's
+    protocol around each connection)."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, guard: HttpGuard) -> None:
+        super().__init__(runner)
+        self._host, self._port, self._guard = host, port, guard
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None, "the runner is set up first"
+        self._server = await asyncio.get_running_loop().create_server(
+            self._guard.protocol(server), self._host, self._port, reuse_address=True
+        )
+
+
+class _MalformedRequests(logging.Filter):
+    """On aiohttp's server logger: "Error handling request" for a request its parser refused
+    (a 400 it already answered) becomes a refusal line; other errors keep their traceback."""
+
+    def __init__(self, refusals: RefusalLog) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    @classmethod
+    def attach(cls, refusals: RefusalLog) -> None:
+        server_log = logging.getLogger("aiohttp.server")
+        for old in [f for f in server_log.filters if isinstance(f, cls)]:
+            server_log.removeFilter(old)
+        server_log.addFilter(cls(refusals))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError):
+            return True
+        peer = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        first = (exc.message or type(exc).__name__).strip().splitlines()
+        self.refusals.refuse(peer, f"malformed HTTP request ({first[0] if first else exc.code})")
+        return False

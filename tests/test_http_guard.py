@@ -1,0 +1,157 @@
+"""Slack's HTTP mode against slow, idle, too many and malformed clients (the real HttpRunner
+serving the real Bolt app on 127.0.0.1): each is cut off within its limit, the server keeps
+answering signed requests, and each refusal is one rate-limited log line, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.http_guard import HttpGuard, HttpLimits, RefusalLog
+from adapters.slack_bot import SlackAdapter
+from adapters.slack_bot.runner import HttpRunner
+from adapters.slack_bot.settings import SlackSettings
+from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
+from tests.slack_fixtures import BOT_TOKEN, SECRET
+from tests.waiting import eventually
+
+FORM = "application/x-www-form-urlencoded"
+LIMITS = HttpLimits(
+    head_timeout_s=0.5, request_timeout_s=1.0, keepalive_timeout_s=1.0, max_connections=20
+)
+
+
+@pytest.fixture
+async def fake():
+    async with FakeSlackAPI() as f:
+        yield f
+
+
+@pytest.fixture
+async def server(app, fake):
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
+    adapter = SlackAdapter(
+        app, SlackSettings(bot_token=BOT_TOKEN, signing_secret=SECRET), client=client
+    )
+    runner = HttpRunner(adapter.bolt, "127.0.0.1", 0, "/slack/events", guard=HttpGuard(LIMITS))
+    await runner.start()
+    yield runner
+    await runner.stop()
+    await adapter.close()
+
+
+async def signed_help(runner: HttpRunner, fake: FakeSlackAPI, response_id: str) -> int:
+    """A signed `/quiz help`: the status, and (for 200) its reply posted to the fake."""
+    body = urlencode(
+        {
+            "command": "/quiz",
+            "text": "help",
+            "user_id": "U1",
+            "team_id": "T123",
+            "channel_id": "C1",
+            "response_url": fake.response_url(response_id),
+        }
+    )
+    headers = {"Content-Type": FORM, **BoltHarness(runner.bolt, signing_secret=SECRET).sign(body)}
+    async with aiohttp.ClientSession(trust_env=False) as session:
+        async with session.post(runner.url, data=body, headers=headers) as resp:
+            status = resp.status
+    if status == 200:
+        await fake.wait_for_response_post(lambda p: p.response_id == response_id)
+    return status
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bytes:
+    """What the server sent before it closed the connection (waits for the close)."""
+    async with asyncio.timeout(30):
+        return await reader.read()
+
+
+async def test_slowloris_connections_are_cut_off_and_signed_requests_still_answered(
+    server, fake, caplog
+):
+    caplog.set_level(logging.WARNING)
+    dripping = []
+    for n in range(15):  # each sends a request head one header at a time, never its end
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Drip-{n}: 1\r\n".encode())
+        dripping.append((reader, writer))
+    assert await signed_help(server, fake, "while-dripping") == 200
+    for _, writer in dripping:  # a header more, as a slowloris client does: no new deadline
+        writer.write(b"X-More: 1\r\n")
+    for reader, _ in dripping:
+        assert await closed_by_server(reader) == b""
+    await eventually(lambda: not server.guard.open, "every dripping connection closed")
+    for _, writer in dripping:
+        writer.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.http_guard"]
+    assert lines and "no complete request within 0.5 s" in lines[0]
+    assert len(lines) <= 2  # rate-limited: one line per interval, not one per connection
+    assert "Traceback" not in caplog.text
+
+
+async def test_an_idle_connection_is_closed(server):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    assert await closed_by_server(reader) == b""
+    writer.close()
+    assert server.guard.refusals.refused == 1
+
+
+async def test_a_body_that_never_ends_gets_408_within_the_request_limit(server):
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        + FORM.encode()
+        + b"\r\nContent-Length: 1000\r\n\r\ncommand=%2Fquiz"
+    )
+    reply = await closed_by_server(reader)
+    writer.close()
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
+
+
+async def test_connections_over_the_cap_are_closed_as_they_come(server, fake, caplog):
+    caplog.set_level(logging.WARNING)
+    held = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(25)]
+    await eventually(lambda: len(server.guard.open) == 20, "20 connections open")
+    assert server.guard.refusals.refused == 5
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.http_guard"]
+    assert len(lines) == 1 and "over 20 connections" in lines[0]
+    for _, writer in held:
+        writer.close()
+    await eventually(lambda: not server.guard.open, "the held connections closed")
+    assert await signed_help(server, fake, "after-the-cap") == 200
+
+
+async def test_malformed_requests_are_one_rate_limited_line_each_not_a_traceback(server, caplog):
+    caplog.set_level(logging.INFO)
+    for _ in range(53):
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST /slack/events HTTP/1.1\r\nContent-Length: abc\r\n\r\n")
+        assert (await closed_by_server(reader)).startswith(b"HTTP/1.0 400")
+        writer.close()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.http_guard"]
+    assert 1 <= len(lines) <= 2, lines
+    assert "malformed HTTP request (Invalid character in Content-Length" in lines[0]
+
+
+def test_the_refusal_log_counts_what_it_did_not_log(caplog):
+    caplog.set_level(logging.WARNING)
+    now = [0.0]
+    refusals = RefusalLog(10.0, clock=lambda: now[0])
+    for second in range(25):
+        now[0] = float(second)
+        refusals.refuse(("10.0.0.1", 5), "slow")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "HTTP: refused 10.0.0.1:5: slow",
+        "HTTP: refused 10.0.0.1:5: slow (9 more refused since the last line)",
+        "HTTP: refused 10.0.0.1:5: slow (9 more refused since the last line)",
+    ]
+    assert refusals.refused == 25
