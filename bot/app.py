@@ -158,6 +158,7 @@ class QuizApp:
     grammar: Grammar
     content_path: Path = field(default_factory=default_content_path)
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def pack(self) -> Pack:
@@ -469,6 +470,11 @@ class QuizApp:
         return lambda: loop.remove_signal_handler(signal.SIGHUP)
 
     async def close(self) -> None:
+        """Stop the schedulers and runners, store the queued answers, close the database;
+        a second close does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         for scheduler in list(self.daily.schedulers.values()):
             await scheduler.stop()
         for runner in list(self.live.runners.values()):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from adapters.console import ConsolePoster, ConsoleSession
+from adapters.console import ConsolePlatform, ConsoleSession
+from adapters.platform import ChannelPoster
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.quiz import QuestionView
@@ -151,7 +152,7 @@ async def test_a_daily_question_cutting_into_a_review_hands_the_review_back(app,
         view = await app.quiz.post_question(session.actor, question)
         await app.quiz.answer(session.actor, view.post_id, (question.correct_index + 1) % 4)
     clock.advance(timedelta(minutes=5))
-    scheduler = DailyScheduler(app.daily, "console", ConsolePoster(session))
+    scheduler = DailyScheduler(app.daily, "console", ChannelPoster(ConsolePlatform(session)))
     await session.handle_line("/quiz daily set 12:10 UTC daily")
     await session.handle_line("/quiz review")
     interrupted = session.current

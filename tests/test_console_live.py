@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from adapters.console import ConsoleLivePoster, ConsoleSession
+from adapters.console import ConsolePlatform, ConsoleSession
+from adapters.platform import ChannelPoster
 from bot.app import QuizApp
 from bot.features.live import LiveLimits, LiveRunner
 from bot.features.quiz import QuestionView
@@ -31,7 +32,7 @@ async def test_a_quiz_night_in_the_console(tmp_path):
     app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, live_limits=LiveLimits(min_seconds=1))
     output = io.StringIO()
     session = ConsoleSession(app, Console(file=output, width=120), "Ada")
-    LiveRunner(app.live, "console", ConsoleLivePoster(session)).start()
+    LiveRunner(app.live, "console", ChannelPoster(ConsolePlatform(session))).start()
 
     def text() -> str:
         return output.getvalue()
@@ -47,6 +48,8 @@ async def test_a_quiz_night_in_the_console(tmp_path):
     try:
         await session.handle_line(f"/quiz live processes-vs-threads 3 {ROUND_SECONDS}s")
         assert f"Quiz night! 3 rounds of {ROUND_SECONDS} s" in text()
+        # the terminal has no buttons, and says how to answer in its own words
+        assert "Answer with a letter or number" in text() and "button" not in text()
         await until(lambda: "🎯 Round 1 of 3" in text())
         first = session.current
         assert first is not None

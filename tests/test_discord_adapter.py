@@ -24,6 +24,7 @@ import yaml
 from adapters import discord_bot
 from adapters.discord_bot import DiscordPoster, DiscordPostError, QuizBot, bot_intents, render
 from adapters.discord_bot.render import MAX_CARD_MESSAGES
+from adapters.platform import NoRenderer
 from bot import cli
 from bot.app import QuizApp
 from bot.content import Card, Section
@@ -726,7 +727,7 @@ async def test_poster_failure_is_one_clear_error(fake, app):
             await DiscordPoster(bot).post_to_channel(str(CHANNEL_ID), view)
 
 
-# -- the renderer's fallback for result types it does not know yet ---------------------------
+# -- a result type without a renderer is a bug, never shown as str() ------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -735,13 +736,13 @@ class FutureResult:
     lines: tuple[str, ...] = ()
 
 
-def test_unknown_result_types_fall_back_to_text():
-    [with_text] = render(FutureResult("Daily question: 09:00 Europe/Berlin", ("mon-fri",)))
-    assert with_text.content == "Daily question: 09:00 Europe/Berlin\nmon-fri"
-    [plain] = render(12345)
-    assert plain.content == "12345"
-    [long] = render(FutureResult("x" * 5000))
-    assert len(long.content) == 2000 and long.content.endswith("…")
+def test_a_result_type_without_a_renderer_is_refused_not_shown_as_text():
+    with pytest.raises(NoRenderer, match="Discord has no renderer for FutureResult"):
+        render(FutureResult("Daily question: 09:00 Europe/Berlin", ("mon-fri",)))
+    with pytest.raises(NoRenderer):
+        render(12345)
+    [done] = render(None)
+    assert done.content == "Done."
 
 
 # -- tokens ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.discord_bot.poster import DiscordPostError, reply_target
 from adapters.discord_bot.render import render
+from adapters.platform import ChannelPoster
 from bot.features.daily import DailyResults
 from bot.features.daily import store as daily_store
 from bot.kernel.identity import ChannelRef
@@ -382,7 +383,7 @@ def test_results_reply_only_to_a_question_in_the_same_channel():
 async def test_results_without_a_question_message_are_a_plain_post(fake, app):
     bot = make_bot(app)
     async with fake.run(bot):
-        ref = await bot.poster.post_results(
+        ref = await ChannelPoster(bot.platform).post_results(
             ChannelRef("discord", str(GUILD_ID), str(CHANNEL_ID)), results(question_ref=None)
         )
         post = await fake.wait_for_request(method="POST", path=MESSAGES)
@@ -402,7 +403,7 @@ async def test_results_without_read_message_history_are_a_plain_post(fake, app):
     fake.add_route("POST", rf"/channels/{CHANNEL_ID}/messages", refuse_replies)
     bot = make_bot(app)
     async with fake.run(bot):
-        ref = await bot.poster.post_results(
+        ref = await ChannelPoster(bot.platform).post_results(
             ChannelRef("discord", str(GUILD_ID), str(CHANNEL_ID)), results()
         )
     refused, plain = [r for r in fake.requests if r.path == MESSAGES]
@@ -420,6 +421,6 @@ async def test_a_refused_results_post_raises_for_the_scheduler(fake, app):
     bot = make_bot(app)
     async with fake.run(bot):
         with pytest.raises(DiscordPostError, match="404 Unknown Channel"):
-            await bot.poster.post_results(
+            await ChannelPoster(bot.platform).post_results(
                 ChannelRef("discord", str(GUILD_ID), str(CHANNEL_ID)), results()
             )

@@ -117,7 +117,7 @@ async def test_a_sharded_bot_identifies_with_its_shard_and_posts_only_its_guilds
             async with fake.run(bot):
                 identify = next(f for f in fake.gateway_received if f["op"] == 2)
                 assert identify["d"]["shard"] == [1, 2]
-                scheduler = bot.start_daily_scheduler()
+                scheduler = bot.daily_scheduler
                 assert scheduler.owns is not None
                 assert scheduler.owns(str(1 << 22)) and not scheduler.owns(str(2 << 22))
     finally:

@@ -29,6 +29,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.logs import RedactSecrets
+from adapters.platform import NoRenderer
 from adapters.slack_bot import (
     HttpRunner,
     SlackAdapter,
@@ -44,6 +45,7 @@ from adapters.slack_bot.render import (
     escape,
     paginate,
     render,
+    render_result,
     sections,
 )
 from adapters.slack_bot.runner import configure_logging
@@ -545,18 +547,18 @@ class BareResult:
     value: int
 
 
-def test_unknown_result_types_fall_back_to_text():
-    (message,) = render(FutureResult(42))
-    assert message == SlackMessage(
-        text="measured 42 <things>",
-        blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": "measured 42 &lt;things&gt;"}}
-        ],
-    )
-    (message,) = render(BareResult(7))
-    assert message.text == "BareResult(value=7)" and not message.public
+def test_a_result_type_without_a_renderer_is_refused_not_shown_as_text():
+    with pytest.raises(NoRenderer, match="Slack has no renderer for BareResult"):
+        render(BareResult(7))
     (message,) = render(None)
     assert message.text == "Done."
+
+
+@render_result.register
+def _future(result: FutureResult) -> list[SlackMessage]:
+    """How a new result type reaches Slack: one renderer, registered."""
+    text = result.render_text()
+    return paginate(sections(escape(text)), fallback=text)
 
 
 async def test_new_core_results_reach_slack_through_the_dispatcher(app, fake, harness):

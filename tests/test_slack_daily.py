@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_bot import SlackAdapter, SlackPoster, build_runner, serve
+from adapters.platform import ChannelPoster, serve
+from adapters.slack_bot import SlackAdapter, SlackPlatform, build_runner
 from adapters.slack_bot.render import render
 from bot.features.daily import DailyResults, DailyScheduler, ScheduleInfo
 from bot.features.daily import store as daily_store
@@ -51,7 +52,7 @@ async def adapter(app, fake):
 @pytest.fixture
 async def scheduler(app, adapter):
     """Registered for "slack" but not started: tests drive it with run_due."""
-    scheduler = DailyScheduler(app.daily, "slack", SlackPoster(adapter))
+    scheduler = DailyScheduler(app.daily, "slack", ChannelPoster(SlackPlatform(adapter)))
     yield scheduler
     await scheduler.stop()
 
@@ -309,7 +310,7 @@ async def test_runner_runs_the_daily_scheduler_while_serving(app, fake, adapter,
         settings = make_settings(host="127.0.0.1", port=0)
     runner = build_runner(settings, adapter.bolt)
     assert runner.mode == mode
-    serving = asyncio.create_task(serve(adapter, runner))
+    serving = asyncio.create_task(serve(app, SlackPlatform(adapter, runner)))
     try:
         await eventually(lambda: "slack" in app.daily.schedulers)
         scheduler = app.daily.schedulers["slack"]

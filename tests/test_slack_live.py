@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_bot import SlackAdapter
-from adapters.slack_bot.poster import SlackLivePoster
+from adapters.platform import ChannelPoster
+from adapters.slack_bot import SlackAdapter, SlackPlatform
 from bot.app import QuizApp
 from bot.features.live import LiveRunner
 from bot.features.quiz.results import choice_order, letter_of
@@ -48,7 +48,7 @@ async def adapter(app, fake):
 
 @pytest.fixture
 async def runner(app, adapter):
-    runner = LiveRunner(app.live, "slack", SlackLivePoster(adapter))
+    runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)))
     runner.start()
     yield runner
     await runner.stop()
@@ -186,7 +186,7 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
     app = await QuizApp.open(db, CONTENT, clock=clock)
     adapter = SlackAdapter(app, make_settings(), client=client)
-    runner = LiveRunner(app.live, "slack", SlackLivePoster(adapter), name="before")
+    runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)), name="before")
     runner.start()
     async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as harness:
         await start(harness, fake, "live 2 20s")
@@ -197,7 +197,7 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
     app = await QuizApp.open(db, CONTENT, clock=clock)
     try:
         adapter = SlackAdapter(app, make_settings(), client=client)
-        runner = LiveRunner(app.live, "slack", SlackLivePoster(adapter), name="after")
+        runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)), name="after")
         runner.start()
         await asyncio.sleep(0.05)
         assert fake.calls_to("chat.update") == []  # still open: it closes at its stored time
@@ -229,7 +229,7 @@ async def test_two_processes_racing_to_start_in_one_channel(tmp_path, fake, cloc
     apps = [await QuizApp.open(db, CONTENT, clock=clock) for _ in range(2)]
     adapters = [SlackAdapter(a, make_settings(), client=client) for a in apps]
     runners = [
-        LiveRunner(a.live, "slack", SlackLivePoster(ad), name=f"p{i}")
+        LiveRunner(a.live, "slack", ChannelPoster(SlackPlatform(ad)), name=f"p{i}")
         for i, (a, ad) in enumerate(zip(apps, adapters, strict=True))
     ]
     try:

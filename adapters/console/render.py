@@ -20,6 +20,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from adapters.platform import Capabilities, NoRenderer
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.boards.results import SPACED_REPETITION
@@ -46,7 +47,11 @@ from bot.features.quiz import (
 )
 from bot.features.quiz.results import letter_of
 from bot.features.teacher import DashboardLink, FlaggedItems
-from bot.kernel.results import Notice
+from bot.kernel.results import DONE, Notice
+
+# what a terminal lacks, said in its own words: no buttons (a letter answers), no edits, no
+# private replies, pictures saved as files
+CONSOLE = Capabilities(buttons=False, edits=False, private_replies=False, pictures_inline=False)
 
 # C0 controls but newline and tab, DEL, C1 controls (\x9b is a one-byte CSI), bidi overrides
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -90,7 +95,13 @@ def _row(table: Table, *cells: str) -> None:
 
 @singledispatch
 def render(reply: Any) -> RenderableType:
-    return Text(str(reply))
+    """Each core result type registers its renderer here; one without is a bug."""
+    raise NoRenderer("the console", reply)
+
+
+@render.register(type(None))
+def _nothing(reply: None) -> RenderableType:
+    return Text(DONE)
 
 
 @render.register
@@ -332,7 +343,7 @@ def _demo(result: DemoResult) -> RenderableType:
 
 @render.register
 def _live_started(started: LiveStarted) -> RenderableType:
-    return Text(started.text, style="bold cyan")
+    return Text(started.text_for(CONSOLE.answer_hint), style="bold cyan")
 
 
 def _standing(s: Standing) -> Text:

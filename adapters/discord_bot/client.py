@@ -1,19 +1,24 @@
-"""The Discord client: who is acting, replying with rendered results, answer clicks, sync."""
+"""The Discord client: who is acting, replying with rendered results, answer clicks, sync; and
+``DiscordPlatform``, Discord on the platform contract (adapters/platform.py): posts and edits
+over REST, the gateway connection (login, command sync, sharding) run until the host's stop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import signal
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
 from adapters.discord_bot.buttons import ANSWER_TEMPLATE, CARD_TEMPLATE, FORGED_ANSWER
 from adapters.discord_bot.commands import QuizCommands
 from adapters.discord_bot.identity import actor_for
-from adapters.discord_bot.poster import DiscordLivePoster, DiscordPoster
+from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
 from adapters.discord_bot.typed import (
     TYPED_TEMPLATE,
@@ -21,17 +26,21 @@ from adapters.discord_bot.typed import (
     typed_answer_modal,
     typed_modal_post,
 )
+from adapters.platform import Background, Capabilities, Lifecycle, log_reload
 from adapters.shutdown import GracefulStop
-from bot.app import QuizApp
+from bot.app import ContentReload, QuizApp
+from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
 from bot.features.quiz import AnswerBox, CardPart
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox, ShowCard
 from bot.kernel.dispatch import Request, Result
+from bot.kernel.identity import ChannelRef
 from bot.kernel.results import SORRY, Notice
 from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
+TOKEN = "DISCORD_TOKEN"
 RESTARTING = Notice(
     "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
 )
@@ -105,9 +114,12 @@ class QuizBot(discord.Client):
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.quiz_commands = QuizCommands(self)
         self.tree.add_command(self.quiz_commands)
-        self.daily_scheduler: DailyScheduler | None = None
         self.shard_set = shard_set  # None: this process runs every shard (or isn't sharded)
-        self.live_runner: LiveRunner | None = None
+        # the daily scheduler and the live runner: the host's (adapters.platform.serve), or,
+        # for a client run on its own (tests), one of the client's own
+        self.platform = DiscordPlatform(self)
+        self.lifecycle: Lifecycle = Background(app, self.platform)
+        self.after_login: Callable[[], None] | None = None  # e.g. set up logging
 
     async def setup_hook(self) -> None:
         # Buttons are not registered as discord.py DynamicItems: for every click the view store
@@ -126,43 +138,27 @@ class QuizBot(discord.Client):
             await self.tree.sync()
 
     async def on_ready(self) -> None:
-        # READY comes again after a reconnect that could not resume: start() is then a no-op
-        self.start_daily_scheduler()
-        self.start_live_runner()
+        # READY comes again after a reconnect that could not resume: ready() is then a no-op
+        self.lifecycle.ready()
 
-    def start_daily_scheduler(self) -> DailyScheduler:
-        """Post the daily questions and results of Discord channels (``/quiz daily set``)."""
-        if self.daily_scheduler is None:
-            self.daily_scheduler = DailyScheduler(
-                self.app.daily,
-                "discord",
-                self.poster,
-                owns=self.shard_set.owns if self.shard_set is not None else None,
-            )
-        self.daily_scheduler.start()
-        return self.daily_scheduler
+    @property
+    def daily_scheduler(self) -> DailyScheduler | None:
+        """The running daily scheduler of Discord channels (None before ready, after close)."""
+        return getattr(self.lifecycle, "scheduler", None)
 
-    def start_live_runner(self) -> LiveRunner:
-        """Run the live quizzes of Discord channels (``/quiz live``), resuming stored ones."""
-        if self.live_runner is None:
-            self.live_runner = LiveRunner(self.app.live, "discord", DiscordLivePoster(self.poster))
-        self.live_runner.start()
-        return self.live_runner
+    @property
+    def live_runner(self) -> LiveRunner | None:
+        return getattr(self.lifecycle, "live", None)
 
     async def close(self) -> None:
-        runner, self.live_runner = self.live_runner, None
-        if runner is not None:
-            await runner.stop()
         # first: a pass in progress may finish its post while the HTTP session is still open
-        scheduler, self.daily_scheduler = self.daily_scheduler, None
-        if scheduler is not None:
-            await scheduler.stop()
+        await self.lifecycle.wind_down()
         await super().close()
 
     @property
     def poster(self) -> DiscordPoster:
-        """For the daily scheduler: posts questions and results to a channel over REST."""
-        return DiscordPoster(self, self.app)
+        """Posts results to a channel over REST."""
+        return self.platform.poster
 
     # -- calling the core ---------------------------------------------------------------------
 
@@ -301,3 +297,92 @@ class QuizBot(discord.Client):
 class ShardedQuizBot(QuizBot, discord.AutoShardedClient):
     """QuizBot on discord.py's AutoShardedClient: one process runs several shards (all of
     them, with Discord's recommended count, when neither count nor ids are given)."""
+
+
+class DiscordPlatform:
+    """The Discord adapter's ``Platform``: ``QuizBot`` handles the interactions; this posts,
+    edits, and (with a ``token``) logs in and keeps the gateway connection until stopped."""
+
+    name = "discord"
+    capabilities = Capabilities()
+
+    def __init__(self, client: QuizBot, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+        self.stop_signal = client.stop_signal
+        self.poster = DiscordPoster(client, client.app)
+
+    async def post(self, channel: ChannelRef, result: Result, reply_to: str | None = None) -> str:
+        return await self.poster.post_reply(channel.channel_id, result, reply_to)
+
+    async def edit(self, channel: ChannelRef, ref: str, result: Result) -> None:
+        await self.poster.edit(ref, result)
+
+    def owns(self, workspace_id: str) -> bool:
+        shards = self.client.shard_set
+        return shards is None or shards.owns(workspace_id)
+
+    async def run(self, lifecycle: Lifecycle) -> None:
+        """Log in (a rejected token or missing permission is one ConfigError line), connect,
+        and on the stop: refuse new interactions with a reply, finish the accepted ones, stop
+        the scheduler and the runner (posts need the HTTP session), then close."""
+        if self.token is None:
+            raise RuntimeError("DiscordPlatform.run needs the bot token")
+        client = self.client
+        client.lifecycle = lifecycle  # on_ready starts it, close() winds it down first
+        async with client:
+            try:
+                await client.login(self.token)
+            except discord.LoginFailure:
+                raise ConfigError(
+                    f"{TOKEN} was rejected by Discord (401 Unauthorized): "
+                    "copy the bot token again from the Developer Portal"
+                ) from None
+            except discord.Forbidden as exc:
+                guild_id = client.guild_id
+                where = f"server {guild_id}" if guild_id is not None else "Discord"
+                raise ConfigError(
+                    f"cannot register the slash commands with {where} ({exc.text}): invite"
+                    " the bot with the bot and applications.commands scopes"
+                ) from None
+            except (aiohttp.ClientError, OSError) as exc:
+                raise ConfigError(f"cannot reach Discord to log in: {_reason(exc)}") from None
+            if client.after_login is not None:  # after login: a failed one prints one line
+                client.after_login()
+            log.info("opened %s", client.app.db.opened_text())
+            stopper = asyncio.create_task(self._stop_when_asked())
+            try:
+                await client.connect()
+            except discord.ConnectionClosed as exc:
+                if exc.code != 4004:  # 4004: the gateway refused the token
+                    raise
+                raise ConfigError(f"{TOKEN} was rejected by the Discord gateway") from None
+            finally:
+                if self.stop_signal.accepting:  # connect() ended by itself: nothing to drain
+                    stopper.cancel()
+                await asyncio.gather(stopper, return_exceptions=True)
+
+    async def _stop_when_asked(self) -> None:
+        await self.stop_signal.stopped.wait()
+        await self.stop_signal.drain()
+        await self.client.close()
+
+    async def close(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+
+    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
+        return {}
+
+    def report_reload(self, outcome: ContentReload) -> None:
+        log_reload(outcome)
+
+    @property
+    def exit_status(self) -> int:
+        return 0
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of what went wrong, without a traceback."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

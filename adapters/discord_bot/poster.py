@@ -1,10 +1,8 @@
-"""Posting without an interaction (the daily question): plain REST through a logged-in client.
-
-``DiscordPoster`` implements ``bot.schedule.DailyPoster``: the scheduler hands it a
-``DailyQuestion`` (sent as an embed with the usual answer buttons, so clicks take the normal
-answer path) and, when the answer window ends, ``DailyResults`` (sent as a reply to the question
-message). Both return the message reference "channel:message"; a refused post raises
-``DiscordPostError``, which the scheduler records (and does not retry).
+"""Posting without an interaction (the daily question, live rounds): plain REST through a
+logged-in client. ``DiscordPoster`` sends any rendered core result to a channel, as a reply to an
+earlier message when asked, and edits a message in place; ``DiscordPlatform`` (platform.py) puts
+it on the platform contract. A refused post raises ``DiscordPostError``, which the scheduler
+records (and does not retry).
 """
 
 from __future__ import annotations
@@ -14,12 +12,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord_bot.render import render
-from bot.features.daily import DailyQuestion, DailyResults
-from bot.features.live import LivePodium, LiveRound, LiveScoreboard, RoundReveal
 from bot.features.quiz import QuestionView
 from bot.features.quiz.requests import RecordPostMessage
 from bot.kernel.dispatch import Result
-from bot.kernel.identity import Actor, ChannelRef
+from bot.kernel.identity import Actor
 
 if TYPE_CHECKING:
     from bot.app import QuizApp
@@ -62,25 +58,35 @@ class DiscordPoster:
         self.client = client
         self.app = app
 
-    # -- bot.schedule.DailyPoster -------------------------------------------------------------
-
-    async def post_question(self, channel: ChannelRef, question: DailyQuestion) -> str:
-        """The day's question (embed + answer buttons); returns "channel:message"."""
-        ids = await self.post(channel.channel_id, question)
-        return message_ref(channel.channel_id, ids[0])
-
-    async def post_results(self, channel: ChannelRef, results: DailyResults) -> str:
-        """The results, as a reply to the question message when it is in this channel (a plain
-        post when the bot lacks Read Message History, which replies need)."""
-        reference = reply_target(results.question_ref, channel.channel_id)
+    async def post_reply(self, channel_id: str, reply: Result, reply_to: str | None) -> str:
+        """``reply`` as a reply to the message ``reply_to`` when it is in this channel (a plain
+        post when the bot lacks Read Message History, which replies need); returns
+        "channel:message" of the first message."""
+        reference = reply_target(reply_to, channel_id)
         try:
-            ids = await self.post(channel.channel_id, results, reference=reference)
+            ids = await self.post(channel_id, reply, reference=reference)
         except DiscordPostError as exc:
             cause = exc.__cause__
             if reference is None or getattr(cause, "code", None) != CANNOT_REPLY_WITHOUT_HISTORY:
                 raise
-            ids = await self.post(channel.channel_id, results)
-        return message_ref(channel.channel_id, ids[0])
+            ids = await self.post(channel_id, reply)
+        if not ids:
+            raise DiscordPostError(f"nothing to post to Discord channel {channel_id}")
+        return message_ref(channel_id, ids[0])
+
+    async def edit(self, ref: str, reply: Result) -> None:
+        """Replace the message ``ref`` ("channel:message") with ``reply`` (one message)."""
+        channel_id, _, message_id = ref.partition(":")
+        if not channel_id.isdigit() or not message_id.isdigit():
+            raise DiscordPostError(f"no Discord message in {ref!r}")
+        [message] = render(reply)
+        partial = self.client.get_partial_messageable(int(channel_id))
+        try:
+            await partial.get_partial_message(int(message_id)).edit(**message.edit_kwargs())
+        except discord.HTTPException as exc:
+            raise DiscordPostError(
+                f"cannot edit Discord message {ref}: {exc.status} {exc.text}"
+            ) from exc
 
     # -- any result -------------------------------------------------------------------------
 
@@ -117,35 +123,3 @@ class DiscordPoster:
             ref = message_ref(channel_id, ids[0])
             await self.app.dispatch(POSTER, RecordPostMessage(reply.post_id, ref))
         return ids
-
-
-class DiscordLivePoster:
-    """``bot.features.live.LivePoster`` for Discord: the round as an embed with answer buttons
-    (clicks take the normal answer path, which locks live answers in), one message edit when it
-    closes (the reveal, buttons disabled), the scoreboard or podium as a post."""
-
-    def __init__(self, poster: DiscordPoster) -> None:
-        self.poster = poster
-
-    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
-        ids = await self.poster.post(channel.channel_id, live_round)
-        return message_ref(channel.channel_id, ids[0])
-
-    async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
-        channel_id, _, message_id = ref.partition(":")
-        if not message_id.isdigit():
-            raise DiscordPostError(f"no Discord message in {ref!r}")
-        [message] = render(reveal)
-        partial = self.poster.client.get_partial_messageable(int(channel_id))
-        try:
-            await partial.get_partial_message(int(message_id)).edit(**message.edit_kwargs())
-        except discord.HTTPException as exc:
-            raise DiscordPostError(
-                f"cannot edit Discord message {ref}: {exc.status} {exc.text}"
-            ) from exc
-
-    async def post_standings(
-        self, channel: ChannelRef, standings: LiveScoreboard | LivePodium
-    ) -> str:
-        ids = await self.poster.post(channel.channel_id, standings)
-        return message_ref(channel.channel_id, ids[0])

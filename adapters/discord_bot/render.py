@@ -11,7 +11,7 @@ To show a new core result type, register a function for it::
     def _mine(reply: MyResult) -> list[Message]:
         return [Message(embeds=[embed(title="Mine", description=...)])]
 
-Types without a renderer fall back to their ``text``/``lines`` attributes or ``str()``.
+A type without a renderer is a bug (``NoRenderer``): tests/test_renderers.py finds it.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from adapters.discord_bot.render_base import (
     render_result,
     text_message,
 )
+from adapters.platform import NoRenderer
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, LeaderboardRow, UserStats
 from bot.features.boards.results import SPACED_REPETITION
@@ -216,11 +217,11 @@ def _demo(result: DemoResult) -> list[Message]:
 
 @render_result.register(list)
 def _list(items: list[Any]) -> list[Message]:
-    if items and all(isinstance(t, TopicInfo) for t in items):
-        return _topics(items)
     if not items:
         return [text_message(NOTHING_HERE)]
-    return [text_message(str(items[0]), [str(i) for i in items[1:]])]
+    if all(isinstance(t, TopicInfo) for t in items):
+        return _topics(items)
+    raise NoRenderer("Discord", items[0])
 
 
 def _topics(topics: list[TopicInfo]) -> list[Message]:

@@ -18,6 +18,7 @@ import discord
 
 from adapters.discord_bot.buttons import answer_buttons
 from adapters.discord_bot.typed import typed_answer_button
+from adapters.platform import NoRenderer
 from bot.features.quiz import QuestionView
 from bot.kernel.results import DONE, Image, Notice, images_of
 
@@ -153,18 +154,13 @@ def attach(message: Message, images: Sequence[Image]) -> None:
 
 @singledispatch
 def render_result(reply: Any) -> list[Message]:
-    """Fallback for result types without a renderer yet: their text, else ``str()``."""
-    if reply is None:
-        return [text_message(DONE)]
-    text = getattr(reply, "text", None)
-    lines = getattr(reply, "lines", None)
-    if isinstance(text, str) or isinstance(lines, list | tuple):
-        line_list = [str(line) for line in lines or ()]
-        head = text if isinstance(text, str) else ""
-        if not head and line_list:
-            head, line_list = line_list[0], line_list[1:]
-        return [text_message(head, line_list, ephemeral=bool(getattr(reply, "error", False)))]
-    return [text_message(str(reply))]
+    """Each core result type registers its renderer here; one without is a bug."""
+    raise NoRenderer("Discord", reply)
+
+
+@render_result.register(type(None))
+def _nothing(reply: None) -> list[Message]:
+    return [text_message(DONE)]
 
 
 # renderers register on ``render_result``; ``render.register`` is the same registry, so a

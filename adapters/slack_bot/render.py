@@ -10,8 +10,7 @@ To support a new core result type, register one function here::
     def _demo(result: DemoResult) -> list[SlackMessage]:
         return paginate([header(...), *sections(...)], fallback="Demo: ...")
 
-Types without a renderer still reach the user: a value with a ``render_text()`` method is shown
-as that text, anything else as ``str(value)``.
+A type without a renderer is a bug (``NoRenderer``): tests/test_renderers.py finds it.
 
 Block Kit limits are enforced here, once, by the helpers (``sections`` splits long text,
 ``plain`` clips, ``paginate`` splits into messages of at most 50 blocks and trims cleanly).
@@ -22,6 +21,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+
+from adapters.platform import NoRenderer
 
 # quiz night's renderers live in their own module; importing it registers them
 from adapters.slack_bot import live_render, teacher_render  # noqa: F401
@@ -326,9 +327,11 @@ def _schedule(info: ScheduleInfo) -> list[SlackMessage]:
 
 @render_result.register(list)
 def _list(items: list[Any]) -> list[SlackMessage]:
-    if items and all(isinstance(i, TopicInfo) for i in items):
+    if not items:
+        return render(Notice(NOTHING_HERE))
+    if all(isinstance(i, TopicInfo) for i in items):
         return paginate(topic_blocks(items), fallback=wording.TOPICS_TITLE)
-    return render("\n".join(str(i) for i in items) or NOTHING_HERE)
+    raise NoRenderer("Slack", items[0])
 
 
 def topic_blocks(topics: list[TopicInfo]) -> list[Block]:

@@ -12,6 +12,7 @@ import re
 from functools import singledispatch
 from typing import Any
 
+from adapters.platform import NoRenderer
 from adapters.slack_bot.blocks import (
     MAX_BUTTON_TEXT,
     Block,
@@ -43,10 +44,8 @@ def render(reply: Any) -> list[SlackMessage]:
 
 @singledispatch
 def render_result(reply: Any) -> list[SlackMessage]:
-    """Fallback for result types without a Slack renderer yet: their text, ephemerally."""
-    render_text = getattr(reply, "render_text", None)
-    text = str(render_text() if callable(render_text) else reply)
-    return paginate(sections(escape(text)), fallback=text)
+    """Each core result type registers its renderer here; one without is a bug."""
+    raise NoRenderer("Slack", reply)
 
 
 # renderers register on ``render_result``; ``render.register`` is the same registry, so a

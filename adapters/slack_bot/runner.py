@@ -1,6 +1,7 @@
 """How the Bolt app meets Slack: Socket Mode (outbound WebSocket, no public URL) when an
 app-level token is set, otherwise an HTTP server for signed requests on ``/slack/events``.
-Either way the daily-question scheduler runs alongside while the bot is up (``serve``)."""
+The host (adapters/platform.py ``serve``) runs the daily scheduler and the live runner alongside
+while the bot is up."""
 
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.http_guard import GuardedSite, HttpGuard
 from adapters.logs import redact_secrets
+from adapters.platform import serve
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.adapter import SlackAdapter
-from adapters.slack_bot.poster import SlackLivePoster, SlackPoster
+from adapters.slack_bot.platform import SlackPlatform
 from adapters.slack_bot.settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
-from bot.features.daily import DailyScheduler
-from bot.features.live import LiveRunner
 
 log = logging.getLogger(__name__)
 
@@ -155,29 +155,11 @@ async def check_bot_token(bolt: AsyncApp) -> None:
         raise ConfigError(f"cannot reach Slack to check SLACK_BOT_TOKEN: {exc}") from None
 
 
-async def serve(adapter: SlackAdapter, runner: Runner) -> None:
-    """Serve Slack through ``runner`` with the daily-question scheduler running: it starts once
-    Slack can reach us (so a bot that fails to connect posts nothing) and stops before the app
-    closes, letting a post in progress finish."""
-    scheduler = DailyScheduler(adapter.app.daily, "slack", SlackPoster(adapter))
-    live = LiveRunner(adapter.app.live, "slack", SlackLivePoster(adapter))
-
-    def ready() -> None:
-        scheduler.start()
-        live.start()  # carries on the sessions a stopped process handed back
-
-    try:
-        await runner.serve(on_ready=ready)
-    finally:
-        await live.stop()
-        await scheduler.stop()
-        await adapter.close()
-
-
 async def run(
     db: Path | str, content: str | None = None, *, host: str = "0.0.0.0", port: int = 3000
 ) -> int:
-    """``quizbot slack``: settings first (so a missing one touches nothing), then serve."""
+    """``quizbot slack``: settings first (so a missing one touches nothing), then the host
+    serves the Slack platform (adapters/platform.py: stop, reload, scheduler, live runner)."""
     settings = load_settings(host=host, port=port)
     configure_logging(settings)
     stop_signal = GracefulStop()
@@ -186,16 +168,9 @@ async def run(
         adapter = SlackAdapter(app, settings, stop_signal=stop_signal)
         await check_bot_token(adapter.bolt)
         runner = build_runner(settings, adapter.bolt, stop_signal)
-        log.info("starting quizbot for Slack in %s mode", runner.mode)
-        log.info("opened %s", app.db.opened_text())
-        stop_reloading = app.reload_on_sighup()  # SIGHUP: reload the content, logged
-        try:
-            with stop_signal.install_signals():
-                await serve(adapter, runner)
-        finally:
-            stop_reloading()
-    finally:
+    except BaseException:
         await app.close()
-    if stop_signal.signal_name:
-        log.info("quizbot stopped (%s)", stop_signal.signal_name)
-    return 0
+        raise
+    log.info("starting quizbot for Slack in %s mode", runner.mode)
+    log.info("opened %s", app.db.opened_text())
+    return await serve(app, SlackPlatform(adapter, runner))

@@ -22,10 +22,15 @@ class LiveStarted:
 
     @property
     def text(self) -> str:
+        return self.text_for("Answer with the buttons")
+
+    def text_for(self, answer_hint: str) -> str:
+        """The announcement, with how to answer on the platform (a platform without buttons
+        says so in its own words, e.g. "Answer with a letter or number")."""
         rounds = "1 round" if self.rounds == 1 else f"{self.rounds} rounds"
         line = (
             f"Quiz night! {rounds} of {self.seconds} s on {self.topic_title}, started by"
-            f" {self.started_by}. Answer with the buttons: answers are locked in and revealed"
+            f" {self.started_by}. {answer_hint}: answers are locked in and revealed"
             " when each round ends. First question coming up."
         )
         return f"{line} {self.note}" if self.note else line
