@@ -17,6 +17,7 @@ NEW_CARDS = (
     "process-lifecycle",
     "producer-consumer",
     "memory-visibility",
+    "how-locks-work",
 )
 
 PACK = load_pack(CONTENT)
