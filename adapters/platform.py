@@ -159,8 +159,13 @@ class Background:
         self.platform = platform
         self.scheduler: DailyScheduler | None = None
         self.live: LiveRunner | None = None
+        self.wound_down = False
 
     def ready(self) -> None:
+        # a READY the platform handles late (a loaded host) may come after the stop began:
+        # started then, the scheduler's first pass would find the database closed
+        if self.wound_down or not self.platform.stop_signal.accepting:
+            return
         name = self.platform.name
         if self.scheduler is None:
             owns = self.platform.owns
@@ -171,6 +176,7 @@ class Background:
         self.live.start()  # carries on the sessions a stopped process handed back
 
     async def wind_down(self) -> None:
+        self.wound_down = True
         live, self.live = self.live, None
         if live is not None:
             await live.stop()
