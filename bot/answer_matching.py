@@ -7,6 +7,8 @@ A pure function (no I/O, no state): :func:`matches`. What counts as the same ans
 - punctuation is ignored (``CD-ROM`` = ``CD ROM`` = ``cdrom``, ``Who?`` = ``who``), except
   ``#`` and ``+`` right after a letter, so ``C#`` and ``C++`` are not ``C``;
 - spaces are ignored when comparing (``twenty four`` = ``twentyfour``);
+- a leading English article is ignored (``current working directory`` = ``the current
+  working directory``; ``an apple`` = ``apple``), unless it is all there is;
 - numbers match as numbers: ``7`` = ``7.0`` = ``7,0`` = ``07``; ``1,000`` = ``1000``;
 - typos are forgiven by counting edits (RapidFuzz's OSA distance: a letter inserted,
   deleted, changed, or two neighbours swapped): none for answers shorter than
@@ -110,9 +112,17 @@ def _digits(text: str) -> list[str]:
     return re.findall(r"\d+", text)
 
 
+ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _without_article(normalized: str) -> str:
+    first, _, rest = normalized.partition(" ")
+    return rest if first in ARTICLES and rest else normalized
+
+
 def matches(typed: str, accepted: Sequence[str]) -> bool:
     """True when ``typed`` is one of the ``accepted`` answers (see the module docstring)."""
-    mine = normalize(typed)
+    mine = _without_article(normalize(typed))
     if not mine:  # only punctuation: right only if an answer is that punctuation, as written
         raw = typed.strip()
         return bool(raw) and any(
@@ -121,7 +131,7 @@ def matches(typed: str, accepted: Sequence[str]) -> bool:
     mine_compact = mine.replace(" ", "")
     mine_number = _number(typed)
     for answer in accepted:
-        theirs = normalize(answer)
+        theirs = _without_article(normalize(answer))
         if not theirs:  # only punctuation: see above
             continue
         their_number = _number(answer)

@@ -215,9 +215,10 @@ def _import(args: argparse.Namespace) -> int:
         print("nothing written", file=sys.stderr)
         return 1
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds)
+    malformed = f" ({result.malformed} malformed)" if result.malformed else ""
     print(
-        f"imported {result.imported} question(s) ({kinds}), skipped {len(result.skipped)},"
-        f" {result.no_explanation} without an explanation:"
+        f"imported {result.imported} question(s) ({kinds}), skipped {len(result.skipped)}"
+        f"{malformed}, {result.no_explanation} without an explanation:"
     )
     for file, count in result.written:
         print(f"  {file} ({count} question{'' if count == 1 else 's'})")

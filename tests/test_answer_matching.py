@@ -44,6 +44,10 @@ REALDATA = ROOT.parent / "shared" / "realdata"
         ("Hihg level data link control", ["High-level Data Link Control"]),  # 2 edits, 25
         ("nobody", ["no one", "nobody"]),  # any accepted answer
         ("yes", ["yes", "True"]),
+        ("current working directory", ["the current working directory"]),  # articles
+        ("the netstat", ["netstat"]),
+        ("An apple", ["apple"]),
+        ("a", ["A"]),  # an article that is all there is stays
     ],
 )
 def test_accepted(typed, accepted):

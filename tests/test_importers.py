@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import QuizApp
 from bot.cli import main
 from bot.content import Pack, Question, load_pack
+from bot.features.quiz.requests import AnswerTyped, AskQuestion
 from bot.importers import import_files, parse_files
+from bot.importers.anki import alternatives
 from bot.importers.common import NO_EXPLANATION, html_to_text, slug, stable_id
-from tests.conftest import ROOT
+from tests.conftest import ROOT, console_actor
 
 DATA = ROOT / "tests" / "data" / "import"
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -78,30 +81,64 @@ def test_gift_skips_what_quizbot_cannot_ask(tmp_path):
     assert any("partial-credit answers not accepted: 'IP' (50%)" in n for n in parsed.notes)
 
 
-def test_gift_unclosed_brace_names_file_and_line_and_writes_nothing(tmp_path):
+def test_gift_one_malformed_question_is_skipped_with_its_line_not_the_whole_file(tmp_path, capsys):
     out = tmp_path / "out"
     result = import_files("gift", [DATA / "sample.gift", DATA / "unclosed.gift"], out)
-    assert result.problems == (
-        f"{DATA / 'unclosed.gift'}:4: '{{' is not closed before the end of the question"
-        " (a blank line ends a question; write \\{ for a brace)",
+    assert result.problems == ()
+    assert f"{DATA / 'unclosed.gift'}:4: skipped, malformed: '{{' is not closed before the end" in (
+        "\n".join(result.skipped)
     )
-    assert not out.exists()
+    assert result.malformed == 1
+    prompts = {q.prompt for q in load_pack(out).questions}
+    assert {"Fine question.", "Another fine one."} <= prompts
+    assert not any(p.startswith("Broken question") for p in prompts)
+    args = ["content", "import", "--from", "gift", str(DATA / "unclosed.gift"), "--out"]
+    assert main([*args, str(tmp_path / "cli")]) == 0
+    assert "imported 2 question(s) (multiple choice 1, true/false 1), skipped 1 (1 malformed)" in (
+        capsys.readouterr().out
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("::No end title{T}\n", ":1: the title's '::' is never closed"),
-        ("Stray } brace{T}\n", ":1: '}' without an opening '{'"),
-        ("Q{T}\n\nQ2{garbage =x}\n", ":3: answers must start with '=' (right) or '~'"),
-        ("Q{TRUE junk}\n", ":1: unexpected text after 'TRUE'"),
+        ("::No end title{T}\n", ":1: skipped, malformed: the title's '::' is never closed"),
+        ("Stray } brace{T}\n", ":1: skipped, malformed: '}' without an opening '{'"),
+        ("Q{T}\n\nQ2{garbage =x}\n", ":3: skipped, malformed: answers must start with '='"),
+        ("Q{TRUE junk}\n", ":1: skipped, malformed: unexpected text after 'TRUE'"),
     ],
 )
 def test_gift_malformed(tmp_path, text, message):
     path = tmp_path / "bad.gift"
     path.write_text(text, encoding="utf-8")
     (parsed,) = parse_files("gift", [path])
-    assert len(parsed.problems) == 1 and message in parsed.problems[0]
+    assert parsed.problems == () and parsed.malformed == 1
+    assert len(parsed.skipped) == 1 and message in parsed.skipped[0], parsed.skipped
+
+
+def test_gift_short_answer_shorthand_arrows_in_choices_and_format_tags_on_answers(tmp_path):
+    source = tmp_path / "real.gift"
+    source.write_text(
+        "How do you write the word for 1? {One}\n\n"
+        "What do you do first? {~go to starbucks -> order a coffee"
+        " =get coffee powder -> add water}\n\n"
+        "Match these. {=cat -> meow =dog -> woof}\n\n"
+        "[moodle]¿Cuándo? {~[moodle]Cuando sí. =[html]<b>Nunca</b>. #[html]<i>¡Bien!</i>}\n",
+        encoding="utf-8",
+    )
+    result = import_files("gift", [source], tmp_path / "out")
+    assert result.problems == ()
+    assert result.skipped == (
+        f"{source}:5: skipped: matching question 'Match these.': matching is not supported",
+    )
+    q = by_prompt(load_pack(tmp_path / "out"))
+    assert q["How do you write the word for 1?"].accept == ("One",)
+    arrows = q["What do you do first?"]
+    assert arrows.choices == ("go to starbucks -> order a coffee", "get coffee powder -> add water")
+    assert arrows.answer == "get coffee powder -> add water"
+    tagged = q["¿Cuándo?"]
+    assert tagged.choices == ("Cuando sí.", "Nunca.") and tagged.answer == "Nunca."
+    assert "“¡Bien!”" in tagged.why  # the right choice's [html] feedback, as text
 
 
 # ---- Red trivia -----------------------------------------------------------------------
@@ -255,6 +292,44 @@ def test_anki_columns_header_names_the_front_and_back(tmp_path):
     assert q["papar"].accept == ("pepper",) and q["sol"].accept == ("salt",)
 
 
+@pytest.mark.parametrize(
+    ("back", "accepted"),
+    [
+        ("ss (or netstat)", ("ss (or netstat)", "netstat", "ss")),
+        ("cat / dog", ("cat / dog", "cat", "dog")),
+        ("salt; pepper", ("salt; pepper", "salt", "pepper")),
+        ("TCP/IP", ("TCP/IP",)),  # a slash without spaces is part of the answer
+        ("pwd (print working directory)", ("pwd (print working directory)", "pwd")),
+    ],
+)
+def test_anki_alternatives_in_the_back_are_accepted(back, accepted):
+    assert alternatives(back) == accepted
+
+
+async def test_anki_answers_a_learner_types_are_right(tmp_path, clock):
+    source = tmp_path / "deck.txt"
+    source.write_text(
+        "#separator:tab\n#html:false\n"
+        "Which command lists sockets?\tss (or netstat)\n"
+        "What does pwd print?\tthe current working directory\n",
+        encoding="utf-8",
+    )
+    assert import_files("anki", [source], tmp_path / "out").problems == ()
+    app = await QuizApp.open(tmp_path / "q.db", tmp_path / "out", clock=clock)
+    try:
+        for prompt, typed in (
+            ("Which command lists sockets?", "netstat"),
+            ("What does pwd print?", "current working directory"),
+        ):
+            view = await app.dispatch(console_actor("Ada"), AskQuestion(None))
+            while app.pack.question(view.question_id).prompt != prompt:
+                view = await app.dispatch(console_actor("Ada"), AskQuestion(None))
+            result = await app.dispatch(console_actor("Ada"), AnswerTyped(view.post_id, typed))
+            assert result.correct, (prompt, typed, result)
+    finally:
+        await app.close()
+
+
 def test_anki_broken_quote(tmp_path):
     out = tmp_path / "out"
     result = import_files("anki", [DATA / "broken_quote.txt"], out)
@@ -311,8 +386,9 @@ def test_command_prints_a_summary_and_topic_sets_the_track(tmp_path, capsys):
 def test_validation_against_the_pack_already_in_out(tmp_path):
     out = tmp_path / "out"
     shutil.copytree(ROOT / "content", out)
+    shipped = len(load_pack(out).cards)
     assert import_files("red", [DATA / "sample.yaml"], out).problems == ()
-    assert len(load_pack(out).cards) == 4
+    assert len(load_pack(out).cards) == shipped + 1
     # a card id already used by another file of the pack: the check fails, nothing written
     mine = (out / "sample.yaml").read_text(encoding="utf-8")
     mine = mine.replace("id: sample", "id: networking").replace("  - id: ", "  - id: mine-")

@@ -59,6 +59,7 @@ class ImportResult:
     notes: tuple[str, ...]
     problems: tuple[str, ...]
     no_explanation: int = 0
+    malformed: int = 0  # of the skipped: questions that could not be read
 
     @property
     def imported(self) -> int:
@@ -262,6 +263,7 @@ def _import_files(
         notes=tuple(notes),
         problems=(),
         no_explanation=sum(1 for q in questions if not q.why),
+        malformed=sum(p.malformed for p in parsed),
     )
 
 

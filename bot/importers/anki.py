@@ -42,6 +42,8 @@ MAX_COLUMN = 1000  # Anki's notes have a few dozen fields at most
 MAX_FIELD = csv.field_size_limit()  # 131,072 characters
 _CLOZE = re.compile(r"\{\{c\d+::")
 _REMARK = re.compile(r"\s*\([^()]*\)\s*$")
+_OR = re.compile(r"\(\s*(?:or|also|aka|a\.k\.a\.)\s+([^()]+)\)", re.IGNORECASE)
+_SEPARATOR = re.compile(r"\s*;\s*|\s+/\s+")  # "X; Y", "X / Y" (never "TCP/IP")
 
 
 def parse(path: Path, text: str, label: str) -> ParsedFile:
@@ -142,13 +144,9 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             report.skip(start, f"the same front as line {seen[(deck, front.casefold())]}")
             continue
         seen[(deck, front.casefold())] = start
-        accept = [back]
-        bare = _REMARK.sub("", back)
-        if bare and bare != back:
-            accept.append(bare)
         report.add(
             deck,
-            ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=tuple(accept)),
+            ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=alternatives(back)),
         )
     if media_total:
         report.note(1, f"dropped {media_total} media reference(s) ([sound:…], images)")
@@ -159,3 +157,23 @@ def _column_number(value: str) -> bool:
     """Whether a ``#… column:`` header's value is a column number (ASCII digits: ``\\d``
     would take "²", which ``int`` refuses)."""
     return value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= MAX_COLUMN
+
+
+def alternatives(back: str) -> tuple[str, ...]:
+    """The typed answers a note's back accepts: the back as written, and what it offers as
+    alternatives. ``ss (or netstat)`` accepts ``ss`` and ``netstat``; ``X / Y`` and ``X; Y``
+    accept each part; a trailing remark ``X (in Python)`` may be left out."""
+    found = [back]
+    for match in _OR.finditer(back):
+        found.append(match.group(1))
+    without = re.sub(r"\s+(?=[;,.])", "", " ".join(_OR.sub(" ", back).split()))
+    found.append(without)
+    found.append(_REMARK.sub("", without))
+    for text in list(found):
+        found.extend(_SEPARATOR.split(text))
+    accepted: dict[str, str] = {}
+    for text in found:
+        text = text.strip(" ,.")
+        if text and text.casefold() not in accepted:
+            accepted[text.casefold()] = text
+    return tuple(accepted.values())

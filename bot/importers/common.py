@@ -52,7 +52,8 @@ class ImportedTopic:
 @dataclass(frozen=True)
 class ParsedFile:
     """What an importer read from one file. ``problems`` (``file:line: message``) make
-    the whole import fail; ``skipped`` and ``notes`` are reported and the rest imported."""
+    the whole import fail; ``skipped`` and ``notes`` are reported and the rest imported
+    (``malformed`` of the skipped could not be read at all)."""
 
     path: str
     format: str
@@ -60,6 +61,7 @@ class ParsedFile:
     skipped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    malformed: int = 0
 
 
 @dataclass
@@ -73,6 +75,7 @@ class FileReport:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    malformed_count: int = 0
 
     def add(self, topic: str, question: ImportedQuestion) -> None:
         self.topics.setdefault(topic, []).append(question)
@@ -86,6 +89,11 @@ class FileReport:
     def problem(self, line: int | str, message: str) -> None:
         self.problems.append(f"{self.path}:{line}: {message}")
 
+    def malformed(self, line: int | str, message: str) -> None:
+        """One question that cannot be read: skipped with its line, the rest imported."""
+        self.malformed_count += 1
+        self.skipped.append(f"{self.path}:{line}: skipped, malformed: {message}")
+
     def result(self) -> ParsedFile:
         return ParsedFile(
             path=self.path,
@@ -98,6 +106,7 @@ class FileReport:
             skipped=tuple(self.skipped),
             notes=tuple(self.notes),
             problems=tuple(self.problems),
+            malformed=self.malformed_count,
         )
 
 

@@ -2,10 +2,14 @@
 
 Questions are separated by blank lines; whole lines starting with ``//`` are comments;
 ``$CATEGORY: a/b/c`` starts a new topic (named after its last part). Numeric, matching,
-essay and description items are skipped with one line each. Choice weights: only a
+essay and description items are skipped with one line each, and so is a question that
+cannot be read (malformed: the rest of the file is imported). Choice weights: only a
 full-credit choice (``=`` or ``%100%``) is right; partial-credit choices become wrong
 choices with their feedback; a question with no or several full-credit choices is
-skipped. Short answers accept only their full-credit answers.
+skipped. Short answers accept only their full-credit answers; the only answer may be
+written without ``=`` (``{One}``). A question is matching only when every answer is
+``=left -> right`` (else ``->`` is text). A format tag on an answer or a feedback
+(``~[html]<b>No</b>``) is dropped and decides how that text is read.
 """
 
 from __future__ import annotations
@@ -140,14 +144,16 @@ def _question(block: _Block, topic: str, report: FileReport) -> None:
     if body.startswith("::", start):
         end = _find(body, "::", start + 2)
         if end < 0:
-            report.problem(block.line(start), "the title's '::' is never closed")
+            report.malformed(block.line(start), "the title's '::' is never closed")
             return
         title = _unescape(body[start + 2 : end]).strip()
         start = end + 2
     open_at = _find(body, "{", start)
     close_bad = _find(body, "}", start)
     if close_bad >= 0 and (open_at < 0 or close_bad < open_at):
-        report.problem(block.line(close_bad), "'}' without an opening '{' (write \\} for a brace)")
+        report.malformed(
+            block.line(close_bad), "'}' without an opening '{' (write \\} for a brace)"
+        )
         return
     if open_at < 0:
         report.skip(block.line(start), f"description item{_named(title)}: no answers to ask")
@@ -155,7 +161,7 @@ def _question(block: _Block, topic: str, report: FileReport) -> None:
     close_at = _find(body, "}", open_at + 1)
     nested = _find(body, "{", open_at + 1)
     if close_at < 0 or (0 <= nested < close_at):
-        report.problem(
+        report.malformed(
             block.line(open_at),
             "'{' is not closed before the end of the question (a blank line ends a question;"
             " write \\{ for a brace)",
@@ -166,7 +172,7 @@ def _question(block: _Block, topic: str, report: FileReport) -> None:
         report.skip(block.line(open_at), f"question{_named(title)} has several answer blocks")
         return
     if _find(after, "}") >= 0:
-        report.problem(block.line(close_at + 1 + _find(after, "}")), "'}' without an opening '{'")
+        report.malformed(block.line(close_at + 1 + _find(after, "}")), "'}' without an opening '{'")
         return
 
     stem_raw = body[start:open_at]
@@ -185,10 +191,19 @@ def _question(block: _Block, topic: str, report: FileReport) -> None:
     if not prompt:
         prompt = title
     if not prompt:
-        report.problem(block.line(start), "question has no text")
+        report.malformed(block.line(start), "question has no text")
         return
     inner = body[open_at + 1 : close_at]
     _answers(block, open_at + 1, inner, prompt, title, html, topic, report)
+
+
+def _format(raw: str, html: bool) -> tuple[str, bool]:
+    """An answer's or feedback's own format tag (``~[html]<b>No</b>``) is dropped and decides
+    how its text is read; without one, the question's format holds."""
+    tag = _FORMAT_TAG.match(raw)
+    if tag is None:
+        return raw, html
+    return raw[tag.end() :], tag.group(1).lower() == "html"
 
 
 def _named(title: str) -> str:
@@ -236,13 +251,20 @@ def _answers(
         return
     lead = len(inner) - len(inner.lstrip())
     if stripped and stripped[0] not in "=~":
-        report.problem(
-            block.line(base + lead),
-            f"answers must start with '=' (right) or '~' (wrong), found {stripped[:20]!r}",
-        )
+        if _split_unescaped(stripped, "=~"):
+            report.malformed(
+                block.line(base + lead),
+                f"answers must start with '=' (right) or '~' (wrong), found {stripped[:20]!r}",
+            )
+            return
+        inner = "=" + inner.lstrip()  # the only answer, written without '=': {One}
+        lead = 0
+    pieces = _split_unescaped(inner, "=~")
+    if all(piece[0] == "=" and _find(piece, "->") >= 0 for _, piece in pieces):
+        report.skip(line, f"matching question{what}: matching is not supported")
         return
     answers: list[_Answer] = []
-    for offset, piece in _split_unescaped(inner, "=~"):
+    for offset, piece in pieces:
         marker, rest = piece[0], piece[1:]
         weight_match = _WEIGHT.match(rest.lstrip())
         weight = 100.0 if marker == "=" else 0.0
@@ -253,21 +275,18 @@ def _answers(
         text_raw, feedback_raw = (
             (rest, "") if hash_at < 0 else (rest[:hash_at], rest[hash_at + 1 :])
         )
-        if _find(text_raw, "->") >= 0:
-            report.skip(line, f"matching question{what}: matching is not supported")
-            return
         answers.append(
             _Answer(
                 right_marker=marker == "=",
                 weight=weight,
-                text=_text(text_raw, html, report, line),
-                feedback=_text(feedback_raw, html, report, line),
+                text=_text(*_format(text_raw, html), report, line),
+                feedback=_text(*_format(feedback_raw, html), report, line),
                 offset=base + offset,
             )
         )
     for answer in answers:
         if not answer.text:
-            report.problem(block.line(answer.offset), "an answer has no text")
+            report.malformed(block.line(answer.offset), "an answer has no text")
             return
     if any(not a.right_marker for a in answers):
         _choice(answers, prompt, general, what, topic, report, line)
@@ -290,7 +309,7 @@ def _true_false(
     is_true = value.upper() in ("T", "TRUE")
     parts = _split_unescaped(rest, "#")
     if rest[: parts[0][0] if parts else len(rest)].strip():
-        report.problem(line, f"unexpected text after {value!r}: {rest.strip()[:20]!r}")
+        report.malformed(line, f"unexpected text after {value!r}: {rest.strip()[:20]!r}")
         return
     feedback = [_text(piece[1:], html, report, line) for _, piece in parts]
     wrong = feedback[0] if feedback else ""
