@@ -3,6 +3,7 @@ out): one question shown shuffled, its answers, a card, a board, daily results."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.content import Card, Misconception, Section, Table
@@ -32,6 +33,13 @@ VIEW = QuestionView(
     choices=CHOICES,
     reason="new",
     order=ORDER,
+)
+
+
+#: A question whose prompt carries a code snippet, fenced as content/README.md says.
+SNIPPET_VIEW = replace(
+    VIEW,
+    prompt='What does this print?\n\n```\nif pid == 0:\n    print("child")\n```',
 )
 
 

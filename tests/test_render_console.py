@@ -29,6 +29,13 @@ def test_question_shows_choices_in_the_posts_order():
     assert "Q12" in text and "new" in text
 
 
+def test_a_code_snippet_in_a_prompt_is_shown_indented_without_its_fences():
+    text = shown(s.SNIPPET_VIEW)
+    assert "Q12 What does this print?" in text
+    assert '    if pid == 0:\n        print("child")' in text  # its own indentation kept
+    assert "```" not in text
+
+
 def test_wrong_answer_shows_the_picked_choices_feedback_then_the_why():
     text = shown(s.WRONG)
     assert "❌ Not quite — you picked C) Nothing." in text  # the letter the post showed

@@ -22,6 +22,13 @@ def test_question_buttons_follow_the_shown_order_and_carry_the_contents_index():
     assert "Processes vs Threads · Q12 · new" in text
 
 
+def test_a_code_snippet_in_a_prompt_stays_a_code_block_and_the_prose_is_bold():
+    [message] = render(s.SNIPPET_VIEW)
+    text = block_text(message.blocks)
+    # Slack's bold stops at a line break: bold the prose line by line, leave the code as code
+    assert '*What does this print?*\n\n```\nif pid == 0:\n    print("child")\n```' in text
+
+
 def test_wrong_answer_gives_the_feedback_before_the_why():
     [message] = render(s.WRONG)
     assert not message.public

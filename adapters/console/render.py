@@ -130,12 +130,26 @@ def _bullets(marker: str, items: Iterable[str], indent: int = 2) -> Table:
     return grid
 
 
+def _prompt(prompt: str) -> Text:
+    """A question's prompt: prose in bold, a fenced code snippet (between lines of three
+    backticks) indented and plain, without the fences."""
+    text, in_code = Text(), False
+    for line in prompt.split("\n"):
+        if line.strip() == "```":
+            in_code = not in_code
+            continue
+        if text:
+            text.append("\n")
+        text.append(f"    {line}" if in_code else line, style="" if in_code else "bold")
+    return text
+
+
 @render.register
 def _question(view: QuestionView) -> RenderableType:
     if view.typed:
         return _typed_question(view)
     lines: list[RenderableType] = [
-        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold"))
+        Text.assemble((f"Q{view.post_id} ", "dim"), _prompt(view.prompt))
     ]
     lines.append(_bullets("", (c.label for c in view.shown), indent=1))
     why = f" · {view.reason}" if view.reason else ""
@@ -146,7 +160,7 @@ def _question(view: QuestionView) -> RenderableType:
 def _typed_question(view: QuestionView) -> RenderableType:
     why = f" · {view.reason}" if view.reason else ""
     return Group(
-        Text.assemble((f"Q{view.post_id} ", "dim"), (view.prompt, "bold")),
+        Text.assemble((f"Q{view.post_id} ", "dim"), _prompt(view.prompt)),
         Text(f"  {view.card_title}{why} — type your answer", style="dim"),
     )
 
@@ -290,7 +304,7 @@ def _daily_question(daily: DailyQuestion) -> RenderableType:
 def _daily_results(results: DailyResults) -> RenderableType:
     lines: list[RenderableType] = [
         Text(results.title, style="bold cyan"),
-        Text(results.prompt, style="bold"),
+        _prompt(results.prompt),
         Text(results.summary_text),
     ]
     if results.typed:
@@ -379,7 +393,7 @@ def _round_reveal(reveal: RoundReveal) -> RenderableType:
     view = reveal.view
     lines = [
         Text(f"{reveal.title} closed: {reveal.summary}", style="bold cyan"),
-        Text(view.prompt, style="bold"),
+        _prompt(view.prompt),
     ]
     for c in view.shown:
         mark = " ✅" if c.index == reveal.correct_index else ""

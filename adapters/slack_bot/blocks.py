@@ -47,6 +47,22 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def prompt_mrkdwn(prompt: str) -> str:
+    """A question's prompt as escaped mrkdwn: its prose bold line by line (Slack's bold stops at
+    a line break) and a fenced code snippet (a line of three backticks before and after) kept
+    as a code block."""
+    lines, in_code = [], False
+    for line in escape(prompt).split("\n"):
+        if line.strip() == "```":
+            in_code = not in_code
+            lines.append("```")
+        elif in_code or not line.strip():
+            lines.append(line)
+        else:
+            lines.append(f"*{line.strip()}*")
+    return "\n".join(lines)
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

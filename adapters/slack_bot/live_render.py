@@ -12,6 +12,7 @@ from adapters.slack_bot.blocks import (
     escape,
     header,
     paginate,
+    prompt_mrkdwn,
     sections,
 )
 from adapters.slack_bot.render_base import MEDALS, question_blocks, render_result, share_bar
@@ -88,7 +89,7 @@ def reveal_blocks(reveal: RoundReveal) -> list[Block]:
         footer.insert(0, f"⚡ Fastest: {fastest}")
     return [
         header(f"{reveal.title} — closed"),
-        *sections(f"*{escape(view.prompt)}*\n{escape(reveal.summary)}"),
+        *sections(f"{prompt_mrkdwn(view.prompt)}\n{escape(reveal.summary)}"),
         *sections("\n".join(lines)),
         *sections(f"*Answer:* {escape(right)}\n*Why:* {escape(reveal.why)}"),
         context(*footer),

@@ -43,6 +43,7 @@ from adapters.slack_bot.blocks import (  # noqa: F401 - some re-exported for tes
     mrkdwn,
     paginate,
     plain,
+    prompt_mrkdwn,
     sections,
 )
 from adapters.slack_bot.render_base import (
@@ -88,7 +89,7 @@ def typed_answer_modal(box: AnswerBox, channel_id: str) -> dict[str, Any]:
         "submit": plain("Answer", MAX_VIEW_TITLE),
         "close": plain("Cancel", MAX_VIEW_TITLE),
         "blocks": [
-            *sections(f"*{escape(box.prompt)}*"),
+            *sections(prompt_mrkdwn(box.prompt)),
             {
                 "type": "input",
                 "block_id": TYPED_ANSWER_BLOCK,
@@ -266,7 +267,7 @@ def _typed_daily_results(results: DailyResults, summary: str) -> list[SlackMessa
     accepted = ", ".join(results.accepted)
     blocks: list[Block] = [
         header(results.title),
-        *sections(f"*{escape(results.prompt)}*\n{escape(summary)}"),
+        *sections(f"{prompt_mrkdwn(results.prompt)}\n{escape(summary)}"),
         *sections(
             f"*Answer:* {escape(results.correct_text)}\n*Accepted:* {escape(accepted)}"
             f"\n*Why:* {escape(results.why)}"
@@ -296,7 +297,7 @@ def _daily_results(results: DailyResults) -> list[SlackMessage]:
     ]
     blocks: list[Block] = [
         header(results.title),
-        *sections(f"*{escape(results.prompt)}*\n{escape(results.summary_text)}"),
+        *sections(f"{prompt_mrkdwn(results.prompt)}\n{escape(results.summary_text)}"),
         *sections("\n".join(lines)),
         *sections(f"*{escape(results.answer_text)}*\n*Why:* {escape(results.why)}"),
     ]

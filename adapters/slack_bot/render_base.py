@@ -21,6 +21,7 @@ from adapters.slack_bot.blocks import (
     escape,
     paginate,
     plain,
+    prompt_mrkdwn,
     sections,
 )
 from bot.features.quiz import QuestionView
@@ -93,7 +94,7 @@ def question_blocks(
     ]
     about = f"{escape(view.card_title)} · {view.tag}"
     return [
-        *sections(f"*{escape(view.prompt)}*\n{choices}"),
+        *sections(f"{prompt_mrkdwn(view.prompt)}\n{choices}"),
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
         context(about, note, view.private_result_text if shared else ""),
     ]
@@ -116,7 +117,7 @@ def typed_question_blocks(
     )
     private = "Type your answer; only you see your result." if shared else "Type your answer."
     return [
-        *sections(f"*{escape(view.prompt)}*"),
+        *sections(prompt_mrkdwn(view.prompt)),
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
         context(about, note, private),
     ]

@@ -79,7 +79,7 @@ def demo_start_methods() -> Payload:
         runs.append(StartMethodRun(method, saw, start_s, done))
         seen_texts.append((method, "no answer" if seen is None else "; ".join(seen)))
     m = StartMethodsMeasurement(runs=tuple(runs), processes=PROCESSES)
-    measurements = [(f"{method} child sees ITEMS", text) for method, text in seen_texts]
+    measurements = [(f"{method} child sees the list", text) for method, text in seen_texts]
     measurements += [
         (f"{run.method}: start + join, per process ({_rounds(run.rounds)})", ms(run.start_s))
         for run in runs
