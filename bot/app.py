@@ -51,6 +51,7 @@ from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from bot.kernel.storage import open_database
+from bot.pictures.service import Pictures
 
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # and closed live rounds first (the live step also stores the session's own answer row); review
@@ -157,6 +158,8 @@ class QuizApp:
     dispatcher: Dispatcher
     grammar: Grammar
     content_path: Path = field(default_factory=default_content_path)
+    # what results show as pictures; off (text only) with QUIZBOT_PICTURES=off
+    pictures: Pictures = field(default_factory=lambda: Pictures(enabled=False))
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
 
@@ -175,6 +178,7 @@ class QuizApp:
         demos: DemoRunner | None = None,
         live_limits: LiveLimits | None = None,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        pictures: Pictures | None = None,
     ) -> QuizApp:
         """Load and validate the content first (so bad content touches no database), then open
         and migrate the database. A database fault is one StorageError line."""
@@ -199,6 +203,8 @@ class QuizApp:
         board_service = BoardService(db, clock, quiz_service, daily_service, zones)
         group_service = GroupService(board_service)
         live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
+        pictures = pictures or Pictures.from_environment()
+        daily_service.pictures = live_service.pictures = pictures
         grammar = Grammar(
             TEXT_COMMANDS, ParseContext(topics=pack.topics), fallback=quiz.topic_fallback
         )
@@ -217,6 +223,7 @@ class QuizApp:
             dispatcher=Dispatcher(),
             grammar=grammar,
             content_path=content_path,
+            pictures=pictures,
         )
         app._register_handlers()
         return app
@@ -405,7 +412,8 @@ class QuizApp:
             return Notice(str(exc), error=True)
 
     async def dispatch(self, actor: Actor, request: Request) -> Result:
-        return await self.dispatcher.dispatch(actor, request)
+        """Run ``request``; a result that has a picture carries it drawn (bot.pictures)."""
+        return await self.pictures.attach(await self.dispatcher.dispatch(actor, request))
 
     async def handle_text(self, actor: Actor, text: str) -> Result:
         """Parse once and run: what the console and Slack's slash command do."""
@@ -481,3 +489,4 @@ class QuizApp:
             await runner.stop()  # type: ignore[attr-defined]
         await self.answers.close()
         await self.db.close()
+        await self.pictures.close()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from bot.kernel.identity import Actor
 from tests import pg_server
 
 pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_* env anywhere
+
+# Pictures are drawn in worker processes (matplotlib, ~1 s of CPU to start one): the suite runs
+# text only unless a test turns them on (tests/test_pictures*.py, with their own Pictures).
+os.environ.setdefault("QUIZBOT_PICTURES", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -29,6 +29,8 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from bot.demos.charts import DemoChart
+
 Payload = dict[str, Any]
 Program = Callable[[], Payload | bytes]  # bytes: test programs' hostile output, sent as-is
 
@@ -206,5 +208,15 @@ def exit_text(exitcode: int | None) -> str:
     return f"failed: exit status {exitcode}"
 
 
-def payload(measurements: list[tuple[str, str]], lesson: str, details: str) -> Payload:
-    return {"measurements": [list(m) for m in measurements], "lesson": lesson, "details": details}
+def payload(
+    measurements: list[tuple[str, str]],
+    lesson: str,
+    details: str,
+    chart: DemoChart | None = None,
+) -> Payload:
+    """What a demo prints: its measurements as text, the lesson, the host details, and the
+    numbers of its bar chart (the spawn, gil and race demos)."""
+    result = {"measurements": [list(m) for m in measurements], "lesson": lesson, "details": details}
+    if chart is not None:
+        result["chart"] = chart.as_payload()
+    return result

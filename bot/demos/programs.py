@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.demos.backpressure import demo_backpressure
 from bot.demos.catalog import SPAWN_N
+from bot.demos.charts import DemoBar, DemoChart
 from bot.demos.conclusions import (
     CrashMeasurement,
     GilMeasurement,
@@ -104,7 +105,14 @@ def demo_spawn() -> Payload:
         measurements.append(("one-off forkserver start (not included above)", ms(server_start)))
     if failed:
         measurements.append(("processes that failed", str(failed)))
-    return payload(measurements, spawn_conclusion(m), details(method))
+    chart = DemoChart(
+        (
+            DemoBar(f"{SPAWN_N} threads: start + join", m.thread_s * 1000),
+            DemoBar(f"{SPAWN_N} processes: start + join", m.process_s * 1000),
+        ),
+        unit="ms",
+    )
+    return payload(measurements, spawn_conclusion(m), details(method), chart)
 
 
 # --- memory: shared vs private -------------------------------------------------------------------
@@ -344,7 +352,15 @@ def demo_race() -> Payload:
             f"{t * PLAIN_INCREMENTS - plain} lost",
         ),
     ]
-    return payload(measurements, race_conclusion(m), details())
+    chart = DemoChart(
+        (
+            DemoBar("expected", expected, True),
+            DemoBar("no lock", unlocked, unlocked == expected),
+            DemoBar("with a lock", locked, locked == expected),
+        ),
+        marked_means="no update lost",
+    )
+    return payload(measurements, race_conclusion(m), details(), chart)
 
 
 # --- gil: CPU-bound work --------------------------------------------------------------------------
@@ -428,7 +444,21 @@ def demo_gil() -> Payload:
     ]
     if load is not None:
         measurements.append(("host load average (1 min) before the demo", f"{load:.2f}"))
-    return payload(measurements, gil_conclusion(m), details(method))
+    times_ms = (serial_s * 1000, threads_s * 1000, procs_s * 1000)
+    fastest = min(times_ms)
+    chart = DemoChart(
+        tuple(
+            DemoBar(label, value, value == fastest)
+            for label, value in zip(
+                ("1 thread, one unit after another", f"{k} threads", f"{k} processes"),
+                times_ms,
+                strict=True,
+            )
+        ),
+        unit="ms",
+        marked_means="fastest",
+    )
+    return payload(measurements, gil_conclusion(m), details(method), chart)
 
 
 PROGRAMS: dict[str, Program] = {

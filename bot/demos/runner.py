@@ -60,8 +60,11 @@ from bot.demos.catalog import (
     TEST_CATALOG,
     DemoInfo,
 )
+from bot.demos.charts import DemoChart, parse_chart
 from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
+from bot.kernel.results import Image
 from bot.kernel.text import strip_controls
+from bot.pictures.specs import BarChart
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,14 @@ class DemoResult:
     retry_after_s: float | None = None  # set when refused by the cooldown or the global limit
     card_id: str = "processes-vs-threads"  # the card it illustrates
     containment: str = ""  # how the run was contained: "cgroup v2" or "process tree"
+    chart: DemoChart | None = None  # the measured numbers, for spawn, gil and race
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> BarChart | None:
+        if not self.ok or self.chart is None:
+            return None
+        return self.chart.spec(self.title, self.name)
 
 
 class DemoRunner:
@@ -374,7 +385,7 @@ class DemoRunner:
         parsed = _parse_payload(bytes(budget.stdout))
         if parsed is None:
             return failed("returned an unreadable result")
-        measurements, lesson, details = parsed
+        measurements, lesson, details, chart = parsed
         return DemoResult(
             name=info.name,
             ok=True,
@@ -384,6 +395,7 @@ class DemoRunner:
             details=details,
             card_id=info.card_id,
             containment=box.kind,
+            chart=chart,
         )
 
 
@@ -445,7 +457,9 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _parse_payload(raw: bytes) -> tuple[tuple[DemoMeasurement, ...], str, str] | None:
+def _parse_payload(
+    raw: bytes,
+) -> tuple[tuple[DemoMeasurement, ...], str, str, DemoChart | None] | None:
     """The result's fields, or None for anything else (never raises, whatever ``raw`` holds)."""
     try:
         text = raw.decode("utf-8")
@@ -470,7 +484,8 @@ def _parse_payload(raw: bytes) -> tuple[tuple[DemoMeasurement, ...], str, str] |
         label, value = (strip_controls(x)[:_MAX_TEXT] for x in item)  # child text: no escapes
         measurements.append(DemoMeasurement(label, value))
     lesson, details = strip_controls(lesson), strip_controls(details, keep_newlines=True)
-    return tuple(measurements), lesson[: _MAX_TEXT * 2], details[:_MAX_TEXT]
+    chart = parse_chart(data.get("chart"))  # a malformed chart costs the picture, not the text
+    return tuple(measurements), lesson[: _MAX_TEXT * 2], details[:_MAX_TEXT], chart
 
 
 async def _wait_for_exit(proc: asyncio.subprocess.Process, timeout_s: float) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -22,16 +23,19 @@ import threading
 from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.kernel.results import Image
-from bot.pictures.specs import PictureSpec
+from bot.pictures.specs import BarChart, CardDiagram, PictureSpec, PodiumChart, ProgressChart
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
 DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
 OFF_VALUES = ("0", "off", "no", "false")
+KINDS = (CardDiagram, BarChart, PodiumChart, ProgressChart)
 
 
 def _draw(spec: PictureSpec) -> bytes:
@@ -146,6 +150,18 @@ class Pictures:
             return None
         return Image(png, spec.name, spec.alt)
 
+    async def attach(self, result: R) -> R:
+        """``result`` with its picture added to its ``images``, when it has one (a
+        ``picture`` spec) and it could be drawn in time; else ``result`` as it is."""
+        spec = getattr(result, "picture", None)
+        if not isinstance(spec, KINDS):
+            return result
+        image = await self.image(spec)
+        if image is None:
+            return result
+        images = getattr(result, "images", ())
+        return dataclasses.replace(result, images=(*images, image))  # type: ignore[type-var]
+
     def _finished(self, spec: PictureSpec, job: concurrent.futures.Future[bytes]) -> None:
         """In the pool's thread: cache what was drawn (also after its asker timed out)."""
         with self._lock:
@@ -168,3 +184,8 @@ class Pictures:
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+async def with_picture(pictures: Pictures | None, result: R) -> R:
+    """``result`` with its picture when a service was given ``pictures``."""
+    return result if pictures is None else await pictures.attach(result)

@@ -8,7 +8,8 @@ from enum import StrEnum
 
 from bot.features.quiz.results import day_streak_text
 from bot.kernel.clock import format_local
-from bot.kernel.results import Fact
+from bot.kernel.results import Fact, Image
+from bot.pictures.specs import DayCount, ProgressChart, TopicCount
 
 
 class BoardScope(StrEnum):
@@ -90,6 +91,17 @@ class UserStats:
     progress: tuple[TopicProgress, ...] = ()  # per topic, lesson order
     next_due: datetime | None = None  # next review, in the workspace's zone (None: none due later)
     due_now: int = 0  # questions due for review right now
+    days: tuple[DayCount, ...] = ()  # answers per local day over the last weeks, oldest first
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> ProgressChart | None:
+        """Answers and accuracy per day, and the FSRS state per topic (once anything was
+        answered)."""
+        if not self.answered:
+            return None
+        topics = tuple(TopicCount(p.topic, p.new, p.learning, p.mastered) for p in self.progress)
+        return ProgressChart(self.display_name, self.days, topics)
 
     @property
     def accuracy(self) -> float:

@@ -4,6 +4,7 @@ per topic; by points, accuracy, streak or mastery), and the workspace time zone 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,7 +39,10 @@ from bot.kernel.identity import (
     topic_scope,
     workspace_scope,
 )
+from bot.pictures.specs import DayCount
 from bot.scoring import current_streak
+
+PROGRESS_DAYS = 28  # the progress picture shows the last four weeks
 
 # what daily_store.streaks reads: the players' streak rows and their channels' latest posts
 Streaks = tuple[list[daily_store.DailyStreakRow], dict[str, list[daily_store.RecentPost]]] | None
@@ -123,6 +127,7 @@ class BoardService:
         )
         progress, due_now, next_due = await self._progress(key)
         zone = self.zones.zone_of(actor.workspace_key)
+        days = await self._days(key, today, zone)
         return UserStats(
             user_key=key,
             display_name=user.display_name,
@@ -136,6 +141,22 @@ class BoardService:
             next_due=next_due.astimezone(zone) if next_due else None,
             due_now=due_now,
             extra=await self._daily_streak_lines(actor, key),
+            days=days,
+        )
+
+    async def _days(self, user_key: str, today: date, zone: ZoneInfo) -> tuple[DayCount, ...]:
+        """Answers and right answers per local day, the last PROGRESS_DAYS days up to today."""
+        first = today - timedelta(days=PROGRESS_DAYS - 1)
+        since = (self.clock.now() - timedelta(days=PROGRESS_DAYS + 1)).isoformat()
+        answered: Counter[date] = Counter()
+        right: Counter[date] = Counter()
+        for at, correct in await self.db.read(store.answers_since, user_key, since):
+            day = local_day(datetime.fromisoformat(at), zone)
+            answered[day] += 1
+            right[day] += correct
+        return tuple(
+            DayCount(day, answered[day], right[day])
+            for day in (first + timedelta(days=i) for i in range(PROGRESS_DAYS))
         )
 
     async def _progress(

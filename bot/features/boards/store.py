@@ -69,6 +69,17 @@ def user_topics(db: Connection, user_key: str) -> list[TopicTotals]:
     ]
 
 
+def answers_since(db: Connection, user_key: str, since: str) -> list[tuple[str, bool]]:
+    """(answered_at, correct) of a user's answers at or after ``since`` (ISO-8601 UTC)."""
+    return [
+        (at, bool(correct))
+        for at, correct in db.execute(
+            "SELECT answered_at, correct FROM answers WHERE user_key = ? AND answered_at >= ?",
+            (user_key, since),
+        )
+    ]
+
+
 def workspace_zones(db: Connection) -> dict[str, str]:
     """workspace key -> IANA time zone name, for every workspace that set one."""
     return dict(db.execute("SELECT workspace_key, time_zone FROM workspace_settings"))

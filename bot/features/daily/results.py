@@ -10,7 +10,8 @@ from bot.features.quiz import QuestionView
 from bot.features.quiz.results import letter_of, shown_choices
 from bot.kernel.clock import day_text, format_local
 from bot.kernel.identity import ChannelRef
-from bot.kernel.results import Fact
+from bot.kernel.results import Fact, Image
+from bot.pictures.specs import Bar, BarChart
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,22 @@ class DailyResults:
     accepted: tuple[str, ...] = ()
     typed_answered: int = 0
     typed_right: int = 0
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> BarChart | None:
+        """How many picked each choice, the right one marked (a choice question once someone
+        answered)."""
+        if self.typed or not self.answered:
+            return None
+        return BarChart(
+            f"{self.title}: {self.summary_text}",
+            tuple(
+                Bar(f"{r.letter}) {r.text}", r.count, r.count_text, r.correct) for r in self.rows
+            ),
+            f"daily-{self.local_date.isoformat()}.png",
+            marked_means="right answer",
+        )
 
     @property
     def typed(self) -> bool:

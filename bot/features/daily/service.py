@@ -34,6 +34,7 @@ from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import Notice
+from bot.pictures.service import Pictures, with_picture
 from bot.scoring import current_daily_streak
 
 
@@ -72,6 +73,7 @@ class DailyService:
         self.clock = clock
         self.grace = grace
         self._rng = rng or random.Random()
+        self.pictures: Pictures | None = None  # the app sets it: results carry their chart
         self.schedulers: dict[str, RunningScheduler] = {}  # platform -> its running scheduler
 
     @property
@@ -246,7 +248,7 @@ class DailyService:
                 typed_answered=sum(answers.counts.values()),
                 typed_right=answers.right,
             )
-        return DailyResults(
+        results = DailyResults(
             channel=ChannelRef(claim.platform, claim.workspace_id, claim.channel_id),
             post_id=post.id,
             question_ref=claim.message_ref,
@@ -263,6 +265,7 @@ class DailyService:
             order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
             feedback=tuple(question.feedback_for(i) for i in range(len(question.choices))),
         )
+        return await with_picture(self.pictures, results)  # the choices as bars
 
     async def closed_window_text(self, post: PostRow) -> str:
         """Why an answer to ``post`` no longer counts, in the schedule's zone."""

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from bot.features.boards import TopicAccuracy
 from bot.kernel.clock import format_local
-from bot.kernel.results import Fact
+from bot.kernel.results import Fact, Image
+from bot.pictures.specs import Bar, BarChart
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,27 @@ class GroupSummary:
     correct_this_week: int
     per_topic: tuple[TopicAccuracy, ...]  # all time, lesson order; topics nobody answered omitted
     misconception: GroupMisconception | None = None
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> BarChart | None:
+        """The group's accuracy per topic as bars, its most-picked wrong choice under them."""
+        if not self.per_topic:
+            return None
+        note = ""
+        if self.misconception is not None:
+            m = self.misconception
+            note = f"Most-picked wrong choice ({m.times}×, {m.users} member(s)): {m.wrong_choice}"
+        return BarChart(
+            f"{self.title}: accuracy per topic (all time)",
+            tuple(
+                Bar(t.topic, t.accuracy * 100, f"{t.correct}/{t.answered} ({t.accuracy:.0%})")
+                for t in self.per_topic
+            ),
+            "group-summary.png",
+            note=note,
+            top=100.0,
+        )
 
     no_misconception_text = "No wrong answers yet — nothing to revisit."
     per_topic_title = "Accuracy per topic (all time)"

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.features.quiz.results import QuestionView, letter_of
+from bot.kernel.results import Image
+from bot.pictures.specs import Place, PodiumChart
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,17 @@ class LivePodium:
     missed_most: MissedQuestion | None
     stopped_by: str | None = None
     detail: str = ""  # why an interrupted session could not go on
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> PodiumChart | None:
+        if not self.podium:
+            return None
+        return PodiumChart(
+            self.title,
+            tuple(Place(s.rank, s.name, s.points, s.right, s.answered) for s in self.podium),
+            f"quiz-night-{self.session_id}.png",
+        )
 
     heading = "🏆 Quiz night results"
     empty_text = "Nobody answered."

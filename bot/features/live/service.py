@@ -46,6 +46,7 @@ from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
+from bot.pictures.service import Pictures, with_picture
 
 SCOREBOARD_SIZE = 5
 WHOLE_COURSE = "the whole course"
@@ -89,6 +90,7 @@ class LiveService:
         self.clock = clock
         self.limits = limits or LiveLimits()
         self.rng = rng or random.Random()
+        self.pictures: Pictures | None = None  # the app sets it: the podium is drawn
         self.runners: dict[str, SessionDriver] = {}  # platform -> this process's runner
         # a round's post, number and times never change: a burst of clicks reads it once (its
         # status may be stale here; the answer step reads the stored one and decides)
@@ -337,7 +339,7 @@ class LiveService:
         answers = await self.db.read(store.answers_of, session_id)
         table = standings(answers)
         played = [r for r in rounds if r.status != RoundStatus.POSTING or r.message_ref]
-        return LivePodium(
+        podium = LivePodium(
             session_id=session_id,
             topic_title=self.topic_title(session.topic),
             rounds_played=len(played),
@@ -348,6 +350,7 @@ class LiveService:
             stopped_by=stopped_by or session.stop_requested_by,
             detail=detail,
         )
+        return await with_picture(self.pictures, podium)
 
     def _missed_most(
         self, rounds: Sequence[RoundRow], answers: Sequence[LiveAnswerRow], players: int

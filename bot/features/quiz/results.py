@@ -12,6 +12,7 @@ from functools import lru_cache
 from bot.content import Card
 from bot.kernel.clock import format_local
 from bot.kernel.results import Image
+from bot.pictures.specs import CardDiagram
 
 LETTERS = "ABCDEF"
 
@@ -218,7 +219,16 @@ class CardView:
 
     card: Card
     part: CardPart = CardPart.SHORT
-    images: tuple[Image, ...] = ()  # the table as a picture, beside its text version
+    # the table as a picture (the quiz service) and the card's diagram (bot.pictures, added by
+    # the app), beside the text version
+    images: tuple[Image, ...] = ()
+
+    @property
+    def picture(self) -> CardDiagram | None:
+        """The short card (and the full one) shows the card's key idea as a diagram."""
+        if self.card.picture is None or self.part not in (CardPart.SHORT, CardPart.FULL):
+            return None
+        return CardDiagram(self.card.id, self.card.title, self.card.picture)
 
     @property
     def title(self) -> str:
