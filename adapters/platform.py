@@ -190,6 +190,7 @@ async def serve(app: QuizApp, platform: Platform) -> int:
     background = Background(app, platform)
     stop_reloading = app.reload_on_sighup(platform.report_reload)
     log.info("quizbot is starting on %s", platform.name)
+    app.pictures.start()  # the drawing worker warms up while the platform connects
     # the handlers stay through the close: a second signal there exits at once
     with platform.stop_signal.install_signals(platform.signal_handlers()):
         try:

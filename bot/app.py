@@ -160,6 +160,7 @@ class QuizApp:
     content_path: Path = field(default_factory=default_content_path)
     # what results show as pictures; off (text only) with QUIZBOT_PICTURES=off
     pictures: Pictures = field(default_factory=lambda: Pictures(enabled=False))
+    owns_pictures: bool = True  # False: the caller gave them and closes them
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
 
@@ -203,6 +204,7 @@ class QuizApp:
         board_service = BoardService(db, clock, quiz_service, daily_service, zones)
         group_service = GroupService(board_service)
         live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
+        owns_pictures = pictures is None
         pictures = pictures or Pictures.from_environment()
         daily_service.pictures = live_service.pictures = pictures
         grammar = Grammar(
@@ -224,6 +226,7 @@ class QuizApp:
             grammar=grammar,
             content_path=content_path,
             pictures=pictures,
+            owns_pictures=owns_pictures,
         )
         app._register_handlers()
         return app
@@ -489,4 +492,5 @@ class QuizApp:
             await runner.stop()  # type: ignore[attr-defined]
         await self.answers.close()
         await self.db.close()
-        await self.pictures.close()
+        if self.owns_pictures:
+            await self.pictures.close()

@@ -4,6 +4,7 @@ text version stays the same; the alt text carries the numbers."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -25,8 +26,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def pictures():
-    """One pool for the module: each app closes it, the next picture starts a new one."""
-    return Pictures(workers=1, timeout_s=60)
+    """One pool for the module (the apps are given it, so they leave it open)."""
+    pool = Pictures(workers=1, timeout_s=60)
+    yield pool
+    asyncio.run(pool.close())
 
 
 @pytest.fixture
@@ -182,3 +185,4 @@ async def test_pictures_time_out_to_text_only(db_target, clock):
         assert [i for i in again.images if i.name == "interprocess-communication.png"]
     finally:
         await app.close()
+        await slow.close()

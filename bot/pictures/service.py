@@ -31,7 +31,7 @@ from bot.pictures.specs import BarChart, CardDiagram, PictureSpec, PodiumChart, 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 
-DEFAULT_TIMEOUT_S = 5.0
+DEFAULT_TIMEOUT_S = 2.0  # Discord wants a reply within 3 s of a command
 DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
 DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
 OFF_VALUES = ("0", "off", "no", "false")
@@ -105,7 +105,7 @@ class Pictures:
         """Start the workers now (each imports matplotlib once, about a second of its own CPU),
         so the first picture a user asks for is not the slow one."""
         if self.enabled:
-            self._executor()
+            self._executor().submit(os.getpid)  # a worker starts (and warms up) for a job
 
     def cached(self, spec: PictureSpec) -> Image | None:
         with self._lock:
@@ -160,7 +160,8 @@ class Pictures:
         if image is None:
             return result
         images = getattr(result, "images", ())
-        return dataclasses.replace(result, images=(*images, image))  # type: ignore[type-var]
+        # first: the picture the result itself describes leads (the embed shows the first)
+        return dataclasses.replace(result, images=(image, *images))  # type: ignore[type-var]
 
     def _finished(self, spec: PictureSpec, job: concurrent.futures.Future[bytes]) -> None:
         """In the pool's thread: cache what was drawn (also after its asker timed out)."""
