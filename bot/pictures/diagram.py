@@ -25,6 +25,7 @@ ROW_LINK_GAP = 96.0  # between boxes side by side that an arrow joins: room for 
 COLUMN_LINK_GAP = 44.0  # between boxes one above the other that an arrow joins
 LINE = 14.0  # one line of label text
 WRAP = 22  # characters per label line
+WIDE_WRAP = 44  # for a box on its own (an outermost box with nothing inside)
 MARGIN = 14.0
 FONT = FontProperties(family="DejaVu Sans", size=style.FONT_SIZE)
 BOLD = FontProperties(family="DejaVu Sans", size=style.FONT_SIZE, weight="bold")
@@ -43,10 +44,17 @@ COLOURS = {
 _measure = TextToPath()
 
 
-def _lines(box: Box) -> list[str]:
+def _arrow_lines(arrow: Arrow) -> list[str]:
+    label = style.drawable(arrow.label, "") if arrow.label else ""
+    if arrow.style == ArrowStyle.BLOCKED:
+        label = f"✗ {label}" if label else "✗"
+    return textwrap.wrap(label, WRAP) if label else []
+
+
+def _lines(box: Box, wrap: int = WRAP) -> list[str]:
     if box.style == BoxStyle.GROUP or not box.label:
         return []
-    return textwrap.wrap(style.drawable(box.label), WRAP) or [""]
+    return textwrap.wrap(style.drawable(box.label), wrap) or [""]
 
 
 def _text_width(line: str, bold: bool) -> float:
@@ -74,9 +82,11 @@ class _Placed:
         return self.x + self.w / 2, self.y + self.h / 2
 
 
-def _measured(box: Box) -> _Placed:
-    """Each box's natural size, inside out (gaps come from the arrows: see ``_gaps``)."""
-    node = _Placed(box, _lines(box), children=[_measured(b) for b in box.inside])
+def _measured(box: Box, outermost: bool = False) -> _Placed:
+    """Each box's natural size, inside out (gaps come from the arrows: see ``_Layout``). An
+    outermost box with nothing inside (a note under the picture) may take longer lines."""
+    wrap = WIDE_WRAP if outermost and not box.inside else WRAP
+    node = _Placed(box, _lines(box, wrap), children=[_measured(b) for b in box.inside])
     node.ids = {box.id}.union(*(child.ids for child in node.children))
     bold = bool(node.children)
     label_w = max((_text_width(line, bold) for line in node.lines), default=0.0)
@@ -93,19 +103,28 @@ class _Layout:
     """Sizes and places the boxes; a gap crossed by an arrow is wide enough for its label."""
 
     def __init__(self, picture: Picture) -> None:
-        self.links = [(a.start, a.end) for a in picture.arrows]
+        # each arrow's ends and the width its label needs above a horizontal line
+        self.links = [
+            (a.start, a.end, max((_text_width(x, False) for x in _arrow_lines(a)), default=0.0))
+            for a in picture.arrows
+        ]
 
     def gaps(self, nodes: list[_Placed], layout: str, outermost: bool) -> list[float]:
-        wide = ROW_LINK_GAP if layout == Layout.ROW else COLUMN_LINK_GAP
         narrow = OUTER_GAP if outermost else GAP
-        return [
-            wide
-            if any(
-                (s in a.ids and e in b.ids) or (s in b.ids and e in a.ids) for s, e in self.links
-            )
-            else narrow
-            for a, b in zip(nodes, nodes[1:], strict=False)
-        ]
+        found = []
+        for a, b in zip(nodes, nodes[1:], strict=False):
+            crossing = [
+                label
+                for s, e, label in self.links
+                if (s in a.ids and e in b.ids) or (s in b.ids and e in a.ids)
+            ]
+            if not crossing:
+                found.append(narrow)
+            elif layout == Layout.ROW:
+                found.append(max(ROW_LINK_GAP, max(crossing) + 2 * PAD))
+            else:
+                found.append(COLUMN_LINK_GAP)
+        return found
 
     def size(self, node: _Placed) -> None:
         if not node.children:
@@ -161,7 +180,7 @@ def _walk(nodes: list[_Placed]) -> list[_Placed]:
 
 
 def draw(picture: Picture) -> bytes:
-    outer = [_measured(b) for b in picture.boxes]
+    outer = [_measured(b, outermost=True) for b in picture.boxes]
     layout = _Layout(picture)
     for node in outer:
         layout.size(node)
@@ -247,12 +266,10 @@ def _arrow(ax: Axes, arrow: Arrow, centres: dict, patches: dict) -> None:
             zorder=3,
         )
     )
-    label = style.drawable(arrow.label, "") if arrow.label else ""
-    if blocked:
-        label = f"✗ {label}" if label else "✗"
-    if not label:
+    lines = _arrow_lines(arrow)
+    if not lines:
         return
-    text = "\n".join(textwrap.wrap(label, WRAP))
+    text = "\n".join(lines)
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     if abs(y2 - y1) > abs(x2 - x1):  # mostly vertical: the label beside the line
         ax.text(
