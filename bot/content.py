@@ -42,7 +42,7 @@ from bot.content_picture import PICTURE_TYPES, Picture, check_picture
 
 # \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
 ID_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-MIN_CHOICES, MAX_CHOICES = 2, 6
+MIN_CHOICES, MAX_CHOICES = 2, 10  # Discord: 5 buttons a row; ten letters A-J
 
 
 class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -96,7 +96,7 @@ def test_reordering_a_file_keeps_question_ids(tmp_path):
         (("    why:", "    wyh:"), 15, "unknown key 'wyh'"),
         (("    answer: one", "    answer: four"), 14, "answer 'four' is not one of the choices"),
         (("[one, two, three]", "[one, two, One]"), 13, "duplicate choice 'One'"),
-        (("[one, two, three]", "[one]"), 13, "has 1 choices, needs 2 to 6"),
+        (("[one, two, three]", "[one]"), 13, "has 1 choices, needs 2 to 10"),
         (("  recap: [one]\n", "  recap: [one]\n  next: [nowhere]\n"), 10, "unknown card 'nowhere'"),
         (("  title: Alpha", "  title: [Alpha"), 4, "invalid YAML"),
         (("  id: alpha\n", "  id: Alpha One\n"), 2, "must be a lowercase slug"),

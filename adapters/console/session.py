@@ -21,7 +21,7 @@ from adapters.console.terminal import (
 )
 from adapters.platform import NoRenderer
 from bot.app import QuizApp
-from bot.features.quiz import AnswerResult, QuestionView, ReviewSession
+from bot.features.quiz import LETTERS, AnswerResult, QuestionView, ReviewSession
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
 from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor
@@ -158,7 +158,7 @@ class ConsoleSession:
             count = len(self.current.choices)
             self.show(
                 Notice(
-                    f"{shorten(text, 40)!r} is not a choice: answer A-{'ABCDEF'[count - 1]}"
+                    f"{shorten(text, 40)!r} is not a choice: answer A-{LETTERS[count - 1]}"
                     f" or 1-{count} (/help for more).",
                     error=True,
                 )

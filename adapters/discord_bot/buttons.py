@@ -16,8 +16,9 @@ import discord
 from bot.features.quiz import CardPart, ShownChoice
 
 BUTTON_LABEL_LIMIT = 80
-# ASCII digits, a post id that fits SQLite's 64 bits, one of at most six choices
-ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-5])"
+# ASCII digits, a post id that fits SQLite's 64 bits, one of at most ten choices (discord.py
+# lays the buttons out five to a row)
+ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-9])"
 FORGED_ANSWER = "That button is no longer a quiz answer; ask for a new question."
 
 

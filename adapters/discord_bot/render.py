@@ -86,14 +86,17 @@ def _daily_question(daily: DailyQuestion) -> list[Message]:
 
 @render_result.register
 def _daily_results(results: DailyResults) -> list[Message]:
-    # budget (6000 per message): prompt 1500 + choices 6 x 300 + feedback 5 x 150 + answer 300
-    # + Why 1024 + rest
+    # budget (6000 per message): prompt 1500 + choices 1500 + feedback 840 (up to ten choices
+    # share them) + answer 300 + Why 1024 + rest
     if results.typed:
         accepted = ", ".join(results.accepted)
         fields = [("Accepted answers", clip(accepted, FIELD_VALUE_LIMIT))]
+    rows = max(len(results.rows), 1)
+    text_limit, feedback_limit = min(250, 1500 // rows), min(140, 840 // rows)
     lines = [
-        f"{'✅' if row.correct else '▫️'} **{row.letter})** {clip(row.text, 250)} — {row.count_text}"
-        + (f"\n  ↳ *{clip(row.feedback_text, 140)}*" if row.feedback_text else "")
+        f"{'✅' if row.correct else '▫️'} **{row.letter})** {clip(row.text, text_limit)}"
+        f" — {row.count_text}"
+        + (f"\n  ↳ *{clip(row.feedback_text, feedback_limit)}*" if row.feedback_text else "")
         for row in results.rows
     ]
     if not results.typed:

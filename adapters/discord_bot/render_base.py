@@ -177,7 +177,9 @@ def _notice(reply: Notice) -> list[Message]:
 def question_messages(view: QuestionView) -> list[Message]:
     if view.typed:
         return _typed_question(view)
-    choices = "\n".join(f"**{c.letter})** {c.text}" for c in view.shown)
+    # up to ten choices share the description with the prompt (4096 characters)
+    each = min(300, 3000 // max(len(view.shown), 1))
+    choices = "\n".join(f"**{c.letter})** {clip(c.text, each)}" for c in view.shown)
     footer = f"{view.tag} · {view.private_result_text}"
     question = embed(
         title=f"Question · {view.card_title}",

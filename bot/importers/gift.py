@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content import MAX_CHOICES
 from bot.importers.common import (
     KIND_CHOICE,
     KIND_TRUE_FALSE,
@@ -31,7 +32,6 @@ from bot.importers.common import (
 )
 
 FORMAT = "gift"
-MAX_CHOICES = 6
 _FORMAT_TAG = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _TRUE_FALSE = re.compile(r"^(T|TRUE|F|FALSE)\b", re.IGNORECASE)
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
@@ -352,7 +352,8 @@ def _choice(
         )
         return
     if not 2 <= len(answers) <= MAX_CHOICES:
-        report.skip(line, f"multiple choice{what} has {len(answers)} choices (2 to 6 fit)")
+        fit = f"2 to {MAX_CHOICES} fit"
+        report.skip(line, f"multiple choice{what} has {len(answers)} choices ({fit})")
         return
     folded = [a.text.casefold() for a in answers]
     if len(set(folded)) != len(folded):

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.content import MAX_CHOICES, MIN_CHOICES
 from bot.importers.common import (
     KIND_CHOICE,
     KIND_TRUE_FALSE,
@@ -163,8 +164,14 @@ def _item(item: Any, number: int, report: FileReport, seen: dict[tuple[str, str]
         )
     elif kind == "multiple":
         choices = [right, *wrong]
-        if not 2 <= len(choices) <= 6 or len({c.casefold() for c in choices}) != len(choices):
-            report.skip(where, f"{len(choices)} choices, or two alike (2 to 6 distinct fit)")
+        if not MIN_CHOICES <= len(choices) <= MAX_CHOICES or len(
+            {c.casefold() for c in choices}
+        ) != len(choices):
+            report.skip(
+                where,
+                f"{len(choices)} choices, or two alike ({MIN_CHOICES} to {MAX_CHOICES} distinct"
+                " fit)",
+            )
             return
         order = hashlib.sha256(prompt.encode("utf-8")).digest()
         choices = [c for _, c in sorted(zip(order, choices, strict=False), key=lambda p: p[0])]

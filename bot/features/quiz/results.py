@@ -14,7 +14,7 @@ from bot.kernel.clock import format_local
 from bot.kernel.results import Image
 from bot.pictures.specs import CardDiagram
 
-LETTERS = "ABCDEF"
+LETTERS = "ABCDEFGHIJ"  # one per choice: at most MAX_CHOICES (bot.content)
 
 
 @lru_cache(maxsize=4096)  # every click on a post asks again: seeding and shuffling cost ~10 µs
