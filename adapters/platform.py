@@ -3,7 +3,8 @@
 A platform (one folder in adapters/) does only what is its own:
 
 - **who the actor is**: it builds ``bot.kernel.identity.Actor`` from its payloads (ids
-  namespaced by its ``name``, admin rights only when the request type ``needs_admin``);
+  namespaced by its ``name``; admin rights looked up when the request ``wants_admin_rights``,
+  and the dispatcher refuses non-admins a ``needs_admin`` request);
 - **requests in**: it turns commands and clicks into the core's requests (a platform's own
   options, or text through ``app.parse``) and dispatches them (``app.dispatch``);
 - **results out**: it renders every core result type (its ``render``; no silent ``str()``),

@@ -1,5 +1,6 @@
-"""Wiring: content, database, services, the request handlers, the text grammar, and the ordered
-steps of the answer batch. The only module that knows every feature."""
+"""Wiring: content, database, services, the feature list (each feature declares its handlers,
+text commands and start/stop hooks in its feature.py), and the ordered steps of the answer
+batch. The only module that knows every feature."""
 
 from __future__ import annotations
 
@@ -21,32 +22,33 @@ from bot.content import (
     load_pack,
 )
 from bot.demos import DEMO_NAMES, DemoRunner
-from bot.demos.requests import COMMANDS as DEMO_COMMANDS
-from bot.demos.requests import RunDemo
-from bot.features.answers import AnswerWriter, PostKind
+from bot.demos import feature as demos_feature
+from bot.features.answers import AnswerWriter
 from bot.features.answers.writer import insert_answers
 from bot.features.boards import BoardService, WorkspaceZones
-from bot.features.boards import requests as boards
+from bot.features.boards import feature as boards_feature
 from bot.features.boards import store as boards_store
 from bot.features.daily import DailyService
-from bot.features.daily import requests as daily
+from bot.features.daily import feature as daily_feature
 from bot.features.daily import steps as daily_steps
-from bot.features.daily.service import require_admin
+from bot.features.daily.windows import DailyWindows
 from bot.features.groups import GroupService
-from bot.features.groups import requests as groups
+from bot.features.groups import feature as groups_feature
 from bot.features.groups import store as groups_store
 from bot.features.live import LiveLimits, LiveService
-from bot.features.live import requests as live
+from bot.features.live import feature as live_feature
 from bot.features.live import store as live_store
 from bot.features.quiz import QuizService
-from bot.features.quiz import requests as quiz
+from bot.features.quiz import feature as quiz_feature
 from bot.features.quiz import store as quiz_store
+from bot.features.quiz.requests import topic_fallback
 from bot.features.teacher import TeacherService
-from bot.features.teacher import requests as teacher
+from bot.features.teacher import feature as teacher_feature
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
 from bot.kernel.errors import STORAGE_ERRORS, StorageError, UserError, storage_reason
+from bot.kernel.features import Feature, Handlers, commands_of, register_all
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
@@ -88,6 +90,7 @@ class ReloadContent(Request):
     """``/quiz reload``: load the content again without a restart (admins)."""
 
     needs_admin: ClassVar[bool] = True
+    admin_refusal: ClassVar[str] = "Only admins can reload the content."
 
 
 @dataclass(frozen=True)
@@ -122,24 +125,47 @@ class ContentReload:
         )
 
 
+def _app_handlers(app: QuizApp) -> Handlers:
+    async def reload(actor: Actor, r: ReloadContent) -> Result:
+        return (await app.reload_content()).notice()
+
+    async def show_help(actor: Actor, r: ShowHelp) -> Result:
+        return app.grammar.help()
+
+    return ((ReloadContent, reload), (ShowHelp, show_help))
+
+
+# What the app itself answers: the content and the help.
+APP_FEATURE = Feature(
+    "app",
+    commands=(
+        TextCommand(
+            "reload",
+            "reload",
+            "load the content again, keeping scores (admins)",
+            no_arguments(ReloadContent),
+        ),
+        TextCommand("help", "help", "this list", no_arguments(ShowHelp)),
+    ),
+    handlers=_app_handlers,
+)
+
+# The features, lower first; each declares its handlers, commands and start/stop hooks in its
+# own feature.py. A new feature is one folder and one line here.
+FEATURES: tuple[Feature, ...] = (
+    quiz_feature.FEATURE,
+    boards_feature.FEATURE,
+    groups_feature.FEATURE,
+    daily_feature.FEATURE,
+    live_feature.FEATURE,
+    teacher_feature.FEATURE,
+    demos_feature.FEATURE,
+    APP_FEATURE,
+)
+
 # Every command as typed (console, Slack, the help), in the order the help lists them; the
 # docs' command reference is generated from it (tools/mkdocs_hooks.py).
-TEXT_COMMANDS: tuple[TextCommand, ...] = (
-    *quiz.COMMANDS,
-    *boards.COMMANDS,
-    *groups.COMMANDS,
-    *daily.COMMANDS,
-    *live.COMMANDS,
-    *teacher.COMMANDS,
-    *DEMO_COMMANDS,
-    TextCommand(
-        "reload",
-        "reload",
-        "load the content again, keeping scores (admins)",
-        no_arguments(ReloadContent),
-    ),
-    TextCommand("help", "help", "this list", no_arguments(ShowHelp)),
-)
+TEXT_COMMANDS: tuple[TextCommand, ...] = commands_of(FEATURES)
 
 
 @dataclass
@@ -190,26 +216,27 @@ class QuizApp:
         clock = clock or SystemClock()
         answers = AnswerWriter(db, ANSWER_STEPS)
         content = PackHolder(pack)
-        quiz_service = QuizService(content, db, answers, clock, rng=rng)
         zones = WorkspaceZones(db)
-        try:
-            await zones.load()
-        except STORAGE_ERRORS as exc:
-            await answers.close()
-            await db.close()
-            raise StorageError(f"cannot read database {db_path}: {storage_reason(exc)}") from None
-        quiz_service.zone_of = zones.zone_of
+        # what the quiz needs from above it, passed in at construction: the workspace's zone
+        # and why a daily post's window is closed
+        windows = DailyWindows(db)
+        quiz_service = QuizService(
+            content,
+            db,
+            answers,
+            clock,
+            rng=rng,
+            zone_of=zones.zone_of,
+            closed_window_text=windows.closed_text,
+        )
         daily_service = DailyService(quiz_service, db, clock, rng=rng)
-        quiz_service.closed_window_text = daily_service.closed_window_text
         board_service = BoardService(db, clock, quiz_service, daily_service, zones)
         group_service = GroupService(board_service)
         live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
         owns_pictures = pictures is None
         pictures = pictures or Pictures.from_environment()
         daily_service.pictures = live_service.pictures = pictures
-        grammar = Grammar(
-            TEXT_COMMANDS, ParseContext(topics=pack.topics), fallback=quiz.topic_fallback
-        )
+        grammar = Grammar(TEXT_COMMANDS, ParseContext(topics=pack.topics), fallback=topic_fallback)
         app = cls(
             content=content,
             db=db,
@@ -228,184 +255,18 @@ class QuizApp:
             pictures=pictures,
             owns_pictures=owns_pictures,
         )
-        app._register_handlers()
+        register_all(FEATURES, app)
+        try:
+            for feature in FEATURES:
+                if feature.start is not None:
+                    await feature.start(app)
+        except STORAGE_ERRORS as exc:
+            await answers.close()
+            await db.close()
+            if owns_pictures:
+                await pictures.close()
+            raise StorageError(f"cannot read database {db_path}: {storage_reason(exc)}") from None
         return app
-
-    def _register_handlers(self) -> None:
-        register = self.dispatcher.register
-        q, b, g, d, lv = self.quiz, self.boards, self.groups, self.daily, self.live
-
-        async def ask(actor: Actor, r: quiz.AskQuestion) -> Result:
-            return await q.ask_question(actor, r.topic)
-
-        async def card(actor: Actor, r: quiz.ShowCard) -> Result:
-            return await q.card_view(r.topic, r.part)
-
-        async def topics(actor: Actor, r: quiz.ListTopics) -> Result:
-            return q.topics()
-
-        async def review(actor: Actor, r: quiz.StartReview) -> Result:
-            return await q.review_session(actor, r.topic)
-
-        async def answer(actor: Actor, r: quiz.AnswerQuestion) -> Result:
-            post = await q.get_post(r.post_id)
-            if post is not None and post.kind == PostKind.LIVE:
-                return await lv.answer(actor, post, r.choice)  # locked in, not revealed
-            return await q.answer(actor, r.post_id, r.choice)
-
-        async def answer_box(actor: Actor, r: quiz.OpenAnswerBox) -> Result:
-            return await q.answer_box(actor, r.post_id)
-
-        async def answer_typed(actor: Actor, r: quiz.AnswerTyped) -> Result:
-            return await q.answer_typed(actor, r.post_id, r.text)
-
-        async def reload(actor: Actor, r: ReloadContent) -> Result:
-            if not actor.is_admin:
-                raise UserError("Only admins can reload the content.")
-            return (await self.reload_content()).notice()
-
-        async def record_message(actor: Actor, r: quiz.RecordPostMessage) -> Result:
-            await q.set_message_ref(r.post_id, r.message_ref)
-            return Notice("Recorded.")
-
-        async def stats(actor: Actor, r: boards.ShowStats) -> Result:
-            return await b.stats(actor, r.user_key)
-
-        async def leaderboard(actor: Actor, r: boards.ShowLeaderboard) -> Result:
-            if r.group is not None:
-                return await g.leaderboard(actor, r.group, r.period, sort=r.sort, topic=r.topic)
-            return await b.leaderboard(actor, r.scope, r.period, sort=r.sort, topic=r.topic)
-
-        async def show_zone(actor: Actor, r: boards.ShowTimezone) -> Result:
-            zone = b.zones.zone_of(actor.workspace_key)
-            return Notice(
-                f"Days and weeks here are counted in {zone.key}."
-                " Admins can change it: /quiz timezone <IANA zone>"
-            )
-
-        async def set_zone(actor: Actor, r: boards.SetTimezone) -> Result:
-            zone = await b.zones.set(actor, r.zone)
-            return Notice(f"Time zone set to {zone.key}: weeks start Monday 00:00 there.")
-
-        async def create_group(actor: Actor, r: groups.CreateGroup) -> Result:
-            return await g.create(actor, r.name)  # a StudyGroup: each adapter escapes its name
-
-        async def join_group(actor: Actor, r: groups.JoinGroup) -> Result:
-            return await g.join(actor, r.name)
-
-        async def leave_group(actor: Actor, r: groups.LeaveGroup) -> Result:
-            return await g.leave(actor, r.name)
-
-        async def list_groups(actor: Actor, r: groups.ListGroups) -> Result:
-            return await g.list(actor)
-
-        async def group_members(actor: Actor, r: groups.ShowGroupMembers) -> Result:
-            return await g.members(actor, r.name)
-
-        async def group_summary(actor: Actor, r: groups.ShowGroupSummary) -> Result:
-            return await g.summary(actor, r.name)
-
-        async def daily_set(actor: Actor, r: daily.SetDailySchedule) -> Result:
-            require_admin(actor)  # before the words: a non-admin learns nothing else
-            if r.problem:
-                raise UserError(r.problem)
-            return await d.set_schedule(
-                actor, r.at, r.zone, tuple(r.days), r.topic, r.window_hours, r.channel
-            )
-
-        async def daily_show(actor: Actor, r: daily.ShowDailySchedule) -> Result:
-            return await d.show(actor, r.channel)
-
-        async def daily_off(actor: Actor, r: daily.StopDailySchedule) -> Result:
-            return await d.stop_schedule(actor, r.channel)
-
-        async def daily_now(actor: Actor, r: daily.PostDailyNow) -> Result:
-            return await d.post_now(actor, r.channel)
-
-        async def demo(actor: Actor, r: RunDemo) -> Result:
-            """Runs in a sandboxed child process; the bot keeps serving."""
-            if not r.name:
-                names = ", ".join(f"{n} ({about})" for n, about in self.demos.describe())
-                raise UserError(f"Which demo? Usage: /quiz demo <name>. Demos: {names}")
-            return await self.demos.run(actor.user_key, r.name)
-
-        async def live_start(actor: Actor, r: live.StartLive) -> Result:
-            return await lv.start(actor, r.topic, r.rounds, r.seconds)
-
-        async def live_stop(actor: Actor, r: live.StopLive) -> Result:
-            return await lv.stop(actor)
-
-        async def live_show(actor: Actor, r: live.ShowLive) -> Result:
-            return await lv.show(actor)
-
-        async def show_help(actor: Actor, r: ShowHelp) -> Result:
-            return self.grammar.help()
-
-        register(quiz.AskQuestion, ask)
-        register(quiz.ShowCard, card)
-        register(quiz.ListTopics, topics)
-        register(quiz.StartReview, review)
-        register(quiz.AnswerQuestion, answer)
-        register(quiz.AnswerTyped, answer_typed)
-        register(quiz.OpenAnswerBox, answer_box)
-        register(ReloadContent, reload)
-        register(quiz.RecordPostMessage, record_message)
-        register(boards.ShowStats, stats)
-        register(boards.ShowLeaderboard, leaderboard)
-        register(boards.ShowTimezone, show_zone)
-        register(boards.SetTimezone, set_zone)
-        register(groups.CreateGroup, create_group)
-        register(groups.JoinGroup, join_group)
-        register(groups.LeaveGroup, leave_group)
-        register(groups.ListGroups, list_groups)
-        register(groups.ShowGroupMembers, group_members)
-        register(groups.ShowGroupSummary, group_summary)
-        register(daily.SetDailySchedule, daily_set)
-        register(daily.ShowDailySchedule, daily_show)
-        register(daily.StopDailySchedule, daily_off)
-        register(daily.PostDailyNow, daily_now)
-        register(live.StartLive, live_start)
-        register(live.StopLive, live_stop)
-        register(live.ShowLive, live_show)
-        register(RunDemo, demo)
-        self._register_teacher()
-        register(ShowHelp, show_help)
-
-    def _register_teacher(self) -> None:
-        t, register = self.teacher, self.dispatcher.register
-
-        async def flagged(actor: Actor, r: teacher.ShowFlaggedItems) -> Result:
-            return await t.flagged(actor, r)
-
-        async def items(actor: Actor, r: teacher.AnalyseItems) -> Result:
-            return await t.item_report(actor, r)
-
-        async def item(actor: Actor, r: teacher.ShowItem) -> Result:
-            return await t.item(actor, r, r.question_id)
-
-        async def learners(actor: Actor, r: teacher.ReportLearners) -> Result:
-            return await t.learners(actor, r)
-
-        async def group(actor: Actor, r: teacher.ShowGroupProgress) -> Result:
-            return await t.group_progress(actor, r.group)
-
-        async def channel(actor: Actor, r: teacher.ShowChannelHistory) -> Result:
-            return await t.channel_history(actor, r.channel)
-
-        async def channels(actor: Actor, r: teacher.ListDailyChannels) -> Result:
-            return await t.daily_channels(actor)
-
-        async def dashboard(actor: Actor, r: teacher.OpenDashboard) -> Result:
-            return await t.dashboard_link(actor, r.group)
-
-        register(teacher.ShowFlaggedItems, flagged)
-        register(teacher.AnalyseItems, items)
-        register(teacher.ShowItem, item)
-        register(teacher.ReportLearners, learners)
-        register(teacher.ShowGroupProgress, group)
-        register(teacher.ShowChannelHistory, channel)
-        register(teacher.ListDailyChannels, channels)
-        register(teacher.OpenDashboard, dashboard)
 
     def parse(self, text: str) -> Request | Notice:
         """One line of text as a Request, or the error Notice that says what is wrong."""
@@ -486,10 +347,9 @@ class QuizApp:
         if self._closed:
             return
         self._closed = True
-        for scheduler in list(self.daily.schedulers.values()):
-            await scheduler.stop()
-        for runner in list(self.live.runners.values()):
-            await runner.stop()  # type: ignore[attr-defined]
+        for feature in reversed(FEATURES):
+            if feature.stop is not None:
+                await feature.stop(self)
         await self.answers.close()
         await self.db.close()
         if self.owns_pictures:

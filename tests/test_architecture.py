@@ -5,6 +5,7 @@ and no module there over 500 lines without saying why."""
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,86 @@ def test_no_module_is_too_large_without_saying_why():
         and "Long: " not in (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "")
     ]
     assert large == []
+
+
+# What an adapter may use of the core beyond the contract (adapters/platform.py), the kernel,
+# the app, config and demos, and the features' requests and results; each with its reason.
+ADAPTER_EXEMPTIONS = {
+    # the host runs the core's daily scheduler and live runner for every platform
+    "adapters.platform": {"bot.features.daily.DailyScheduler", "bot.features.live.LiveRunner"},
+    # a Discord client run without the host (tests) runs its own scheduler and runner
+    "adapters.discord_bot.client": {
+        "bot.features.daily.DailyScheduler",
+        "bot.features.live.LiveRunner",
+    },
+    # Discord's days option is free text, parsed by the daily feature's own word list
+    "adapters.discord_bot.commands": {
+        "bot.features.daily.EVERY_DAY",
+        "bot.features.daily.calendar",
+        "bot.features.daily.calendar.parse_weekdays",
+    },
+    # the dashboard checks a signed link's scope and grant with the teacher feature's rules
+    "adapters.web.server": {
+        "bot.features.teacher.DashboardGrant",
+        "bot.features.teacher.LinkRefused",
+        "bot.features.teacher.service",
+        "bot.features.teacher.service.group_matches",
+        "bot.features.teacher.service.reader_for",
+    },
+}
+
+
+def _is_request_or_result(name: str) -> bool:
+    """``name`` is a feature's requests/results module (or a name in one), its wording, or a
+    name a feature package re-exports from them."""
+    parts = name.split(".")
+    if len(parts) < 3:
+        return True  # bot.features itself
+    if len(parts) >= 4 and parts[3] in ("requests", "results", "wording"):
+        return True
+    if len(parts) == 4:
+        value = getattr(importlib.import_module(".".join(parts[:3])), parts[3], None)
+        where = getattr(value, "__module__", "") or ""
+        return where.rpartition(".")[2] in ("requests", "results")
+    return len(parts) == 3  # the package itself
+
+
+def test_adapters_use_only_the_contract_and_the_cores_requests_and_results():
+    offenders = []
+    for path in ADAPTERS.rglob("*.py"):
+        module = module_name(path)
+        exempt = ADAPTER_EXEMPTIONS.get(module, set())
+        for name in imported_names(path):
+            if not name.startswith("bot.features.") or name in exempt:
+                continue
+            if not _is_request_or_result(name):
+                offenders.append(f"{module} imports {name}")
+    assert offenders == []
+
+
+# Where an admin's rights are read outside the dispatcher, and why (a rule on data, not on
+# the request type, which the dispatcher cannot know).
+ADMIN_READS = {
+    # the quiz's starter may stop it, and so may an admin (StopLive.admin_matters)
+    "bot.features.live.service",
+}
+
+
+def test_no_admin_check_outside_the_dispatcher():
+    """``needs_admin`` on a request type is enforced once, by the dispatcher; services and
+    adapters never test ``actor.is_admin`` themselves (building an Actor with it is fine)."""
+    offenders = []
+    for module, path in checked_modules().items():
+        if module == "bot.kernel.dispatch" or module in ADMIN_READS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "is_admin"
+                and isinstance(node.ctx, ast.Load)
+                and id(node) not in called
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

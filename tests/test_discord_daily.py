@@ -111,11 +111,14 @@ async def test_a_non_admin_is_refused_and_nothing_is_stored(fake, app):
         _, refused_set = await daily(
             fake, "set", admin=False, time="09:00", zone="Europe/Berlin", days="mon-fri"
         )
-        _, refused_now = await daily(fake, "now", admin=False)
+        now, deferred = await daily(fake, "now", admin=False)
+        refused_now = await fake.wait_for_followup(now)  # "now" defers first (REST posting)
         _, refused_off = await daily(fake, "off", admin=False)
-    for cb in (refused_set, refused_now, refused_off):
-        assert cb.json["data"]["flags"] == EPHEMERAL
-        assert "Manage Server" in cb.json["data"]["content"]
+    assert deferred.json["data"]["flags"] & EPHEMERAL
+    for body in (refused_set.json["data"], refused_now.json, refused_off.json["data"]):
+        assert body["flags"] & EPHEMERAL
+        assert "Only admins can change the daily question." in body["content"]
+        assert "Manage Server" in body["content"]
     assert await schedule_of(app) is None
     assert await app.db.read(daily_store.last_claim, CHANNEL_KEY) is None
     # only the private refusals: nothing posted in the channel

@@ -41,6 +41,7 @@ from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
 TOKEN = "DISCORD_TOKEN"
+ADMINS_HERE = "On Discord, admins are members with the Manage Server permission."
 RESTARTING = Notice(
     "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True
 )
@@ -164,7 +165,12 @@ class QuizBot(discord.Client):
 
     async def run(self, interaction: discord.Interaction, request: Request) -> Result:
         """Dispatch a request built from the command's options, as the user who sent it."""
-        return await self.app.dispatch(actor_for(interaction), request)
+        actor = actor_for(interaction)
+        reply = await self.app.dispatch(actor, request)
+        if request.needs_admin and not actor.is_admin and isinstance(reply, Notice):
+            # the dispatcher refused; who counts as an admin is Discord's to say
+            return Notice(f"{reply.text} {ADMINS_HERE}", error=True)
+        return reply
 
     # -- replying -----------------------------------------------------------------------------
 

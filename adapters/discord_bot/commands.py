@@ -58,7 +58,6 @@ class CommandHost(Protocol):
 Choices = list[app_commands.Choice[str]]
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 DAY_SUGGESTIONS = ("mon-fri", "mon-sun", "mon,wed,fri", "tue,thu", "sat,sun")
-ADMIN_ONLY = "Changing the daily question needs the Manage Server permission."
 
 
 @cache
@@ -265,13 +264,7 @@ class QuizCommands(app_commands.Group):
     # -- daily question (admins change it) --------------------------------------------------
     # Discord only honours default_member_permissions on top-level commands, so a
     # default_permissions(manage_guild=True) on this subgroup would be silently dropped; the
-    # run-time check below (interaction.permissions -> Actor.is_admin) is what enforces it.
-
-    async def _refuse_non_admin(self, interaction: discord.Interaction) -> bool:
-        if actor_for(interaction).is_admin:
-            return False
-        await self.bot.respond(interaction, Notice(ADMIN_ONLY, error=True), ephemeral=True)
-        return True
+    # dispatcher's check (interaction.permissions -> Actor.is_admin) is what enforces it.
 
     @daily.command(name="set", description="Post a question here every day (Manage Server)")
     @app_commands.describe(
@@ -292,15 +285,19 @@ class QuizCommands(app_commands.Group):
         window: app_commands.Range[int, 1, 168] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        if await self._refuse_non_admin(interaction):
-            return
+        problem = ""  # told only after the dispatcher's admin check
         try:
             weekdays = parse_weekdays(days) if days and days.strip() else EVERY_DAY
         except UserError as exc:
-            await self.bot.respond(interaction, Notice(str(exc), error=True), ephemeral=True)
-            return
+            weekdays, problem = EVERY_DAY, str(exc)
         request = SetDailySchedule(
-            time, zone, weekdays, topic or None, window, channel=_channel(interaction, channel)
+            time,
+            zone,
+            weekdays,
+            topic or None,
+            window,
+            channel=_channel(interaction, channel),
+            problem=problem,
         )
         reply = await self.bot.run(interaction, request)
         await self.bot.respond(interaction, reply, ephemeral=True)
@@ -322,8 +319,6 @@ class QuizCommands(app_commands.Group):
     async def daily_off(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        if await self._refuse_non_admin(interaction):
-            return
         reply = await self.bot.run(interaction, StopDailySchedule(_channel(interaction, channel)))
         await self.bot.respond(interaction, reply, ephemeral=True)
 
@@ -332,8 +327,6 @@ class QuizCommands(app_commands.Group):
     async def daily_now(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        if await self._refuse_non_admin(interaction):
-            return
         # posting goes through Discord's REST API: acknowledge first (3-second deadline)
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self.bot.run(interaction, PostDailyNow(_channel(interaction, channel)))

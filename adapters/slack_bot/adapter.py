@@ -443,7 +443,7 @@ class SlackAdapter:
         team_id = slack_id_or(command.get("team_id"), "unknown")
         user_id = command["user_id"]  # checked by on_command (is_slack_id)
         # admin rights cost a users.info call: looked up only for requests that need them
-        is_admin = request.needs_admin and await self.is_admin(client, team_id, user_id)
+        is_admin = request.wants_admin_rights and await self.is_admin(client, team_id, user_id)
         return Actor(
             "slack",
             user_id,

@@ -2,9 +2,11 @@
 
 A request is a frozen dataclass for one user intent (``AskQuestion(topic)``,
 ``SetDailySchedule(at, zone, …)``); adapters build them (from platform options, or from text
-through the grammar) and dispatch them. ``needs_admin`` on the type says whether only admins
-may make it, so an adapter looks admin rights up only when they matter; the handler still does
-the refusing. ``storage_failed`` is what the user reads when the database cannot do the
+through the grammar) and dispatch them. ``needs_admin`` on the type says that only admins may
+make it: the dispatcher refuses anyone else with the type's ``admin_refusal`` before any
+handler runs (the only admin check in the core), and an adapter looks admin rights up only for
+requests that want them (``wants_admin_rights``; ``admin_matters``: an admin may do more, e.g.
+stop someone else's quiz). ``storage_failed`` is what the user reads when the database cannot do the
 request (locked, damaged, read-only, full): the bot keeps serving, nothing is half-written (every
 write is one transaction), and the next request tries again.
 """
@@ -28,9 +30,16 @@ class Request:
     """Base of every request type."""
 
     needs_admin: ClassVar[bool] = False
+    admin_refusal: ClassVar[str] = "Only admins can do that."
+    admin_matters: ClassVar[bool] = False  # not admin-only, but admins may do more
     storage_failed: ClassVar[str] = (
         "Couldn't reach quizbot's database just now — please try again in a moment."
     )
+
+    @property
+    def wants_admin_rights(self) -> bool:
+        """Whether an adapter should look the actor's admin rights up for this request."""
+        return self.needs_admin or self.admin_matters
 
 
 log = logging.getLogger(__name__)
@@ -59,9 +68,6 @@ class Dispatcher:
             raise ValueError(f"{request_type.__name__} already has a handler")
         self._handlers[request_type] = handler
 
-    def handles(self, request_type: type[Request]) -> bool:
-        return request_type in self._handlers
-
     async def dispatch(self, actor: Actor, request: Request) -> Result:
         """Run ``request``; a user mistake or a database fault comes back as an error Notice.
         Every dispatch is one log line (see ``log_event``)."""
@@ -72,6 +78,9 @@ class Dispatcher:
             if handler is None:
                 outcome = Outcome.REFUSED
                 return Notice(f"{type(request).__name__} is not available here.", error=True)
+            if request.needs_admin and not actor.is_admin:
+                outcome = Outcome.REFUSED
+                return Notice(request.admin_refusal, error=True)
             try:
                 result = await handler(actor, request)
             except UserError as exc:

@@ -47,6 +47,7 @@ class ShowTimezone(Request):
 @dataclass(frozen=True)
 class SetTimezone(Request):
     needs_admin = True
+    admin_refusal = "Only an admin can set the workspace's time zone."
     zone: str
 
 

@@ -21,6 +21,7 @@ USAGE = (
 @dataclass(frozen=True)
 class SetDailySchedule(Request):
     needs_admin = True
+    admin_refusal = "Only admins can change the daily question."
     at: str  # HH:MM, checked by the service
     zone: str
     days: Sequence[int] = EVERY_DAY  # 0 = Monday
@@ -40,12 +41,14 @@ class ShowDailySchedule(Request):
 @dataclass(frozen=True)
 class StopDailySchedule(Request):
     needs_admin = True
+    admin_refusal = "Only admins can change the daily question."
     channel: ChannelRef | None = None
 
 
 @dataclass(frozen=True)
 class PostDailyNow(Request):
     needs_admin = True
+    admin_refusal = "Only admins can change the daily question."
     channel: ChannelRef | None = None
 
 

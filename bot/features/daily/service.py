@@ -27,9 +27,10 @@ from bot.features.daily.calendar import (
 )
 from bot.features.daily.results import DailyQuestion, DailyResults, ScheduleInfo
 from bot.features.daily.store import ClaimRow, ClaimStatus, DailyStreakRow, RecentPost, ScheduleRow
+from bot.features.daily.windows import DailyWindows
 from bot.features.quiz import PostRow, QuizService
 from bot.features.quiz.results import choice_order
-from bot.kernel.clock import UTC_ZONE, Clock, format_local, resolve_zone
+from bot.kernel.clock import Clock, format_local, resolve_zone
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor, ChannelRef
@@ -94,7 +95,6 @@ class DailyService:
         channel: ChannelRef | None = None,
     ) -> ScheduleInfo:
         """Set (or replace) the daily question of ``channel`` (default: the actor's)."""
-        require_admin(actor)
         local_time = parse_time(at)
         zone_name = resolve_zone(zone)
         weekdays = parse_weekdays(days) if isinstance(days, str) else tuple(sorted(set(days)))
@@ -156,7 +156,6 @@ class DailyService:
         )
 
     async def stop_schedule(self, actor: Actor, channel: ChannelRef | None = None) -> Notice:
-        require_admin(actor)
         channel = channel or ChannelRef.of(actor)
         if not await self.db.write(store.delete_schedule, channel.channel_key):
             return Notice("No daily question is set for this channel.", error=True)
@@ -167,7 +166,6 @@ class DailyService:
 
     async def post_now(self, actor: Actor, channel: ChannelRef | None = None) -> Notice:
         """Post today's daily question right away (it then counts as today's post)."""
-        require_admin(actor)
         channel = channel or ChannelRef.of(actor)
         schedule = await self.db.read(store.schedule, channel.channel_key)
         if schedule is None:
@@ -269,10 +267,7 @@ class DailyService:
 
     async def closed_window_text(self, post: PostRow) -> str:
         """Why an answer to ``post`` no longer counts, in the schedule's zone."""
-        closes = datetime.fromisoformat(post.closes_at or "")
-        claim = await self.db.read(store.claim_for_post, post.id)
-        local = closes.astimezone(ZoneInfo(claim.zone) if claim else UTC_ZONE)
-        return f"This daily question closed at {format_local(local)}; answers no longer count."
+        return await DailyWindows(self.db).closed_text(post)
 
     async def streaks(
         self, user_keys: Sequence[str], channel_key: str | None, workspace_key: str
@@ -297,11 +292,6 @@ class DailyService:
             current = current_daily_streak(r.current, r.last_post_id, recent, now)
             out.setdefault(r.user_key, {})[r.channel_key] = (current, r.best)
         return out
-
-
-def require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise UserError("Only admins can change the daily question.")
 
 
 def claim_text(claim: ClaimRow) -> str:

