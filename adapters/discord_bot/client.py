@@ -167,7 +167,7 @@ class QuizBot(discord.Client):
         """Dispatch a request built from the command's options, as the user who sent it."""
         actor = actor_for(interaction)
         reply = await self.app.dispatch(actor, request)
-        if request.needs_admin and not actor.is_admin and isinstance(reply, Notice):
+        if isinstance(reply, Notice) and reply.error and reply.text == request.admin_refusal:
             # the dispatcher refused; who counts as an admin is Discord's to say
             return Notice(f"{reply.text} {ADMINS_HERE}", error=True)
         return reply
