@@ -208,9 +208,22 @@ def _is_request_or_result(name: str) -> bool:
     if len(parts) >= 4 and parts[3] in ("requests", "results", "wording"):
         return True
     if len(parts) == 4:
-        value = getattr(importlib.import_module(".".join(parts[:3])), parts[3], None)
+        package = ".".join(parts[:3])
+        value = getattr(importlib.import_module(package), parts[3], None)
         where = getattr(value, "__module__", "") or ""
-        return where.rpartition(".")[2] in ("requests", "results")
+        if where.rpartition(".")[2] in ("requests", "results"):
+            return True
+        # a constant (no __module__): one the package re-exports from its results or requests
+        for kind in ("results", "requests"):
+            try:
+                if (
+                    value is not None
+                    and vars(importlib.import_module(f"{package}.{kind}")).get(parts[3]) is value
+                ):
+                    return True
+            except ModuleNotFoundError:
+                continue
+        return False
     return len(parts) == 3  # the package itself
 
 
