@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.features.teacher.ranking import groups
 from bot.features.teacher.results import ItemScope
 from bot.kernel.db import Connection, marks
-
-UPPER_LOWER_SHARE = 0.27  # Kelley's 27%: the upper and the lower group's share of learners
 
 
 @dataclass(frozen=True)
@@ -109,52 +108,59 @@ def _firsts(db: Connection, where: Filter) -> tuple[str, list[object]]:
 
 
 def item_tallies(db: Connection, where: Filter) -> ItemTallies:
-    """Everything item analysis needs, in one statement over one snapshot.
-
-    Learners are ranked by their share of right first answers in scope; the upper group is the
-    best 27% of them, the lower the worst 27%. Learners tied on the boundary share its places
-    (each gets weight places/tied), so ties never depend on names or order."""
+    """Everything item analysis needs, in two statements over one snapshot: how many learners
+    have each (right, answered) count, which gives the upper and lower 27% (``ranking``);
+    then per question and choice the first answers, and how many came from learners beyond
+    or at each group's boundary (scores compared as integers: right * b > a * answered)."""
     firsts, params = _firsts(db, where)
+    distribution = db.execute(
+        f"WITH {firsts} SELECT right_count, answered, COUNT(*) FROM (SELECT user_key,"
+        " SUM(correct) AS right_count, COUNT(*) AS answered FROM firsts GROUP BY user_key)"
+        " AS learners GROUP BY right_count, answered",
+        params,
+    ).fetchall()
+    found = groups((int(r), int(n), int(c)) for r, n, c in distribution)
+    if found is None:
+        return ItemTallies(0, (), (), ())
+    up, low = found.upper.score, found.lower.score
+    cut = [up.numerator, up.denominator, low.numerator, low.denominator]
     sql = (
         f"WITH {firsts},"
-        " learners AS (SELECT user_key, SUM(correct) * 1.0 / COUNT(*) AS score FROM firsts"
-        " GROUP BY user_key),"
-        " levels AS (SELECT score, COUNT(*) AS tied FROM learners GROUP BY score),"
-        f" placed AS (SELECT score, tied, SUM(tied) OVER () * {UPPER_LOWER_SHARE} AS places,"
-        " COALESCE(SUM(tied) OVER (ORDER BY score DESC ROWS BETWEEN UNBOUNDED PRECEDING"
-        " AND 1 PRECEDING), 0) AS above,"
-        " COALESCE(SUM(tied) OVER (ORDER BY score ROWS BETWEEN UNBOUNDED PRECEDING"
-        " AND 1 PRECEDING), 0) AS below FROM levels),"
-        " weights AS (SELECT score,"
-        " CASE WHEN above >= places THEN 0.0 WHEN above + tied <= places THEN 1.0"
-        " ELSE (places - above) * 1.0 / tied END AS upper,"
-        " CASE WHEN below >= places THEN 0.0 WHEN below + tied <= places THEN 1.0"
-        " ELSE (places - below) * 1.0 / tied END AS lower FROM placed)"
-        " SELECT 'c', f.question_id, f.choice, f.correct, COUNT(*), SUM(w.upper),"
-        " SUM(w.lower), NULL FROM firsts f JOIN learners l ON l.user_key = f.user_key"
-        " JOIN weights w ON w.score = l.score GROUP BY f.question_id, f.choice, f.correct"
-        " UNION ALL SELECT 't', question_id, seconds, NULL, COUNT(*), NULL, NULL, NULL"
-        " FROM firsts GROUP BY question_id, seconds"
-        " UNION ALL SELECT 'w', question_id, NULL, NULL, COUNT(*), NULL, NULL, typed"
-        " FROM firsts WHERE correct = 0 AND typed IS NOT NULL GROUP BY question_id, typed"
-        " UNION ALL SELECT 'n', NULL, NULL, NULL, COUNT(*), NULL, NULL, NULL FROM learners"
+        " scored AS (SELECT question_id, choice, correct, SUM(correct) OVER mine AS r,"
+        " COUNT(*) OVER mine AS n FROM firsts WINDOW mine AS (PARTITION BY user_key))"
+        " SELECT 'c', question_id, choice, correct, COUNT(*),"
+        " SUM(CASE WHEN r * ? > ? * n THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN r * ? = ? * n THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN r * ? < ? * n THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN r * ? = ? * n THEN 1 ELSE 0 END), NULL"
+        " FROM scored GROUP BY question_id, choice, correct"
+        " UNION ALL SELECT 't', question_id, seconds, NULL, COUNT(*), NULL, NULL, NULL, NULL,"
+        " NULL FROM firsts GROUP BY question_id, seconds"
+        " UNION ALL SELECT 'w', question_id, NULL, NULL, COUNT(*), NULL, NULL, NULL, NULL,"
+        " typed FROM firsts WHERE correct = 0 AND typed IS NOT NULL GROUP BY question_id, typed"
     )
-    rows = db.execute(sql, params).fetchall()
-    choices, times, typed, learners = [], [], [], 0
-    for kind, question_id, number, correct, count, upper, lower, text in rows:
+    cuts = [cut[1], cut[0], cut[1], cut[0], cut[3], cut[2], cut[3], cut[2]]
+    choices, times, typed = [], [], []
+    upper_weight, lower_weight = found.upper.weight, found.lower.weight
+    for kind, question_id, number, correct, count, above, at_up, below, at_low, text in db.execute(
+        sql, [*params, *cuts]
+    ).fetchall():
         if kind == "c":
             choices.append(
                 ChoiceTally(
-                    question_id, int(number), bool(correct), int(count), float(upper), float(lower)
+                    question_id,
+                    int(number),
+                    bool(correct),
+                    int(count),
+                    int(above) + int(at_up) * upper_weight,
+                    int(below) + int(at_low) * lower_weight,
                 )
             )
         elif kind == "t" and number is not None:
             times.append(TimeTally(question_id, int(number), int(count)))
         elif kind == "w":
             typed.append(TypedTally(question_id, text, int(count)))
-        elif kind == "n":
-            learners = int(count)
-    return ItemTallies(learners, tuple(choices), tuple(times), tuple(typed))
+    return ItemTallies(found.learners, tuple(choices), tuple(times), tuple(typed))
 
 
 @dataclass(frozen=True)
