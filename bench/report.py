@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import median, percentile  # noqa: E402
 from _pg import bench_database, server_url  # noqa: E402
-from leaderboard import copy_to_postgres  # noqa: E402
 
 from adapters.web.server import make_web_app  # noqa: E402
 from bot.app import QuizApp  # noqa: E402
@@ -49,6 +48,8 @@ from bot.features.teacher.requests import AnalyseItems  # noqa: E402
 from bot.features.teacher.service import reader_for  # noqa: E402
 from bot.kernel.clock import FakeClock, week_start  # noqa: E402
 from bot.kernel.db import open_sync  # noqa: E402
+from bot.kernel.migrations import MIGRATIONS, statements  # noqa: E402
+from bot.kernel.storage import open_database  # noqa: E402
 
 WORKSPACE = "console:bench"
 CHANNELS = 5
@@ -56,6 +57,12 @@ WEEKS = 8
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 BASELINE_SQL = "SELECT question_id, choice, COUNT(*) FROM answers GROUP BY question_id, choice"
 PAGE_TARGET_MS = 300.0
+FIRST_ANSWERS_BACKFILL = next(
+    s
+    for script in MIGRATIONS
+    for s in statements(script)
+    if s.startswith("INSERT INTO first_answers")
+)
 
 
 def build(path: Path, learners: int, answers: int, seed: int = 25) -> None:
@@ -113,12 +120,35 @@ def build(path: Path, learners: int, answers: int, seed: int = 25) -> None:
             )
     rows.sort()  # primary-key order: a much faster bulk load
     db.executemany(INSERT_ANSWER, rows)
+    # first answers as the answer batch keeps them: the migration's backfill, over these rows
+    db.execute(FIRST_ANSWERS_BACKFILL)
     db.executemany(
         "INSERT INTO users(user_key, display_name) VALUES (?, ?)",
         [(f"console:u{n:05d}", f"Learner {n:05d}") for n in range(learners)],
     )
     db.execute("COMMIT")
     db.close()
+
+
+async def copy_to_postgres(path: Path, url: str) -> None:
+    """The data set into a migrated PostgreSQL database (COPY per table), then ANALYZE."""
+    import sqlite3
+
+    import asyncpg
+
+    db = await open_database(url)  # migrates
+    await db.close()
+    source = sqlite3.connect(path)
+    conn = await asyncpg.connect(url)
+    try:
+        for table in ("posts", "answers", "users", "first_answers"):
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+            await conn.copy_records_to_table(table, records=rows, columns=columns)
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+        source.close()
 
 
 def timed(times: list[float], cpu: list[float]):
@@ -156,7 +186,7 @@ async def measure(target: Path | str, rounds: int) -> dict[str, dict[str, float]
                 with timed(times, cpu):
                     if name == "item_analysis":
                         report = await app.dispatch(reader, AnalyseItems())
-                        assert isinstance(report, ItemReport) and report.learners, report
+                        assert isinstance(report, ItemReport) and report.learners, "no data"
                     else:
                         await app.db.read(lambda db: db.execute(BASELINE_SQL).fetchall())
             results[name] = summary(times, cpu)

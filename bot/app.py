@@ -44,6 +44,7 @@ from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import topic_fallback
 from bot.features.teacher import TeacherService
 from bot.features.teacher import feature as teacher_feature
+from bot.features.teacher import store as teacher_store
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
@@ -58,13 +59,14 @@ from bot.pictures.service import Pictures
 # The answer batch, in order, all in one transaction: refuse answers to closed daily windows
 # and closed live rounds first (the live step also stores the session's own answer row); review
 # FSRS cards before the rows are written (a right answer not yet due scores nothing); then the
-# answer rows, the answerers' study groups (their scopes), the boards' totals and score rows,
-# the daily streaks.
+# answer rows, each learner's first answer per question (item analysis), the answerers' study
+# groups (their scopes), the boards' totals and score rows, the daily streaks.
 ANSWER_STEPS = (
     daily_steps.refuse_closed_windows,
     live_store.record_answers,
     quiz_store.review_cards,
     insert_answers,
+    teacher_store.record_first_answers,
     groups_store.add_group_scopes,
     boards_store.update_scores,
     daily_steps.update_streaks,

@@ -13,6 +13,7 @@ from bot.features.answers import PostKind
 from bot.features.teacher import FlaggedItems, FlagKind, ItemReport
 from bot.features.teacher.requests import AnalyseItems
 from bot.kernel.identity import Actor
+from tests.conftest import CONTENT, write_old_database
 from tests.teacher_content import teacher_content
 
 ADMIN = Actor("console", "teacher", "Teacher", "local", "terminal", is_admin=True)
@@ -198,3 +199,21 @@ async def test_quiz_items_lists_flagged_questions_worst_first_for_admins(lab, cl
     assert refused.error and "Only admins" in refused.text
     unknown = await lab.handle_text(ADMIN, "/quiz items nosuch")
     assert unknown.error and "Unknown topic 'nosuch'" in unknown.text
+
+
+async def test_answers_stored_before_the_upgrade_count_as_first_answers(tmp_path, clock):
+    # a database from before item analysis (schema 9): Ada's answer 5 s after the post
+    write_old_database(tmp_path / "old.db", 9)
+    app = await QuizApp.open(tmp_path / "old.db", CONTENT, clock=clock)
+    try:
+        ada = Actor("console", "ada", "Ada", "local", "terminal")
+        item = (await report(app)).item("pvt-threads-share-what")
+        assert (item.attempts, item.right, item.median_seconds) == (1, 1, 5)
+        # answering the same question again on a new post is not a first answer
+        question = app.pack.question("pvt-threads-share-what")
+        view = await app.quiz.post_question(ADMIN, question)
+        await app.quiz.answer(ada, view.post_id, (question.correct_index + 1) % 4)
+        again = (await report(app)).item("pvt-threads-share-what")
+        assert (again.attempts, again.right) == (1, 1)
+    finally:
+        await app.close()

@@ -4,14 +4,14 @@ daily claims), never writes them. Parameterized SQL that both backends run."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.features.answers import AnswerBatch, PostKind
 from bot.features.teacher.ranking import groups
 from bot.features.teacher.results import ItemScope
-from bot.kernel.db import Connection, marks
+from bot.kernel.db import Connection, chunks, marks
 
 
 @dataclass(frozen=True)
@@ -58,51 +58,76 @@ class ItemTallies:
     typed: tuple[TypedTally, ...]  # wrong typed answers only
 
 
-def _seconds(db: Connection) -> str:
-    """The SQL for the seconds from a post to its answer (ISO-8601 text in both columns)."""
-    if isinstance(db, sqlite3.Connection):
-        return "ROUND((julianday(a.answered_at) - julianday(p.created_at)) * 86400.0)"
-    return (
-        "ROUND(EXTRACT(EPOCH FROM CAST(a.answered_at AS TIMESTAMPTZ)"
-        " - CAST(p.created_at AS TIMESTAMPTZ)))"
+def record_first_answers(db: Connection, batch: AnswerBatch) -> None:
+    """Answer-batch step: keep each learner's first answer to each question in its workspace
+    (reviews are practice, never a first answer); a later answer finds the row and keeps it."""
+    new = sorted((w for w in batch.new if w.kind != PostKind.REVIEW), key=lambda w: w.answered_at)
+    if not new:
+        return
+    post_ids = list(dict.fromkeys(w.post_id for w in new))
+    posts: dict[int, tuple[str, str, str]] = {}
+    for chunk in chunks(post_ids):
+        for post_id, workspace_key, channel_key, created_at in db.execute(
+            "SELECT id, workspace_key, channel_key, created_at FROM posts"
+            f" WHERE id IN ({marks(len(chunk))})",
+            list(chunk),
+        ):
+            posts[int(post_id)] = (workspace_key, channel_key, created_at)
+    rows: dict[tuple[str, str, str], tuple[object, ...]] = {}
+    for w in new:
+        workspace_key, channel_key, created_at = posts[w.post_id]
+        key = (workspace_key, w.user_key, w.question_id)
+        if key in rows:
+            continue  # the same question twice in one batch: the earlier answer is the first
+        waited = datetime.fromisoformat(w.answered_at) - datetime.fromisoformat(created_at)
+        rows[key] = (
+            *key,
+            w.card_id,
+            w.post_id,
+            channel_key,
+            w.choice,
+            int(w.correct),
+            w.typed,
+            w.answered_at,
+            math.floor(waited.total_seconds() + 0.5),  # as SQL's ROUND does for the backfill
+        )
+    db.executemany(
+        "INSERT INTO first_answers(workspace_key, user_key, question_id, card_id, post_id,"
+        " channel_key, choice, correct, typed, answered_at, seconds)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(workspace_key, user_key, question_id) DO NOTHING",
+        list(rows.values()),
     )
 
 
-def _cards(card_ids: tuple[str, ...]) -> str:
+def _cards(card_ids: tuple[str, ...], column: str = "a.card_id") -> str:
     """The condition that keeps a topic's answers (no cards: none)."""
-    return f"a.card_id IN ({marks(len(card_ids))})" if card_ids else "0 = 1"
+    return f"{column} IN ({marks(len(card_ids))})" if card_ids else "0 = 1"
 
 
-def _firsts(db: Connection, where: Filter) -> tuple[str, list[object]]:
-    """The ``firsts`` CTE: each learner's first answer to each question in the workspace (not a
-    review: reviews are practice), then only those given in the scope's channel, group and
-    days. One row per (learner, question)."""
+def _firsts(where: Filter) -> tuple[str, list[object]]:
+    """The ``firsts`` CTE: the first answers (``first_answers``) given in the scope's
+    workspace, channel, study group, days and topic. One row per (learner, question)."""
     params: list[object] = [where.scope.workspace_key]
-    inner = ""
+    conditions = ["workspace_key = ?"]
     if where.card_ids is not None:
-        inner = f" AND {_cards(where.card_ids)}"
+        conditions.append(_cards(where.card_ids, "card_id"))
         params.extend(where.card_ids)
-    outer = []
     if where.scope.channel_key:
-        outer.append("channel_key = ?")
+        conditions.append("channel_key = ?")
         params.append(where.scope.channel_key)
     if where.scope.since:
-        outer.append("answered_at >= ?")
+        conditions.append("answered_at >= ?")
         params.append(where.scope.since.isoformat())
     if where.scope.until:
-        outer.append("answered_at < ?")
+        conditions.append("answered_at < ?")
         params.append((where.scope.until + timedelta(days=1)).isoformat())
     if where.group_id is not None:
-        outer.append("user_key IN (SELECT user_key FROM group_members WHERE group_id = ?)")
+        conditions.append("user_key IN (SELECT user_key FROM group_members WHERE group_id = ?)")
         params.append(where.group_id)
     sql = (
-        "firsts AS (SELECT user_key, question_id, choice, correct, typed, seconds FROM ("
-        " SELECT a.user_key, a.question_id, a.choice, a.correct, a.typed, a.answered_at,"
-        f" p.channel_key, {_seconds(db)} AS seconds, ROW_NUMBER() OVER (PARTITION BY"
-        " a.user_key, a.question_id ORDER BY a.answered_at, a.post_id) AS nth"
-        " FROM answers a JOIN posts p ON p.id = a.post_id"
-        f" WHERE p.workspace_key = ? AND p.kind <> 'review'{inner}) AS numbered"
-        f" WHERE nth = 1{''.join(' AND ' + c for c in outer)})"
+        "firsts AS (SELECT user_key, question_id, choice, correct, typed, seconds"
+        f" FROM first_answers WHERE {' AND '.join(conditions)})"
     )
     return sql, params
 
@@ -112,7 +137,7 @@ def item_tallies(db: Connection, where: Filter) -> ItemTallies:
     have each (right, answered) count, which gives the upper and lower 27% (``ranking``);
     then per question and choice the first answers, and how many came from learners beyond
     or at each group's boundary (scores compared as integers: right * b > a * answered)."""
-    firsts, params = _firsts(db, where)
+    firsts, params = _firsts(where)
     distribution = db.execute(
         f"WITH {firsts} SELECT right_count, answered, COUNT(*) FROM (SELECT user_key,"
         " SUM(correct) AS right_count, COUNT(*) AS answered FROM firsts GROUP BY user_key)"
@@ -241,26 +266,6 @@ def workspace_channels(db: Connection, workspace_key: str) -> list[str]:
         " ORDER BY channel_key"
     )
     return [row[0] for row in db.execute(sql, (platform, workspace_id))]
-
-
-def group_id(db: Connection, workspace_key: str, name_key: str) -> tuple[int, str] | None:
-    row = db.execute(
-        "SELECT id, name FROM study_groups WHERE workspace_key = ? AND name_key = ?",
-        (workspace_key, name_key),
-    ).fetchone()
-    return (int(row[0]), row[1]) if row else None
-
-
-def names_of(db: Connection, user_keys: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for start in range(0, len(user_keys), 500):
-        chunk = user_keys[start : start + 500]
-        for key, name in db.execute(
-            f"SELECT user_key, display_name FROM users WHERE user_key IN ({marks(len(chunk))})",
-            list(chunk),
-        ):
-            out[key] = name
-    return out
 
 
 WEB_LINK_SECRET = "web-link"
