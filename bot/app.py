@@ -238,7 +238,7 @@ class QuizApp:
         owns_pictures = pictures is None
         pictures = pictures or Pictures.from_environment()
         daily_service.pictures = live_service.pictures = pictures
-        grammar = Grammar(TEXT_COMMANDS, ParseContext(topics=pack.topics), fallback=topic_fallback)
+        grammar = Grammar(TEXT_COMMANDS, ParseContext(pack.topic_index), fallback=topic_fallback)
         app = cls(
             content=content,
             db=db,
@@ -305,7 +305,7 @@ class QuizApp:
             old = {q.id for q in self.content.pack.questions}
             new = {q.id for q in pack.questions}
             self.content.pack = pack
-            self.grammar.context = ParseContext(topics=pack.topics)
+            self.grammar.context = ParseContext(pack.topic_index)
             outcome = ContentReload(
                 summary=pack.summary(),
                 added=tuple(q.id for q in pack.questions if q.id not in old),

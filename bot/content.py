@@ -18,6 +18,7 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from bot.content_files import (
     stopped_message,
 )
 from bot.content_picture import PICTURE_TYPES, Picture, check_picture
+from bot.kernel.names import Named, NameIndex
 
 # \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
 ID_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -201,6 +203,13 @@ class Pack:
     def topics(self) -> tuple[str, ...]:
         """Everything a user may name as a topic: card ids, then tracks."""
         return tuple(c.id for c in self.cards) + self.tracks
+
+    @cached_property
+    def topic_index(self) -> NameIndex:
+        """Topics as users name them: a card by its id or title, a track by its name (each
+        also by a unique prefix or words); the one lookup every command uses."""
+        cards = (Named(c.id, (c.title,)) for c in self.cards)
+        return NameIndex.of([*cards, *(Named(track) for track in self.tracks)])
 
     def questions_for(self, topic: str | None) -> tuple[Question, ...]:
         """Questions of a card id or a track; all questions for ``None``."""

@@ -170,3 +170,13 @@ async def test_a_daily_question_cutting_into_a_review_hands_the_review_back(app,
     text = output.getvalue()
     assert "📅 Daily question · " in text and "Review done" in text
     assert text.count("✅ Correct!") == 3
+
+
+def test_topics_by_prefix_and_title_and_a_demo_near_miss_in_the_console(tmp_path):
+    out = run_console(
+        tmp_path / "q.db", ["/quiz locks", "/quiz Locks & Synchronization", "/demo gill"]
+    )
+    text = " ".join(out.split())
+    assert text.count("Locks & Synchronization · new") == 2, out
+    assert "Unknown command" not in text
+    assert "unknown demo 'gill' (did you mean gil?)" in text

@@ -161,7 +161,7 @@ def test_the_renderer_strips_control_characters_from_any_text():
     [
         ("/stat", "Unknown command '/stat' — did you mean /stats? (/help for all)"),
         ("/quiz leaderbord week", "Unknown command '/leaderbord' — did you mean /leaderboard?"),
-        ("/processes-vs-thread", "Unknown command '/processes-vs-thread' — did you mean"),
+        ("/processes-vs-thraeds", "Unknown command '/processes-vs-thraeds' — did you mean"),
         ("/xyzzy", "Unknown command '/xyzzy'. Type /help for the commands."),
     ],
 )

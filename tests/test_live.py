@@ -31,6 +31,7 @@ from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.store import NewPost
 from bot.kernel.grammar import ParseContext
 from bot.kernel.identity import Actor, ChannelRef
+from bot.kernel.names import Named, NameIndex
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT
 
@@ -125,10 +126,15 @@ def test_points_fall_from_1000_at_once_to_500_at_the_buzzer():
 
 
 def test_live_text_is_parsed_once_in_any_order():
-    context = ParseContext(topics=(TOPIC,))
+    context = ParseContext(NameIndex.of([Named(TOPIC)]))
     assert parse_live([TOPIC, "5", "20s"], context) == StartLive(TOPIC, 5, 20)
     assert parse_live(["20s", "5"], context) == StartLive(None, 5, 20)
     assert parse_live([], context) == StartLive()
+    # Discord's form, and a title of several words (the service finds the topic)
+    assert parse_live(["start", "Locks", "&", "Sync", "3"], context) == StartLive(
+        "Locks & Sync", 3, None
+    )
+    assert parse_live(["start"], context) == StartLive()
     assert parse_live(["stop"], context) == StopLive()
     assert parse_live(["status"], context) == ShowLive()
 

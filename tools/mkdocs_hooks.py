@@ -98,6 +98,10 @@ def commands_markdown() -> str:
         "too — or, on the console, as the short form `/<command> …` (`/card locks`). Discord has",
         "the same commands as `/quiz` subcommands with options. `[x]` is optional, `a|b` one of.",
         "",
+        "A `topic` is a card or a track, named by its id, its title, a unique prefix or words",
+        'of either (`locks`, `Locks & Synchronization`, `sync`); a near miss gets "did you',
+        'mean". A demo is named by its name or a unique prefix.',
+        "",
         "| command | what it does |",
         "|---|---|",
     ]

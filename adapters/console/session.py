@@ -111,7 +111,8 @@ class ConsoleSession:
                 self.actor = self._actor(shown)
                 self.show(Notice(f"You are now {self.actor.display_name}."))
             return True
-        if self.app.grammar.lookup(name) is None and name not in self.app.pack.topics:
+        topic = self.app.pack.topic_index.find(" ".join([name, *args]))
+        if self.app.grammar.lookup(name) is None and topic is None:
             self.show(self._unknown(name))
             return True
         reply = await self.call_core(line)
@@ -134,8 +135,8 @@ class ConsoleSession:
         """One line instead of the whole help: the closest command names (or topics)."""
         commands = [n for c in self.app.grammar.commands for n in (c.name, *c.aliases)]
         commands += CONSOLE_COMMANDS
-        close = difflib.get_close_matches(name, commands, n=3) or difflib.get_close_matches(
-            name, list(self.app.pack.topics), n=1
+        close = difflib.get_close_matches(name, commands, n=3) or list(
+            self.app.pack.topic_index.suggestions(name, n=1)
         )
         typed = f"Unknown command {'/' + shorten(name, 30)!r}"
         if not close:

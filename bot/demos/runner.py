@@ -62,6 +62,7 @@ from bot.demos.catalog import (
 )
 from bot.demos.charts import DemoChart, parse_chart
 from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
+from bot.kernel.names import Named, NameIndex
 from bot.kernel.results import Image
 from bot.kernel.text import strip_controls
 from bot.pictures.specs import BarChart
@@ -71,6 +72,9 @@ log = logging.getLogger(__name__)
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds ``bot/``
 _PLAIN_WORD = re.compile(r"^[a-z0-9_-]{1,32}$")
+# the demos a user can ask for, found like topics: by name or a unique prefix; a near miss
+# gets "did you mean" (test-only programs answer to their exact name only)
+DEMO_INDEX = NameIndex.of((Named(name) for name in DEMO_NAMES), kind="demo")
 _MAX_MEASUREMENTS = 24
 _MAX_TEXT = 600
 _REAP_DEADLINE_S = 3.0
@@ -165,6 +169,8 @@ class DemoRunner:
         """Run demo ``name`` for ``user_key``; never raises for demo failures or refusals."""
         key = name.strip().lower() if isinstance(name, str) else ""
         info = self._programs.get(key)
+        if info is None and _PLAIN_WORD.match(key):  # "/demo sp": a unique prefix
+            info = self._programs.get(DEMO_INDEX.find(key) or "")
         if info is None:
             return self._unknown(key)
 
@@ -194,6 +200,8 @@ class DemoRunner:
     def _unknown(self, key: str) -> DemoResult:
         available = ", ".join(DEMO_NAMES)
         shown = f"unknown demo {key!r}" if _PLAIN_WORD.match(key) else "unknown demo"
+        if _PLAIN_WORD.match(key) and (close := DEMO_INDEX.suggestions(key)):
+            shown += f" (did you mean {' or '.join(close)}?)"
         return DemoResult(
             name=key if _PLAIN_WORD.match(key) else "",
             ok=False,

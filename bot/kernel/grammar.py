@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
+from bot.kernel.names import NameIndex
 from bot.kernel.results import Notice
 
 MAX_COMMAND_LENGTH = 2000  # longer lines are refused before parsing (shlex is quadratic)
@@ -22,9 +23,14 @@ MAX_COMMAND_LENGTH = 2000  # longer lines are refused before parsing (shlex is q
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What parsing may know about the content: the topics a user can name."""
+    """What parsing may know about the content: the topics a user can name, found the way
+    every service finds them (``bot.kernel.names``)."""
 
-    topics: tuple[str, ...] = ()
+    topic_index: NameIndex = NameIndex()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.topic_index.keys
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,19 @@ class Grammar:
         return command.parse(args, self.context)
 
     def unknown_text(self, name: str) -> str:
+        """A first word that is neither a command nor a topic: the closest command, else the
+        closest topics."""
         shown = name if len(name) <= 40 else name[:40] + "…"
         close = difflib.get_close_matches(name, list(self._names), n=1, cutoff=0.6)
-        hint = f" — did you mean {self._names[close[0]].name!r}?" if close else "."
+        if close:
+            hint = f" — did you mean {self._names[close[0]].name!r}?"
+        elif topics := self.context.topic_index.suggestions(name):
+            return (
+                f"Unknown command or topic {shown!r} — did you mean the topic"
+                f" {' or '.join(topics)}? (/quiz help lists the commands)"
+            )
+        else:
+            hint = "."
         return f"Unknown command {shown!r}{hint} (/quiz help lists them all)"
 
     def help(self, lead: str = "") -> Notice:

@@ -63,7 +63,7 @@ def _is_option(word: str, context: ParseContext) -> bool:
         lowered in PERIOD_WORDS
         or lowered in SORTS
         or lowered in ("by", "topic", "group", *SCOPE_WORDS)
-        or lowered in context.topics
+        or context.topic_index.exact(word) is not None  # a group name may hold other words
     )
 
 
@@ -91,14 +91,20 @@ def parse_leaderboard(args: list[str], context: ParseContext) -> ShowLeaderboard
             while words and not _is_option(words[0], context):
                 name.append(words.pop(0))
             group = " ".join(name)
-        elif lowered == "topic" and words:
-            topic = words.pop(0)
-        elif lowered in context.topics:
-            topic = lowered
         else:
-            raise UserError(
-                f"Unknown leaderboard option {word[:40]!r}. Usage: /quiz {LEADERBOARD_USAGE}"
-            )
+            # a topic, maybe several words (Locks & Synchronization): up to the next option
+            phrase = [words.pop(0)] if lowered == "topic" and words else [word]
+            while words and not _is_option(words[0], context):
+                phrase.append(words.pop(0))
+            typed = " ".join(phrase)
+            index = context.topic_index
+            topic = index.find(typed)
+            if topic is None:
+                if lowered == "topic" or index.matches(typed) or index.suggestions(typed):
+                    index.resolve(typed)  # raises: which topics it could be, or did you mean
+                raise UserError(
+                    f"Unknown leaderboard option {word[:40]!r}. Usage: /quiz {LEADERBOARD_USAGE}"
+                )
     return ShowLeaderboard(scope, period, sort, topic, group)
 
 

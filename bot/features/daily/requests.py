@@ -73,10 +73,8 @@ def _set_options(words: list[str]) -> tuple[tuple[int, ...], str | None, int | N
             window = int(word[:-1])
         elif days is None and looks_like_days(word):
             days = parse_weekdays(word)
-        elif topic is None:
-            topic = words[i]
-        else:
-            raise UserError(f"Unexpected {words[i][:40]!r}. Usage: {USAGE}")
+        else:  # the service finds the topic (any words of its title) or says why not
+            topic = words[i] if topic is None else f"{topic} {words[i]}"
         i += 1
     return days or EVERY_DAY, topic, window
 

@@ -46,7 +46,9 @@ def parse_live(args: list[str], _context: ParseContext) -> Request:
         return StopLive()
     if len(args) == 1 and args[0].lower() in ("status", "show"):
         return ShowLive()
-    topic: str | None = None
+    if args and args[0].lower() == "start":  # Discord's form: /quiz live start [topic] …
+        args = args[1:]
+    topic_words: list[str] = []
     rounds: int | None = None
     seconds: int | None = None
     for word in args:
@@ -59,11 +61,9 @@ def parse_live(args: list[str], _context: ParseContext) -> Request:
             if rounds is not None:
                 raise UserError(f"Two round counts ({rounds} and {word[:12]}). Usage: {USAGE}")
             rounds = _number(lowered, "rounds")
-        elif topic is None:
-            topic = word
-        else:
-            raise UserError(f"Unexpected {word[:40]!r}. Usage: {USAGE}")
-    return StartLive(topic, rounds, seconds)
+        else:  # the service finds the topic (any words of its title) or says why not
+            topic_words.append(word)
+    return StartLive(" ".join(topic_words) or None, rounds, seconds)
 
 
 COMMANDS = (

@@ -84,8 +84,9 @@ def _card(args: list[str], context: ParseContext) -> ShowCard:
 
 
 def topic_fallback(name: str, args: list[str], context: ParseContext) -> AskQuestion | None:
-    """``/quiz processes-vs-threads`` asks a question on that topic."""
-    return AskQuestion(" ".join([name, *args])) if name in context.topics else None
+    """``/quiz locks`` or ``/quiz Locks & Synchronization`` asks a question on that topic."""
+    topic = context.topic_index.find(" ".join([name, *args]))
+    return AskQuestion(topic) if topic is not None else None
 
 
 COMMANDS = (

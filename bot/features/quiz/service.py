@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -83,19 +82,9 @@ class QuizService:
         ]
 
     def resolve_topic(self, topic: str) -> str:
-        """A card id, a card's title (as /topics shows it) or a track as the user typed it,
-        any case, checked; UserError lists close matches."""
-        wanted = " ".join(topic.split()).lower()
-        if wanted in self.pack.topics:
-            return wanted
-        for c in self.pack.cards:
-            if c.title.lower() == wanted:
-                return c.id
-        close = difflib.get_close_matches(wanted, self.pack.topics, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UserError(
-            f"Unknown topic {topic.strip()!r}.{hint} Topics: {', '.join(self.pack.topics)}"
-        )
+        """The card id or track a user means: by id, title, a unique prefix or words (the
+        pack's ``topic_index``); UserError says which it could be, or the close ones."""
+        return self.pack.topic_index.resolve(topic)
 
     async def card_view(self, topic: str, part: CardPart = CardPart.SHORT) -> CardView:
         """The card, or one part of it; a part that shows the table carries it as a picture
