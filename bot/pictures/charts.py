@@ -6,12 +6,14 @@ from __future__ import annotations
 import textwrap
 
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch
+from matplotlib.figure import Figure
 
 from bot.pictures import style
 from bot.pictures.specs import BarChart, PodiumChart, ProgressChart
 
 LABEL_WRAP = 30
+TITLE_WRAP = 64  # characters of a title line at 13 pt on the 6.4 in width
+LINE_IN = 0.24  # one title line, in inches
 PODIUM_COLOURS = {1: "#d4a72c", 2: "#8c959f", 3: "#bc4c00"}  # gold, silver, bronze frames
 PODIUM_FILL = {1: "#fff8c5", 2: "#eaeef2", 3: "#fff1e5"}
 FSRS_COLOURS = (("mastered", style.RIGHT), ("learning", "#d4a72c"), ("new", "#afb8c1"))
@@ -28,9 +30,49 @@ def _tidy(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
+def _heading(fig: Figure, text: str, fallback: str = "") -> float:
+    """A bold title at the figure's top left, wrapped; returns where the plots may end (the
+    top of the rect ``tight_layout`` fills)."""
+    lines = textwrap.wrap(style.drawable(text, fallback), TITLE_WRAP) or [fallback]
+    height = fig.get_figheight()
+    fig.text(
+        0.015,
+        1 - 0.08 / height,
+        "\n".join(lines),
+        ha="left",
+        va="top",
+        fontsize=style.FONT_SIZE + 2,
+        weight="bold",
+        color=style.INK,
+    )
+    return 1 - (0.16 + LINE_IN * len(lines)) / height
+
+
+def _footer(fig: Figure, lines: list[str]) -> float:
+    """Muted lines at the bottom left; returns where the plots may start."""
+    if not lines:
+        return 0.0
+    wrapped = [
+        w for line in lines for w in textwrap.wrap(style.drawable(line, ""), TITLE_WRAP + 16)
+    ]
+    fig.text(
+        0.015,
+        0.08 / fig.get_figheight(),
+        "\n".join(wrapped),
+        ha="left",
+        va="bottom",
+        color=style.MUTED,
+        fontsize=style.FONT_SIZE - 1,
+    )
+    return (0.14 + LINE_IN * len(wrapped)) / fig.get_figheight()
+
+
 def bars(spec: BarChart) -> bytes:
     rows = list(reversed(spec.bars))  # the first bar on top
-    fig = style.figure(1.3 + 0.55 * len(rows) + (0.3 if spec.note else 0.0))
+    footer = [spec.note] if spec.note else []
+    if spec.marked_means and any(b.marked for b in rows):
+        footer.insert(0, f"Green, ✓: {spec.marked_means}")
+    fig = style.figure(1.5 + 0.55 * len(rows) + 0.25 * len(footer))
     ax = fig.add_subplot()
     colours = [style.RIGHT if b.marked else style.NEUTRAL for b in rows]
     drawn = ax.barh(range(len(rows)), [b.value for b in rows], color=colours, height=0.62)
@@ -40,18 +82,9 @@ def bars(spec: BarChart) -> bytes:
     top = spec.top if spec.top is not None else longest
     ax.set_xlim(0, (top or 1.0) * 1.22)  # room for the value printed after the longest bar
     _tidy(ax)
-    ax.set_title(style.drawable(spec.title), color=style.INK, pad=10)
-    if spec.marked_means and any(b.marked for b in rows):
-        ax.legend(
-            handles=[Patch(color=style.RIGHT, label=f"✓ {spec.marked_means}")],
-            loc="lower right",
-            frameon=False,
-        )
-    if spec.note:
-        fig.text(
-            0.01, 0.01, style.drawable(spec.note), color=style.MUTED, fontsize=style.FONT_SIZE - 1
-        )
-    fig.tight_layout(rect=(0, 0.05 if spec.note else 0, 1, 1))
+    top = _heading(fig, spec.title)
+    bottom = _footer(fig, footer)
+    fig.tight_layout(rect=(0, bottom, 1, top))
     return style.png_of(fig)
 
 
@@ -94,8 +127,8 @@ def podium(spec: PodiumChart) -> bytes:
         ax.text(1.0, 1.5, "Nobody answered.", ha="center", va="center", color=style.MUTED)
     ax.set_xlim(-0.6, max(2.6, max(used, default=0) + 0.6))
     ax.set_ylim(0, 4.4)
-    ax.set_title(style.drawable(spec.title), color=style.INK)
-    fig.tight_layout()
+    top = _heading(fig, spec.title)
+    fig.tight_layout(rect=(0, 0, 1, top))
     return style.png_of(fig)
 
 
@@ -128,17 +161,15 @@ def progress(spec: ProgressChart) -> bytes:
             linewidth=1.6,
             label="accuracy %",
         )
-    rate.set_ylim(0, 110)
+    rate.set_ylim(0, 165)  # 100% at 60% of the height: the legend above stays clear
+    rate.set_yticks([0, 25, 50, 75, 100])
     rate.set_ylabel("accuracy %", color=style.ACCENT)
     rate.tick_params(axis="y", colors=style.ACCENT)
     rate.spines["right"].set_visible(True)
     rate.spines["right"].set_color(style.GRID)
     handles = days_ax.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
     days_ax.legend(handles=handles, loc="upper left", frameon=False, ncols=3, fontsize=9)
-    days_ax.set_title(
-        style.drawable(f"{spec.name_shown}: the last {len(spec.days) // 7} weeks", "Your progress"),
-        color=style.INK,
-    )
+    top = _heading(fig, f"{spec.name_shown}: the last {len(spec.days) // 7} weeks", "Your progress")
     topic_ax = fig.add_subplot(grid[1])
     rows = list(reversed(topics))
     left = [0] * len(rows)
@@ -153,5 +184,5 @@ def progress(spec: ProgressChart) -> bytes:
     topic_ax.set_xlabel("questions")
     _tidy(topic_ax)
     topic_ax.legend(loc="lower right", frameon=False, ncols=3, fontsize=9, bbox_to_anchor=(1, 1))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, top))
     return style.png_of(fig)

@@ -92,7 +92,8 @@ class BarChart:
             mark = f" ({self.marked_means})" if bar.marked and self.marked_means else ""
             return f"{bar.label}: {bar.text}{mark}"
 
-        text = f"Bar chart, {self.title}: " + "; ".join(one(b) for b in self.bars) + "."
+        title = self.title.rstrip(".")
+        text = f"Bar chart, {title}: " + "; ".join(one(b) for b in self.bars) + "."
         return f"{text} {self.note}" if self.note else text
 
 
