@@ -42,6 +42,9 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
+docs-pictures: $(STAMP)  # the example pictures in docs/pictures, drawn again
+	$(BIN)/python tools/picture_examples.py
+
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 

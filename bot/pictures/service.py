@@ -35,6 +35,7 @@ DEFAULT_TIMEOUT_S = 2.0  # Discord wants a reply within 3 s of a command
 DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
 DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
 OFF_VALUES = ("0", "off", "no", "false")
+WORKER_NICENESS = 10  # CFS gives a nice-10 process about a tenth of a nice-0 one's CPU share
 KINDS = (CardDiagram, BarChart, PodiumChart, ProgressChart)
 
 
@@ -45,6 +46,12 @@ def _draw(spec: PictureSpec) -> bytes:
 
 
 def _warm() -> None:
+    """A worker's start: lower its priority (drawing is background work: the event loop and
+    the answer writer's threads come first on a small host), then import and draw once."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not allowed here: the worker still draws, at normal priority
+        pass
     from bot.pictures.draw import warm
 
     warm()
