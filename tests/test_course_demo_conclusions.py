@@ -104,6 +104,13 @@ def test_start_methods_small_gap_is_hedged_and_forkserver_left_out_when_not_fast
     assert "Forkserver took" not in text
 
 
+def test_start_methods_spawn_not_slower_is_not_called_a_smaller_gap():
+    runs = (StartMethodRun("fork", True, 0.050), StartMethodRun("spawn", False, 0.040))
+    text = start_methods_conclusion(replace(METHODS, runs=runs))
+    assert "(0.8× as long): spawn was not slower this time" in text
+    assert "smaller gap" not in text and "cannot say why" in text
+
+
 def test_start_methods_without_spawn_reports_what_it_has():
     text = start_methods_conclusion(replace(METHODS, runs=METHODS.runs[:1]))
     assert "The fork child saw the item" in text and "with spawn" not in text
@@ -167,7 +174,8 @@ def test_striped_speed_up_under_the_gil_is_not_claimed_as_parallelism():
     runs = (StripedRun(1, 1_000_000, 1_000_000), StripedRun(4, 900_000, 1_600_000))
     text = striped_conclusion(replace(STRIPED, runs=runs))
     assert "although the Global Interpreter Lock (GIL) is enabled" in text
-    assert "Run the demo again" in text
+    assert "cannot say why" in text and "most likely" not in text
+    assert "run the demo again" in text
 
 
 def test_striped_free_threaded_stripes_scale_and_one_lock_does_not():
@@ -182,6 +190,13 @@ def test_striped_free_threaded_both_scale():
     runs = (StripedRun(1, 1_000_000, 1_000_000), StripedRun(4, 3_000_000, 3_100_000))
     text = striped_conclusion(replace(STRIPED, gil_enabled=False, runs=runs))
     assert "both versions ran side by side" in text
+
+
+def test_striped_free_threaded_one_lock_below_the_bar_is_not_said_to_run_side_by_side():
+    runs = (StripedRun(1, 1_000_000, 1_000_000), StripedRun(4, 1_300_000, 1_500_000))
+    text = striped_conclusion(replace(STRIPED, gil_enabled=False, runs=runs))
+    assert "by 1.3× with one lock and by 1.5× with 16 striped locks" in text
+    assert "both versions ran side by side" not in text
 
 
 def test_striped_free_threaded_on_one_core_took_turns():

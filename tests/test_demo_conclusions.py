@@ -122,6 +122,15 @@ def test_gil_free_threaded_build_threads_slow_though_processes_ran_side_by_side(
     assert "cannot say" in text and "took turns" not in text
 
 
+def test_gil_free_threaded_build_threads_parallel_though_processes_were_not():
+    # Not "neither ran side by side": the threads did, and the numbers can't say why the
+    # processes didn't (their rounds include starting them).
+    m = replace(GIL, gil_enabled=False, threads_s=0.3, processes_s=1.0)
+    text = gil_conclusion(m)
+    assert "4 threads ran side by side (3.3×) while 4 processes got 1.0×" in text
+    assert "neither" not in text and "cannot say what held the processes back" in text
+
+
 def test_gil_free_threaded_build_no_free_cpus():
     m = replace(
         GIL, gil_enabled=False, cores=2, workers=2, threads_s=1.0, processes_s=1.0, load=3.0

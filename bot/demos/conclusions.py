@@ -348,6 +348,13 @@ def gil_conclusion(m: GilMeasurement) -> str:
                 f"({times(p)}). Real simultaneous running needs free CPUs, whichever unit of "
                 "work you use."
             )
+        if threads_parallel:
+            return (
+                f"{build}{k} threads ran side by side ({times(t)}) while {procs}. These numbers "
+                "cannot say what held the processes back (their rounds include starting them, "
+                "and a slow moment during those rounds would do it too); run the demo again to "
+                "compare. Without the GIL, threads of one process can use several CPUs."
+            )
         if procs_parallel:
             return (
                 f"{build}{threads} while {k} processes ran side by side ({times(p)}): the CPUs "
@@ -365,9 +372,9 @@ def gil_conclusion(m: GilMeasurement) -> str:
         return (
             f"{threads}: in CPython {GIL_SPELLED_OUT} lets only one thread run Python code at a "
             f"time, so they took turns, while {k} processes, each with its own interpreter and "
-            f"lock, ran side by side and finished {times(p)} faster. So threads don't always run "
-            "truly at the same time: that needs free CPUs and, for CPU-bound Python code, "
-            "separate processes."
+            f"lock, ran side by side and finished {times(p)} faster than one thread doing all "
+            "the work. So threads don't always run truly at the same time: that needs free CPUs "
+            "and, for CPU-bound Python code, separate processes."
         )
     if threads_parallel:
         return (

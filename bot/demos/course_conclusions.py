@@ -141,10 +141,17 @@ def start_methods_conclusion(m: StartMethodsMeasurement) -> str:
                 f"{took}: a spawned child boots a new interpreter and imports the demo's modules "
                 "before it runs, while a forked child shares the parent's pages copy-on-write."
             )
-        else:
+        elif ratio > 1.0:
             sentences.append(
                 f"{took}, a smaller gap than usual; a busy host slowing the fork rounds could "
                 "explain it. Spawn still boots a new interpreter, which fork skips."
+            )
+        else:
+            sentences.append(
+                f"{took}: spawn was not slower this time, which is not the usual result, and "
+                "these numbers cannot say why (a busy host slowing the fork rounds would do it). "
+                "Spawn still boots a new interpreter, which fork skips; run the demo again to "
+                "compare."
             )
         if server and server.start_s * 2 <= spawn.start_s:
             sentences.append(
@@ -262,10 +269,10 @@ def striped_conclusion(m: StripedMeasurement) -> str:
     elif m.gil_enabled:
         text = (
             f"{numbers}, although the Global Interpreter Lock (GIL) is enabled and lets one thread "
-            "run Python code at a time: most likely the 1-thread run was slowed by other work on "
-            "the host. Run the demo again to compare."
+            "run Python code at a time. These numbers cannot say why (a 1-thread run slowed by "
+            "other work on the host would do it); run the demo again to compare."
         )
-    elif striped_scaled and striped >= one * 1.2:
+    elif striped_scaled and (striped >= one * 1.2 or one < PARALLEL_SPEEDUP):
         text = (
             f"{numbers}. On this free-threaded build the threads really ran side by side: with "
             "one lock every increment queued for the same lock (and its cache line), while "
@@ -273,8 +280,8 @@ def striped_conclusion(m: StripedMeasurement) -> str:
         )
     elif striped_scaled:
         text = (
-            f"{numbers}. On this free-threaded build both versions ran side by side; one lock "
-            "held for so short a time was rarely contended here."
+            f"{numbers}. On this free-threaded build both versions ran side by side; waiting for "
+            "the one lock, held for so short a time, cost little here."
         )
     elif m.cores < 2:
         text = (
