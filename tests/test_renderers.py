@@ -11,12 +11,14 @@ from adapters.console.render import render as console_render
 from adapters.discord_bot.render import render_result as discord_render
 from adapters.platform import NoRenderer
 from adapters.slack_bot.render import render_result as slack_render
+from tests.reference_platform import render as reference_render
 
 # each platform's registry of renderers (type -> function)
 PLATFORMS: dict[str, Any] = {
     "discord": discord_render,
     "slack": slack_render,
     "console": console_render,
+    "reference": reference_render,
 }
 
 
