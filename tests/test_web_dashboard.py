@@ -105,3 +105,20 @@ async def test_pages_escape_names_and_show_the_daily_history(site):
     assert "2026-03-04" in page and "posted" in page
     status, page, _ = await get(http, link + "q/no-such-question")
     assert status == 404 and "No question &#39;no-such-question&#39;" in page
+
+
+async def test_a_stale_analysis_is_served_at_once_and_refreshed_behind_it(site):
+    app, base, http = site
+    link = await link_for(app, base)
+    app.teacher.recent.fresh_s = 0.0  # every view after the first finds its analysis stale
+    _, page, _ = await get(http, link)
+    assert "24 learners" in page
+    newcomer = Actor("console", "newcomer", "Newcomer", "local", "terminal")
+    question = app.pack.question(SUSPECT)
+    view = await app.quiz.post_question(ADMIN, question)
+    await app.quiz.answer(newcomer, view.post_id, question.correct_index)
+    _, page, _ = await get(http, link)
+    assert "24 learners" in page  # the last analysis, served at once
+    await app.teacher.recent.settle()  # the refresh that view started
+    _, page, _ = await get(http, link)
+    assert "25 learners" in page and "figures as of" in page

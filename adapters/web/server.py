@@ -36,9 +36,11 @@ from bot.kernel.results import Notice
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("quizbot", QuizApp)
-# An analysis reads every first answer of the workspace: pages opened within this many seconds
-# of each other reuse it (a teacher clicking from the course into questions and back)
-REUSE_SECONDS = 30.0
+# An analysis reads every first answer of the workspace (seconds at a million answers): pages
+# opened within FRESH_SECONDS of it reuse it (a teacher clicking from the course into questions
+# and back); up to STALE_SECONDS they get it at once while a new one runs in the background
+FRESH_SECONDS = 30.0
+STALE_SECONDS = 600.0
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -101,9 +103,6 @@ async def course(request: web.Request) -> web.Response:
     page = await _page(request)
     if isinstance(page, web.Response):
         return page
-    report = await page.run(AnalyseItems(group=page.grant.group))
-    if not isinstance(report, ItemReport):
-        return page.problem(_text(report), 500)
     groups: tuple[object, ...] = ()
     channels: tuple[str, ...] = ()
     if page.grant.group is None:  # a group's link shows that group only
@@ -113,6 +112,11 @@ async def course(request: web.Request) -> web.Response:
         channels = daily.channels if isinstance(daily, DailyChannels) else ()
     else:
         groups = (_OneGroup(page.grant.group),)
+    # the analysis last: a stale one is served at once and its refresh starts reading, which
+    # on SQLite's one read connection would hold up the two small reads above
+    report = await page.run(AnalyseItems(group=page.grant.group))
+    if not isinstance(report, ItemReport):
+        return page.problem(_text(report), 500)
     return _html(pages.course(page.links, page.scope, report, groups, channels))
 
 
@@ -175,7 +179,8 @@ async def style(request: web.Request) -> web.Response:
 
 def make_web_app(app: QuizApp) -> web.Application:
     """The dashboard's aiohttp application over an open QuizApp (GET only)."""
-    app.teacher.reuse_seconds = REUSE_SECONDS
+    app.teacher.recent.fresh_s = FRESH_SECONDS
+    app.teacher.recent.stale_s = STALE_SECONDS
     server = web.Application(middlewares=[security_headers])
     server[APP_KEY] = app
     server.router.add_get("/", home)

@@ -154,6 +154,11 @@ class ItemReport:
     scope: ItemScope
     learners: int  # learners with at least one first answer in scope
     items: tuple[ItemStats, ...]
+    as_of: datetime | None = None  # when the answers were read
+
+    @property
+    def as_of_text(self) -> str:
+        return "" if self.as_of is None else f"figures as of {self.as_of:%Y-%m-%d %H:%M:%S} UTC"
 
     @property
     def flagged(self) -> tuple[ItemStats, ...]:

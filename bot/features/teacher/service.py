@@ -3,9 +3,7 @@ page, and signed dashboard links. Admins only; always the actor's own workspace.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
@@ -17,6 +15,7 @@ from bot.features.quiz import QuizService
 from bot.features.teacher import store
 from bot.features.teacher.analysis import analyse
 from bot.features.teacher.links import DashboardGrant, sign, verify
+from bot.features.teacher.recent import RecentResults
 from bot.features.teacher.requests import ScopedRequest
 from bot.features.teacher.results import (
     ChannelHistory,
@@ -54,15 +53,12 @@ def reader_for(workspace_key: str, channel_id: str = "report") -> Actor:
 
 class TeacherService:
     def __init__(self, quiz: QuizService, groups: GroupService, db: Database, clock: Clock) -> None:
-        # An analysis reads every first answer in scope. Requests for the same scope share
-        # one read while it runs; the dashboard also reuses a finished one this many seconds
-        # (a teacher clicking through pages), chat never does (0).
-        self.reuse_seconds = 0.0
         self.quiz = quiz
         self.groups = groups
         self.db = db
         self.clock = clock
-        self._recent: dict[tuple[int, store.Filter], tuple[float, asyncio.Future[ItemReport]]] = {}
+        # analyses the dashboard reuses (chat and files: none, see RecentResults)
+        self.recent: RecentResults[ItemReport] = RecentResults()
 
     @property
     def pack(self) -> Pack:
@@ -94,23 +90,7 @@ class TeacherService:
         """Every question of the scope's topic (lesson order) with its figures and flags."""
         where = await self._filter(actor, r)
         pack = self.pack
-        key = (id(pack), where)
-        now = time.monotonic()
-        for old, (at, task) in list(self._recent.items()):
-            if now - at > self.reuse_seconds and task.done():
-                del self._recent[old]
-        recent = self._recent.get(key)
-        if recent is None:
-            report = asyncio.ensure_future(self._analyse(pack, where))
-            self._recent[key] = (now, report)
-        else:
-            report = recent[1]
-        try:
-            return await asyncio.shield(report)
-        except BaseException:
-            if report.done():
-                self._recent.pop(key, None)
-            raise
+        return await self.recent.get((id(pack), where), lambda: self._analyse(pack, where))
 
     async def _analyse(self, pack: Pack, where: store.Filter) -> ItemReport:
         tallies = await self.db.read(store.item_tallies, where)
@@ -127,7 +107,7 @@ class TeacherService:
             title = card.title if card else question.card_id
             qid = question.id
             items.append(analyse(question, title, choices[qid], times[qid], typed[qid]))
-        return ItemReport(where.scope, tallies.learners, tuple(items))
+        return ItemReport(where.scope, tallies.learners, tuple(items), as_of=self.clock.now())
 
     async def flagged(self, actor: Actor, r: ScopedRequest) -> FlaggedItems:
         return FlaggedItems(await self.item_report(actor, r))
