@@ -17,7 +17,6 @@ from bot.importers import FORMATS, import_files
 from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
 from bot.kernel.maintenance import backup_database, check_database
-from bot.kernel.shards import ShardSet
 from bot.reports import report_parser as _report_parser
 
 
@@ -129,10 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "discord":
             adapter = importlib.import_module("adapters.discord_bot")
             db = db_path(getattr(args, "db", None))
-            shards = _shards(args.shards, args.shard_ids)
             return asyncio.run(
                 adapter.run(
-                    db, _content(args), guild_id=args.guild, shard_count=args.shards, shards=shards
+                    db,
+                    _content(args),
+                    guild_id=args.guild,
+                    shard_count=args.shards,
+                    shard_ids=args.shard_ids,
                 )
             )
         if command == "slack":
@@ -150,20 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(f"quizbot: unknown command {command!r}", file=sys.stderr)
     return 2
-
-
-def _shards(count: int | None, ids: str | None) -> ShardSet | None:
-    """--shards/--shard-ids as the shards this process runs; ConfigError naming the option."""
-    if ids is None:
-        if count is not None and count < 1:
-            raise ConfigError(f"--shards must be at least 1, not {count}")
-        return None
-    if count is None:
-        raise ConfigError("--shard-ids needs --shards N: the shard count of the whole deployment")
-    try:
-        return ShardSet.parse(count, ids)
-    except ValueError as exc:
-        raise ConfigError(f"--shards {count} --shard-ids {ids}: {exc}") from None
 
 
 def _database(args: argparse.Namespace) -> int:

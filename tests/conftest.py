@@ -30,17 +30,17 @@ def clock() -> FakeClock:
 # Storage and feature tests run on both backends; the adapters' tests on SQLite only.
 BOTH_BACKENDS = {
     "test_board_rows",
+    "test_daily_question",
     "test_durability",
     "test_groups",
-    "test_learning",
+    "test_item_analysis",
     "test_live",
     "test_quiz",
     "test_reload",
-    "test_schedule",
     "test_sharding",
+    "test_spaced_repetition",
     "test_teaching",
     "test_typed_answers",
-    "test_item_analysis",
 }
 
 

@@ -17,8 +17,8 @@ from bot.features.quiz.requests import AnswerQuestion, ShowCard
 from bot.features.quiz.results import CardPart, CardView
 from bot.pictures.service import Pictures
 from tests.conftest import CONTENT, console_actor
+from tests.test_daily_question import RecordingPoster, admin, member, step, utc
 from tests.test_live import ADA, BOB, ChannelLog, right_and_wrong, until, until_ended
-from tests.test_schedule import RecordingPoster, admin, member, step, utc
 from tests.waiting import eventually
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.discord_bot.shards import ShardSet, shard_of
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.kernel.clock import FakeClock
 from bot.kernel.identity import Actor
-from bot.kernel.shards import ShardSet, shard_of
 from tests.conftest import CONTENT, ROOT
-from tests.test_schedule import RecordingPoster
+from tests.test_daily_question import RecordingPoster
 
 
 def test_a_guild_lands_on_the_shard_discord_sends_it_to():

@@ -18,7 +18,7 @@ from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, AskQuestion
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import ROOT, console_actor
-from tests.test_schedule import RecordingPoster, admin, member, step, utc
+from tests.test_daily_question import RecordingPoster, admin, member, step, utc
 from tests.typed_content import typed_content
 
 NET = "networking-basics"

@@ -20,6 +20,7 @@ from adapters.discord_bot.commands import QuizCommands
 from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
+from adapters.discord_bot.shards import ShardSet
 from adapters.discord_bot.typed import (
     TYPED_TEMPLATE,
     submitted_text,
@@ -37,7 +38,6 @@ from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBo
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import ChannelRef
 from bot.kernel.results import SORRY, Notice
-from bot.kernel.shards import ShardSet
 
 log = logging.getLogger(__name__)
 TOKEN = "DISCORD_TOKEN"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.config import ConfigError
+
 
 def shard_of(guild_id: int, shard_count: int) -> int:
     """The shard Discord delivers ``guild_id``'s events to."""
@@ -47,3 +49,17 @@ class ShardSet:
         that is not a guild (a DM, ``dm-…``) is owned by shard 0's process, like Discord's."""
         guild = int(workspace_id) if workspace_id.isdigit() else 0
         return shard_of(guild, self.count) in self.ids
+
+
+def shards_from_options(count: int | None, ids: str | None) -> ShardSet | None:
+    """--shards/--shard-ids as the shards this process runs; ConfigError naming the option."""
+    if ids is None:
+        if count is not None and count < 1:
+            raise ConfigError(f"--shards must be at least 1, not {count}")
+        return None
+    if count is None:
+        raise ConfigError("--shard-ids needs --shards N: the shard count of the whole deployment")
+    try:
+        return ShardSet.parse(count, ids)
+    except ValueError as exc:
+        raise ConfigError(f"--shards {count} --shard-ids {ids}: {exc}") from None
