@@ -3,9 +3,9 @@
 Score rows carry their user's streak, last correct day and mastered count, and study groups
 have rows of their own, so an established user's first right answer of a day rewrites their
 live rows (all time and recent weeks, in every scope and group). This times the core's own
-batch (``store_batch`` with ANSWER_STEPS, stdlib sqlite3, batches of 100) on the leaderboard
-benchmark's data set (default 1,000 users x 100 answers each, 5 channels, every user in a
-2,000-member group and a fifth in a 200-member one):
+batch and its trailing step (``store_batch`` with ANSWER_STEPS and DERIVED_STEPS, stdlib
+sqlite3, batches of 100) on the leaderboard benchmark's data set (default 1,000 users x 100
+answers each, 5 channels, every user in a 2,000-member group and a fifth in a 200-member one):
 
 - baseline: wrong answers (no streak moves: only the answer's own rows are written);
 - streak moves: each user's first right answer of a new day (their live rows are refreshed).
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from leaderboard import WS_KEY, build  # noqa: E402
 
-from bot.app import ANSWER_STEPS  # noqa: E402
+from bot.app import ANSWER_STEPS, DERIVED_STEPS  # noqa: E402
 from bot.features.answers import AnswerWrite  # noqa: E402
 from bot.features.answers.writer import store_batch  # noqa: E402
 from bot.kernel.db import open_sync  # noqa: E402
@@ -80,7 +80,7 @@ def measure(path: Path, users: int, rounds: int) -> dict[str, float]:
                 )
                 batch = writes(post_id, question, range(start, start + BATCH), right, day)
                 t0 = time.perf_counter()
-                store_batch(db, batch, ANSWER_STEPS)
+                store_batch(db, batch, ANSWER_STEPS, DERIVED_STEPS)
                 times[kind].append((time.perf_counter() - t0) * 1000)
     db.close()
     return {k: median(v) for k, v in times.items()}

@@ -23,11 +23,10 @@ from bot.content import (
 )
 from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos import feature as demos_feature
-from bot.features.answers import AnswerWriter
-from bot.features.answers.writer import insert_answers
+from bot.features.answers import AnswerWriter, insert_answers, record_derived
 from bot.features.boards import BoardService, WorkspaceZones
 from bot.features.boards import feature as boards_feature
-from bot.features.boards import store as boards_store
+from bot.features.boards import steps as boards_steps
 from bot.features.daily import DailyService
 from bot.features.daily import feature as daily_feature
 from bot.features.daily import steps as daily_steps
@@ -56,19 +55,25 @@ from bot.kernel.results import Notice
 from bot.kernel.storage import open_database
 from bot.pictures.service import Pictures
 
-# The answer batch, in order, all in one transaction: refuse answers to closed daily windows
-# and closed live rounds first (the live step also stores the session's own answer row); review
-# FSRS cards before the rows are written (a right answer not yet due scores nothing); then the
-# answer rows, each learner's first answer per question (item analysis), the answerers' study
-# groups (their scopes), the boards' totals and score rows, the daily streaks.
+# A click's batch, in one transaction: refuse answers to closed daily windows and live rounds
+# (the live step stores the session's row), score a right answer not yet due for review at
+# nothing, then the answer rows, the totals and day streaks the reply prints, an outbox row.
 ANSWER_STEPS = (
     daily_steps.refuse_closed_windows,
     live_store.record_answers,
-    quiz_store.review_cards,
+    quiz_store.score_by_due,
     insert_answers,
+    boards_steps.update_totals,
+    record_derived,
+)
+# Derived from answers, applied after the click from the outbox, in order: FSRS reviews, each
+# learner's first answer per question (item analysis), study groups' scopes, score and topic
+# rows, daily streaks.
+DERIVED_STEPS = (
+    quiz_store.review_cards,
     teacher_store.record_first_answers,
     groups_store.add_group_scopes,
-    boards_store.update_scores,
+    boards_steps.update_scores,
     daily_steps.update_streaks,
 )
 
@@ -216,7 +221,7 @@ class QuizApp:
         log_skipped(pack)
         db = await open_database(db_path, busy_timeout_ms)
         clock = clock or SystemClock()
-        answers = AnswerWriter(db, ANSWER_STEPS)
+        answers = AnswerWriter(db, ANSWER_STEPS, DERIVED_STEPS)
         content = PackHolder(pack)
         zones = WorkspaceZones(db)
         # what the quiz needs from above it, passed in at construction: the workspace's zone

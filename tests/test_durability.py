@@ -1,12 +1,16 @@
-"""Kill the bot (SIGKILL) with thousands of answers in flight: every answer whose result was
-delivered is stored exactly once, and the materialized scores match the answers table."""
+"""Kill the bot (SIGKILL) with thousands of answers in flight, or between a click's commit and
+the trailing step that derives its rows: every answer whose result was delivered is stored
+exactly once, and after a restart the derived rows (scores, topics, board sizes) match the
+answers table."""
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 
 from tests.conftest import ROOT
 from tests.pg_server import query
@@ -49,8 +53,7 @@ def test_sigkill_loses_no_delivered_answer(db_target):
     assert all(stored[k] == delivered[k] for k in delivered)  # the first answer, not the retry
     [(rows,)] = query(db, "SELECT COUNT(*) FROM answers WHERE post_id = ?", (post_id,))
     assert rows == len(stored)  # one row per user (primary key), retries never stored
-
-    # materialized totals equal a recomputation from the answers table
+    # the totals the reply prints were committed with each answer
     users = query(
         db,
         "SELECT u.user_key, u.points, u.answered, u.correct, SUM(a.points), COUNT(*),"
@@ -62,17 +65,106 @@ def test_sigkill_loses_no_delivered_answer(db_target):
         db, "SELECT COUNT(*) FROM answers WHERE user_key NOT IN (SELECT user_key FROM users)"
     )
     assert orphans == 0
+    restart(db)  # applies whatever derived rows the kill left in the outbox
+    assert_derived_rows_match_answers(db)
+
+
+def restart(db) -> None:
+    """Open the app on ``db`` and close it again: opening applies what the outbox holds."""
+    import asyncio
+
+    from bot.app import QuizApp
+    from tests.conftest import CONTENT
+
+    async def open_and_close() -> None:
+        app = await QuizApp.open(db, CONTENT)
+        await app.answers.settled()
+        await app.close()
+
+    asyncio.run(open_and_close())
+
+
+def assert_derived_rows_match_answers(db) -> None:
+    """Every derived row equals a recomputation from the answers table, each answer counted
+    exactly once, and the outbox is empty."""
+    assert query(db, "SELECT COUNT(*) FROM answer_outbox") == [(0,)]
     [(mismatched,)] = query(
         db,
         "SELECT COUNT(*) FROM scores s WHERE s.period = 'all' AND s.scope LIKE 'ws:%' AND"
-        " (s.points, s.answered) != (SELECT SUM(points), COUNT(*) FROM answers a"
-        " WHERE a.user_key = s.user_key)",
+        " (s.points, s.answered, s.correct) != (SELECT SUM(points), COUNT(*), SUM(correct)"
+        " FROM answers a WHERE a.user_key = s.user_key)",
     )
     assert mismatched == 0
     [(board_rows,)] = query(
         db, "SELECT COUNT(*) FROM scores WHERE period = 'all' AND scope LIKE 'ws:%'"
     )
-    assert board_rows == len(users)
+    [(answerers,)] = query(db, "SELECT COUNT(DISTINCT user_key) FROM answers")
+    assert board_rows == answerers
+    [(topics_off,)] = query(
+        db,
+        "SELECT COUNT(*) FROM user_topics t WHERE (t.answered, t.correct) != (SELECT COUNT(*),"
+        " SUM(correct) FROM answers a WHERE a.user_key = t.user_key AND a.card_id = t.card_id)",
+    )
+    assert topics_off == 0
+    # board sizes (kept by triggers on the score rows) count each player once
+    [(sizes_off,)] = query(
+        db,
+        "SELECT COUNT(*) FROM boards b WHERE b.players != (SELECT COUNT(*) FROM scores s"
+        " WHERE s.scope = b.scope AND s.period = b.period)",
+    )
+    assert sizes_off == 0
+
+
+def test_sigkill_between_the_click_and_its_derived_rows(db_target):
+    """Killed after a batch of answers committed and while the trailing step that derives
+    their rows is in its transaction: the replies were delivered, no board row has them yet,
+    and the next start applies them, each exactly once."""
+    db = db_target
+    users = 300
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "durability_child.py"),
+            str(db),
+            "between",
+            str(users),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(
+        target=lambda: [lines.put(line) for line in child.stdout], daemon=True
+    )
+    reader.start()
+    delivered: dict[str, int] = {}
+    seen: set[str] = set()
+    try:
+        while not {"applying", "delivered"} <= seen:
+            line = lines.get(timeout=60).split()
+            if line[0] == "ok":
+                delivered[line[1]] = int(line[2])
+            seen.add(line[0])
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert child.returncode == -signal.SIGKILL
+    assert len(delivered) == users
+
+    stored = dict(query(db, "SELECT user_key, choice FROM answers WHERE user_key LIKE 'slack:B%'"))
+    assert stored == delivered
+    # killed between the steps: the answers and totals are in, the derived rows are not
+    assert query(db, "SELECT COUNT(*) FROM answer_outbox") == [(users,)]
+    assert query(db, "SELECT COUNT(*) FROM scores WHERE user_key LIKE 'slack:B%'") == [(0,)]
+    assert query(db, "SELECT COUNT(*) FROM users WHERE user_key LIKE 'slack:B%'") == [(users,)]
+
+    restart(db)
+    assert_derived_rows_match_answers(db)
+    restart(db)  # a second start finds nothing left to apply: still counted once
+    assert_derived_rows_match_answers(db)
 
 
 async def test_closing_stores_the_answers_still_queued(db_target, clock):

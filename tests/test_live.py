@@ -85,6 +85,7 @@ async def answer(app: QuizApp, actor: Actor, live_round: LiveRound, choice: int)
 
 async def query(app: QuizApp, sql: str) -> list[tuple[object, ...]]:
     """What the database holds now, through the app's own read connection (either backend)."""
+    await app.answers.settled()  # derived rows (FSRS, topics) trail the click
     return await app.db.read(lambda db: [tuple(row) for row in db.execute(sql).fetchall()])
 
 

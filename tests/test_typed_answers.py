@@ -39,6 +39,7 @@ async def ask(app: QuizApp, actor: Actor, topic: str = NET) -> QuestionView:
 
 async def rows(app: QuizApp, sql: str, *args: object) -> list[tuple]:
     """What the database holds now, through the app's own read connection (either backend)."""
+    await app.answers.settled()  # derived rows (FSRS, topics) trail the click
     return await app.db.read(lambda db: [tuple(r) for r in db.execute(sql, args).fetchall()])
 
 

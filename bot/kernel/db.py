@@ -190,6 +190,12 @@ class Database(ABC):
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(db, *args)`` on a read connection (a consistent snapshot)."""
 
+    async def read_single(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` on a read connection without a transaction around it: for a
+        read that is one statement (a board), which is its own snapshot, so BEGIN and COMMIT
+        would only add round trips. Statements ``fn`` runs see no common snapshot."""
+        return await self.read(fn, *args)
+
     @abstractmethod
     async def schema_version(self) -> int: ...
 
@@ -254,6 +260,11 @@ class SqliteDatabase(Database):
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(db, *args)`` on the read connection (a consistent snapshot)."""
         return await run_on_thread(self._reader, _read_snapshot, fn, *args)
+
+    async def read_single(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` on the read connection in autocommit: each statement is its
+        own snapshot."""
+        return await run_on_thread(self._reader, fn, *args)
 
     async def schema_version(self) -> int:
         return await self.read(lambda db: db.execute("PRAGMA user_version").fetchone()[0])

@@ -354,6 +354,22 @@ def read_snapshot(pg: PgConnection, fn: Callable[..., T], *args: Any) -> T:
     return result
 
 
+def read_alone(pg: PgConnection, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(pg, *args)`` with no transaction around it (each statement its own snapshot).
+    A connection found dead is connected again and the read redone: a read is safe to redo,
+    and without a BEGIN first nothing else would notice the loss before the read itself."""
+    try:
+        return fn(pg, *args)
+    except _LOST as exc:
+        if isinstance(exc, asyncpg.InterfaceError) and not pg.closed:
+            raise  # a bug on a live connection, not a loss
+        raise _NotStarted from exc
+    except asyncpg.PostgresError as exc:
+        if pg.closed:
+            raise _NotStarted from exc
+        raise
+
+
 def _rollback(pg: PgConnection) -> None:
     if not pg.closed:
         try:
@@ -442,6 +458,9 @@ class PostgresDatabase(Database):
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         return await next(self._next_reader).call(read_snapshot, fn, *args)
+
+    async def read_single(self, fn: Callable[..., T], *args: Any) -> T:
+        return await next(self._next_reader).call(read_alone, fn, *args)
 
     async def schema_version(self) -> int:
         return await self.read(

@@ -86,6 +86,8 @@ class AnswerBatch:
     totals: dict[str, UserTotals] = field(default_factory=dict)  # user key -> after the batch
     # FSRS: change in mastered questions per (user key, content card id)
     mastered_delta: dict[tuple[str, str], int] = field(default_factory=dict)
+    # users whose streak, last correct day or mastery moved: their score rows get the new values
+    moved: set[str] = field(default_factory=set)
 
     @property
     def new(self) -> list[AnswerWrite]:
@@ -95,5 +97,6 @@ class AnswerBatch:
         ]
 
 
-# A step runs inside the batch's transaction on the writer thread.
+# A step runs inside a transaction on the writer thread: a click's batch (what the reply needs)
+# or a trailing batch (what is derived from answers already committed, see answers.outbox).
 BatchStep = Callable[[Connection, AnswerBatch], None]

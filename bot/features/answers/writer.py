@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+import time
+from collections import deque
 from collections.abc import Sequence
 
 from bot.features.answers.batch import (
@@ -15,6 +18,7 @@ from bot.features.answers.batch import (
     StoredAnswer,
     UserTotals,
 )
+from bot.features.answers.outbox import apply_derived
 from bot.kernel.db import Connection, Database, chunks, in_transaction, marks
 from bot.kernel.errors import StorageError, StorageUnavailable, UserError, is_storage_fault
 
@@ -124,24 +128,64 @@ def store_answers(
 
 
 def store_batch(
-    db: sqlite3.Connection, writes: list[AnswerWrite], steps: Sequence[BatchStep]
+    db: sqlite3.Connection,
+    writes: list[AnswerWrite],
+    steps: Sequence[BatchStep],
+    derived_steps: Sequence[BatchStep] = (),
 ) -> list[AnswerOutcome]:
-    """Store a batch of answers in one transaction (runs on the writer thread)."""
-    return in_transaction(db, store_answers, writes, steps)
+    """Store a batch of answers in one transaction, then apply what the outbox holds with
+    ``derived_steps`` (when given) in the trailing transactions: what the writer does, run
+    synchronously on a plain sqlite3 connection (tools, benchmarks)."""
+    outcomes = in_transaction(db, store_answers, writes, steps)
+    if derived_steps:
+        while in_transaction(db, apply_derived, derived_steps, 5000):
+            pass
+    return outcomes
 
 
 class AnswerWriter:
-    """Queues answers and commits each batch with the given steps, in order."""
+    """Queues answers and commits each batch with the click steps, in order; then applies
+    what is derived from them with the trailing steps (``answers.outbox``), in order.
 
-    def __init__(self, db: Database, steps: Sequence[BatchStep], max_batch: int = 5000) -> None:
+    Clicks come first: a batch of queued answers is stored whenever there is one, and the
+    trailing step runs when the queue is empty, or before the next batch once the oldest
+    answer not yet applied has waited ``max_lag`` seconds (so boards lag by at most one
+    trailing step under a steady stream of clicks)."""
+
+    def __init__(
+        self,
+        db: Database,
+        steps: Sequence[BatchStep],
+        derived_steps: Sequence[BatchStep] = (),
+        max_batch: int = 5000,
+        max_derived: int = 5000,
+        max_lag: float = 0.5,
+    ) -> None:
         self._db = db
         self._steps = tuple(steps)
+        self._derived_steps = tuple(derived_steps)
         self._max_batch = max_batch
+        self._max_derived = max_derived
+        self._max_lag = max_lag
         self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
         self._wake = asyncio.Event()
         self._closing = False
+        # the outbox may hold answers a previous run committed but did not apply
+        self._derived_due = True
+        self._retry_at = 0.0  # loop time before which a failed trailing step is not retried
+        self._oldest_unapplied: float | None = None  # loop time of the first batch not applied
+        self._committed = 0  # click batches committed by this writer
+        self._applied = 0  # of those, how many have their derived rows applied
+        self._last_batch_of: dict[str, int] = {}  # user key -> their last batch not applied
+        self._applied_changed = asyncio.Condition()
+        self._derived_failures = 0  # trailing steps that failed (settled() waiters stop)
+        # (user key, question id) of answers stored but not applied (kept until the outbox is
+        # empty; a later batch answering one of them waits for the trailing step first)
+        self._unapplied_questions: set[tuple[str, str]] = set()
         self._task = asyncio.create_task(self._loop(), name="quizbot-answer-writer")
         self.batches = 0  # for benchmarks: how many transactions carried answers
+        self.derived_batches = 0  # trailing transactions that applied derived rows
+        self.derived_seconds: deque[float] = deque(maxlen=100)  # the last ones' durations
         self.submitted = 0  # answers handed to the writer (queued, in flight or stored)
 
     async def submit(self, write: AnswerWrite) -> AnswerOutcome:
@@ -155,47 +199,142 @@ class AnswerWriter:
         # still stored, and the writer skips resolving a future that is already done.
         return await future
 
+    async def settled(self, user_key: str | None = None) -> None:
+        """Wait until the derived rows of ``user_key``'s answers stored so far (every user's,
+        when None) are applied: a read that must show the reader's own last answer (/stats
+        right after answering) waits here. Returns at once when nothing of theirs is pending
+        or the writer has stopped, and when a trailing step fails (the database is down, say:
+        the read then goes ahead and meets the same fault, or shows the rows as they are)."""
+        target = self._committed if user_key is None else self._last_batch_of.get(user_key, 0)
+        if target <= self._applied:
+            return
+        failures = self._derived_failures
+        async with self._applied_changed:
+            await self._applied_changed.wait_for(
+                lambda: (
+                    self._applied >= target
+                    or self._task.done()
+                    or self._derived_failures != failures
+                )
+            )
+
     async def _loop(self) -> None:
-        while not self._closing or self._pending:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._pending:
-                batch = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-                try:
-                    # one transaction; its callers hear their outcomes only after the commit
-                    outcomes = await self._db.write(
-                        store_answers, [w for w, _ in batch], self._steps
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                now = loop.time()
+                derived_ready = self._derived_due and now >= self._retry_at
+                lagging = (
+                    derived_ready
+                    and self._oldest_unapplied is not None
+                    and now - self._oldest_unapplied >= self._max_lag
+                )
+                if self._pending and not lagging and not (derived_ready and self._answers_again()):
+                    await self._store_batch()
+                elif derived_ready:
+                    await self._apply_derived()
+                elif self._closing:
+                    return
+                else:
+                    wait = self._retry_at - now if self._derived_due else None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                    self._wake.clear()
+        finally:
+            async with self._applied_changed:
+                self._applied_changed.notify_all()  # settled() callers stop waiting
+
+    def _answers_again(self) -> bool:
+        """Whether the next batch answers a question again whose last answer by the same user
+        is not applied yet: its FSRS review (a trailing step) decides whether the new answer
+        scores, so the trailing step runs first."""
+        if not self._unapplied_questions:
+            return False
+        unapplied = self._unapplied_questions
+        return any(
+            (w.user_key, w.question_id) in unapplied for w, _ in self._pending[: self._max_batch]
+        )
+
+    async def _apply_derived(self) -> None:
+        """One trailing transaction over the oldest outbox rows; when the outbox is empty,
+        every batch committed before it started is applied."""
+        target = self._committed
+        started = time.perf_counter()
+        try:
+            applied = await self._db.write(apply_derived, self._derived_steps, self._max_derived)
+        except Exception as exc:
+            # the outbox keeps the rows: a later trailing step (or the next start) applies
+            # them; clicks go on meanwhile, so a fault here never holds back a reply
+            if is_storage_fault(exc) or isinstance(exc, StorageUnavailable):
+                log.warning("derived answer rows not applied yet (will retry): %s", exc)
+            else:
+                log.error("applying derived answer rows failed; will retry", exc_info=exc)
+            if self._closing:
+                self._derived_due = False  # the next start applies them
+            self._retry_at = asyncio.get_running_loop().time() + self._max_lag
+            self._derived_failures += 1
+            async with self._applied_changed:
+                self._applied_changed.notify_all()
+            return
+        if applied:
+            self.derived_batches += 1
+            self.derived_seconds.append(time.perf_counter() - started)
+        if applied < self._max_derived:  # the outbox is empty now
+            self._derived_due = False
+            self._oldest_unapplied = None
+            self._applied = target
+            if target == self._committed:
+                self._last_batch_of.clear()
+                self._unapplied_questions.clear()
+            else:
+                done = [k for k, n in self._last_batch_of.items() if n <= target]
+                for key in done:
+                    del self._last_batch_of[key]
+            async with self._applied_changed:
+                self._applied_changed.notify_all()
+
+    async def _store_batch(self) -> None:
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        try:
+            # one transaction; its callers hear their outcomes only after the commit
+            outcomes = await self._db.write(store_answers, [w for w, _ in batch], self._steps)
+        except StorageUnavailable as exc:  # transient: its callers may try again
+            log.warning("a batch of %d answers was not stored: %s", len(batch), exc)
+            for _, future in batch:
+                if not future.done():
+                    failure = AnswerNotSaved()
+                    failure.__cause__ = exc
+                    future.set_exception(failure)
+            return
+        except Exception as exc:  # every answer of a failed batch hears the error
+            # a fault of the database (locked, full, read-only) is the user's "couldn't
+            # save"; a bug in a step's SQL or code stays a bug, so the adapter logs its
+            # traceback and says "something went wrong" instead of passing it off
+            fault = is_storage_fault(exc)
+            if not fault:
+                log.error("a batch of %d answers failed", len(batch), exc_info=exc)
+            for _, future in batch:
+                if not future.done():
+                    failure = (
+                        StorageError(f"answer not stored: {exc}")
+                        if fault
+                        else AnswerBatchBug(f"answer not stored: {exc!r}")
                     )
-                except StorageUnavailable as exc:  # transient: its callers may try again
-                    log.warning("a batch of %d answers was not stored: %s", len(batch), exc)
-                    for _, future in batch:
-                        if not future.done():
-                            failure = AnswerNotSaved()
-                            failure.__cause__ = exc
-                            future.set_exception(failure)
-                    continue
-                except Exception as exc:  # every answer of a failed batch hears the error
-                    # a fault of the database (locked, full, read-only) is the user's "couldn't
-                    # save"; a bug in a step's SQL or code stays a bug, so the adapter logs its
-                    # traceback and says "something went wrong" instead of passing it off
-                    fault = is_storage_fault(exc)
-                    if not fault:
-                        log.error("a batch of %d answers failed", len(batch), exc_info=exc)
-                    for _, future in batch:
-                        if not future.done():
-                            failure = (
-                                StorageError(f"answer not stored: {exc}")
-                                if fault
-                                else AnswerBatchBug(f"answer not stored: {exc!r}")
-                            )
-                            failure.__cause__ = exc
-                            future.set_exception(failure)
-                    continue
-                self.batches += 1
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(outcome)
+                    failure.__cause__ = exc
+                    future.set_exception(failure)
+            return
+        self.batches += 1
+        self._committed += 1
+        self._derived_due = True
+        if self._oldest_unapplied is None:
+            self._oldest_unapplied = asyncio.get_running_loop().time()
+        for (write, future), outcome in zip(batch, outcomes, strict=True):
+            if outcome.stored:
+                self._last_batch_of[write.user_key] = self._committed
+                self._unapplied_questions.add((write.user_key, write.question_id))
+            if not future.done():
+                future.set_result(outcome)
 
     async def close(self) -> None:
         """Store every queued answer, the batch in flight included, then stop. The loop ends
@@ -203,7 +342,7 @@ class AnswerWriter:
         write had not started on the database thread (PostgreSQL's executor cancels a queued
         work item) and leave its callers waiting forever. A caller bounding the close (the
         graceful stop's hard cut) cancels this; what is still queued then hears an error."""
-        self._closing = True
+        self._closing = True  # the loop stores what is queued, applies the outbox, and ends
         self._wake.set()
         try:
             await self._task

@@ -27,9 +27,8 @@ from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY, BoardQuery, Scor
 from bot.features.daily import DailyService
 from bot.features.daily import store as daily_store
 from bot.features.quiz import QuizService
-from bot.features.quiz import store as quiz_store
 from bot.kernel.clock import UTC_ZONE, Clock, local_day, parse_zone, week_start
-from bot.kernel.db import Connection, Database
+from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import (
     Actor,
@@ -43,9 +42,6 @@ from bot.pictures.specs import DayCount
 from bot.scoring import current_streak
 
 PROGRESS_DAYS = 28  # the progress picture shows the last four weeks
-
-# what daily_store.streaks reads: the players' streak rows and their channels' latest posts
-Streaks = tuple[list[daily_store.DailyStreakRow], dict[str, list[daily_store.RecentPost]]] | None
 
 
 @dataclass(frozen=True)
@@ -107,8 +103,16 @@ class BoardService:
         """The content served now (a reload swaps it; see ``PackHolder``)."""
         return self.quiz.pack
 
+    async def settled(self, user_key: str | None = None) -> None:
+        """Wait until the rows derived from ``user_key``'s answers so far (everyone's, when
+        None) are applied: they trail the click by one step of the answer writer. /stats
+        waits for the requester's own; a board for every answer this process stored before
+        it was asked for (at most one trailing step; another process's may still lag)."""
+        await self.quiz.answers.settled(user_key)
+
     async def stats(self, actor: Actor, user_key: str | None = None) -> UserStats:
         key = user_key or actor.user_key
+        await self.settled(key)
         user = await self.db.read(store.get_user, key)
         today = local_day(self.clock.now(), self.zones.zone_of(actor.workspace_key))
         if user is None:
@@ -162,7 +166,7 @@ class BoardService:
     ) -> tuple[tuple[TopicProgress, ...], int, datetime | None]:
         """Mastered/learning/new per topic, how many are due now, and the next due time."""
         now = self.clock.now()
-        cards = {c.question_id: c for c in await self.db.read(quiz_store.srs_cards, user_key)}
+        cards = await self.quiz.srs_cards(user_key)
         progress = []
         for card in self.pack.cards:
             mine = [cards[q.id] for q in self.pack.questions_for(card.id) if q.id in cards]
@@ -243,16 +247,15 @@ class BoardService:
             alive_since=(today - timedelta(days=1)).isoformat(),
         )
         channel = actor.channel_key if kind is BoardScope.CHANNEL else None
+        await self.settled()
 
-        def read_board(db: Connection) -> tuple[list[ScoreRow], ScoreRow | None, int, Streaks]:
-            # the board and its players' day streaks in one read (one snapshot, one hop)
-            rows, me, total = store.leaderboard(db, query)
-            keys = [r.user_key for r in (*rows, *([me] if me else []))]
-            found = daily_store.streaks(db, keys, channel, actor.workspace_key) if keys else None
-            return rows, me, total, found
-
-        rows, me, total, found = await self.db.read(read_board)
-        daily = self.daily.current_streaks(*found) if found else {}
+        # one statement: the board, and which of its players have a daily streak here; their
+        # streaks (rarely any) are a second read
+        flag = store.RowFlag(*daily_store.has_streak_sql(channel, actor.workspace_key))
+        board = await self.db.read_single(store.leaderboard, query, flag)
+        rows, me, total = board.rows, board.me, board.size
+        keys = [r.user_key for r in (*rows, *([me] if me else [])) if r.user_key in board.flagged]
+        daily = await self.daily.streaks(keys, channel, actor.workspace_key) if keys else {}
         where = {BoardScope.CHANNEL: "This channel", BoardScope.WORKSPACE: "This server"}.get(
             kind, f"Group {group.name if group else ''}"
         )

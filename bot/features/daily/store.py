@@ -381,6 +381,20 @@ def post_answers(db: Connection, post_id: int) -> DailyPostAnswers:
     return DailyPostAnswers(counts, FirstRight(*first) if first else None, right)
 
 
+def has_streak_sql(channel_key: str | None, workspace_key: str) -> tuple[str, tuple[str]]:
+    """A yes/no (1/0) SQL expression over a row's ``x.user_key``: the user has a daily
+    streak row in the channel (or, without one, in the workspace), and its parameters; read
+    inside another feature's statement (a board's) along daily_streaks' indexes."""
+    column, value = (
+        ("channel_key", channel_key) if channel_key else ("workspace_key", workspace_key)
+    )
+    return (
+        f"CASE WHEN EXISTS (SELECT 1 FROM daily_streaks d WHERE d.{column} = ?"
+        " AND d.user_key = x.user_key) THEN 1 ELSE 0 END",
+        (value,),
+    )
+
+
 def streaks(
     db: Connection,
     user_keys: list[str],

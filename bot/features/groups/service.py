@@ -169,6 +169,7 @@ class GroupService:
         zone = self.boards.zones.zone_of(actor.workspace_key)
         monday = week_start(local_day(self.clock.now(), zone))
         members = await self.db.read(store.group_members, group.id)
+        await self.boards.settled()
         board = group_scope(group.id)
         (week_answered, week_correct) = (
             await self.db.read(store.group_totals, [board], monday.isoformat())

@@ -121,7 +121,7 @@ class QuizService:
         if not pool:
             raise UserError(f"No questions for {topic!r} yet.")
         now = self.clock.now()
-        cards = {c.question_id: c for c in await self.db.read(store.srs_cards, actor.user_key)}
+        cards = await self.srs_cards(actor.user_key)
         due = self._most_due(pool, cards, now)
         if due:
             return due[0], "due for review"
@@ -130,6 +130,12 @@ class QuizService:
                 return question, "new"
         ahead = min(pool, key=lambda q: _urgency(cards[q.id], now))
         return ahead, "practice ahead"
+
+    async def srs_cards(self, user_key: str) -> dict[str, SrsCard]:
+        """question id -> the user's FSRS card, with every answer they gave reviewed (the
+        review trails the click by one step of the answer writer: this waits for it)."""
+        await self.answers.settled(user_key)
+        return {c.question_id: c for c in await self.db.read(store.srs_cards, user_key)}
 
     @staticmethod
     def _most_due(
@@ -146,7 +152,7 @@ class QuizService:
         private ``review`` post only the actor can answer."""
         pool = self.pack.questions_for(self.resolve_topic(topic) if topic else None)
         now = self.clock.now()
-        cards = {c.question_id: c for c in await self.db.read(store.srs_cards, actor.user_key)}
+        cards = await self.srs_cards(actor.user_key)
         due = self._most_due(pool, cards, now)
         zone = self.zone_of(actor.workspace_key)
         if not due:

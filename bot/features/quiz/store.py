@@ -5,6 +5,7 @@ PostgreSQL's."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,14 +105,11 @@ def srs_cards(db: Connection, user_key: str) -> list[srs.SrsCard]:
     ]
 
 
-def review_cards(db: Connection, batch: AnswerBatch) -> None:
-    """Answer-batch step: review the FSRS card of each new answer (one read per 500 cards, one
-    write); a right answer to a question not yet due again scores no points. Notes the change
-    in mastered questions per (user, content card) in ``batch.mastered_delta``."""
-    new = batch.new
-    if not new:
-        return
-    pairs = list(dict.fromkeys((w.user_key, w.question_id) for w in new))
+def _stored_cards(
+    db: Connection, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], srs.SrsCard]:
+    """(user key, question id) -> the stored FSRS card, for the pairs that have one (one read
+    per 500 pairs, along the primary key)."""
     cards: dict[tuple[str, str], srs.SrsCard] = {}
     for chunk in chunks(pairs):
         values = ",".join("(?,?)" for _ in chunk)
@@ -123,21 +121,53 @@ def review_cards(db: Connection, batch: AnswerBatch) -> None:
             [v for pair in chunk for v in pair],
         ):
             cards[(row[0], row[1])] = srs.from_row(row[1:])
+    return cards
+
+
+def score_by_due(db: Connection, batch: AnswerBatch) -> None:
+    """Click step, before the answer rows: a right answer to a question not yet due for
+    review scores no points (asking /quiz over and over cannot farm points); the daily
+    question always counts (everyone in the channel gets the same one). Reads the cards and
+    writes nothing: the review itself is the trailing ``review_cards``. The writer applies
+    the trailing step before a batch that answers a question whose last answer by the same
+    user is not reviewed yet, so the due time read here is the reviewed one; two answers to
+    one question in this batch: the later one sees the earlier one's review."""
+    new = batch.new
+    if not new:
+        return
+    pairs = [(w.user_key, w.question_id) for w in new]
+    cards = _stored_cards(db, list(dict.fromkeys(pairs)))
+    # a question answered twice in this batch by the same user (two posts of it): the later
+    # answer is scored against the earlier one's review, done here in memory
+    twice = {key for key, n in Counter(pairs).items() if n > 1}
+    if not cards and not twice:
+        return  # every question is new to its answerer: nothing is due later
+    ordered = sorted(new, key=lambda w: datetime.fromisoformat(w.answered_at)) if twice else new
+    for w in ordered:
+        key = (w.user_key, w.question_id)
+        before = cards.get(key)
+        if before is None and key not in twice:
+            continue
+        answered = datetime.fromisoformat(w.answered_at)
+        if w.correct and w.kind != PostKind.DAILY and before is not None and before.due > answered:
+            w.points = 0
+        if key in twice:
+            cards[key] = srs.review(before, w.question_id, w.card_id, w.correct, answered)
+
+
+def review_cards(db: Connection, batch: AnswerBatch) -> None:
+    """Trailing step: review the FSRS card of each answer (one read per 500 cards, one write),
+    in the order the answers were given. Notes the change in mastered questions per (user,
+    content card) in ``batch.mastered_delta``."""
+    new = batch.new
+    if not new:
+        return
+    pairs = list(dict.fromkeys((w.user_key, w.question_id) for w in new))
+    cards = _stored_cards(db, pairs)
     delta = batch.mastered_delta
-    # answers to the same question in one batch are reviewed in the order they were given
     for w in sorted(new, key=lambda w: datetime.fromisoformat(w.answered_at)):
         key = (w.user_key, w.question_id)
         before = cards.get(key)
-        if (
-            w.correct
-            and w.kind != PostKind.DAILY
-            and before is not None
-            and before.due > datetime.fromisoformat(w.answered_at)
-        ):
-            # Points reward learning, not repetition: a question answered again before it is
-            # due for review scores nothing (asking /quiz over and over cannot farm points).
-            # The daily question always counts: everyone in the channel gets the same one.
-            w.points = 0
         after = srs.review(
             before, w.question_id, w.card_id, w.correct, datetime.fromisoformat(w.answered_at)
         )

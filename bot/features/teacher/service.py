@@ -93,6 +93,7 @@ class TeacherService:
         return await self.recent.get((id(pack), where), lambda: self._analyse(pack, where))
 
     async def _analyse(self, pack: Pack, where: store.Filter) -> ItemReport:
+        await self.quiz.answers.settled()  # first answers trail the click by one writer step
         tallies = await self.db.read(store.item_tallies, where)
         choices, times, typed = defaultdict(list), defaultdict(list), defaultdict(list)
         for t in tallies.choices:
@@ -121,6 +122,7 @@ class TeacherService:
 
     async def learners(self, actor: Actor, r: ScopedRequest) -> LearnerReport:
         where = await self._filter(actor, r)
+        await self.quiz.answers.settled()  # topic rows trail the click by one writer step
         rows = await self.db.read(store.learner_topics, where)
         order = {c.id: n for n, c in enumerate(self.pack.cards)}
         titles = {c.id: c.title for c in self.pack.cards}
