@@ -187,15 +187,9 @@ class Board:
     flagged: frozenset[str]
 
 
-def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Board:
-    """Top ``limit``, the requester's row and rank, and the board's size, in one statement.
-
-    Every board (workspace, channel, topic, study group; any period and sort) is one scope's
-    score rows: the top walks the sort's index (scores_by_points, scores_by_accuracy,
-    scores_by_streak, scores_by_mastered) and stops after ``limit`` rows, names are looked
-    up for those rows only, the requester's rank (when they are not in the top) is 1 + a
-    count over the same index, and the board's size is kept in ``boards``. One statement is
-    one round trip on PostgreSQL and its own snapshot (no BEGIN/COMMIT around it)."""
+def board_statement(q: BoardQuery, flag: RowFlag = RowFlag()) -> tuple[str, tuple[object, ...]]:
+    """The one statement of a board read and its parameters (``leaderboard`` runs it; the
+    board benchmark runs it raw as the reference)."""
     sort = Sort(q.sort)
     how = _ORDERS[sort]
     if_args = (q.alive_since,) if sort is Sort.STREAK else ()
@@ -238,6 +232,20 @@ def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Boa
         *flag.args,
         *key,  # size
     )
+    return sql, args
+
+
+def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Board:
+    """Top ``limit``, the requester's row and rank, and the board's size, in one statement.
+
+    Every board (workspace, channel, topic, study group; any period and sort) is one scope's
+    score rows: the top walks the sort's index (scores_by_points, scores_by_accuracy,
+    scores_by_streak, scores_by_mastered) and stops after ``limit`` rows, names are looked
+    up for those rows only, the requester's rank (when they are not in the top) is 1 + a
+    count over the same index, and the board's size is kept in ``boards``. One statement is
+    one round trip on PostgreSQL and its own snapshot (no BEGIN/COMMIT around it)."""
+    sort = Sort(q.sort)
+    sql, args = board_statement(q, flag)
     top, mine, found = [], None, 0
     flagged = set()
     for row in db.execute(sql, args):
