@@ -201,9 +201,10 @@ def report(
     targets: Sequence[str] = ("quizbot", "bare"),
 ) -> dict:
     """Print the table and return the JSON figures: per level ``c<C>`` the medians over rounds
-    of both targets and their ratios (each ratio is the median of per-round ratios, so both
-    sides of a ratio come from back-to-back runs), top-level the worst level."""
-    bot, bare = targets
+    of every target and the ratios of the first to the second (each ratio is the median of
+    per-round ratios, so both sides of a ratio come from back-to-back runs), top-level the
+    worst level. Further targets are references too: their ratios are ``vs_<name>_…``."""
+    bot, bare = targets[:2]
     figures: dict = {}
     print(title)
     print(
@@ -246,6 +247,12 @@ def report(
         cpu_pairs = [a.cpu_us / b.cpu_us for a, b in pairs if b.cpu_us > 0]
         row["cpu_ratio"] = round(median(cpu_pairs), 3) if cpu_pairs else None
         row["targets_met"] = row["ratio_per_s"] >= TARGET_RATE and row["p99_ratio"] <= TARGET_P99
+        for other in targets[2:]:
+            extra = list(zip(by_target[bot], by_target[other], strict=True))
+            row[f"vs_{other}_ratio_per_s"] = round(median([a.per_s / b.per_s for a, b in extra]), 3)
+            row[f"vs_{other}_p99_ratio"] = round(median([a.p99_ms / b.p99_ms for a, b in extra]), 3)
+            cpus = [a.cpu_us / b.cpu_us for a, b in extra if b.cpu_us > 0]
+            row[f"vs_{other}_cpu_ratio"] = round(median(cpus), 3) if cpus else None
         figures[f"c{level}"] = row
         cpu_text = "n/a" if row["cpu_ratio"] is None else f"{row['cpu_ratio']:.2f}x"
         print(
@@ -254,6 +261,12 @@ def report(
             f" -> {'met' if row['targets_met'] else 'NOT met'}; server CPU per click"
             f" {cpu_text}"
         )
+        for other in targets[2:]:
+            print(
+                f"{'':>11} {bot} / {other}: {row[f'vs_{other}_ratio_per_s']:.2f}x clicks/s,"
+                f" p99 {row[f'vs_{other}_p99_ratio']:.2f}x, server CPU per click"
+                f" {row[f'vs_{other}_cpu_ratio'] or float('nan'):.2f}x"
+            )
     levels = [figures[f"c{level}"] for level in rounds]
     figures["ratio_per_s"] = min(row["ratio_per_s"] for row in levels)
     figures["p99_ratio"] = max(row["p99_ratio"] for row in levels)

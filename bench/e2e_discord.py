@@ -2,20 +2,24 @@
 
     python bench/e2e_discord.py [--json] [--rounds 3] [--concurrency 100,1000] [--clicks N]
 
-Three processes on 127.0.0.1 (ports chosen by the OS):
+Four processes on 127.0.0.1 (ports chosen by the OS):
 - quizbot: the ``quizbot discord`` command line (``bot.cli.main(["discord", "--db", ...])``, a
   SQLite file in a temp dir) in a child that first points discord.py at a loopback fake:
   ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` from BENCH_DISCORD_API /
   BENCH_DISCORD_GATEWAY (the bot has no setting for Discord's address, unlike SLACK_API_URL);
-- bare: a plain ``discord.Client`` whose ``on_interaction`` answers every component click with
-  a fixed ephemeral message, same intents, started the same way;
+- same: a plain ``discord.Client`` whose ``on_interaction`` answers every component click with
+  quizbot's own reply (the embeds and buttons of one quizbot click reply, captured after
+  quizbot's warm-up and rebuilt per click through discord.py): the reference for our overhead
+  (``ratio_per_s``, ``p99_ratio``, ``cpu_ratio``);
+- bare: the same client answering with a fixed short ephemeral message: the outer reference
+  (``vs_bare_…``);
 - this process: one fake Discord (gateway + REST, tests/fakes/discord_server.py) per app, and
   the load: C concurrent clickers, each dispatching one INTERACTION_CREATE button click (a
   distinct member per click, the question's real button and message) over the gateway and
   waiting for the interaction callback (POST /interactions/{id}/{token}/callback) to reach the
   fake's REST side before the next.
 Latency is dispatch -> callback received. A question is posted first with ``/quiz question``;
-every round posts a new one (the bare app is clicked on a copy of it). Rounds alternate which
+every round posts a new one (the other apps are clicked on copies of it). Rounds alternate which
 app goes first; figures are medians over rounds, ratios medians of per-round ratios.
 """
 
@@ -79,9 +83,64 @@ async def serve_bare() -> None:
             if interaction.type is discord.InteractionType.component:
                 await interaction.response.send_message("Thanks, noted.", ephemeral=True)
 
+    await run_client(Bare)
+
+
+def reply_view(components: list[dict[str, Any]]) -> Any:
+    """A discord.py View with the buttons of a reply payload's action rows, row for row."""
+    import discord
+
+    view = discord.ui.View(timeout=None)
+    for row, action_row in enumerate(components):
+        for c in action_row.get("components", []):
+            if c.get("type") != 2:
+                continue
+            emoji = c.get("emoji")
+            view.add_item(
+                discord.ui.Button(
+                    style=discord.ButtonStyle(c.get("style", 2)),
+                    label=c.get("label"),
+                    custom_id=None if c.get("url") else c.get("custom_id"),
+                    url=c.get("url"),
+                    disabled=c.get("disabled", False),
+                    emoji=discord.PartialEmoji.from_dict(emoji) if emoji else None,
+                    row=row,
+                )
+            )
+    return view
+
+
+async def serve_same_payload() -> None:
+    """The bare client sending quizbot's own reply to a click (its embeds and buttons, read
+    from the file the load process wrote after quizbot's warm-up), built per click through
+    discord.py as an app builds its reply: what a richer reply costs the library itself."""
+    import discord
+
+    sample: dict[str, Any] = {}
+
+    class SamePayload(discord.Client):
+        async def on_interaction(self, interaction: discord.Interaction) -> None:
+            if interaction.type is not discord.InteractionType.component:
+                return
+            if not sample:
+                sample.update(json.loads(Path(os.environ["BENCH_REPLY_FILE"]).read_text()))
+            data = sample.get("data", {})
+            await interaction.response.send_message(
+                content=data.get("content") or None,
+                embeds=[discord.Embed.from_dict(e) for e in data.get("embeds", [])],
+                view=reply_view(data.get("components", [])),
+                ephemeral=True,
+            )
+
+    await run_client(SamePayload)
+
+
+async def run_client(cls: type) -> None:
+    import discord
+
     intents = discord.Intents.default()  # what quizbot asks for: no privileged intents
     intents.members = intents.presences = intents.message_content = False
-    async with Bare(intents=intents, allowed_mentions=discord.AllowedMentions.none()) as client:
+    async with cls(intents=intents, allowed_mentions=discord.AllowedMentions.none()) as client:
         await client.login(os.environ["DISCORD_TOKEN"])
         discord.utils.setup_logging()
         await client.connect()
@@ -98,6 +157,7 @@ class Target:
         self.fake = fake
         self.waiters: dict[int, asyncio.Future[tuple[float, bool]]] = {}
         self.deferred = 0  # first responses that were a defer (type 5): the result followed up
+        self.sample_reply: dict[str, Any] | None = None  # the last click reply (type 4) seen
         fake.add_route("POST", CALLBACK, self._callback)
 
     def _callback(self, rec: Any, match: Any) -> tuple[int, Any]:
@@ -107,6 +167,8 @@ class Target:
         future = self.waiters.pop(iid, None)
         if (rec.json or {}).get("type") == 5:
             self.deferred += 1
+        if (rec.json or {}).get("type") == 4 and (rec.json.get("data") or {}).get("embeds"):
+            self.sample_reply = rec.json
         if future is not None and not future.done():
             ok = status == 200 and ERROR_REPLY not in json.dumps(rec.json)
             future.set_result((arrived, ok))
@@ -156,15 +218,19 @@ class Target:
         return await closed_loop(len(prepared), concurrency, lambda i: self.interact(prepared[i]))
 
 
-async def post_question(bot: Target, bare: Target) -> tuple[dict, dict]:
-    """``/quiz question`` into quizbot; returns its message and a copy stored in the bare fake."""
+async def post_question(bot: Target, others: list[Target]) -> tuple[dict, ...]:
+    """``/quiz question`` into quizbot; returns its message and a copy stored in each other
+    app's fake."""
     payload = bot.fake.slash_command("quiz", "question")
     if await bot.interact(payload, timeout=30) is None:
         raise RuntimeError("/quiz question got no reply")
     message = bot.fake.original_response(payload)
     assert message and custom_ids(message["components"]), message
-    copy = bare.fake.make_message(components=message["components"], embeds=message["embeds"])
-    return message, copy
+    copies = [
+        other.fake.make_message(components=message["components"], embeds=message["embeds"])
+        for other in others
+    ]
+    return (message, *copies)
 
 
 async def measure(args: argparse.Namespace) -> dict:
@@ -173,8 +239,17 @@ async def measure(args: argparse.Namespace) -> dict:
     me = str(Path(__file__).resolve())
     with tempfile.TemporaryDirectory(prefix="e2e-discord-") as tmp:
         workdir = Path(tmp)
-        async with FakeDiscord(token=TOKEN) as fake_bot, FakeDiscord(token=TOKEN) as fake_bare:
-            targets = {"quizbot": Target("quizbot", fake_bot), "bare": Target("bare", fake_bare)}
+        async with (
+            FakeDiscord(token=TOKEN) as fake_bot,
+            FakeDiscord(token=TOKEN) as fake_same,
+            FakeDiscord(token=TOKEN) as fake_bare,
+        ):
+            targets = {
+                "quizbot": Target("quizbot", fake_bot),
+                "same": Target("same", fake_same),
+                "bare": Target("bare", fake_bare),
+            }
+            reply_file = workdir / "reply.json"
             profile = {
                 name: Path(args.profile).resolve() / f"e2e_discord_{name}.{args.profiler}"
                 if args.profile
@@ -197,6 +272,7 @@ async def measure(args: argparse.Namespace) -> dict:
                         DISCORD_TOKEN=TOKEN,
                         BENCH_DISCORD_API=target.fake.base_url,
                         BENCH_DISCORD_GATEWAY=target.fake.gateway_url,
+                        BENCH_REPLY_FILE=str(reply_file),
                     ),
                 )
                 for name, target in targets.items()
@@ -206,20 +282,25 @@ async def measure(args: argparse.Namespace) -> dict:
                     child.start()
                 for name, target in targets.items():
                     await target.wait_connected(children[name])
-                bot, bare = targets["quizbot"], targets["bare"]
-                question = await post_question(bot, bare)
+                bot = targets["quizbot"]
+                others = [t for t in targets.values() if t is not bot]
+                question = await post_question(bot, others)
                 for name, message in zip(targets, question, strict=True):  # warm-up, untimed
                     target = targets[name]
                     warm = await target.run(target.prepare(args.warmup, message, users), 20)
                     if warm.failed:
                         raise RuntimeError(f"{name}: {warm.failed} warm-up clicks failed")
+                    if target is bot:  # what the same-payload client will send
+                        if bot.sample_reply is None:
+                            raise RuntimeError("quizbot sent no click reply with an embed")
+                        reply_file.write_text(json.dumps(bot.sample_reply))
                 results: dict[int, dict[str, list[RoundResult]]] = {
                     level: {name: [] for name in targets} for level in levels
                 }
                 for r in range(args.rounds):
                     for level in levels:
                         clicks = args.clicks or max(1000, 3 * level)
-                        question = dict(zip(targets, await post_question(bot, bare), strict=True))
+                        question = dict(zip(targets, await post_question(bot, others), strict=True))
                         order = list(targets) if r % 2 == 0 else list(reversed(targets))
                         for name in order:
                             target = targets[name]
@@ -244,7 +325,9 @@ async def measure(args: argparse.Namespace) -> dict:
         f"e2e_discord: INTERACTION_CREATE button clicks -> interaction callback at the fake REST;"
         f" {args.rounds} rounds, medians"
     )
-    figures = print_report(title, results)
+    # the main ratios are to the client sending the same reply (our own overhead); the minimal
+    # bare client stays the outer reference (vs_bare_…)
+    figures = print_report(title, results, ("quizbot", "same", "bare"))
     # a deferred click was answered in time (the defer) and its result followed up; the
     # latency above is to that first response, which is what Discord's deadline counts
     figures["quizbot_deferred"] = targets["quizbot"].deferred
@@ -254,15 +337,15 @@ async def measure(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = e2e_arguments(__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=("quizbot", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("quizbot", "same", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "quizbot":
         sys.exit(serve_quizbot(args.db))
-    if args.serve == "bare":
+    if args.serve in ("bare", "same"):
         point_discord_at_fake()
         try:
-            asyncio.run(serve_bare())
+            asyncio.run(serve_bare() if args.serve == "bare" else serve_same_payload())
         except KeyboardInterrupt:
             pass
         return
