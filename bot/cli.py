@@ -17,6 +17,7 @@ from bot.importers import FORMATS, import_files
 from bot.importers.common import NO_EXPLANATION
 from bot.kernel.errors import StorageError
 from bot.kernel.maintenance import backup_database, check_database
+from bot.kernel.text import count_of
 from bot.reports import report_parser as _report_parser
 
 
@@ -178,18 +179,22 @@ def _validate(args: argparse.Namespace) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             print(problem)
-        print(f"{len(exc.problems)} problem(s) found in {path}")
+        print(f"{count_of(len(exc.problems), 'problem')} found in {path}")
         return 1
     for line in pack.skipped:  # a folder or FIFO named x.yaml: not content, not fatal
         print(line)
     warnings = lint_pack(pack)
     for warning in warnings:  # content that loads but can be gamed: reported, never fatal
         print(warning)
-    found = f" ({len(warnings)} warning(s))" if warnings else ""
+    found = f" ({count_of(len(warnings), 'warning')})" if warnings else ""
     print(f"{path}: OK — {pack.summary()}{found}")
     unexplained = sum(1 for q in pack.questions if q.source == NO_EXPLANATION)
     if unexplained:
-        print(f"{unexplained} question(s) have no explanation yet (source: {NO_EXPLANATION})")
+        have = "has" if unexplained == 1 else "have"
+        print(
+            f"{count_of(unexplained, 'question')} {have} no explanation yet"
+            f" (source: {NO_EXPLANATION})"
+        )
     return 0
 
 
@@ -205,7 +210,7 @@ def _import(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds)
     malformed = f" ({result.malformed} malformed)" if result.malformed else ""
     print(
-        f"imported {result.imported} question(s) ({kinds}), skipped {len(result.skipped)}"
+        f"imported {count_of(result.imported, 'question')} ({kinds}), skipped {len(result.skipped)}"
         f"{malformed}, {result.no_explanation} without an explanation:"
     )
     for file, count in result.written:

@@ -41,6 +41,7 @@ from bot.content_files import (
 )
 from bot.content_picture import PICTURE_TYPES, Picture, check_picture
 from bot.kernel.names import Named, NameIndex
+from bot.kernel.text import count_of
 
 # \A...\Z: "alpha\n" is not a slug (``$`` matches before a final newline); safe with .match too
 ID_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -220,8 +221,8 @@ class Pack:
 
     def summary(self) -> str:
         return (
-            f"{len(self.cards)} cards, {len(self.questions)} questions, "
-            f"{len(self.tracks)} tracks ({', '.join(self.tracks)})"
+            f"{count_of(len(self.cards), 'card')}, {count_of(len(self.questions), 'question')},"
+            f" {count_of(len(self.tracks), 'track')} ({', '.join(self.tracks)})"
         )
 
 

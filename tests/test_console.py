@@ -111,7 +111,7 @@ async def test_groups_group_board_and_review_in_the_console(tmp_path):
     out = run_console(
         db,
         [
-            "/as Ada",
+            "/as Ada --admin",  # creating a group takes an admin
             "/quiz group create Night Owls",
             "/quiz group create <@123>",
             "/quiz group join night owls",
@@ -138,7 +138,7 @@ async def test_groups_group_board_and_review_in_the_console(tmp_path):
     assert "You joined Night Owls (2 members)" in out
     board = out[out.index("Group Night Owls — all time") :]
     assert "Ada" in board and "Bob" in board
-    review = out[out.index("Review: 2 question(s) due") :]
+    review = out[out.index("Review: 2 questions due") :]
     assert wrong[0].prompt in review and wrong[1].prompt in review
     assert review.count("✅ Correct!") == 2 and "Review done" in review
     assert "Nothing is due for review. Next review due" in review

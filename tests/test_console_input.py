@@ -146,7 +146,7 @@ def test_markup_in_names_prints_literally(tmp_path):
 
 
 def test_an_empty_name_after_cleaning_is_a_usage_error(tmp_path):
-    assert one_line_reply(tmp_path / "q.db", "/as \x1b\x07") == "Usage: /as <name>"
+    assert one_line_reply(tmp_path / "q.db", "/as \x1b\x07") == "Usage: /as <name> [--admin]"
 
 
 def test_the_renderer_strips_control_characters_from_any_text():

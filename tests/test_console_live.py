@@ -4,9 +4,11 @@ through the app's constructor (a user cannot type a round shorter than 5 s)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -19,6 +21,7 @@ from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.results import letter_of as shown_letter
 from tests.conftest import CONTENT
 
+PARIS = ZoneInfo("Europe/Paris")
 ROUND_SECONDS = 3  # long enough for three players to answer on a busy machine
 
 
@@ -26,6 +29,13 @@ async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+def first_round_close(shown: str) -> tuple[time, str]:
+    """The time and zone of the first "closes HH:MM:SS ZONE" the console printed."""
+    found = re.search(r"closes (\d\d:\d\d:\d\d) (\w+)", shown)
+    assert found, shown
+    return time.fromisoformat(found[1]), found[2]
 
 
 async def test_a_quiz_night_in_the_console(tmp_path):
@@ -46,6 +56,7 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         return shown_letter(view.order, index)
 
     try:
+        await session.handle_line("/timezone Europe/Paris")  # rounds close in Paris time
         await session.handle_line(f"/quiz live processes-vs-threads 3 {ROUND_SECONDS}s")
         assert f"Quiz night! 3 rounds of {ROUND_SECONDS} s" in text()
         # the terminal has no buttons, and says how to answer in its own words
@@ -54,6 +65,12 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         first = session.current
         assert first is not None
         assert f"{ROUND_SECONDS} s to answer" in text()
+        clock_time, zone = first_round_close(text())
+        paris = datetime.now(UTC).astimezone(PARIS)
+        assert zone == paris.tzname(), text()  # CET or CEST, never UTC
+        shown = datetime.combine(paris.date(), clock_time, PARIS)
+        apart = abs((shown - paris).total_seconds()) % 86_400
+        assert min(apart, 86_400 - apart) < 120  # about now, in Paris
         await session.handle_line(letter_of(first, right=True))  # Ada
         await session.handle_line("/quiz live 2 5s")  # a second start: the running one instead
         assert "A live quiz is already running here: round 1 of 3" in text()
@@ -96,12 +113,15 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         await session.handle_line("/as Ada")
         await session.handle_line(f"/quiz live 5 {ROUND_SECONDS}s")
         await until(lambda: text().count("🎯 Round 1 of 5") == 1)
-        await session.handle_line("/as Bob")
-        # every console user is an admin (who may stop any quiz), /as ones too: Bob without
-        # the admin flag is the one way to see the refusal on the console
-        session.actor = dataclasses.replace(session.actor, is_admin=False)
+        await session.handle_line("/as Bob")  # the console's first user (Ada) is its admin
         await session.handle_line("/quiz live stop")
         assert "Only Ada (who started this quiz) or an admin can stop it." in text()
+        await session.handle_line("/quiz daily off")
+        assert "Only admins can change the daily question." in text()
+        await session.handle_line("/as Dee --admin")
+        assert "You are now Dee, an admin." in text()
+        await session.handle_line("/quiz daily off")
+        assert text().count("Only admins can change the daily question.") == 1
         assert "Stopped by" not in text() and "Stopping the quiz" not in text()
         await session.handle_line("/as Ada")
         await session.handle_line("/quiz live stop")

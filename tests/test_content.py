@@ -142,7 +142,7 @@ def test_validate_command_summarises_good_content(tmp_path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     cards = len(list(CONTENT.glob("*.yaml")))
-    assert re.search(rf"OK — {cards} cards, \d+ questions, 1 tracks", out.stdout)
+    assert re.search(rf"OK — {cards} cards, \d+ questions, 1 track", out.stdout)
 
 
 def test_bad_content_stops_the_bot_with_one_line_and_no_database(tmp_path):

@@ -133,7 +133,7 @@ def test_validate_prints_warnings_and_still_exits_zero(tmp_path):
     lines = out.stdout.splitlines()
     assert any(": warning: card 'alpha'" in line for line in lines), out.stdout
     assert any(": warning: question 'alpha-q1'" in line for line in lines), out.stdout
-    assert lines[-1].endswith("OK — 1 cards, 1 questions, 1 tracks (basics) (2 warning(s))")
+    assert lines[-1].endswith("OK — 1 card, 1 question, 1 track (basics) (2 warnings)")
 
 
 def test_the_shipped_pack_has_no_warnings():

@@ -593,7 +593,7 @@ async def test_review_session_is_sent_privately_one_question_per_message(fake, a
         bob = fake.make_user("bob")
         refused = await click(fake, first[0], user=bob)
     assert cb.json["data"]["flags"] == EPHEMERAL
-    assert cb.json["data"]["content"].startswith("**Review: 2 question(s) due.")
+    assert cb.json["data"]["content"].startswith("**Review: 2 questions due.")
     assert followup.json["flags"] == EPHEMERAL and custom_ids(followup.json["components"])
     assert {post_id, int(custom_ids(followup.json["components"])[0].split(":")[2])} == {
         pid for (pid,) in rows(db_of(app), "SELECT id FROM posts WHERE kind = 'review'")

@@ -94,7 +94,7 @@ def test_gift_one_malformed_question_is_skipped_with_its_line_not_the_whole_file
     assert not any(p.startswith("Broken question") for p in prompts)
     args = ["content", "import", "--from", "gift", str(DATA / "unclosed.gift"), "--out"]
     assert main([*args, str(tmp_path / "cli")]) == 0
-    assert "imported 2 question(s) (multiple choice 1, true/false 1), skipped 1 (1 malformed)" in (
+    assert "imported 2 questions (multiple choice 1, true/false 1), skipped 1 (1 malformed)" in (
         capsys.readouterr().out
     )
 
@@ -276,7 +276,7 @@ def test_anki_round_trip(tmp_path):
     assert len(pack.questions) == 4
     (parsed,) = parse_files("anki", [DATA / "sample.txt"])
     assert any("the front is empty" in s for s in parsed.skipped)  # a media-only front
-    assert any("dropped 2 media reference(s)" in n for n in parsed.notes)
+    assert any("dropped 2 media references" in n for n in parsed.notes)
 
 
 def test_anki_columns_header_names_the_front_and_back(tmp_path):
@@ -376,7 +376,7 @@ def test_command_prints_a_summary_and_topic_sets_the_track(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert (
-        "imported 8 question(s) (multiple choice 4, true/false 3, typed answer 1), skipped 5,"
+        "imported 8 questions (multiple choice 4, true/false 3, typed answer 1), skipped 5,"
         " 7 without an explanation:" in text
     )
     assert f"{out / 'networking.yaml'} (6 questions)" in text
@@ -407,7 +407,7 @@ def test_validate_counts_questions_without_explanation(tmp_path, capsys):
     import_files("red", [DATA / "sample.yaml"], out)
     capsys.readouterr()
     assert main(["content", "validate", str(out)]) == 0
-    assert f"4 question(s) have no explanation yet (source: {NO_EXPLANATION})" in (
+    assert f"4 questions have no explanation yet (source: {NO_EXPLANATION})" in (
         capsys.readouterr().out
     )
 

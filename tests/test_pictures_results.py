@@ -101,7 +101,7 @@ async def test_the_group_summary_charts_accuracy_per_topic(app):
     [chart] = summary.images
     assert chart.png.startswith(PNG)
     assert "Processes vs Threads: 1/2 (50%)" in chart.alt
-    assert "Most-picked wrong choice (1×, 1 member(s))" in chart.alt
+    assert "Most-picked wrong choice (1×, 1 member)" in chart.alt
 
 
 async def test_daily_results_chart_the_choices_with_the_right_one_marked(app, clock):

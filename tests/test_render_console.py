@@ -84,7 +84,7 @@ def test_card_part_shows_that_part_and_wrapped_bullets_stay_indented():
 def test_leaderboard_says_where_you_stand():
     text = shown(s.BOARD)
     assert "Ada" in text and "100% (4/4)" in text
-    assert "You: not ranked yet — 4 more answer(s) to qualify (0%)." in text
+    assert "You: not ranked yet — 4 more answers to qualify (0%)." in text
     assert "Ranked: 5+ answers" in text
 
 
@@ -106,5 +106,5 @@ def test_study_group_sentences_come_from_the_result_and_markup_is_not_interprete
     from bot.features.groups import StudyGroup
 
     assert shown(StudyGroup("[bold]os", 2, is_member=True)).strip() == (
-        "Study group [bold]os: 2 member(s) · you are in it"
+        "Study group [bold]os: 2 members · you are in it"
     )

@@ -73,7 +73,7 @@ def test_short_card_offers_its_parts_as_buttons():
 
 def test_board_daily_results_and_stats_wording():
     [board] = render(s.BOARD)
-    assert "You: not ranked yet — 4 more answer(s) to qualify (0%)." in board.embeds[0].footer.text
+    assert "You: not ranked yet — 4 more answers to qualify (0%)." in board.embeds[0].footer.text
     [results] = render(s.RESULTS)
     text = text_of([results])
     assert results.embeds[0].title == "📊 Daily question results · Tue 3 Mar"
@@ -96,4 +96,4 @@ def test_study_group_sentences_come_from_the_result_with_the_name_escaped():
         == r"Created study group os\_\*nerds\*. Join with /quiz group join os\_\*nerds\*"
     )
     [message] = render(StudyGroup("os", 3, is_member=True))
-    assert message.content == "Study group os: 3 member(s) · you are in it"
+    assert message.content == "Study group os: 3 members · you are in it"

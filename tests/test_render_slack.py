@@ -65,7 +65,7 @@ def test_short_card_offers_its_parts_as_buttons():
 
 def test_board_daily_results_and_stats_wording():
     board = block_text(render(s.BOARD)[0].blocks)
-    assert "You: not ranked yet — 4 more answer(s) to qualify (0%)." in board
+    assert "You: not ranked yet — 4 more answers to qualify (0%)." in board
     [results] = render(s.RESULTS)
     text = block_text(results.blocks)
     assert "📊 Daily question results · Tue 3 Mar" in text
@@ -85,4 +85,4 @@ def test_study_group_sentences_come_from_the_result_with_the_name_escaped():
         == "Created study group &lt;os&gt;. Join with /quiz group join &lt;os&gt;"
     )
     [message] = render(StudyGroup("os", 3))
-    assert block_text(message.blocks) == "Study group os: 3 member(s)"
+    assert block_text(message.blocks) == "Study group os: 3 members"

@@ -1074,7 +1074,7 @@ async def test_group_create_is_for_admins_then_join_and_group_leaderboard(app, f
     assert "🥇 *bob* (you) — 10 points" in text and "carol" not in text
 
     (listed,) = await command_replies(harness, fake, "group list", "U2")
-    assert "*night owls* — 1 member(s) ✓ you" in block_text(listed["blocks"])
+    assert "*night owls* — 1 member ✓ you" in block_text(listed["blocks"])
     (summary,) = await command_replies(harness, fake, "group summary night owls", "U2")
     assert_block_kit_limits(summary)
     assert "Answers this week" in block_text(summary["blocks"])
@@ -1096,7 +1096,7 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     assert session["response_type"] == "ephemeral"
     assert_block_kit_limits(session)
     blocks = session["blocks"]
-    assert "Review: 3 question(s) due" in block_text(blocks)
+    assert "Review: 3 questions due" in block_text(blocks)
     posts = sorted({int(b["value"].split(":")[0]) for b in buttons(blocks)})
     assert len(posts) == 3
     assert fake.calls_to("chat.postMessage") == []  # nothing went to the channel

@@ -381,8 +381,7 @@ def _live_round(live_round: LiveRound) -> RenderableType:
     """The console shows the seconds left when the round is posted (no countdown redraws)."""
     head = Text(live_round.title, style="bold cyan")
     closes = Text(
-        f"  {live_round.seconds} s to answer (closes {live_round.closes_at:%H:%M:%S} UTC) —"
-        f" {live_round.rules_text}",
+        f"  {live_round.seconds} s to answer ({live_round.closes_text}) — {live_round.rules_text}",
         style="dim",
     )
     return Group(head, _question(live_round.view), closes)

@@ -31,12 +31,13 @@ log = logging.getLogger(__name__)
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question (a typed-answer question: type it)",
-    "/as <name> — speak as another user (simulate a study group)",
+    "/as <name> [--admin] — speak as another user (simulate a study group); --admin: an admin",
     "/quit — leave",
 )
 
 
 CONSOLE_COMMANDS = ("as", "quit", "exit")  # handled here, not by the core
+ADMIN_FLAG = "--admin"  # /as NAME --admin
 TOPIC_COMMANDS = ("question", "card", "review", "leaderboard")  # Tab completes topics after them
 
 
@@ -47,16 +48,20 @@ class ConsoleSession:
         self.app = app
         self.console = console
         self.pictures = pictures  # where a result's pictures are saved (None: alt text only)
-        self.actor = self._actor(clean_name(user) or "you")
+        first = clean_name(user) or "you"
+        # the terminal's own user is the admin; `/as NAME --admin` makes another, `/as NAME`
+        # speaks as a member (who cannot stop someone's quiz night or the daily question)
+        self.admins = {first.lower()}
+        self.actor = self._actor(first)
         self.current: QuestionView | None = None
         self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
         self.reviewing = False
         # how a print reaches the terminal; on a TTY: above a waiting prompt
         self.printer: Callable[[Callable[[], None]], None] = _now
 
-    @staticmethod
-    def _actor(name: str) -> Actor:
-        return Actor("console", name.lower(), name, "local", "terminal", is_admin=True)
+    def _actor(self, name: str) -> Actor:
+        admin = name.lower() in self.admins
+        return Actor("console", name.lower(), name, "local", "terminal", is_admin=admin)
 
     async def call_core(
         self, line: str = "", answer: AnswerQuestion | AnswerTyped | None = None
@@ -104,12 +109,16 @@ class ConsoleSession:
         if name in ("quit", "exit"):
             return False
         if name == "as":
-            shown = clean_name(" ".join(args))
+            admin = ADMIN_FLAG in args
+            shown = clean_name(" ".join(a for a in args if a != ADMIN_FLAG))
             if not shown:
-                self.show(Notice("Usage: /as <name>", error=True))
+                self.show(Notice(f"Usage: /as <name> [{ADMIN_FLAG}]", error=True))
             else:
+                if admin:
+                    self.admins.add(shown.lower())
                 self.actor = self._actor(shown)
-                self.show(Notice(f"You are now {self.actor.display_name}."))
+                role = ", an admin" if shown.lower() in self.admins else ""
+                self.show(Notice(f"You are now {self.actor.display_name}{role}."))
             return True
         topic = self.app.pack.topic_index.find(" ".join([name, *args]))
         if self.app.grammar.lookup(name) is None and topic is None:

@@ -32,6 +32,7 @@ from bot.importers.common import (
     stable_id,
 )
 from bot.importers.writer import dump_card
+from bot.kernel.text import count_of
 
 Parser = Callable[[Path, str, str], ParsedFile]
 FORMATS: dict[str, tuple[str, Parser]] = {
@@ -253,7 +254,8 @@ def _import_files(
         out.mkdir(parents=True, exist_ok=True)
         _write(out, documents, written)
     except OSError as exc:
-        done = f" ({len(written)} file(s) were written before)" if written else ""
+        were = "was" if len(written) == 1 else "were"
+        done = f" ({count_of(len(written), 'file')} {were} written before)" if written else ""
         return failed([f"{exc.filename or out}: cannot write: {exc.strerror}{done}"])
     kinds = Counter(q.kind for q in questions)
     return ImportResult(

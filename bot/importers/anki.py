@@ -27,6 +27,7 @@ from bot.importers.common import (
     plain_text,
 )
 from bot.importers.markup import clean
+from bot.kernel.text import count_of
 
 FORMAT = "anki"
 SEPARATORS = {
@@ -149,7 +150,7 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=alternatives(back)),
         )
     if media_total:
-        report.note(1, f"dropped {media_total} media reference(s) ([sound:…], images)")
+        report.note(1, f"dropped {count_of(media_total, 'media reference')} ([sound:…], images)")
     return report.result()
 
 

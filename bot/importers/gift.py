@@ -30,6 +30,7 @@ from bot.importers.common import (
     html_to_text,
     plain_text,
 )
+from bot.kernel.text import count_of
 
 FORMAT = "gift"
 _FORMAT_TAG = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
@@ -216,7 +217,7 @@ def _text(raw: str, html: bool, report: FileReport, line: int) -> str:
     text = _unescape(" ".join(raw.splitlines()))
     clean, media = html_to_text(text) if html else plain_text(text)
     if media:
-        report.note(line, f"dropped {media} media reference(s)")
+        report.note(line, f"dropped {count_of(media, 'media reference')}")
     return clean
 
 

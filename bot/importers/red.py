@@ -14,6 +14,7 @@ import yaml
 
 from bot.importers.common import KIND_TYPED, FileReport, ImportedQuestion, ParsedFile, plain_text
 from bot.importers.markup import clean
+from bot.kernel.text import count_of
 
 FORMAT = "red"
 RESERVED = ("AUTHOR", "DESCRIPTION", "CONFIG", "$schema")
@@ -106,7 +107,7 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             continue
         seen[folded] = line
         if media:
-            report.note(line, f"dropped {media} media reference(s)")
+            report.note(line, f"dropped {count_of(media, 'media reference')}")
         report.add(
             topic,
             ImportedQuestion(prompt=prompt, kind=KIND_TYPED, line=line, accept=tuple(answers)),

@@ -28,3 +28,8 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
 def clean_display_name(name: str) -> str:
     """A display name as stored and shown: one line, single spaces, at most 80 characters."""
     return " ".join(strip_controls(name, keep_newlines=True).split())[:MAX_DISPLAY_NAME].strip()
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and its noun in the right number: "1 track", "3 tracks", "2 media references"."""
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"

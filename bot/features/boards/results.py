@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.features.quiz.results import day_streak_text
 from bot.kernel.clock import format_local
 from bot.kernel.results import Fact, Image
+from bot.kernel.text import count_of
 from bot.pictures.specs import DayCount, ProgressChart, TopicCount
 
 
@@ -221,7 +222,8 @@ class Leaderboard:
             return ""
         if me.rank == 0:
             more = self.min_answers - me.answered
-            return f"You: not ranked yet — {more} more answer(s) to qualify ({me.accuracy:.0%})."
+            missing = count_of(more, "more answer")
+            return f"You: not ranked yet — {missing} to qualify ({me.accuracy:.0%})."
         if self.sort == Sort.STREAK and not me.streak:
             return "You: no current day streak."
         if self.sort == Sort.MASTERED and not me.mastered:

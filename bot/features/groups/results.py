@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.features.boards import TopicAccuracy
 from bot.kernel.clock import format_local
 from bot.kernel.results import Fact, Image
+from bot.kernel.text import count_of
 from bot.pictures.specs import Bar, BarChart
 
 
@@ -28,12 +29,12 @@ class StudyGroup:
         if self.created:
             return f"Created study group {name}. Join with /quiz group join {name}"
         you = " · you are in it" if self.is_member else ""
-        return f"Study group {name}: {self.members} member(s){you}"
+        return f"Study group {name}: {count_of(self.members, 'member')}{you}"
 
     @property
     def members_text(self) -> str:
-        """What follows the group's name in a list: "3 member(s) ✓ you"."""
-        return f"{self.members} member(s)" + (" ✓ you" if self.is_member else "")
+        """What follows the group's name in a list: "3 members ✓ you"."""
+        return count_of(self.members, "member") + (" ✓ you" if self.is_member else "")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class GroupMembers:
 
     @property
     def title(self) -> str:
-        return f"{self.name}: {len(self.members)} member(s)"
+        return f"{self.name}: {count_of(len(self.members), 'member')}"
 
     @property
     def empty_text(self) -> str:
@@ -80,7 +81,7 @@ class GroupMisconception:
         right one and the Why."""
         return (
             f"{self.prompt} ({self.card_title})",
-            f"✗ picked {self.times}× by {self.users} member(s): {self.wrong_choice}",
+            f"✗ picked {self.times}× by {count_of(self.users, 'member')}: {self.wrong_choice}",
             f"✓ {self.correct_choice}",
             f"Why: {self.why}",
         )
@@ -107,7 +108,8 @@ class GroupSummary:
         note = ""
         if self.misconception is not None:
             m = self.misconception
-            note = f"Most-picked wrong choice ({m.times}×, {m.users} member(s)): {m.wrong_choice}"
+            members = count_of(m.users, "member")
+            note = f"Most-picked wrong choice ({m.times}×, {members}): {m.wrong_choice}"
         return BarChart(
             f"{self.title}: accuracy per topic (all time)",
             tuple(

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.features.quiz.results import QuestionView, letter_of
+from bot.kernel.clock import UTC_ZONE
 from bot.kernel.results import Image
+from bot.kernel.text import count_of
 from bot.pictures.specs import Place, PodiumChart
 
 
@@ -92,8 +95,16 @@ class LiveRound:
     view: QuestionView
     seconds: int
     closes_at: datetime  # UTC
+    zone: ZoneInfo = UTC_ZONE  # the workspace's (/quiz timezone): what a close time is read in
 
     rules_text = "one answer each, locked in"
+
+    @property
+    def closes_text(self) -> str:
+        """ "closes 21:07:40 CET", in the workspace's zone."""
+        local = self.closes_at.astimezone(self.zone)
+        return f"closes {local:%H:%M:%S} {local.tzname()}"
+
     scoring_text = "faster right answers score more (1000 down to 500)"
 
     @property
@@ -166,7 +177,7 @@ class LiveScoreboard:
     def more_text(self) -> str:
         """How many players the board leaves out ("" when none)."""
         more = self.players - len(self.standings)
-        return f"{more} more player(s)" if more > 0 else ""
+        return count_of(more, "more player") if more > 0 else ""
 
 
 class EndReason(StrEnum):

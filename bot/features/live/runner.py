@@ -297,6 +297,7 @@ class LiveRunner:
             view=self.service.quiz.view(post_id, question, reason=f"round {number}"),
             seconds=session.seconds,
             closes_at=closes,
+            zone=self.service.quiz.zone_of(f"{session.platform}:{session.workspace_id}"),
         )
         try:
             ref = await asyncio.wait_for(

@@ -12,6 +12,7 @@ from functools import lru_cache
 from bot.content import Card
 from bot.kernel.clock import format_local
 from bot.kernel.results import Image
+from bot.kernel.text import count_of
 from bot.pictures.specs import CardDiagram
 
 LETTERS = "ABCDEFGHIJ"  # one per choice: at most MAX_CHOICES (bot.content)
@@ -310,4 +311,4 @@ class ReviewSession:
         count = len(self.questions)
         more = self.due_total - count
         rest = f" ({more} more due after these)" if more > 0 else ""
-        return f"Review: {count} question(s) due{rest}. Answer each in turn."
+        return f"Review: {count_of(count, 'question')} due{rest}. Answer each in turn."
