@@ -85,8 +85,9 @@ class Card(_Strict):
 
 
 class Question(_Strict):
-    """A question as the core uses it. Either a choice question (``choices`` and ``answer``)
-    or a typed-answer question (``accept``: the answers a learner may type)."""
+    """A question as the core uses it. A choice question (``choices`` and ``answer``), a
+    typed-answer question (``accept``: the answers a learner may type), or a self-graded
+    flashcard (``back``: shown on request; the learner says whether they knew it)."""
 
     id: str
     prompt: str
@@ -99,6 +100,7 @@ class Question(_Strict):
     accept: tuple[str, ...] = ()
     keep_order: bool = False  # the choices' order means something ("All of the above")
     source: str | None = None
+    back: str = ""  # a flashcard's back (its answer), as long as it needs to be
     # Filled in by the loader (not allowed in YAML: see _QuestionIn).
     card_id: str = ""
     track: str = ""
@@ -111,6 +113,11 @@ class Question(_Strict):
     def typed(self) -> bool:
         """Answered by typing text rather than by picking a choice."""
         return bool(self.accept)
+
+    @property
+    def flashcard(self) -> bool:
+        """Self-graded: the learner reads the back and says whether they knew it."""
+        return bool(self.back)
 
     def feedback_for(self, choice: int) -> str:
         """What the author says about picking ``choice`` ("" when nothing)."""
@@ -133,6 +140,7 @@ class _QuestionIn(_Strict):
     accept: tuple[str, ...] = ()
     keep_order: bool = False
     source: str | None = None
+    back: str = ""
 
     @property
     def choice_texts(self) -> tuple[str, ...]:
@@ -483,11 +491,16 @@ def _build(parsed: list[_Parsed], root: Path, skipped: tuple[str, ...] = ()) -> 
             prompt=q.prompt,
             why=q.why,
             choices=q.choice_texts,
-            answer=(q.answer or "").strip() if q.choices else q.accept[0].strip(),
+            answer=(q.answer or "").strip()
+            if q.choices
+            else q.back.strip()
+            if q.back
+            else q.accept[0].strip(),
             feedback=q.choice_feedback if any(q.choice_feedback) else (),
             accept=tuple(a.strip() for a in q.accept),
             keep_order=q.keep_order,
             source=q.source,
+            back=q.back.strip(),
             card_id=card.id,
             track=card.track,
         )
@@ -578,7 +591,16 @@ def _check_question(
         problem((*where, "prompt"), f"{name}: prompt is empty")
     if "why" not in bad and not q.why.strip():
         problem((*where, "why"), f"{name}: why is empty")
-    if bad & {"accept", "choices", "answer"}:
+    if bad & {"accept", "choices", "answer", "back"}:
+        return
+    if q.back:
+        if q.choices or q.accept or q.answer is not None:
+            problem(
+                (*where, "back"),
+                f"{name}: a flashcard has a back only (no choices, answer or accept)",
+            )
+        elif not q.back.strip():
+            problem((*where, "back"), f"{name}: back is empty")
         return
     if q.accept:
         if q.choices or q.answer is not None:

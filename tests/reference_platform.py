@@ -30,8 +30,15 @@ from bot.features.live import (
     LockedIn,
     RoundReveal,
 )
-from bot.features.quiz import AnswerBox, AnswerResult, CardView, QuestionView, ReviewSession
-from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
+from bot.features.quiz import (
+    AnswerBox,
+    AnswerResult,
+    CardView,
+    FlashcardBack,
+    QuestionView,
+    ReviewSession,
+)
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, RevealFlashcard
 from bot.features.teacher import DashboardLink, FlaggedItems
 from bot.kernel.dispatch import Result
 from bot.kernel.identity import Actor, ChannelRef
@@ -57,6 +64,9 @@ class Shown:
 def _question(view: QuestionView) -> Shown:
     if view.typed:
         return Shown([f"{view.tag} {view.prompt}", "(type your answer)"])
+    if view.flashcard:
+        flip = {"Show the back": RevealFlashcard(view.post_id)}
+        return Shown([f"{view.tag} {view.prompt}", *flip], flip)
     buttons = {c.label: AnswerQuestion(view.post_id, c.index) for c in view.shown}
     return Shown([f"{view.tag} {view.prompt}", *buttons], buttons)
 
@@ -73,6 +83,14 @@ def _lines(kind: type, lines: Callable[[Any], list[str]]) -> None:
 _lines(type(None), lambda r: [DONE])
 _lines(Notice, lambda r: [("⚠ " if r.error else "") + r.text, *r.lines])
 render.register(QuestionView, _question)
+
+
+@render.register
+def _flashcard_back(back: FlashcardBack) -> Shown:
+    grades = {c.label: AnswerQuestion(back.view.post_id, c.index) for c in back.view.shown}
+    return Shown([back.back, back.prompt_text, *grades], grades)
+
+
 _lines(AnswerResult, lambda r: [r.headline, r.typed_text, r.answer_text, r.why_text])
 _lines(CardView, lambda r: [r.title, r.card.summary, r.key_idea])
 _lines(list, lambda r: [f"{t.id}: {t.title}" for t in r] or ["Nothing here yet."])

@@ -40,6 +40,7 @@ from bot.features.quiz import (
     AnswerResult,
     CardPart,
     CardView,
+    FlashcardBack,
     QuestionView,
     ReviewSession,
     TopicInfo,
@@ -148,6 +149,15 @@ def _prompt(prompt: str) -> Text:
 def _question(view: QuestionView) -> RenderableType:
     if view.typed:
         return _typed_question(view)
+    if view.flashcard:
+        why = f" · {view.reason}" if view.reason else ""
+        return Group(
+            Text.assemble((f"Q{view.post_id} 🃏 ", "dim"), _prompt(view.prompt)),
+            Text(
+                f"  {view.card_title}{why} — think of the answer, then press S to see it",
+                style="dim",
+            ),
+        )
     lines: list[RenderableType] = [
         Text.assemble((f"Q{view.post_id} ", "dim"), _prompt(view.prompt))
     ]
@@ -162,6 +172,17 @@ def _typed_question(view: QuestionView) -> RenderableType:
     return Group(
         Text.assemble((f"Q{view.post_id} ", "dim"), _prompt(view.prompt)),
         Text(f"  {view.card_title}{why} — type your answer", style="dim"),
+    )
+
+
+@render.register
+def _flashcard_back(back: FlashcardBack) -> RenderableType:
+    return Group(
+        Text("The back:", style="bold"),
+        Text(back.back),
+        Text(back.prompt_text, style="dim"),
+        _bullets("", (c.label for c in back.view.shown), indent=1),
+        Text("  answer with a letter (or Y / N)", style="dim"),
     )
 
 

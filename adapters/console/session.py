@@ -21,8 +21,9 @@ from adapters.console.terminal import (
 )
 from adapters.platform import NoRenderer
 from bot.app import QuizApp
-from bot.features.quiz import LETTERS, AnswerResult, QuestionView, ReviewSession
-from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
+from bot.features.quiz import LETTERS, AnswerResult, FlashcardBack, QuestionView, ReviewSession
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, RevealFlashcard
+from bot.features.quiz.results import GRADES, KNEW
 from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor
 from bot.kernel.results import Image, Notice, images_of
@@ -39,6 +40,10 @@ HELP_EXTRA = (
 CONSOLE_COMMANDS = ("as", "quit", "exit")  # handled here, not by the core
 ADMIN_FLAG = "--admin"  # /as NAME --admin
 TOPIC_COMMANDS = ("question", "card", "review", "leaderboard")  # Tab completes topics after them
+
+
+# a flashcard's grades typed as words: y (knew it) or n
+YES_NO = {"y": KNEW, "yes": KNEW, "n": 1 - KNEW, "no": 1 - KNEW}
 
 
 class ConsoleSession:
@@ -64,7 +69,7 @@ class ConsoleSession:
         return Actor("console", name.lower(), name, "local", "terminal", is_admin=admin)
 
     async def call_core(
-        self, line: str = "", answer: AnswerQuestion | AnswerTyped | None = None
+        self, line: str = "", answer: AnswerQuestion | AnswerTyped | RevealFlashcard | None = None
     ) -> object:
         """The console's only calls into the core: a command line, or an ``answer`` request.
         A failure inside the core comes back as a one-line error Notice, so one bad input
@@ -163,7 +168,19 @@ class ConsoleSession:
                 await self.call_core(answer=AnswerTyped(self.current.post_id, text))
             )
             return
+        if self.current.flashcard:  # any line turns the card over
+            back = await self.call_core(answer=RevealFlashcard(self.current.post_id))
+            self.show(back)
+            if isinstance(back, FlashcardBack):
+                self.current = back.view  # graded with a letter, or Y / N
+            return
         choice = parse_choice(text, len(self.current.choices))
+        if self.current.choices == GRADES and text.strip().lower() in YES_NO:
+            choice = next(
+                n
+                for n, c in enumerate(self.current.shown)
+                if c.index == YES_NO[text.strip().lower()]
+            )
         if choice is None:
             count = len(self.current.choices)
             self.show(

@@ -22,6 +22,7 @@ ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-9])"
 FORGED_ANSWER = "That button is no longer a quiz answer; ask for a new question."
 
 
+FLIP_TEMPLATE = r"quiz:flip:(?P<post>[0-9]{1,18})"  # a flashcard's "Show the back"
 CARD_TEMPLATE = r"quiz:card:(?P<card>[a-z0-9-]{1,80}):(?P<part>[a-z]{1,20})"
 
 
@@ -85,5 +86,19 @@ def closed_buttons(post_id: int, choices: Sequence[ShownChoice]) -> discord.ui.V
         button = answer_button(post_id, choice.index, button_label(choice.label))
         button.disabled = True
         view.add_item(button)
+    view.stop()
+    return view
+
+
+def flip_button(post_id: int) -> discord.ui.View:
+    """A flashcard's one button: its back, privately, with the two grades (never stored)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="🃏 Show the back",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"quiz:flip:{post_id}",
+        )
+    )
     view.stop()
     return view

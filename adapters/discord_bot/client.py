@@ -15,7 +15,12 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.buttons import ANSWER_TEMPLATE, CARD_TEMPLATE, FORGED_ANSWER
+from adapters.discord_bot.buttons import (
+    ANSWER_TEMPLATE,
+    CARD_TEMPLATE,
+    FLIP_TEMPLATE,
+    FORGED_ANSWER,
+)
 from adapters.discord_bot.commands import QuizCommands
 from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordPoster
@@ -34,7 +39,13 @@ from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
 from bot.features.quiz import AnswerBox, CardPart
-from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, OpenAnswerBox, ShowCard
+from bot.features.quiz.requests import (
+    AnswerQuestion,
+    AnswerTyped,
+    OpenAnswerBox,
+    RevealFlashcard,
+    ShowCard,
+)
 from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import ChannelRef
 from bot.kernel.results import SORRY, Notice
@@ -221,6 +232,9 @@ class QuizBot(discord.Client):
             if typed := re.fullmatch(TYPED_TEMPLATE, custom_id):
                 await self.on_typed_answer_click(interaction, int(typed["post"]))
                 return
+            if flip := re.fullmatch(FLIP_TEMPLATE, custom_id):
+                await self.on_flip_click(interaction, int(flip["post"]))
+                return
         log.warning("click on an unknown button %r", str(custom_id)[:40])
         try:
             await self.respond(interaction, Notice(FORGED_ANSWER, error=True), ephemeral=True)
@@ -272,6 +286,14 @@ class QuizBot(discord.Client):
                 await interaction.response.send_modal(modal)
             else:
                 await self.respond(interaction, reply, ephemeral=True)
+        except Exception as exc:
+            await self._on_command_error(interaction, exc)
+
+    async def on_flip_click(self, interaction: discord.Interaction, post_id: int) -> None:
+        """A flashcard's "Show the back": the back and the two grades, to the clicker only."""
+        try:
+            reply = await self.app.dispatch(actor_for(interaction), RevealFlashcard(post_id))
+            await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:
             await self._on_command_error(interaction, exc)
 

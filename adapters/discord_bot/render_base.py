@@ -16,10 +16,10 @@ from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import answer_buttons
+from adapters.discord_bot.buttons import answer_buttons, flip_button
 from adapters.discord_bot.typed import typed_answer_button
 from adapters.platform import NoRenderer
-from bot.features.quiz import QuestionView
+from bot.features.quiz import FlashcardBack, QuestionView
 from bot.kernel.results import DONE, Image, Notice, images_of
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -177,6 +177,8 @@ def _notice(reply: Notice) -> list[Message]:
 def question_messages(view: QuestionView) -> list[Message]:
     if view.typed:
         return _typed_question(view)
+    if view.flashcard:
+        return _flashcard(view)
     # up to ten choices share the description with the prompt (4096 characters)
     each = min(300, 3000 // max(len(view.shown), 1))
     choices = "\n".join(f"**{c.letter})** {clip(c.text, each)}" for c in view.shown)
@@ -189,6 +191,28 @@ def question_messages(view: QuestionView) -> list[Message]:
         footer=footer,
     )
     return [Message(embeds=[question], view=answer_buttons(view.post_id, view.shown))]
+
+
+def _flashcard(view: QuestionView) -> list[Message]:
+    """A flashcard's front and "Show the back"; the back and the grades come privately."""
+    footer = f"{view.tag} · think of the answer, then turn the card; only you see the back"
+    question = embed(
+        title=f"Flashcard · {view.card_title}",
+        description=clip(view.prompt, DESCRIPTION_LIMIT),
+        footer=footer,
+    )
+    return [Message(embeds=[question], view=flip_button(view.post_id))]
+
+
+@render_result.register
+def _flashcard_back(back: FlashcardBack) -> list[Message]:
+    body = embed(
+        title=f"The back · {back.view.card_title}",
+        description=clip(back.back, DESCRIPTION_LIMIT),
+        footer=back.prompt_text,
+    )
+    view = answer_buttons(back.view.post_id, back.view.shown)
+    return [Message(embeds=[body], view=view, ephemeral=True)]
 
 
 def _typed_question(view: QuestionView) -> list[Message]:

@@ -39,6 +39,7 @@ from adapters.slack_bot.render import (
 )
 from adapters.slack_bot.render_base import (
     ANSWER_ACTION_PREFIX,
+    FLIP_ACTION_PREFIX,
     TYPED_ACTION_PREFIX,
     parse_answer_value,
 )
@@ -51,6 +52,7 @@ from bot.features.quiz.requests import (
     AnswerTyped,
     OpenAnswerBox,
     RecordPostMessage,
+    RevealFlashcard,
     ShowCard,
 )
 from bot.kernel.dispatch import Request
@@ -63,6 +65,7 @@ log = logging.getLogger(__name__)
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
 TYPED_ACTION = re.compile(rf"^{TYPED_ACTION_PREFIX}\d+$")
+FLIP_ACTION = re.compile(rf"^{FLIP_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
@@ -113,6 +116,7 @@ class SlackAdapter:
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
         self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
         self.bolt.action(TYPED_ACTION)(self.on_typed_answer_click)
+        self.bolt.action(FLIP_ACTION)(self.on_flip)
         self.bolt.view(TYPED_ANSWER_VIEW)(self.on_typed_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)
 
@@ -212,6 +216,25 @@ class SlackAdapter:
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("card part click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_flip(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        """A flashcard's "Show the back": the back and the two grades, privately."""
+        await ack()
+        try:
+            value = str(action.get("value", ""))
+            reply: object = Notice("That button is not a flashcard; ask for a new one.", error=True)
+            if value.isascii() and value.isdigit() and len(value) <= 18:
+                reply = await self.app.dispatch(click_actor(body), RevealFlashcard(int(value)))
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("flashcard click failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
 
     async def on_typed_answer_click(

@@ -24,11 +24,12 @@ from adapters.slack_bot.blocks import (
     prompt_mrkdwn,
     sections,
 )
-from bot.features.quiz import QuestionView
+from bot.features.quiz import FlashcardBack, QuestionView
 from bot.kernel.results import DONE, Notice, images_of
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
 TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
+FLIP_ACTION_PREFIX = "quiz_flip_"  # a flashcard's "Show the back"
 
 # -- the dispatcher -----------------------------------------------------------------------
 
@@ -83,6 +84,8 @@ def question_blocks(
     choices = "\n".join(f"*{c.letter})* {escape(c.text)}" for c in view.shown)
     if view.typed:
         return typed_question_blocks(view, note, first_action, shared)
+    if view.flashcard:
+        return flashcard_blocks(view, note, first_action)
     buttons = [
         {
             "type": "button",
@@ -98,6 +101,45 @@ def question_blocks(
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
         context(about, note, view.private_result_text if shared else ""),
     ]
+
+
+def flashcard_blocks(view: QuestionView, note: str = "", first_action: int = 0) -> list[Block]:
+    """A flashcard's front and one "Show the back" button; the back and the two grades are
+    the clicker's own (``FlashcardBack``)."""
+    button = {
+        "type": "button",
+        "action_id": f"{FLIP_ACTION_PREFIX}{first_action}",
+        "text": plain("🃏 Show the back", MAX_BUTTON_TEXT),
+        "style": "primary",
+        "value": str(view.post_id),
+    }
+    about = " · ".join(part for part in (escape(view.card_title), view.tag) if part)
+    return [
+        *sections(f"*{escape(view.prompt)}*"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [button]},
+        context(about, note, "Think of the answer, then turn the card; only you see the back."),
+    ]
+
+
+@render_result.register
+def _flashcard_back(back: FlashcardBack) -> list[SlackMessage]:
+    grades = [
+        {
+            "type": "button",
+            "action_id": f"{ANSWER_ACTION_PREFIX}{n}",
+            "text": plain(c.label, MAX_BUTTON_TEXT),
+            "value": answer_value(back.view.post_id, c.index),
+        }
+        for n, c in enumerate(back.view.shown)
+    ]
+    return paginate(
+        [
+            *sections(f"*The back:*\n{escape(back.back)}"),
+            {"type": "actions", "block_id": f"quiz_grade_{back.view.post_id}", "elements": grades},
+            context(back.prompt_text),
+        ],
+        fallback=f"The back: {back.back}",
+    )
 
 
 def typed_question_blocks(

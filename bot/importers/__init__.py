@@ -173,7 +173,9 @@ def _questions(n: int) -> str:
 def _question_data(q: ImportedQuestion, question_id: str) -> dict[str, object]:
     answers = q.accept if q.accept else (q.answer,)
     data: dict[str, object] = {"id": question_id, "prompt": q.prompt}
-    if q.accept:
+    if q.back:
+        data["back"] = q.back
+    elif q.accept:
         data["accept"] = list(q.accept)
     else:
         data["choices"] = [

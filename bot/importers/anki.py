@@ -7,7 +7,10 @@ as Anki exports it), ``#guid column:N``, ``#notetype column:N``, ``#deck column:
 prompt and the answer wherever they stand; Tags is metadata). Fields may be quoted (``"…"``
 with ``""`` for a quote) and span lines. Otherwise, of the remaining fields the first is the
 prompt and the second the typed answer (also accepted without a trailing "(…)" remark);
-``[sound:…]`` and images are dropped and counted. One topic per deck (else per file).
+``[sound:…]`` and images are dropped and counted. A back of more than FLASHCARD_WORDS words
+makes a self-graded flashcard (the learner reads the back and says whether they knew it);
+a shorter one a typed answer, with its alternatives (``alternatives``). One topic per deck
+(else per file).
 Cloze notes are skipped.
 """
 
@@ -19,6 +22,7 @@ import re
 from pathlib import Path
 
 from bot.importers.common import (
+    KIND_FLASHCARD,
     KIND_TYPED,
     FileReport,
     ImportedQuestion,
@@ -39,6 +43,7 @@ SEPARATORS = {
     "colon": ":",
 }
 _COLUMN = re.compile(r"^(guid|notetype|deck|tags) column$")
+FLASHCARD_WORDS = 6  # a longer back makes a self-graded flashcard, not a typed answer
 MAX_COLUMN = 1000  # Anki's notes have a few dozen fields at most
 MAX_FIELD = csv.field_size_limit()  # 131,072 characters
 _CLOZE = re.compile(r"\{\{c\d+::")
@@ -136,7 +141,6 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
         if _CLOZE.search(fields[0]):
             report.skip(start, "cloze note: cloze deletions are not supported")
             continue
-        back = " ".join(back.split())
         if not front or not back:
             side = "front" if not front else "back"
             report.skip(start, f"the {side} is empty once media and markup are removed")
@@ -145,10 +149,12 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
             report.skip(start, f"the same front as line {seen[(deck, front.casefold())]}")
             continue
         seen[(deck, front.casefold())] = start
-        report.add(
-            deck,
-            ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=alternatives(back)),
-        )
+        if len(back.split()) > FLASHCARD_WORDS:  # nobody types that: the learner grades it
+            question = ImportedQuestion(prompt=front, kind=KIND_FLASHCARD, line=start, back=back)
+        else:
+            typed = alternatives(" ".join(back.split()))
+            question = ImportedQuestion(prompt=front, kind=KIND_TYPED, line=start, accept=typed)
+        report.add(deck, question)
     if media_total:
         report.note(1, f"dropped {count_of(media_total, 'media reference')} ([sound:…], images)")
     return report.result()

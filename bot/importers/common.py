@@ -20,6 +20,7 @@ NO_EXPLANATION = "imported-no-explanation"
 KIND_CHOICE = "multiple choice"
 KIND_TRUE_FALSE = "true/false"
 KIND_TYPED = "typed answer"
+KIND_FLASHCARD = "flashcard"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ImportedQuestion:
     # feedback the source shows for the right answer ("Well done!"): not an explanation
     # (the Why is shown after wrong answers too), so it goes into the honest Why
     right_feedback: str = ""
+    back: str = ""  # a flashcard's back (KIND_FLASHCARD)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ def no_explanation_why(kind: str, answers: tuple[str, ...], right_feedback: str 
     quoted = [f"“{a}”" for a in answers[:4]]
     shown = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
     more = f" (and {len(answers) - 4} more)" if len(answers) > 4 else ""
+    if kind == KIND_FLASHCARD:
+        return "The back is the answer; this imported flashcard has no explanation yet."
     if kind == KIND_TYPED:
         lead = "The accepted answer is" if len(answers) == 1 else "Accepted answers are"
     else:

@@ -1,4 +1,5 @@
-"""The quiz feature as the app wires it: questions, cards, topics, reviews, typed answers."""
+"""The quiz feature as the app wires it: questions, cards, topics, reviews, typed answers,
+flashcards."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def handlers(app: App) -> Handlers:
     async def answer_typed(actor: Actor, r: quiz.AnswerTyped) -> Result:
         return await q.answer_typed(actor, r.post_id, r.text)
 
+    async def reveal(actor: Actor, r: quiz.RevealFlashcard) -> Result:
+        return await q.reveal(actor, r.post_id)
+
     async def record_message(actor: Actor, r: quiz.RecordPostMessage) -> Result:
         await q.set_message_ref(r.post_id, r.message_ref)
         return Notice("Recorded.")
@@ -41,6 +45,7 @@ def handlers(app: App) -> Handlers:
         (quiz.StartReview, review),
         (quiz.AnswerTyped, answer_typed),
         (quiz.OpenAnswerBox, answer_box),
+        (quiz.RevealFlashcard, reveal),
         (quiz.RecordPostMessage, record_message),
     )
 

@@ -61,6 +61,14 @@ class OpenAnswerBox(Request):
 
 
 @dataclass(frozen=True)
+class RevealFlashcard(Request):
+    """A click on a flashcard's "Show the back": the back, privately, with the two grades
+    (each an ``AnswerQuestion`` of the post: 1 knew it, 0 didn't)."""
+
+    post_id: int
+
+
+@dataclass(frozen=True)
 class RecordPostMessage(Request):
     """The platform accepted a posted question: remember its message reference."""
 

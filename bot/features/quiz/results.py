@@ -82,6 +82,28 @@ class QuestionView:
         return f"Q{self.post_id}" + (f" · {self.reason}" if self.reason else "")
 
     typed: bool = False  # answered by typing text (no choices): adapters offer an answer box
+    # a self-graded flashcard (no choices): adapters offer "Show the back" (RevealFlashcard)
+    flashcard: bool = False
+
+
+# A flashcard's self-grades, as the choices of its back's grading view: the content index is
+# what the answer stores (1: knew it, which is right), shown "Knew it" first
+GRADES = ("Didn't know it", "Knew it")
+KNEW = 1
+GRADE_ORDER = (KNEW, 0)
+
+
+@dataclass(frozen=True)
+class FlashcardBack:
+    """A flashcard's back, shown to the learner who asked for it, with the two grades as the
+    choices of ``view`` (answered like any choice: ``AnswerQuestion(post_id, 1 or 0)``)."""
+
+    view: QuestionView
+    back: str
+
+    @property
+    def prompt_text(self) -> str:
+        return "Did you know it? Say so honestly: it decides when the card comes back."
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,7 @@ class AnswerResult:
     chosen_feedback: str = ""  # the author's word on the picked choice (wrong choices only)
     typed: str | None = None  # a typed-answer question: what the user typed ("You typed: …")
     accepted: tuple[str, ...] = ()  # a typed-answer question: the answers it accepts
+    flashcard: bool = False  # self-graded: correct means "knew it"; correct_text is the back
 
     @property
     def accepted_text(self) -> str:
@@ -123,10 +146,14 @@ class AnswerResult:
         """The picked choice as the post showed it, e.g. "B) Threads"; a typed answer as typed."""
         if self.typed is not None:
             return self.typed
+        if self.flashcard:
+            return self.chosen_text
         return f"{letter_of(self.order, self.chosen_index)}) {self.chosen_text}"
 
     @property
     def correct_label(self) -> str:
+        if self.flashcard:
+            return self.correct_text
         if self.typed is not None:
             return self.accepted_text
         return f"{letter_of(self.order, self.correct_index)}) {self.correct_text}"
@@ -140,6 +167,10 @@ class AnswerResult:
     def headline(self) -> str:
         if self.already_answered:
             return f"You already answered: {self.chosen_label} — no change."
+        if self.flashcard:
+            if self.correct:
+                return f"✅ You knew it! {self.score_text}"
+            return "📖 Not yet: this card comes back sooner for review."
         if self.correct:
             return f"✅ Correct! {self.score_text}"
         if self.typed is not None:
@@ -148,6 +179,8 @@ class AnswerResult:
 
     @property
     def answer_text(self) -> str:
+        if self.flashcard:
+            return f"The back: {self.correct_label}"
         return f"The answer is {self.correct_label}."
 
     @property

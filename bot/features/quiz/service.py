@@ -14,10 +14,14 @@ from bot.content import Card, Pack, PackHolder, Question
 from bot.features.answers import NO_CHOICE, AnswerWrite, AnswerWriter, PostKind
 from bot.features.quiz import store
 from bot.features.quiz.results import (
+    GRADE_ORDER,
+    GRADES,
+    KNEW,
     AnswerBox,
     AnswerResult,
     CardPart,
     CardView,
+    FlashcardBack,
     QuestionView,
     ReviewSession,
     TopicInfo,
@@ -213,7 +217,26 @@ class QuizService:
             reason=reason,
             order=choice_order(post_id, question.id, len(question.choices), question.keep_order),
             typed=question.typed,
+            flashcard=question.flashcard,
         )
+
+    async def reveal(self, actor: Actor, post_id: int) -> FlashcardBack:
+        """A flashcard's back for ``actor``, with the two grades to answer it by."""
+        post, question = await self.answerable(actor, post_id)
+        if not question.flashcard:
+            raise UserError("That question is not a flashcard: answer it with its buttons.")
+        card = self.pack.card(question.card_id)
+        view = QuestionView(
+            post_id=post.id,
+            question_id=question.id,
+            card_id=question.card_id,
+            card_title=card.title if card else question.card_id,
+            prompt=question.prompt,
+            choices=GRADES,
+            reason="flashcard",
+            order=GRADE_ORDER,
+        )
+        return FlashcardBack(view, question.back)
 
     async def get_post(self, post_id: int) -> PostRow | None:
         """A post by id. Posts never change once made, so they are cached; concurrent misses
@@ -275,7 +298,10 @@ class QuizService:
         post, question = await self.answerable(actor, post_id)
         if question.typed:
             raise UserError("That question takes a typed answer: type it instead of a choice.")
-        if not 0 <= choice < len(question.choices):
+        if question.flashcard:
+            if choice not in (0, KNEW):
+                raise UserError("A flashcard is graded with “Knew it” or “Didn't know it”.")
+        elif not 0 <= choice < len(question.choices):
             raise UserError(f"Pick a choice from 1 to {len(question.choices)}.")
         return await self._record(actor, post, question, choice, None)
 
@@ -348,6 +374,8 @@ class QuizService:
         zone_of_post = self.zone_of(post.workspace_key)
         if typed is not None:
             correct = matches(typed, question.accept)
+        elif question.flashcard:
+            correct = choice == KNEW  # self-graded, as Anki's Good (knew it) or Again
         else:
             correct = choice == question.correct_index
         outcome = await self.answers.submit(
@@ -362,9 +390,14 @@ class QuizService:
         typed = outcome.typed
         if typed is None and question.typed:
             typed = ""
-        correct_index = NO_CHOICE if question.typed else question.correct_index
+        if question.flashcard:
+            correct_index = KNEW
+        else:
+            correct_index = NO_CHOICE if question.typed else question.correct_index
         if typed is not None:
             chosen_text = typed
+        elif question.flashcard:
+            chosen_text = GRADES[outcome.choice] if outcome.choice in (0, KNEW) else ""
         elif 0 <= outcome.choice < len(question.choices):
             chosen_text = question.choices[outcome.choice]
         else:
@@ -385,10 +418,13 @@ class QuizService:
                 outcome.streak, outcome.last_correct_day, local_day(now, zone_of_post)
             ),
             already_answered=not outcome.stored,
-            order=choice_order(post.id, question.id, len(question.choices), question.keep_order),
+            order=GRADE_ORDER
+            if question.flashcard
+            else choice_order(post.id, question.id, len(question.choices), question.keep_order),
             chosen_feedback=question.feedback_for(outcome.choice),
             typed=typed,
             accepted=question.accept,
+            flashcard=question.flashcard,
         )
 
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:
