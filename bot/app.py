@@ -23,60 +23,39 @@ from bot.content import (
 )
 from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos import feature as demos_feature
-from bot.features.answers import AnswerWriter, insert_answers, record_derived
+from bot.features.answers import AnswerWriter
+from bot.features.answers import feature as answers_feature
 from bot.features.boards import BoardService, WorkspaceZones
 from bot.features.boards import feature as boards_feature
-from bot.features.boards import steps as boards_steps
 from bot.features.daily import DailyService
 from bot.features.daily import feature as daily_feature
-from bot.features.daily import steps as daily_steps
 from bot.features.daily.windows import DailyWindows
 from bot.features.groups import GroupService
 from bot.features.groups import feature as groups_feature
-from bot.features.groups import store as groups_store
 from bot.features.live import LiveLimits, LiveService
 from bot.features.live import feature as live_feature
-from bot.features.live import store as live_store
 from bot.features.quiz import QuizService
 from bot.features.quiz import feature as quiz_feature
-from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import topic_fallback
 from bot.features.teacher import TeacherService
 from bot.features.teacher import feature as teacher_feature
-from bot.features.teacher import store as teacher_store
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
 from bot.kernel.errors import STORAGE_ERRORS, StorageError, UserError, storage_reason
-from bot.kernel.features import Feature, Handlers, commands_of, register_all
+from bot.kernel.features import (
+    Feature,
+    Handlers,
+    StepPhase,
+    commands_of,
+    ordered_steps,
+    register_all,
+)
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from bot.kernel.storage import open_database
 from bot.pictures.service import Pictures
-
-# A click's batch, in one transaction: refuse answers to closed daily windows and live rounds
-# (the live step stores the session's row), score a right answer not yet due for review at
-# nothing, then the answer rows, the totals and day streaks the reply prints, an outbox row.
-ANSWER_STEPS = (
-    daily_steps.refuse_closed_windows,
-    live_store.record_answers,
-    quiz_store.score_by_due,
-    insert_answers,
-    boards_steps.update_totals,
-    record_derived,
-)
-# Derived from answers, applied after the click from the outbox, in order: FSRS reviews, each
-# learner's first answer per question (item analysis), study groups' scopes, score and topic
-# rows, daily streaks.
-DERIVED_STEPS = (
-    quiz_store.review_cards,
-    teacher_store.record_first_answers,
-    groups_store.add_group_scopes,
-    boards_steps.update_scores,
-    daily_steps.update_streaks,
-)
-
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +139,7 @@ APP_FEATURE = Feature(
 # The features, lower first; each declares its handlers, commands and start/stop hooks in its
 # own feature.py. A new feature is one folder and one line here.
 FEATURES: tuple[Feature, ...] = (
+    answers_feature.FEATURE,
     quiz_feature.FEATURE,
     boards_feature.FEATURE,
     groups_feature.FEATURE,
@@ -173,6 +153,16 @@ FEATURES: tuple[Feature, ...] = (
 # Every command as typed (console, Slack, the help), in the order the help lists them; the
 # docs' command reference is generated from it (tools/mkdocs_hooks.py).
 TEXT_COMMANDS: tuple[TextCommand, ...] = commands_of(FEATURES)
+
+# The answer path, from every feature's steps, each after those it needs (bot/kernel/features.py
+# ordered_steps). A click's batch, in one transaction: refuse answers to closed daily windows
+# and live rounds (the live step stores the session's row), score a right answer not yet due for
+# review at nothing, then the answer rows, the totals and day streaks the reply prints, an
+# outbox row. Derived from answers, applied after the click from the outbox: FSRS reviews, the
+# study groups' scopes, score and topic rows, daily streaks, each learner's first answer per
+# question (item analysis).
+ANSWER_STEPS = tuple(step.run for step in ordered_steps(FEATURES, StepPhase.CLICK))
+DERIVED_STEPS = tuple(step.run for step in ordered_steps(FEATURES, StepPhase.DERIVED))
 
 
 @dataclass

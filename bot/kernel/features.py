@@ -1,5 +1,6 @@
 """What a feature declares about itself, in one place (its package's ``feature.py``): its
-request handlers, its text commands, and what it does when the app starts and stops. The app
+request handlers, its text commands, its steps of the answer batch (each naming the steps it
+needs before it), and what it does when the app starts and stops. The app
 (bot/app.py) is a list of features; it registers each one's handlers with the dispatcher, builds
 the grammar from their commands in list order, and runs their start and stop hooks.
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.kernel.dispatch import Handler, Request
@@ -25,6 +27,25 @@ def no_handlers(app: App) -> Handlers:
     return ()
 
 
+class StepPhase(StrEnum):
+    """When an answer step runs: in the click's transaction (what the reply prints), or in the
+    trailing one the writer applies from the outbox (what is derived from answers)."""
+
+    CLICK = "click"
+    DERIVED = "derived"
+
+
+@dataclass(frozen=True)
+class AnswerStep:
+    """One step of the answer path, run inside its phase's transaction (``run(db, batch)``).
+    ``after`` names the steps of the same phase ("feature.step") whose work it needs first."""
+
+    name: str  # "feature.step"
+    run: Callable[[Any, Any], None]
+    after: tuple[str, ...] = ()
+    phase: StepPhase = StepPhase.CLICK
+
+
 @dataclass(frozen=True)
 class Feature:
     """One feature as the app wires it."""
@@ -32,6 +53,7 @@ class Feature:
     name: str
     commands: tuple[TextCommand, ...] = ()  # as the help lists them
     handlers: Callable[[App], Handlers] = no_handlers  # (request type, handler) pairs
+    answer_steps: tuple[AnswerStep, ...] = ()
     start: Callable[[App], Awaitable[None]] | None = None  # after the services exist
     stop: Callable[[App], Awaitable[None]] | None = None  # before the answers and database close
 
@@ -45,3 +67,28 @@ def register_all(features: Iterable[Feature], app: App) -> None:
 
 def commands_of(features: Iterable[Feature]) -> tuple[TextCommand, ...]:
     return tuple(command for feature in features for command in feature.commands)
+
+
+def ordered_steps(
+    features: Iterable[Feature], phase: StepPhase = StepPhase.CLICK
+) -> tuple[AnswerStep, ...]:
+    """Every feature's answer steps of ``phase``, each after the steps it needs; among steps
+    that are ready together, the lower feature's first (the list's order), so the order is
+    stable. A step that needs an unknown step, or steps that need each other, are a ValueError
+    at start."""
+    steps = [s for feature in features for s in feature.answer_steps if s.phase == phase]
+    names = {step.name for step in steps}
+    for step in steps:
+        unknown = sorted(set(step.after) - names)
+        if unknown:
+            raise ValueError(f"answer step {step.name} needs unknown steps {unknown}")
+    placed: list[AnswerStep] = []
+    done: set[str] = set()
+    while len(placed) < len(steps):
+        ready = next((s for s in steps if s.name not in done and set(s.after) <= done), None)
+        if ready is None:
+            waiting = [s.name for s in steps if s.name not in done]
+            raise ValueError(f"answer steps need each other: {waiting}")
+        placed.append(ready)
+        done.add(ready.name)
+    return tuple(placed)

@@ -4,8 +4,9 @@ the study groups' feature's to answer (a group board is one of them)."""
 from __future__ import annotations
 
 from bot.features.boards import requests as boards
+from bot.features.boards import steps
 from bot.kernel.dispatch import Result
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -38,4 +39,20 @@ async def load_zones(app: App) -> None:
     await app.boards.zones.load()
 
 
-FEATURE = Feature("boards", commands=boards.COMMANDS, handlers=handlers, start=load_zones)
+# in the click: the users' totals and day streaks, which the reply prints
+TOTALS = AnswerStep("boards.update_totals", steps.update_totals, after=("quiz.score_by_due",))
+# derived: score rows at every scope the answers count in (the groups' too), with mastery
+SCORES = AnswerStep(
+    "boards.update_scores",
+    steps.update_scores,
+    after=("groups.add_group_scopes", "quiz.review_cards"),
+    phase=StepPhase.DERIVED,
+)
+
+FEATURE = Feature(
+    "boards",
+    commands=boards.COMMANDS,
+    handlers=handlers,
+    answer_steps=(TOTALS, SCORES),
+    start=load_zones,
+)

@@ -4,9 +4,10 @@ scheduler, adapters/platform.py)."""
 from __future__ import annotations
 
 from bot.features.daily import requests as daily
+from bot.features.daily import steps
 from bot.kernel.dispatch import Result
 from bot.kernel.errors import UserError
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
 
 
@@ -42,4 +43,15 @@ async def stop_schedulers(app: App) -> None:
         await scheduler.stop()
 
 
-FEATURE = Feature("daily", commands=daily.COMMANDS, handlers=handlers, stop=stop_schedulers)
+# before anything is stored: answers to a daily post whose window has closed are refused
+REFUSE = AnswerStep("daily.refuse_closed_windows", steps.refuse_closed_windows)
+# derived: the answerers' streaks in the daily post's channel
+STREAKS = AnswerStep("daily.update_streaks", steps.update_streaks, phase=StepPhase.DERIVED)
+
+FEATURE = Feature(
+    "daily",
+    commands=daily.COMMANDS,
+    handlers=handlers,
+    answer_steps=(REFUSE, STREAKS),
+    stop=stop_schedulers,
+)

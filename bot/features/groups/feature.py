@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.features.boards.requests import ShowLeaderboard
 from bot.features.groups import requests as groups
+from bot.features.groups import store
 from bot.kernel.dispatch import Result
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
 
 
@@ -47,4 +48,7 @@ def handlers(app: App) -> Handlers:
     )
 
 
-FEATURE = Feature("groups", commands=groups.COMMANDS, handlers=handlers)
+# the answerers' study groups: the scopes the score step also counts the answers in
+SCOPES = AnswerStep("groups.add_group_scopes", store.add_group_scopes, phase=StepPhase.DERIVED)
+
+FEATURE = Feature("groups", commands=groups.COMMANDS, handlers=handlers, answer_steps=(SCOPES,))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from bot.features.answers import PostKind
 from bot.features.live import requests as live
+from bot.features.live import store
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.dispatch import Result
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers
 from bot.kernel.identity import Actor
 
 
@@ -42,4 +43,15 @@ async def stop_runners(app: App) -> None:
         await runner.stop()
 
 
-FEATURE = Feature("live", commands=live.COMMANDS, handlers=handlers, stop=stop_runners)
+# before the answer rows: a live answer counts only while its round is open (stored rule)
+RECORD = AnswerStep(
+    "live.record_answers", store.record_answers, after=("daily.refuse_closed_windows",)
+)
+
+FEATURE = Feature(
+    "live",
+    commands=live.COMMANDS,
+    handlers=handlers,
+    answer_steps=(RECORD,),
+    stop=stop_runners,
+)

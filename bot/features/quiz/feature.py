@@ -4,8 +4,9 @@ flashcards."""
 from __future__ import annotations
 
 from bot.features.quiz import requests as quiz
+from bot.features.quiz import store
 from bot.kernel.dispatch import Result
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -51,4 +52,13 @@ def handlers(app: App) -> Handlers:
 
 
 # AnswerQuestion is the live feature's: it answers every post, a live round its own way
-FEATURE = Feature("quiz", commands=quiz.COMMANDS, handlers=handlers)
+# in the click: a right answer to a question not yet due for review scores nothing
+SCORE = AnswerStep(
+    "quiz.score_by_due",
+    store.score_by_due,
+    after=("daily.refuse_closed_windows", "live.record_answers"),
+)
+# derived: the FSRS review of each answer, and the mastery it moves
+REVIEW = AnswerStep("quiz.review_cards", store.review_cards, phase=StepPhase.DERIVED)
+
+FEATURE = Feature("quiz", commands=quiz.COMMANDS, handlers=handlers, answer_steps=(SCORE, REVIEW))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.features.teacher import requests as teacher
+from bot.features.teacher import store
 from bot.kernel.dispatch import Result
-from bot.kernel.features import App, Feature, Handlers
+from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
 
 
@@ -47,4 +48,11 @@ def handlers(app: App) -> Handlers:
     )
 
 
-FEATURE = Feature("teacher", commands=teacher.COMMANDS, handlers=handlers)
+# derived: each learner's first answer to each question in its workspace (item analysis)
+FIRST_ANSWERS = AnswerStep(
+    "teacher.record_first_answers", store.record_first_answers, phase=StepPhase.DERIVED
+)
+
+FEATURE = Feature(
+    "teacher", commands=teacher.COMMANDS, handlers=handlers, answer_steps=(FIRST_ANSWERS,)
+)
