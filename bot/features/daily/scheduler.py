@@ -1,5 +1,6 @@
-"""The daily scheduler: one per adapter platform. Posts due questions and closes ended answer
-windows of its platform's channels, through the adapter's ``DailyPoster``. ``run_due(now)``
+"""The daily scheduler: one per platform. Posts due questions and closes ended answer windows
+of its platform's channels, through a ``DailyPoster`` (the host's, adapters/platform.py, made
+from the platform's post). ``run_due(now)``
 does one pass; ``start()`` runs passes in an asyncio task that sleeps on the injected clock
 until the next post or window end, and wakes early when a schedule changes.
 """
@@ -29,7 +30,8 @@ log = logging.getLogger("quizbot.daily")
 
 
 class DailyPoster(Protocol):
-    """What an adapter implements so the core can deliver daily posts to its platform.
+    """What the core needs to deliver daily posts to a platform (the host's ``ChannelPoster``
+    makes one from the platform's ``post``).
 
     Both return the platform's message reference (stored with the post); raising means the
     platform refused it: the core records the error and does not retry that post.
@@ -52,7 +54,7 @@ class DailyRun:
 class DailyScheduler:
     """Posts the daily questions and results of one platform's channels.
 
-    An adapter creates it with its poster, calls ``start()`` once its client is ready and
+    The host creates it with its poster, calls ``start()`` once the platform is ready and
     ``await stop()`` before shutting down (QuizApp.close stops it too).
     """
 

@@ -1,5 +1,6 @@
-"""The live quiz's runner: one per adapter platform. Drives its platform's running sessions
-round by round on the injected clock, through the adapter's ``LivePoster``.
+"""The live quiz's runner: one per platform. Drives its platform's running sessions round by
+round on the injected clock, through a ``LivePoster`` (the host's, adapters/platform.py, made
+from the platform's post and edit).
 
 Per round: one post (the question with its close time), one edit when it closes (the reveal,
 buttons disabled), one post (the scoreboard; after the last round, the podium). Nothing is
@@ -43,7 +44,8 @@ IDLE_ROUNDS = 2  # a session ends by itself after this many rounds in a row with
 
 
 class LivePoster(Protocol):
-    """What an adapter implements so the core can run live rounds in its channels.
+    """What the core needs to run live rounds in a platform's channels (the host's
+    ``ChannelPoster`` makes one from the platform's ``post`` and ``edit``).
 
     ``post_round`` and ``post_standings`` return the platform's message reference; raising
     means the platform refused. ``close_round`` edits the round's message (``ref``) in place.
@@ -63,7 +65,7 @@ class LostSession(Exception):
 
 
 class LiveRunner:
-    """Runs one platform's live sessions. An adapter creates it with its poster, calls
+    """Runs one platform's live sessions. The host creates it with its poster, calls
     ``start()`` once its client is ready and ``await stop()`` before shutting down
     (QuizApp.close stops it too)."""
 
