@@ -272,9 +272,11 @@ class QuizApp:
         except UserError as exc:
             return Notice(str(exc), error=True)
 
-    async def dispatch(self, actor: Actor, request: Request) -> Result:
-        """Run ``request``; a result that has a picture carries it drawn (bot.pictures)."""
-        return await self.pictures.attach(await self.dispatcher.dispatch(actor, request))
+    async def dispatch(self, actor: Actor, request: Request, *, pictures: bool = True) -> Result:
+        """Run ``request``; a result that has a picture carries it drawn (bot.pictures), unless
+        ``pictures`` is False (a view that cannot show one, such as Slack's home tab)."""
+        result = await self.dispatcher.dispatch(actor, request)
+        return await self.pictures.attach(result) if pictures else result
 
     async def handle_text(self, actor: Actor, text: str) -> Result:
         """Parse once and run: what the console and Slack's slash command do."""

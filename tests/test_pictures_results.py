@@ -69,6 +69,8 @@ async def test_stats_draw_progress_that_changes_with_new_answers_only(app, clock
     assert "2 answers on 1 day, 1 right (50%)" in chart.alt
     assert "Processes vs Threads: 0 mastered, 2 learning," in chart.alt
     assert stats.answered == 2  # the text figures are unchanged
+    # a view that cannot show a picture (Slack's home tab) asks for none, and waits for none
+    assert (await app.dispatch(ada, _stats(), pictures=False)).images == ()
     drawn = pictures.stats.drawn
     again = await app.dispatch(ada, _stats())
     assert again.images[0].png == chart.png and pictures.stats.drawn == drawn  # from the cache

@@ -308,7 +308,7 @@ class SlackAdapter:
             workspace_id=context.get("team_id") or "unknown",
             channel_id=event.get("channel") or "app_home",
         )
-        stats = await self.app.dispatch(actor, ShowStats())
+        stats = await self.app.dispatch(actor, ShowStats(), pictures=False)  # a view: no files
         board = await self.app.dispatch(actor, ShowLeaderboard())
         if isinstance(stats, Notice) or isinstance(board, Notice):
             return  # e.g. a storage fault (logged): the tab keeps what it showed last

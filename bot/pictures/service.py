@@ -114,6 +114,12 @@ class Pictures:
         if self.enabled:
             self._executor().submit(os.getpid)  # a worker starts (and warms up) for a job
 
+    @property
+    def drawing(self) -> int:
+        """Pictures being drawn or queued (also those whose asker already had the text)."""
+        with self._lock:
+            return len(self._drawing)
+
     def cached(self, spec: PictureSpec) -> Image | None:
         with self._lock:
             png = self._cache.get(spec)
