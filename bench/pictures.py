@@ -1,6 +1,6 @@
 """How long each kind of picture takes to draw, and what drawing them costs the answer path.
 
-    python bench/pictures.py [--json] [--rounds 20] [--answers 1000] [--pictures 100] [--runs 3]
+    python bench/pictures.py [--json] [--rounds 20] [--answers 1000] [--pictures 100] [--runs 4]
 
 1. Draw time per kind (in this process, as the worker draws it, no cache): the diagram of every
    shipped card, a choice bar chart (daily results), a demo bar chart, a group summary, a quiz
@@ -11,8 +11,9 @@
    (all different, so none comes from the cache) are drawn through the app's worker pool at
    the same time. Reports the answers' median and p99 latency, the loop's lag (how late a 5 ms
    sleep wakes: its p99 and worst), how many pictures were drawn, and the main process's CPU
-   per answer. Baseline and loaded runs alternate ``--runs`` times; figures are medians, and
-   the p99 ratio (loaded / baseline) is from the same run. Target: the ratio stays under 1.10.
+   per answer. Baseline and loaded halves alternate ``--runs`` times (ABBA order); figures are
+   medians, and the p99 ratio (loaded / baseline) is from the same run. Target: the ratio
+   stays under 1.10.
 """
 
 from __future__ import annotations
@@ -209,13 +210,21 @@ async def loop_under_load(answers: int, pictures: int, runs: int) -> dict[str, o
             results: dict[str, list[dict[str, float]]] = {"baseline": [], "loaded": []}
             ratios = []
             for run in range(runs):
+                # ABBA: every other run measures the loaded half first, so a drift in the
+                # host's load does not always favour the same half
+                order = ("baseline", "loaded") if run % 2 == 0 else ("loaded", "baseline")
+                measured = {}
+                for n, name in enumerate(order):
+                    await settle(pool)
+                    count = pictures if name == "loaded" else 0
+                    seed = (run * 10 + 5 * n) * answers
+                    measured[name] = await answer_load(app, answers, count, seed=seed)
                 await settle(pool)
-                base = await answer_load(app, answers, 0, seed=run * 10 * answers)
-                loaded = await answer_load(app, answers, pictures, seed=(run * 10 + 5) * answers)
-                await settle(pool)
-                results["baseline"].append(base)
-                results["loaded"].append(loaded)
-                ratios.append(loaded["answer_p99_ms"] / base["answer_p99_ms"])
+                results["baseline"].append(measured["baseline"])
+                results["loaded"].append(measured["loaded"])
+                ratios.append(
+                    measured["loaded"]["answer_p99_ms"] / measured["baseline"]["answer_p99_ms"]
+                )
         finally:
             await app.close()
             await pool.close()
@@ -233,7 +242,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--answers", type=int, default=1000)
     parser.add_argument("--pictures", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=4)
     args = parser.parse_args()
     figures = {"draw": draw_times(args.rounds), "load_average": os.getloadavg()[0]}
     print(f"draw time per kind (this process, no cache; load average {os.getloadavg()[0]:.1f}):")

@@ -296,3 +296,13 @@ async def test_a_slow_picture_leaves_the_reply_to_its_text_and_lands_in_the_cach
 async def test_pictures_off_means_text_only():
     off = Pictures(enabled=False)
     assert await off.image(choice_chart((1, 2, 3))) is None
+
+
+async def test_the_drawing_worker_only_takes_cpu_nothing_else_wants(pictures):
+    """SCHED_IDLE (Linux): the answer path and the event loop never wait behind a drawing."""
+    import asyncio
+    import os
+
+    assert await pictures.image(choice_chart((1, 1, 1))) is not None  # the worker is up
+    policy = await asyncio.wrap_future(pictures._executor().submit(os.sched_getscheduler, 0))
+    assert policy == os.SCHED_IDLE

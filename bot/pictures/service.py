@@ -35,7 +35,7 @@ DEFAULT_TIMEOUT_S = 2.0  # Discord wants a reply within 3 s of a command
 DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
 DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
 OFF_VALUES = ("0", "off", "no", "false")
-WORKER_NICENESS = 10  # CFS gives a nice-10 process about a tenth of a nice-0 one's CPU share
+WORKER_NICENESS = 19  # where SCHED_IDLE is missing: the lowest priority there is
 KINDS = (CardDiagram, BarChart, PodiumChart, ProgressChart)
 
 
@@ -46,15 +46,26 @@ def _draw(spec: PictureSpec) -> bytes:
 
 
 def _warm() -> None:
-    """A worker's start: lower its priority (drawing is background work: the event loop and
-    the answer writer's threads come first on a small host), then import and draw once."""
+    """A worker's start: make drawing background work (the event loop and the answer writer's
+    threads come first), then import matplotlib and draw once."""
+    _yield_the_cpu()
+    from bot.pictures.draw import warm
+
+    warm()
+
+
+def _yield_the_cpu() -> None:
+    """SCHED_IDLE where Linux allows it (the worker runs only on a core nothing else wants),
+    else the lowest nice level; a picture that waits too long goes out as text."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
+        return
+    except (AttributeError, OSError):
+        pass
     try:
         os.nice(WORKER_NICENESS)
     except OSError:  # not allowed here: the worker still draws, at normal priority
         pass
-    from bot.pictures.draw import warm
-
-    warm()
 
 
 @dataclass
