@@ -101,6 +101,9 @@ class Question(_Strict):
     keep_order: bool = False  # the choices' order means something ("All of the above")
     source: str | None = None
     back: str = ""  # a flashcard's back (its answer), as long as it needs to be
+    # choose all that apply: every right choice (``answer`` joins them); right only when
+    # exactly these are chosen
+    answers: tuple[str, ...] = ()
     # Filled in by the loader (not allowed in YAML: see _QuestionIn).
     card_id: str = ""
     track: str = ""
@@ -113,6 +116,18 @@ class Question(_Strict):
     def typed(self) -> bool:
         """Answered by typing text rather than by picking a choice."""
         return bool(self.accept)
+
+    @property
+    def multi(self) -> bool:
+        """Choose all that apply: several choices may be right, all of them must be chosen."""
+        return bool(self.answers)
+
+    @property
+    def right_indexes(self) -> frozenset[int]:
+        """The right choices' indexes (one for a plain choice question)."""
+        if self.answers:
+            return frozenset(self.choices.index(a) for a in self.answers)
+        return frozenset({self.correct_index}) if self.choices else frozenset()
 
     @property
     def flashcard(self) -> bool:
@@ -141,6 +156,7 @@ class _QuestionIn(_Strict):
     keep_order: bool = False
     source: str | None = None
     back: str = ""
+    answers: tuple[str, ...] = ()
 
     @property
     def choice_texts(self) -> tuple[str, ...]:
@@ -491,7 +507,9 @@ def _build(parsed: list[_Parsed], root: Path, skipped: tuple[str, ...] = ()) -> 
             prompt=q.prompt,
             why=q.why,
             choices=q.choice_texts,
-            answer=(q.answer or "").strip()
+            answer="; ".join(a.strip() for a in q.answers)
+            if q.answers
+            else (q.answer or "").strip()
             if q.choices
             else q.back.strip()
             if q.back
@@ -501,6 +519,7 @@ def _build(parsed: list[_Parsed], root: Path, skipped: tuple[str, ...] = ()) -> 
             keep_order=q.keep_order,
             source=q.source,
             back=q.back.strip(),
+            answers=tuple(a.strip() for a in q.answers),
             card_id=card.id,
             track=card.track,
         )
@@ -591,10 +610,10 @@ def _check_question(
         problem((*where, "prompt"), f"{name}: prompt is empty")
     if "why" not in bad and not q.why.strip():
         problem((*where, "why"), f"{name}: why is empty")
-    if bad & {"accept", "choices", "answer", "back"}:
+    if bad & {"accept", "choices", "answer", "back", "answers"}:
         return
     if q.back:
-        if q.choices or q.accept or q.answer is not None:
+        if q.choices or q.accept or q.answer is not None or q.answers:
             problem(
                 (*where, "back"),
                 f"{name}: a flashcard has a back only (no choices, answer or accept)",
@@ -611,6 +630,12 @@ def _check_question(
         for a, accepted in enumerate(q.accept):
             if not accepted.strip():
                 problem((*where, "accept", a), f"{name}: accepted answer {a + 1} is empty")
+        return
+    if q.answers and q.answer is not None:
+        problem((*where, "answers"), f"{name}: has both answer and answers; use one")
+        return
+    if q.answers:
+        _check_answers(q, where, name, problem)
         return
     if q.answer is None:
         problem(where, f"{name}: needs choices and answer, or accept (typed answers)")
@@ -641,3 +666,26 @@ def _check_question(
                 (*where, "choices", right),
                 f"{name}: feedback is for wrong choices; the why explains the right one",
             )
+
+
+def _check_answers(
+    q: _QuestionIn,
+    where: tuple[Any, ...],
+    name: str,
+    problem: typing.Callable[[tuple[Any, ...], str], None],
+) -> None:
+    """Choose all that apply: 2-10 distinct choices, every right one among them, and at
+    least one wrong choice (else there is nothing to leave out)."""
+    texts = q.choice_texts
+    if not MIN_CHOICES <= len(texts) <= MAX_CHOICES:
+        problem(
+            (*where, "choices"),
+            f"{name}: has {len(texts)} choices, needs {MIN_CHOICES} to {MAX_CHOICES}",
+        )
+    if len({t.casefold() for t in texts}) != len(texts):
+        problem((*where, "choices"), f"{name}: two choices are the same")
+    for n, right in enumerate(q.answers):
+        if right.strip() not in texts:
+            problem((*where, "answers", n), f"{name}: answer {show(right.strip())} is not a choice")
+    if len({a.strip() for a in q.answers}) == len(texts):
+        problem((*where, "answers"), f"{name}: every choice is right; leave one out")

@@ -79,14 +79,14 @@ def words(text: str) -> list[str]:
 
 def answer_is_longest(question: Question) -> bool:
     """The right answer is the longest choice, or tied for longest (by characters)."""
-    if question.typed or not question.choices:
+    if question.typed or question.multi or not question.choices:
         return False
     return len(question.answer) >= max(len(c) for c in question.choices)
 
 
 def answer_is_shortest(question: Question) -> bool:
     """The right answer is the shortest choice, or tied for shortest (by characters)."""
-    if question.typed or not question.choices:
+    if question.typed or question.multi or not question.choices:
         return False
     return len(question.answer) <= min(len(c) for c in question.choices)
 
@@ -103,13 +103,13 @@ def why_repeat_share(question: Question) -> float:
 
 def absolute_distractors(question: Question) -> list[str]:
     """The distractors that use an absolute word (always, only, ...) the answer does not."""
-    if question.typed or not question.choices:
+    if question.typed or question.multi or not question.choices:
         return []
     in_answer = set(words(question.answer))
     return [
         choice
         for i, choice in enumerate(question.choices)
-        if i != question.correct_index and (set(words(choice)) & ABSOLUTE_WORDS) - in_answer
+        if i not in question.right_indexes and (set(words(choice)) & ABSOLUTE_WORDS) - in_answer
     ]
 
 

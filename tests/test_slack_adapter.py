@@ -113,9 +113,10 @@ def block_text(blocks: list[dict]) -> str:
         if "text" in b:
             parts.append(b["text"]["text"])
         parts += [f["text"] for f in b.get("fields", [])]
-        for element in b.get("elements", []):  # context texts, button labels
+        for element in b.get("elements", []):  # context texts, button labels, checkboxes
             text = element.get("text")
-            parts.append(text["text"] if isinstance(text, dict) else text)
+            parts.append(text["text"] if isinstance(text, dict) else text or "")
+            parts += [o["text"]["text"] for o in element.get("options", [])]
     return "\n".join(parts)
 
 

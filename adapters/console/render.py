@@ -163,7 +163,12 @@ def _question(view: QuestionView) -> RenderableType:
     ]
     lines.append(_bullets("", (c.label for c in view.shown), indent=1))
     why = f" · {view.reason}" if view.reason else ""
-    lines.append(Text(f"  {view.card_title}{why} — answer with a letter or number", style="dim"))
+    how = (
+        "choose all that apply: type their letters, e.g. A C"
+        if view.multi
+        else "answer with a letter or number"
+    )
+    lines.append(Text(f"  {view.card_title}{why} — {how}", style="dim"))
     return Group(*lines)
 
 

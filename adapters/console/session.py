@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +23,12 @@ from adapters.console.terminal import (
 from adapters.platform import NoRenderer
 from bot.app import QuizApp
 from bot.features.quiz import LETTERS, AnswerResult, FlashcardBack, QuestionView, ReviewSession
-from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, RevealFlashcard
+from bot.features.quiz.requests import (
+    AnswerChoices,
+    AnswerQuestion,
+    AnswerTyped,
+    RevealFlashcard,
+)
 from bot.features.quiz.results import GRADES, KNEW
 from bot.kernel.grammar import command_words, parse_choice
 from bot.kernel.identity import Actor
@@ -69,7 +75,9 @@ class ConsoleSession:
         return Actor("console", name.lower(), name, "local", "terminal", is_admin=admin)
 
     async def call_core(
-        self, line: str = "", answer: AnswerQuestion | AnswerTyped | RevealFlashcard | None = None
+        self,
+        line: str = "",
+        answer: AnswerQuestion | AnswerTyped | AnswerChoices | RevealFlashcard | None = None,
     ) -> object:
         """The console's only calls into the core: a command line, or an ``answer`` request.
         A failure inside the core comes back as a one-line error Notice, so one bad input
@@ -174,6 +182,9 @@ class ConsoleSession:
             if isinstance(back, FlashcardBack):
                 self.current = back.view  # graded with a letter, or Y / N
             return
+        if self.current.multi:
+            await self._answer_several(text)
+            return
         choice = parse_choice(text, len(self.current.choices))
         if self.current.choices == GRADES and text.strip().lower() in YES_NO:
             choice = next(
@@ -195,6 +206,26 @@ class ConsoleSession:
         canonical = self.current.shown[choice].index
         await self._answered(
             await self.call_core(answer=AnswerQuestion(self.current.post_id, canonical))
+        )
+
+    async def _answer_several(self, text: str) -> None:
+        """Choose all that apply: "A C", "a,c" or "1 3" (the letters shown)."""
+        assert self.current is not None
+        count = len(self.current.choices)
+        words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
+        picked = [parse_choice(w, count) for w in words]
+        if not picked or None in picked:
+            self.show(
+                Notice(
+                    f"{shorten(text, 40)!r}: type the letters of every right choice, e.g. A C"
+                    f" (A-{LETTERS[count - 1]}).",
+                    error=True,
+                )
+            )
+            return
+        chosen = frozenset(self.current.shown[p].index for p in picked if p is not None)
+        await self._answered(
+            await self.call_core(answer=AnswerChoices(self.current.post_id, chosen))
         )
 
     async def _answered(self, reply: object) -> None:

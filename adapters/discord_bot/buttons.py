@@ -22,6 +22,7 @@ ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-9])"
 FORGED_ANSWER = "That button is no longer a quiz answer; ask for a new question."
 
 
+MULTI_TEMPLATE = r"quiz:multi:(?P<post>[0-9]{1,18})"  # choose all that apply: a select menu
 FLIP_TEMPLATE = r"quiz:flip:(?P<post>[0-9]{1,18})"  # a flashcard's "Show the back"
 CARD_TEMPLATE = r"quiz:card:(?P<card>[a-z0-9-]{1,80}):(?P<part>[a-z]{1,20})"
 
@@ -102,3 +103,32 @@ def flip_button(post_id: int) -> discord.ui.View:
     )
     view.stop()
     return view
+
+
+def multi_select(post_id: int, choices: Sequence[ShownChoice]) -> discord.ui.View:
+    """Choose all that apply: one menu taking several values (each the content's choice
+    index), submitted when the menu closes; never stored, like answer_buttons."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Select(
+            custom_id=f"quiz:multi:{post_id}",
+            placeholder="Choose all that apply",
+            min_values=1,
+            max_values=len(choices),
+            options=[
+                discord.SelectOption(label=button_label(c.label)[:100], value=str(c.index))
+                for c in choices
+            ],
+        )
+    )
+    view.stop()
+    return view
+
+
+def chosen_values(values: object) -> frozenset[int] | None:
+    """A select menu's submitted values as choice indexes; None when they are not."""
+    if not isinstance(values, list) or not values or len(values) > 10:
+        return None
+    if not all(isinstance(v, str) and v.isascii() and v.isdigit() and len(v) == 1 for v in values):
+        return None
+    return frozenset(int(v) for v in values)

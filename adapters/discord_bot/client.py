@@ -20,6 +20,8 @@ from adapters.discord_bot.buttons import (
     CARD_TEMPLATE,
     FLIP_TEMPLATE,
     FORGED_ANSWER,
+    MULTI_TEMPLATE,
+    chosen_values,
 )
 from adapters.discord_bot.commands import QuizCommands
 from adapters.discord_bot.identity import actor_for
@@ -40,6 +42,7 @@ from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
 from bot.features.quiz import AnswerBox, CardPart
 from bot.features.quiz.requests import (
+    AnswerChoices,
     AnswerQuestion,
     AnswerTyped,
     OpenAnswerBox,
@@ -232,6 +235,11 @@ class QuizBot(discord.Client):
             if typed := re.fullmatch(TYPED_TEMPLATE, custom_id):
                 await self.on_typed_answer_click(interaction, int(typed["post"]))
                 return
+            if multi := re.fullmatch(MULTI_TEMPLATE, custom_id):
+                chosen = chosen_values((interaction.data or {}).get("values"))
+                if chosen is not None:
+                    await self.on_multi_submit(interaction, int(multi["post"]), chosen)
+                    return
             if flip := re.fullmatch(FLIP_TEMPLATE, custom_id):
                 await self.on_flip_click(interaction, int(flip["post"]))
                 return
@@ -288,6 +296,14 @@ class QuizBot(discord.Client):
                 await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:
             await self._on_command_error(interaction, exc)
+
+    async def on_multi_submit(
+        self, interaction: discord.Interaction, post_id: int, chosen: frozenset[int]
+    ) -> None:
+        """Choose all that apply: the choices picked in the menu, answered privately."""
+        if not await self.accept(interaction):
+            return
+        await self.answer_in_time(interaction, AnswerChoices(post_id, chosen))
 
     async def on_flip_click(self, interaction: discord.Interaction, post_id: int) -> None:
         """A flashcard's "Show the back": the back and the two grades, to the clicker only."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord_bot.buttons import answer_buttons, flip_button
+from adapters.discord_bot.buttons import answer_buttons, flip_button, multi_select
 from adapters.discord_bot.typed import typed_answer_button
 from adapters.platform import NoRenderer
 from bot.features.quiz import FlashcardBack, QuestionView
@@ -190,6 +190,10 @@ def question_messages(view: QuestionView) -> list[Message]:
         + choices,
         footer=footer,
     )
+    if view.multi:
+        footer += " · choose all that apply"
+        question.set_footer(text=clip(footer, 2048))
+        return [Message(embeds=[question], view=multi_select(view.post_id, view.shown))]
     return [Message(embeds=[question], view=answer_buttons(view.post_id, view.shown))]
 
 

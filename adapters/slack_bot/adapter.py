@@ -40,7 +40,10 @@ from adapters.slack_bot.render import (
 from adapters.slack_bot.render_base import (
     ANSWER_ACTION_PREFIX,
     FLIP_ACTION_PREFIX,
+    MULTI_ACTION_PREFIX,
+    MULTI_PICK_ACTION_PREFIX,
     TYPED_ACTION_PREFIX,
+    checked_choices,
     parse_answer_value,
 )
 from adapters.slack_bot.settings import SlackSettings
@@ -48,6 +51,7 @@ from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
 from bot.features.quiz import AnswerBox, QuestionView
 from bot.features.quiz.requests import (
+    AnswerChoices,
     AnswerQuestion,
     AnswerTyped,
     OpenAnswerBox,
@@ -66,6 +70,8 @@ ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
 CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
 TYPED_ACTION = re.compile(rf"^{TYPED_ACTION_PREFIX}\d+$")
 FLIP_ACTION = re.compile(rf"^{FLIP_ACTION_PREFIX}\d+$")
+MULTI_PICK_ACTION = re.compile(rf"^{MULTI_PICK_ACTION_PREFIX}\d+$")
+MULTI_ACTION = re.compile(rf"^{MULTI_ACTION_PREFIX}\d+$")
 ADMIN_CACHE_SECONDS = 300.0
 # Posting publicly fails like this when the bot is not in the channel; the slash command's
 # response_url can still post there.
@@ -117,6 +123,8 @@ class SlackAdapter:
         self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
         self.bolt.action(TYPED_ACTION)(self.on_typed_answer_click)
         self.bolt.action(FLIP_ACTION)(self.on_flip)
+        self.bolt.action(MULTI_PICK_ACTION)(self.on_multi_pick)
+        self.bolt.action(MULTI_ACTION)(self.on_multi_submit)
         self.bolt.view(TYPED_ANSWER_VIEW)(self.on_typed_answer)
         self.bolt.event("app_home_opened")(self.on_home_opened)
 
@@ -216,6 +224,33 @@ class SlackAdapter:
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("card part click failed")
+            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+    async def on_multi_pick(self, ack: Callable[..., Any]) -> None:
+        """A box ticked or cleared: nothing to do until the choices are submitted."""
+        await ack()
+
+    async def on_multi_submit(
+        self,
+        ack: Callable[..., Any],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        """Choose all that apply: the boxes ticked on the post, answered privately."""
+        self.stop_signal.track()  # before the ack, as for a click on a choice
+        await ack()
+        try:
+            value = str(action.get("value", ""))
+            actor = click_actor(body)
+            reply: object = Notice("Tick the right choices first, then submit them.", error=True)
+            if value.isascii() and value.isdigit() and len(value) <= 18:
+                chosen = checked_choices(body.get("state"), int(value))
+                if chosen is not None and actor is not None:
+                    reply = await self.app.dispatch(actor, AnswerChoices(int(value), chosen))
+            await self.reply_privately(render(reply), respond, replace_original=False)
+        except Exception:
+            log.exception("choices submit failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
 
     async def on_flip(

@@ -30,6 +30,9 @@ from bot.kernel.results import DONE, Notice, images_of
 ANSWER_ACTION_PREFIX = "quiz_answer_"
 TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
 FLIP_ACTION_PREFIX = "quiz_flip_"  # a flashcard's "Show the back"
+# choose all that apply: the checkboxes (each toggle is only acknowledged) and the submit button
+MULTI_PICK_ACTION_PREFIX = "quiz_multi_pick_"
+MULTI_ACTION_PREFIX = "quiz_multi_submit_"
 
 # -- the dispatcher -----------------------------------------------------------------------
 
@@ -86,6 +89,8 @@ def question_blocks(
         return typed_question_blocks(view, note, first_action, shared)
     if view.flashcard:
         return flashcard_blocks(view, note, first_action)
+    if view.multi:
+        return multi_blocks(view, choices, note, first_action, shared)
     buttons = [
         {
             "type": "button",
@@ -101,6 +106,55 @@ def question_blocks(
         {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": buttons},
         context(about, note, view.private_result_text if shared else ""),
     ]
+
+
+def multi_blocks(
+    view: QuestionView, choices: str, note: str, first_action: int, shared: bool
+) -> list[Block]:
+    """Choose all that apply: a checkbox per choice (each carries the content's index) and a
+    Submit button; the submit's payload carries the boxes' state."""
+    boxes = {
+        "type": "checkboxes",
+        "action_id": f"{MULTI_PICK_ACTION_PREFIX}{first_action}",
+        "options": [
+            {"text": plain(c.label, MAX_BUTTON_TEXT), "value": str(c.index)} for c in view.shown
+        ],
+    }
+    submit = {
+        "type": "button",
+        "action_id": f"{MULTI_ACTION_PREFIX}{first_action}",
+        "text": plain("Submit my choices", MAX_BUTTON_TEXT),
+        "style": "primary",
+        "value": str(view.post_id),
+    }
+    about = f"{escape(view.card_title)} · {view.tag} · choose all that apply"
+    return [
+        *sections(f"*{escape(view.prompt)}*\n{choices}"),
+        {"type": "actions", "block_id": f"quiz_post_{view.post_id}", "elements": [boxes, submit]},
+        context(about, note, view.private_result_text if shared else ""),
+    ]
+
+
+def checked_choices(state: object, post_id: int) -> frozenset[int] | None:
+    """The boxes ticked on ``post_id``'s checkboxes, from a block_actions payload's
+    ``state.values``; None when there are none or they are not choice indexes."""
+    values = state.get("values") if isinstance(state, dict) else None
+    block = values.get(f"quiz_post_{post_id}") if isinstance(values, dict) else None
+    if not isinstance(block, dict):
+        return None
+    for action_id, element in block.items():
+        if not str(action_id).startswith(MULTI_PICK_ACTION_PREFIX) or not isinstance(element, dict):
+            continue
+        options = element.get("selected_options")
+        if not isinstance(options, list) or not 0 < len(options) <= 10:
+            return None
+        picked = [o.get("value") if isinstance(o, dict) else None for o in options]
+        if not all(
+            isinstance(v, str) and v.isascii() and v.isdigit() and len(v) == 1 for v in picked
+        ):
+            return None
+        return frozenset(int(v) for v in picked)  # type: ignore[arg-type]
+    return None
 
 
 def flashcard_blocks(view: QuestionView, note: str = "", first_action: int = 0) -> list[Block]:

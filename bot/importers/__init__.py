@@ -171,7 +171,7 @@ def _questions(n: int) -> str:
 
 
 def _question_data(q: ImportedQuestion, question_id: str) -> dict[str, object]:
-    answers = q.accept if q.accept else (q.answer,)
+    answers = q.accept or q.answers or (q.answer,)
     data: dict[str, object] = {"id": question_id, "prompt": q.prompt}
     if q.back:
         data["back"] = q.back
@@ -182,7 +182,10 @@ def _question_data(q: ImportedQuestion, question_id: str) -> dict[str, object]:
             {"text": text, "feedback": feedback} if feedback else text
             for text, feedback in zip(q.choices, q.feedback or [""] * len(q.choices), strict=True)
         ]
-        data["answer"] = q.answer
+        if q.answers:
+            data["answers"] = list(q.answers)
+        else:
+            data["answer"] = q.answer
         if q.keep_order:
             data["keep_order"] = True
     if not q.why:

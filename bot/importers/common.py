@@ -21,6 +21,7 @@ KIND_CHOICE = "multiple choice"
 KIND_TRUE_FALSE = "true/false"
 KIND_TYPED = "typed answer"
 KIND_FLASHCARD = "flashcard"
+KIND_MULTI = "choose all that apply"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ImportedQuestion:
     # (the Why is shown after wrong answers too), so it goes into the honest Why
     right_feedback: str = ""
     back: str = ""  # a flashcard's back (KIND_FLASHCARD)
+    answers: tuple[str, ...] = ()  # choose all that apply (KIND_MULTI): every right choice
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,11 @@ def no_explanation_why(kind: str, answers: tuple[str, ...], right_feedback: str 
     more = f" (and {len(answers) - 4} more)" if len(answers) > 4 else ""
     if kind == KIND_FLASHCARD:
         return "The back is the answer; this imported flashcard has no explanation yet."
+    if kind == KIND_MULTI:
+        shown = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        return (
+            f"The right choices are {shown}{more}; this imported question has no explanation yet."
+        )
     if kind == KIND_TYPED:
         lead = "The accepted answer is" if len(answers) == 1 else "Accepted answers are"
     else:

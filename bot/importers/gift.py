@@ -5,7 +5,8 @@ Questions are separated by blank lines; whole lines starting with ``//`` are com
 essay and description items are skipped with one line each, and so is a question that
 cannot be read (malformed: the rest of the file is imported). Choice weights: only a
 full-credit choice (``=`` or ``%100%``) is right; partial-credit choices become wrong
-choices with their feedback; a question with no or several full-credit choices is
+choices with their feedback; several right choices (``=`` more than once, or part
+credits adding up to 100%) make a choose-all-that-apply question; one without is
 skipped. Short answers accept only their full-credit answers; the only answer may be
 written without ``=`` (``{One}``). A question is matching only when every answer is
 ``=left -> right`` (else ``->`` is text). A format tag on an answer or a feedback
@@ -22,6 +23,7 @@ from pathlib import Path
 from bot.content import MAX_CHOICES
 from bot.importers.common import (
     KIND_CHOICE,
+    KIND_MULTI,
     KIND_TRUE_FALSE,
     KIND_TYPED,
     FileReport,
@@ -342,15 +344,11 @@ def _choice(
     line: int,
 ) -> None:
     right = [a for a in answers if a.weight >= 100]
+    credited = [a for a in answers if a.weight > 0]
+    if not right and abs(sum(a.weight for a in credited) - 100) < 1 and len(credited) > 1:
+        right = credited  # ~%50%A ~%50%B: choose all that apply, each right one part credit
     if not right:
         report.skip(line, f"multiple choice{what} has no full-credit choice")
-        return
-    if len(right) > 1:
-        report.skip(
-            line,
-            f"multiple choice{what} has {len(right)} full-credit choices;"
-            " a quizbot question has exactly one right choice",
-        )
         return
     if not 2 <= len(answers) <= MAX_CHOICES:
         fit = f"2 to {MAX_CHOICES} fit"
@@ -359,6 +357,23 @@ def _choice(
     folded = [a.text.casefold() for a in answers]
     if len(set(folded)) != len(folded):
         report.skip(line, f"multiple choice{what} has two identical choices")
+        return
+    if len(right) == len(answers):
+        report.skip(line, f"multiple choice{what}: every choice is right, none to leave out")
+        return
+    if len(right) > 1:  # several right choices: choose all that apply
+        report.add(
+            topic,
+            ImportedQuestion(
+                prompt=prompt,
+                kind=KIND_MULTI,
+                line=line,
+                choices=tuple(a.text for a in answers),
+                answers=tuple(a.text for a in right),
+                feedback=tuple("" if a in right else a.feedback for a in answers),
+                why=general,
+            ),
+        )
         return
     feedback = []
     for a in answers:

@@ -201,9 +201,10 @@ class DailyService:
         the topic the channel answers worst (unanswered topics first, in lesson order)."""
         pack = self.pack  # once: a reload meanwhile does not mix two packs
         topic = schedule.topic if schedule.topic in pack.topics else None
-        # a flashcard is graded by the learner alone: not for a channel's shared question
-        pool = [q for q in pack.questions_for(topic) if not q.flashcard] or [
-            q for q in pack.questions_for(None) if not q.flashcard
+        # a flashcard is graded by the learner alone: not for a channel's shared question; nor
+        # is choose-all-that-apply (one button per choice there)
+        pool = [q for q in pack.questions_for(topic) if not (q.flashcard or q.multi)] or [
+            q for q in pack.questions_for(None) if not (q.flashcard or q.multi)
         ]
         if not pool:
             raise UserError("The content has no questions.")

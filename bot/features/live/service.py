@@ -240,7 +240,9 @@ class LiveService:
 
     def pool(self, topic: str | None) -> tuple[Question, ...]:
         """The multiple-choice questions of a topic (typed-answer ones cannot be buttons)."""
-        return tuple(q for q in self.pack.questions_for(topic) if q.choices and not q.typed)
+        return tuple(
+            q for q in self.pack.questions_for(topic) if q.choices and not q.typed and not q.multi
+        )
 
     def topic_title(self, topic: str | None) -> str:
         if topic is None:

@@ -32,6 +32,9 @@ def handlers(app: App) -> Handlers:
     async def answer_typed(actor: Actor, r: quiz.AnswerTyped) -> Result:
         return await q.answer_typed(actor, r.post_id, r.text)
 
+    async def answer_choices(actor: Actor, r: quiz.AnswerChoices) -> Result:
+        return await q.answer_choices(actor, r.post_id, r.choices)
+
     async def reveal(actor: Actor, r: quiz.RevealFlashcard) -> Result:
         return await q.reveal(actor, r.post_id)
 
@@ -47,6 +50,7 @@ def handlers(app: App) -> Handlers:
         (quiz.AnswerTyped, answer_typed),
         (quiz.OpenAnswerBox, answer_box),
         (quiz.RevealFlashcard, reveal),
+        (quiz.AnswerChoices, answer_choices),
         (quiz.RecordPostMessage, record_message),
     )
 

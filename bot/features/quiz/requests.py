@@ -43,6 +43,17 @@ class AnswerQuestion(Request):
 
 
 @dataclass(frozen=True)
+class AnswerChoices(Request):
+    """Choose all that apply: the choices a user submitted (0-based content indexes); right
+    only when they are exactly the right ones. One answer per user per post."""
+
+    storage_failed = ANSWER_NOT_SAVED
+
+    post_id: int
+    choices: frozenset[int]
+
+
+@dataclass(frozen=True)
 class AnswerTyped(Request):
     """A typed answer to a typed-answer question: one answer per user per post."""
 

@@ -84,6 +84,9 @@ class QuestionView:
     typed: bool = False  # answered by typing text (no choices): adapters offer an answer box
     # a self-graded flashcard (no choices): adapters offer "Show the back" (RevealFlashcard)
     flashcard: bool = False
+    # choose all that apply: adapters let the user pick several choices, then submit them
+    # (AnswerChoices)
+    multi: bool = False
 
 
 # A flashcard's self-grades, as the choices of its back's grading view: the content index is
@@ -126,6 +129,37 @@ class AnswerResult:
     typed: str | None = None  # a typed-answer question: what the user typed ("You typed: …")
     accepted: tuple[str, ...] = ()  # a typed-answer question: the answers it accepts
     flashcard: bool = False  # self-graded: correct means "knew it"; correct_text is the back
+    # choose all that apply: the chosen and the right choices (canonical indexes); the
+    # per-choice verdicts are ``choice_verdicts``
+    chosen_set: tuple[int, ...] = ()
+    right_set: tuple[int, ...] = ()
+    choices: tuple[str, ...] = ()
+    feedback: tuple[str, ...] = ()
+
+    @property
+    def multi(self) -> bool:
+        return bool(self.right_set)
+
+    def _letters(self, indexes: tuple[int, ...]) -> str:
+        shown = sorted(indexes, key=lambda i: letter_of(self.order, i))
+        return ", ".join(f"{letter_of(self.order, i)}) {self.choices[i]}" for i in shown)
+
+    @property
+    def choice_verdicts(self) -> tuple[str, ...]:
+        """Choose all that apply: one line per choice that was chosen wrongly or missed, in
+        the post's letter order, with the author's feedback where there is some."""
+        lines = []
+        for i in sorted(range(len(self.choices)), key=lambda i: letter_of(self.order, i)):
+            picked, right = i in self.chosen_set, i in self.right_set
+            if picked == right:
+                continue
+            what = "picked, but not right" if picked else "right, but not picked"
+            note = self.feedback[i] if i < len(self.feedback) and self.feedback[i] else ""
+            lines.append(
+                f"{letter_of(self.order, i)}) {self.choices[i]}: {what}"
+                + (f" — {note}" if note else "")
+            )
+        return tuple(lines)
 
     @property
     def accepted_text(self) -> str:
@@ -148,12 +182,16 @@ class AnswerResult:
             return self.typed
         if self.flashcard:
             return self.chosen_text
+        if self.multi:
+            return self._letters(self.chosen_set) or "nothing"
         return f"{letter_of(self.order, self.chosen_index)}) {self.chosen_text}"
 
     @property
     def correct_label(self) -> str:
         if self.flashcard:
             return self.correct_text
+        if self.multi:
+            return self._letters(self.right_set)
         if self.typed is not None:
             return self.accepted_text
         return f"{letter_of(self.order, self.correct_index)}) {self.correct_text}"
@@ -181,12 +219,16 @@ class AnswerResult:
     def answer_text(self) -> str:
         if self.flashcard:
             return f"The back: {self.correct_label}"
+        if self.multi:
+            return f"The right choices are {self.correct_label}."
         return f"The answer is {self.correct_label}."
 
     @property
     def feedback_text(self) -> str:
         """Why the picked choice is wrong ("" after a right one, or where the author wrote
         nothing): shown before the Why."""
+        if self.multi and not self.correct:
+            return "\n".join(self.choice_verdicts)
         if self.correct or not self.chosen_feedback:
             return ""
         return f"{letter_of(self.order, self.chosen_index)}: {self.chosen_feedback}"

@@ -218,6 +218,7 @@ class QuizService:
             order=choice_order(post_id, question.id, len(question.choices), question.keep_order),
             typed=question.typed,
             flashcard=question.flashcard,
+            multi=question.multi,
         )
 
     async def reveal(self, actor: Actor, post_id: int) -> FlashcardBack:
@@ -303,7 +304,21 @@ class QuizService:
                 raise UserError("A flashcard is graded with “Knew it” or “Didn't know it”.")
         elif not 0 <= choice < len(question.choices):
             raise UserError(f"Pick a choice from 1 to {len(question.choices)}.")
+        elif question.multi:  # one choice picked where all that apply are asked for
+            return await self._record(actor, post, question, 1 << choice, None)
         return await self._record(actor, post, question, choice, None)
+
+    async def answer_choices(
+        self, actor: Actor, post_id: int, choices: frozenset[int]
+    ) -> AnswerResult:
+        """Choose all that apply: record the chosen set (stored as bits: choice i is bit i);
+        right only when it is exactly the right set."""
+        post, question = await self.answerable(actor, post_id)
+        if not question.multi:
+            raise UserError("That question has one right choice: pick it with its button.")
+        if not choices or not all(0 <= c < len(question.choices) for c in choices):
+            raise UserError(f"Pick one or more choices from 1 to {len(question.choices)}.")
+        return await self._record(actor, post, question, sum(1 << c for c in choices), None)
 
     async def answer_typed(self, actor: Actor, post_id: int, text: str) -> AnswerResult:
         """Record ``actor``'s typed answer to a typed-answer question; right when it matches
@@ -376,6 +391,8 @@ class QuizService:
             correct = matches(typed, question.accept)
         elif question.flashcard:
             correct = choice == KNEW  # self-graded, as Anki's Good (knew it) or Again
+        elif question.multi:
+            correct = _bits(choice) == question.right_indexes
         else:
             correct = choice == question.correct_index
         outcome = await self.answers.submit(
@@ -392,12 +409,16 @@ class QuizService:
             typed = ""
         if question.flashcard:
             correct_index = KNEW
+        elif question.multi:
+            correct_index = NO_CHOICE
         else:
             correct_index = NO_CHOICE if question.typed else question.correct_index
         if typed is not None:
             chosen_text = typed
         elif question.flashcard:
             chosen_text = GRADES[outcome.choice] if outcome.choice in (0, KNEW) else ""
+        elif question.multi:
+            chosen_text = "; ".join(question.choices[i] for i in sorted(_bits(outcome.choice)))
         elif 0 <= outcome.choice < len(question.choices):
             chosen_text = question.choices[outcome.choice]
         else:
@@ -421,15 +442,28 @@ class QuizService:
             order=GRADE_ORDER
             if question.flashcard
             else choice_order(post.id, question.id, len(question.choices), question.keep_order),
-            chosen_feedback=question.feedback_for(outcome.choice),
+            chosen_feedback="" if question.multi else question.feedback_for(outcome.choice),
             typed=typed,
             accepted=question.accept,
             flashcard=question.flashcard,
+            chosen_set=tuple(sorted(_bits(outcome.choice))) if question.multi else (),
+            right_set=tuple(sorted(question.right_indexes)) if question.multi else (),
+            choices=question.choices,
+            feedback=question.feedback,
         )
 
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:
         """Remember where the platform put a posted question (its message reference)."""
         await self.db.write(store.set_message_ref, post_id, message_ref)
+
+
+def _bits(stored: int) -> frozenset[int]:
+    """The chosen set of a choose-all-that-apply answer, stored as bits."""
+    return (
+        frozenset(i for i in range(stored.bit_length()) if stored >> i & 1)
+        if stored > 0
+        else frozenset()
+    )
 
 
 async def _closed_at_utc(post: PostRow) -> str:

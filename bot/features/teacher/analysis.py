@@ -105,12 +105,17 @@ def _choice(
     upper: float,
     lower: float,
 ) -> ChoiceStats:
-    mine = [t for t in tallies if t.choice == index]
+    # choose all that apply stores the chosen set as bits: choice i is bit i
+    mine = [
+        t
+        for t in tallies
+        if (t.choice >> index & 1 if question.multi and t.choice >= 0 else t.choice == index)
+    ]
     picked = sum(t.count for t in mine)
     return ChoiceStats(
         letter=chr(ord("A") + index),
         text=question.choices[index],
-        correct=index == question.correct_index,
+        correct=index in question.right_indexes,
         picked=picked,
         share=picked / attempts if attempts else None,
         upper_share=sum(t.upper for t in mine) / upper if upper else None,
