@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.blocks import MAX_BLOCKS, Block, SlackMessage, clip, image_block
 from adapters.slack_bot.payloads import QuizBolt, click_actor, is_slack_id, slack_id_or
+from adapters.slack_bot.question_kinds import QuestionKindClicks
 from adapters.slack_bot.render import (
     CARD_PART_ACTION_PREFIX,
     TYPED_ANSWER_BLOCK,
@@ -43,7 +44,6 @@ from adapters.slack_bot.render_base import (
     MULTI_ACTION_PREFIX,
     MULTI_PICK_ACTION_PREFIX,
     TYPED_ACTION_PREFIX,
-    checked_choices,
     parse_answer_value,
 )
 from adapters.slack_bot.settings import SlackSettings
@@ -51,12 +51,10 @@ from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
 from bot.features.quiz import AnswerBox, QuestionView
 from bot.features.quiz.requests import (
-    AnswerChoices,
     AnswerQuestion,
     AnswerTyped,
     OpenAnswerBox,
     RecordPostMessage,
-    RevealFlashcard,
     ShowCard,
 )
 from bot.kernel.dispatch import Request
@@ -84,7 +82,7 @@ NO_USER = Notice("That request did not say who sent it; nothing was done.", erro
 POSTER = Actor("slack", "quizbot", "quizbot")
 
 
-class SlackAdapter:
+class SlackAdapter(QuestionKindClicks):
     """Owns the Bolt app for one QuizApp; ``bolt`` is what the runners serve."""
 
     def __init__(
@@ -224,52 +222,6 @@ class SlackAdapter:
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("card part click failed")
-            await self.reply_privately(render(SORRY), respond, replace_original=False)
-
-    async def on_multi_pick(self, ack: Callable[..., Any]) -> None:
-        """A box ticked or cleared: nothing to do until the choices are submitted."""
-        await ack()
-
-    async def on_multi_submit(
-        self,
-        ack: Callable[..., Any],
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-    ) -> None:
-        """Choose all that apply: the boxes ticked on the post, answered privately."""
-        self.stop_signal.track()  # before the ack, as for a click on a choice
-        await ack()
-        try:
-            value = str(action.get("value", ""))
-            actor = click_actor(body)
-            reply: object = Notice("Tick the right choices first, then submit them.", error=True)
-            if value.isascii() and value.isdigit() and len(value) <= 18:
-                chosen = checked_choices(body.get("state"), int(value))
-                if chosen is not None and actor is not None:
-                    reply = await self.app.dispatch(actor, AnswerChoices(int(value), chosen))
-            await self.reply_privately(render(reply), respond, replace_original=False)
-        except Exception:
-            log.exception("choices submit failed")
-            await self.reply_privately(render(SORRY), respond, replace_original=False)
-
-    async def on_flip(
-        self,
-        ack: Callable[..., Any],
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-    ) -> None:
-        """A flashcard's "Show the back": the back and the two grades, privately."""
-        await ack()
-        try:
-            value = str(action.get("value", ""))
-            reply: object = Notice("That button is not a flashcard; ask for a new one.", error=True)
-            if value.isascii() and value.isdigit() and len(value) <= 18:
-                reply = await self.app.dispatch(click_actor(body), RevealFlashcard(int(value)))
-            await self.reply_privately(render(reply), respond, replace_original=False)
-        except Exception:
-            log.exception("flashcard click failed")
             await self.reply_privately(render(SORRY), respond, replace_original=False)
 
     async def on_typed_answer_click(
