@@ -111,3 +111,43 @@ async def test_console_saves_the_diagram_and_prints_its_path_and_alt_text(app, t
     assert "Picture saved to" in printed and spec.name in printed
     assert "Diagram of Processes vs Threads." in printed
     assert app.pack.card(PVT).summary[:40] in printed  # the text card is still there
+
+
+async def test_discord_posts_the_daily_results_chart_with_the_results(app, pictures):
+    """A posted result (the scheduler's, not a reply): the chart goes up with the message."""
+    from adapters.discord_bot import QuizBot
+    from adapters.platform import ChannelPoster
+    from tests.test_discord_daily import MESSAGES, results
+
+    daily = await pictures.attach(results(question_ref=None, counts=(4, 9)))
+    [chart] = daily.images
+    assert "B) two: 9 (69%) (right answer)" in chart.alt
+    async with FakeDiscord() as fake:
+        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        async with fake.run(bot):
+            await ChannelPoster(bot.platform).post_results(daily.channel, daily)
+            post = await fake.wait_for_request(method="POST", path=MESSAGES)
+    assert post.files == {chart.name: chart.png}
+    assert post.json["embeds"][0]["image"]["url"] == f"attachment://{chart.name}"
+
+
+async def test_slack_shares_the_podium_into_the_channel(app, slack, pictures):
+    from bot.features.live.results import EndReason, LivePodium, Standing
+
+    fake, adapter, _ = slack
+    podium = await pictures.attach(
+        LivePodium(
+            session_id=3,
+            topic_title="Processes vs Threads",
+            rounds_played=3,
+            rounds=3,
+            reason=EndReason.FINISHED,
+            standings=(Standing(1, "Ada", 2700, 3, 3), Standing(2, "Zoë", 1900, 2, 3)),
+            missed_most=None,
+        )
+    )
+    [chart] = podium.images
+    assert "1st Ada with 2700 points (3 of 3 right)" in chart.alt
+    assert await adapter.post_to_channel("C7", podium) is not None
+    [file] = [f for f in fake.files.values() if f.data == chart.png]
+    assert file.completed and file.channel == "C7"
