@@ -69,7 +69,8 @@ FIRST_ANSWERS_BACKFILL = next(
 def build(path: Path, learners: int, answers: int, seed: int = 25) -> None:
     rng = random.Random(seed)
     pack = load_pack(default_content_path())
-    questions = [q for q in pack.questions if not q.typed]
+    # one right choice each (typed, all-that-apply and flashcard answers are stored otherwise)
+    questions = [q for q in pack.questions if q.choices and not q.multi and not q.flashcard]
     db = open_sync(path)
     db.execute("PRAGMA synchronous=OFF")
     db.execute("BEGIN")

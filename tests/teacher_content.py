@@ -43,6 +43,19 @@ questions:
       - {text: red, feedback: Sunsets are red.}
       - {text: black, feedback: Night is black.}
     answer: blue
+  - id: lab-multi
+    prompt: Which are vowels?
+    why: A and E are vowels; B and C are consonants.
+    choices:
+      - A
+      - E
+      - {text: B, feedback: B is a consonant.}
+      - {text: C, feedback: C is a consonant.}
+    answers: [A, E]
+  - id: lab-card
+    prompt: What does CPU stand for?
+    why: The central processing unit runs the instructions.
+    back: Central processing unit.
   - id: lab-typed
     prompt: Which transport protocol retransmits lost segments?
     why: TCP acknowledges every segment and retransmits what is lost.

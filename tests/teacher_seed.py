@@ -21,7 +21,7 @@ GROUP = 'Evening & "friends"'
 SUSPECT = "pvt-thread-crash"  # the strongest learners pick one wrong choice here
 UNBELIEVED = "pvt-threads-lightweight"  # its last wrong choice is never picked
 LEARNERS = 24
-QUESTIONS = 12  # the first questions of the pack, in lesson order
+QUESTIONS = 12  # the pack's first one-right-choice questions, in lesson order
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ async def seed(app: QuizApp, clock: FakeClock) -> Seeded:
         for n in range(LEARNERS)
     )
     strengths = [0.25 + 0.7 * n / (LEARNERS - 1) for n in range(LEARNERS)]
-    questions = app.pack.questions[:QUESTIONS]
+    single = [q for q in app.pack.questions if q.choices and not q.multi and not q.flashcard]
+    questions = single[:QUESTIONS]
     for question in questions:
         view = await app.quiz.post_question(ADMIN, question)
         start = clock.now()

@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import QuizApp
 from bot.features.answers import PostKind
+from bot.features.quiz.results import KNEW
 from bot.features.teacher import FlaggedItems, FlagKind, ItemReport
 from bot.features.teacher.requests import AnalyseItems
 from bot.kernel.identity import Actor
@@ -31,9 +32,11 @@ async def lab(db_target, clock, tmp_path):
     await app.close()
 
 
-async def answer_all(app: QuizApp, clock, question_id: str, picks: dict[int, int | str]):
-    """One post of ``question_id``; learner n answers ``picks[n]`` (a choice or typed text)
-    n+1 seconds after the post, in order."""
+async def answer_all(
+    app: QuizApp, clock, question_id: str, picks: dict[int, int | str | frozenset[int]]
+):
+    """One post of ``question_id``; learner n answers ``picks[n]`` (a choice, typed text, or
+    the set of choices of a choose-all-that-apply question) n+1 seconds after the post."""
     question = app.pack.question(question_id)
     view = await app.quiz.post_question(ADMIN, question)
     start = clock.now()
@@ -41,6 +44,8 @@ async def answer_all(app: QuizApp, clock, question_id: str, picks: dict[int, int
         clock.set(start + timedelta(seconds=n + 1))
         if isinstance(pick, str):
             await app.quiz.answer_typed(learner(n), view.post_id, pick)
+        elif isinstance(pick, frozenset):
+            await app.quiz.answer_choices(learner(n), view.post_id, pick)
         else:
             await app.quiz.answer(learner(n), view.post_id, pick)
     clock.set(start + timedelta(minutes=5))
@@ -176,7 +181,7 @@ async def test_scope_by_channel_days_and_group(lab, clock):
     assert group.scope.group == "Pair" and group.item("lab-one").attempts == 1
     assert group.item("lab-one").right == 0
     topic = await report(lab, topic="item-lab")
-    assert len(topic.items) == 4
+    assert len(topic.items) == 6
     # another workspace sees none of it
     stranger = Actor("console", "t2", "T2", "elsewhere", "terminal", is_admin=True)
     theirs = await lab.dispatch(stranger, AnalyseItems())
@@ -217,3 +222,20 @@ async def test_answers_stored_before_the_upgrade_count_as_first_answers(tmp_path
         assert (again.attempts, again.right) == (1, 1)
     finally:
         await app.close()
+
+
+async def test_choose_all_that_apply_and_flashcards(lab, clock):
+    # all that apply: right only with exactly {A, E}; a choice's pick rate counts every set
+    # holding it. Flashcards: "knew it" is right, and there are no choices to tally.
+    both, a_only, a_b = frozenset({A, B}), frozenset({A}), frozenset({A, C})
+    picks = {0: both, 1: both, 2: both, 3: a_only, 4: a_b, 5: both, 6: a_only, 7: a_b}
+    await answer_all(lab, clock, "lab-multi", picks)
+    await answer_all(lab, clock, "lab-card", {0: KNEW, 1: KNEW, 2: 0})
+    got = await report(lab)
+    multi = got.item("lab-multi")
+    assert (multi.attempts, multi.right) == (8, 4)
+    picked = {c.letter: (c.picked, c.correct) for c in multi.choices}
+    assert picked == {"A": (8, True), "B": (4, True), "C": (2, False), "D": (0, False)}
+    assert not any(f.kind == FlagKind.CHECK_KEY for f in multi.flags)
+    card = got.item("lab-card")
+    assert (card.attempts, card.right, card.choices) == (3, 2, ())

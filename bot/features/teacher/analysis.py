@@ -137,7 +137,8 @@ def flags(item: ItemStats) -> tuple[Flag, ...]:
             )
         )
     else:
-        key = next((c for c in item.choices if c.correct), None)
+        keys = [c for c in item.choices if c.correct]
+        key = keys[0] if len(keys) == 1 else None  # all that apply: no single key to rival
         rival = max(
             (c for c in item.choices if not c.correct and c.upper_share is not None),
             key=lambda c: c.upper_share or 0.0,
