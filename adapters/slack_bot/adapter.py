@@ -45,6 +45,7 @@ from adapters.slack_bot.render_base import (
     MULTI_PICK_ACTION_PREFIX,
     TYPED_ACTION_PREFIX,
     parse_answer_value,
+    post_id_value,
 )
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
@@ -236,13 +237,13 @@ class SlackAdapter(QuestionKindClicks):
         trigger_id (valid for 3 seconds), or say privately why not (retired, gone, ...)."""
         await ack()
         try:
-            value = str(action.get("value", ""))
+            post_id = post_id_value(action.get("value", ""))
             actor = click_actor(body)
             reply: object = Notice(
                 "That button is not a quiz answer; ask for a new one.", error=True
             )
-            if value.isascii() and value.isdigit() and len(value) <= 18:
-                reply = await self.app.dispatch(actor, OpenAnswerBox(int(value)))
+            if post_id is not None:
+                reply = await self.app.dispatch(actor, OpenAnswerBox(post_id))
             if isinstance(reply, AnswerBox):
                 modal = typed_answer_modal(reply, actor.channel_id)
                 await client.views_open(trigger_id=body["trigger_id"], view=modal)

@@ -4,14 +4,14 @@ and choose-all-that-apply's ticks and Submit. Mixed into ``SlackAdapter``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack_bot.payloads import click_actor
 from adapters.slack_bot.render import render
-from adapters.slack_bot.render_base import checked_choices
+from adapters.slack_bot.render_base import checked_choices, post_id_value
 from bot.features.quiz.requests import AnswerChoices, RevealFlashcard
 from bot.kernel.results import SORRY, Notice
 
@@ -50,18 +50,15 @@ class QuestionKindClicks:
         """Choose all that apply: the boxes ticked on the post, answered privately."""
         self.stop_signal.track()  # before the ack, as for a click on a choice
         await ack()
-        try:
-            value = str(action.get("value", ""))
-            actor = click_actor(body)
-            reply: object = Notice("Tick the right choices first, then submit them.", error=True)
-            if value.isascii() and value.isdigit() and len(value) <= 18:
-                chosen = checked_choices(body.get("state"), int(value))
-                if chosen is not None and actor is not None:
-                    reply = await self.app.dispatch(actor, AnswerChoices(int(value), chosen))
-            await self.reply_privately(render(reply), respond, replace_original=False)
-        except Exception:
-            log.exception("choices submit failed")
-            await self.reply_privately(render(SORRY), respond, replace_original=False)
+
+        async def reply() -> object:
+            post_id, actor = post_id_value(action.get("value", "")), click_actor(body)
+            chosen = checked_choices(body.get("state"), post_id) if post_id is not None else None
+            if post_id is None or chosen is None or actor is None:
+                return Notice("Tick the right choices first, then submit them.", error=True)
+            return await self.app.dispatch(actor, AnswerChoices(post_id, chosen))
+
+        await self._reply_to_click(respond, reply, "choices submit")
 
     async def on_flip(
         self,
@@ -72,12 +69,21 @@ class QuestionKindClicks:
     ) -> None:
         """A flashcard's "Show the back": the back and the two grades, privately."""
         await ack()
+
+        async def reply() -> object:
+            post_id = post_id_value(action.get("value", ""))
+            if post_id is None:
+                return Notice("That button is not a flashcard; ask for a new one.", error=True)
+            return await self.app.dispatch(click_actor(body), RevealFlashcard(post_id))
+
+        await self._reply_to_click(respond, reply, "flashcard click")
+
+    async def _reply_to_click(
+        self, respond: AsyncRespond, reply: Callable[[], Awaitable[object]], what: str
+    ) -> None:
+        """The click's reply, privately; a failure is logged and the clicker told."""
         try:
-            value = str(action.get("value", ""))
-            reply: object = Notice("That button is not a flashcard; ask for a new one.", error=True)
-            if value.isascii() and value.isdigit() and len(value) <= 18:
-                reply = await self.app.dispatch(click_actor(body), RevealFlashcard(int(value)))
-            await self.reply_privately(render(reply), respond, replace_original=False)
+            await self.reply_privately(render(await reply()), respond, replace_original=False)
         except Exception:
-            log.exception("flashcard click failed")
+            log.exception("%s failed", what)
             await self.reply_privately(render(SORRY), respond, replace_original=False)

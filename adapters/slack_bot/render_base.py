@@ -227,6 +227,12 @@ def answer_value(post_id: int, choice: int) -> str:
 ANSWER_VALUE = re.compile(r"(\d{1,18}):(\d)", re.ASCII)  # post ids fit SQLite's 64 bits
 
 
+def post_id_value(value: object) -> int | None:
+    """A button whose value is a post id (typed answer, flashcard, choices' Submit)."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def parse_answer_value(value: str) -> tuple[int, int] | None:
     found = ANSWER_VALUE.fullmatch(value)
     if found is None:
