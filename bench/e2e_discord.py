@@ -273,6 +273,7 @@ async def measure(args: argparse.Namespace) -> dict:
                         BENCH_DISCORD_API=target.fake.base_url,
                         BENCH_DISCORD_GATEWAY=target.fake.gateway_url,
                         BENCH_REPLY_FILE=str(reply_file),
+                        BENCH_UVLOOP="1" if args.uvloop else "",
                     ),
                 )
                 for name, target in targets.items()
@@ -339,7 +340,17 @@ def main() -> None:
     parser = e2e_arguments(__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=("quizbot", "same", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--uvloop",
+        action="store_true",
+        help="run every app on uvloop's event loop (pip install uvloop); discord.py's own"
+        " speed-ups (pip install 'discord.py[speed]': orjson and friends) are used when installed",
+    )
     args = parser.parse_args()
+    if args.serve and os.environ.get("BENCH_UVLOOP"):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     if args.serve == "quizbot":
         sys.exit(serve_quizbot(args.db))
     if args.serve in ("bare", "same"):
