@@ -200,3 +200,41 @@ async def test_closing_stores_the_answers_still_queued(db_target, clock):
     finally:
         await reopened.close()
     assert stored == 10
+
+
+async def test_a_failing_trailing_step_holds_back_no_reply_and_is_applied_later(db_target, clock):
+    """The trailing step fails (a bug, a fault): the clicks still get their replies, the
+    outbox keeps the answers (nothing of the failed step is half-applied), a board read does
+    not hang on it, and once the step works again the writer applies them, each once."""
+    from bot.app import QuizApp
+    from bot.features.quiz.requests import AnswerQuestion, AskQuestion
+    from bot.kernel.identity import Actor
+    from tests.conftest import CONTENT
+
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    broken = True
+
+    def fails_while_broken(db, batch) -> None:
+        if broken:
+            raise RuntimeError("the trailing step is broken")
+
+    app.answers._derived_steps = (*app.answers._derived_steps, fails_while_broken)
+    try:
+        users = [Actor("slack", f"U{i}", f"user {i}", "T1", "C1") for i in range(5)]
+        view = await app.dispatch(users[0], AskQuestion())
+        for user in users:
+            reply = await app.dispatch(user, AnswerQuestion(view.post_id, 0))
+            assert reply.total_points in (0, 10), reply  # the reply's totals are the click's
+        board = await app.boards.leaderboard(users[0])  # returns: the step failed, no hang
+        assert board.total_players < 5
+        assert await app.db.read(
+            lambda db: db.execute("SELECT COUNT(*) FROM answer_outbox").fetchone()[0]
+        ) == len(users)
+        broken = False
+        await eventually(lambda: app.answers.derived_batches > 0, "the trailing step applied")
+        board = await app.boards.leaderboard(users[0], limit=10)
+        assert board.total_players == len(users)
+        assert sorted(r.answered for r in board.rows) == [1] * len(users)
+    finally:
+        await app.close()
+    assert query(db_target, "SELECT COUNT(*) FROM answer_outbox") == [(0,)]
