@@ -219,7 +219,10 @@ async def test_the_console_completes_what_the_grammar_knows(app):
     session = ConsoleSession(app, Console(file=io.StringIO()), "Ada")
     vocabulary = session.vocabulary()
     assert {"card", "stats", "daily", "demo", "as", "quit"} <= set(vocabulary.commands())
-    assert completions(vocabulary, "/lb pro") == [("processes-vs-threads", 3)]
+    # every card whose id starts so, from the pack as loaded (not a list kept here)
+    expected = sorted(t for t in app.content.pack.topics if t.startswith("proc"))
+    assert len(expected) >= 2  # the test shows the completer listing several
+    assert completions(vocabulary, "/lb proc") == [(topic, 4) for topic in expected]
 
 
 # -- piped input ---------------------------------------------------------------------------

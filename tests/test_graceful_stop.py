@@ -536,7 +536,9 @@ async def test_console_stop_is_bounded_by_quizbot_stop_timeout(tmp_path):
     assert proc.returncode == 0, logged  # a graceful stop, cut at the bound
     assert DEMO_DONE not in logged  # the demo was cancelled at 0.3 s, not waited for
     assert "stop: 1 request(s) did not finish in time" in logged
-    assert seconds < 0.3 + 2.5, logged  # the bound, plus closing (the demo's seconds are not)
+    # the bound plus closing (2.9 s once on a loaded host); that the demo was not waited for is
+    # DEMO_DONE's absence above, so this bound only needs to catch a stop that hangs
+    assert seconds < 0.3 + 10, logged
     assert "Traceback" not in logged
     assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
     assert not any(map(alive, demo))  # cancelled means killed and reaped
