@@ -130,7 +130,7 @@ def test_validate_command_prints_every_problem_and_fails(tmp_path):
     )
     assert out.returncode == 1
     assert "unknown key 'wyh'" in out.stdout and "answer 'nine'" in out.stdout
-    assert re.search(r"2 problem\(s\) found", out.stdout)
+    assert re.search(r"2 problems found", out.stdout)
 
 
 def test_validate_command_summarises_good_content(tmp_path):
