@@ -9,12 +9,14 @@ would fail the write of the card file, and libxml2 refuses them.
 
 from __future__ import annotations
 
+import functools
 import re
-
-import lxml.etree
-import lxml.html
+from typing import TYPE_CHECKING, Any
 
 from bot.kernel.text import strip_controls
+
+if TYPE_CHECKING:
+    import lxml.html
 
 BLOCK_TAGS = frozenset(
     {
@@ -43,7 +45,17 @@ MEDIA_TAGS = frozenset({"audio", "video", "source", "object", "embed"})
 HIDDEN_TAGS = frozenset({"script", "style", "head", "title"})  # never shown as text
 MEDIA = re.compile(r"\[sound:[^\]]*\]")
 _SPACE = re.compile(r"[ \t\r\n\f]+")  # in HTML, line breaks in the source are spaces
-_PARSER = lxml.html.HTMLParser(recover=True, remove_comments=True, remove_pis=True)
+
+
+@functools.cache
+def _lxml() -> tuple[Any, Any, Any]:
+    """lxml's HTML module and a parser, imported on first use: only the importers need them
+    (not every ``quizbot`` command, nor the bot's start-up)."""
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(recover=True, remove_comments=True, remove_pis=True)
+    return lxml.etree, lxml.html, parser
 
 
 def clean(text: str) -> str:
@@ -73,11 +85,12 @@ def html_to_text(text: str) -> tuple[str, int]:
         return "", sounds
     if "<" not in text and "&" not in text:
         return tidy(text), sounds  # nothing to parse
-    body = lxml.html.document_fromstring(f"<html><body>{text}</body></html>", parser=_PARSER)
+    etree, html, parser = _lxml()
+    body = html.document_fromstring(f"<html><body>{text}</body></html>", parser=parser)
     parts: list[str] = []
     media = 0
     hidden = 0  # inside <script>, <style>...
-    for event, element in lxml.etree.iterwalk(body, events=("start", "end")):
+    for event, element in etree.iterwalk(body, events=("start", "end")):
         tag = element.tag if isinstance(element.tag, str) else ""
         if event == "start":
             if tag in HIDDEN_TAGS:
