@@ -21,6 +21,7 @@ from bot.app import QuizApp
 from bot.content import ContentError, load_pack
 from bot.features.quiz import AnswerResult, QuestionView
 from bot.features.quiz.requests import AnswerChoices
+from bot.features.teacher.requests import ScopedRequest
 from bot.importers import import_files
 from tests.conftest import console_actor
 from tests.fakes.discord_server import FakeDiscord
@@ -92,6 +93,11 @@ async def test_right_only_when_the_set_is_exact_with_a_line_per_choice(app, cloc
     assert (await app.boards.stats(console_actor("more"))).answered == 1
     again = await app.dispatch(console_actor("more"), AnswerChoices(more.post_id, frozenset({0})))
     assert again.already_answered and not again.correct  # the first answer counts
+    # the teacher's view: 1 of 3 right, and each choice's picks from the chosen sets
+    stats = await app.teacher.item(console_actor("exact"), ScopedRequest(), question.id)
+    assert (stats.attempts, stats.right) == (3, 1)
+    picks = {c.text: (c.picked, c.correct) for c in stats.choices}
+    assert picks == {"2": (3, True), "3": (2, True), "4": (1, False), "9": (0, False)}
 
 
 async def test_console_answers_with_several_letters(app):
