@@ -44,20 +44,27 @@ def stop_timeout() -> float:
 
 
 def exit_at_once(status: int) -> None:
-    """A second signal (or a close that hangs), on every runner: SIGKILL a demo in progress,
-    which leads its own process group and would otherwise run on as an orphan, then exit
-    without closing."""
+    """A second signal (or a close that hangs), on every runner: SIGKILL what we started (a
+    demo in progress leads its own process group and would run on as an orphan; the picture
+    workers and their forkserver would keep our standard output open), then exit without
+    closing."""
     with contextlib.suppress(OSError):
-        for child in _child_groups():
+        groups, others = _descendants()
+        for group in groups:
             with contextlib.suppress(OSError):
-                os.killpg(child, signal.SIGKILL)
+                os.killpg(group, signal.SIGKILL)
+        for pid in others:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
     os._exit(status)
 
 
-def _child_groups() -> list[int]:
-    """Our children that lead a process group of their own (Linux ``/proc``; else none)."""
+def _descendants() -> tuple[list[int], list[int]]:
+    """Our descendants (Linux ``/proc``; else none): those that lead a process group of their
+    own (a demo's sandbox), and the others (the picture workers, their forkserver)."""
     me, ours = os.getpid(), os.getpgrp()
-    found = []
+    parent_of: dict[int, int] = {}
+    group_of: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -66,10 +73,20 @@ def _child_groups() -> list[int]:
                 fields = stat.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue  # gone meanwhile, or not readable
-        pid, ppid, pgrp = int(entry), int(fields[1]), int(fields[2])
-        if ppid == me and pgrp == pid and pgrp != ours:
-            found.append(pid)
-    return found
+        pid = int(entry)
+        parent_of[pid], group_of[pid] = int(fields[1]), int(fields[2])
+    children_of: dict[int, list[int]] = {}
+    for pid, ppid in parent_of.items():
+        children_of.setdefault(ppid, []).append(pid)
+    found: set[int] = set()
+    frontier = [me]
+    while frontier:
+        children = [pid for pid in children_of.get(frontier.pop(), ()) if pid not in found]
+        found.update(children)
+        frontier.extend(children)
+    groups = sorted(pid for pid in found if group_of[pid] == pid and pid != ours)
+    others = sorted(pid for pid in found if group_of[pid] not in groups)
+    return groups, others
 
 
 class GracefulStop:
