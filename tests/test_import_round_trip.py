@@ -12,7 +12,7 @@ from bot.content import load_pack
 from bot.demos import DEMO_NAMES
 from bot.features.boards import Leaderboard
 from bot.features.quiz import AnswerResult, QuestionView
-from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, AskQuestion
+from bot.features.quiz.requests import AnswerChoices, AnswerQuestion, AnswerTyped, AskQuestion
 from bot.importers import import_files
 from bot.kernel.identity import Actor
 from tests.conftest import console_actor
@@ -25,9 +25,12 @@ async def answer(app: QuizApp, actor: Actor, view: QuestionView, right: bool) ->
     question = app.pack.question(view.question_id)
     assert question is not None
     if view.typed:
-        request: AnswerQuestion | AnswerTyped = AnswerTyped(
+        request: AnswerQuestion | AnswerTyped | AnswerChoices = AnswerTyped(
             view.post_id, question.accept[-1] if right else WRONG_TEXT
         )
+    elif view.multi:  # choose all that apply: the right set, or one right choice short
+        chosen = set(question.right_indexes) if right else set(sorted(question.right_indexes)[1:])
+        request = AnswerChoices(view.post_id, frozenset(chosen))
     else:
         wrong = (question.correct_index + 1) % len(question.choices)
         request = AnswerQuestion(view.post_id, question.correct_index if right else wrong)
@@ -39,7 +42,7 @@ async def answer(app: QuizApp, actor: Actor, view: QuestionView, right: bool) ->
 @pytest.mark.parametrize(
     ("fmt", "file", "kinds"),
     [
-        ("gift", "sample.gift", {"typed", "choice"}),
+        ("gift", "sample.gift", {"typed", "choice", "choose all"}),
         ("red", "sample.yaml", {"typed"}),
         ("opentdb", "sample.json", {"choice"}),
         ("anki", "sample.txt", {"typed"}),
@@ -59,7 +62,7 @@ async def test_import_validate_ask_answer_and_score(tmp_path, clock, fmt, file, 
             view = await app.dispatch(ada, AskQuestion())
             assert isinstance(view, QuestionView) and view.reason == "new"
             assert view.typed == (not view.choices)
-            seen.add("typed" if view.typed else "choice")
+            seen.add("typed" if view.typed else "choose all" if view.multi else "choice")
             right = await answer(app, ada, view, right=True)
             wrong = await answer(app, bob, view, right=False)
             assert right.correct and right.points_gained == 10 and right.why

@@ -68,15 +68,17 @@ def test_gift_round_trip(tmp_path):
     assert escapes.answer == "yes"
     assert q["Which port does HTTPS use by default?"].answer == "443"  # [html] -> text
     assert "Name *two* primes." in q  # [markdown] kept as written
-    assert len(pack.questions) == 8
+    seasons = q["Pick the seasons."]  # two full-credit choices: choose all that apply
+    assert seasons.multi and seasons.answers == ("spring", "summer")
+    assert len(pack.questions) == 9
 
 
 def test_gift_skips_what_quizbot_cannot_ask(tmp_path):
     (parsed,) = parse_files("gift", [DATA / "sample.gift"])
     skipped = "\n".join(parsed.skipped)
-    for kind in ("numeric", "matching", "essay", "description", "2 full-credit choices"):
+    for kind in ("numeric", "matching", "essay", "description"):
         assert kind in skipped
-    assert len(parsed.skipped) == 5
+    assert len(parsed.skipped) == 4
     assert all(line.startswith(f"{DATA / 'sample.gift'}:") for line in parsed.skipped)
     assert any("partial-credit answers not accepted: 'IP' (50%)" in n for n in parsed.notes)
 
@@ -376,8 +378,8 @@ def test_command_prints_a_summary_and_topic_sets_the_track(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert (
-        "imported 8 questions (multiple choice 4, true/false 3, typed answer 1), skipped 5,"
-        " 7 without an explanation:" in text
+        "imported 9 questions (choose all that apply 1, multiple choice 4, true/false 3,"
+        " typed answer 1), skipped 4, 8 without an explanation:" in text
     )
     assert f"{out / 'networking.yaml'} (6 questions)" in text
     assert {c.track for c in load_pack(out).cards} == {"net-basics"}
