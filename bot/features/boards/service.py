@@ -281,7 +281,7 @@ class BoardService:
     def _board_row(
         row: ScoreRow, today: date, daily: dict[str, dict[str, tuple[int, int]]]
     ) -> LeaderboardRow:
-        streaks = daily.get(row.user_key, {}).values()
+        streaks = daily[row.user_key].values() if row.user_key in daily else ()
         return LeaderboardRow(
             rank=row.rank,
             user_key=row.user_key,
@@ -291,8 +291,8 @@ class BoardService:
             correct=row.correct,
             streak=current_streak(row.streak, row.last_correct_day, today),
             mastered=row.mastered,
-            daily_streak=max((current for current, _ in streaks), default=0),
-            best_daily_streak=max((best for _, best in streaks), default=0),
+            daily_streak=max((current for current, _ in streaks), default=0) if streaks else 0,
+            best_daily_streak=max((best for _, best in streaks), default=0) if streaks else 0,
         )
 
     async def _daily_streak_lines(self, actor: Actor, user_key: str) -> tuple[tuple[str, str], ...]:

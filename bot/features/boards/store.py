@@ -6,6 +6,7 @@ PostgreSQL's."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -191,16 +192,27 @@ def board_statement(q: BoardQuery, flag: RowFlag = RowFlag()) -> tuple[str, tupl
     """The one statement of a board read and its parameters (``leaderboard`` runs it; the
     board benchmark runs it raw as the reference)."""
     sort = Sort(q.sort)
+    alive = (q.alive_since,) if sort is Sort.STREAK else ()
+    key = (q.scope, q.period)
+    args = (
+        *(*key, *alive, q.limit),  # top
+        *(*key, *alive, *alive, *key, q.user_key),  # mine (a streak ranks by the current one)
+        *flag.args,
+        *flag.args,
+        *key,  # size
+    )
+    return _board_sql(sort, flag.sql), args
+
+
+@functools.lru_cache(maxsize=64)
+def _board_sql(sort: Sort, flag_sql: str) -> str:
+    """The board statement's text for one sort and row flag (built once each)."""
     how = _ORDERS[sort]
-    if_args = (q.alive_since,) if sort is Sort.STREAK else ()
     where = f"s.scope = ? AND s.period = ? AND {how.listed_if}"
     if sort is Sort.STREAK:  # a streak that is not current ranks as 0
-        mine_value, mine_args = (
-            "CASE WHEN m.last_correct_day >= ? THEN m.streak ELSE 0 END",
-            (q.alive_since,),
-        )
+        mine_value = "CASE WHEN m.last_correct_day >= ? THEN m.streak ELSE 0 END"
     else:
-        mine_value, mine_args = how.value.replace("s.", "m."), ()
+        mine_value = how.value.replace("s.", "m.")
     ranked_if = f"m.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort is Sort.ACCURACY else "1 = 1"
     columns = (
         "x.user_key, u.display_name, x.points, x.answered, x.correct, x.streak, u.best_streak,"
@@ -209,7 +221,7 @@ def board_statement(q: BoardQuery, flag: RowFlag = RowFlag()) -> tuple[str, tupl
     # a UNION orders by its output columns' names
     named = ", ".join(f"{c.strip()} AS {c.strip().partition('.')[2]}" for c in columns.split(","))
     size = "qualified" if sort is Sort.ACCURACY else "players"
-    sql = (
+    return (
         f"WITH top AS (SELECT s.* FROM scores s WHERE {where} ORDER BY {how.order} LIMIT ?),"
         " mine AS (SELECT m.*, CASE WHEN "
         f"{ranked_if} THEN (SELECT COUNT(*) FROM scores s WHERE {where}"
@@ -217,22 +229,13 @@ def board_statement(q: BoardQuery, flag: RowFlag = RowFlag()) -> tuple[str, tupl
         " FROM scores m WHERE m.scope = ? AND m.period = ? AND m.user_key = ?"
         " AND m.user_key NOT IN (SELECT user_key FROM top))"
         f" SELECT 0 AS part, {named}, {how.value.replace('s.', 'x.')} AS v, NULL AS above,"
-        f" {flag.sql} AS flag FROM top x JOIN users u ON u.user_key = x.user_key"
-        f" UNION ALL SELECT 1, {columns}, NULL, x.above, {flag.sql}"
+        f" {flag_sql} AS flag FROM top x JOIN users u ON u.user_key = x.user_key"
+        f" UNION ALL SELECT 1, {columns}, NULL, x.above, {flag_sql}"
         " FROM mine x JOIN users u ON u.user_key = x.user_key"
         " UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
         f" (SELECT {size} FROM boards WHERE scope = ? AND period = ?), 0"
         f" ORDER BY part, v DESC, {_THEN[sort]}"
     )
-    key = (q.scope, q.period)
-    args = (
-        *(*key, *if_args, q.limit),  # top
-        *(*key, *if_args, *mine_args, *key, q.user_key),  # mine
-        *flag.args,
-        *flag.args,
-        *key,  # size
-    )
-    return sql, args
 
 
 def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Board:
