@@ -577,6 +577,26 @@ async def test_daily_now_closes_the_previous_question(app, clock, poster, schedu
     assert [(r.post_id, r.answered) for _, r in poster.results] == [(monday.view.post_id, 1)]
 
 
+async def test_a_daily_answer_scores_even_when_its_question_is_not_yet_due(
+    app, clock, poster, scheduler
+):
+    """The daily post is stored with the daily feature's kind and read back with its rules:
+    the channel's one question of the day scores for a user who just got it right by /quiz,
+    where a second /quiz of it would not (not due for review)."""
+    clock.set(utc(2026, 3, 2, 6, 0))
+    await app.daily.set_schedule(admin(), "09:00", "Europe/Berlin", "mon-fri")
+    await step(scheduler, clock, utc(2026, 3, 2, 8, 0))
+    daily = poster.questions[0][1]
+    ann = member("Ann")
+    question = app.pack.question(daily.view.question_id)
+    asked = await app.quiz.post_question(ann, question)
+    assert (await answer(app, ann, asked.post_id, right=True)).points_gained == 10
+    again = await app.quiz.post_question(ann, question)
+    assert (await answer(app, ann, again.post_id, right=True)).points_gained == 0
+    scored = await answer(app, ann, daily.view.post_id, right=True)
+    assert scored.correct and scored.points_gained == 10
+
+
 # -- the console ------------------------------------------------------------------------------
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 
 from bot.app import QuizApp
-from bot.features.answers import PostKind
 from bot.features.live import (
     EndReason,
     LivePodium,
@@ -26,9 +25,10 @@ from bot.features.live import (
 )
 from bot.features.live import store as live_store
 from bot.features.live.requests import ShowLive, StartLive, StopLive, parse_live
-from bot.features.live.store import live_points
+from bot.features.live.store import LIVE_POST, live_points
 from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.store import NewPost
+from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.names import Named, NameIndex
@@ -602,6 +602,21 @@ async def test_the_stored_round_decides_inside_the_answer_transaction(app, clock
     assert await query(app, "SELECT user_key FROM live_answers") == [("discord:ada",)]
 
 
+async def test_a_live_round_is_answered_with_its_buttons_not_through_the_quiz(app, runner):
+    """The round's post is stored with the live feature's kind and read back with its rules:
+    the quiz's own answer path (a typed-answer box, a direct answer) refuses it in live's
+    words, and the click goes to the live feature (locked in)."""
+    await app.handle_text(ADA, "/quiz live 3 20s")
+    log = runner.poster
+    await until(lambda: len(log.of(LiveRound)) == 1)
+    first = log.of(LiveRound)[0]
+    post = await app.quiz.get_post(first.view.post_id)
+    assert post is not None and post.kind is LIVE_POST
+    with pytest.raises(UserError, match="That is a live quiz round: answer it with its buttons"):
+        await app.quiz.answer(BOB, first.view.post_id, 0)
+    assert isinstance(await answer(app, BOB, first, 0), LockedIn)
+
+
 async def test_a_second_claim_and_a_taken_round_change_nothing_and_the_transaction_goes_on(
     app, clock
 ):
@@ -616,7 +631,7 @@ async def test_a_second_claim_and_a_taken_round_change_nothing_and_the_transacti
     question = app.pack.questions[0]
     post = NewPost(
         question.id, question.card_id, "discord:G1", "discord:G1:C9", now.isoformat(),
-        PostKind.LIVE,
+        LIVE_POST,
     )  # fmt: skip
 
     def claim_twice(db) -> tuple[int | None, int | None, int]:

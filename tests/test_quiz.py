@@ -9,7 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot.app import QuizApp
+from bot.features.answers import PostKind
 from bot.features.boards import Leaderboard
+from bot.features.daily.store import DAILY_POST
+from bot.features.live.store import LIVE_POST
 from bot.features.quiz import AnswerResult, CardPart, QuestionView
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import open_sync
@@ -244,3 +247,16 @@ async def test_a_whole_week_counts_on_the_weekly_board(app, clock):
     assert [(r.display_name, r.points, r.answered) for r in week.rows] == [("Ada", 20, 2)]
     clock.set(clock.now().replace(day=9, hour=0, minute=5))  # Monday: a new week
     assert (await app.boards.leaderboard(console_actor("Ada"), "server", "week")).rows == ()
+
+
+def test_a_post_kind_is_defined_once_by_its_feature_and_read_back_with_its_rules():
+    """The kinds are open (each feature defines its own), so a stored row's kind must come
+    back as the defining feature's value, and a clash or an unknown kind is said clearly."""
+    assert PostKind.stored("daily") is DAILY_POST and DAILY_POST.scores_before_due
+    assert PostKind.stored("live") is LIVE_POST and LIVE_POST.quiz_refusal
+    assert PostKind.stored("ask") is PostKind.ASK and not PostKind.ASK.scores_before_due
+    assert PostKind.define("daily", scores_before_due=True) is DAILY_POST  # same rules: same
+    with pytest.raises(ValueError, match="'daily' is already defined with other rules"):
+        PostKind.define("daily")
+    with pytest.raises(ValueError, match="unknown post kind 'poll': no feature defines it"):
+        PostKind.stored("poll")

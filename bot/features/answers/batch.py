@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import ClassVar
 
 from bot.kernel.db import Connection
 
@@ -12,13 +12,50 @@ AnswerKey = tuple[int, str]  # (post id, user key): one answer per user per post
 NO_CHOICE = -1  # the ``choice`` of a typed answer: no choice was picked
 
 
-class PostKind(StrEnum):
-    """What a post is; answers to it follow its kind's rules."""
+@dataclass(frozen=True, slots=True)
+class PostKind:
+    """What a post is; answers to it follow its kind's rules. The kind is open: the feature
+    that posts a kind defines it (``PostKind.define``, once, beside its SQL), so a lower
+    feature never names a higher one's kind; it reads only the rules below. ``value`` is what
+    ``posts.kind`` and ``answer_outbox.kind`` store, and ``PostKind.stored`` reads it back."""
 
-    ASK = "ask"  # /quiz: anyone in the channel may answer
-    REVIEW = "review"  # /quiz review: private to the user who asked
-    DAILY = "daily"  # the daily question: has an answer window and a streak
-    LIVE = "live"  # a round of a live quiz: answers locked in, revealed when the round closes
+    ASK: ClassVar[PostKind]  # /quiz: anyone in the channel may answer
+    REVIEW: ClassVar[PostKind]  # /quiz review: private to the user who asked
+
+    value: str
+    # a right answer scores even when its question is not yet due for review (the daily
+    # question: the whole channel gets the same one, due or not)
+    scores_before_due: bool = False
+    # the quiz's answer path refuses it with this line: its own feature takes its answers
+    quiz_refusal: str | None = None
+
+    @classmethod
+    def define(
+        cls, value: str, *, scores_before_due: bool = False, quiz_refusal: str | None = None
+    ) -> PostKind:
+        """The kind stored as ``value``, defined by the feature that posts it (again with the
+        same rules: the same kind; with other rules: a bug, raised)."""
+        kind = cls(value, scores_before_due, quiz_refusal)
+        known = _KINDS.setdefault(value, kind)
+        if known != kind:
+            raise ValueError(f"post kind {value!r} is already defined with other rules")
+        return known
+
+    @classmethod
+    def stored(cls, value: str) -> PostKind:
+        """The kind a row stores (its feature is imported with the app)."""
+        try:
+            return _KINDS[value]
+        except KeyError:
+            raise ValueError(f"unknown post kind {value!r}: no feature defines it") from None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_KINDS: dict[str, PostKind] = {}
+PostKind.ASK = PostKind.define("ask")
+PostKind.REVIEW = PostKind.define("review")
 
 
 @dataclass(slots=True)  # not frozen: one is built per click, and frozen init is slower

@@ -74,7 +74,7 @@ def apply_derived(db: Connection, steps: Sequence[BatchStep], limit: int) -> int
             day=row[10],
             week=row[11],
             scopes=tuple(row[12].split(SCOPE_SEPARATOR)),
-            kind=PostKind(row[13]),
+            kind=PostKind.stored(row[13]),
             typed=row[14],
         )
         writes.append(w)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from bot.features.answers import AnswerBatch, PostKind
+from bot.features.answers import AnswerBatch
+from bot.features.daily.store import DAILY_POST
 from bot.kernel.db import Connection, chunks, marks
 
 
@@ -14,7 +15,7 @@ def refuse_closed_windows(db: Connection, batch: AnswerBatch) -> None:
     """Answer-batch step, before anything is stored: the stored close time decides, inside
     this transaction: a daily window may have closed since the caller looked (an early post
     by another process, a read that raced it)."""
-    daily = [w for w in batch.first.values() if w.kind == PostKind.DAILY]
+    daily = [w for w in batch.first.values() if w.kind == DAILY_POST]
     if not daily:
         return
     ids = list({w.post_id for w in daily})
@@ -62,7 +63,7 @@ def update_streaks(db: Connection, batch: AnswerBatch) -> None:
     channel was the channel's previous daily post (``daily_claims.prev_post_id``), else starts
     at 1; a wrong answer sets the run to 0. Three statements per batch, whatever its size.
     """
-    writes = [w for w in batch.new if w.kind == PostKind.DAILY]
+    writes = [w for w in batch.new if w.kind == DAILY_POST]
     if not writes:
         return
     claims: dict[int, _DailyPost] = {}

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.features.answers import PostKind
 from bot.kernel.db import Connection, chunks, marks
+
+# the daily question: answers close with its window, and a right one scores even when the
+# question is not yet due for the user's review (the whole channel gets the same one)
+DAILY_POST = PostKind.define("daily", scores_before_due=True)
 
 
 class ClaimStatus(StrEnum):
@@ -315,12 +320,13 @@ def claim_and_post(db: Connection, c: NewClaim) -> tuple[int, int] | None:
     ).fetchone()
     (post_id,) = db.execute(
         "INSERT INTO posts(question_id, card_id, workspace_key, channel_key, kind, asked_by,"
-        " created_at, closes_at) VALUES (?,?,?,?,'daily',NULL,?,?) RETURNING id",
+        " created_at, closes_at) VALUES (?,?,?,?,?,NULL,?,?) RETURNING id",
         (
             c.question_id,
             c.card_id,
             f"{c.platform}:{c.workspace_id}",
             c.channel_key,
+            DAILY_POST.value,
             c.claimed_at,
             c.closes_at,
         ),
@@ -333,9 +339,9 @@ def claim_and_post(db: Connection, c: NewClaim) -> tuple[int, int] | None:
     # daily questions of the channel close now, so their results follow and streaks stay in
     # post order.
     db.execute(
-        "UPDATE posts SET closes_at = ? WHERE channel_key = ? AND kind = 'daily' AND id != ?"
+        "UPDATE posts SET closes_at = ? WHERE channel_key = ? AND kind = ? AND id != ?"
         " AND closes_at > ?",
-        (c.claimed_at, c.channel_key, post_id, c.claimed_at),
+        (c.claimed_at, c.channel_key, DAILY_POST.value, post_id, c.claimed_at),
     )
     db.execute(
         "UPDATE daily_claims SET closes_at = ? WHERE channel_key = ? AND id != ? AND closes_at > ?",

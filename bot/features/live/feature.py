@@ -3,9 +3,9 @@ answer is locked in (live sits above the quiz), any other post's is the quiz's."
 
 from __future__ import annotations
 
-from bot.features.answers import PostKind
 from bot.features.live import requests as live
 from bot.features.live import store
+from bot.features.live.store import LIVE_POST
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.dispatch import Result
 from bot.kernel.features import AnswerStep, App, Feature, Handlers
@@ -17,7 +17,7 @@ def handlers(app: App) -> Handlers:
 
     async def answer(actor: Actor, r: AnswerQuestion) -> Result:
         post = await q.get_post(r.post_id)
-        if post is not None and post.kind == PostKind.LIVE:
+        if post is not None and post.kind == LIVE_POST:
             return await lv.answer(actor, post, r.choice)  # locked in, not revealed
         return await q.answer(actor, r.post_id, r.choice)
 

@@ -24,7 +24,6 @@ import socket
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.features.answers import PostKind
 from bot.features.live import store
 from bot.features.live.results import (
     EndReason,
@@ -281,7 +280,7 @@ class LiveRunner:
                         f"{session.platform}:{session.workspace_id}",
                         session.channel_key,
                         now.isoformat(),
-                        PostKind.LIVE,
+                        store.LIVE_POST,
                         session.started_by,
                     ),
                     opened_at=now.isoformat(),

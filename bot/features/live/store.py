@@ -21,6 +21,11 @@ from bot.kernel.db import Connection, marks
 FULL_POINTS = 1000
 MIN_POINTS = 500
 
+# a round of a live quiz: answers locked in with its buttons, revealed when the round closes
+LIVE_POST = PostKind.define(
+    "live", quiz_refusal="That is a live quiz round: answer it with its buttons."
+)
+
 
 def live_points(correct: bool, elapsed: float, duration: float) -> int:
     """``round(1000 - 500 * t / T)`` for a right answer given ``t`` seconds into a round of
@@ -391,7 +396,7 @@ def record_answers(db: Connection, batch: AnswerBatch) -> None:
     live = [
         w
         for key, w in batch.first.items()
-        if w.kind == PostKind.LIVE and key not in batch.stored and key not in batch.refused
+        if w.kind == LIVE_POST and key not in batch.stored and key not in batch.refused
     ]
     if not live:
         return

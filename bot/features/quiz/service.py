@@ -199,7 +199,7 @@ class QuizService:
             actor.workspace_key,
             actor.channel_key,
             self.clock.now().isoformat(),
-            PostKind(kind),
+            kind,
             actor.user_key,
         )
         (post_id,) = await self.db.write(store.create_posts, [new])
@@ -274,8 +274,8 @@ class QuizService:
         post = await self.get_post(post_id)
         if post is None or post.workspace_key != actor.workspace_key:
             raise UserError("That question is not available any more; ask for a new one.")
-        if post.kind == PostKind.LIVE:  # its answer is revealed when the round closes
-            raise UserError("That is a live quiz round: answer it with its buttons.")
+        if post.kind.quiz_refusal is not None:  # its own feature takes its answers
+            raise UserError(post.kind.quiz_refusal)
         if post.kind == PostKind.REVIEW and post.asked_by != actor.user_key:
             raise UserError("That is someone else's review question; try /quiz review.")
         question = self.pack.question(post.question_id)

@@ -75,7 +75,7 @@ def get_post(db: Connection, post_id: int) -> PostRow | None:
         card_id=row[2],
         workspace_key=row[3],
         channel_key=row[4],
-        kind=PostKind(row[5]),
+        kind=PostKind.stored(row[5]),
         created_at=row[6],
         message_ref=row[7],
         asked_by=row[8],
@@ -149,7 +149,12 @@ def score_by_due(db: Connection, batch: AnswerBatch) -> None:
         if before is None and key not in twice:
             continue
         answered = datetime.fromisoformat(w.answered_at)
-        if w.correct and w.kind != PostKind.DAILY and before is not None and before.due > answered:
+        if (
+            w.correct
+            and not w.kind.scores_before_due
+            and before is not None
+            and before.due > answered
+        ):
             w.points = 0
         if key in twice:
             cards[key] = srs.review(before, w.question_id, w.card_id, w.correct, answered)
