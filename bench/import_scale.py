@@ -12,11 +12,15 @@ question, and the card files written. A linear importer keeps the per-question f
 HTML: 40 KB of ``<!--`` (an unterminated comment repeated), converted by the importers'
 html_to_text (libxml2 through lxml) and by a bare ``html.parser.HTMLParser`` (what they used
 before), same run; the stdlib figure grows with the square of the size.
+
+Then the same number of questions in the other formats (Anki with HTML fronts and "(or …)"
+alternatives, an Open Trivia DB response, a Red list), each imported once.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from html.parser import HTMLParser
@@ -37,6 +41,38 @@ def gift_text(questions: int) -> str:
         f"~item {n + 2} ~item {n + 3}}}\n"
         for n in range(questions)
     )
+
+
+def other_formats(questions: int) -> dict[str, tuple[str, str]]:
+    """The same number of questions in the other formats: format -> (file name, text)."""
+    anki = "#separator:tab\n#html:true\n" + "".join(
+        f"<b>Front {n}</b>\tback {n} (or alt {n})\n" for n in range(questions)
+    )
+    items = [
+        {
+            "type": "multiple",
+            "category": "Bench",
+            "question": f"Question {n} &amp; more?",
+            "correct_answer": f"a{n}",
+            "incorrect_answers": [f"b{n}", f"c{n}", f"d{n}"],
+        }
+        for n in range(questions)
+    ]
+    red = "".join(f"Question {n}?:\n  - answer {n}\n  - other {n}\n" for n in range(questions))
+    return {
+        "anki": ("bank.txt", anki),
+        "opentdb": ("bank.json", json.dumps({"response_code": 0, "results": items})),
+        "red": ("bank.yaml", red),
+    }
+
+
+def format_once(fmt: str, name: str, text: str, questions: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        source = Path(tmp) / name
+        source.write_text(text, encoding="utf-8")
+        result, wall, cpu = timed(import_files, fmt, [source], Path(tmp) / "out")
+        assert not result.problems and result.imported == questions, result.problems[:3]
+        return {"wall_s": wall, "cpu_s": cpu, "cpu_us_per_question": cpu / questions * 1e6}
 
 
 def timed(fn, *args):  # noqa: ANN001, ANN202 - a bench helper
@@ -106,6 +142,13 @@ def main() -> None:
             f" {run['check_cpu_s']:.1f} s)"
         )
     print(f"linear: CPU per question at {args.questions:,} / at a tenth of it = {linear:.2f}")
+    formats = {}
+    for fmt, (name, text) in other_formats(args.questions).items():
+        formats[fmt] = run = format_once(fmt, name, text, args.questions)
+        print(
+            f"{fmt:>7}: {args.questions:,} questions, {run['wall_s']:.1f} s wall,"
+            f" {run['cpu_s']:.1f} s CPU ({run['cpu_us_per_question']:.0f} us CPU per question)"
+        )
     html = [html_once(size) for size in (20_000, 40_000)]
     for run in html:
         print(
@@ -114,7 +157,7 @@ def main() -> None:
             f" ({run['stdlib_s'] / max(run['lxml_s'], 1e-9):,.0f}x)"
         )
     if args.json:
-        emit_json({"small": small, "big": big, "linear": linear, "html": html})
+        emit_json({"small": small, "big": big, "linear": linear, "formats": formats, "html": html})
 
 
 if __name__ == "__main__":
