@@ -226,13 +226,12 @@ class QuizApp:
             zone_of=zones.zone_of,
             closed_window_text=windows.closed_text,
         )
-        daily_service = DailyService(quiz_service, db, clock, rng=rng)
-        board_service = BoardService(db, clock, quiz_service, daily_service, zones)
-        group_service = GroupService(board_service)
-        live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng)
         owns_pictures = pictures is None
         pictures = pictures or Pictures.from_environment()
-        daily_service.pictures = live_service.pictures = pictures
+        daily_service = DailyService(quiz_service, db, clock, rng=rng, pictures=pictures)
+        board_service = BoardService(db, clock, quiz_service, daily_service, zones)
+        group_service = GroupService(board_service)
+        live_service = LiveService(quiz_service, db, clock, live_limits, rng=rng, pictures=pictures)
         grammar = Grammar(TEXT_COMMANDS, ParseContext(pack.topic_index), fallback=topic_fallback)
         app = cls(
             content=content,

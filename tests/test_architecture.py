@@ -266,3 +266,20 @@ def test_no_admin_check_outside_the_dispatcher():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_app_passes_each_service_its_dependencies_at_construction():
+    """``bot/app.py`` builds the services with what they need; it never sets an attribute of
+    a service after building it (a dependency patched in later hides who needs whom)."""
+    app = BOT / "app.py"
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    patched = [
+        f"{app.relative_to(ROOT)}:{target.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id != "self"  # the app's own state (a reload swaps the content)
+    ]
+    assert patched == []

@@ -68,13 +68,14 @@ class DailyService:
         clock: Clock,
         grace: timedelta = DEFAULT_GRACE,
         rng: random.Random | None = None,
+        pictures: Pictures | None = None,
     ) -> None:
         self.quiz = quiz
         self.db = db
         self.clock = clock
         self.grace = grace
         self._rng = rng or random.Random()
-        self.pictures: Pictures | None = None  # the app sets it: results carry their chart
+        self.pictures = pictures  # the results carry their chart (None: text only)
         self.schedulers: dict[str, RunningScheduler] = {}  # platform -> its running scheduler
 
     @property

@@ -84,13 +84,14 @@ class LiveService:
         clock: Clock,
         limits: LiveLimits | None = None,
         rng: random.Random | None = None,
+        pictures: Pictures | None = None,
     ) -> None:
         self.quiz = quiz
         self.db = db
         self.clock = clock
         self.limits = limits or LiveLimits()
         self.rng = rng or random.Random()
-        self.pictures: Pictures | None = None  # the app sets it: the podium is drawn
+        self.pictures = pictures  # the podium is drawn (None: text only)
         self.runners: dict[str, SessionDriver] = {}  # platform -> this process's runner
         # a round's post, number and times never change: a burst of clicks reads it once (its
         # status may be stale here; the answer step reads the stored one and decides)
