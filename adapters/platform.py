@@ -123,6 +123,21 @@ class Platform(Protocol):
         ...
 
 
+class ServerPlatform:
+    """The contract's defaults for a platform that is a server with no terminal of its own:
+    the host's own SIGTERM/SIGINT handling, reloads reported in the log, exit status 0."""
+
+    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
+        return {}
+
+    def report_reload(self, outcome: ContentReload) -> None:
+        log_reload(outcome)
+
+    @property
+    def exit_status(self) -> int:
+        return 0
+
+
 class ChannelPoster:
     """The daily scheduler's and the live runner's poster, from a platform's post and edit."""
 

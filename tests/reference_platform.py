@@ -8,15 +8,14 @@ Its channels and private replies are lists of ``Shown`` messages a test reads li
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import Any
 
-from adapters.platform import Capabilities, Lifecycle, NoRenderer, log_reload
+from adapters.platform import Capabilities, Lifecycle, NoRenderer, ServerPlatform
 from adapters.shutdown import GracefulStop
-from bot.app import ContentReload, QuizApp
+from bot.app import QuizApp
 from bot.demos import DemoResult
 from bot.features.boards import Leaderboard, UserStats
 from bot.features.daily import DailyQuestion, DailyResults, ScheduleInfo
@@ -149,7 +148,7 @@ def show(result: Result) -> Shown:
 CAPABILITIES = Capabilities()
 
 
-class ReferencePlatform:
+class ReferencePlatform(ServerPlatform):
     """One workspace ("ref") of named channels; every user may be made an admin."""
 
     name = "reference"
@@ -215,13 +214,3 @@ class ReferencePlatform:
 
     async def close(self) -> None:
         return None
-
-    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
-        return {}
-
-    def report_reload(self, outcome: ContentReload) -> None:
-        log_reload(outcome)
-
-    @property
-    def exit_status(self) -> int:
-        return 0

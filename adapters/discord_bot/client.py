@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -34,9 +33,9 @@ from adapters.discord_bot.typed import (
     typed_answer_modal,
     typed_modal_post,
 )
-from adapters.platform import Background, Capabilities, Lifecycle, log_reload
+from adapters.platform import Background, Capabilities, Lifecycle, ServerPlatform
 from adapters.shutdown import GracefulStop
-from bot.app import ContentReload, QuizApp
+from bot.app import QuizApp
 from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
@@ -343,7 +342,7 @@ class ShardedQuizBot(QuizBot, discord.AutoShardedClient):
     them, with Discord's recommended count, when neither count nor ids are given)."""
 
 
-class DiscordPlatform:
+class DiscordPlatform(ServerPlatform):
     """The Discord adapter's ``Platform``: ``QuizBot`` handles the interactions; this posts,
     edits, and (with a ``token``) logs in and keeps the gateway connection until stopped."""
 
@@ -414,16 +413,6 @@ class DiscordPlatform:
     async def close(self) -> None:
         if not self.client.is_closed():
             await self.client.close()
-
-    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
-        return {}
-
-    def report_reload(self, outcome: ContentReload) -> None:
-        log_reload(outcome)
-
-    @property
-    def exit_status(self) -> int:
-        return 0
 
 
 def _reason(exc: BaseException) -> str:

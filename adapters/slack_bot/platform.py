@@ -9,16 +9,14 @@ thread see them. A live round's close is one ``chat.update`` of its message.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 
-from adapters.platform import Capabilities, Lifecycle, log_reload
+from adapters.platform import Capabilities, Lifecycle, ServerPlatform
 from adapters.slack_bot.adapter import SlackAdapter
 from adapters.slack_bot.render import render
-from bot.app import ContentReload
 from bot.kernel.dispatch import Result
 from bot.kernel.identity import ChannelRef
 
@@ -51,7 +49,7 @@ class SlackPostRefused(Exception):
         self.error = error
 
 
-class SlackPlatform:
+class SlackPlatform(ServerPlatform):
     """The Slack adapter's ``Platform``: ``SlackAdapter`` handles the requests (Bolt listeners),
     this posts, edits and runs the ``runner`` (None: posting only, e.g. tests)."""
 
@@ -114,16 +112,6 @@ class SlackPlatform:
 
     async def close(self) -> None:
         await self.adapter.close()
-
-    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
-        return {}
-
-    def report_reload(self, outcome: ContentReload) -> None:
-        log_reload(outcome)
-
-    @property
-    def exit_status(self) -> int:
-        return 0
 
 
 def question_ts(ref: str | None) -> str | None:

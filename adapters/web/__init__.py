@@ -8,16 +8,14 @@ or live runner for it (the chat platforms' processes do that)."""
 from __future__ import annotations
 
 import logging
-import signal
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
 
-from adapters.platform import Capabilities, Lifecycle, log_reload, serve
+from adapters.platform import Capabilities, Lifecycle, ServerPlatform, serve
 from adapters.shutdown import GracefulStop
 from adapters.web.server import make_web_app
-from bot.app import ContentReload, QuizApp
+from bot.app import QuizApp
 from bot.config import ConfigError
 from bot.kernel.dispatch import Result
 from bot.kernel.identity import ChannelRef
@@ -25,7 +23,7 @@ from bot.kernel.identity import ChannelRef
 log = logging.getLogger(__name__)
 
 
-class WebDashboard:
+class WebDashboard(ServerPlatform):
     """The dashboard as the host runs it (the Platform protocol, posting nothing)."""
 
     name = "web"
@@ -67,16 +65,6 @@ class WebDashboard:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-
-    def signal_handlers(self) -> Mapping[signal.Signals, Callable[[int], object]]:
-        return {}
-
-    def report_reload(self, outcome: ContentReload) -> None:
-        log_reload(outcome)
-
-    @property
-    def exit_status(self) -> int:
-        return 0
 
 
 async def run(
