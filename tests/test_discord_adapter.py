@@ -35,6 +35,7 @@ from bot.features.boards.requests import ShowLeaderboard
 from bot.features.boards.results import BoardScope, Period, Sort
 from bot.features.daily import store as daily_store
 from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
+from bot.features.daily.store import DAILY_POST
 from bot.features.groups.requests import JoinGroup
 from bot.features.quiz import CardPart, CardView
 from bot.features.quiz.requests import AnswerQuestion
@@ -699,7 +700,7 @@ async def test_poster_sends_any_question_with_buttons_through_rest(fake, app):
     bot = make_bot(app)
     actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(other))
     async with fake.run(bot):
-        view = await app.quiz.ask_question(actor, PVT, kind="daily")
+        view = await app.quiz.ask_question(actor, PVT, kind=DAILY_POST)
         ref = await bot.poster.post_to_channel(str(other), view)
         request = await fake.wait_for_request(method="POST", path=f"/channels/{other}/messages")
         question = app.pack.question(view.question_id)
@@ -724,7 +725,7 @@ async def test_poster_failure_is_one_clear_error(fake, app):
     bot = make_bot(app)
     actor = Actor("discord", "scheduler", "quizbot", str(GUILD_ID), str(CHANNEL_ID))
     async with fake.run(bot):
-        view = await app.quiz.ask_question(actor, None, kind="daily")
+        view = await app.quiz.ask_question(actor, None, kind=DAILY_POST)
         with pytest.raises(DiscordPostError, match="403 Missing Permissions"):
             await DiscordPoster(bot).post_to_channel(str(CHANNEL_ID), view)
 

@@ -53,6 +53,7 @@ from bot.config import ConfigError
 from bot.content import Card, Misconception, Section, Table
 from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
+from bot.features.daily.store import DAILY_POST
 from bot.features.quiz import CardPart, CardView
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
@@ -1001,7 +1002,7 @@ async def test_socket_mode_runner_serves_envelopes_over_a_websocket(app, fake, a
 
 async def test_post_to_channel_for_scheduled_posts(app, fake, adapter):
     actor = Actor("slack", "scheduler", "scheduler", "T123", "C5")
-    view = await app.quiz.ask_question(actor, kind="daily")
+    view = await app.quiz.ask_question(actor, kind=DAILY_POST)
     ref = await adapter.post_to_channel("C5", view)
     call = await fake.wait_for_call("chat.postMessage")
     assert ref == "C5:1700000001.000100"
