@@ -27,9 +27,10 @@ from adapters.discord_bot.render import MAX_CARD_MESSAGES
 from adapters.platform import NoRenderer
 from bot import cli
 from bot.app import QuizApp
-from bot.content import Card, Section
+from bot.content import Card, Question, Section
 from bot.demos import DEMO_NAMES, DemoRunner
 from bot.demos.requests import RunDemo
+from bot.features.answers import PostKind
 from bot.features.boards import UserStats
 from bot.features.boards.requests import ShowLeaderboard
 from bot.features.boards.results import BoardScope, Period, Sort
@@ -38,6 +39,7 @@ from bot.features.daily.requests import SetDailySchedule, StopDailySchedule
 from bot.features.daily.store import DAILY_POST
 from bot.features.groups.requests import JoinGroup
 from bot.features.quiz import CardPart, CardView
+from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.results import choice_order
 from bot.kernel.db import run_on_thread
@@ -124,9 +126,10 @@ async def stats_of(app: QuizApp, user_id: str) -> UserStats:
     return await app.boards.stats(actor)
 
 
-def question_of(app: QuizApp, post_id: int):
-    [(question_id,)] = rows(db_of(app), "SELECT question_id FROM posts WHERE id = ?", post_id)
-    return app.pack.question(question_id)
+async def question_of(app: QuizApp, post_id: int) -> Question:
+    """The question a post asks, read through the quiz's store (either backend)."""
+    post = await app.db.read(quiz_store.get_post, post_id)
+    return app.pack.question(post.question_id)
 
 
 async def click(fake: FakeDiscord, custom_id: str, message=None, **kwargs: Any):
@@ -220,7 +223,7 @@ async def test_question_posts_embed_with_one_button_per_choice(fake, app):
     assert not (data.get("flags") or 0) & EPHEMERAL  # the whole channel sees the question
     ids = custom_ids(data["components"])
     post_id = int(ids[0].split(":")[2])
-    question = question_of(app, post_id)
+    question = await question_of(app, post_id)
     assert question.card_id == PVT
     # one button per choice, in the post's shuffled order, each carrying the content's index
     order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
@@ -240,7 +243,7 @@ async def test_right_and_wrong_clicks_reply_privately_with_the_why(fake, app):
     bob = fake.make_user("bob")
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        question = question_of(app, post_id)
+        question = await question_of(app, post_id)
         right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
         alice_cb = await click(fake, button_for(ids, right), message)
         bob_cb = await click(fake, button_for(ids, wrong), message, user=bob)
@@ -264,7 +267,7 @@ async def test_right_and_wrong_clicks_reply_privately_with_the_why(fake, app):
 async def test_second_click_says_already_answered_and_changes_nothing(fake, app):
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        question = question_of(app, post_id)
+        question = await question_of(app, post_id)
         first = question.correct_index
         await click(fake, button_for(ids, first), message)
         again = await click(fake, button_for(ids, (first + 1) % len(ids)), message)
@@ -289,7 +292,7 @@ async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
     # a new process: a new app on the same database file, a new client, no view state at all
     app = await QuizApp.open(db, CONTENT, clock=clock)
     try:
-        question = question_of(app, post_id)
+        question = await question_of(app, post_id)
         async with fake.run(make_bot(app)):
             cb = await click(fake, button_for(ids, question.correct_index), int(message["id"]))
     finally:
@@ -510,7 +513,7 @@ def test_a_long_card_is_split_across_messages_without_losing_anything():
 async def test_leaderboard_stats_topics_and_help(fake, app):
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        await click(fake, button_for(ids, question_of(app, post_id).correct_index), message)
+        await click(fake, button_for(ids, (await question_of(app, post_id)).correct_index), message)
         _, board = await run_command(
             fake, "leaderboard", options={"scope": "channel", "period": "week"}
         )
@@ -534,9 +537,8 @@ async def test_stats_of_another_user(fake, app):
     bob = fake.make_user("bob")
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        await click(
-            fake, button_for(ids, question_of(app, post_id).correct_index), message, user=bob
-        )
+        right = (await question_of(app, post_id)).correct_index
+        await click(fake, button_for(ids, right), message, user=bob)
         user_option = [{"name": "user", "type": 6, "value": bob["id"]}]
         _, cb = await run_command(
             fake, "stats", options=user_option, resolved={"users": {bob["id"]: bob}}
@@ -596,9 +598,11 @@ async def test_review_session_is_sent_privately_one_question_per_message(fake, a
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert cb.json["data"]["content"].startswith("**Review: 2 questions due.")
     assert followup.json["flags"] == EPHEMERAL and custom_ids(followup.json["components"])
-    assert {post_id, int(custom_ids(followup.json["components"])[0].split(":")[2])} == {
-        pid for (pid,) in rows(db_of(app), "SELECT id FROM posts WHERE kind = 'review'")
-    }
+    second = int(custom_ids(followup.json["components"])[0].split(":")[2])
+    posts = [await app.db.read(quiz_store.get_post, pid) for pid in (post_id, second)]
+    assert post_id != second and all(
+        p.kind is PostKind.REVIEW and p.asked_by == owner.user_key for p in posts
+    )
     assert "someone else's review question" in refused.json["data"]["content"]
 
 
@@ -877,7 +881,7 @@ async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, a
         assert cb.json["type"] == 5 and cb.json["data"]["flags"] == EPHEMERAL  # deferred, private
     for followup in followups:
         assert followup.json["flags"] == EPHEMERAL
-        assert question_of(app, post_id).why in embed_text(followup.json)
+        assert (await question_of(app, post_id)).why in embed_text(followup.json)
     for payload in payloads:  # exactly one response and one follow-up each
         token = payload["token"]
         assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1

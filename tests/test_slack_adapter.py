@@ -50,7 +50,7 @@ from adapters.slack_bot.render import (
 )
 from adapters.slack_bot.runner import configure_logging
 from bot.config import ConfigError
-from bot.content import Card, Misconception, Section, Table
+from bot.content import Card, Misconception, Question, Section, Table
 from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
 from bot.features.daily.store import DAILY_POST
@@ -128,12 +128,10 @@ def answers_rows(app) -> list[tuple]:
         ).fetchall()
 
 
-def post_question(app, post_id: int):
-    with sqlite3.connect(app.db.path) as db:
-        (question_id,) = db.execute(
-            "SELECT question_id FROM posts WHERE id = ?", (post_id,)
-        ).fetchone()
-    return app.pack.question(question_id)
+async def post_question(app, post_id: int) -> Question:
+    """The question a post asks, read through the quiz's store (either backend)."""
+    post = await app.db.read(quiz_store.get_post, post_id)
+    return app.pack.question(post.question_id)
 
 
 async def ask(harness, fake, text: str = "", user: str = "U1", channel: str = "C1"):
@@ -217,7 +215,7 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
     blocks = call.params["blocks"]
     assert_block_kit_limits({"blocks": blocks, "text": call.params["text"]})
     post_id = int(buttons(blocks)[0]["value"].split(":")[0])
-    question = post_question(app, post_id)
+    question = await post_question(app, post_id)
     assert question.prompt in block_text(blocks)
     # one button per choice in the post's shuffled order, each carrying the content's index
     order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
@@ -245,14 +243,14 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
 async def test_quiz_topic_asks_about_that_topic(app, fake, harness):
     call = await ask(harness, fake, text="locks-and-synchronization")
     post_id = int(buttons(call.params["blocks"])[0]["value"].split(":")[0])
-    assert post_question(app, post_id).card_id == "locks-and-synchronization"
+    assert (await post_question(app, post_id)).card_id == "locks-and-synchronization"
 
 
 async def test_right_and_wrong_clicks_answer_ephemerally_with_the_why(app, fake, harness):
     call = await ask(harness, fake)
     blocks = call.params["blocks"]
     post_id = int(buttons(blocks)[0]["value"].split(":")[0])
-    question = post_question(app, post_id)
+    question = await post_question(app, post_id)
     right = question.correct_index
     wrong = (right + 1) % len(question.choices)
 
@@ -282,7 +280,7 @@ async def test_double_click_says_already_answered_and_keeps_one_row(app, fake, h
     call = await ask(harness, fake)
     blocks = call.params["blocks"]
     post_id = int(buttons(blocks)[0]["value"].split(":")[0])
-    question = post_question(app, post_id)
+    question = await post_question(app, post_id)
     first = (question.correct_index + 1) % len(question.choices)
 
     await click(harness, fake, blocks, first, user="U2")
@@ -1103,7 +1101,7 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     assert len(posts) == 3
     assert fake.calls_to("chat.postMessage") == []  # nothing went to the channel
 
-    first = post_question(app, posts[0])
+    first = await post_question(app, posts[0])
     [first_block] = [b for b in blocks if b.get("block_id") == f"quiz_post_{posts[0]}"]
     reply = await click(harness, fake, [first_block], first.correct_index, user="U2")
     assert "someone else's review question" in block_text(reply["blocks"])
