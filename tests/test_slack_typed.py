@@ -5,7 +5,6 @@ is answered by replacing the modal with the result, seen only by the person who 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,9 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack_bot.adapter import SlackAdapter
 from adapters.slack_bot.render import render
 from bot.app import QuizApp
+from bot.features.boards import UserStats
+from bot.features.boards.requests import ShowStats
 from bot.features.daily import DailyResults
 from bot.features.quiz.service import RETIRED_TEXT
-from bot.kernel.identity import ChannelRef
+from bot.kernel.identity import Actor, ChannelRef
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_fixtures import BOT_TOKEN
 from tests.test_slack_adapter import (
@@ -76,9 +77,14 @@ async def submit(harness, modal: dict, text: str, user: str = "U2") -> dict:
     return reply.json()
 
 
-def stored(app: QuizApp) -> list[tuple]:
-    with sqlite3.connect(app.db.path) as db:
-        return sorted(db.execute("SELECT user_key, choice, correct, typed, points FROM answers"))
+async def scores(app: QuizApp, *users: str) -> list[tuple[int, int, int]]:
+    """(points, answered, correct) of each Slack user, as the core's stats request says."""
+    await app.answers.settled()  # the score rows trail the click
+    results = [
+        await app.dispatch(Actor("slack", user, user, "T123", "C1"), ShowStats()) for user in users
+    ]
+    assert all(isinstance(r, UserStats) for r in results), results
+    return [(r.points, r.answered, r.correct) for r in results]
 
 
 async def test_the_answer_button_opens_a_modal_and_the_result_replaces_it(app, fake, harness):
@@ -109,7 +115,7 @@ async def test_the_answer_button_opens_a_modal_and_the_result_replaces_it(app, f
     assert "The answer is TCP (also: Transmission Control Protocol)." in text
     again = await submit(harness, modal, "TCP", "U3")
     assert "You already answered: UDP — no change." in block_text(again["view"]["blocks"])
-    assert stored(app) == [("slack:U2", -1, 1, "tcp", 10), ("slack:U3", -1, 0, "UDP", 0)]
+    assert await scores(app, "U2", "U3") == [(10, 1, 1), (0, 1, 0)]  # typed: the replies
 
 
 async def test_an_empty_answer_shows_under_the_box_and_stores_nothing(app, fake, harness):
@@ -122,7 +128,7 @@ async def test_an_empty_answer_shows_under_the_box_and_stores_nothing(app, fake,
         "response_action": "errors",
         "errors": {"answer_block": "Type an answer: the box was empty."},
     }
-    assert stored(app) == []
+    assert await scores(app, "U2") == [(0, 0, 0)]
 
 
 async def test_a_retired_questions_answer_button_says_so(app, fake, harness, tmp_path):
