@@ -200,7 +200,7 @@ async def test_scheduled_question_click_and_results_reach_the_channel(fake, app,
         post = await fake.wait_for_request(method="POST", path=MESSAGES, since=mark)
         body = post.json
         post_id = posted.view.post_id
-        question = question_of(app, post_id)
+        question = await question_of(app, post_id)
         assert custom_ids(body["components"]) == [
             f"quiz:answer:{post_id}:{c.index}" for c in posted.view.shown
         ]

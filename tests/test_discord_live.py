@@ -107,7 +107,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         assert_within_discord_limits(first)
         closes = int(clock.now().timestamp()) + 20
         assert f"<t:{closes}:R>" in embed_text(first)  # Discord counts it down by itself
-        question = question_of(app, post_id_of(first))
+        question = await question_of(app, post_id_of(first))
         ids = custom_ids(first["components"])
         right, wrong = question.correct_index, (question.correct_index + 1) % len(ids)
 
@@ -148,7 +148,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         # round 2: Cy answers after the close: refused, nothing stored
         second = await round_message(fake, 2)
         ids2 = custom_ids(second["components"])
-        q2 = question_of(app, post_id_of(second))
+        q2 = await question_of(app, post_id_of(second))
         await click(fake, button_for(ids2, q2.correct_index), second)
         await click(fake, button_for(ids2, q2.correct_index), second, user=bob)
         clock.advance(20)
@@ -160,7 +160,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         # round 3: everyone answers, so it closes before its time is up
         third = await round_message(fake, 3)
         ids3 = custom_ids(third["components"])
-        q3 = question_of(app, post_id_of(third))
+        q3 = await question_of(app, post_id_of(third))
         for user in (None, bob, cy):
             await click(fake, button_for(ids3, q3.correct_index), third, user=user)
         reveal3 = await revealed(fake, third)
@@ -224,7 +224,7 @@ async def test_a_restarted_bot_carries_the_session_on(fake, tmp_path, clock):
         async with fake.run(make_bot(app)):
             await live(fake, "start", topic=PVT, rounds=2, seconds=20)
             first = await round_message(fake, 1)
-            question = question_of(app, post_id_of(first))
+            question = await question_of(app, post_id_of(first))
             clock.advance(3)
             await click(
                 fake, button_for(custom_ids(first["components"]), question.correct_index), first

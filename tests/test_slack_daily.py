@@ -158,7 +158,7 @@ async def test_scheduler_posts_question_clicks_answer_and_results_follow_in_the_
     assert "📅 Daily question · Tue 3 Mar" in shown
     assert "*Answers close Wed 4 Mar 09:00 CET*" in shown  # the schedule's zone
     post_id = run.posted[0].view.post_id
-    question = post_question(app, post_id)
+    question = await post_question(app, post_id)
     assert [b["value"] for b in buttons(blocks)] == [
         f"{post_id}:{c.index}" for c in run.posted[0].view.shown
     ]

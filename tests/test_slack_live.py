@@ -13,8 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.platform import ChannelPoster
 from adapters.slack_bot import SlackAdapter, SlackPlatform
 from bot.app import QuizApp
+from bot.features.boards.requests import ShowStats
 from bot.features.live import LiveRunner
 from bot.features.quiz.results import choice_order, letter_of
+from bot.kernel.identity import Actor
 from tests.conftest import CONTENT
 from tests.fakes.slack_api import ApiCall, BoltHarness, FakeSlackAPI
 from tests.slack_fixtures import SECRET
@@ -89,9 +91,9 @@ async def private_reply(harness, fake, text: str, user: str) -> dict:
     return post.body
 
 
-def question_of(app, call: ApiCall):
+async def question_of(app, call: ApiCall):
     post_id = int(buttons(call.params["blocks"])[0]["value"].split(":")[0])
-    return post_question(app, post_id)
+    return await post_question(app, post_id)
 
 
 def reply_text(body: dict) -> str:
@@ -106,7 +108,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     assert_block_kit_limits(first.params)
     closes = int(clock.now().timestamp()) + 20
     assert f"<!date^{closes}^{{time_secs}}|" in block_text(blocks)
-    question = question_of(app, first)
+    question = await question_of(app, first)
     right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
 
     clock.advance(2)
@@ -139,7 +141,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     assert "🥇 *u1* — 950 points · 1/1 right" in block_text(board.params["blocks"])
 
     second = await round_post(fake, 2)
-    q2 = question_of(app, second)
+    q2 = await question_of(app, second)
     await click(harness, fake, second.params["blocks"], q2.correct_index, user="U1")
     await click(harness, fake, second.params["blocks"], q2.correct_index, user="U2")
     clock.advance(20)
@@ -148,7 +150,7 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     assert reply_text(late) == "⚠️ Round 2 has closed; answers no longer count."
 
     third = await round_post(fake, 3)
-    q3 = question_of(app, third)
+    q3 = await question_of(app, third)
     for user in ("U1", "U2", "U3"):
         await click(harness, fake, third.params["blocks"], q3.correct_index, user=user)
     assert "closed early" in block_text((await update_of(fake, 3)).params["blocks"])
@@ -159,8 +161,12 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     assert "All 3 rounds played." in text and "🥇 *u1*" in text
     assert_block_kit_limits(podium.params)
     assert len(fake.calls_to("chat.update")) == 3  # one per round close, none per second
-    with sqlite3.connect(app.db.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (8,)
+    await app.answers.settled()  # the score rows trail the clicks
+    answered = [
+        (await app.dispatch(Actor("slack", user, user.lower(), "T123", "C1"), ShowStats()))
+        for user in ("U1", "U2", "U3")
+    ]
+    assert [s.answered for s in answered] == [3, 3, 2]  # U3 was late for round 2
 
 
 async def test_second_start_and_stop_by_others_refused_stop_by_starter(
