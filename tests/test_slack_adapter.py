@@ -54,6 +54,8 @@ from bot.content import Card, Misconception, Question, Section, Table
 from bot.demos.requests import RunDemo
 from bot.features.daily.requests import SetDailySchedule, ShowDailySchedule, StopDailySchedule
 from bot.features.daily.store import DAILY_POST
+from bot.features.groups.requests import ListGroups
+from bot.features.groups.results import GroupList
 from bot.features.quiz import CardPart, CardView
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
@@ -1035,19 +1037,19 @@ async def test_demo_result_is_posted_to_the_channel(fake, harness):
 # -- study groups and review sessions ---------------------------------------------------------
 
 
-def group_rows(app) -> list[tuple]:
-    with sqlite3.connect(app.db.path) as db:
-        return db.execute(
-            "SELECT g.name, m.user_key FROM study_groups g"
-            " LEFT JOIN group_members m ON m.group_id = g.id ORDER BY m.user_key"
-        ).fetchall()
+async def groups_seen_by(app, user: str) -> list[tuple[str, int, bool]]:
+    """(name, members, the user is one) of each study group, as the core's list says."""
+    listed = await app.dispatch(Actor("slack", user, user.lower(), "T123", "C1"), ListGroups())
+    assert isinstance(listed, GroupList), listed
+    return [(g.name, g.members, g.is_member) for g in listed.groups]
 
 
 async def test_group_create_is_for_admins_then_join_and_group_leaderboard(app, fake, harness):
     fake.set_user("UADMIN", is_admin=True)
     (refused,) = await command_replies(harness, fake, "group create night owls", "UPLEB")
     assert refused["response_type"] == "ephemeral"
-    assert "admin" in block_text(refused["blocks"]).lower() and group_rows(app) == []
+    assert "admin" in block_text(refused["blocks"]).lower()
+    assert await groups_seen_by(app, "UPLEB") == []
 
     (created,) = await command_replies(harness, fake, "group create night owls", "UADMIN")
     assert created["response_type"] == "ephemeral"
@@ -1057,7 +1059,7 @@ async def test_group_create_is_for_admins_then_join_and_group_leaderboard(app, f
     (joined,) = await command_replies(harness, fake, "group join Night  Owls", "U2")
     assert joined["response_type"] == "ephemeral" and "night owls" in block_text(joined["blocks"])
     assert len(fake.calls_to("users.info")) == 2  # joining needs no admin lookup
-    assert group_rows(app) == [("night owls", "slack:U2")]
+    assert await groups_seen_by(app, "U2") == [("night owls", 1, True)]
 
     member = Actor("slack", "U2", "bob", "T123", "C1")
     view = await app.quiz.ask_question(member)
