@@ -76,12 +76,23 @@ def postgres(request) -> pg_server.PgRun:
     return run
 
 
+@pytest.fixture(scope="session")
+def pg_schemas(pg_run) -> pg_server.SchemaPool | None:
+    """Empty schemas for this worker's tests, reused once emptied (see tests/pg_server.py)."""
+    return pg_server.SchemaPool(pg_run) if isinstance(pg_run, pg_server.PgRun) else None
+
+
 @pytest.fixture
-def db_target(backend, tmp_path, request) -> Path | str:
-    """Where a test's database lives: a SQLite file, or a fresh PostgreSQL schema's URL."""
+def db_target(backend, tmp_path, request):
+    """Where a test's database lives: a SQLite file, or an empty PostgreSQL schema's URL."""
     if backend == "sqlite":
-        return tmp_path / "quiz.db"
-    return request.getfixturevalue("postgres").fresh_schema()
+        yield tmp_path / "quiz.db"
+        return
+    request.getfixturevalue("postgres")  # skips, or fails when required, without a server
+    pool = request.getfixturevalue("pg_schemas")
+    url = pool.take()
+    yield url
+    pool.give_back(url)
 
 
 @pytest.fixture
