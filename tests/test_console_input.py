@@ -313,7 +313,10 @@ def test_sigint_while_waiting_for_piped_input_exits_130(tmp_path):
 
 def spawn_tty(db):
     pexpect = pytest.importorskip("pexpect")
+    # the terminal's size as the pty has it: a COLUMNS inherited from the runner (an xdist
+    # worker has one) would make rich wrap the topics table at 80
     env = dict(os.environ, TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
+    env.update(COLUMNS="100", LINES="40")
     child = pexpect.spawn(
         sys.executable,
         ["-m", "bot", "console", "--db", str(db)],
@@ -324,6 +327,9 @@ def spawn_tty(db):
         dimensions=(40, 100),
     )
     child.expect("Type /quiz for a question")
+    # the line editor's prompt ("root> "): keys sent before it exists may reach the terminal
+    # half-read on a busy machine (an arrow key's escape sequence split)
+    child.expect(r"\w>")
     return child, pexpect
 
 
