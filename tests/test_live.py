@@ -442,7 +442,8 @@ async def test_a_restart_after_dying_mid_post_ends_the_session_with_the_standing
         [round_two] = first_log.posting
         assert len(first_log.of(LiveScoreboard)) == 1
         crash(first_runner)
-        assert await query(first_app, "SELECT number, status, message_ref FROM live_rounds") == [
+        rounds = "SELECT number, status, message_ref FROM live_rounds ORDER BY number"
+        assert await query(first_app, rounds) == [
             (1, "closed", "C1:1"),
             (2, "posting", None),
         ]
@@ -466,7 +467,8 @@ async def test_a_restart_after_dying_mid_post_ends_the_session_with_the_standing
         ]
         assert second_log.of(LiveRound) == [] and second_log.edits == []  # no second copy
         assert await query(second_app, "SELECT status FROM live_sessions") == [("interrupted",)]
-        assert await query(second_app, "SELECT number, status FROM live_rounds") == [
+        rounds = "SELECT number, status FROM live_rounds ORDER BY number"
+        assert await query(second_app, rounds) == [
             (1, "closed"),
             (2, "closed"),
         ]

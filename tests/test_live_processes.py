@@ -54,8 +54,12 @@ async def test_processes_racing_to_start_in_one_channel_start_one_session(kind, 
             child.stdin.flush()
         reports = [json.loads(child.stdout.readline()) for child in children]
         # every process has answered and is still up: what the database holds now
-        sessions = query(target, "SELECT id, status, owner, started_by, rounds FROM live_sessions")
-        rounds = query(target, "SELECT session_id, number, status FROM live_rounds")
+        sessions = query(
+            target, "SELECT id, status, owner, started_by, rounds FROM live_sessions ORDER BY id"
+        )
+        rounds = query(
+            target, "SELECT session_id, number, status FROM live_rounds ORDER BY session_id, number"
+        )
         for child in children:  # now they may close (the winner hands its session back)
             child.stdin.write("close\n")
             child.stdin.flush()
