@@ -13,7 +13,7 @@ import pytest
 from bot.demos import DEMO_NAMES, DemoMeasurement, DemoResult, DemoRunner
 from bot.demos.catalog import TEST_CATALOG
 from bot.demos.harness import cores
-from bot.demos.runner import _parse_payload
+from bot.demos.payload import parse_payload
 from bot.demos.sandbox import MARKER_ENV, cgroup_support
 from tests.waiting import eventually
 
@@ -393,10 +393,10 @@ async def test_deeply_nested_output_is_a_clean_failure():
 
 def test_result_parser_bounds_depth_and_never_raises():
     deep = b'{"measurements": ' + b"[" * 100_000 + b"]" * 100_000 + b', "lesson": "L"}'
-    assert _parse_payload(deep) is None
-    assert _parse_payload(b'{"measurements": [[[[[[[[["x"]]]]]]]]], "lesson": "L"}') is None
+    assert parse_payload(deep) is None
+    assert parse_payload(b'{"measurements": [[[[[[[[["x"]]]]]]]]], "lesson": "L"}') is None
     brackets_in_text = rb'{"measurements": [["[[[[[[[[[[", "}}}}\\"]], "lesson": "L"}'
-    parsed = _parse_payload(brackets_in_text)
+    parsed = parse_payload(brackets_in_text)
     assert parsed is not None and parsed[0][0] == DemoMeasurement("[[[[[[[[[[", "}}}}\\")
 
 
@@ -483,7 +483,7 @@ async def test_test_programs_are_not_selectable_by_users():
 
 def test_only_well_formed_results_are_accepted():
     good = b'{"measurements": [["a", "1"]], "lesson": "L", "details": "D"}'
-    assert _parse_payload(good) is not None
+    assert parse_payload(good) is not None
     for bad in (
         b"",
         b"not json",
@@ -494,7 +494,7 @@ def test_only_well_formed_results_are_accepted():
         b'{"measurements": [["a", "1"]], "lesson": 3}',
         b"\xff\xfe",
     ):
-        assert _parse_payload(bad) is None, bad
+        assert parse_payload(bad) is None, bad
 
 
 def test_kernel_enforced_cgroup_limits_are_reported(tmp_path):

@@ -280,7 +280,7 @@ async def test_escape_sequences_in_a_name_never_reach_the_store_or_the_board(app
 
 
 def test_demo_output_from_the_child_loses_its_escape_bytes():
-    from bot.demos.runner import _parse_payload
+    from bot.demos.payload import parse_payload
 
     raw = json.dumps(
         {
@@ -289,7 +289,7 @@ def test_demo_output_from_the_child_loses_its_escape_bytes():
             "details": "line\n\x1b[2Jmore",
         }
     ).encode()
-    measurements, lesson, details, _chart = _parse_payload(raw)
+    measurements, lesson, details, _chart = parse_payload(raw)
     shown = [measurements[0].label, measurements[0].value, lesson, details]
     assert not any("\x1b" in s or "\x07" in s for s in shown)
     assert shown == ["[31mred[0m", "1 ms", "]0;titlelesson", "line\n[2Jmore"]

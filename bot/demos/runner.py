@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import os
@@ -50,7 +49,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.demos.catalog import (
     CATALOG,
@@ -60,7 +58,8 @@ from bot.demos.catalog import (
     TEST_CATALOG,
     DemoInfo,
 )
-from bot.demos.charts import DemoChart, parse_chart
+from bot.demos.charts import DemoChart
+from bot.demos.payload import DemoMeasurement, parse_payload
 from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
 from bot.kernel.names import Named, NameIndex
 from bot.kernel.results import Image
@@ -75,18 +74,9 @@ _PLAIN_WORD = re.compile(r"^[a-z0-9_-]{1,32}$")
 # the demos a user can ask for, found like topics: by name or a unique prefix; a near miss
 # gets "did you mean" (test-only programs answer to their exact name only)
 DEMO_INDEX = NameIndex.of((Named(name) for name in DEMO_NAMES), kind="demo")
-_MAX_MEASUREMENTS = 24
-_MAX_TEXT = 600
 _REAP_DEADLINE_S = 3.0
-_MAX_DEPTH = 8  # the result is {"measurements": [[label, value], ...], ...}: depth 3
 _WATCH_INTERVAL_S = 0.05
 CONTAINMENTS = ("auto", "cgroup", "tree")
-
-
-@dataclass(frozen=True)
-class DemoMeasurement:
-    label: str  # e.g. "50 threads: start + join"
-    value: str  # e.g. "4.1 ms"
 
 
 @dataclass(frozen=True)
@@ -390,7 +380,7 @@ class DemoRunner:
             if "MemoryError" in last:
                 return failed(memory_error)
             return failed(f"exited with status {returncode}{hint}")
-        parsed = _parse_payload(bytes(budget.stdout))
+        parsed = parse_payload(bytes(budget.stdout))
         if parsed is None:
             return failed("returned an unreadable result")
         measurements, lesson, details, chart = parsed
@@ -441,59 +431,6 @@ class _OutputBudget:
                 _kill_group(self.pgid)
             else:
                 into += chunk
-
-
-def _nesting(text: str) -> int:
-    """How deeply ``[``/``{`` nest in JSON text (brackets inside strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def _parse_payload(
-    raw: bytes,
-) -> tuple[tuple[DemoMeasurement, ...], str, str, DemoChart | None] | None:
-    """The result's fields, or None for anything else (never raises, whatever ``raw`` holds)."""
-    try:
-        text = raw.decode("utf-8")
-        if _nesting(text) > _MAX_DEPTH:
-            return None
-        data: Any = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    items, lesson, details = data.get("measurements"), data.get("lesson"), data.get("details", "")
-    if not isinstance(items, list) or not 0 < len(items) <= _MAX_MEASUREMENTS:
-        return None
-    if not isinstance(lesson, str) or not isinstance(details, str):
-        return None
-    measurements = []
-    for item in items:
-        if not (
-            isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
-        ):
-            return None
-        label, value = (strip_controls(x)[:_MAX_TEXT] for x in item)  # child text: no escapes
-        measurements.append(DemoMeasurement(label, value))
-    lesson, details = strip_controls(lesson), strip_controls(details, keep_newlines=True)
-    chart = parse_chart(data.get("chart"))  # a malformed chart costs the picture, not the text
-    return tuple(measurements), lesson[: _MAX_TEXT * 2], details[:_MAX_TEXT], chart
 
 
 async def _wait_for_exit(proc: asyncio.subprocess.Process, timeout_s: float) -> bool:
