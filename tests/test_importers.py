@@ -447,7 +447,7 @@ REAL = {
     "gift/TFTwoFeedback.gift": (3, 0),
     "gift/category1.gift": "nothing to import",
     "gift/description1.gift": (1, 1),
-    "gift/escapeColon.gift": "nothing to import",  # 4 right answers: skipped
+    "gift/escapeColon.gift": (1, 0),  # 4 right answers: one choose-all-that-apply question
     "gift/escapeEquals.gift": (1, 0),
     "gift/essay1.gift": "nothing to import",
     "gift/giftFormatPhpExamples.gift": (7, 3),
