@@ -515,7 +515,7 @@ def test_real_files_import_together_with_the_right_answers(tmp_path):
         result = import_files(fmt, files, out)
         assert not result.problems, result.problems
     pack = load_pack(out)
-    assert len(pack.questions) == 18 + 60 + 164 + 3 + 19
+    assert len(pack.questions) == 19 + 60 + 164 + 3 + 19  # GIFT 19: escapeColon is choose-all
     q = by_prompt(pack)
     assert q["Who's buried in Grant's tomb?"].answer == "no one"
     assert q["How many layers are present in TCP/IP model?"].accept == ("Seven", "7")
