@@ -27,7 +27,7 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # a Monday
 
 
-# Storage and feature tests run on both backends; the adapters' tests on SQLite only.
+# Tests that run on both backends (a test of the SQLite file itself is marked sqlite_only).
 BOTH_BACKENDS = {
     "test_board_rows",
     "test_daily_question",
@@ -38,16 +38,26 @@ BOTH_BACKENDS = {
     "test_quiz",
     "test_reload",
     "test_sharding",
+    "test_slack_adapter",
     "test_spaced_repetition",
     "test_teaching",
     "test_typed_answers",
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(why): a test of the SQLite file itself, in a module that runs on both"
+        " backends (the reason says why it has no PostgreSQL counterpart)",
+    )
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         module = metafunc.module.__name__.rpartition(".")[2]
-        backends = ["sqlite", "postgres"] if module in BOTH_BACKENDS else ["sqlite"]
+        both = module in BOTH_BACKENDS and not metafunc.definition.get_closest_marker("sqlite_only")
+        backends = ["sqlite", "postgres"] if both else ["sqlite"]
         metafunc.parametrize("backend", backends, indirect=True)
 
 

@@ -1,5 +1,6 @@
 """The Slack adapter, driven like Slack drives it: signed HTTP requests into the real Bolt app,
-the Web API and response_urls answered by FakeSlackAPI, all on 127.0.0.1, a real SQLite file."""
+the Web API and response_urls answered by FakeSlackAPI, all on 127.0.0.1, on a real SQLite file
+and on a PostgreSQL schema."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -60,11 +60,12 @@ from bot.features.quiz import CardPart, CardView
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import ListTopics
 from bot.features.quiz.results import choice_order
-from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import ROOT
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServer
+from tests.outages import read_only_writer
+from tests.recorded import NO_SCORE, Score, answer_counts, first_right, score_of
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 
 FORM = "application/x-www-form-urlencoded"
@@ -121,13 +122,6 @@ def block_text(blocks: list[dict]) -> str:
             parts.append(text["text"] if isinstance(text, dict) else text or "")
             parts += [o["text"]["text"] for o in element.get("options", [])]
     return "\n".join(parts)
-
-
-def answers_rows(app) -> list[tuple]:
-    with sqlite3.connect(app.db.path) as db:
-        return db.execute(
-            "SELECT post_id, user_key, choice, correct, points FROM answers ORDER BY user_key"
-        ).fetchall()
 
 
 async def post_question(app, post_id: int) -> Question:
@@ -270,10 +264,10 @@ async def test_right_and_wrong_clicks_answer_ephemerally_with_the_why(app, fake,
     shown = choice_order(post_id, question.id, len(question.choices), question.keep_order)
     assert f"The answer is {'ABCDEF'[shown.index(right)]}) {question.answer}" in text
 
-    assert answers_rows(app) == [
-        (post_id, "slack:U2", right, 1, 10),
-        (post_id, "slack:U3", wrong, 0, 0),
-    ]
+    assert await answer_counts(app, post_id) == {right: 1, wrong: 1}
+    assert await first_right(app, post_id) == "slack:U2"
+    assert await score_of(app, "slack:U2", "T123") == Score(points=10, answered=1, correct=1)
+    assert await score_of(app, "slack:U3", "T123") == Score(points=0, answered=1, correct=0)
     # answers go only to the clicker: no public message besides the question itself
     assert len(fake.calls_to("chat.postMessage")) == 1
 
@@ -290,7 +284,8 @@ async def test_double_click_says_already_answered_and_keeps_one_row(app, fake, h
     text = block_text(reply["blocks"])
     letter = "ABCDEF"[first]
     assert f"You already answered: {letter}) {question.choices[first]}" in text
-    assert answers_rows(app) == [(post_id, "slack:U2", first, 0, 0)]
+    assert await answer_counts(app, post_id) == {first: 1}
+    assert await score_of(app, "slack:U2", "T123") == Score(points=0, answered=1, correct=0)
 
 
 async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, harness):
@@ -305,16 +300,17 @@ async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, 
 
     app.dispatch = slow_dispatch
     button = buttons(blocks)[0]
+    post_id = int(button["value"].split(":")[0])
     started = time.perf_counter()
     status, body = await harness.click(button["action_id"], button["value"], user_id="U2")
     assert (status, body) == (200, "")
     assert time.perf_counter() - started < 1.0
-    assert fake.response_posts == [] and answers_rows(app) == []
+    assert fake.response_posts == [] and await answer_counts(app, post_id) == {}
 
     gate.set()
     reply = await fake.wait_for_response_post()
     assert reply.body["response_type"] == "ephemeral"
-    assert len(answers_rows(app)) == 1
+    assert sum((await answer_counts(app, post_id)).values()) == 1
 
 
 async def test_click_on_a_question_from_another_workspace_is_refused(app, fake, harness):
@@ -326,7 +322,8 @@ async def test_click_on_a_question_from_another_workspace_is_refused(app, fake, 
     )
     reply = await fake.wait_for_response_post()
     assert "not available" in block_text(reply.body["blocks"])
-    assert answers_rows(app) == []
+    assert await answer_counts(app, int(button["value"].split(":")[0])) == {}
+    assert await score_of(app, "slack:U2", "TOTHER") == NO_SCORE
 
 
 async def test_broken_button_value_is_answered_not_crashed(app, fake, harness):
@@ -388,7 +385,8 @@ async def test_unverified_requests_get_401_and_change_nothing(app, fake, harness
     assert status == 401
     await harness.drain()
     assert fake.api_calls == [] and fake.response_posts == []
-    assert answers_rows(app) == []
+    assert await answer_counts(app, post_id) == {}
+    assert await score_of(app, "slack:UEVIL", "T123") == NO_SCORE
 
     # and a forged slash command posts nothing either
     slash = urlencode(
@@ -781,9 +779,9 @@ async def test_socket_mode_requests_reach_the_same_listeners(app, fake, adapter)
     assert response.status == 200
     reply = await fake.wait_for_response_post(lambda p: p.response_id == "sm-click")
     assert reply.body["response_type"] == "ephemeral"
-    assert [(row[1], row[2]) for row in answers_rows(app)] == [
-        ("slack:U2", int(button["value"][-1]))
-    ]
+    post_id, choice = map(int, button["value"].split(":"))
+    assert await answer_counts(app, post_id) == {choice: 1}
+    assert (await score_of(app, "slack:U2", "T123")).answered == 1
 
 
 async def test_http_mode_serves_signed_requests_on_slack_events(app, fake, adapter):
@@ -1109,20 +1107,23 @@ async def test_review_session_is_ephemeral_and_only_its_owner_can_answer(app, fa
     assert "someone else's review question" in block_text(reply["blocks"])
     reply = await click(harness, fake, [first_block], first.correct_index, user="U1")
     assert reply["response_type"] == "ephemeral" and "Correct" in block_text(reply["blocks"])
-    assert [r[:2] for r in answers_rows(app) if r[0] == posts[0]] == [(posts[0], "slack:U1")]
+    assert await answer_counts(app, posts[0]) == {first.correct_index: 1}  # U1's, not U2's
+    assert (await score_of(app, "slack:U2", "T123")).answered == 0
 
 
 async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(
     app, fake, adapter
 ):
-    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    """A read-only database (the bot's writer refuses writes; root ignores file modes)."""
     async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as h:
         blocks = (await ask(h, fake)).params["blocks"]
-        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
-        reply = await click(h, fake, blocks, 0, user="U2")
-        assert block_text(reply["blocks"]).count("Couldn't save your answer") == 1
-        assert reply["response_type"] == "ephemeral" and answers_rows(app) == []
-        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        post_id = int(buttons(blocks)[0]["value"].split(":")[0])
+        async with read_only_writer(app):
+            reply = await click(h, fake, blocks, 0, user="U2")
+            assert block_text(reply["blocks"]).count("Couldn't save your answer") == 1
+            assert reply["response_type"] == "ephemeral"
+            assert await answer_counts(app, post_id) == {}
         reply = await click(h, fake, blocks, 0, user="U2")
         assert "Couldn't save" not in block_text(reply["blocks"])
-    assert [row[1] for row in answers_rows(app)] == ["slack:U2"]
+    assert await answer_counts(app, post_id) == {0: 1}
+    assert (await score_of(app, "slack:U2", "T123")).answered == 1
