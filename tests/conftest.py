@@ -31,6 +31,9 @@ def clock() -> FakeClock:
 BOTH_BACKENDS = {
     "test_board_rows",
     "test_daily_question",
+    "test_discord_adapter",
+    "test_discord_live",
+    "test_discord_typed",
     "test_durability",
     "test_groups",
     "test_item_analysis",

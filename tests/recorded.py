@@ -12,6 +12,8 @@ from bot.app import QuizApp
 from bot.features.boards.requests import ShowStats
 from bot.features.boards.results import UserStats
 from bot.features.daily import store as daily_store
+from bot.features.quiz.requests import AnswerTyped
+from bot.features.quiz.results import AnswerResult
 from bot.kernel.identity import Actor
 
 
@@ -27,9 +29,9 @@ class Score:
 NO_SCORE = Score(0, 0, 0)  # someone who has answered nothing (or whose answers were refused)
 
 
-def reader(platform: str, workspace_id: str = "local") -> Actor:
-    """An admin of the workspace, asking on the tests' behalf."""
-    return Actor(platform, "test-reader", "Test reader", workspace_id, "reader", is_admin=True)
+def reader(platform: str, workspace_id: str = "local", channel_id: str = "reader") -> Actor:
+    """An admin of the workspace, asking on the tests' behalf (in ``channel_id``)."""
+    return Actor(platform, "test-reader", "Test reader", workspace_id, channel_id, is_admin=True)
 
 
 async def stats_of(app: QuizApp, user_key: str, workspace_id: str = "local") -> UserStats:
@@ -61,3 +63,11 @@ async def first_right(app: QuizApp, post_id: int) -> str | None:
     """Who answered a post right first (their user key), as the daily results name them."""
     first = (await app.db.read(daily_store.post_answers, post_id)).first_right
     return first.user_key if first else None
+
+
+async def kept_answer(app: QuizApp, actor: Actor, post_id: int) -> AnswerResult:
+    """The answer ``actor`` gave to a typed-answer question, as the bot shows it when they
+    answer again (the first answer is kept; a second one changes nothing)."""
+    again = await app.dispatcher.dispatch(actor, AnswerTyped(post_id, "(asked again)"))
+    assert isinstance(again, AnswerResult) and again.already_answered, again
+    return again

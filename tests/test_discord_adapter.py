@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -42,7 +41,6 @@ from bot.features.quiz import CardPart, CardView
 from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.results import choice_order
-from bot.kernel.db import run_on_thread
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT
@@ -56,6 +54,8 @@ from tests.fakes.discord_server import (
     FakeDiscord,
     custom_ids,
 )
+from tests.outages import NO_SUCH_TABLE, read_only_writer, table_gone
+from tests.recorded import answer_counts
 
 EPHEMERAL = 64
 ADMIN_PERMISSIONS = discord.Permissions(
@@ -89,15 +89,6 @@ def make_bot(app: QuizApp, **options: Any) -> QuizBot:
     return QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False, **options)
 
 
-def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def db_of(app: QuizApp) -> Path:
-    return Path(app.db.path)
-
-
 async def run_command(fake: FakeDiscord, *args: Any, **kwargs: Any) -> tuple[dict, Any]:
     payload = fake.slash_command("quiz", *args, **kwargs)
     await fake.dispatch("INTERACTION_CREATE", payload)
@@ -114,11 +105,6 @@ async def post_question(fake: FakeDiscord, topic: str = PVT) -> tuple[dict, int,
 def button_for(ids: list[str], choice: int) -> str:
     """The custom id of the button for the content's ``choice`` (buttons are shown shuffled)."""
     return next(i for i in ids if i.endswith(f":{choice}"))
-
-
-async def answer_counts(app: QuizApp, post_id: int) -> dict[int, int]:
-    """Answers per choice (the content's index) of a post, as the core reads them."""
-    return (await app.db.read(daily_store.post_answers, post_id)).counts
 
 
 async def stats_of(app: QuizApp, user_id: str) -> UserStats:
@@ -280,17 +266,16 @@ async def test_second_click_says_already_answered_and_changes_nothing(fake, app)
     assert (stats.points, stats.answered) == (10, 1)
 
 
-async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
-    db = tmp_path / "restart.db"
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+async def test_buttons_work_after_a_restart(fake, db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         async with fake.run(make_bot(app)):
             message, post_id, ids = await post_question(fake)
     finally:
         await app.close()
 
-    # a new process: a new app on the same database file, a new client, no view state at all
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+    # a new process: a new app on the same database, a new client, no view state at all
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         question = await question_of(app, post_id)
         async with fake.run(make_bot(app)):
@@ -299,7 +284,11 @@ async def test_buttons_work_after_a_restart(fake, tmp_path, clock):
         await app.close()
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert "✅" in embed_text(cb.json["data"])
-    assert rows(db, "SELECT post_id, correct FROM answers") == [(post_id, 1)]  # both apps closed
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)  # both closed: what was kept
+    try:
+        assert await answer_counts(app, post_id) == {question.correct_index: 1}
+    finally:
+        await app.close()
 
 
 async def test_question_views_are_never_kept_in_memory(fake, app):
@@ -330,16 +319,16 @@ async def test_a_failing_click_is_logged_and_the_clicker_told(fake, app, caplog)
     caplog.clear()  # expected: the autouse check below would report it
 
 
-async def test_a_storage_outage_on_a_click_is_one_line(fake, app, caplog):
+async def test_a_storage_outage_on_a_click_is_one_line(fake, app, backend, caplog):
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        with sqlite3.connect(db_of(app)) as conn:  # a real outage: the table is gone
-            conn.execute("DROP TABLE answers")
-        cb = await click(fake, ids[0], message)
+        async with table_gone(app, "answers"):  # a real outage: the table is not there
+            cb = await click(fake, ids[0], message)
+            [logged] = [r for r in caplog.records if r.name == "bot.kernel.dispatch"]
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert cb.json["data"]["content"] == "Couldn't save your answer — please try again."
-    [logged] = [r for r in caplog.records if r.name == "bot.kernel.dispatch"]
-    assert "AnswerQuestion" in logged.getMessage() and "no such table" in logged.getMessage()
+    assert "AnswerQuestion" in logged.getMessage()
+    assert NO_SUCH_TABLE[backend] in logged.getMessage()
     assert logged.exc_info is None  # one line, no traceback
 
 
@@ -609,11 +598,6 @@ async def test_review_session_is_sent_privately_one_question_per_message(fake, a
 # -- the daily question: admins only ---------------------------------------------------------
 
 
-def dump(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.iterdump())
-
-
 async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app):
     calls: list[object] = []
 
@@ -623,7 +607,6 @@ async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app)
 
     app.dispatcher.register(SetDailySchedule, daily, replace=True)
     app.dispatcher.register(StopDailySchedule, daily, replace=True)
-    before = dump(db_of(app))
     options = {"time": "09:00", "zone": "Europe/Berlin", "days": "mon-fri"}
     async with fake.run(make_bot(app)):
         _, refused = await run_command(fake, "set", options=options, group="daily")
@@ -632,7 +615,7 @@ async def test_daily_set_by_a_non_admin_is_refused_and_stores_nothing(fake, app)
         assert cb.json["data"]["flags"] == EPHEMERAL
         assert "Manage Server" in cb.json["data"]["content"]
     assert calls == []
-    assert dump(db_of(app)) == before
+    assert await app.db.read(daily_store.schedule, f"discord:{GUILD_ID}:{CHANNEL_ID}") is None
 
 
 async def test_daily_set_by_an_admin_reaches_the_core(fake, app):
@@ -806,13 +789,12 @@ def test_rejected_token_is_one_line_and_never_printed(tmp_path, monkeypatch, cap
     assert [(r.path, r.status) for r in fake.requests] == [("/users/@me", 401)]
 
 
-async def test_run_serves_until_cancelled(fake, tmp_path, monkeypatch):
+async def test_run_serves_until_cancelled(fake, tmp_path, db_target, clock, monkeypatch):
     """``adapters.discord_bot.run``: token from the environment, guild sync, a working command."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-    db = tmp_path / "run.db"
     task = asyncio.create_task(
-        discord_bot.run(db, str(CONTENT), guild_id=GUILD_ID, configure_logging=False)
+        discord_bot.run(db_target, str(CONTENT), guild_id=GUILD_ID, configure_logging=False)
     )
     fake.watch(task)
     try:
@@ -820,12 +802,19 @@ async def test_run_serves_until_cancelled(fake, tmp_path, monkeypatch):
             method="PUT", path=f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
         )
         payload, cb = await run_command(fake, "question")
-        assert len(custom_ids(cb.json["data"]["components"])) >= 2
+        ids = custom_ids(cb.json["data"]["components"])
+        assert len(ids) >= 2
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert rows(db, "SELECT COUNT(*) FROM posts") == [(1,)]
+    post_id = int(ids[0].split(":")[2])
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)  # what the served bot kept
+    try:
+        assert post_id == 1 and await app.db.read(quiz_store.get_post, post_id) is not None
+        assert await app.db.read(quiz_store.get_post, post_id + 1) is None  # the one post
+    finally:
+        await app.close()
 
 
 def test_guild_sync_refused_is_one_line(tmp_path, monkeypatch, capsys):
@@ -862,7 +851,9 @@ async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, a
 
     app.dispatch = slow_store
     users = [fake.make_user(f"user{i}") for i in range(5)]
-    async with fake.run(make_bot(app, answer_deadline=0.05)):
+    # a margin a fast store meets on either backend, even on a loaded machine (a PostgreSQL
+    # round trip can take longer than 0.05 s there); the slow ones wait for ``release``
+    async with fake.run(make_bot(app, answer_deadline=0.5)):
         app.dispatch = original
         message, post_id, ids = await post_question(fake)
         app.dispatch = slow_store
@@ -887,8 +878,7 @@ async def test_a_slow_answer_is_deferred_privately_then_followed_up_once(fake, a
         assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1
         assert sum(r.path == f"/webhooks/{fake.application_id}/{token}" for r in fake.requests) == 1
     assert fast.json["type"] == 4 and fast.json["data"]["flags"] == EPHEMERAL
-    stored = rows(db_of(app), "SELECT COUNT(*) FROM answers WHERE post_id = ?", post_id)
-    assert stored == [(6,)]
+    assert sum((await answer_counts(app, post_id)).values()) == 6
 
 
 async def test_the_safe_margin_counts_from_the_interactions_creation(fake, app):
@@ -914,17 +904,17 @@ async def test_the_safe_margin_counts_from_the_interactions_creation(fake, app):
 
 
 async def test_storage_fault_on_a_click_is_one_line_and_the_next_click_is_stored(fake, app):
-    """A read-only database (query_only on the bot's writer; root ignores file modes)."""
+    """A read-only database (the bot's writer refuses writes; root ignores file modes)."""
     async with fake.run(make_bot(app)):
         message, post_id, ids = await post_question(fake)
-        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
-        refused = await click(fake, ids[0], message)
-        assert refused.json["data"]["flags"] == EPHEMERAL
-        assert "Couldn't save your answer" in json.dumps(refused.json, ensure_ascii=False)
-        await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+        async with read_only_writer(app):
+            refused = await click(fake, ids[0], message)
+            assert refused.json["data"]["flags"] == EPHEMERAL
+            assert "Couldn't save your answer" in json.dumps(refused.json, ensure_ascii=False)
+            assert await answer_counts(app, post_id) == {}
         stored = await click(fake, ids[0], message)
         assert "Couldn't save" not in json.dumps(stored.json, ensure_ascii=False)
-    assert rows(db_of(app), "SELECT post_id FROM answers") == [(post_id,)]
+    assert await answer_counts(app, post_id) == {int(ids[0].rpartition(":")[2]): 1}
 
 
 def test_quizbot_discord_without_network_is_one_line(tmp_path):

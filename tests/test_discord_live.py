@@ -10,9 +10,14 @@ from typing import Any
 import pytest
 
 from bot.app import QuizApp
+from bot.features.live import store as live_store
+from bot.features.live.requests import ShowLive
+from bot.features.live.store import SessionRow, SessionStatus
 from bot.features.quiz.results import choice_order, letter_of
+from bot.kernel.results import Notice
 from tests.conftest import CONTENT
-from tests.fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord, custom_ids
+from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, USER_ID, FakeDiscord, custom_ids
+from tests.recorded import reader
 from tests.test_discord_adapter import (
     ADMIN_PERMISSIONS,
     EPHEMERAL,
@@ -20,11 +25,9 @@ from tests.test_discord_adapter import (
     adapter_errors,
     assert_within_discord_limits,
     click,
-    db_of,
     embed_text,
     make_bot,
     question_of,
-    rows,
     run_command,
 )
 
@@ -90,6 +93,19 @@ def button_for(ids: list[str], index: int) -> str:
 
 def post_id_of(message: dict) -> int:
     return int(custom_ids(message["components"])[0].split(":")[2])
+
+
+async def session_of(app: QuizApp, round_message: dict) -> SessionRow:
+    """The live session a round's message belongs to, as the live feature's store reads it."""
+    live_round = await app.db.read(live_store.round_of_post, post_id_of(round_message))
+    return await app.db.read(live_store.get_session, live_round.session_id)
+
+
+async def live_here(app: QuizApp) -> object:
+    """What ``/quiz live`` status says in the channel, asked by an admin."""
+    return await app.dispatcher.dispatch(
+        reader("discord", str(GUILD_ID), str(CHANNEL_ID)), ShowLive()
+    )
 
 
 def edits(fake: FakeDiscord) -> list[str]:
@@ -174,11 +190,12 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
     assert "Missed most: round 1" in text or "Missed most: round 2" in text
     assert len(titled(fake, "Scoreboard after")) == 2
     assert len(edits(fake)) == 3  # one edit per round close, never per second
-    scores = rows(
-        db_of(app), "SELECT user_key, SUM(points) FROM live_answers GROUP BY user_key ORDER BY 2"
-    )
-    assert [key for key, _ in scores][-1] == f"discord:{USER_ID}"  # Ada: fast and right
-    assert rows(db_of(app), "SELECT status FROM live_sessions") == [("finished",)]
+    session = await session_of(app, first)
+    points: dict[str, int] = {}
+    for answer in await app.db.read(live_store.answers_of, session.id):
+        points[answer.user_key] = points.get(answer.user_key, 0) + answer.points
+    assert max(points, key=points.__getitem__) == f"discord:{USER_ID}"  # Ada: fast and right
+    assert session.status is SessionStatus.FINISHED
 
 
 async def test_second_start_is_refused_stop_by_others_refused_starter_stops(fake, app, clock):
@@ -200,7 +217,7 @@ async def test_second_start_is_refused_stop_by_others_refused_starter_stops(fake
         [podium] = await fake.wait_for(lambda: titled(fake, "🏆 Quiz night results") or None)
     assert "Stopped by " in embed_text(podium) and "after 1 of 5 rounds" in embed_text(podium)
     assert len(titled(fake, "🎯 Round")) + len(titled(fake, "✅ Round")) == 1
-    assert rows(db_of(app), "SELECT status FROM live_sessions") == [("stopped",)]
+    assert (await session_of(app, first)).status is SessionStatus.STOPPED
 
 
 async def test_an_admin_stops_and_bad_options_are_one_private_line(fake, app):
@@ -208,7 +225,8 @@ async def test_an_admin_stops_and_bad_options_are_one_private_line(fake, app):
         for options in ({"rounds": 0}, {"seconds": 500}, {"topic": "nope"}):
             data = await live(fake, "start", **options)
             assert data["flags"] == EPHEMERAL and "\n" not in data["content"]
-        assert rows(db_of(app), "SELECT COUNT(*) FROM live_sessions") == [(0,)]
+        idle = await live_here(app)  # none of them started a session
+        assert isinstance(idle, Notice) and idle.text.startswith("No live quiz is running here.")
         bob = fake.make_user("bob")
         await live(fake, "start", user=bob, rounds=2)
         await round_message(fake, 1)
@@ -217,9 +235,8 @@ async def test_an_admin_stops_and_bad_options_are_one_private_line(fake, app):
         await fake.wait_for(lambda: titled(fake, "🏆 Quiz night results") or None)
 
 
-async def test_a_restarted_bot_carries_the_session_on(fake, tmp_path, clock):
-    db = tmp_path / "restart.db"
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+async def test_a_restarted_bot_carries_the_session_on(fake, db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         async with fake.run(make_bot(app)):
             await live(fake, "start", topic=PVT, rounds=2, seconds=20)
@@ -232,7 +249,7 @@ async def test_a_restarted_bot_carries_the_session_on(fake, tmp_path, clock):
     finally:
         await app.close()  # mid-round: the runner hands the session back
 
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         async with fake.run(make_bot(app)):
             clock.advance(5)  # still inside round 1: it closes at its stored time
@@ -246,8 +263,9 @@ async def test_a_restarted_bot_carries_the_session_on(fake, tmp_path, clock):
             clock.advance(20)
             await revealed(fake, second)
             [podium] = await fake.wait_for(lambda: titled(fake, "🏆 Quiz night results") or None)
+        session = await session_of(app, first)
+        assert len(await app.db.read(live_store.rounds_of, session.id)) == 2
     finally:
         await app.close()
     assert "All 2 rounds played." in embed_text(podium)
     assert len(titled(fake, "✅ Round 1 of 2")) == 1  # one round 1, revealed once
-    assert rows(db, "SELECT COUNT(*) FROM live_rounds") == [(2,)]

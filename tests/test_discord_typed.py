@@ -16,18 +16,17 @@ from bot.features.daily import DailyQuestion, DailyResults
 from bot.features.quiz import QuestionView
 from bot.features.quiz.requests import AnswerTyped
 from bot.features.quiz.service import RETIRED_TEXT
-from bot.kernel.identity import ChannelRef
-from tests.fakes.discord_server import USER_ID, FakeDiscord, custom_ids
+from bot.kernel.identity import Actor, ChannelRef
+from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, USER_ID, FakeDiscord, custom_ids
+from tests.recorded import NO_SCORE, Score, answer_counts, kept_answer, right_answers, score_of
 from tests.test_discord_adapter import (
     ADMIN_PERMISSIONS,
     EPHEMERAL,
     adapter_errors,
     assert_within_discord_limits,
     click,
-    db_of,
     embed_text,
     make_bot,
-    rows,
     run_command,
 )
 from tests.typed_content import typed_content
@@ -50,10 +49,14 @@ def fail_on_adapter_errors(caplog):
 
 
 @pytest.fixture
-async def app(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", typed_content(tmp_path / "content"), clock=clock)
+async def app(db_target, tmp_path, clock):
+    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
     yield app
     await app.close()
+
+
+def member(user_id: object) -> Actor:
+    return Actor("discord", str(user_id), str(user_id), str(GUILD_ID), str(CHANNEL_ID))
 
 
 async def post_typed_question(fake: FakeDiscord) -> tuple[dict, int, str]:
@@ -107,11 +110,12 @@ async def test_typed_answers_are_private_scored_and_the_first_one_counts(fake, a
     assert "**The answer is TCP (also: Transmission Control Protocol).**" in text
     assert again.json["data"]["embeds"][0]["title"] == "You already answered: UDP — no change."
     assert "You typed: UDP" in embed_text(again.json["data"])
-    stored = rows(db_of(app), "SELECT user_key, choice, correct, typed, points FROM answers")
-    assert sorted(stored) == [
-        (f"discord:{bob['id']}", -1, 0, "UDP", 0),
-        (f"discord:{USER_ID}", -1, 1, "Transmission control protocol", 10),
-    ]
+    assert await answer_counts(app, post_id) == {-1: 2}  # two typed answers, bob's second not
+    ada_kept, bob_kept = [await kept_answer(app, member(u), post_id) for u in (USER_ID, bob["id"])]
+    assert (ada_kept.typed, ada_kept.correct) == ("Transmission control protocol", True)
+    assert (bob_kept.typed, bob_kept.correct) == ("UDP", False)
+    assert await score_of(app, f"discord:{USER_ID}", str(GUILD_ID)) == Score(10, 1, 1)
+    assert await score_of(app, f"discord:{bob['id']}", str(GUILD_ID)) == Score(0, 1, 0)
 
 
 async def test_an_empty_box_gets_one_private_line(fake, app):
@@ -120,19 +124,19 @@ async def test_an_empty_box_gets_one_private_line(fake, app):
         cb = await submit(fake, post_id, "   ")
     assert cb.json["data"]["flags"] == EPHEMERAL
     assert "Type an answer: the box was empty." in embed_text(cb.json["data"])
-    assert rows(db_of(app), "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert await answer_counts(app, post_id) == {}
 
 
-async def test_the_button_and_the_box_work_after_a_restart(fake, tmp_path, clock):
-    db, content = tmp_path / "restart.db", typed_content(tmp_path / "content")
-    app = await QuizApp.open(db, content, clock=clock)
+async def test_the_button_and_the_box_work_after_a_restart(fake, db_target, tmp_path, clock):
+    content = typed_content(tmp_path / "content")
+    app = await QuizApp.open(db_target, content, clock=clock)
     try:
         async with fake.run(make_bot(app)):
             message, post_id, button = await post_typed_question(fake)
             await click(fake, button, message)  # the box opened before the restart
     finally:
         await app.close()
-    app = await QuizApp.open(db, content, clock=clock)
+    app = await QuizApp.open(db_target, content, clock=clock)
     try:
         async with fake.run(make_bot(app)):
             cb = await submit(fake, post_id, "tcp")
@@ -141,7 +145,12 @@ async def test_the_button_and_the_box_work_after_a_restart(fake, tmp_path, clock
         await app.close()
     assert cb.json["data"]["embeds"][0]["title"] == "✅ Correct! +10 points"
     assert reopened.json["type"] == MODAL
-    assert rows(db, "SELECT post_id, correct FROM answers") == [(post_id, 1)]
+    app = await QuizApp.open(db_target, content, clock=clock)  # both closed: what was kept
+    try:
+        assert await answer_counts(app, post_id) == {-1: 1}
+        assert await right_answers(app, post_id) == 1
+    finally:
+        await app.close()
 
 
 async def test_a_retired_questions_buttons_say_so(fake, app, tmp_path):
@@ -262,7 +271,8 @@ async def test_a_slow_typed_answer_is_deferred_privately_then_followed_up(fake, 
     assert "TCP acknowledges every segment" in embed_text(followup.json)
     token = payload["token"]
     assert sum(token in r.path and r.path.endswith("/callback") for r in fake.requests) == 1
-    assert rows(db_of(app), "SELECT typed FROM answers") == [("TCP",)]
+    assert await answer_counts(app, post_id) == {-1: 1}
+    assert (await kept_answer(app, member(USER_ID), post_id)).typed == "TCP"
 
 
 async def test_a_typed_answer_while_stopping_is_refused_and_not_stored(fake, app):
@@ -275,4 +285,5 @@ async def test_a_typed_answer_while_stopping_is_refused_and_not_stored(fake, app
         refused = await submit(fake, post_id, "TCP")
     assert refused.json["data"]["flags"] == EPHEMERAL
     assert "restarting" in json.dumps(refused.json)
-    assert rows(db_of(app), "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert await answer_counts(app, post_id) == {}
+    assert await score_of(app, f"discord:{USER_ID}", str(GUILD_ID)) == NO_SCORE
