@@ -5,7 +5,6 @@ ephemerally, time moved on the FakeClock."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -187,10 +186,9 @@ async def test_second_start_and_stop_by_others_refused_stop_by_starter(
     assert "Stopped by u1 after 1 of 4 rounds." in block_text(podium.params["blocks"])
 
 
-async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, clock):
-    db = tmp_path / "quiz.db"
+async def test_a_restart_mid_round_closes_it_at_its_stored_time(db_target, fake, clock):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     adapter = SlackAdapter(app, make_settings(), client=client)
     runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)), name="before")
     runner.start()
@@ -200,7 +198,7 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
     await adapter.close()
     await app.close()  # mid-round
 
-    app = await QuizApp.open(db, CONTENT, clock=clock)
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
     try:
         adapter = SlackAdapter(app, make_settings(), client=client)
         runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)), name="after")
@@ -229,10 +227,9 @@ async def test_a_restart_mid_round_closes_it_at_its_stored_time(tmp_path, fake, 
     )
 
 
-async def test_two_processes_racing_to_start_in_one_channel(tmp_path, fake, clock):
-    db = tmp_path / "quiz.db"
+async def test_two_processes_racing_to_start_in_one_channel(db_target, fake, clock):
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
-    apps = [await QuizApp.open(db, CONTENT, clock=clock) for _ in range(2)]
+    apps = [await QuizApp.open(db_target, CONTENT, clock=clock) for _ in range(2)]
     adapters = [SlackAdapter(a, make_settings(), client=client) for a in apps]
     runners = [
         LiveRunner(a.live, "slack", ChannelPoster(SlackPlatform(ad)), name=f"p{i}")
@@ -263,8 +260,11 @@ async def test_two_processes_racing_to_start_in_one_channel(tmp_path, fake, cloc
             if "Round 1 of" in block_text(c.params["blocks"])
         ]
         assert len(started) == 1 and len(rounds) == 1
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM live_sessions").fetchone() == (1,)
+        # the loser stored no session either (the race's invariant: one row, on either backend)
+        sessions = await apps[1].db.read(
+            lambda db: db.execute("SELECT COUNT(*) FROM live_sessions").fetchall()
+        )
+        assert sessions == [(1,)]
     finally:
         for ad in adapters:
             await ad.close()

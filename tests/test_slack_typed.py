@@ -39,8 +39,8 @@ async def fake():
 
 
 @pytest.fixture
-async def app(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", typed_content(tmp_path / "content"), clock=clock)
+async def app(db_target, tmp_path, clock):
+    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
     yield app
     await app.close()
 
