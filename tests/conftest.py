@@ -37,6 +37,7 @@ BOTH_BACKENDS = {
     "test_discord_typed",
     "test_durability",
     "test_groups",
+    "test_hostile_input",
     "test_item_analysis",
     "test_live",
     "test_quiz",

@@ -71,3 +71,11 @@ async def kept_answer(app: QuizApp, actor: Actor, post_id: int) -> AnswerResult:
     again = await app.dispatcher.dispatch(actor, AnswerTyped(post_id, "(asked again)"))
     assert isinstance(again, AnswerResult) and again.already_answered, again
     return again
+
+
+async def stored(app: QuizApp, sql: str, *args: object) -> list[tuple]:
+    """Rows of one query through the app's own read connection (either backend), once the
+    rows derived from answers so far are applied. Only for what no request can see, such as
+    "nothing was stored in any workspace"; a user's view is read through requests above."""
+    await app.answers.settled()
+    return await app.db.read(lambda db: [tuple(r) for r in db.execute(sql, args).fetchall()])

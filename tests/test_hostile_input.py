@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import time
 from urllib.parse import urlencode
 
@@ -19,15 +18,21 @@ from adapters.discord_bot import QuizBot
 from adapters.slack_bot import SlackAdapter, SlackSettings
 from tests.fakes.discord_server import FakeDiscord, custom_ids
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.outages import table_gone
+from tests.recorded import stored
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 
 FORM = "application/x-www-form-urlencoded"
 
 
-def stored_rows(app) -> dict[str, int]:
-    with sqlite3.connect(app.db.path) as db:
-        tables = ("answers", "posts", "users", "study_groups")
-        return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+async def stored_rows(app) -> dict[str, int]:
+    """Rows stored in every workspace at once (no request sees that), either backend."""
+    tables = ("answers", "posts", "users", "study_groups")
+    return {t: (await stored(app, f"SELECT COUNT(*) FROM {t}"))[0][0] for t in tables}
+
+
+async def column(app, sql: str) -> list:
+    return [value for (value,) in await stored(app, sql)]
 
 
 # -- Slack ------------------------------------------------------------------------------------
@@ -55,11 +60,11 @@ def block_text(blocks: list[dict]) -> str:
     ids=["bad-json", "array", "string", "null", "empty-actions"],
 )
 async def test_slack_malformed_payload_is_400_and_stores_nothing(app, harness, payload):
-    before = stored_rows(app)
+    before = await stored_rows(app)
     status, body = await harness.post_signed(urlencode({"payload": payload}), FORM)
     assert status == 400 and body.startswith("malformed request:")
     assert "Traceback" not in body
-    assert stored_rows(app) == before
+    assert await stored_rows(app) == before
 
 
 async def test_slack_non_utf8_body_is_400(app, harness):
@@ -102,7 +107,7 @@ async def test_slack_malformed_click_gets_a_reply_and_stores_nothing(
     app, fake, harness, value, extra, expected
 ):
     real_value, blocks = await _question(harness, fake)
-    before = stored_rows(app)
+    before = await stored_rows(app)
     url = harness.new_response_url()
     status, _ = await harness.click(
         "quiz_answer_0", value or real_value, response_url=url, message_blocks=blocks, **extra
@@ -112,15 +117,14 @@ async def test_slack_malformed_click_gets_a_reply_and_stores_nothing(
     reply = await fake.wait_for_response_post(lambda p: p.response_id == rid)
     assert reply.body["response_type"] == "ephemeral"
     assert expected in block_text(reply.body["blocks"]) + reply.body.get("text", "")
-    assert stored_rows(app) == before
-    with sqlite3.connect(app.db.path) as db:
-        keys = [k for (k,) in db.execute("SELECT user_key FROM users")]
+    assert await stored_rows(app) == before
+    keys = await column(app, "SELECT user_key FROM users")
     assert not any("[" in k for k in keys)
 
 
 async def test_slack_click_without_response_url_is_dropped(app, fake, harness):
     value, _ = await _question(harness, fake)
-    before = stored_rows(app)
+    before = await stored_rows(app)
     payload = {
         "type": "block_actions",
         "user": {"id": "U2", "username": "u2", "team_id": "T123"},
@@ -131,7 +135,7 @@ async def test_slack_click_without_response_url_is_dropped(app, fake, harness):
     status, _ = await harness.post_signed(urlencode({"payload": json.dumps(payload)}), FORM)
     assert status == 200
     await harness.drain()
-    assert stored_rows(app) == before  # nobody could be told: nothing stored either
+    assert await stored_rows(app) == before  # nobody could be told: nothing stored either
 
 
 async def test_slack_home_opened_without_a_user_is_ignored(fake, harness):
@@ -143,13 +147,13 @@ async def test_slack_home_opened_without_a_user_is_ignored(fake, harness):
 
 async def test_slack_command_without_a_user_is_refused(app, fake, harness):
     url = harness.new_response_url()
-    before = stored_rows(app)
+    before = await stored_rows(app)
     status, _ = await harness.slash("", user_id="", response_url=url)
     assert status == 200
     rid = url.rsplit("/", 1)[1]
     reply = await fake.wait_for_response_post(lambda p: p.response_id == rid)
     assert "did not say who" in block_text(reply.body["blocks"]) + reply.body.get("text", "")
-    assert stored_rows(app) == before
+    assert await stored_rows(app) == before
 
 
 def malformed_commands(seed: int = 13, count: int = 60) -> list[str]:
@@ -187,9 +191,8 @@ async def test_slack_generated_malformed_commands_each_get_a_reply(app, fake, ha
         assert status == 200, text
         rid = url.rsplit("/", 1)[1]
         await fake.wait_for_response_post(lambda p, rid=rid: p.response_id == rid, timeout=10)
-    with sqlite3.connect(app.db.path) as db:
-        answers = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-        names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
+    answers = (await stored_rows(app))["answers"]
+    names = await column(app, "SELECT name FROM study_groups")
     assert answers == 0
     assert not any("\x1b" in n or "\x00" in n for n in names)
 
@@ -227,7 +230,7 @@ async def test_discord_forged_button_gets_an_ephemeral_reply(discord_fake, app, 
     data = reply.json["data"]
     assert data["flags"] & 64  # ephemeral
     assert "That button is no longer a quiz answer" in json.dumps(data, ensure_ascii=False)
-    assert stored_rows(app)["answers"] == 0
+    assert (await stored_rows(app))["answers"] == 0
 
 
 async def test_discord_real_button_still_answers(discord_fake, app):
@@ -240,7 +243,7 @@ async def test_discord_real_button_still_answers(discord_fake, app):
         click = fake.component_click(ids[0], fake.original_response(ask))
         await fake.dispatch("INTERACTION_CREATE", click)
         await fake.wait_for_callback(click)
-    assert stored_rows(app)["answers"] == 1
+    assert (await stored_rows(app))["answers"] == 1
 
 
 # -- control characters and escapes -------------------------------------------------------------
@@ -266,10 +269,7 @@ async def test_escape_sequences_in_a_name_never_reach_the_store_or_the_board(app
         user={"id": "U7", "username": "\x1b]0;pwned\x07mallory\x1b[2J", "team_id": "T123"},
     )
     await fake.wait_for_response_post(lambda p: p.response_id == url.rsplit("/", 1)[1])
-    with sqlite3.connect(app.db.path) as db:
-        (name,) = db.execute(
-            "SELECT display_name FROM users WHERE user_key = 'slack:U7'"
-        ).fetchone()
+    [name] = await column(app, "SELECT display_name FROM users WHERE user_key = 'slack:U7'")
     assert name == "]0;pwnedmallory[2J" and "\x1b" not in name
     board_url = harness.new_response_url()
     await harness.slash("leaderboard", user_id="U7", response_url=board_url)
@@ -321,9 +321,8 @@ async def test_discord_generated_malformed_options_each_get_a_reply(discord_fake
             await fake.dispatch("INTERACTION_CREATE", payload)
             reply = await fake.wait_for_callback(payload)
             assert reply.json["type"] == 4, text
-    assert stored_rows(app)["answers"] == 0
-    with sqlite3.connect(app.db.path) as db:
-        names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
+    assert (await stored_rows(app))["answers"] == 0
+    names = await column(app, "SELECT name FROM study_groups")
     assert not any("\x1b" in n or "\x00" in n for n in names)
 
 
@@ -334,7 +333,7 @@ async def test_generated_malformed_commands_through_the_router(app):
     for text in malformed_commands(seed=21, count=200):
         reply = await app.handle_text(actor, text)
         assert reply is not None, text
-    assert stored_rows(app)["answers"] == 0
+    assert (await stored_rows(app))["answers"] == 0
 
 
 async def test_generated_malformed_commands_through_the_console(app):
@@ -357,21 +356,18 @@ async def test_generated_malformed_commands_through_the_console(app):
     shown = output.getvalue()
     assert "That failed inside quizbot" not in shown
     assert not any(c in shown for c in "\x1b\x00\x07\u202e")
-    assert stored_rows(app)["answers"] == 0
-    with sqlite3.connect(app.db.path) as db:
-        names = [n for (n,) in db.execute("SELECT name FROM study_groups")]
-        users = [n for (n,) in db.execute("SELECT display_name FROM users")]
+    assert (await stored_rows(app))["answers"] == 0
+    names = await column(app, "SELECT name FROM study_groups")
+    users = await column(app, "SELECT display_name FROM users")
     assert not any("\x1b" in n or "\x00" in n for n in names + users)
 
 
 async def test_slack_home_during_a_storage_fault_publishes_nothing(app, fake, harness):
-    from bot.kernel.db import run_on_thread
-
-    await run_on_thread(app.db.writer, lambda db: db.execute("DROP TABLE scores"))
-    # reads go through the reader connection, which sees the drop: stats fail to load
-    status, _ = await harness.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
-    assert status == 200
-    await harness.drain()
+    async with table_gone(app, "scores"):
+        # reads go through the reader connection, which sees it gone: stats fail to load
+        status, _ = await harness.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+        assert status == 200
+        await harness.drain()
     assert fake.calls_to("views.publish") == []
 
 

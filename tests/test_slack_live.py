@@ -18,6 +18,7 @@ from bot.features.quiz.results import choice_order, letter_of
 from bot.kernel.identity import Actor
 from tests.conftest import CONTENT
 from tests.fakes.slack_api import ApiCall, BoltHarness, FakeSlackAPI
+from tests.recorded import stored
 from tests.slack_fixtures import SECRET
 from tests.test_slack_adapter import (
     BOT_TOKEN,
@@ -261,10 +262,7 @@ async def test_two_processes_racing_to_start_in_one_channel(db_target, fake, clo
         ]
         assert len(started) == 1 and len(rounds) == 1
         # the loser stored no session either (the race's invariant: one row, on either backend)
-        sessions = await apps[1].db.read(
-            lambda db: db.execute("SELECT COUNT(*) FROM live_sessions").fetchall()
-        )
-        assert sessions == [(1,)]
+        assert await stored(apps[1], "SELECT COUNT(*) FROM live_sessions") == [(1,)]
     finally:
         for ad in adapters:
             await ad.close()
