@@ -29,6 +29,7 @@ from bot.features.live import (
     LockedIn,
     RoundReveal,
 )
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import (
     AnswerBox,
     AnswerResult,
@@ -39,7 +40,7 @@ from bot.features.quiz import (
 )
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, RevealFlashcard
 from bot.features.teacher import DashboardLink, FlaggedItems
-from bot.kernel.dispatch import Result
+from bot.kernel.dispatch import Request, Result
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import DONE, Image, Notice, images_of
 
@@ -60,13 +61,15 @@ class Shown:
         return "\n".join(self.lines)
 
 
-def _question(view: QuestionView) -> Shown:
+def _question(
+    view: QuestionView, choice_request: Callable[[int, int], Request] = AnswerQuestion
+) -> Shown:
     if view.typed:
         return Shown([f"{view.tag} {view.prompt}", "(type your answer)"])
     if view.flashcard:
         flip = {"Show the back": RevealFlashcard(view.post_id)}
         return Shown([f"{view.tag} {view.prompt}", *flip], flip)
-    buttons = {c.label: AnswerQuestion(view.post_id, c.index) for c in view.shown}
+    buttons = {c.label: choice_request(view.post_id, c.index) for c in view.shown}
     return Shown([f"{view.tag} {view.prompt}", *buttons], buttons)
 
 
@@ -134,7 +137,7 @@ def _daily(daily: DailyQuestion) -> Shown:
 
 @render.register
 def _round(live_round: LiveRound) -> Shown:
-    shown = _question(live_round.view)
+    shown = _question(live_round.view, AnswerLiveRound)  # the live feature's own request
     return Shown([live_round.title, *shown.lines], shown.buttons)
 
 

@@ -16,8 +16,8 @@ from adapters.console import ConsolePlatform, ConsoleSession
 from adapters.platform import ChannelPoster
 from bot.app import QuizApp
 from bot.features.live import LiveLimits, LiveRunner
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import QuestionView
-from bot.features.quiz.requests import AnswerQuestion
 from bot.features.quiz.results import letter_of as shown_letter
 from tests.conftest import CONTENT
 
@@ -64,6 +64,7 @@ async def test_a_quiz_night_in_the_console(tmp_path):
         await until(lambda: "🎯 Round 1 of 3" in text())
         first = session.current
         assert first is not None
+        assert session.choice_request is AnswerLiveRound  # a letter makes the live answer
         assert f"{ROUND_SECONDS} s to answer" in text()
         clock_time, zone = first_round_close(text())
         paris = datetime.now(UTC).astimezone(PARIS)
@@ -93,7 +94,7 @@ async def test_a_quiz_night_in_the_console(tmp_path):
             await session.handle_line(letter_of(second, right=True))
         await until(lambda: "🎯 Round 3 of 3" in text())
         late = await session.call_core(
-            answer=AnswerQuestion(second.post_id, 0)
+            answer=AnswerLiveRound(second.post_id, 0)
         )  # Cy, after the close
         session.show(late)
         assert "Round 2 has closed; answers no longer count." in text()

@@ -125,6 +125,8 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(fake, app, clock)
         assert f"<t:{closes}:R>" in embed_text(first)  # Discord counts it down by itself
         question = await question_of(app, post_id_of(first))
         ids = custom_ids(first["components"])
+        # each button carries the live feature's own request (AnswerLiveRound), not a quiz answer
+        assert ids and all(i.startswith(f"live:answer:{post_id_of(first)}:") for i in ids)
         right, wrong = question.correct_index, (question.correct_index + 1) % len(ids)
 
         clock.advance(2)

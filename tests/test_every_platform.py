@@ -26,6 +26,7 @@ from adapters.slack_bot import SlackAdapter, SlackPlatform, SlackSettings
 from bot.app import QuizApp
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
 from bot.kernel.identity import Actor
 from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
@@ -58,6 +59,10 @@ class Driver:
 
     async def command(self, user: str, text: str) -> str: ...
     async def answer(self, user: str, post_id: int, choice: int) -> str: ...
+    async def answer_live(self, user: str, post_id: int, choice: int) -> str:
+        """A click on a live round's button, as the platform encodes it (its own request)."""
+        ...
+
     async def answer_typed(self, user: str, post_id: int, text: str) -> str: ...
     def channel(self) -> str: ...
     def pictures(self) -> int: ...
@@ -74,6 +79,13 @@ class ReferenceDriver(Driver):
     async def answer(self, user: str, post_id: int, choice: int) -> str:
         request = AnswerQuestion(post_id, choice)
         return self.ref.reply(user, await self.ref.app.dispatch(self.ref.actor(user), request)).text
+
+    async def answer_live(self, user: str, post_id: int, choice: int) -> str:
+        [round_post] = [m for m in self.ref.channels["general"] if f"Q{post_id}" in m.text]
+        [label] = [
+            k for k, r in round_post.buttons.items() if r == AnswerLiveRound(post_id, choice)
+        ]
+        return (await self.ref.click(user, round_post, label)).text
 
     async def answer_typed(self, user: str, post_id: int, text: str) -> str:
         return (await self.ref.type_answer(user, post_id, text)).text
@@ -108,6 +120,13 @@ class ConsoleDriver(Driver):
         self._as(user)
         reply = await self.session.call_core(answer=AnswerQuestion(post_id, choice))
         return await self._printed(self.session._answered(reply))
+
+    async def answer_live(self, user: str, post_id: int, choice: int) -> str:
+        """The letter shown for ``choice`` typed at the posted round (the current question)."""
+        self._as(user)
+        assert self.session.current is not None and self.session.current.post_id == post_id
+        letter = next(c.letter for c in self.session.current.shown if c.index == choice)
+        return await self._printed(self.session.handle_line(letter))
 
     async def answer_typed(self, user: str, post_id: int, text: str) -> str:
         self._as(user)
@@ -153,6 +172,23 @@ class SlackDriver(Driver):
                 user_id=uid,
                 channel_id="C1",
                 response_url=url,
+            )
+        )
+
+    async def answer_live(self, user: str, post_id: int, choice: int) -> str:
+        posted = [c.params for c in self.fake.api_calls if c.method == "chat.postMessage"]
+        [button] = [
+            b
+            for p in posted
+            for block in p.get("blocks") or []
+            for b in block.get("elements") or []
+            if b.get("value") == f"{post_id}:{choice}"
+        ]
+        assert button["action_id"].startswith("live_answer_")
+        uid = self.user_ids[user]
+        return await self._replies(
+            lambda url: self.harness.click(
+                button["action_id"], button["value"], user_id=uid, channel_id="C1", response_url=url
             )
         )
 
@@ -208,6 +244,17 @@ class DiscordDriver(Driver):
 
     async def answer(self, user: str, post_id: int, choice: int) -> str:
         click = self.fake.component_click(f"quiz:answer:{post_id}:{choice}", user=self.users[user])
+        return await self._respond(click)
+
+    async def answer_live(self, user: str, post_id: int, choice: int) -> str:
+        ids = [
+            b["custom_id"]
+            for m in self.fake.messages_in(CHANNEL_ID)
+            for row in m.get("components") or []
+            for b in row["components"]
+        ]
+        assert f"live:answer:{post_id}:{choice}" in ids  # the round's own buttons
+        click = self.fake.component_click(f"live:answer:{post_id}:{choice}", user=self.users[user])
         return await self._respond(click)
 
     async def answer_typed(self, user: str, post_id: int, text: str) -> str:
@@ -316,7 +363,10 @@ async def scenario(d: Driver, app: QuizApp, clock: Any, platform: Platform) -> N
         await eventually(lambda: "Round 1" in d.channel(), "round 1 posted")
         round_post = post_in(d.channel().split("Round 1")[-1])
         live_q = app.pack.question((await app.quiz.get_post(round_post)).question_id)
-        assert "Locked in" in await d.answer("bob", round_post, live_q.correct_index)
+        assert "Locked in" in await d.answer_live("bob", round_post, live_q.correct_index)
+        # a button posted before live rounds had their own request (a quiz answer) still
+        # locks in, as the live answer
+        assert "Locked in" in await d.answer("ada", round_post, live_q.correct_index)
         why = live_q.why[:30]
         shown_before = d.channel().count(why)
         clock.advance(11)

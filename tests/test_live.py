@@ -24,9 +24,10 @@ from bot.features.live import (
     RoundReveal,
 )
 from bot.features.live import store as live_store
-from bot.features.live.requests import ShowLive, StartLive, StopLive, parse_live
+from bot.features.live.requests import AnswerLiveRound, ShowLive, StartLive, StopLive, parse_live
 from bot.features.live.store import LIVE_POST, live_points
-from bot.features.quiz.requests import AnswerQuestion
+from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerQuestion, AnswerTyped
 from bot.features.quiz.store import NewPost
 from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext
@@ -80,7 +81,8 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def answer(app: QuizApp, actor: Actor, live_round: LiveRound, choice: int) -> object:
-    return await app.dispatch(actor, AnswerQuestion(live_round.view.post_id, choice))
+    """A click on the round's button: the live feature's own request."""
+    return await app.dispatch(actor, AnswerLiveRound(live_round.view.post_id, choice))
 
 
 async def query(app: QuizApp, sql: str) -> list[tuple[object, ...]]:
@@ -616,7 +618,38 @@ async def test_a_live_round_is_answered_with_its_buttons_not_through_the_quiz(ap
     assert post is not None and post.kind is LIVE_POST
     with pytest.raises(UserError, match="That is a live quiz round: answer it with its buttons"):
         await app.quiz.answer(BOB, first.view.post_id, 0)
+    typed = await app.dispatch(BOB, AnswerTyped(first.view.post_id, "anything"))
+    assert typed == Notice("That is a live quiz round: answer it with its buttons.", error=True)
     assert isinstance(await answer(app, BOB, first, 0), LockedIn)
+
+
+async def test_an_old_quiz_button_on_a_live_round_is_locked_in_as_the_live_answer(app, runner):
+    """A live round posted before its buttons carried their own request has quiz answer
+    buttons (``AnswerQuestion``), and so does a letter typed at it: the quiz hands the choice
+    to the request the post's kind names, so it is locked in, once, like a live click."""
+    await app.handle_text(ADA, "/quiz live 3 20s")
+    await until(lambda: len(runner.poster.of(LiveRound)) == 1)
+    first = runner.poster.of(LiveRound)[0]
+    right, wrong = right_and_wrong(first, app)
+    old = await app.dispatch(BOB, AnswerQuestion(first.view.post_id, right))
+    assert isinstance(old, LockedIn) and not old.already_answered
+    again = await answer(app, BOB, first, wrong)  # the new button after the old one
+    assert isinstance(again, LockedIn) and again.already_answered and again.choice_index == right
+    assert await query(app, "SELECT user_key, choice FROM live_answers") == [("discord:bob", right)]
+
+
+async def test_a_live_answer_to_a_quiz_question_or_a_missing_post_is_one_line(app):
+    """A live button naming an ordinary question (forged, or mixed up) answers nothing: the
+    quiz's question keeps its own buttons; a post that does not exist is gone."""
+    asked = await app.handle_text(BOB, "/quiz question")
+    assert isinstance(asked, QuestionView)
+    refused = await app.dispatch(BOB, AnswerLiveRound(asked.post_id, 0))
+    assert refused == Notice(
+        "That question is not a live quiz round; answer it with its own buttons.", error=True
+    )
+    missing = await app.dispatch(BOB, AnswerLiveRound(asked.post_id + 1000, 0))
+    assert missing == Notice("That question is not available any more.", error=True)
+    assert await query(app, "SELECT COUNT(*) FROM answers") == [(0,)]
 
 
 async def test_a_second_claim_and_a_taken_round_change_nothing_and_the_transaction_goes_on(

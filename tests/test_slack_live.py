@@ -110,6 +110,8 @@ async def test_a_quiz_night_of_three_rounds_with_three_players(app, fake, harnes
     assert f"<!date^{closes}^{{time_secs}}|" in block_text(blocks)
     question = await question_of(app, first)
     right, wrong = question.correct_index, (question.correct_index + 1) % len(question.choices)
+    # each button carries the live feature's own request (AnswerLiveRound), not a quiz answer
+    assert all(b["action_id"].startswith("live_answer_") for b in buttons(blocks))
 
     clock.advance(2)
     ada = await click(harness, fake, blocks, right, user="U1")

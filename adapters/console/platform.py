@@ -29,7 +29,9 @@ from adapters.platform import Lifecycle
 from adapters.shutdown import GracefulStop
 from bot.features.daily import DailyQuestion
 from bot.features.live import LiveRound
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import QuestionView
+from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.dispatch import Result
 from bot.kernel.identity import ChannelRef
 from bot.kernel.results import Notice
@@ -65,7 +67,8 @@ class ConsolePlatform:
     async def post(self, channel: ChannelRef, result: Result, reply_to: str | None = None) -> str:
         view = question_in(result)
         if view is not None:
-            self.session.take_question(view)
+            live = isinstance(result, LiveRound)  # a letter at it is the live round's answer
+            self.session.take_question(view, AnswerLiveRound if live else AnswerQuestion)
         self.session.show(result)
         self._posts += 1
         return f"console:{self._posts}"

@@ -22,6 +22,7 @@ from adapters.console.terminal import (
 )
 from adapters.platform import NoRenderer
 from bot.app import QuizApp
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import LETTERS, AnswerResult, FlashcardBack, QuestionView, ReviewSession
 from bot.features.quiz.requests import (
     AnswerChoices,
@@ -35,6 +36,8 @@ from bot.kernel.identity import Actor
 from bot.kernel.results import Image, Notice, images_of
 
 log = logging.getLogger(__name__)
+
+ChoiceRequest = type[AnswerQuestion] | type[AnswerLiveRound]  # built as (post id, choice)
 
 HELP_EXTRA = (
     "A, B, C… or 1, 2, 3… — answer the last question (a typed-answer question: type it)",
@@ -65,6 +68,8 @@ class ConsoleSession:
         self.admins = {first.lower()}
         self.actor = self._actor(first)
         self.current: QuestionView | None = None
+        # what a letter typed at the current question makes: a quiz answer, or a live round's
+        self.choice_request: ChoiceRequest = AnswerQuestion
         self.review_queue: list[QuestionView] = []  # the rest of a /quiz review session
         self.reviewing = False
         # how a print reaches the terminal; on a TTY: above a waiting prompt
@@ -77,7 +82,12 @@ class ConsoleSession:
     async def call_core(
         self,
         line: str = "",
-        answer: AnswerQuestion | AnswerTyped | AnswerChoices | RevealFlashcard | None = None,
+        answer: AnswerQuestion
+        | AnswerLiveRound
+        | AnswerTyped
+        | AnswerChoices
+        | RevealFlashcard
+        | None = None,
     ) -> object:
         """The console's only calls into the core: a command line, or an ``answer`` request.
         A failure inside the core comes back as a one-line error Notice, so one bad input
@@ -139,7 +149,7 @@ class ConsoleSession:
             return True
         reply = await self.call_core(line)
         if isinstance(reply, QuestionView):
-            self.current = reply
+            self.current, self.choice_request = reply, AnswerQuestion
             self.review_queue = []
             self.reviewing = False
         if isinstance(reply, Notice) and reply.lines and reply.text.endswith("Commands:"):
@@ -149,7 +159,7 @@ class ConsoleSession:
             # the terminal is private: ask the session's questions one after another
             self.review_queue = list(reply.questions[1:])
             self.reviewing = True
-            self.current = reply.questions[0]
+            self.current, self.choice_request = reply.questions[0], AnswerQuestion
             self.show(self.current)
         return True
 
@@ -180,7 +190,8 @@ class ConsoleSession:
             back = await self.call_core(answer=RevealFlashcard(self.current.post_id))
             self.show(back)
             if isinstance(back, FlashcardBack):
-                self.current = back.view  # graded with a letter, or Y / N
+                # graded with a letter, or Y / N: the quiz's answer
+                self.current, self.choice_request = back.view, AnswerQuestion
             return
         if self.current.multi:
             await self._answer_several(text)
@@ -205,7 +216,7 @@ class ConsoleSession:
         # the letter is the one shown; the core takes the content's index
         canonical = self.current.shown[choice].index
         await self._answered(
-            await self.call_core(answer=AnswerQuestion(self.current.post_id, canonical))
+            await self.call_core(answer=self.choice_request(self.current.post_id, canonical))
         )
 
     async def _answer_several(self, text: str) -> None:
@@ -232,18 +243,21 @@ class ConsoleSession:
         self.show(reply)
         if isinstance(reply, AnswerResult) and self.reviewing:
             if self.review_queue:
-                self.current = self.review_queue.pop(0)
+                self.current, self.choice_request = self.review_queue.pop(0), AnswerQuestion
                 self.show(self.current)
             else:
                 self.reviewing = False
                 self.show(Notice("Review done. /stats shows what you have mastered."))
 
-    def take_question(self, view: QuestionView) -> None:
+    def take_question(
+        self, view: QuestionView, choice_request: ChoiceRequest = AnswerQuestion
+    ) -> None:
         """A posted question (the daily one, a live round) becomes the current one, so a letter
-        answers it; an interrupted review question comes back after it."""
+        answers it (with ``choice_request``: a live round's is ``AnswerLiveRound``); an
+        interrupted review question comes back after it."""
         if self.reviewing and self.current is not None:
             self.review_queue.insert(0, self.current)
-        self.current = view
+        self.current, self.choice_request = view, choice_request
 
     def show(self, reply: object) -> None:
         try:

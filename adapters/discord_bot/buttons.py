@@ -9,7 +9,7 @@ before they are sent, so discord.py never keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -19,6 +19,8 @@ BUTTON_LABEL_LIMIT = 80
 # ASCII digits, a post id that fits SQLite's 64 bits, one of at most ten choices (discord.py
 # lays the buttons out five to a row)
 ANSWER_TEMPLATE = r"quiz:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-9])"
+# a live round's buttons: the live feature's own request (AnswerLiveRound), same fields
+LIVE_ANSWER_TEMPLATE = r"live:answer:(?P<post>[0-9]{1,18}):(?P<choice>[0-9])"
 FORGED_ANSWER = "That button is no longer a quiz answer; ask for a new question."
 
 
@@ -31,23 +33,35 @@ def answer_custom_id(post_id: int, choice: int) -> str:
     return f"quiz:answer:{post_id}:{choice}"
 
 
+def live_answer_custom_id(post_id: int, choice: int) -> str:
+    return f"live:answer:{post_id}:{choice}"
+
+
+CustomId = Callable[[int, int], str]  # (post id, choice) -> a button's custom id
+
+
 def button_label(label: str) -> str:
     if len(label) > BUTTON_LABEL_LIMIT:
         label = label[: BUTTON_LABEL_LIMIT - 1].rstrip() + "…"
     return label
 
 
-def answer_button(post_id: int, choice: int, label: str) -> discord.ui.Button:
+def answer_button(
+    post_id: int, choice: int, label: str, custom_id: CustomId = answer_custom_id
+) -> discord.ui.Button:
     return discord.ui.Button(
         label=label,
         style=discord.ButtonStyle.secondary,
-        custom_id=answer_custom_id(post_id, choice),
+        custom_id=custom_id(post_id, choice),
     )
 
 
-def answer_buttons(post_id: int, choices: Sequence[ShownChoice]) -> discord.ui.View:
+def answer_buttons(
+    post_id: int, choices: Sequence[ShownChoice], custom_id: CustomId = answer_custom_id
+) -> discord.ui.View:
     """A view with one button per choice, in the order shown, each carrying the content's
-    choice index; discord.py never keeps it in its view store.
+    choice index (``custom_id``: a quiz answer, or a live round's); discord.py never keeps it
+    in its view store.
 
     The view is stopped before it is sent: discord.py then sends its components but does not
     store it, so every click (before or after a restart) takes the same path through
@@ -55,7 +69,7 @@ def answer_buttons(post_id: int, choices: Sequence[ShownChoice]) -> discord.ui.V
     """
     view = discord.ui.View(timeout=None)
     for choice in choices:
-        view.add_item(answer_button(post_id, choice.index, button_label(choice.label)))
+        view.add_item(answer_button(post_id, choice.index, button_label(choice.label), custom_id))
     view.stop()
     return view
 
@@ -84,7 +98,8 @@ def closed_buttons(post_id: int, choices: Sequence[ShownChoice]) -> discord.ui.V
     """The answer buttons of a closed round: the same buttons, disabled (never stored)."""
     view = discord.ui.View(timeout=None)
     for choice in choices:
-        button = answer_button(post_id, choice.index, button_label(choice.label))
+        label = button_label(choice.label)
+        button = answer_button(post_id, choice.index, label, live_answer_custom_id)
         button.disabled = True
         view.add_item(button)
     view.stop()

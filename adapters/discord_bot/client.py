@@ -19,6 +19,7 @@ from adapters.discord_bot.buttons import (
     CARD_TEMPLATE,
     FLIP_TEMPLATE,
     FORGED_ANSWER,
+    LIVE_ANSWER_TEMPLATE,
     MULTI_TEMPLATE,
     chosen_values,
 )
@@ -39,6 +40,7 @@ from bot.app import QuizApp
 from bot.config import ConfigError
 from bot.features.daily import DailyScheduler
 from bot.features.live import LiveRunner
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import AnswerBox, CardPart
 from bot.features.quiz.requests import (
     AnswerChoices,
@@ -226,7 +228,12 @@ class QuizBot(discord.Client):
         custom_id = (interaction.data or {}).get("custom_id")
         if isinstance(custom_id, str):
             if answer := re.fullmatch(ANSWER_TEMPLATE, custom_id):
-                await self.on_answer_click(interaction, int(answer["post"]), int(answer["choice"]))
+                request = AnswerQuestion(int(answer["post"]), int(answer["choice"]))
+                await self.on_answer_click(interaction, request)
+                return
+            if answer := re.fullmatch(LIVE_ANSWER_TEMPLATE, custom_id):
+                request = AnswerLiveRound(int(answer["post"]), int(answer["choice"]))
+                await self.on_answer_click(interaction, request)
                 return
             if card := re.fullmatch(CARD_TEMPLATE, custom_id):
                 await self.on_card_part_click(interaction, card["card"], card_part(card["part"]))
@@ -249,11 +256,12 @@ class QuizBot(discord.Client):
             log.warning("could not answer a click on an unknown button")
 
     async def on_answer_click(
-        self, interaction: discord.Interaction, post_id: int, choice: int
+        self, interaction: discord.Interaction, request: AnswerQuestion | AnswerLiveRound
     ) -> None:
+        """A choice's button: a quiz answer, or a live round's (locked in)."""
         if not await self.accept(interaction):
             return
-        await self.answer_in_time(interaction, AnswerQuestion(post_id, choice))
+        await self.answer_in_time(interaction, request)
 
     async def answer_in_time(self, interaction: discord.Interaction, request: Request) -> None:
         """Store an answer and reply privately. Discord fails an interaction with no response

@@ -3,7 +3,7 @@ render_base.py (render.py imports this module, so its ``render`` has them)."""
 
 from __future__ import annotations
 
-from adapters.discord_bot.buttons import closed_buttons
+from adapters.discord_bot.buttons import answer_buttons, closed_buttons, live_answer_custom_id
 from adapters.discord_bot.render_base import (
     GOLD,
     GREEN,
@@ -48,9 +48,11 @@ def _live_progress(progress: LiveProgress) -> list[Message]:
 
 @render_result.register
 def _live_round(live_round: LiveRound) -> list[Message]:
-    """The round's question with its buttons; the close time is a Discord timestamp that
-    counts down by itself (no edits per second)."""
-    [message] = question_messages(live_round.view)
+    """The round's question with its buttons (each the live feature's own answer request);
+    the close time is a Discord timestamp that counts down by itself (no edits per second)."""
+    view = live_round.view
+    [message] = question_messages(view)
+    message.view = answer_buttons(view.post_id, view.shown, live_answer_custom_id)
     question = message.embeds[0]
     question.title = clip(f"{live_round.title} · {live_round.view.card_title}", TITLE_LIMIT)
     closes = int(live_round.closes_at.timestamp())

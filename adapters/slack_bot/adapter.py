@@ -41,6 +41,7 @@ from adapters.slack_bot.render import (
 from adapters.slack_bot.render_base import (
     ANSWER_ACTION_PREFIX,
     FLIP_ACTION_PREFIX,
+    LIVE_ANSWER_ACTION_PREFIX,
     MULTI_ACTION_PREFIX,
     MULTI_PICK_ACTION_PREFIX,
     TYPED_ACTION_PREFIX,
@@ -50,6 +51,7 @@ from adapters.slack_bot.render_base import (
 from adapters.slack_bot.settings import SlackSettings
 from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import AnswerBox, QuestionView
 from bot.features.quiz.requests import (
     AnswerQuestion,
@@ -66,6 +68,7 @@ from bot.kernel.results import SORRY, Image, Notice
 log = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(rf"^{ANSWER_ACTION_PREFIX}\d+$")
+LIVE_ANSWER_ACTION = re.compile(rf"^{LIVE_ANSWER_ACTION_PREFIX}\d+$")
 CARD_PART_ACTION = re.compile(rf"^{CARD_PART_ACTION_PREFIX}\d+$")
 TYPED_ACTION = re.compile(rf"^{TYPED_ACTION_PREFIX}\d+$")
 FLIP_ACTION = re.compile(rf"^{FLIP_ACTION_PREFIX}\d+$")
@@ -119,6 +122,7 @@ class SlackAdapter(QuestionKindClicks):
         self.bolt.middleware(self.refuse_when_stopping)
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
+        self.bolt.action(LIVE_ANSWER_ACTION)(self.on_answer)
         self.bolt.action(CARD_PART_ACTION)(self.on_card_part)
         self.bolt.action(TYPED_ACTION)(self.on_typed_answer_click)
         self.bolt.action(FLIP_ACTION)(self.on_flip)
@@ -182,6 +186,8 @@ class SlackAdapter(QuestionKindClicks):
         action: dict[str, Any],
         respond: AsyncRespond,
     ) -> None:
+        """A choice's button: a quiz answer, or (action id ``live_answer_…``) a live round's,
+        locked in."""
         self.stop_signal.track()  # before the ack: an acknowledged click is stored and answered
         await ack()
         if not body.get("response_url"):
@@ -197,8 +203,9 @@ class SlackAdapter(QuestionKindClicks):
             elif actor is None:
                 reply = Notice("That click did not say who made it; nothing was saved.", error=True)
             else:
-                post_id, choice = parsed
-                reply = await self.app.dispatch(actor, AnswerQuestion(post_id, choice))
+                live = LIVE_ANSWER_ACTION.match(str(action.get("action_id", "")))
+                answer = AnswerLiveRound if live else AnswerQuestion
+                reply = await self.app.dispatch(actor, answer(*parsed))
             await self.reply_privately(render(reply), respond, replace_original=False)
         except Exception:
             log.exception("answer click failed")

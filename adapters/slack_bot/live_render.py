@@ -15,7 +15,13 @@ from adapters.slack_bot.blocks import (
     prompt_mrkdwn,
     sections,
 )
-from adapters.slack_bot.render_base import MEDALS, question_blocks, render_result, share_bar
+from adapters.slack_bot.render_base import (
+    LIVE_ANSWER_ACTION_PREFIX,
+    MEDALS,
+    question_blocks,
+    render_result,
+    share_bar,
+)
 from bot.features.live import (
     LivePodium,
     LiveProgress,
@@ -57,15 +63,17 @@ def _live_progress(progress: LiveProgress) -> list[SlackMessage]:
 
 @render_result.register
 def _live_round(live_round: LiveRound) -> list[SlackMessage]:
-    """The round's question and buttons, with the close time Slack shows in each reader's
-    zone; nothing is edited per second."""
+    """The round's question and buttons (each the live feature's own answer request), with
+    the close time Slack shows in each reader's zone; nothing is edited per second."""
     note = (
         f"Closes at *{_clock_time(live_round.closes_at)}* ({live_round.seconds} s) ·"
         f" {live_round.rules_text} · {live_round.scoring_text}"
     )
     blocks = [
         header(live_round.title),
-        *question_blocks(live_round.view, note=note, shared=False),
+        *question_blocks(
+            live_round.view, note=note, shared=False, answer_prefix=LIVE_ANSWER_ACTION_PREFIX
+        ),
     ]
     return paginate(
         blocks, fallback=f"Round {live_round.number}: {live_round.view.prompt}", public=True

@@ -28,6 +28,7 @@ from bot.features.quiz import FlashcardBack, QuestionView
 from bot.kernel.results import DONE, Notice, images_of
 
 ANSWER_ACTION_PREFIX = "quiz_answer_"
+LIVE_ANSWER_ACTION_PREFIX = "live_answer_"  # a live round's buttons: the live feature's request
 TYPED_ACTION_PREFIX = "quiz_typed_"  # the "Answer" button of a typed-answer question
 FLIP_ACTION_PREFIX = "quiz_flip_"  # a flashcard's "Show the back"
 # choose all that apply: the checkboxes (each toggle is only acknowledged) and the submit button
@@ -76,10 +77,15 @@ def _question(view: QuestionView) -> list[SlackMessage]:
 
 
 def question_blocks(
-    view: QuestionView, note: str = "", first_action: int = 0, shared: bool = True
+    view: QuestionView,
+    note: str = "",
+    first_action: int = 0,
+    shared: bool = True,
+    answer_prefix: str = ANSWER_ACTION_PREFIX,
 ) -> list[Block]:
     """The prompt, one answer button per choice in the order shown (clicks come back through
-    ``on_answer`` with the content's choice index) and a context line; ``note`` (mrkdwn) joins
+    ``on_answer`` with the content's choice index; a live round's, ``answer_prefix``
+    ``live_answer_``, through ``on_live_answer``) and a context line; ``note`` (mrkdwn) joins
     that line. ``shared``: anyone may answer (a channel post), so the line says results are
     private. Several questions in one message pass different ``first_action`` numbers so every
     action_id in the message is unique (the button's value, not its action_id, says which post
@@ -94,7 +100,7 @@ def question_blocks(
     buttons = [
         {
             "type": "button",
-            "action_id": f"{ANSWER_ACTION_PREFIX}{first_action + n}",
+            "action_id": f"{answer_prefix}{first_action + n}",
             "text": plain(c.label, MAX_BUTTON_TEXT),
             "value": answer_value(view.post_id, c.index),
         }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from bot.kernel.db import Connection
+from bot.kernel.dispatch import Request
 
 AnswerKey = tuple[int, str]  # (post id, user key): one answer per user per post
 NO_CHOICE = -1  # the ``choice`` of a typed answer: no choice was picked
@@ -28,14 +29,23 @@ class PostKind:
     scores_before_due: bool = False
     # the quiz's answer path refuses it with this line: its own feature takes its answers
     quiz_refusal: str | None = None
+    # the request that answers a choice on it ``(post_id, choice)``, when it is not the quiz's
+    # AnswerQuestion: a click that still makes AnswerQuestion (a button posted before the
+    # kind had its own request, a letter typed at it) is handed to this one
+    answered_by: Callable[[int, int], Request] | None = None
 
     @classmethod
     def define(
-        cls, value: str, *, scores_before_due: bool = False, quiz_refusal: str | None = None
+        cls,
+        value: str,
+        *,
+        scores_before_due: bool = False,
+        quiz_refusal: str | None = None,
+        answered_by: Callable[[int, int], Request] | None = None,
     ) -> PostKind:
         """The kind stored as ``value``, defined by the feature that posts it (again with the
         same rules: the same kind; with other rules: a bug, raised)."""
-        kind = cls(value, scores_before_due, quiz_refusal)
+        kind = cls(value, scores_before_due, quiz_refusal, answered_by)
         known = _KINDS.setdefault(value, kind)
         if known != kind:
             raise ValueError(f"post kind {value!r} is already defined with other rules")

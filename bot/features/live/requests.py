@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.features.answers.writer import ANSWER_NOT_SAVED
 from bot.kernel.dispatch import Request
 from bot.kernel.errors import UserError
 from bot.kernel.grammar import ParseContext, TextCommand
@@ -32,6 +33,18 @@ class StopLive(Request):
 @dataclass(frozen=True)
 class ShowLive(Request):
     pass
+
+
+@dataclass(frozen=True)
+class AnswerLiveRound(Request):
+    """A click on a live round's button (or a letter typed at one): locked in, revealed when
+    the round closes; the first answer stands. A live round's buttons carry this request, so
+    the quiz's ``AnswerQuestion`` stays the quiz's."""
+
+    storage_failed = ANSWER_NOT_SAVED
+
+    post_id: int
+    choice: int  # 0-based, the content's index
 
 
 def _number(word: str, what: str) -> int:

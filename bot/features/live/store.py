@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.features.answers import AnswerBatch, PostKind
+from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz.store import NewPost, create_posts
 from bot.kernel.db import Connection, marks
 
@@ -21,9 +22,13 @@ from bot.kernel.db import Connection, marks
 FULL_POINTS = 1000
 MIN_POINTS = 500
 
-# a round of a live quiz: answers locked in with its buttons, revealed when the round closes
+# a round of a live quiz: answers locked in with its buttons (each an AnswerLiveRound),
+# revealed when the round closes; the quiz hands a choice made with its own AnswerQuestion on
+# (a button posted before the upgrade that gave live rounds their own request)
 LIVE_POST = PostKind.define(
-    "live", quiz_refusal="That is a live quiz round: answer it with its buttons."
+    "live",
+    quiz_refusal="That is a live quiz round: answer it with its buttons.",
+    answered_by=AnswerLiveRound,
 )
 
 

@@ -14,6 +14,15 @@ from bot.kernel.results import Notice
 def handlers(app: App) -> Handlers:
     q = app.quiz
 
+    async def answer(actor: Actor, r: quiz.AnswerQuestion) -> Result:
+        post = await q.get_post(r.post_id)  # cached: the answer below reads it again for free
+        if post is not None and post.kind.answered_by is not None:
+            # a post whose feature answers it with its own request (a live round): a click
+            # that still makes the quiz's (a button posted before that request existed, a
+            # letter typed at it) goes through the dispatcher as that request, never up a call
+            return await app.dispatcher.dispatch(actor, post.kind.answered_by(r.post_id, r.choice))
+        return await q.answer(actor, r.post_id, r.choice)
+
     async def ask(actor: Actor, r: quiz.AskQuestion) -> Result:
         return await q.ask_question(actor, r.topic)
 
@@ -44,6 +53,7 @@ def handlers(app: App) -> Handlers:
 
     return (
         (quiz.AskQuestion, ask),
+        (quiz.AnswerQuestion, answer),
         (quiz.ShowCard, card),
         (quiz.ListTopics, topics),
         (quiz.StartReview, review),
@@ -55,7 +65,6 @@ def handlers(app: App) -> Handlers:
     )
 
 
-# AnswerQuestion is the live feature's: it answers every post, a live round its own way
 # in the click: a right answer to a question not yet due for review scores nothing
 SCORE = AnswerStep(
     "quiz.score_by_due",
