@@ -2,7 +2,8 @@
 (workspace, channel, topic, study group and group topic; all time and weekly), its streak, last
 correct day and mastered count, and the board sizes, after a mix of answers over weeks,
 FSRS mastery, joins, leaves and rejoins in two workspaces, on both backends (the board sizes
-are SQLite triggers in one and PostgreSQL statement triggers in the other). The checks read
+are counted per batch by the score step and the join, since v12; a leave counts down by
+trigger). The checks read
 through ``Database.read``, so the same SQL runs on either."""
 
 from __future__ import annotations
@@ -244,5 +245,50 @@ async def test_migration_gives_old_rows_their_board_columns_and_groups_their_row
         topic = await app.groups.leaderboard(ada, "core", topic="processes-vs-threads")
         assert [(r.display_name, r.points) for r in topic.rows] == [("Ada", 10)]
         assert topic.total_players == 1
+    finally:
+        await app.close()
+
+
+async def test_board_sizes_carry_on_after_their_triggers_go(backend, db_target, tmp_path, clock):
+    # a database from before board sizes were counted per batch (v11): Ada's one right answer
+    # on the three boards of her workspace, sized by the triggers (SQLite) or copied as they
+    # are (PostgreSQL); after v12 the answer path counts new players and newly qualified ones
+    path = tmp_path / "old.db"
+    write_old_database(path, version=11)
+    con = sqlite3.connect(path)
+    scopes = (
+        "('ws:console:local'), ('ch:console:local:terminal'),"
+        " ('wt:console:local:processes-vs-threads')"
+    )
+    con.execute(
+        "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
+        " last_correct_day)"
+        f" SELECT column1, period, 'console:ada', 10, 1, 1, 1, '2026-02-25'"
+        f" FROM (VALUES {scopes}), (SELECT 'all' AS period UNION ALL SELECT '2026-02-23')"
+    )
+    con.execute(
+        "INSERT INTO user_topics(user_key, card_id, answered, correct)"
+        " VALUES ('console:ada', 'processes-vs-threads', 1, 1)"
+    )
+    con.commit()
+    assert con.execute("SELECT DISTINCT players, qualified FROM boards").fetchall() == [(1, 0)]
+    con.close()
+    old = path if backend == "sqlite" else copy_old_database(path, db_target, version=11)
+
+    clock.set(clock.now().replace(month=2, day=26))  # the day after, the same week
+    app = await QuizApp.open(old, CONTENT, clock=clock)  # migrates
+    try:
+        ada, bob = person("Ada"), person("Bob")
+        topic = [q.id for q in app.pack.questions if q.card_id == "processes-vs-threads"]
+        for question in topic[1:5]:  # Ada's 5th answer on the topic: she qualifies
+            await answer(app, ada, question, right=True)
+        await answer(app, bob, topic[1], right=False)  # a new player
+        await app.answers.settled()
+        assert await app.db.read(check_against_answers, date(2026, 2, 26)) == 12
+        board = await app.boards.leaderboard(bob, sort="accuracy", topic="processes-vs-threads")
+        assert [r.display_name for r in board.rows] == ["Ada"] and board.total_players == 1
+        board = await app.boards.leaderboard(bob, topic="processes-vs-threads")
+        assert [r.display_name for r in board.rows] == ["Ada", "Bob"]
+        assert board.total_players == 2
     finally:
         await app.close()

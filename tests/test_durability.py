@@ -106,7 +106,7 @@ def assert_derived_rows_match_answers(db) -> None:
         " SUM(correct) FROM answers a WHERE a.user_key = t.user_key AND a.card_id = t.card_id)",
     )
     assert topics_off == 0
-    # board sizes (kept by triggers on the score rows) count each player once
+    # board sizes (counted per batch with the score rows) count each player once
     [(sizes_off,)] = query(
         db,
         "SELECT COUNT(*) FROM boards b WHERE b.players != (SELECT COUNT(*) FROM scores s"

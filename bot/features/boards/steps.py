@@ -1,6 +1,6 @@
 """The boards' answer-batch steps: the users' totals and day streaks in the click (the reply
-prints them), and the score rows at every scope and period, board sizes (triggers on
-``scores``) and per-topic rows in the trailing step (``answers.outbox``), in the order
+prints them), and the score rows at every scope and period, board sizes (counted per batch)
+and per-topic rows in the trailing step (``answers.outbox``), in the order
 bot/app.py gives them."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from bot.features.answers import AnswerBatch
 from bot.features.answers.batch import UserTotals
+from bot.features.boards.store import count_board_sizes, stored_answered
 from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import topic_of_scope
 
@@ -176,7 +177,8 @@ def update_totals(db: Connection, batch: AnswerBatch) -> None:
 def update_scores(db: Connection, batch: AnswerBatch) -> None:
     """Trailing step (``answers.outbox``): score rows for every scope and period the answers
     count in, and per-topic accuracy and mastery. Each row is summed in Python first so it
-    is written once; triggers on ``scores`` keep ``boards`` sizes.
+    is written once; the rows' ``answered`` before the upsert (one read along the primary
+    key) gives the boards' new players and qualified ones, one ``boards`` upsert per board.
 
     Score rows also carry their user's streak, last correct day and mastered count (topic
     rows: the topic's), so every sort reads like a points board: new rows get the values the
@@ -247,6 +249,10 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
                 mastered,
             )
         )
+    before = stored_answered(db, list(score_delta))
+    count_board_sizes(
+        db, ((key, before.get(key), before.get(key, 0) + d[1]) for key, d in score_delta.items())
+    )
     # existing rows already carry the values (refreshed above): only the totals move
     db.executemany(
         "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"

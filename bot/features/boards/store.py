@@ -7,12 +7,12 @@ PostgreSQL's."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.features.boards.results import Sort
-from bot.kernel.db import Connection
+from bot.kernel.db import Connection, chunks
 
 
 @dataclass(frozen=True)
@@ -267,3 +267,47 @@ def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Boa
     if mine is not None:  # not in the top; no count: not ranked yet (too few answers)
         me = ScoreRow(0 if mine[11] is None else mine[11] + 1, *mine[1:10])
     return Board(rows, me, found, frozenset(flagged))
+
+
+# (scope, period, user key) of a score row
+ScoreKey = tuple[str, str, str]
+
+
+def stored_answered(db: Connection, keys: Sequence[ScoreKey]) -> dict[ScoreKey, int]:
+    """``answered`` of the score rows that exist among ``keys``, along the primary key (a
+    join with the wanted keys; 300 keys a statement)."""
+    out: dict[ScoreKey, int] = {}
+    for chunk in chunks(keys, 300):
+        values = ",".join(["(?,?,?)"] * len(chunk))
+        for scope, period, user_key, answered in db.execute(
+            f"WITH wanted(scope, period, user_key) AS (VALUES {values})"
+            " SELECT s.scope, s.period, s.user_key, s.answered FROM wanted w JOIN scores s"
+            " ON s.scope = w.scope AND s.period = w.period AND s.user_key = w.user_key",
+            [part for key in chunk for part in key],
+        ):
+            out[(scope, period, user_key)] = answered
+    return out
+
+
+def count_board_sizes(db: Connection, moves: Iterable[tuple[ScoreKey, int | None, int]]) -> None:
+    """Add score rows to their boards' sizes, one upsert per board: each move is a row's key,
+    its ``answered`` before (None: a new row) and after. A new row is a
+    player; a row reaching MIN_ANSWERS_FOR_ACCURACY answers is a qualified one. The code that
+    writes score rows counts them here (no per-row trigger on the answer path, see v012)."""
+    sizes: dict[tuple[str, str], list[int]] = {}
+    for (scope, period, _), before, after in moves:
+        players = before is None
+        qualified = (before or 0) < MIN_ANSWERS_FOR_ACCURACY <= after
+        if players or qualified:
+            size = sizes.setdefault((scope, period), [0, 0])
+            size[0] += players
+            size[1] += qualified
+    db.executemany(
+        "INSERT INTO boards(scope, period, players, qualified) VALUES (?,?,?,?)"
+        " ON CONFLICT(scope, period) DO UPDATE SET players = boards.players + excluded.players,"
+        " qualified = boards.qualified + excluded.qualified",
+        [
+            (scope, period, players, qualified)
+            for (scope, period), (players, qualified) in sizes.items()
+        ],
+    )

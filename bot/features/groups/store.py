@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.features.answers import AnswerBatch
+from bot.features.boards.store import count_board_sizes
 from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import group_scope, group_topic_scope, topic_scope, workspace_scope
 
@@ -107,13 +108,14 @@ def join_group(
     )
     if cur.rowcount:
         workspace, topics = workspace_scope(workspace_key), topic_scope(workspace_key, "")
-        db.execute(
+        copied = db.execute(
             "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
             " last_correct_day, mastered)"
             " SELECT CASE WHEN scope = ? THEN ? ELSE ? || substr(scope, ?) END, period,"
             " user_key, points, answered, correct, streak, last_correct_day, mastered"
             " FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)"
-            " ON CONFLICT(scope, period, user_key) DO NOTHING",
+            " ON CONFLICT(scope, period, user_key) DO NOTHING"
+            " RETURNING scope, period, user_key, answered",
             (
                 workspace,
                 group_scope(group_id),
@@ -124,7 +126,9 @@ def join_group(
                 len(topics),
                 topics,
             ),
-        )
+        ).fetchall()
+        # the rows inserted (not those already there) are new players on the group's boards
+        count_board_sizes(db, (((s, p, u), None, n) for s, p, u, n in copied))
         return True
     db.execute(
         "UPDATE group_members SET display_name = ? WHERE group_id = ? AND user_key = ?",
