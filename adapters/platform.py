@@ -44,8 +44,8 @@ log = logging.getLogger("quizbot")
 
 class NoRenderer(TypeError):
     """A core result type a platform has no renderer for: a bug, found by
-    tests/test_renderers.py, never shown to a user as ``str()`` (the adapter logs it and says
-    sorry)."""
+    tests/platforms/test_renderers.py, never shown to a user as ``str()`` (the adapter logs it
+    and says sorry)."""
 
     def __init__(self, platform: str, result: object) -> None:
         super().__init__(f"{platform} has no renderer for {type(result).__name__}")

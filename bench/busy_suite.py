@@ -5,7 +5,7 @@ and fails on a loaded one (CI shares its machine). This starts CPU-bound burner 
 (two per core by default) beside pytest, runs the suite ``--runs`` times, and prints how many
 runs passed, with each failing test's id. Extra arguments after ``--`` go to pytest.
 
-    python bench/busy_suite.py --runs 3 -- -x tests/test_durability.py
+    python bench/busy_suite.py --runs 3 -- -x tests/features/answers/test_durability.py
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import aiohttp
 from _common import emit_json, median
 
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.test_graceful_stop import (
+from tests.platforms.test_graceful_stop import (
     click_payload,
     finish,
     first_button_value,

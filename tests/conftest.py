@@ -15,7 +15,7 @@ from tests import pg_server
 pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_* env anywhere
 
 # Pictures are drawn in worker processes (matplotlib, ~1 s of CPU to start one): the suite runs
-# text only unless a test turns them on (tests/test_pictures*.py, with their own Pictures).
+# text only unless a test turns them on (tests/pictures/, with their own Pictures).
 os.environ.setdefault("QUIZBOT_PICTURES", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,32 +27,6 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # a Monday
 
 
-# Tests that run on both backends (a test of the SQLite file itself is marked sqlite_only).
-BOTH_BACKENDS = {
-    "test_board_rows",
-    "test_daily_question",
-    "test_discord_adapter",
-    "test_discord_daily",
-    "test_discord_live",
-    "test_discord_typed",
-    "test_durability",
-    "test_groups",
-    "test_hostile_input",
-    "test_item_analysis",
-    "test_live",
-    "test_quiz",
-    "test_reload",
-    "test_sharding",
-    "test_slack_adapter",
-    "test_slack_daily",
-    "test_slack_live",
-    "test_slack_typed",
-    "test_spaced_repetition",
-    "test_teaching",
-    "test_typed_answers",
-}
-
-
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
@@ -61,12 +35,14 @@ def pytest_configure(config):
     )
 
 
+# A module whose tests run on both backends says so: ``BACKENDS = ("sqlite", "postgres")``
+# (a test of the SQLite file itself is marked sqlite_only); without it, SQLite only.
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        module = metafunc.module.__name__.rpartition(".")[2]
-        both = module in BOTH_BACKENDS and not metafunc.definition.get_closest_marker("sqlite_only")
-        backends = ["sqlite", "postgres"] if both else ["sqlite"]
-        metafunc.parametrize("backend", backends, indirect=True)
+        backends = getattr(metafunc.module, "BACKENDS", ("sqlite",))
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = ("sqlite",)
+        metafunc.parametrize("backend", list(backends), indirect=True)
 
 
 @pytest.fixture(scope="session")

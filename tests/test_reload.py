@@ -20,6 +20,8 @@ from bot.kernel.results import Notice
 from tests.conftest import ROOT, console_actor
 from tests.typed_content import EXTRA_QUESTION, NETWORKING_CARD, typed_content
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 NET = "networking-basics"
 ADMIN = console_actor("Ada")
 MEMBER = Actor("console", "bob", "Bob", "local", "terminal", is_admin=False)

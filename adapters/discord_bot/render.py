@@ -11,7 +11,7 @@ To show a new core result type, register a function for it::
     def _mine(reply: MyResult) -> list[Message]:
         return [Message(embeds=[embed(title="Mine", description=...)])]
 
-A type without a renderer is a bug (``NoRenderer``): tests/test_renderers.py finds it.
+A type without a renderer is a bug (``NoRenderer``): tests/platforms/test_renderers.py finds it.
 """
 
 from __future__ import annotations

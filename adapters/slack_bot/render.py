@@ -10,7 +10,7 @@ To support a new core result type, register one function here::
     def _demo(result: DemoResult) -> list[SlackMessage]:
         return paginate([header(...), *sections(...)], fallback="Demo: ...")
 
-A type without a renderer is a bug (``NoRenderer``): tests/test_renderers.py finds it.
+A type without a renderer is a bug (``NoRenderer``): tests/platforms/test_renderers.py finds it.
 
 Block Kit limits are enforced here, once, by the helpers (``sections`` splits long text,
 ``plain`` clips, ``paginate`` splits into messages of at most 50 blocks and trims cleanly).

@@ -8,7 +8,7 @@ lost nothing, ...) it says so plainly. A cause is stated as a fact only when the
 measured (another process's load when the load is unknown, start-up cost) is not offered. The
 host's facts only explain a result; they never decide what the result was.
 
-Tests drive every branch with made-up records (``tests/test_demos.py``); the programs in
+Tests drive every branch with made-up records (``tests/demos/test_demos.py``); the programs in
 :mod:`bot.demos.programs` fill the records from real, repeated timings.
 """
 

@@ -3,7 +3,7 @@
 Like :mod:`bot.demos.conclusions` (the first five demos): every function is pure, takes one
 measurement record and returns the lesson. It states the expected effect only when the numbers
 show it; otherwise it says what was measured and what could explain it, as a possibility.
-Tests drive every branch with made-up records (``tests/test_course_demo_conclusions.py``).
+Tests drive every branch with made-up records (``tests/demos/test_course_demo_conclusions.py``).
 """
 
 from __future__ import annotations
