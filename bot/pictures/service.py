@@ -19,7 +19,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import select
+import sys
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -36,6 +39,7 @@ DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
 DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets text only
 OFF_VALUES = ("0", "off", "no", "false")
 WORKER_NICENESS = 19  # where SCHED_IDLE is missing: the lowest priority there is
+ORPHAN_POLL_S = 1.0  # where pidfd_open is missing: how often a worker looks for the bot
 KINDS = (CardDiagram, BarChart, PodiumChart, ProgressChart)
 
 
@@ -45,13 +49,49 @@ def _draw(spec: PictureSpec) -> bytes:
     return draw(spec)
 
 
-def _warm() -> None:
-    """A worker's start: make drawing background work (the event loop and the answer writer's
-    threads come first), then import matplotlib and draw once."""
+def _warm(bot_pid: int) -> None:
+    """A worker's start: exit when the bot does, make drawing background work (the event loop
+    and the answer writer's threads come first), then import matplotlib and draw once."""
+    _exit_with(bot_pid)
     _yield_the_cpu()
     from bot.pictures.draw import warm
 
     warm()
+
+
+def _exit_with(bot_pid: int) -> None:
+    """Exit this worker as soon as the bot's process ends, however it ends (SIGKILL included).
+
+    Nothing else would end it: its parent is the forkserver, not the bot, and the forkserver
+    itself waits for its last worker (each holds its "alive" pipe); a worker holds both ends of
+    its own queues, so it never sees them close. A daemon thread waits on a pidfd of the bot
+    (Linux: readable when the bot exits, immune to pid reuse), else polls for it."""
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the bot there
+        return
+    try:
+        watch = os.pidfd_open(bot_pid)  # type: ignore[attr-defined]
+    except ProcessLookupError:  # the bot is already gone
+        os._exit(0)
+    except (AttributeError, OSError):  # not Linux, or an old kernel: poll
+        watch = None
+    threading.Thread(target=_exit_when_gone, args=(bot_pid, watch), daemon=True).start()
+
+
+def _exit_when_gone(bot_pid: int, watch: int | None) -> None:
+    if watch is not None:
+        select.select([watch], [], [])
+        os._exit(0)
+    parent = os.getppid()
+    while True:
+        time.sleep(ORPHAN_POLL_S)
+        try:
+            os.kill(bot_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except OSError:  # exists, but not ours to signal: alive
+            pass
+        if os.getppid() != parent:  # our parent (bot or forkserver) died: we are an orphan
+            os._exit(0)
 
 
 def _yield_the_cpu() -> None:
@@ -116,6 +156,7 @@ class Pictures:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_warm,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
