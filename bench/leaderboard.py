@@ -8,7 +8,8 @@ is also given as a ratio to the plain server points board's (``server_all``) in 
 and to the raw reference: the board's one statement (``boards.store.board_statement``, with
 the parameters the app's reads used) run directly by the async driver on this event loop
 (asyncpg, prepared once and cached; or aiosqlite, one hop to its thread): what our service
-and database layer add.
+and database layer add. Each app read is followed at once by its own statement raw, so the
+pair sees the same moment of a shared machine's load.
 
     python bench/leaderboard.py            # a table of median / p99 ms per query
     python bench/leaderboard.py --json     # ... and, as the last line, one JSON object
@@ -296,18 +297,27 @@ async def measure(path: Path | str, users: int, rounds: int) -> dict[str, dict[s
         for name, query in queries.items():
             for _ in range(max(rounds // 10, 5)):  # warm the page cache and the plan cache
                 await query()
-            times = []
-            statements.clear()
+            await raw.times(statements)
+            times, raw_times, cpu, raw_cpu = [], [], [], []
             for _ in range(rounds):
-                start = time.perf_counter()
+                # paired: each app read, then its own statement raw, so both see the same
+                # moment of a shared machine's load
+                statements.clear()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 board = await query()
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
                 assert board.rows, name
-            raw_times = await raw.times(statements)
+                start_cpu = time.process_time()
+                raw_times += await raw.times(statements)
+                raw_cpu.append((time.process_time() - start_cpu) * 1000)
             results[name] = {
                 "median_ms": statistics.median(times),
                 "p99_ms": sorted(times)[min(len(times) - 1, int(len(times) * 0.99))],
                 "raw_median_ms": statistics.median(raw_times),
+                # this process's CPU (every thread: SQLite's work is on its reader thread)
+                "cpu_ms": statistics.mean(cpu),
+                "raw_cpu_ms": statistics.mean(raw_cpu),
             }
     finally:
         await raw.close()
@@ -337,15 +347,13 @@ class RawReader:
 
     async def times(self, statements: list[tuple[str, tuple]]) -> list[float]:
         out = []
-        for warm in (True, False):
-            for sql, args in statements:
-                start = time.perf_counter()
-                if self._pg is not None:
-                    await self._pg.fetch(to_postgres(sql)[0], *args)
-                else:
-                    await self._sqlite.execute_fetchall(sql, args)
-                if not warm:
-                    out.append((time.perf_counter() - start) * 1000)
+        for sql, args in statements:
+            start = time.perf_counter()
+            if self._pg is not None:
+                await self._pg.fetch(to_postgres(sql)[0], *args)
+            else:
+                await self._sqlite.execute_fetchall(sql, args)
+            out.append((time.perf_counter() - start) * 1000)
         return out
 
     async def close(self) -> None:
@@ -392,13 +400,14 @@ def main() -> int:
     print(f"{args.backend}, load {load:.2f}")
     print(
         f"{'query':<{width}}  median ms  p99 ms  median / {BASELINE}  raw statement ms"
-        "  median / raw"
+        "  median / raw  CPU / raw"
     )
     for name, r in results.items():
         print(
             f"{name:<{width}}  {r['median_ms']:9.3f}  {r['p99_ms']:6.3f}"
             f"  {r['median_ms'] / baseline:5.2f}x{'':>{len(BASELINE) + 5}}"
             f"{r['raw_median_ms']:9.3f}      {r['median_ms'] / r['raw_median_ms']:5.2f}x"
+            f"      {r['cpu_ms'] / r['raw_cpu_ms']:5.2f}x"
         )
     slow = [n for n, r in results.items() if r["median_ms"] >= 2.0]
     if args.backend == "sqlite":
@@ -419,6 +428,11 @@ def main() -> int:
                     "raw_median_ms": {n: round(r["raw_median_ms"], 4) for n, r in results.items()},
                     "ratio_vs_raw": {
                         n: round(r["median_ms"] / r["raw_median_ms"], 3) for n, r in results.items()
+                    },
+                    "cpu_ms": {n: round(r["cpu_ms"], 4) for n, r in results.items()},
+                    "raw_cpu_ms": {n: round(r["raw_cpu_ms"], 4) for n, r in results.items()},
+                    "cpu_ratio_vs_raw": {
+                        n: round(r["cpu_ms"] / r["raw_cpu_ms"], 3) for n, r in results.items()
                     },
                     "load_1min": round(load, 2),
                     f"median_vs_{BASELINE}": {

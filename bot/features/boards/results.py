@@ -155,6 +155,10 @@ class UserStats:
         return due + later
 
 
+_new = object.__new__
+_setattr = object.__setattr__
+
+
 @dataclass(frozen=True)
 class LeaderboardRow:
     rank: int
@@ -171,6 +175,43 @@ class LeaderboardRow:
     @property
     def accuracy(self) -> float:
         return self.correct / self.answered if self.answered else 0.0
+
+    @classmethod
+    def of(
+        cls,
+        rank: int,
+        user_key: str,
+        display_name: str,
+        points: int,
+        answered: int,
+        correct: int,
+        streak: int,
+        mastered: int,
+        daily_streak: int,
+        best_daily_streak: int,
+    ) -> LeaderboardRow:
+        """The same row as ``LeaderboardRow(...)`` with every field given, built in half the
+        time: a frozen dataclass's ``__init__`` sets each field through
+        ``object.__setattr__``; this sets the instance dict once (a board read builds up to
+        eleven rows, and the board read's target is 1.5x its bare SQL statement)."""
+        row = _new(cls)
+        _setattr(
+            row,
+            "__dict__",
+            {
+                "rank": rank,
+                "user_key": user_key,
+                "display_name": display_name,
+                "points": points,
+                "answered": answered,
+                "correct": correct,
+                "streak": streak,
+                "mastered": mastered,
+                "daily_streak": daily_streak,
+                "best_daily_streak": best_daily_streak,
+            },
+        )
+        return row
 
 
 @dataclass(frozen=True)

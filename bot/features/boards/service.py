@@ -4,9 +4,10 @@ per topic; by points, accuracy, streak or mastery), and the workspace time zone 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content import Pack
@@ -23,7 +24,7 @@ from bot.features.boards.results import (
     TopicProgress,
     UserStats,
 )
-from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY, BoardQuery, ScoreRow
+from bot.features.boards.store import MIN_ANSWERS_FOR_ACCURACY, BoardQuery, RowFlag
 from bot.features.daily import DailyService
 from bot.features.daily import store as daily_store
 from bot.features.quiz import QuizService
@@ -52,6 +53,42 @@ class GroupBoard:
     id: int
     name: str
     workspace_key: str
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One local day in one zone, as boards use it: valid for instants in [start, end)."""
+
+    start: datetime  # when it was computed (an earlier instant recomputes)
+    end: datetime  # the next local midnight; == start when not cacheable (see ``at``)
+    monday: str  # the week's Monday, YYYY-MM-DD (a weekly board's period)
+    yesterday: str  # YYYY-MM-DD: a streak whose last correct day is earlier has lapsed
+    week_since: datetime  # the week's start, local midnight, for display
+
+    @classmethod
+    def at(cls, now: datetime, zone: ZoneInfo) -> _Day:
+        today = local_day(now, zone)
+        monday = week_start(today)
+        local = now.astimezone(zone)
+        # the next local midnight at today's UTC offset; if the offset changes before it (a
+        # daylight-saving day), the day is not cached at all: recomputed on every read
+        end = datetime.combine(today + timedelta(days=1), time(0)) - local.utcoffset()
+        end = end.replace(tzinfo=UTC)
+        if (end - timedelta(microseconds=1)).astimezone(zone).utcoffset() != local.utcoffset():
+            end = now
+        return cls(
+            start=now,
+            end=end,
+            monday=monday.isoformat(),
+            yesterday=(today - timedelta(days=1)).isoformat(),
+            week_since=datetime.combine(monday, time(0), zone),
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_daily_streak(channel_key: str | None, workspace_key: str) -> RowFlag:
+    """The board statement's flag for "has a daily streak here" (one per channel/workspace)."""
+    return RowFlag(*daily_store.has_streak_sql(channel_key, workspace_key))
 
 
 class WorkspaceZones:
@@ -97,6 +134,7 @@ class BoardService:
         self.quiz = quiz
         self.daily = daily
         self.zones = zones
+        self._day_of_zone: dict[ZoneInfo, _Day] = {}
 
     @property
     def pack(self) -> Pack:
@@ -235,65 +273,76 @@ class BoardService:
                 if group is not None
                 else topic_scope(actor.workspace_key, card.id)
             )
-        zone = self.zones.zone_of(actor.workspace_key)
-        today = local_day(self.clock.now(), zone)
-        since = week_start(today)
+        day = self._day(self.zones.zone_of(actor.workspace_key))
+        week = period_kind is Period.WEEK
         query = BoardQuery(
-            scope=scope_key,
-            period="all" if period_kind is Period.ALL else since.isoformat(),
-            user_key=actor.user_key,
-            limit=limit,
-            sort=sort,
-            alive_since=(today - timedelta(days=1)).isoformat(),
+            scope_key, day.monday if week else "all", actor.user_key, limit, sort, day.yesterday
         )
         channel = actor.channel_key if kind is BoardScope.CHANNEL else None
         await self.settled()
 
         # one statement: the board, and which of its players have a daily streak here; their
         # streaks (rarely any) are a second read
-        flag = store.RowFlag(*daily_store.has_streak_sql(channel, actor.workspace_key))
-        board = await self.db.read_single(store.leaderboard, query, flag)
-        rows, me, total = board.rows, board.me, board.size
-        keys = [r.user_key for r in (*rows, *([me] if me else [])) if r.user_key in board.flagged]
-        daily = await self.daily.streaks(keys, channel, actor.workspace_key) if keys else {}
+        board = await self.db.read_single(
+            store.leaderboard, query, _has_daily_streak(channel, actor.workspace_key)
+        )
+        rows, me = board.rows, board.me
+        if board.flagged:
+            rows, me = await self._with_daily_streaks(board, channel, actor.workspace_key)
         where = {BoardScope.CHANNEL: "This channel", BoardScope.WORKSPACE: "This server"}.get(
             kind, f"Group {group.name if group else ''}"
         )
         title = where + (f" · {card.title}" if card else "")
-        title += " — this week" if period_kind is Period.WEEK else " — all time"
+        title += " — this week" if week else " — all time"
         if sort is not Sort.POINTS:
             title += f" · by {sort}"
         return Leaderboard(
             scope=kind,
             period=period_kind,
             title=title,
-            rows=tuple(self._board_row(r, today, daily) for r in rows),
-            me=self._board_row(me, today, daily) if me else None,
-            total_players=total,
+            rows=tuple(rows),
+            me=me,
+            total_players=board.size,
             sort=sort,
-            since=datetime.combine(since, time(0), zone) if period_kind is Period.WEEK else None,
+            since=day.week_since if week else None,
             topic=card.title if card else None,
             group=group.name if group else None,
             min_answers=MIN_ANSWERS_FOR_ACCURACY if sort is Sort.ACCURACY else 0,
         )
 
-    @staticmethod
-    def _board_row(
-        row: ScoreRow, today: date, daily: dict[str, dict[str, tuple[int, int]]]
-    ) -> LeaderboardRow:
-        streaks = daily[row.user_key].values() if row.user_key in daily else ()
-        return LeaderboardRow(
-            rank=row.rank,
-            user_key=row.user_key,
-            display_name=row.display_name,
-            points=row.points,
-            answered=row.answered,
-            correct=row.correct,
-            streak=current_streak(row.streak, row.last_correct_day, today),
-            mastered=row.mastered,
-            daily_streak=max((current for current, _ in streaks), default=0) if streaks else 0,
-            best_daily_streak=max((best for _, best in streaks), default=0) if streaks else 0,
-        )
+    def _day(self, zone: ZoneInfo) -> _Day:
+        """Today in ``zone`` and what boards derive from it, computed once per local day
+        (every board read needs them; the clock is read each time)."""
+        now = self.clock.now()
+        day = self._day_of_zone.get(zone)
+        if day is None or not day.start <= now < day.end:
+            day = self._day_of_zone[zone] = _Day.at(now, zone)
+        return day
+
+    async def _with_daily_streaks(
+        self, board: store.Board, channel: str | None, workspace_key: str
+    ) -> tuple[list[LeaderboardRow], LeaderboardRow | None]:
+        """The board's rows with the daily question's streaks of the players it flagged
+        (this channel's; on a server board each player's best channel)."""
+        listed = (*board.rows, *([board.me] if board.me else ()))
+        keys = [r.user_key for r in listed if r.user_key in board.flagged]
+        daily = await self.daily.streaks(keys, channel, workspace_key) if keys else {}
+
+        def with_daily(row: LeaderboardRow) -> LeaderboardRow:
+            streaks = daily.get(row.user_key)
+            if not streaks:
+                return row
+            return replace(
+                row,
+                daily_streak=max(current for current, _ in streaks.values()),
+                best_daily_streak=max(best for _, best in streaks.values()),
+            )
+
+        rows = [with_daily(r) for r in board.rows]
+        me = board.me
+        if me is not None:  # the same object when it is one of the top rows
+            me = next((r for r in rows if r.user_key == me.user_key), None) or with_daily(me)
+        return rows, me
 
     async def _daily_streak_lines(self, actor: Actor, user_key: str) -> tuple[tuple[str, str], ...]:
         streaks = (await self.daily.streaks([user_key], None, actor.workspace_key)).get(user_key)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.features.boards.results import Sort
+from bot.features.boards.results import LeaderboardRow, Sort
 from bot.kernel.db import Connection, chunks
 
 
@@ -25,20 +25,6 @@ class UserRow:
     streak: int
     best_streak: int
     last_correct_day: str | None
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    rank: int
-    user_key: str
-    display_name: str
-    points: int
-    answered: int
-    correct: int
-    streak: int
-    best_streak: int
-    last_correct_day: str | None
-    mastered: int = 0
 
 
 def get_user(db: Connection, user_key: str) -> UserRow | None:
@@ -134,29 +120,40 @@ _ORDERS = {
 }
 
 
-def _sort_value(row: ScoreRow, sort: Sort, alive_since: str) -> float:
-    if sort is Sort.ACCURACY:
-        return row.correct / row.answered if row.answered else 0.0
-    if sort is Sort.STREAK:
-        return row.streak if (row.last_correct_day or "") >= alive_since else 0
-    if sort is Sort.MASTERED:
-        return row.mastered
-    return row.points
+# The sort value of a statement row (part, user_key, display_name, points, answered, correct,
+# streak, best_streak, last_correct_day, mastered, ...): ties in it share a rank. Plain index
+# reads on the tuple, so ranking a board builds no object per row.
+def _points(row: tuple[Any, ...], alive_since: str) -> float:
+    return row[3]
 
 
-def _ranked(
-    rows: Iterable[tuple[Any, ...]], sort: Sort, alive_since: str, start: int = 0
-) -> list[ScoreRow]:
-    """Rows already in board order -> ScoreRows whose ties share a rank (1, 2, 2, 4)."""
-    out: list[ScoreRow] = []
-    previous: float | None = None
-    for i, raw in enumerate(rows):
-        row = ScoreRow(0, *raw)
-        value = _sort_value(row, sort, alive_since)
-        rank = out[-1].rank if out and value == previous else start + i + 1
-        previous = value
-        out.append(ScoreRow(rank, *raw))
-    return out
+def _accuracy(row: tuple[Any, ...], alive_since: str) -> float:
+    return row[5] / row[4] if row[4] else 0.0
+
+
+def _streak(row: tuple[Any, ...], alive_since: str) -> float:
+    return row[6] if (row[8] or "") >= alive_since else 0
+
+
+def _mastered(row: tuple[Any, ...], alive_since: str) -> float:
+    return row[9]
+
+
+_SORT_VALUE = {
+    Sort.POINTS: _points,
+    Sort.ACCURACY: _accuracy,
+    Sort.STREAK: _streak,
+    Sort.MASTERED: _mastered,
+}
+
+
+def board_row(rank: int, row: tuple[Any, ...], alive_since: str) -> LeaderboardRow:
+    """A statement row as the board lists it, with its current streak (0 once a whole day
+    was missed: the last correct day is before ``alive_since``, yesterday). Built straight
+    into the frozen result (``LeaderboardRow.of``): a board is eleven of them per read."""
+    last = row[8]
+    streak = row[6] if last is not None and last >= alive_since else 0
+    return LeaderboardRow.of(rank, row[1], row[2], row[3], row[4], row[5], streak, row[9], 0, 0)
 
 
 @dataclass(frozen=True)
@@ -182,8 +179,8 @@ class Board:
     """One board read: the top rows, the requester's row (ranked, also outside the top), the
     board's size, and the listed users the ``RowFlag`` said yes for."""
 
-    rows: list[ScoreRow]
-    me: ScoreRow | None
+    rows: list[LeaderboardRow]  # ranked; daily streaks not filled in (the service adds them)
+    me: LeaderboardRow | None
     size: int
     flagged: frozenset[str]
 
@@ -247,25 +244,31 @@ def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Boa
     up for those rows only, the requester's rank (when they are not in the top) is 1 + a
     count over the same index, and the board's size is kept in ``boards``. One statement is
     one round trip on PostgreSQL and its own snapshot (no BEGIN/COMMIT around it)."""
-    sort = Sort(q.sort)
     sql, args = board_statement(q, flag)
-    top, mine, found = [], None, 0
-    flagged = set()
-    for row in db.execute(sql, args):
+    value = _SORT_VALUE[Sort(q.sort)]
+    alive = q.alive_since
+    rows: list[LeaderboardRow] = []
+    me = None
+    found = 0
+    flagged = []
+    rank, previous = 0, None
+    for row in db.execute(sql, args).fetchall():
         part = row[0]
         if part == 2:
             found = row[11] or 0
             continue
         if row[12]:
-            flagged.add(row[1])
-        if part == 0:
-            top.append(row[1:10])
-        else:
-            mine = row
-    rows = _ranked(top, sort, q.alive_since)
-    me = next((r for r in rows if r.user_key == q.user_key), None)
-    if mine is not None:  # not in the top; no count: not ranked yet (too few answers)
-        me = ScoreRow(0 if mine[11] is None else mine[11] + 1, *mine[1:10])
+            flagged.append(row[1])
+        if part == 0:  # the top, in board order: ties share a rank (1, 2, 2, 4)
+            v = value(row, alive)
+            if not rows or v != previous:
+                rank = len(rows) + 1
+            previous = v
+            rows.append(board_row(rank, row, alive))
+            if row[1] == q.user_key:
+                me = rows[-1]
+        else:  # the requester, not in the top; no count: not ranked yet (too few answers)
+            me = board_row(0 if row[11] is None else row[11] + 1, row, alive)
     return Board(rows, me, found, frozenset(flagged))
 
 

@@ -31,6 +31,7 @@ from bot.kernel.results import Notice
 MAX_GROUP_NAME = 32
 # chat mentions and broadcast words that must never end up in a name the bot echoes back
 _MENTION_WORDS = ("@here", "@everyone", "@channel")
+_KNOWN_BOARDS = 10_000  # groups whose board lookups are remembered (then forgotten at once)
 
 
 def clean_group_name(name: str) -> str:
@@ -67,6 +68,9 @@ class GroupService:
         self.boards = boards
         self.db = boards.db
         self.clock = boards.clock
+        # (workspace, name key) -> the group's board, once found: a group is never renamed
+        # or deleted (no statement does either), so a board read skips the lookup's read
+        self._boards: dict[tuple[str, str], GroupBoard] = {}
 
     @property
     def pack(self) -> Pack:
@@ -150,15 +154,16 @@ class GroupService:
         limit: int = 10,
     ) -> Leaderboard:
         """The group's board; same periods, sorts and topics as QuizService.leaderboard."""
-        group = await self.get(actor, name)
+        key = (actor.workspace_key, group_key(name))
+        board = self._boards.get(key)
+        if board is None:
+            group = await self.get(actor, name)
+            board = GroupBoard(group.id, group.name, group.workspace_key)
+            if len(self._boards) >= _KNOWN_BOARDS:
+                self._boards.clear()
+            self._boards[key] = board
         return await self.boards.leaderboard(
-            actor,
-            "group",
-            period,
-            limit,
-            sort=sort,
-            topic=topic,
-            group=GroupBoard(group.id, group.name, group.workspace_key),
+            actor, "group", period, limit, sort=sort, topic=topic, group=board
         )
 
     async def summary(self, actor: Actor, name: str) -> GroupSummary:

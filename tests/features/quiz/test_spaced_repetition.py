@@ -301,6 +301,24 @@ async def test_sunday_night_in_los_angeles_counts_in_that_week(app, clock):
     assert len((await app.boards.leaderboard(ada, "server", "week")).rows) == 1
 
 
+async def test_a_board_read_just_before_local_midnight_is_not_reused_after_it(app, clock):
+    # boards compute "today" once per local day: the streak shown lapses, and the week turns,
+    # at the workspace's midnight even when the board was read a minute before
+    await app.handle_text(console_actor("Admin"), "/quiz timezone America/Los_Angeles")
+    ada = member("Ada")
+    clock.set(datetime(2026, 3, 14, 12, 0, tzinfo=LA))  # Saturday
+    await answer_question(app, ada, app.pack.questions[0].id, right=True)
+    clock.set(datetime(2026, 3, 15, 23, 59, tzinfo=LA))  # Sunday: yesterday's streak is alive
+    board = await app.boards.leaderboard(ada, "server", "week", sort="streak")
+    assert [(r.display_name, r.streak) for r in board.rows] == [("Ada", 1)]
+    assert board.since == datetime(2026, 3, 9, tzinfo=LA)
+    clock.set(datetime(2026, 3, 16, 0, 1, tzinfo=LA))  # Monday: a new week, the streak lapsed
+    board = await app.boards.leaderboard(ada, "server", "all", sort="streak")
+    assert board.rows == () and board.me_text == "You: no current day streak."
+    week = await app.boards.leaderboard(ada, "server", "week")
+    assert week.rows == () and week.since == datetime(2026, 3, 16, tzinfo=LA)
+
+
 async def test_the_zone_is_stored_per_workspace(db_target, clock):
     path = db_target
     app = await QuizApp.open(path, CONTENT, clock=clock)
