@@ -38,6 +38,7 @@ import asyncpg
 from bot.kernel.db import Backend, Database, T
 from bot.kernel.errors import StorageError, StorageUnavailable
 from bot.kernel.migrations import POSTGRES_MIGRATIONS, SCHEMA_VERSION, Migrated
+from bot.kernel.pg_url import BadUrl, check_url
 
 _SCHEMES = ("postgres://", "postgresql://")
 # advisory lock keys (first half; the second is the schema's hash, so schemas never collide)
@@ -239,7 +240,9 @@ def connect_error(url: str, exc: BaseException) -> StorageError:
     one whose connection dropped), else a plain ``StorageError`` (the setting is wrong).
     Either is the CLI's one-line start-up error (it catches ``StorageError``)."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, ValueError | OverflowError) and not isinstance(exc, OSError):
+    if isinstance(exc, BadUrl):
+        reason = f"not a valid postgresql:// URL: {exc.safe if has_password(url) else reason}"
+    elif isinstance(exc, ValueError | OverflowError) and not isinstance(exc, OSError):
         # (a port over 65535 is an OverflowError from connect()) the parser's words can quote
         # a piece of a password it misread (as the port, say)
         detail = "" if has_password(url) else f" ({reason})"
@@ -421,6 +424,10 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def open(cls, url: str, readers: int = 2) -> PostgresDatabase:
+        try:
+            check_url(url)
+        except ValueError as exc:  # BadUrl, or urlsplit's own (an unclosed "[")
+            raise connect_error(url, exc) from None
         writer = _Session(url, "quizbot-pg-writer")
         sessions = [writer]
         try:

@@ -23,6 +23,7 @@ from bot.kernel.errors import StorageUnavailable
 from bot.kernel.identity import Actor
 from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.pg import redact
+from bot.kernel.pg_url import check_url
 from bot.kernel.storage import open_database
 from tests.conftest import CONTENT, ROOT, console_actor
 from tests.pg_server import PgRun, query
@@ -52,6 +53,15 @@ def quizbot(db: str) -> subprocess.CompletedProcess[str]:
         ("postgresql://ada@127.0.0.1:1/quiz?password=s3cret", "Connect call failed"),
         # the URL parser would have quoted the password's first half as the port
         ("postgresql://ada:s3cret/xyz@127.0.0.1/quiz", "not a valid postgresql:// URL"),
+        # asyncpg would connect to port 99999 % 65536 and report that one refused
+        ("postgresql:///quiz?port=99999", "URL: port '99999' is not a number from 1 to 65535"),
+        ("postgresql://127.0.0.1:0/quiz", "URL: port '0' is not a number from 1 to 65535"),
+        ("postgresql://h1:5432,h2:-1/quiz", "URL: port '-1' is not a number from 1 to 65535"),
+        ("postgresql://ada:s3cret@127.0.0.1:99999/quiz", "URL: a port is not a number from 1"),
+        ("postgresql://db server/quiz", "URL: host 'db server' is not a host name, an IP"),
+        ("postgresql:///quiz?host=db%20server", "URL: host 'db server' is not a host name"),
+        ("postgresql://[::1]x/quiz", "URL: '[::1]x' is not an [IPv6]:port address"),
+        ("postgresql://[::1/quiz", "not a valid postgresql:// URL (Invalid IPv6 URL)"),
     ],
 )
 def test_a_bad_database_setting_is_one_line_naming_it(url, says):
@@ -60,6 +70,21 @@ def test_a_bad_database_setting_is_one_line_naming_it(url, says):
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "QUIZBOT_DB" in lines[0] and says in lines[0], run.stderr
     assert "s3cret" not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ada:pw@db.example.org:5432/quiz",
+        "postgresql:///quiz?host=/var/run/postgresql&port=5433",
+        "postgresql://%2Fvar%2Frun%2Fpostgresql/quiz",
+        "postgresql://[::1]:5432,[fe80::1%25eth0],db-2,10.0.0.1:6432/quiz",
+        "postgresql://bücher.example/quiz?port=5432,5433",
+        "postgres://db_1/quiz?search_path=s1",
+    ],
+)
+def test_good_database_urls_pass_the_check(url):
+    check_url(url)  # raises BadUrl naming the bad part otherwise
 
 
 @pytest.mark.parametrize(
