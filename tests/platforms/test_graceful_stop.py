@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -21,11 +20,15 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.shutdown import GracefulStop
-from tests.conftest import ROOT
+from bot.app import QuizApp
+from tests.conftest import CONTENT, ROOT
 from tests.fakes.discord_server import FakeDiscord, custom_ids
 from tests.fakes.slack_api import FakeSlackAPI, FakeSocketModeServer
+from tests.recorded import stored
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 from tests.waiting import eventually
+
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
 FORM = "application/x-www-form-urlencoded"
 BURST = 240
@@ -75,16 +78,19 @@ def first_button_value(blocks: list[dict]) -> str:
     return next(e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"])
 
 
-def stored_answers(db: Path) -> dict[str, int]:
-    con = sqlite3.connect(db)
+async def stored_answers(db: Path | str) -> dict[str, int]:
+    """Answers per user, once the bot's process has exited: read by a new app on the same
+    database (a SQLite file or a PostgreSQL schema), through its own read connection."""
+    app = await QuizApp.open(db, CONTENT)
     try:
-        rows = con.execute("SELECT user_key, COUNT(*) FROM answers GROUP BY user_key").fetchall()
+        return dict(await stored(app, "SELECT user_key, COUNT(*) FROM answers GROUP BY user_key"))
     finally:
-        con.close()
-    return dict(rows)
+        await app.close()
 
 
-async def start_slack(tmp_path: Path, fake: FakeSlackAPI, **env: str) -> asyncio.subprocess.Process:
+async def start_slack(
+    tmp_path: Path, db: Path | str, fake: FakeSlackAPI, **env: str
+) -> asyncio.subprocess.Process:
     full_env = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(ROOT),
@@ -97,7 +103,7 @@ async def start_slack(tmp_path: Path, fake: FakeSlackAPI, **env: str) -> asyncio
     return await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "bot", "slack", "--host", "127.0.0.1", "--port", "0"),
-        *("--db", str(tmp_path / "q.db")),
+        *("--db", str(db)),
         cwd=tmp_path,
         env=full_env,
         stdout=asyncio.subprocess.PIPE,
@@ -125,8 +131,10 @@ async def finish(proc: asyncio.subprocess.Process, log: list[str]) -> tuple[int,
     return proc.returncode, time.monotonic() - started, "".join(log)
 
 
-def check_acknowledged(db: Path, fake: FakeSlackAPI, acked: set[str], refused: set[str]) -> None:
-    stored = stored_answers(db)
+async def check_acknowledged(
+    db: Path | str, fake: FakeSlackAPI, acked: set[str], refused: set[str]
+) -> None:
+    stored = await stored_answers(db)
     assert acked, "no click was acknowledged before the stop"
     lost = sorted(u for u in acked if f"slack:{u}" not in stored)
     assert lost == [], f"{len(lost)} of {len(acked)} acknowledged clicks were never stored"
@@ -137,8 +145,10 @@ def check_acknowledged(db: Path, fake: FakeSlackAPI, acked: set[str], refused: s
     assert not any(f"slack:{u}" in stored for u in refused)  # a 503 stored nothing
 
 
-async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path, fake):
-    proc = await start_slack(tmp_path, fake)
+async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(
+    tmp_path, db_target, fake
+):
+    proc = await start_slack(tmp_path, db_target, fake)
     log: list[str] = []
     try:
         url = (await read_until(proc, r"Slack requests on (http://\S+)", log)).group(1)
@@ -184,7 +194,7 @@ async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tm
     assert code == 0, logged
     assert odd == [], logged  # 200 or 503 (or closed), nothing else
     assert seconds < 12, logged
-    check_acknowledged(tmp_path / "q.db", fake, acked, refused)
+    await check_acknowledged(db_target, fake, acked, refused)
     assert "SIGTERM: stopping" in logged and "Traceback" not in logged
     assert BOT_TOKEN not in logged and SECRET not in logged
     # one log line per request: platform, command, user, latency, outcome
@@ -196,11 +206,11 @@ async def test_slack_http_sigterm_mid_burst_finishes_every_acknowledged_click(tm
     assert re.search(r"platform=slack command=AskQuestion user=slack:U0 .* outcome=ok", logged)
 
 
-async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, fake):
+async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, db_target, fake):
     server = FakeSocketModeServer()
     ws_url = await server.start()
     fake.set_response("apps.connections.open", {"ok": True, "url": ws_url})
-    proc = await start_slack(tmp_path, fake, SLACK_APP_TOKEN="xapp-1-socket")
+    proc = await start_slack(tmp_path, db_target, fake, SLACK_APP_TOKEN="xapp-1-socket")
     log: list[str] = []
     try:
         await read_until(proc, r"connected to Slack in Socket Mode", log)
@@ -244,7 +254,7 @@ async def test_slack_socket_mode_sigterm_mid_burst(tmp_path, fake):
         await server.stop()
     assert code == 0, logged
     assert seconds < 12, logged
-    check_acknowledged(tmp_path / "q.db", fake, acked, refused=set())
+    await check_acknowledged(db_target, fake, acked, refused=set())
     assert "Traceback" not in logged and "xapp-1-socket" not in logged
 
 
@@ -283,7 +293,7 @@ async def test_drain_is_bounded_and_waits_for_late_work():
     assert stuck.cancelled()
 
 
-async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path):
+async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_path, db_target):
     async with FakeDiscord() as fake:
         env = {
             "PATH": os.environ["PATH"],
@@ -295,7 +305,7 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            *("-m", "bot", "discord", "--db", str(tmp_path / "q.db")),
+            *("-m", "bot", "discord", "--db", str(db_target)),
             cwd=tmp_path,
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -334,7 +344,7 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
                 proc.kill()
     assert code == 0, logged
     assert seconds < 12, logged
-    stored = stored_answers(tmp_path / "q.db")
+    stored = await stored_answers(db_target)
     restarting = {n for n, text in answered.items() if "restarting" in text}
     results = set(answered) - restarting
     assert results, "no click was answered before the stop"
@@ -349,8 +359,8 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
     assert sorted(int(e) - 900_000_000_000_000_000 for e in events) == sorted(results)
 
 
-async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_path):
-    db = tmp_path / "q.db"
+async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_path, db_target):
+    db = db_target
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "bot", "console", "--db", str(db)),
@@ -388,7 +398,7 @@ async def test_console_sigterm_mid_burst_finishes_the_answer_in_progress(tmp_pat
         elif line.startswith("Total:"):
             answered.add(speaker)
     assert proc.returncode == 0, err.decode()
-    stored = stored_answers(db)
+    stored = await stored_answers(db)
     assert {k.removeprefix("console:") for k in stored} == answered  # each answer shown = stored
     assert set(stored.values()) == {1}
     assert len(answered) < BURST  # it stopped mid-burst rather than reading everything
@@ -502,6 +512,7 @@ async def signal_and_wait(proc: asyncio.subprocess.Process, signum: int) -> tupl
     return time.monotonic() - started, out.decode() + err.decode()
 
 
+# the demo tests below are about signals and the demo's child: SQLite only, storage is incidental
 @needs_proc
 @pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
 async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, second):
@@ -520,7 +531,9 @@ async def test_console_second_signal_during_a_demo_exits_at_once(tmp_path, secon
     assert DEMO_DONE not in logged  # not waited for
     assert f"second {second.name}: exiting now" in logged and "Traceback" not in logged
     await eventually(lambda: not any(map(alive, demo)), "the demo to be killed", timeout=5)
-    assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
+    assert list((await stored_answers(db)).values()) == [
+        1
+    ]  # the answer taken before is stored once
 
 
 @needs_proc
@@ -540,7 +553,9 @@ async def test_console_stop_is_bounded_by_quizbot_stop_timeout(tmp_path):
     # DEMO_DONE's absence above, so this bound only needs to catch a stop that hangs
     assert seconds < 0.3 + 10, logged
     assert "Traceback" not in logged
-    assert list(stored_answers(db).values()) == [1]  # the answer taken before is stored once
+    assert list((await stored_answers(db)).values()) == [
+        1
+    ]  # the answer taken before is stored once
     assert not any(map(alive, demo))  # cancelled means killed and reaped
 
 
@@ -562,6 +577,7 @@ def test_console_bad_stop_timeout_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "q.db").exists()  # nothing touched
 
 
+# SQLite only: what hung was aiosqlite's connection thread at exit, which PostgreSQL has not
 async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(tmp_path):
     """Ctrl-C in a shell reaches the pipe's writer too: the end of input and SIGINT come
     together. A SIGINT during the close once cancelled it (a CancelledError in run()'s
@@ -589,7 +605,7 @@ async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(t
         assert proc.returncode in (0, 130), (run, proc.returncode, logged)
         assert "Traceback" not in logged and "CancelledError" not in logged, logged
         assert seconds < 15, (run, seconds)  # a hang ran into the stop's 35 s bound
-        assert list(stored_answers(db).values()) == [1]
+        assert list((await stored_answers(db)).values()) == [1]
 
 
 async def signal_and_wait_for_exit(proc: asyncio.subprocess.Process) -> tuple[float, str]:
