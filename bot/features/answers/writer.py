@@ -150,7 +150,13 @@ class AnswerWriter:
     Clicks come first: a batch of queued answers is stored whenever there is one, and the
     trailing step runs when the queue is empty, or before the next batch once the oldest
     answer not yet applied has waited ``max_lag`` seconds (so boards lag by at most one
-    trailing step under a steady stream of clicks)."""
+    trailing step under a steady stream of clicks).
+
+    A trailing step with no click waiting applies up to ``max_derived`` answers at once: the
+    outbox rows of every click batch that queued up meanwhile (a burst's, say) in one
+    transaction, so a burst's derived rows follow in one trailing step rather than a string
+    of them. One that runs while clicks wait (the lag bound, or an answer again) applies at
+    most ``max_derived_busy``, so those clicks wait behind a short one."""
 
     def __init__(
         self,
@@ -158,7 +164,8 @@ class AnswerWriter:
         steps: Sequence[BatchStep],
         derived_steps: Sequence[BatchStep] = (),
         max_batch: int = 5000,
-        max_derived: int = 5000,
+        max_derived: int = 10000,
+        max_derived_busy: int = 1000,
         max_lag: float = 0.5,
     ) -> None:
         self._db = db
@@ -166,6 +173,7 @@ class AnswerWriter:
         self._derived_steps = tuple(derived_steps)
         self._max_batch = max_batch
         self._max_derived = max_derived
+        self._max_derived_busy = max_derived_busy
         self._max_lag = max_lag
         self._pending: list[tuple[AnswerWrite, asyncio.Future[AnswerOutcome]]] = []
         self._wake = asyncio.Event()
@@ -259,9 +267,11 @@ class AnswerWriter:
         """One trailing transaction over the oldest outbox rows; when the outbox is empty,
         every batch committed before it started is applied."""
         target = self._committed
+        busy = bool(self._pending)  # clicks wait behind this step
+        limit = self._max_derived_busy if busy else self._max_derived
         started = time.perf_counter()
         try:
-            applied = await self._db.write(apply_derived, self._derived_steps, self._max_derived)
+            applied = await self._db.write(apply_derived, self._derived_steps, limit)
         except Exception as exc:
             # the outbox keeps the rows: a later trailing step (or the next start) applies
             # them; clicks go on meanwhile, so a fault here never holds back a reply
@@ -279,7 +289,10 @@ class AnswerWriter:
         if applied:
             self.derived_batches += 1
             self.derived_seconds.append(time.perf_counter() - started)
-        if applied < self._max_derived:  # the outbox is empty now
+        if busy and applied == limit:
+            # a short step while clicks wait: they go next, the rest follows a lag later
+            self._oldest_unapplied = asyncio.get_running_loop().time()
+        if applied < limit:  # the outbox is empty now
             self._derived_due = False
             self._oldest_unapplied = None
             self._applied = target
