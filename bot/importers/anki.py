@@ -11,14 +11,15 @@ prompt and the second the typed answer (also accepted without a trailing "(…)"
 makes a self-graded flashcard (the learner reads the back and says whether they knew it);
 a shorter one a typed answer, with its alternatives (``alternatives``). One topic per deck
 (else per file).
-Cloze notes are skipped.
+Cloze notes are skipped, and so is a note with a field over MAX_FIELD characters (malformed,
+with its line; the notes after it are read from their own first line).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.importers.common import (
@@ -97,26 +98,36 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     deck_column = int(headers["deck column"]) - 1 if "deck column" in headers else None
     fixed_deck = clean(headers.get("deck") or Path(label).stem)
 
-    body = io.StringIO("".join(lines[first:]))
-    reader = csv.reader(body, delimiter=delimiter, quotechar='"', strict=True)
+    body = lines[first:]
+    consumed = 0  # of ``body``, by the reader: a note over the field limit skips the rest of it
+
+    def feed() -> Iterator[str]:
+        nonlocal consumed
+        while consumed < len(body):
+            consumed += 1
+            yield body[consumed - 1]
+
+    reader = csv.reader(feed(), delimiter=delimiter, quotechar='"', strict=True)
     media_total = 0
     seen: dict[tuple[str, str], int] = {}
     while True:
-        start = first + reader.line_num + 1
+        start = first + consumed + 1
+        at = consumed
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                report.problem(
-                    start,
-                    f"a field is longer than {MAX_FIELD:,} characters (the most a note's field"
-                    " may have here); shorten it or split the note",
-                )
-            else:
+            if "field larger than field limit" not in str(exc):
                 report.problem(start, f"broken field quoting: {exc}")
-            return report.result()
+                return report.result()
+            report.malformed(
+                start,
+                f"a field is longer than {MAX_FIELD:,} characters (the most a note's field"
+                " may have here); shorten it or split the note",
+            )
+            consumed = max(consumed, _note_end(body, at, delimiter) + 1)  # the reader's next
+            continue
         if not any(cell.strip() for cell in row):
             continue
         deck = fixed_deck
@@ -158,6 +169,36 @@ def parse(path: Path, text: str, label: str) -> ParsedFile:
     if media_total:
         report.note(1, f"dropped {count_of(media_total, 'media reference')} ([sound:…], images)")
     return report.result()
+
+
+def _note_end(lines: list[str], first: int, delimiter: str) -> int:
+    """The index of the last of ``lines`` of the note that starts at ``lines[first]``, read as
+    the csv reader would: a quote opens a quoted field only at a field's start, ``""`` inside
+    one is a quote, and a line ends the note unless a quoted field is open across it."""
+    quoted = False
+    for index in range(first, len(lines)):
+        line, pos = lines[index], 0
+        while True:
+            if quoted:
+                close = line.find('"', pos)
+                if close < 0:
+                    break  # the field goes on in the next line
+                if line.startswith('"', close + 1):
+                    pos = close + 2
+                    continue
+                quoted, pos = False, close + 1
+                after = line.find(delimiter, pos)
+                if after < 0:
+                    return index
+                pos = after + 1
+            if line.startswith('"', pos):  # a field's start
+                quoted, pos = True, pos + 1
+                continue
+            after = line.find(delimiter, pos)
+            if after < 0:
+                return index
+            pos = after + 1
+    return len(lines) - 1
 
 
 def _column_number(value: str) -> bool:

@@ -173,12 +173,35 @@ def test_anki_column_headers_that_are_not_column_numbers(tmp_path, value):
     )
 
 
-def test_an_anki_field_over_the_csv_limit_says_what_it_is(tmp_path):
+def test_an_anki_note_over_the_csv_limit_is_skipped_with_its_line_and_the_rest_imported(
+    tmp_path,
+):
+    long = "x" * 140_000
+    notes = [
+        "front one\tback one",
+        # quoted over three lines, with a tab, a doubled quote and a second line in the long
+        # field: the notes after it are still read from their own first line
+        f'"long\tfront"\t"a ""quote""\there\n{long}\nend"',
+        "front two\tback two",
+        f"front three\t{long}",  # unquoted: one line
+        "front four\tback four",
+    ]
+    write(tmp_path / "long.txt", "#separator:tab\n#html:false\n" + "\n".join(notes) + "\n")
+    run = import_cli(tmp_path, "anki", "long.txt")
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    why = "a field is longer than 131,072 characters (the most a note's field may have here)"
+    assert f"long.txt:4: skipped, malformed: {why}" in run.stdout
+    assert f"long.txt:8: skipped, malformed: {why}" in run.stdout
+    assert "skipped 2 (2 malformed)" in run.stdout
+    pack = load_pack(tmp_path / "out")
+    assert [q.prompt for q in pack.questions] == ["front one", "front two", "front four"]
+
+
+def test_an_anki_file_of_only_an_over_long_note_has_nothing_to_import(tmp_path):
     write(tmp_path / "long.txt", "#separator:tab\nfront\t" + "x" * 140_000 + "\n")
-    one_line_error(
-        import_cli(tmp_path, "anki", "long.txt"),
-        "long.txt:2: a field is longer than 131,072 characters",
-    )
+    run = import_cli(tmp_path, "anki", "long.txt")
+    assert "long.txt:2: skipped, malformed: a field is longer than 131,072" in run.stdout
+    one_line_error(run, "nothing to import")
 
 
 def test_red_aliases_are_refused_like_the_pack_loader_does(tmp_path):
