@@ -44,7 +44,7 @@ from _common import emit_json, median, percentile
 from _pg import bench_database, server_url
 
 from bot import srs
-from bot.app import ANSWER_STEPS, DERIVED_STEPS, QuizApp
+from bot.app import ANSWER_STEPS, DERIVED_STEPS, SCHEMA, QuizApp
 from bot.features.answers import AnswerWrite
 from bot.features.answers.outbox import apply_derived
 from bot.features.answers.writer import INSERT_ANSWER, answer_row, store_answers, store_batch
@@ -153,7 +153,7 @@ def new_post(db: sqlite3.Connection) -> int:
 def raw_same_rows(path: Path, total: int, first_user: int) -> tuple[float, float, float]:
     """The core's own work with nothing in the way: each 100 answers' click batch, then its
     trailing batch. Answers/s for both, and for the click and the trailing parts alone."""
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     batch = rows(new_post(db), first_user, total)
     click = trailing = 0.0
     for start in range(0, total, 100):
@@ -169,7 +169,7 @@ def raw_same_rows(path: Path, total: int, first_user: int) -> tuple[float, float
 
 
 def raw_answers_only(path: Path, total: int, first_user: int) -> float:
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     batch = rows(new_post(db), first_user, total)
     t0 = time.perf_counter()
     for start in range(0, total, 100):
@@ -184,7 +184,7 @@ def raw_answers_only(path: Path, total: int, first_user: int) -> float:
 async def naive(path: Path, concurrency: int, total: int, first_user: int):
     """The design the group-commit writer replaces: each answer is its own transaction, one
     await per statement, serialized on one connection."""
-    setup = open_sync(path)
+    setup = open_sync(path, SCHEMA)
     post_id = new_post(setup)
     setup.close()
     conn = await aiosqlite.connect(path, isolation_level=None)
@@ -255,7 +255,7 @@ async def naive_same_rows(target: Path | str, concurrency: int, total: int, firs
     batch and trailing statements for a batch of one, in one transaction, through the
     same database layer and its one writer connection. Group commit is then the only
     difference from the core: what it saves when the work per answer is equal."""
-    db = await open_database(target)
+    db = await open_database(target, SCHEMA)
     try:
         post_id = await db.write(
             lambda c: c.execute(NEW_POST_RETURNING, (START.isoformat(),)).fetchone()[0]
@@ -427,7 +427,7 @@ async def core_steps(target: Path | str, total: int, first_user: int) -> tuple[f
     """The core's own click and trailing transactions through its database layer, 100
     answers at a time, one after the other: answers/s of the click part and of the trailing
     part alone (PostgreSQL's stand-in for the synchronous SQLite figures)."""
-    db = await open_database(target)
+    db = await open_database(target, SCHEMA)
     try:
         post_id = await db.write(
             lambda c: c.execute(NEW_POST_RETURNING, (START.isoformat(),)).fetchone()[0]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from leaderboard import WS_KEY, build  # noqa: E402
 
-from bot.app import ANSWER_STEPS, DERIVED_STEPS  # noqa: E402
+from bot.app import ANSWER_STEPS, DERIVED_STEPS, SCHEMA  # noqa: E402
 from bot.features.answers import AnswerWrite  # noqa: E402
 from bot.features.answers.writer import store_batch  # noqa: E402
 from bot.kernel.db import open_sync  # noqa: E402
@@ -64,7 +64,7 @@ def writes(post_id: int, question: tuple[str, str], users: range, right: bool, d
 
 
 def measure(path: Path, users: int, rounds: int) -> dict[str, float]:
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     question = db.execute("SELECT question_id, card_id FROM posts LIMIT 1").fetchone()
     (post_id,) = db.execute("SELECT MAX(id) FROM posts").fetchone()
     times: dict[str, list[float]] = {"wrong_ms": [], "streak_moves_ms": []}

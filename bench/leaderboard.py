@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import QuizApp  # noqa: E402
+from bot.app import SCHEMA, QuizApp  # noqa: E402
 from bot.content import default_content_path, load_pack  # noqa: E402
 from bot.features.answers.writer import INSERT_ANSWER  # noqa: E402
 from bot.features.boards import store as boards_store  # noqa: E402
@@ -63,7 +63,7 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
     pack = load_pack(default_content_path())
     # choice questions only (a typed one has no correct index)
     questions = [(q.id, q.card_id, q.correct_index) for q in pack.questions if not q.typed]
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     db.execute("PRAGMA synchronous=OFF")
     posts_count = max(answers // 50, 1000)
     start = NOW - timedelta(weeks=WEEKS)
@@ -219,7 +219,7 @@ async def copy_to_postgres(path: Path, url: str) -> None:
 
     import asyncpg
 
-    db = await open_database(url)  # migrates
+    db = await open_database(url, SCHEMA)  # migrates
     await db.close()
     source = sqlite3.connect(path)
     conn = await asyncpg.connect(url)

@@ -41,7 +41,7 @@ from _common import median, percentile  # noqa: E402
 from _pg import bench_database, server_url  # noqa: E402
 
 from adapters.web.server import make_web_app  # noqa: E402
-from bot.app import QuizApp  # noqa: E402
+from bot.app import SCHEMA, QuizApp  # noqa: E402
 from bot.content import default_content_path, load_pack  # noqa: E402
 from bot.features.answers.writer import INSERT_ANSWER  # noqa: E402
 from bot.features.teacher import ItemReport  # noqa: E402
@@ -49,7 +49,7 @@ from bot.features.teacher.requests import AnalyseItems  # noqa: E402
 from bot.features.teacher.service import reader_for  # noqa: E402
 from bot.kernel.clock import FakeClock, week_start  # noqa: E402
 from bot.kernel.db import open_sync  # noqa: E402
-from bot.kernel.migrations import MIGRATIONS, statements  # noqa: E402
+from bot.kernel.migrations import statements  # noqa: E402
 from bot.kernel.storage import open_database  # noqa: E402
 
 WORKSPACE = "console:bench"
@@ -60,8 +60,8 @@ BASELINE_SQL = "SELECT question_id, choice, COUNT(*) FROM answers GROUP BY quest
 PAGE_TARGET_MS = 300.0
 FIRST_ANSWERS_BACKFILL = next(
     s
-    for script in MIGRATIONS
-    for s in statements(script)
+    for migration in SCHEMA.migrations
+    for s in statements(migration.sqlite)
     if s.startswith("INSERT INTO first_answers")
 )
 
@@ -71,7 +71,7 @@ def build(path: Path, learners: int, answers: int, seed: int = 25) -> None:
     pack = load_pack(default_content_path())
     # one right choice each (typed, all-that-apply and flashcard answers are stored otherwise)
     questions = [q for q in pack.questions if q.choices and not q.multi and not q.flashcard]
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     db.execute("PRAGMA synchronous=OFF")
     db.execute("BEGIN")
     post_count = max(answers // 50, 1000)
@@ -138,7 +138,7 @@ async def copy_to_postgres(path: Path, url: str) -> None:
 
     import asyncpg
 
-    db = await open_database(url)  # migrates
+    db = await open_database(url, SCHEMA)  # migrates
     await db.close()
     source = sqlite3.connect(path)
     conn = await asyncpg.connect(url)

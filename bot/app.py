@@ -50,6 +50,7 @@ from bot.kernel.features import (
     commands_of,
     ordered_steps,
     register_all,
+    schema_of,
 )
 from bot.kernel.grammar import Grammar, ParseContext, TextCommand, no_arguments
 from bot.kernel.identity import Actor
@@ -150,6 +151,10 @@ FEATURES: tuple[Feature, ...] = (
     APP_FEATURE,
 )
 
+# The schema: every feature's migrations (each feature's own ``migrations`` package), in the one
+# version sequence every database has gone through.
+SCHEMA = schema_of(FEATURES)
+
 # Every command as typed (console, Slack, the help), in the order the help lists them; the
 # docs' command reference is generated from it (tools/mkdocs_hooks.py).
 TEXT_COMMANDS: tuple[TextCommand, ...] = commands_of(FEATURES)
@@ -209,7 +214,7 @@ class QuizApp:
         content_path = Path(content_path or default_content_path())
         pack = load_pack(content_path, known_demos=DEMO_NAMES)
         log_skipped(pack)
-        db = await open_database(db_path, busy_timeout_ms)
+        db = await open_database(db_path, SCHEMA, busy_timeout_ms)
         clock = clock or SystemClock()
         answers = AnswerWriter(db, ANSWER_STEPS, DERIVED_STEPS)
         content = PackHolder(pack)

@@ -161,7 +161,9 @@ def _database(args: argparse.Namespace) -> int:
         done = backup_database(path, args.target)
         print(f"backed up {done.source} to {done.target} ({done.pages} pages, {done.size_bytes} B)")
         return 0
-    found = check_database(path)
+    from bot.app import SCHEMA  # the features' migrations; only this command needs them here
+
+    found = check_database(path, SCHEMA.version)
     for line in found.lines():
         print(line)
     return 0 if found.ok else 1

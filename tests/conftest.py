@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import QuizApp
+from bot.app import SCHEMA, QuizApp
 from bot.kernel.clock import FakeClock
 from bot.kernel.db import open_sync
 from bot.kernel.identity import Actor
@@ -103,7 +103,7 @@ def console_actor(name: str, channel: str = "terminal") -> Actor:
 def write_old_database(path, version: int) -> None:
     """A database at an older schema ``version`` holding one right answer by Ada (10 points,
     2026-02-25, post 7), for the migration tests."""
-    db = open_sync(path, upto=version)
+    db = open_sync(path, SCHEMA, upto=version)
     db.execute(
         "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
         " VALUES (7, 'pvt-threads-share-what', 'processes-vs-threads', 'console:local',"

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.kernel.migrations import SCHEMA_VERSION
+from bot.app import SCHEMA
 from bot.kernel.pg import PgConnection, is_postgres_url, migrate_postgres, redact, to_postgres
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -140,7 +140,7 @@ async def _empty_if_migrated(url: str) -> bool:
         migrated = await conn.fetchval(
             "SELECT to_regclass('quizbot_schema') IS NOT NULL"
             " AND (SELECT MAX(version) FROM quizbot_schema) = $1",
-            SCHEMA_VERSION,
+            SCHEMA.version,
         )
         if migrated:
             await conn.execute(_EMPTY_SCHEMA)
@@ -216,7 +216,7 @@ def copy_old_database(path: Path, url: str, version: int) -> str:
         try:
             pg = PgConnection(loop, loop.run_until_complete(asyncpg.connect(url, timeout=5)))
             try:
-                migrate_postgres(pg, upto=version)
+                migrate_postgres(pg, SCHEMA, upto=version)
                 for name, columns in tables:
                     if not rows[name]:
                         continue

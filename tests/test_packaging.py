@@ -24,6 +24,9 @@ def test_wheel_ships_the_content_and_runs_from_another_folder(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/_content/processes-vs-threads.yaml" in names
     assert any(n.startswith("adapters/console/") for n in names)
+    # each feature's migrations (its schema) ship beside its code, twins included
+    migrations = {str(p.relative_to(ROOT)) for p in ROOT.glob("bot/features/*/migrations/*.sql")}
+    assert len(migrations) >= 16 and migrations <= set(names), migrations - set(names)
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

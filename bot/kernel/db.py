@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from bot.kernel.errors import StorageError
-from bot.kernel.migrations import SCHEMA_VERSION, Migrated, migrate
+from bot.kernel.migrations import Migrated, Schema, migrate
 
 T = TypeVar("T")
 
@@ -121,11 +121,12 @@ def configure(db: sqlite3.Connection, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOU
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
-def open_sync(path: Path | str, upto: int = SCHEMA_VERSION) -> sqlite3.Connection:
-    """A plain sqlite3 connection with quizbot's settings, migrated to ``upto`` (tests, tools)."""
+def open_sync(path: Path | str, schema: Schema, upto: int | None = None) -> sqlite3.Connection:
+    """A plain sqlite3 connection with quizbot's settings, migrated to ``upto`` (all of
+    ``schema`` when None; tests, tools)."""
     db = sqlite3.connect(path, isolation_level=None)
     configure(db)
-    migrate(db, upto)
+    migrate(db, schema, upto)
     return db
 
 
@@ -162,7 +163,7 @@ class Database(ABC):
 
     backend: Backend
     # what opening did to the schema (set by ``open``)
-    migrated: Migrated = Migrated(SCHEMA_VERSION, SCHEMA_VERSION)
+    migrated: Migrated = Migrated(0, 0)
 
     @property
     @abstractmethod
@@ -215,9 +216,10 @@ class SqliteDatabase(Database):
 
     @classmethod
     async def open(
-        cls, path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+        cls, path: Path | str, schema: Schema, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
     ) -> SqliteDatabase:
-        """Open and migrate; any fault is one StorageError line naming the file."""
+        """Open and migrate to ``schema``; any fault is one StorageError line naming the
+        file."""
         path = Path(path)
         if str(path) != ":memory:":
             _check_path(path)
@@ -232,7 +234,7 @@ class SqliteDatabase(Database):
         reader: aiosqlite.Connection | None = None
         try:
             await run_on_thread(writer, configure, busy_timeout_ms)
-            migrated = await run_on_thread(writer, migrate)
+            migrated = await run_on_thread(writer, migrate, schema)
             reader = await aiosqlite.connect(path, isolation_level=None)
             await run_on_thread(reader, configure, busy_timeout_ms)
             await reader.execute("PRAGMA query_only=ON")

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.kernel.dispatch import Handler, Request
 from bot.kernel.grammar import TextCommand
+from bot.kernel.migrations import Schema
 
 # the app a feature's hooks are given (bot.app.QuizApp; the kernel cannot name it)
 App = Any
@@ -56,6 +57,9 @@ class Feature:
     answer_steps: tuple[AnswerStep, ...] = ()
     start: Callable[[App], Awaitable[None]] | None = None  # after the services exist
     stop: Callable[[App], Awaitable[None]] | None = None  # before the answers and database close
+    # the package of its schema's migrations ("bot.features.live.migrations": vNNN_name.sql
+    # files, numbered in the one history every feature shares); None: it has no tables
+    migrations: str | None = None
 
 
 def register_all(features: Iterable[Feature], app: App) -> None:
@@ -63,6 +67,12 @@ def register_all(features: Iterable[Feature], app: App) -> None:
     for feature in features:
         for request_type, handler in feature.handlers(app):
             app.dispatcher.register(request_type, handler)
+
+
+def schema_of(features: Iterable[Feature]) -> Schema:
+    """Every feature's migrations in one version sequence (``Schema.collect``: no gaps, no
+    version declared twice), whatever the list's order."""
+    return Schema.collect((f.name, f.migrations) for f in features if f.migrations is not None)
 
 
 def commands_of(features: Iterable[Feature]) -> tuple[TextCommand, ...]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.kernel.errors import StorageError, storage_reason
-from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.pg import is_postgres_url, redact
 
 MAX_PROBLEMS = 20  # integrity_check's report is cut at this many lines
@@ -20,18 +19,19 @@ class DatabaseCheck:
     path: Path
     schema_version: int
     problems: tuple[str, ...]  # integrity_check lines; empty when "ok"
+    current_version: int  # this quizbot's (the app's schema: every feature's migrations)
 
     @property
     def current(self) -> bool:
-        return self.schema_version == SCHEMA_VERSION
+        return self.schema_version == self.current_version
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.schema_version <= SCHEMA_VERSION
+        return not self.problems and self.schema_version <= self.current_version
 
     def lines(self) -> list[str]:
-        schema = f"schema version {self.schema_version} (this quizbot: {SCHEMA_VERSION})"
-        if self.schema_version > SCHEMA_VERSION:
+        schema = f"schema version {self.schema_version} (this quizbot: {self.current_version})"
+        if self.schema_version > self.current_version:
             schema += " — written by a newer quizbot"
         elif not self.current:
             schema += " — migrated when the bot next starts"
@@ -70,19 +70,20 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         raise StorageError(f"cannot open database {path}: {storage_reason(exc)}") from None
 
 
-def check_database(path: Path | str) -> DatabaseCheck:
-    """Integrity check and schema version, read-only (nothing is migrated or repaired)."""
+def check_database(path: Path | str, current_version: int) -> DatabaseCheck:
+    """Integrity check and schema version, read-only (nothing is migrated or repaired);
+    ``current_version`` is this quizbot's (``bot.app.SCHEMA.version``)."""
     path = _sqlite_file(path, "check")
     db = _open_read_only(path)
     try:
         (version,) = db.execute("PRAGMA user_version").fetchone()
         rows = db.execute(f"PRAGMA integrity_check({MAX_PROBLEMS})").fetchall()
     except sqlite3.DatabaseError as exc:  # not a database at all, or the header is damaged
-        return DatabaseCheck(path, -1, (storage_reason(exc),))
+        return DatabaseCheck(path, -1, (storage_reason(exc),), current_version)
     finally:
         db.close()
     problems = tuple(r[0] for r in rows if r[0] != "ok")
-    return DatabaseCheck(path, version, problems)
+    return DatabaseCheck(path, version, problems, current_version)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ import asyncpg
 
 from bot.kernel.db import Backend, Database, T
 from bot.kernel.errors import StorageError, StorageUnavailable
-from bot.kernel.migrations import POSTGRES_MIGRATIONS, SCHEMA_VERSION, Migrated
+from bot.kernel.migrations import Migrated, Schema
 from bot.kernel.pg_url import BadUrl, check_url
 
 _SCHEMES = ("postgres://", "postgresql://")
@@ -381,23 +381,22 @@ def _rollback(pg: PgConnection) -> None:
             pg.terminate()  # the next operation connects again
 
 
-def migrate_postgres(pg: PgConnection, upto: int = SCHEMA_VERSION) -> Migrated:
-    """Apply every migration after the database's version (``quizbot_schema``), each in one
-    transaction, holding a session advisory lock: a second process starting at the same
-    time waits, then finds the work done."""
+def migrate_postgres(pg: PgConnection, schema: Schema, upto: int | None = None) -> Migrated:
+    """Apply every migration of ``schema`` after the database's version (``quizbot_schema``),
+    up to ``upto`` (all when None), each in one transaction, holding a session advisory lock:
+    a second process starting at the same time waits, then finds the work done."""
+    upto = schema.version if upto is None else upto
     pg.script(f"SELECT pg_advisory_lock({_lock_args(MIGRATE_LOCK)})")
     try:
         pg.script("CREATE TABLE IF NOT EXISTS quizbot_schema(version INTEGER NOT NULL)")
         row = pg.execute("SELECT MAX(version) FROM quizbot_schema").fetchone()
         version = row[0] if row and row[0] is not None else 0
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                f"database schema version {version} is newer than this quizbot ({SCHEMA_VERSION})"
-            )
+        if version > schema.version:
+            raise schema.newer_error(version)
         for number in range(version + 1, upto + 1):
             pg.script("BEGIN")
             try:
-                pg.script(POSTGRES_MIGRATIONS[number - 1])
+                pg.script(schema.migrations[number - 1].postgres)
                 pg.script(
                     f"DELETE FROM quizbot_schema; INSERT INTO quizbot_schema VALUES ({number})"
                 )
@@ -423,7 +422,8 @@ class PostgresDatabase(Database):
         self._next_reader = itertools.cycle(readers)
 
     @classmethod
-    async def open(cls, url: str, readers: int = 2) -> PostgresDatabase:
+    async def open(cls, url: str, schema: Schema, readers: int = 2) -> PostgresDatabase:
+        """Connect and migrate to ``schema`` (the app's: every feature's migrations)."""
         try:
             check_url(url)
         except ValueError as exc:  # BadUrl, or urlsplit's own (an unclosed "[")
@@ -432,7 +432,7 @@ class PostgresDatabase(Database):
         sessions = [writer]
         try:
             try:
-                migrated = await writer.call(migrate_postgres)
+                migrated = await writer.call(migrate_postgres, schema)
                 for i in range(readers):
                     reader = _Session(url, f"quizbot-pg-reader{i}")
                     sessions.append(reader)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database, SqliteDatabase
+from bot.kernel.migrations import Schema
 from bot.kernel.pg import PostgresDatabase, is_postgres_url
 
 
 async def open_database(
-    target: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    target: Path | str, schema: Schema, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
 ) -> Database:
-    """Open (and migrate) the database ``target`` names. ``busy_timeout_ms`` is SQLite's wait
-    for another process's write lock (PostgreSQL's writers queue on an advisory lock)."""
+    """Open the database ``target`` names and migrate it to ``schema`` (``bot.app.SCHEMA``:
+    every feature's migrations). ``busy_timeout_ms`` is SQLite's wait for another process's
+    write lock (PostgreSQL's writers queue on an advisory lock)."""
     if is_postgres_url(target):
-        return await PostgresDatabase.open(str(target))
-    return await SqliteDatabase.open(target, busy_timeout_ms)
+        return await PostgresDatabase.open(str(target), schema)
+    return await SqliteDatabase.open(target, schema, busy_timeout_ms)

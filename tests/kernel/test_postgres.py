@@ -16,12 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from bot.app import QuizApp
+from bot.app import SCHEMA, QuizApp
 from bot.features.answers.writer import AnswerNotSaved
 from bot.kernel.clock import FakeClock
 from bot.kernel.errors import StorageUnavailable
 from bot.kernel.identity import Actor
-from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.pg import redact
 from bot.kernel.pg_url import check_url
 from bot.kernel.storage import open_database
@@ -128,10 +127,10 @@ async def test_the_opened_database_is_named_without_its_password(postgres):
     database = urlsplit(postgres.url).path
     schema = schema_url.rpartition("search_path=")[2]
     where = f"postgres@127.0.0.1:5432{database} (schema {schema})"
-    first = await open_database(url)
+    first = await open_database(url, SCHEMA)
     await first.close()
     assert first.opened_text() == f"PostgreSQL database {where} (new: created just now)"
-    again = await open_database(url)
+    again = await open_database(url, SCHEMA)
     await again.close()
     assert again.opened_text() == f"PostgreSQL database {where} (existing)"
     assert "hunter2" not in first.opened_text() + again.opened_text()
@@ -141,9 +140,10 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(postgr
     url = postgres.fresh_database()
     code = (
         "import asyncio, sys\n"
+        "from bot.app import SCHEMA\n"
         "from bot.kernel.storage import open_database\n"
         "async def main():\n"
-        "    db = await open_database(sys.argv[1])\n"
+        "    db = await open_database(sys.argv[1], SCHEMA)\n"
         "    print(await db.schema_version())\n"
         "    await db.close()\n"
         "asyncio.run(main())\n"
@@ -161,8 +161,8 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(postgr
     ]
     outs = [child.communicate(timeout=60) for child in children]
     assert [child.returncode for child in children] == [0, 0, 0], outs
-    assert [out.strip() for out, _ in outs] == [str(SCHEMA_VERSION)] * 3
-    assert query(url, "SELECT version FROM quizbot_schema") == [(SCHEMA_VERSION,)]
+    assert [out.strip() for out, _ in outs] == [str(SCHEMA.version)] * 3
+    assert query(url, "SELECT version FROM quizbot_schema") == [(SCHEMA.version,)]
 
 
 def member(i: int) -> Actor:

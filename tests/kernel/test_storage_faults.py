@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import QuizApp
+from bot.app import SCHEMA, QuizApp
 from bot.features.quiz import AnswerResult, QuestionView
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import run_on_thread
@@ -135,7 +135,7 @@ async def test_damaged_pages_give_one_line_and_the_bot_keeps_serving(tmp_path, c
     for n in range(1, 300):  # enough answers for the table to span pages of its own
         await app.dispatch(user(n), AnswerQuestion(view.post_id, n % 4))
     await app.close()
-    assert check_database(healthy).ok
+    assert check_database(healthy, SCHEMA.version).ok
 
     damaged = tmp_path / "damaged.db"
     shutil.copy(healthy, damaged)
@@ -150,7 +150,7 @@ async def test_damaged_pages_give_one_line_and_the_bot_keeps_serving(tmp_path, c
             f.seek((root - 1) * page_size)
             f.write(os.urandom(page_size))
 
-    found = check_database(damaged)
+    found = check_database(damaged, SCHEMA.version)
     assert not found.ok and found.problems
     assert "integrity check FAILED" in found.lines()[-1]
 
@@ -170,7 +170,7 @@ async def test_online_backup_while_the_bot_runs(quick_app, tmp_path):
     await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
     done = backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")
     assert done.pages > 0 and done.target.stat().st_size == done.size_bytes
-    assert check_database(done.target).ok
+    assert check_database(done.target, SCHEMA.version).ok
     assert answers_of(done.target, "slack:U1") == 1
     with pytest.raises(Exception, match="already exists"):
         backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")

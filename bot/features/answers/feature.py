@@ -21,4 +21,10 @@ OUTBOX = AnswerStep(
     after=("answers.insert_answers", "boards.update_totals"),
 )
 
-FEATURE = Feature("answers", answer_steps=(INSERT, OUTBOX))
+FEATURE = Feature(
+    "answers",
+    answer_steps=(INSERT, OUTBOX),
+    # its schema, and v001's walking skeleton every feature builds on (answers, posts, users):
+    # the lowest feature, as the kernel holds no feature's tables
+    migrations="bot.features.answers.migrations",
+)

@@ -55,4 +55,5 @@ FEATURE = Feature(
     handlers=handlers,
     answer_steps=(TOTALS, SCORES),
     start=load_zones,
+    migrations="bot.features.boards.migrations",  # its schema
 )

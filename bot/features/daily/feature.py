@@ -54,4 +54,5 @@ FEATURE = Feature(
     handlers=handlers,
     answer_steps=(REFUSE, STREAKS),
     stop=stop_schedulers,
+    migrations="bot.features.daily.migrations",  # its schema
 )

@@ -51,4 +51,12 @@ def handlers(app: App) -> Handlers:
 # the answerers' study groups: the scopes the score step also counts the answers in
 SCOPES = AnswerStep("groups.add_group_scopes", store.add_group_scopes, phase=StepPhase.DERIVED)
 
-FEATURE = Feature("groups", commands=groups.COMMANDS, handlers=handlers, answer_steps=(SCOPES,))
+FEATURE = Feature(
+    "groups",
+    commands=groups.COMMANDS,
+    handlers=handlers,
+    answer_steps=(SCOPES,),
+    # its schema: v004 made the groups with the time zones, board sizes and FSRS cards they
+    # came with (one released file, owned by the highest feature whose tables it touches)
+    migrations="bot.features.groups.migrations",
+)

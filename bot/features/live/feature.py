@@ -58,4 +58,5 @@ FEATURE = Feature(
     handlers=handlers,
     answer_steps=(RECORD,),
     stop=stop_runners,
+    migrations="bot.features.live.migrations",  # its schema
 )

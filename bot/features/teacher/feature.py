@@ -54,5 +54,9 @@ FIRST_ANSWERS = AnswerStep(
 )
 
 FEATURE = Feature(
-    "teacher", commands=teacher.COMMANDS, handlers=handlers, answer_steps=(FIRST_ANSWERS,)
+    "teacher",
+    commands=teacher.COMMANDS,
+    handlers=handlers,
+    answer_steps=(FIRST_ANSWERS,),
+    migrations="bot.features.teacher.migrations",  # its schema
 )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import QuizApp
+from bot.app import SCHEMA, QuizApp
 from bot.features.answers import PostKind
 from bot.features.boards import Leaderboard
 from bot.features.daily.store import DAILY_POST
@@ -16,7 +16,6 @@ from bot.features.live.store import LIVE_POST
 from bot.features.quiz import AnswerResult, CardPart, QuestionView
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import open_sync
-from bot.kernel.migrations import SCHEMA_VERSION
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, console_actor, write_old_database
 
@@ -66,7 +65,7 @@ async def test_concurrent_double_clicks_count_once(app):
 
 
 def test_database_refuses_a_second_answer_row(tmp_path):
-    db = open_sync(tmp_path / "q.db")
+    db = open_sync(tmp_path / "q.db", SCHEMA)
     db.execute(
         "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, created_at)"
         " VALUES (1, 'q', 'c', 'w', 'ch', '2026-01-01')"
@@ -183,9 +182,9 @@ async def test_a_first_version_database_migrates_forward(tmp_path, clock):
     write_old_database(path, version=1)
     app = await QuizApp.open(path, CONTENT, clock=clock)
     try:
-        assert await app.db.schema_version() == SCHEMA_VERSION
+        assert await app.db.schema_version() == SCHEMA.version
         assert app.db.opened_text() == (
-            f"SQLite database {path.resolve()} (schema upgraded from v1 to v{SCHEMA_VERSION})"
+            f"SQLite database {path.resolve()} (schema upgraded from v1 to v{SCHEMA.version})"
         )
         ada = console_actor("Ada")
         board = await app.boards.leaderboard(ada, "server", "all")

@@ -1,0 +1,6 @@
+"""The boards feature's schema: scores and topics (v002), the board-size triggers (v005), the board
+columns (v008).
+
+One ``vNNN_name.sql`` per version (a ``vNNN_name.pg.sql`` twin where PostgreSQL's text
+differs); the numbers are one history across every feature (``bot.kernel.migrations``).
+Never edit a released file; add the next version."""

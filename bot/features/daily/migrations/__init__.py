@@ -1,0 +1,5 @@
+"""The daily feature's schema: the daily question's schedules, claims and streaks (v003).
+
+One ``vNNN_name.sql`` per version (a ``vNNN_name.pg.sql`` twin where PostgreSQL's text
+differs); the numbers are one history across every feature (``bot.kernel.migrations``).
+Never edit a released file; add the next version."""
