@@ -205,7 +205,7 @@ class Database(ABC):
 
 
 class SqliteDatabase(Database):
-    """quizbot's SQLite file. Create with ``await SqliteDatabase.open(path)``."""
+    """quizbot's SQLite file. Create with ``await SqliteDatabase.open(path, schema)``."""
 
     backend = Backend.SQLITE
 

@@ -411,7 +411,8 @@ def migrate_postgres(pg: PgConnection, schema: Schema, upto: int | None = None) 
 
 
 class PostgresDatabase(Database):
-    """quizbot on a PostgreSQL database. Create with ``await PostgresDatabase.open(url)``."""
+    """quizbot on a PostgreSQL database. Create with ``await PostgresDatabase.open(url,
+    schema)``."""
 
     backend = Backend.POSTGRES
 
