@@ -7,7 +7,9 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from adapters.console import ConsolePlatform, ConsoleSession
@@ -17,7 +19,10 @@ from bot.features.daily import DailyScheduler
 from bot.features.quiz import QuestionView
 from bot.features.quiz.results import choice_order
 from bot.kernel.clock import FakeClock
+from bot.kernel.pg import is_postgres_url
 from tests.conftest import CONTENT, ROOT, console_actor
+
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
 
 def shown_number(post_id: int, question) -> int:
@@ -46,8 +51,28 @@ def run_console(db, commands: list[str]) -> str:
     return out.stdout
 
 
-def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
-    db = tmp_path / "quiz.db"
+@pytest.fixture
+def new_db(backend, tmp_path, request) -> Path | str:
+    """A database nobody has opened yet (a pooled PostgreSQL schema is already migrated, and
+    the banner would rightly call it existing)."""
+    if backend == "sqlite":
+        return tmp_path / "quiz.db"
+    return request.getfixturevalue("postgres").fresh_schema()
+
+
+def says_opened(banner: str, db: Path | str, state: str) -> bool:
+    """Whether the console's banner names the database ``db``, in ``state``."""
+    if is_postgres_url(db):  # server and database, then the schema (never a password)
+        schema = str(db).rpartition("search_path=")[2]
+        return (
+            re.search(rf"Opened PostgreSQL database \S+ \(schema {schema}\) \({state}\)\.", banner)
+            is not None
+        )
+    return f"Opened SQLite database {Path(db).resolve()} ({state})." in banner
+
+
+def test_two_users_answer_double_answer_and_scores_survive_restart(new_db):
+    db = new_db
     out = run_console(
         db,
         [
@@ -67,7 +92,7 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
     )
     # the banner says which database it opened, and that it is new
     banner = " ".join(out.split())  # rich wraps lines at 80 columns
-    assert f"Opened SQLite database {db.resolve()} (new: created just now)." in banner
+    assert says_opened(banner, db, "new: created just now"), banner
     assert "Processes vs Threads" in out and "Own, isolated" in out
     assert "Try it live" in out
     ada_result = re.search(r"(✅ Correct! \+10 points|❌ Not quite — you picked A\))", out)
@@ -83,7 +108,7 @@ def test_two_users_answer_double_answer_and_scores_survive_restart(tmp_path):
 
     # a second run on the same database: the scores are still there
     again = run_console(db, ["/as Ada", "/stats", "/as Bob", "/stats"])
-    assert f"Opened SQLite database {db.resolve()} (existing)." in " ".join(again.split())
+    assert says_opened(" ".join(again.split()), db, "existing"), again
     points = re.findall(r"^(Ada|Bob): (\d+) points", again, flags=re.M)
     assert [name for name, _ in points] == ["Ada", "Bob"]
     first = dict(re.findall(r"^(Ada|Bob): (\d+) points", out, flags=re.M))
@@ -96,8 +121,8 @@ def test_console_with_closed_stdin_exits_cleanly(tmp_path):
     assert "Type /quiz for a question" in out
 
 
-async def test_groups_group_board_and_review_in_the_console(tmp_path):
-    db = tmp_path / "quiz.db"
+async def test_groups_group_board_and_review_in_the_console(db_target):
+    db = db_target
     # a day ago (real time: the console uses the system clock) Ada got two questions wrong,
     # so both are due for review now
     app = await QuizApp.open(db, CONTENT, clock=FakeClock(datetime.now(UTC) - timedelta(days=1)))
