@@ -3,10 +3,13 @@ nothing half-written, and the next answer goes through once the fault clears.
 
 How each fault is made (tests run as root, which ignores file modes):
 - locked: a real second connection holding ``BEGIN EXCLUSIVE``; busy_timeout is 200 ms here;
-- read-only: ``PRAGMA query_only=ON`` on the bot's own writer connection (SQLite then refuses
-  every write with "attempt to write a readonly database", as for a read-only file);
+- read-only: the bot's own writer refuses writes (SQLite's ``PRAGMA query_only=ON``, "attempt
+  to write a readonly database" as for a read-only file; PostgreSQL's read-only session);
 - full disk: ``PRAGMA max_page_count`` on the writer (SQLITE_FULL, as on a full disk);
 - damaged: garbage written over the answers table's pages in a copy of a real database.
+
+The read-only fault and our own bugs run on both backends; the others are faults of the SQLite
+file itself (PostgreSQL's own faults: tests/kernel/test_postgres.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.app import SCHEMA, QuizApp
@@ -27,6 +31,10 @@ from bot.kernel.db import run_on_thread
 from bot.kernel.maintenance import backup_database, check_database
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, ROOT
+from tests.outages import read_only_writer
+from tests.recorded import stored
+
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py), but the file's own faults
 
 SAVE_FAILED = "Couldn't save your answer — please try again."
 
@@ -38,41 +46,35 @@ def user(n: int):
 
 
 @pytest.fixture
-async def quick_app(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, busy_timeout_ms=200)
+async def quick_app(db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock, busy_timeout_ms=200)
     yield app
     await app.close()
 
 
-def consistent(db_path) -> bool:
-    """The users' materialized totals equal a recount of the answers table."""
-    con = sqlite3.connect(db_path)
-    try:
-        rows = con.execute(
-            "SELECT u.points, u.answered, (SELECT COALESCE(SUM(points), 0) FROM answers a"
-            " WHERE a.user_key = u.user_key), (SELECT COUNT(*) FROM answers a"
-            " WHERE a.user_key = u.user_key) FROM users u"
-        ).fetchall()
-    finally:
-        con.close()
+async def consistent(app: QuizApp) -> bool:
+    """The users' materialized totals equal a recount of the answers table (read through the
+    app's own connection: either backend)."""
+    rows = await stored(
+        app,
+        "SELECT u.points, u.answered, (SELECT COALESCE(SUM(points), 0) FROM answers a"
+        " WHERE a.user_key = u.user_key), (SELECT COUNT(*) FROM answers a"
+        " WHERE a.user_key = u.user_key) FROM users u",
+    )
     return all(points == total and answered == count for points, answered, total, count in rows)
 
 
-def answers_of(db_path, user_key: str) -> int:
-    con = sqlite3.connect(db_path)
-    try:
-        return con.execute(
-            "SELECT COUNT(*) FROM answers WHERE user_key = ?", (user_key,)
-        ).fetchone()[0]
-    finally:
-        con.close()
+async def answers_of(app: QuizApp, user_key: str) -> int:
+    [(count,)] = await stored(app, "SELECT COUNT(*) FROM answers WHERE user_key = ?", user_key)
+    return count
 
 
-async def test_locked_database_answer_gets_one_line_then_goes_through(quick_app, tmp_path):
+@pytest.mark.sqlite_only  # SQLite's file lock; PostgreSQL's writers queue on an advisory lock
+async def test_locked_database_answer_gets_one_line_then_goes_through(quick_app, db_target):
     app = quick_app
     view = await app.dispatch(user(0), _ask())
     assert isinstance(view, QuestionView)
-    other = sqlite3.connect(tmp_path / "quiz.db", isolation_level=None)
+    other = sqlite3.connect(db_target, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
         reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
@@ -84,26 +86,26 @@ async def test_locked_database_answer_gets_one_line_then_goes_through(quick_app,
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 0  # nothing half-written
+    assert await answers_of(app, "slack:U1") == 0  # nothing half-written
     reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
     assert isinstance(reply, AnswerResult) and not reply.already_answered
-    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 1
-    assert consistent(tmp_path / "quiz.db")
+    assert await answers_of(app, "slack:U1") == 1
+    assert await consistent(app)
 
 
-async def test_read_only_database_then_writable_again(quick_app, tmp_path):
+async def test_read_only_database_then_writable_again(quick_app):
     app = quick_app
     view = await app.dispatch(user(0), _ask())
-    await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
-    reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 1))
-    assert reply == Notice(SAVE_FAILED, error=True)
-    await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+    async with read_only_writer(app):
+        reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 1))
+        assert reply == Notice(SAVE_FAILED, error=True)
     reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 1))
     assert isinstance(reply, AnswerResult) and reply.chosen_index == 1
-    assert consistent(tmp_path / "quiz.db")
+    assert await consistent(app)
 
 
-async def test_full_disk_refuses_answers_whole_and_recovers(quick_app, tmp_path):
+@pytest.mark.sqlite_only  # SQLite's page cap on the file (a full disk) has no PostgreSQL twin
+async def test_full_disk_refuses_answers_whole_and_recovers(quick_app):
     app = quick_app
     view = await app.dispatch(user(0), _ask())
 
@@ -120,14 +122,15 @@ async def test_full_disk_refuses_answers_whole_and_recovers(quick_app, tmp_path)
             refused = n
             break
     assert refused is not None, "the capped database never filled up"
-    assert answers_of(tmp_path / "quiz.db", f"slack:U{refused}") == 0
-    assert consistent(tmp_path / "quiz.db")  # the failed batch left nothing behind
+    assert await answers_of(app, f"slack:U{refused}") == 0
+    assert await consistent(app)  # the failed batch left nothing behind
     await run_on_thread(app.db.writer, lambda db: db.execute("PRAGMA max_page_count=1073741823"))
     reply = await app.dispatch(user(refused), AnswerQuestion(view.post_id, 0))
     assert isinstance(reply, AnswerResult)
-    assert answers_of(tmp_path / "quiz.db", f"slack:U{refused}") == 1
+    assert await answers_of(app, f"slack:U{refused}") == 1
 
 
+# SQLite only: garbage over the file's pages (PostgreSQL's pages are the server's)
 async def test_damaged_pages_give_one_line_and_the_bot_keeps_serving(tmp_path, clock):
     healthy = tmp_path / "healthy.db"
     app = await QuizApp.open(healthy, CONTENT, clock=clock)
@@ -164,16 +167,21 @@ async def test_damaged_pages_give_one_line_and_the_bot_keeps_serving(tmp_path, c
         await app.close()
 
 
-async def test_online_backup_while_the_bot_runs(quick_app, tmp_path):
+@pytest.mark.sqlite_only  # quizbot db backup copies a SQLite file (PostgreSQL: pg_dump)
+async def test_online_backup_while_the_bot_runs(quick_app, db_target, tmp_path, clock):
     app = quick_app
     view = await app.dispatch(user(0), _ask())
     await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
-    done = backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")
+    done = backup_database(db_target, tmp_path / "backup.db")
     assert done.pages > 0 and done.target.stat().st_size == done.size_bytes
     assert check_database(done.target, SCHEMA.version).ok
-    assert answers_of(done.target, "slack:U1") == 1
+    copy = await QuizApp.open(done.target, CONTENT, clock=clock)  # the bot can serve the copy
+    try:
+        assert await answers_of(copy, "slack:U1") == 1
+    finally:
+        await copy.close()
     with pytest.raises(Exception, match="already exists"):
-        backup_database(tmp_path / "quiz.db", tmp_path / "backup.db")
+        backup_database(db_target, tmp_path / "backup.db")
 
 
 def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
@@ -200,7 +208,7 @@ def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
     ],
     ids=["directory", "parent-is-a-file", "not-a-database", "read-only-new-file"],
 )
-def test_start_up_faults_are_one_line(tmp_path, make, expected):
+def test_start_up_faults_are_one_line(tmp_path, make, expected):  # SQLite paths that cannot open
     result = quizbot("console", "--db", str(make(tmp_path)), cwd=tmp_path)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
@@ -209,7 +217,7 @@ def test_start_up_faults_are_one_line(tmp_path, make, expected):
 
 def test_db_check_and_backup_commands(tmp_path):
     db = tmp_path / "q.db"
-    sqlite3.connect(db).close()
+    db.touch()  # an empty file: SQLite opens it as an empty database
     quizbot("console", "--db", str(db), cwd=tmp_path)  # migrates it (stdin is empty)
     checked = quizbot("db", "check", "--db", str(db), cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
@@ -251,28 +259,27 @@ async def test_console_answer_during_a_fault_is_one_line_and_the_console_carries
     out = io.StringIO()
     session = ConsoleSession(quick_app, Console(file=out, width=100), "ada")
     assert await session.handle_line("/quiz")
-    await run_on_thread(quick_app.db.writer, lambda db: db.execute("PRAGMA query_only=ON"))
-    assert await session.handle_line("A")
-    assert SAVE_FAILED in out.getvalue() and "Traceback" not in out.getvalue()
-    await run_on_thread(quick_app.db.writer, lambda db: db.execute("PRAGMA query_only=OFF"))
+    async with read_only_writer(quick_app):
+        assert await session.handle_line("A")
+        assert SAVE_FAILED in out.getvalue() and "Traceback" not in out.getvalue()
     assert await session.handle_line("A")
     assert "Total:" in out.getvalue()
 
 
-async def test_a_bug_in_our_sql_is_not_passed_off_as_a_storage_fault(quick_app):
+async def test_a_bug_in_our_sql_is_not_passed_off_as_a_storage_fault(quick_app, backend):
     from bot.features.quiz.requests import ListTopics
 
     async def buggy(actor, request):
         await quick_app.db.read(lambda db: db.execute("SELECT ?", (1, 2)))
 
     quick_app.dispatcher.register(ListTopics, buggy, replace=True)
-    with pytest.raises(sqlite3.ProgrammingError):  # the adapter logs it and says "sorry"
+    # the driver's own error, which the adapter logs and answers with "sorry"
+    bug = {"sqlite": sqlite3.ProgrammingError, "postgres": asyncpg.InterfaceError}[backend]
+    with pytest.raises(bug):
         await quick_app.dispatch(user(1), ListTopics())
 
 
-async def test_a_bug_in_an_answer_step_is_not_passed_off_as_a_storage_fault(
-    quick_app, caplog, tmp_path
-):
+async def test_a_bug_in_an_answer_step_is_not_passed_off_as_a_storage_fault(quick_app, caplog):
     """A step of the answer batch that fails on our bug: the batch commits nothing, the
     clicker's request raises (the adapter logs it and says "something went wrong"), the log
     has the cause, and the next answer, with the bug gone, is stored."""
@@ -290,8 +297,8 @@ async def test_a_bug_in_an_answer_step_is_not_passed_off_as_a_storage_fault(
     with pytest.raises(AnswerBatchBug):
         await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
     assert "a batch of 1 answers failed" in caplog.text
-    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 0
     app.answers._steps = steps
+    assert await answers_of(app, "slack:U1") == 0
     reply = await app.dispatch(user(1), AnswerQuestion(view.post_id, 0))
     assert "please try again" not in str(reply)
-    assert answers_of(tmp_path / "quiz.db", "slack:U1") == 1
+    assert await answers_of(app, "slack:U1") == 1
