@@ -21,7 +21,10 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(s in message for s in self._secrets):
-            record.msg, record.args = self._redact(message), None
+            message = self._redact(message)
+        # keep the formatted text: the handler's formatter would format it again (the event
+        # log line is one record per request)
+        record.msg, record.args = message, None
         if record.exc_info and not record.exc_text:
             # tracebacks too: format once here (handlers reuse exc_text) and redact that
             record.exc_text = logging.Formatter().formatException(record.exc_info)

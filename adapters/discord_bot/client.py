@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -66,13 +67,22 @@ RESTARTING = Notice(
 ANSWER_DEADLINE_S = 2.0
 DISCORD_DEADLINE_S = 3.0
 
+# the custom ids a click is routed by, compiled once (an answer click is matched first)
+ANSWER_ID = re.compile(ANSWER_TEMPLATE)
+LIVE_ANSWER_ID = re.compile(LIVE_ANSWER_TEMPLATE)
+CARD_ID = re.compile(CARD_TEMPLATE)
+TYPED_ID = re.compile(TYPED_TEMPLATE)
+MULTI_ID = re.compile(MULTI_TEMPLATE)
+FLIP_ID = re.compile(FLIP_TEMPLATE)
+
 
 def seconds_left(interaction: discord.Interaction, margin: float) -> float:
     """How long an answer may take before it must be deferred: ``margin`` counted from the
     interaction's creation (its snowflake's time), so time spent queued in our event loop
     counts too. A clock that disagrees with Discord's (an age below 0 or past Discord's own
     deadline) can't be trusted: then the margin counts from now."""
-    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    # interaction.created_at in plain seconds (no datetimes: this runs for every click)
+    age = time.time() - ((interaction.id >> 22) + discord.utils.DISCORD_EPOCH) / 1000
     if 0 <= age <= DISCORD_DEADLINE_S:
         return max(0.0, margin - age)
     return margin
@@ -227,26 +237,26 @@ class QuizBot(discord.Client):
             return
         custom_id = (interaction.data or {}).get("custom_id")
         if isinstance(custom_id, str):
-            if answer := re.fullmatch(ANSWER_TEMPLATE, custom_id):
+            if answer := ANSWER_ID.fullmatch(custom_id):
                 request = AnswerQuestion(int(answer["post"]), int(answer["choice"]))
                 await self.on_answer_click(interaction, request)
                 return
-            if answer := re.fullmatch(LIVE_ANSWER_TEMPLATE, custom_id):
+            if answer := LIVE_ANSWER_ID.fullmatch(custom_id):
                 request = AnswerLiveRound(int(answer["post"]), int(answer["choice"]))
                 await self.on_answer_click(interaction, request)
                 return
-            if card := re.fullmatch(CARD_TEMPLATE, custom_id):
+            if card := CARD_ID.fullmatch(custom_id):
                 await self.on_card_part_click(interaction, card["card"], card_part(card["part"]))
                 return
-            if typed := re.fullmatch(TYPED_TEMPLATE, custom_id):
+            if typed := TYPED_ID.fullmatch(custom_id):
                 await self.on_typed_answer_click(interaction, int(typed["post"]))
                 return
-            if multi := re.fullmatch(MULTI_TEMPLATE, custom_id):
+            if multi := MULTI_ID.fullmatch(custom_id):
                 chosen = chosen_values((interaction.data or {}).get("values"))
                 if chosen is not None:
                     await self.on_multi_submit(interaction, int(multi["post"]), chosen)
                     return
-            if flip := re.fullmatch(FLIP_TEMPLATE, custom_id):
+            if flip := FLIP_ID.fullmatch(custom_id):
                 await self.on_flip_click(interaction, int(flip["post"]))
                 return
         log.warning("click on an unknown button %r", str(custom_id)[:40])
@@ -268,13 +278,24 @@ class QuizBot(discord.Client):
         within 3 s: an answer not ready by the safe margin is deferred (privately, "thinking")
         and its result follows up, so no click or typed answer ever shows "interaction
         failed" because the store was slow."""
+        # the answer runs in this task; a timer starts the defer only if the margin passes
+        # first (no second task and no asyncio.wait per click: most answers need neither)
+        loop = asyncio.get_running_loop()
+        deferring: list[asyncio.Task[None]] = []
+
+        def defer() -> None:
+            if not interaction.response.is_done():
+                thinking = interaction.response.defer(ephemeral=True, thinking=True)
+                deferring.append(loop.create_task(thinking))
+
+        timer = loop.call_later(seconds_left(interaction, self.answer_deadline), defer)
         try:
-            answering = asyncio.ensure_future(self.app.dispatch(actor_for(interaction), request))
-            timeout = seconds_left(interaction, self.answer_deadline)
-            done, _ = await asyncio.wait({answering}, timeout=timeout)
-            if not done and not interaction.response.is_done():
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            reply = await answering
+            try:
+                reply = await self.app.dispatch(actor_for(interaction), request)
+            finally:
+                timer.cancel()
+                if deferring:  # the result follows up once the defer is acknowledged
+                    await deferring[0]
             await self.respond(interaction, reply, ephemeral=True)
         except Exception as exc:  # a bug or an outage: log it, and tell the clicker
             await self._on_command_error(interaction, exc)

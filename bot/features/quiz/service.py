@@ -243,6 +243,10 @@ class QuizService:
         """A post by id. Posts never change once made, so they are cached; concurrent misses
         share one read (a burst of clicks on a fresh message is one query, not thousands)."""
         cached = self._posts.get(post_id)
+        if cached is not None and cached.done() and not cached.cancelled():
+            # the common case, every click after a post's first: no shield, no new future
+            if cached.exception() is None and (post := cached.result()) is not None:
+                return post
         if cached is None:
             cached = asyncio.ensure_future(self.db.read(store.get_post, post_id))
             self._posts[post_id] = cached
