@@ -116,11 +116,17 @@ events = logging.getLogger("quizbot.events")
 def log_event(actor: Actor, request: Request, seconds: float, outcome: Outcome) -> None:
     """One line per request: platform, command, user, latency, outcome (never its text)."""
     if events.isEnabledFor(logging.INFO):
-        events.info(
-            "platform=%s command=%s user=%s latency_ms=%.1f outcome=%s",
-            actor.platform,
-            type(request).__name__,
-            actor.user_key,
-            seconds * 1000,
-            outcome,
+        # the record is made here rather than by events.info(): every request logs one, and
+        # the logger would first walk the stack for a caller no log line shows
+        events.handle(
+            events.makeRecord(
+                events.name,
+                logging.INFO,
+                __file__,
+                0,
+                "platform=%s command=%s user=%s latency_ms=%.1f outcome=%s",
+                (actor.platform, type(request).__name__, actor.user_key, seconds * 1000, outcome),
+                None,
+                func="log_event",
+            )
         )
