@@ -40,6 +40,7 @@ DEFAULT_WAITING = 32  # pictures drawing or queued; past this a request gets tex
 OFF_VALUES = ("0", "off", "no", "false")
 WORKER_NICENESS = 19  # where SCHED_IDLE is missing: the lowest priority there is
 ORPHAN_POLL_S = 1.0  # where pidfd_open is missing: how often a worker looks for the bot
+WORKER_JOIN_S = 5.0  # a killed worker is reaped at once; this bounds a kernel that lags
 KINDS = (CardDiagram, BarChart, PodiumChart, ProgressChart)
 
 
@@ -247,9 +248,25 @@ class Pictures:
             pool.shutdown(wait=False, cancel_futures=True)
 
     async def close(self) -> None:
+        """End the workers at once. Pictures are disposable, and a worker may still be warming
+        up at the lowest CPU priority (tens of seconds on a busy host): waiting for it ran the
+        bot's stop past its bound."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            await asyncio.to_thread(_end_pool, pool)
+
+
+def _end_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14 (it shuts down too)
+    if terminate is not None:
+        terminate()
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown clears it
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join(WORKER_JOIN_S)
 
 
 async def with_picture(pictures: Pictures | None, result: R) -> R:

@@ -308,3 +308,25 @@ async def test_the_drawing_worker_only_takes_cpu_nothing_else_wants(pictures):
     assert await pictures.image(choice_chart((1, 1, 1))) is not None  # the worker is up
     policy = await asyncio.wrap_future(pictures._executor().submit(os.sched_getscheduler, 0))
     assert policy == os.SCHED_IDLE
+
+
+async def test_closing_never_waits_for_a_busy_worker(tmp_path):
+    """A worker still warming up (at the lowest CPU priority a busy host can leave it there
+    for tens of seconds) or drawing: the bot's stop has a bound, so the close ends it."""
+    import asyncio
+    import os
+    import time
+
+    from tests.pictures.busy_job import take_the_worker
+    from tests.waiting import eventually
+
+    busy = Pictures(workers=1, timeout_s=60)
+    pid = await asyncio.wrap_future(busy._executor().submit(os.getpid))
+    taken = tmp_path / "taken"
+    busy._executor().submit(take_the_worker, str(taken), 600)  # long after the stop's bound
+    await eventually(taken.exists, "the worker to take the job", timeout=60)
+    started = time.monotonic()
+    async with asyncio.timeout(60):
+        await busy.close()
+    assert time.monotonic() - started < 10
+    await eventually(lambda: not os.path.exists(f"/proc/{pid}"), "the worker to end", timeout=30)
