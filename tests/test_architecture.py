@@ -283,3 +283,34 @@ def test_the_app_passes_each_service_its_dependencies_at_construction():
         and target.value.id != "self"  # the app's own state (a reload swaps the content)
     ]
     assert patched == []
+
+
+# A feature handles its own request types; where one handles a lower feature's, the reason.
+FOREIGN_HANDLERS = {
+    # the leaderboard's group option (ShowLeaderboard.group): a group's board is the groups
+    # feature's, the rest it hands to the boards' own service (one command, /quiz leaderboard)
+    ("groups", "bot.features.boards.requests.ShowLeaderboard"),
+}
+
+
+class _AnyApp:
+    """Stands in for the app: a feature's ``handlers`` only keep its services for later."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+def test_a_feature_handles_only_its_own_requests():
+    """Runtime calls point down: no feature takes over another's request (the live feature
+    answers its own AnswerLiveRound, never the quiz's AnswerQuestion)."""
+    from bot.app import FEATURES
+
+    foreign = set()
+    for feature in FEATURES:
+        own = ("bot.app",) if feature.name == "app" else (f"bot.features.{feature.name}.",)
+        own += (f"bot.{feature.name}.",)  # bot.demos is a feature outside bot/features
+        for request_type, _handler in feature.handlers(_AnyApp()):
+            name = f"{request_type.__module__}.{request_type.__qualname__}"
+            if not name.startswith(own):
+                foreign.add((feature.name, name))
+    assert foreign == FOREIGN_HANDLERS
