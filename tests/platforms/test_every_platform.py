@@ -36,6 +36,8 @@ from tests.slack_fixtures import BOT_TOKEN, SECRET
 from tests.typed_content import typed_content
 from tests.waiting import eventually
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 PVT, NET = "processes-vs-threads", "networking-basics"
 MONDAY_0800 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -301,9 +303,9 @@ def post_in(text: str) -> int:
 
 
 @pytest.mark.parametrize("name", ["reference", "console", "slack", "discord"])
-async def test_the_same_scenario_on_every_platform(name, tmp_path, clock):
+async def test_the_same_scenario_on_every_platform(name, db_target, tmp_path, clock):
     clock.set(MONDAY_0800)
-    app = await QuizApp.open(tmp_path / "quiz.db", typed_content(tmp_path / "content"), clock=clock)
+    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
     try:
         async with driver_for(name, app, tmp_path) as d:
             await scenario(d, app, clock, d.platform)
@@ -384,9 +386,9 @@ async def channel_admin(app: QuizApp, post_id: int) -> Actor:
     return Actor(platform, "admin", "admin", workspace, channel_id, is_admin=True)
 
 
-async def test_the_host_serves_the_reference_platform_and_stops_it(tmp_path, clock):
+async def test_the_host_serves_the_reference_platform_and_stops_it(db_target, tmp_path, clock):
     """A new platform gets the host's scheduler and live runner, and its graceful stop."""
-    app = await QuizApp.open(tmp_path / "quiz.db", typed_content(tmp_path / "content"), clock=clock)
+    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
     platform = ReferencePlatform(app)
     serving = asyncio.create_task(serve(app, platform))
     await eventually(

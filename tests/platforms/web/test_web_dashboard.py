@@ -18,10 +18,12 @@ from tests.conftest import CONTENT
 from tests.teacher_seed import ADMIN, GROUP, HOSTILE_NAME, SUSPECT, seed
 from tests.web_server import local, serving
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 
 @pytest.fixture
-async def site(tmp_path, clock):
-    app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, rng=random.Random(25))
+async def site(db_target, clock):
+    app = await QuizApp.open(db_target, CONTENT, clock=clock, rng=random.Random(25))
     await seed(app, clock)
     async with serving(app) as base, aiohttp.ClientSession() as http:
         yield app, base, http
