@@ -1,12 +1,15 @@
 """How cost grows with stored answers: answers/s, burst p99 and every board's median at each size.
 
-    python bench/scale.py [--sizes 10000,100000,1000000,10000000] [--backend sqlite|postgres]
+    python bench/scale.py [--sizes 10000,100000,1000000,10000000] [--backend sqlite,postgres]
                           [--answers 5000] [--burst 10000] [--rounds 50] [--json]
+                          [--save FILE]
 
-For each size N, the leaderboard benchmark's data set (``bench/leaderboard.py``: N stored
-answers from N/200 users, five channels, eight weeks, two study groups, materialized as the
-answer writer keeps them) is built in a temp SQLite file (and copied into a fresh PostgreSQL
-database with ``--backend postgres``); then, through the real QuizApp, on top of those rows:
+For each size N, the leaderboard benchmark's data set (N stored answers from N/200 users,
+five channels, eight weeks, two study groups, materialized as the answer writer keeps them)
+is built in bulk in a temp SQLite file (``bench/bulk_data.py``: SQL-generated, indexes built
+after the load; 10^7 answers are reachable) and, with ``postgres`` among the backends, first
+copied into a fresh PostgreSQL database; then on each backend, through the real QuizApp, on
+top of those rows:
 ``--answers`` answers by 1,000 concurrent answerers (answers/s), a burst of ``--burst``
 answers at once (p99, and how long its derived rows took to follow), and every board's median
 (``--rounds`` reads each). The last column of the table compares each figure with the one at
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import tempfile
 import time
@@ -26,7 +30,8 @@ from pathlib import Path
 from _common import emit_json, median, percentile  # first: the repo root on sys.path
 from _pg import bench_database, server_url
 from answers import core_burst, core_concurrent, open_app
-from leaderboard import build, copy_to_postgres, measure
+from bulk_data import build_bulk, copy_bulk_to_postgres
+from leaderboard import measure
 
 
 async def answer_figures(target: Path | str, answers: int, burst: int) -> dict[str, float]:
@@ -44,44 +49,42 @@ async def answer_figures(target: Path | str, answers: int, burst: int) -> dict[s
     }
 
 
-def one_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, float]:
-    path = folder / f"scale-{size}.db"
-    users = max(50, size // 200)
-    started = time.perf_counter()
-    build(path, users, size)
-    print(f"  built {size:,} answers ({users:,} users) in {time.perf_counter() - started:.0f} s")
-    if args.backend == "postgres":
-        with bench_database(server_url(args.pg)) as url:
-            asyncio.run(copy_to_postgres(path, url))
-            boards = asyncio.run(measure(url, users, args.rounds))
-            figures = asyncio.run(answer_figures(url, args.answers, args.burst))
-    else:
-        boards = asyncio.run(measure(path, users, args.rounds))
-        figures = asyncio.run(answer_figures(path, args.answers, args.burst))
-    path.unlink()
+def figures_of(target: Path | str, users: int, args: argparse.Namespace) -> dict[str, float]:
+    boards = asyncio.run(measure(target, users, args.rounds))
+    figures = asyncio.run(answer_figures(target, args.answers, args.burst))
     figures |= {f"board_{name}_ms": r["median_ms"] for name, r in boards.items()}
     figures["board_median_of_kinds_ms"] = median([r["median_ms"] for r in boards.values()])
     return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000,10000000")
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--pg", help="PostgreSQL server (env QUIZBOT_BENCH_PG; 127.0.0.1:5432)")
-    parser.add_argument("--answers", type=int, default=5000, help="answers at 1,000 concurrent")
-    parser.add_argument("--burst", type=int, default=10000, help="answers submitted at once")
-    parser.add_argument("--rounds", type=int, default=50, help="reads per board kind")
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
-    args = parser.parse_args()
-    sizes = [int(float(s)) for s in args.sizes.split(",")]
-    results: dict[int, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="quizbot-scale-") as tmp:
-        for size in sizes:
-            print(f"{size:,} stored answers, {args.backend}, load {os.getloadavg()[0]:.2f}")
-            results[size] = one_size(size, args, Path(tmp))
-    keys = list(next(iter(results.values())))
+def one_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dict[str, float]]:
+    """Per backend, the figures at ``size`` stored answers (one bulk build for both)."""
+    path = folder / f"scale-{size}.db"
+    users = max(50, size // 200)
+    started = time.perf_counter()
+    build_bulk(path, users, size, log=True)
+    print(f"  built {size:,} answers ({users:,} users) in {time.perf_counter() - started:.0f} s")
+    out = {}
+    try:
+        # PostgreSQL first: the SQLite run adds its answers to the file
+        if "postgres" in args.backends:
+            with bench_database(server_url(args.pg)) as url:
+                started = time.perf_counter()
+                asyncio.run(copy_bulk_to_postgres(path, url))
+                print(f"  copied into PostgreSQL in {time.perf_counter() - started:.0f} s")
+                out["postgres"] = figures_of(url, users, args)
+        if "sqlite" in args.backends:
+            out["sqlite"] = figures_of(path, users, args)
+    finally:
+        path.unlink()
+    return out
+
+
+def table(backend: str, sizes: list[int], results: dict[int, dict[str, float]]) -> dict:
+    """Print one backend's table; its worst ratio per figure against the second size."""
+    keys = list(results[sizes[0]])
     reference = sizes[1] if len(sizes) > 1 else sizes[0]
+    print(f"{backend}")
     print(f"{'figure':<34}" + "".join(f"{s:>12,}" for s in sizes) + f"  worst / {reference:,}")
     worst: dict[str, float] = {}
     for key in keys:
@@ -99,13 +102,50 @@ def main() -> None:
         f"target (no figure worse by more than 1.5x from {reference:,} on):",
         "met" if not over else f"missed by {', '.join(over)}",
     )
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000,10000000")
+    parser.add_argument(
+        "--backend", default="sqlite", help="sqlite, postgres or both: sqlite,postgres"
+    )
+    parser.add_argument("--pg", help="PostgreSQL server (env QUIZBOT_BENCH_PG; 127.0.0.1:5432)")
+    parser.add_argument("--answers", type=int, default=5000, help="answers at 1,000 concurrent")
+    parser.add_argument("--burst", type=int, default=10000, help="answers submitted at once")
+    parser.add_argument("--rounds", type=int, default=50, help="reads per board kind")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    parser.add_argument("--save", type=Path, help="append each size's figures to this file")
+    parser.add_argument("--tmp", type=Path, help="build the data sets in this folder")
+    args = parser.parse_args()
+    args.backends = [b.strip() for b in args.backend.split(",")]
+    if not set(args.backends) <= {"sqlite", "postgres"}:
+        parser.error("--backend: sqlite, postgres or sqlite,postgres")
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    results: dict[str, dict[int, dict[str, float]]] = {b: {} for b in args.backends}
+    with tempfile.TemporaryDirectory(prefix="quizbot-scale-", dir=args.tmp) as tmp:
+        for size in sizes:
+            print(f"{size:,} stored answers, load {os.getloadavg()[0]:.2f}", flush=True)
+            for backend, figures in one_size(size, args, Path(tmp)).items():
+                results[backend][size] = figures
+                if args.save:
+                    with args.save.open("a") as out:
+                        record = {"backend": backend, "size": size, "figures": figures}
+                        out.write(json.dumps(record | {"load_1min": os.getloadavg()[0]}) + "\n")
+    worst = {backend: table(backend, sizes, results[backend]) for backend in args.backends}
     if args.json:
         emit_json(
             {
-                "backend": args.backend,
+                "backends": args.backends,
                 "sizes": sizes,
-                "figures": {str(s): {k: round(v, 3) for k, v in results[s].items()} for s in sizes},
-                "worst_vs_reference": {k: round(v, 3) for k, v in worst.items()},
+                "figures": {
+                    b: {str(s): {k: round(v, 3) for k, v in results[b][s].items()} for s in sizes}
+                    for b in args.backends
+                },
+                "worst_vs_reference": {
+                    b: {k: round(v, 3) for k, v in worst[b].items()} for b in args.backends
+                },
                 "load_1min": round(os.getloadavg()[0], 2),
             }
         )

@@ -98,6 +98,10 @@ def _read_snapshot(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> 
     return result
 
 
+def _fetch_all(db: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
+    return db.execute(sql, args).fetchall()
+
+
 def chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
     """``items`` in slices small enough for one statement's parameters."""
     for start in range(0, len(items), size):
@@ -198,6 +202,13 @@ class Database(ABC):
         return await self.read(fn, *args)
 
     @abstractmethod
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (the stores' SQL, ``?`` parameters), outside any
+        transaction: the statement is its own snapshot. For a read that is one statement (a
+        board): on PostgreSQL it runs on this event loop's own connection (one round trip,
+        prepared once), not through a reader thread."""
+
+    @abstractmethod
     async def schema_version(self) -> int: ...
 
     @abstractmethod
@@ -267,6 +278,10 @@ class SqliteDatabase(Database):
         """Run ``fn(db, *args)`` on the read connection in autocommit: each statement is its
         own snapshot."""
         return await run_on_thread(self._reader, fn, *args)
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The statement's rows on the read connection's thread, in autocommit."""
+        return await run_on_thread(self._reader, _fetch_all, sql, args)
 
     async def schema_version(self) -> int:
         return await self.read(lambda db: db.execute("PRAGMA user_version").fetchone()[0])

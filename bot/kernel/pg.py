@@ -19,6 +19,11 @@ for all its rows, however many).
   reached, each operation that tries to connect fails with ``StorageUnavailable`` too.
 - Migrations run under a session advisory lock, so processes starting together on an empty
   database migrate it once.
+- One-statement reads (``fetch``: the boards) run on the caller's event loop through a small
+  pool of its own, one round trip, no thread hop.
+
+Long: the whole PostgreSQL backend of ``Database`` (translation, sessions, transactions,
+loop reads, migrations) in one place, as SQLite's is in ``bot.kernel.db``.
 """
 
 from __future__ import annotations
@@ -421,6 +426,7 @@ class PostgresDatabase(Database):
         self._writer = writer
         self._readers = readers
         self._next_reader = itertools.cycle(readers)
+        self._loop_reads = _LoopReads(url, len(readers))
 
     @classmethod
     async def open(cls, url: str, schema: Schema, readers: int = 2) -> PostgresDatabase:
@@ -470,11 +476,79 @@ class PostgresDatabase(Database):
     async def read_single(self, fn: Callable[..., T], *args: Any) -> T:
         return await next(self._next_reader).call(read_alone, fn, *args)
 
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return await self._loop_reads.fetch(sql, args)
+
     async def schema_version(self) -> int:
         return await self.read(
             lambda pg: pg.execute("SELECT MAX(version) FROM quizbot_schema").fetchone()[0]
         )
 
     async def close(self) -> None:
+        await self._loop_reads.close()
         for session in (self._writer, *self._readers):
             await session.close()
+
+
+class _LoopReads:
+    """Connections on the caller's event loop for one-statement reads (``fetch``): a board
+    read is one round trip from the loop, with no hop to a reader thread and back (each hop
+    is a thread wake-up; on a busy machine that can cost more than the statement). A pool,
+    so concurrent reads each get a connection; made on first use, and again if the loop is
+    another one (an asyncpg connection belongs to the loop that made it). A connection found
+    lost is replaced and the read redone once (a read is safe to redo)."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self._url = url
+        self._size = max(1, size)
+        self._pool: asyncpg.Pool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _the_pool(self) -> asyncpg.Pool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            if self._pool is not None:
+                self._pool.terminate()  # another loop's: it cannot be awaited here
+            self._pool = None
+            try:
+                pool = await asyncpg.create_pool(
+                    self._url,
+                    min_size=1,
+                    max_size=self._size,
+                    timeout=CONNECT_TIMEOUT_S,
+                    statement_cache_size=1024,
+                )
+            except (TimeoutError, OSError, ValueError, OverflowError, asyncpg.PostgresError) as exc:
+                raise connect_error(self._url, exc) from exc
+            except asyncpg.InterfaceError as exc:
+                raise connect_error(self._url, exc) from exc
+            self._pool, self._loop = pool, loop
+        return self._pool
+
+    async def fetch(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        query = to_postgres(sql)[0]
+        for attempt in (1, 2):
+            pool = await self._the_pool()
+            try:
+                conn = await pool.acquire()
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                raise connect_error(self._url, exc) from exc  # a new connection failed
+            try:
+                return [tuple(r) for r in await conn.fetch(query, *args)]
+            except (*_LOST, asyncpg.PostgresError) as exc:
+                if not conn.is_closed():
+                    raise  # a fault of the statement (or a bug), not a lost connection
+                if attempt == 2:
+                    raise ConnectionLost(f"lost the connection to PostgreSQL: {exc}") from exc
+            finally:
+                await pool.release(conn)
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if self._loop is asyncio.get_running_loop():
+            await pool.close()
+        else:
+            pool.terminate()

@@ -283,9 +283,8 @@ class BoardService:
 
         # one statement: the board, and which of its players have a daily streak here; their
         # streaks (rarely any) are a second read
-        board = await self.db.read_single(
-            store.leaderboard, query, _has_daily_streak(channel, actor.workspace_key)
-        )
+        statement = store.board_statement(query, _has_daily_streak(channel, actor.workspace_key))
+        board = store.board_of(await self.db.fetch(*statement), query)
         rows, me = board.rows, board.me
         if board.flagged:
             rows, me = await self._with_daily_streaks(board, channel, actor.workspace_key)

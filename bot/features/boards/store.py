@@ -244,15 +244,20 @@ def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Boa
     up for those rows only, the requester's rank (when they are not in the top) is 1 + a
     count over the same index, and the board's size is kept in ``boards``. One statement is
     one round trip on PostgreSQL and its own snapshot (no BEGIN/COMMIT around it)."""
-    sql, args = board_statement(q, flag)
+    return board_of(db.execute(*board_statement(q, flag)).fetchall(), q)
+
+
+def board_of(rows: Iterable[Sequence[Any]], q: BoardQuery) -> Board:
+    """The ``Board`` in the rows of ``board_statement(q, …)`` (``Database.fetch`` runs it:
+    one round trip; ``leaderboard`` on a connection)."""
     value = _SORT_VALUE[Sort(q.sort)]
     alive = q.alive_since
-    rows: list[LeaderboardRow] = []
+    listed: list[LeaderboardRow] = []
     me = None
     found = 0
     flagged = []
     rank, previous = 0, None
-    for row in db.execute(sql, args).fetchall():
+    for row in rows:
         part = row[0]
         if part == 2:
             found = row[11] or 0
@@ -261,15 +266,15 @@ def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Boa
             flagged.append(row[1])
         if part == 0:  # the top, in board order: ties share a rank (1, 2, 2, 4)
             v = value(row, alive)
-            if not rows or v != previous:
-                rank = len(rows) + 1
+            if not listed or v != previous:
+                rank = len(listed) + 1
             previous = v
-            rows.append(board_row(rank, row, alive))
+            listed.append(board_row(rank, row, alive))
             if row[1] == q.user_key:
-                me = rows[-1]
+                me = listed[-1]
         else:  # the requester, not in the top; no count: not ranked yet (too few answers)
             me = board_row(0 if row[11] is None else row[11] + 1, row, alive)
-    return Board(rows, me, found, frozenset(flagged))
+    return Board(listed, me, found, frozenset(flagged))
 
 
 # (scope, period, user key) of a score row
