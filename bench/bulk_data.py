@@ -22,6 +22,7 @@ from pathlib import Path
 
 from leaderboard import CHANNELS, GROUP_SIZES, NOW, TABLES, WEEKS, WS_KEY
 
+from bot.app import SCHEMA
 from bot.content import default_content_path, load_pack
 from bot.kernel.db import open_sync
 from bot.kernel.storage import open_database
@@ -54,7 +55,7 @@ def build_bulk(path: Path, users: int, answers: int, log: bool = False) -> None:
 
     pack = load_pack(default_content_path())
     questions = [(q.id, q.card_id) for q in pack.questions if not q.typed]
-    db = open_sync(path)
+    db = open_sync(path, SCHEMA)
     # a bulk load into a throwaway file: no journal, no fsync, a large page cache
     db.execute("PRAGMA journal_mode=DELETE")
     db.execute("PRAGMA journal_mode=OFF")
@@ -223,7 +224,7 @@ async def copy_bulk_to_postgres(path: Path, url: str, chunk: int = 100_000) -> N
     after; then the id sequences and VACUUM ANALYZE (what autovacuum does after a load)."""
     import asyncpg
 
-    db = await open_database(url)  # migrates
+    db = await open_database(url, SCHEMA)  # migrates
     await db.close()
     source = sqlite3.connect(path)
     conn = await asyncpg.connect(url)
