@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeVar
 
 from bot.kernel.results import Image
@@ -50,11 +51,22 @@ def _draw(spec: PictureSpec) -> bytes:
     return draw(spec)
 
 
-def _warm(bot_pid: int) -> None:
+class WorkerPriority(StrEnum):
+    """How the drawing workers share the CPU. IDLE (the bot's): only CPU nothing else wants,
+    so the answer path never waits behind a drawing, and on a saturated host a picture goes
+    out as text. NORMAL: like any process (tests that need every picture drawn on a machine
+    kept busy, where an idle worker can wait minutes for a core)."""
+
+    IDLE = "idle"
+    NORMAL = "normal"
+
+
+def _warm(bot_pid: int, priority: WorkerPriority) -> None:
     """A worker's start: exit when the bot does, make drawing background work (the event loop
     and the answer writer's threads come first), then import matplotlib and draw once."""
     _exit_with(bot_pid)
-    _yield_the_cpu()
+    if priority is WorkerPriority.IDLE:
+        _yield_the_cpu()
     from bot.pictures.draw import warm
 
     warm()
@@ -129,6 +141,7 @@ class Pictures:
         cache_size: int = DEFAULT_CACHE,
         max_waiting: int = DEFAULT_WAITING,
         enabled: bool = True,
+        priority: WorkerPriority = WorkerPriority.IDLE,
     ) -> None:
         # one worker on a small host keeps a core for the event loop; at most two
         self.workers = workers or max(1, min(2, (os.cpu_count() or 1) - 1))
@@ -136,6 +149,7 @@ class Pictures:
         self.cache_size = cache_size
         self.max_waiting = max_waiting
         self.enabled = enabled
+        self.priority = priority
         self.stats = PictureStats()
         self._cache: OrderedDict[PictureSpec, bytes] = OrderedDict()
         # concurrent futures, not asyncio ones: one Pictures may serve several event loops
@@ -157,7 +171,7 @@ class Pictures:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_warm,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.priority),
             )
         return self._pool
 

@@ -17,7 +17,7 @@ from adapters.slack_bot import SlackAdapter, SlackSettings
 from bot.app import QuizApp
 from bot.content import load_pack
 from bot.kernel.identity import Actor
-from bot.pictures.service import Pictures
+from bot.pictures.service import Pictures, WorkerPriority
 from bot.pictures.specs import CardDiagram
 from tests.conftest import CONTENT
 from tests.fakes.discord_server import FakeDiscord
@@ -31,7 +31,7 @@ PVT = "processes-vs-threads"
 def pictures():
     """One warm pool for the module (Discord wants a reply within 3 s; a cold worker is not
     what these tests are about)."""
-    pool = Pictures(workers=1, timeout_s=60)
+    pool = Pictures(workers=1, timeout_s=60, priority=WorkerPriority.NORMAL)
     card = load_pack(CONTENT).card(PVT)
     assert asyncio.run(pool.image(CardDiagram(card.id, card.title, card.picture))) is not None
     yield pool

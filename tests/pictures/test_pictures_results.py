@@ -15,7 +15,7 @@ from bot.features.groups.requests import ShowGroupSummary
 from bot.features.live import LivePodium, LiveRound
 from bot.features.quiz.requests import AnswerQuestion, ShowCard
 from bot.features.quiz.results import CardPart, CardView
-from bot.pictures.service import Pictures
+from bot.pictures.service import Pictures, WorkerPriority
 from tests.conftest import CONTENT, console_actor
 from tests.features.daily.test_daily_question import RecordingPoster, admin, member, step, utc
 from tests.features.live.test_live import ADA, BOB, ChannelLog, right_and_wrong, until, until_ended
@@ -27,7 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def pictures():
     """One pool for the module (the apps are given it, so they leave it open)."""
-    pool = Pictures(workers=1, timeout_s=60)
+    pool = Pictures(workers=1, timeout_s=60, priority=WorkerPriority.NORMAL)
     yield pool
     asyncio.run(pool.close())
 
@@ -175,7 +175,7 @@ async def test_a_demo_result_carries_its_measurements_as_bars(tmp_path, clock, p
 
 
 async def test_pictures_time_out_to_text_only(db_target, clock):
-    slow = Pictures(workers=1, timeout_s=0.001)
+    slow = Pictures(workers=1, timeout_s=0.001, priority=WorkerPriority.NORMAL)
     app = await QuizApp.open(db_target, CONTENT, clock=clock, pictures=slow)
     try:
         card = await app.dispatch(console_actor("Ada"), ShowCard("interprocess-communication"))
