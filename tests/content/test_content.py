@@ -89,6 +89,21 @@ def test_reordering_a_file_keeps_question_ids(tmp_path):
     assert ids == ["alpha-two", "alpha-one"]
 
 
+def test_content_loaded_again_is_read_again_even_when_only_a_letter_changed(tmp_path):
+    """A process keeps the packs it built (by the files' texts): loading the same files again
+    gives the same pack, and a one-letter edit at once (same size, same mtime tick) a new one."""
+    first = load_pack(write(tmp_path, "a.yaml", GOOD))
+    assert load_pack(tmp_path) is first
+    edited = load_pack(
+        write(tmp_path, "a.yaml", GOOD.replace("Which is first?", "Which is First?"))
+    )
+    assert [q.prompt for q in edited.questions] == ["Which is First?"]
+    bad = GOOD.replace("    answer: one", "    answer: eno")
+    with pytest.raises(ContentError, match="answer 'eno' is not one of the choices"):
+        load_pack(write(tmp_path, "a.yaml", bad))
+    assert load_pack(write(tmp_path, "a.yaml", GOOD)) is first
+
+
 @pytest.mark.parametrize(
     ("change", "line", "message"),
     [
