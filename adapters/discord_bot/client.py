@@ -274,39 +274,45 @@ class QuizBot(discord.Client):
         await self.answer_in_time(interaction, request)
 
     async def answer_in_time(self, interaction: discord.Interaction, request: Request) -> None:
-        """Store an answer and reply privately. Discord fails an interaction with no response
-        within 3 s: an answer not ready by the safe margin is deferred (privately, "thinking")
-        and its result follows up, so no click or typed answer ever shows "interaction
-        failed" because the store was slow."""
-        # the answer runs in this task; a timer starts the defer only if the margin passes
+        """Store an answer and reply privately, deferred when the store is slow (``reply_in_time``),
+        so no click or typed answer ever shows "interaction failed"."""
+        try:
+            await self.reply_in_time(interaction, request, ephemeral=True)
+        except Exception as exc:  # a bug or an outage: log it, and tell the clicker
+            await self._on_command_error(interaction, exc)
+
+    async def reply_in_time(
+        self, interaction: discord.Interaction, request: Request, *, ephemeral: bool = False
+    ) -> None:
+        """Run ``request`` and reply. Discord fails an interaction with no response within 3 s:
+        a result not ready by the safe margin (a slow store, a picture still being drawn) is
+        deferred ("thinking", as private as the reply will be) and follows up."""
+        # the request runs in this task; a timer starts the defer only if the margin passes
         # first (no second task and no asyncio.wait per click: most answers need neither)
         loop = asyncio.get_running_loop()
         deferring: list[asyncio.Task[None]] = []
 
         def defer() -> None:
             if not interaction.response.is_done():
-                thinking = interaction.response.defer(ephemeral=True, thinking=True)
+                thinking = interaction.response.defer(ephemeral=ephemeral, thinking=True)
                 deferring.append(loop.create_task(thinking))
 
         timer = loop.call_later(seconds_left(interaction, self.answer_deadline), defer)
         try:
-            try:
-                reply = await self.app.dispatch(actor_for(interaction), request)
-            finally:
-                timer.cancel()
-                if deferring:  # the result follows up once the defer is acknowledged
-                    await deferring[0]
-            await self.respond(interaction, reply, ephemeral=True)
-        except Exception as exc:  # a bug or an outage: log it, and tell the clicker
-            await self._on_command_error(interaction, exc)
+            reply = await self.run(interaction, request)
+        finally:
+            timer.cancel()
+            if deferring:  # the result follows up once the defer is acknowledged
+                await deferring[0]
+        await self.respond(interaction, reply, ephemeral=ephemeral)
 
     async def on_card_part_click(
         self, interaction: discord.Interaction, card_id: str, part: CardPart
     ) -> None:
-        """A card's part button: that part, to the clicker only."""
+        """A card's part button: that part (with its picture, drawn in time or deferred), to the
+        clicker only."""
         try:
-            reply = await self.app.dispatch(actor_for(interaction), ShowCard(card_id, part))
-            await self.respond(interaction, reply, ephemeral=True)
+            await self.reply_in_time(interaction, ShowCard(card_id, part), ephemeral=True)
         except Exception as exc:
             await self._on_command_error(interaction, exc)
 

@@ -54,6 +54,10 @@ class CommandHost(Protocol):
         self, interaction: discord.Interaction, reply: Result, *, ephemeral: bool = False
     ) -> None: ...
 
+    async def reply_in_time(
+        self, interaction: discord.Interaction, request: Request, *, ephemeral: bool = False
+    ) -> None: ...
+
 
 Choices = list[app_commands.Choice[str]]
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -128,9 +132,9 @@ class QuizCommands(app_commands.Group):
         topic: str,
         part: app_commands.Choice[str] | None = None,
     ) -> None:
+        # the card's diagram may still be drawing: deferred when slow (the 3-second deadline)
         request = ShowCard(topic, CardPart(part.value) if part else CardPart.SHORT)
-        reply = await self.bot.run(interaction, request)
-        await self.bot.respond(interaction, reply)
+        await self.bot.reply_in_time(interaction, request)
 
     card.autocomplete("topic")(_card_choices)
 
@@ -165,8 +169,8 @@ class QuizCommands(app_commands.Group):
     ) -> None:
         actor = actor_for(interaction)
         key = dataclasses.replace(actor, user_id=str(user.id)).user_key if user else None
-        reply = await self.bot.run(interaction, ShowStats(key))
-        await self.bot.respond(interaction, reply, ephemeral=True)
+        # with a progress chart that may still be drawing: deferred when slow
+        await self.bot.reply_in_time(interaction, ShowStats(key), ephemeral=True)
 
     @app_commands.command(name="leaderboard", description="Who leads")
     @app_commands.describe(
@@ -351,8 +355,8 @@ class QuizCommands(app_commands.Group):
     # -- study groups -----------------------------------------------------------------------
 
     async def _group(self, interaction: discord.Interaction, request: Request) -> None:
-        reply = await self.bot.run(interaction, request)
-        await self.bot.respond(interaction, reply, ephemeral=True)
+        # a group's summary has a chart that may still be drawing: deferred when slow
+        await self.bot.reply_in_time(interaction, request, ephemeral=True)
 
     @group.command(name="create", description="Start a study group")
     @app_commands.describe(name="The group's name")
