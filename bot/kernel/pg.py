@@ -493,46 +493,80 @@ class PostgresDatabase(Database):
 class _LoopReads:
     """Connections on the caller's event loop for one-statement reads (``fetch``): a board
     read is one round trip from the loop, with no hop to a reader thread and back (each hop
-    is a thread wake-up; on a busy machine that can cost more than the statement). A pool,
-    so concurrent reads each get a connection; made on first use, and again if the loop is
-    another one (an asyncpg connection belongs to the loop that made it). A connection found
-    lost is replaced and the read redone once (a read is safe to redo)."""
+    is a thread wake-up; on a busy machine that can cost more than the statement). Up to
+    ``size`` connections, each running one statement at a time, made on first use (and again
+    when the loop is another one: an asyncpg connection belongs to the loop that made it).
+    A free list rather than ``asyncpg.Pool``: the pool's acquire and release cost several
+    times the statement's own client CPU. A connection found lost is dropped and the read
+    redone once on another (a read is safe to redo)."""
 
     def __init__(self, url: str, size: int) -> None:
         self._url = url
         self._size = max(1, size)
-        self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._free: list[asyncpg.Connection] = []
+        self._open: set[asyncpg.Connection] = set()
+        self._waiting: list[asyncio.Future[asyncpg.Connection | None]] = []
+        self._connecting = 0
 
-    async def _the_pool(self) -> asyncpg.Pool:
+    async def _connect(self) -> asyncpg.Connection:
+        self._connecting += 1  # counts toward ``size`` while it connects
+        try:
+            conn = await asyncpg.connect(
+                self._url, timeout=CONNECT_TIMEOUT_S, statement_cache_size=1024
+            )
+        except (TimeoutError, OSError, ValueError, OverflowError, asyncpg.PostgresError) as exc:
+            raise connect_error(self._url, exc) from exc
+        except asyncpg.InterfaceError as exc:
+            raise connect_error(self._url, exc) from exc
+        finally:
+            self._connecting -= 1
+        self._open.add(conn)
+        return conn
+
+    async def _take(self) -> asyncpg.Connection:
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            if self._pool is not None:
-                self._pool.terminate()  # another loop's: it cannot be awaited here
-            self._pool = None
-            try:
-                pool = await asyncpg.create_pool(
-                    self._url,
-                    min_size=1,
-                    max_size=self._size,
-                    timeout=CONNECT_TIMEOUT_S,
-                    statement_cache_size=1024,
-                )
-            except (TimeoutError, OSError, ValueError, OverflowError, asyncpg.PostgresError) as exc:
-                raise connect_error(self._url, exc) from exc
-            except asyncpg.InterfaceError as exc:
-                raise connect_error(self._url, exc) from exc
-            self._pool, self._loop = pool, loop
-        return self._pool
+        if self._loop is not loop:  # first use, or another loop's connections: let them go
+            for conn in self._open:
+                conn.terminate()
+            self._open.clear()
+            self._free.clear()
+            self._waiting.clear()
+            self._connecting = 0
+            self._loop = loop
+        if self._free:
+            return self._free.pop()
+        if len(self._open) + self._connecting < self._size:
+            return await self._connect()
+        waiter: asyncio.Future[asyncpg.Connection | None] = loop.create_future()
+        self._waiting.append(waiter)
+        try:
+            conn = await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                self._give(waiter.result())  # handed over as the wait was cancelled
+            raise
+        return conn if conn is not None else await self._connect()
+
+    def _give(self, conn: asyncpg.Connection) -> None:
+        """Back to the next waiter or the free list; a lost one is dropped (a waiter then
+        connects anew)."""
+        lost = conn.is_closed()
+        if lost:
+            self._open.discard(conn)
+        while self._waiting:
+            waiter = self._waiting.pop(0)
+            if not waiter.done():
+                waiter.set_result(None if lost else conn)
+                return
+        if not lost:
+            self._free.append(conn)
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         query = to_postgres(sql)[0]
         for attempt in (1, 2):
-            pool = await self._the_pool()
-            try:
-                conn = await pool.acquire()
-            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                raise connect_error(self._url, exc) from exc  # a new connection failed
+            # the redo on a new connection: a server restart ended the free ones too
+            conn = await self._take() if attempt == 1 else await self._connect()
             try:
                 return [tuple(r) for r in await conn.fetch(query, *args)]
             except (*_LOST, asyncpg.PostgresError) as exc:
@@ -541,14 +575,19 @@ class _LoopReads:
                 if attempt == 2:
                     raise ConnectionLost(f"lost the connection to PostgreSQL: {exc}") from exc
             finally:
-                await pool.release(conn)
+                self._give(conn)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if self._loop is asyncio.get_running_loop():
-            await pool.close()
-        else:
-            pool.terminate()
+        conns = list(self._open)
+        self._open.clear()
+        self._free.clear()
+        same_loop = self._loop is asyncio.get_running_loop()
+        for conn in conns:
+            if same_loop:
+                try:
+                    await conn.close(timeout=5)
+                except Exception:  # closing anyway
+                    conn.terminate()
+            else:
+                conn.terminate()

@@ -257,6 +257,39 @@ async def test_three_processes_count_each_answer_once_and_post_each_day_once(pos
     assert board.total_players == users
 
 
+async def test_many_board_reads_at_once_share_the_loop_connections(postgres, clock):
+    """Board reads run on the event loop's own few connections (Database.fetch): forty at
+    once queue for them and each gets the whole board; after every session of the database
+    is ended, the next ones connect again."""
+    app = await QuizApp.open(postgres.fresh_schema(), CONTENT, clock=clock)
+    try:
+        view = await app.quiz.post_question(console_actor("Ada"), app.pack.questions[0])
+        for i in range(12):
+            await app.quiz.answer(member(i), view.post_id, i % 4)
+        boards = await asyncio.gather(
+            *(app.boards.leaderboard(member(i % 12), limit=20) for i in range(40))
+        )
+        assert {b.total_players for b in boards} == {12}
+        assert all(len(b.rows) == 12 for b in boards)
+        assert {tuple(r.user_key for r in b.rows) for b in boards} == {
+            tuple(r.user_key for r in boards[0].rows)
+        }
+        # the loop's connections ended by the server (as a restart would)
+        pids = [conn.get_server_pid() for conn in app.db._loop_reads._open]
+        assert 1 <= len(pids) <= 2
+        killer = await asyncpg.connect(postgres.server)
+        try:
+            await killer.execute(
+                "SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", pids
+            )
+        finally:
+            await killer.close()
+        again = await asyncio.gather(*(app.boards.leaderboard(member(i)) for i in range(5)))
+        assert [b.total_players for b in again] == [12] * 5
+    finally:
+        await app.close()
+
+
 async def test_a_dropped_connection_fails_its_batch_and_the_next_answers_go_through(
     postgres, clock
 ):
