@@ -54,7 +54,7 @@ def build_bulk(path: Path, users: int, answers: int, log: bool = False) -> None:
         started = time.perf_counter()
 
     pack = load_pack(default_content_path())
-    questions = [(q.id, q.card_id) for q in pack.questions if not q.typed]
+    questions = [(q.id, q.topic_id) for q in pack.questions if not q.typed]
     db = open_sync(path, SCHEMA)
     # a bulk load into a throwaway file: no journal, no fsync, a large page cache
     db.execute("PRAGMA journal_mode=DELETE")

@@ -62,7 +62,7 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     pack = load_pack(default_content_path())
     # choice questions only (a typed one has no correct index)
-    questions = [(q.id, q.card_id, q.correct_index) for q in pack.questions if not q.typed]
+    questions = [(q.id, q.topic_id, q.correct_index) for q in pack.questions if not q.typed]
     db = open_sync(path, SCHEMA)
     db.execute("PRAGMA synchronous=OFF")
     posts_count = max(answers // 50, 1000)

@@ -83,7 +83,7 @@ def build(path: Path, learners: int, answers: int, seed: int = 25) -> None:
         created = start + timedelta(seconds=span * post_id / (post_count + 1))
         kind = "review" if rng.random() < 0.05 else "ask"
         channel = f"{WORKSPACE}:c{rng.randrange(CHANNELS)}"
-        posts.append((post_id, q.id, q.card_id, WORKSPACE, channel, kind, created.isoformat()))
+        posts.append((post_id, q.id, q.topic_id, WORKSPACE, channel, kind, created.isoformat()))
     db.executemany(
         "INSERT INTO posts(id, question_id, card_id, workspace_key, channel_key, kind,"
         " created_at) VALUES (?,?,?,?,?,?,?)",

@@ -107,7 +107,7 @@ class Question(_Strict):
     # exactly these are chosen
     answers: tuple[str, ...] = ()
     # Filled in by the loader (not allowed in YAML: see _QuestionIn).
-    card_id: str = ""
+    topic_id: str = ""  # the card (topic) the question belongs to
     track: str = ""
 
     @property
@@ -243,7 +243,7 @@ class Pack:
         if topic is None:
             return self.questions
         topic = topic.strip().lower()
-        return tuple(q for q in self.questions if topic in (q.card_id, q.track))
+        return tuple(q for q in self.questions if topic in (q.topic_id, q.track))
 
     def summary(self) -> str:
         return (
@@ -543,7 +543,7 @@ def _build(parsed: list[_Parsed], root: Path, skipped: tuple[str, ...] = ()) -> 
             source=q.source,
             back=q.back.strip(),
             answers=tuple(a.strip() for a in q.answers),
-            card_id=card.id,
+            topic_id=card.id,
             track=card.track,
         )
         for card, items in files

@@ -175,7 +175,7 @@ def lint_pack(pack: Pack) -> list[ContentProblem]:
     warnings: list[ContentProblem] = []
     by_card: dict[str, list[Question]] = defaultdict(list)
     for question in pack.questions:
-        by_card[question.card_id].append(question)
+        by_card[question.topic_id].append(question)
 
     for card in pack.cards:
         choice_questions = [q for q in by_card[card.id] if not q.typed and q.choices]

@@ -220,8 +220,8 @@ class DailyService:
             rate = correct / answered if answered else 0.0
             return answered > 0, rate, lesson.get(card_id, len(lesson))
 
-        worst = min(weakness(q.card_id) for q in fresh)
-        return self._rng.choice([q for q in fresh if weakness(q.card_id) == worst])
+        worst = min(weakness(q.topic_id) for q in fresh)
+        return self._rng.choice([q for q in fresh if weakness(q.topic_id) == worst])
 
     async def results(self, claim: ClaimRow) -> DailyResults | None:
         pack = self.pack
@@ -231,14 +231,14 @@ class DailyService:
             return None  # the question left the content; nothing sensible to show
         answers = await self.db.read(store.post_answers, post.id)
         first = answers.first_right
-        card = pack.card(question.card_id)
+        card = pack.card(question.topic_id)
         if question.typed:
             return DailyResults(
                 channel=ChannelRef(claim.platform, claim.workspace_id, claim.channel_id),
                 post_id=post.id,
                 question_ref=claim.message_ref,
                 local_date=date.fromisoformat(claim.local_date),
-                card_title=card.title if card else question.card_id,
+                card_title=card.title if card else question.topic_id,
                 prompt=question.prompt,
                 choices=(),
                 counts=(),
@@ -256,7 +256,7 @@ class DailyService:
             post_id=post.id,
             question_ref=claim.message_ref,
             local_date=date.fromisoformat(claim.local_date),
-            card_title=card.title if card else question.card_id,
+            card_title=card.title if card else question.topic_id,
             prompt=question.prompt,
             choices=question.choices,
             counts=tuple(answers.counts.get(i, 0) for i in range(len(question.choices))),

@@ -190,10 +190,10 @@ class GroupService:
         misconception = None
         question = pack.question(found.question_id) if found else None
         if found and question and 0 <= found.choice < len(question.choices):
-            card = pack.card(question.card_id)
+            card = pack.card(question.topic_id)
             misconception = GroupMisconception(
                 question_id=question.id,
-                card_title=card.title if card else question.card_id,
+                card_title=card.title if card else question.topic_id,
                 prompt=question.prompt,
                 wrong_choice=question.choices[found.choice],
                 correct_choice=question.answer,

@@ -276,7 +276,7 @@ class LiveRunner:
                     owner=self.name,
                     post=NewPost(
                         question.id,
-                        question.card_id,
+                        question.topic_id,
                         f"{session.platform}:{session.workspace_id}",
                         session.channel_key,
                         now.isoformat(),

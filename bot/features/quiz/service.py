@@ -168,7 +168,7 @@ class QuizService:
             [
                 NewPost(
                     q.id,
-                    q.card_id,
+                    q.topic_id,
                     actor.workspace_key,
                     actor.channel_key,
                     now.isoformat(),
@@ -195,7 +195,7 @@ class QuizService:
     ) -> QuestionView:
         new = NewPost(
             question.id,
-            question.card_id,
+            question.topic_id,
             actor.workspace_key,
             actor.channel_key,
             self.clock.now().isoformat(),
@@ -206,12 +206,12 @@ class QuizService:
         return self.view(post_id, question, reason)
 
     def view(self, post_id: int, question: Question, reason: str = "") -> QuestionView:
-        card = self.pack.card(question.card_id)
+        card = self.pack.card(question.topic_id)
         return QuestionView(
             post_id=post_id,
             question_id=question.id,
-            card_id=question.card_id,
-            card_title=card.title if card else question.card_id,
+            card_id=question.topic_id,
+            card_title=card.title if card else question.topic_id,
             prompt=question.prompt,
             choices=question.choices,
             reason=reason,
@@ -226,12 +226,12 @@ class QuizService:
         post, question = await self.answerable(actor, post_id)
         if not question.flashcard:
             raise UserError("That question is not a flashcard: answer it with its buttons.")
-        card = self.pack.card(question.card_id)
+        card = self.pack.card(question.topic_id)
         view = QuestionView(
             post_id=post.id,
             question_id=question.id,
-            card_id=question.card_id,
-            card_title=card.title if card else question.card_id,
+            card_id=question.topic_id,
+            card_title=card.title if card else question.topic_id,
             prompt=question.prompt,
             choices=GRADES,
             reason="flashcard",
@@ -293,8 +293,8 @@ class QuizService:
         post, question = await self.answerable(actor, post_id)
         if not question.typed:
             raise UserError("That question has choices: click one of its buttons.")
-        card = self.pack.card(question.card_id)
-        title = card.title if card else question.card_id
+        card = self.pack.card(question.topic_id)
+        title = card.title if card else question.topic_id
         return AnswerBox(post.id, question.prompt, title, TYPED_ANSWER_LIMIT)
 
     async def answer(self, actor: Actor, post_id: int, choice: int) -> AnswerResult:
@@ -363,7 +363,7 @@ class QuizService:
             user_key=actor.user_key,
             display_name=actor.display_name,
             question_id=question.id,
-            card_id=question.card_id,
+            card_id=question.topic_id,
             choice=choice,
             correct=correct,
             points=points_for(correct),
@@ -373,7 +373,7 @@ class QuizService:
             scopes=(
                 workspace_scope(post.workspace_key),
                 channel_scope(post.channel_key),
-                topic_scope(post.workspace_key, question.card_id),
+                topic_scope(post.workspace_key, question.topic_id),
             ),
             kind=post.kind,
             typed=typed,

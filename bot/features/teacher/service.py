@@ -83,7 +83,7 @@ class TeacherService:
         )
         card_ids = None
         if topic is not None:
-            card_ids = tuple(dict.fromkeys(q.card_id for q in self.pack.questions_for(topic)))
+            card_ids = tuple(dict.fromkeys(q.topic_id for q in self.pack.questions_for(topic)))
         return store.Filter(scope, group_id, card_ids)
 
     async def item_report(self, actor: Actor, r: ScopedRequest) -> ItemReport:
@@ -104,8 +104,8 @@ class TeacherService:
             typed[t.question_id].append(t)
         items = []
         for question in pack.questions_for(where.scope.topic):
-            card = pack.card(question.card_id)
-            title = card.title if card else question.card_id
+            card = pack.card(question.topic_id)
+            title = card.title if card else question.topic_id
             qid = question.id
             items.append(analyse(question, title, choices[qid], times[qid], typed[qid]))
         return ItemReport(where.scope, tallies.learners, tuple(items), as_of=self.clock.now())

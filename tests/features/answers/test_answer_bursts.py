@@ -52,7 +52,7 @@ async def play(app: QuizApp, clock, one_by_one: bool) -> None:
     by_card: dict[str, list] = {}
     for q in app.pack.questions:
         if not (q.typed or q.multi or q.flashcard):
-            by_card.setdefault(q.card_id, []).append(q)
+            by_card.setdefault(q.topic_id, []).append(q)
     # two questions of each of six topics, the topics taking turns
     questions = [qs[n] for n in range(2) for qs in list(by_card.values())[:6]]
     await app.groups.create(ADMIN, "core")

@@ -185,7 +185,7 @@ async def test_board_rows_match_a_recomputation_from_answers(app, clock):
     await app.groups.leave(bob, "side")
 
     # what members see: the group's boards by streak and by topic mastery
-    topic = app.pack.question(question).card_id
+    topic = app.pack.question(question).topic_id
     mastered = await app.groups.leaderboard(ada, "core", sort="mastered", topic=topic)
     assert [(r.display_name, r.mastered) for r in mastered.rows] == [("Ada", 1)]
     streaks = await app.groups.leaderboard(cy, "core", sort="streak")
@@ -281,7 +281,7 @@ async def test_board_sizes_carry_on_after_their_triggers_go(backend, db_target, 
     app = await QuizApp.open(old, CONTENT, clock=clock)  # migrates
     try:
         ada, bob = person("Ada"), person("Bob")
-        topic = [q.id for q in app.pack.questions if q.card_id == "processes-vs-threads"]
+        topic = [q.id for q in app.pack.questions if q.topic_id == "processes-vs-threads"]
         for question in topic[1:5]:  # Ada's 5th answer on the topic: she qualifies
             await answer(app, ada, question, right=True)
         await answer(app, bob, topic[1], right=False)  # a new player

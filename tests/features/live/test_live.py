@@ -667,7 +667,7 @@ async def test_a_second_claim_and_a_taken_round_change_nothing_and_the_transacti
     )  # fmt: skip
     question = app.pack.questions[0]
     post = NewPost(
-        question.id, question.card_id, "discord:G1", "discord:G1:C9", now.isoformat(),
+        question.id, question.topic_id, "discord:G1", "discord:G1:C9", now.isoformat(),
         LIVE_POST,
     )  # fmt: skip
 

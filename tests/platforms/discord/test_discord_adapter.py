@@ -212,7 +212,7 @@ async def test_question_posts_embed_with_one_button_per_choice(fake, app):
     ids = custom_ids(data["components"])
     post_id = int(ids[0].split(":")[2])
     question = await question_of(app, post_id)
-    assert question.card_id == PVT
+    assert question.topic_id == PVT
     # one button per choice, in the post's shuffled order, each carrying the content's index
     order = choice_order(post_id, question.id, len(question.choices), question.keep_order)
     assert ids == [f"quiz:answer:{post_id}:{i}" for i in order]

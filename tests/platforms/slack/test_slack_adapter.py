@@ -241,7 +241,7 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
 async def test_quiz_topic_asks_about_that_topic(app, fake, harness):
     call = await ask(harness, fake, text="locks-and-synchronization")
     post_id = int(buttons(call.params["blocks"])[0]["value"].split(":")[0])
-    assert (await post_question(app, post_id)).card_id == "locks-and-synchronization"
+    assert (await post_question(app, post_id)).topic_id == "locks-and-synchronization"
 
 
 async def test_right_and_wrong_clicks_answer_ephemerally_with_the_why(app, fake, harness):
