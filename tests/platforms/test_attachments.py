@@ -22,6 +22,8 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 PVT = "processes-vs-threads"
 
 

@@ -23,6 +23,8 @@ from bot.kernel.grammar import parse_choice
 from bot.kernel.results import Notice
 from tests.conftest import ROOT
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 NEXT = "/timezone"  # a cheap command whose one-line reply shows the bot still answers
 NEXT_REPLY = "Days and weeks here are counted in UTC."
 BANNER_END = "/help for commands."

@@ -20,6 +20,8 @@ from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 from tests.waiting import eventually
 
+BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
+
 FORM = "application/x-www-form-urlencoded"
 LIMITS = HttpLimits(
     head_timeout_s=0.5, request_timeout_s=1.0, keepalive_timeout_s=1.0, max_connections=20
