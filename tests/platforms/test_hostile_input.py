@@ -19,7 +19,7 @@ from adapters.slack_bot import SlackAdapter, SlackSettings
 from tests.fakes.discord_server import FakeDiscord, custom_ids
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.outages import table_gone
-from tests.recorded import stored
+from tests.recorded import stats_of, stored
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
@@ -271,7 +271,7 @@ async def test_escape_sequences_in_a_name_never_reach_the_store_or_the_board(app
         user={"id": "U7", "username": "\x1b]0;pwned\x07mallory\x1b[2J", "team_id": "T123"},
     )
     await fake.wait_for_response_post(lambda p: p.response_id == url.rsplit("/", 1)[1])
-    [name] = await column(app, "SELECT display_name FROM users WHERE user_key = 'slack:U7'")
+    name = (await stats_of(app, "slack:U7", "T123")).display_name  # the name stored for U7
     assert name == "]0;pwnedmallory[2J" and "\x1b" not in name
     board_url = harness.new_response_url()
     await harness.slash("leaderboard", user_id="U7", response_url=board_url)
