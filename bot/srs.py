@@ -30,7 +30,7 @@ class SrsCard:
     """One stored FSRS card (all times UTC)."""
 
     question_id: str
-    card_id: str  # the content card (topic) the question belongs to
+    topic_id: str  # the card (topic) the question belongs to; the srs_cards.card_id column
     state: int
     step: int | None
     stability: float | None
@@ -46,7 +46,7 @@ class SrsCard:
 
     def fsrs_card(self) -> Card:
         return Card(
-            card_id=0,
+            card_id=0,  # the fsrs library's own id, unused here
             state=State(self.state),
             step=self.step,
             stability=self.stability,
@@ -69,7 +69,7 @@ def rating_for(correct: bool) -> Rating:
 
 
 def review(
-    card: SrsCard | None, question_id: str, card_id: str, correct: bool, when: datetime
+    card: SrsCard | None, question_id: str, topic_id: str, correct: bool, when: datetime
 ) -> SrsCard:
     """The card after answering ``question_id`` at ``when``; ``None`` means never seen."""
     when = when.astimezone(UTC)
@@ -77,7 +77,7 @@ def review(
     reviewed, _ = SCHEDULER.review_card(current, rating_for(correct), review_datetime=when)
     return SrsCard(
         question_id=question_id,
-        card_id=card_id,
+        topic_id=topic_id,
         state=int(reviewed.state),
         step=reviewed.step,
         stability=reviewed.stability,
@@ -94,7 +94,7 @@ def to_row(user_key: str, card: SrsCard) -> tuple[object, ...]:
     return (
         user_key,
         card.question_id,
-        card.card_id,
+        card.topic_id,  # the card_id column
         card.state,
         card.step,
         card.stability,
@@ -108,7 +108,7 @@ def to_row(user_key: str, card: SrsCard) -> tuple[object, ...]:
 
 def from_row(row: tuple[Any, ...]) -> SrsCard:
     """From ``question_id, card_id, state, step, stability, difficulty, due, last_review,
-    reps, lapses``."""
+    reps, lapses`` (the card_id column is the topic)."""
     q, c, state, step, stability, difficulty, due, last, reps, lapses = row
     return SrsCard(
         q,

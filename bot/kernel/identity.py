@@ -87,9 +87,9 @@ def channel_scope(channel_key: str) -> str:
     return f"ch:{channel_key}"
 
 
-def topic_scope(workspace_key: str, card_id: str) -> str:
+def topic_scope(workspace_key: str, topic_id: str) -> str:
     """The scores scope of a workspace's per-topic board."""
-    return f"wt:{workspace_key}:{card_id}"
+    return f"wt:{workspace_key}:{topic_id}"
 
 
 def group_scope(group_id: int) -> str:
@@ -97,9 +97,9 @@ def group_scope(group_id: int) -> str:
     return f"gr:{group_id}"
 
 
-def group_topic_scope(group_id: int, card_id: str) -> str:
+def group_topic_scope(group_id: int, topic_id: str) -> str:
     """The scores scope of a study group's per-topic board."""
-    return f"gt:{group_id}:{card_id}"
+    return f"gt:{group_id}:{topic_id}"
 
 
 def topic_of_scope(scope: str) -> str | None:
