@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +17,6 @@ from bot.app import QuizApp
 from bot.features.teacher import ItemReport, LearnerReport
 from bot.features.teacher.export import (
     FlatTable,
-    ReportFormat,
     item_table,
     items_json,
     learner_table,
@@ -29,48 +27,7 @@ from bot.features.teacher.requests import AnalyseItems, ReportLearners
 from bot.features.teacher.service import reader_for
 from bot.kernel.errors import UserError
 from bot.kernel.results import Notice
-
-DEFAULT_WORKSPACE = "console:local"
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def report_parser(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
-) -> argparse.ArgumentParser:
-    """The ``report`` command's arguments."""
-    report = sub.add_parser("report", parents=[common], help="the teacher's reports as files")
-    kinds = report.add_subparsers(dest="report_command", required=True)
-    scope = argparse.ArgumentParser(add_help=False)
-    scope.add_argument(
-        "--workspace",
-        default=DEFAULT_WORKSPACE,
-        metavar="W",
-        help=f"platform:id, e.g. slack:T0123 (default: {DEFAULT_WORKSPACE})",
-    )
-    scope.add_argument("--channel", metavar="C", help="one channel, by its platform id")
-    scope.add_argument("--group", metavar="G", help="one study group, by name")
-    scope.add_argument("--since", type=_day, metavar="DATE", help="from this UTC day")
-    scope.add_argument("--until", type=_day, metavar="DATE", help="to this UTC day (included)")
-    scope.add_argument("--topic", metavar="T", help="one card id or track")
-    scope.add_argument(
-        "--format",
-        choices=[f.value for f in ReportFormat],
-        default=ReportFormat.TABLE.value,
-        help="table (default), csv (UTF-8 with BOM) or json",
-    )
-    kinds.add_parser("items", parents=[common, scope], help="every question's figures and flags")
-    kinds.add_parser(
-        "learners",
-        parents=[common, scope],
-        help="per learner per topic: answers, accuracy, mastered, last seen",
-    )
-    return report
+from bot.report_args import ReportFormat
 
 
 def _print_table(table: FlatTable) -> None:

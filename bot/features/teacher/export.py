@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.features.teacher.results import ItemReport, ItemStats, LearnerReport
@@ -16,12 +15,6 @@ from bot.features.teacher.results import ItemReport, ItemStats, LearnerReport
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such
 # text is written with a leading apostrophe, which spreadsheets show as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ReportFormat(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
 
 
 Cell = str | int | float | None
