@@ -205,7 +205,10 @@ class ReferencePlatform(ServerPlatform):
         return ref
 
     async def edit(self, channel: ChannelRef, ref: str, result: Result) -> None:
-        self.refs[ref].lines, self.refs[ref].buttons = show(result).lines, {}
+        # the edited message's pictures replace the old ones, as Discord's attachments do
+        edited = show(result)
+        self.refs[ref].lines, self.refs[ref].buttons = edited.lines, {}
+        self.refs[ref].images = edited.images
 
     def owns(self, workspace_id: str) -> bool:
         return True

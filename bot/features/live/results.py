@@ -11,7 +11,7 @@ from bot.features.quiz.results import QuestionView, letter_of
 from bot.kernel.clock import UTC_ZONE
 from bot.kernel.results import Image
 from bot.kernel.text import count_of
-from bot.pictures.specs import Place, PodiumChart
+from bot.pictures.specs import Bar, BarChart, Place, PodiumChart
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,30 @@ class RoundReveal:
     right: int
     fastest: FastestAnswer | None  # the fastest right answer
     closed_early: bool  # every player had answered before the time was up
+    images: tuple[Image, ...] = ()
 
     closed_text = "this round is closed"
+
+    @property
+    def picture(self) -> BarChart | None:
+        """How many picked each choice, in the order the round showed them, the right one
+        marked (once someone answered), as the daily question's results show it."""
+        if not self.answered:
+            return None
+        return BarChart(
+            f"Round {self.number} of {self.rounds}: {self.summary}",
+            tuple(
+                Bar(
+                    f"{c.letter}) {c.text}",
+                    self.counts[c.index],
+                    f"{self.counts[c.index]} ({self.share(c.index):.0%})",
+                    c.index == self.correct_index,
+                )
+                for c in self.view.shown
+            ),
+            f"quiz-night-{self.session_id}-round-{self.number}.png",
+            marked_means="right answer",
+        )
 
     @property
     def title(self) -> str:

@@ -91,7 +91,7 @@ class LiveService:
         self.clock = clock
         self.limits = limits or LiveLimits()
         self.rng = rng or random.Random()
-        self.pictures = pictures  # the podium is drawn (None: text only)
+        self.pictures = pictures  # the reveals and the podium are drawn (None: text only)
         self.runners: dict[str, SessionDriver] = {}  # platform -> this process's runner
         # a round's post, number and times never change: a burst of clicks reads it once (its
         # status may be stale here; the answer step reads the stored one and decides)
@@ -307,7 +307,7 @@ class LiveService:
             first = min(right, key=lambda a: (a.answered_at, a.user_key))
             elapsed = (datetime.fromisoformat(first.answered_at) - opened).total_seconds()
             fastest = FastestAnswer(first.display_name, round(elapsed, 1))
-        return RoundReveal(
+        reveal = RoundReveal(
             session_id=session.id,
             number=found.number,
             rounds=session.rounds,
@@ -321,6 +321,7 @@ class LiveService:
             fastest=fastest,
             closed_early=closed_early,
         )
+        return await with_picture(self.pictures, reveal)  # the answers' distribution
 
     async def scoreboard(self, session: SessionRow, number: int) -> LiveScoreboard:
         table = standings(await self.db.read(store.answers_of, session.id))
