@@ -122,7 +122,7 @@ def rows(post_id: int, first_user: int, total: int) -> list[AnswerWrite]:
             user_key=f"discord:u{i}",
             display_name=f"user {i}",
             question_id="pvt-threads-share-what",
-            card_id="processes-vs-threads",
+            topic_id="processes-vs-threads",
             choice=i % 4,
             correct=i % 4 == 0,
             points=10 if i % 4 == 0 else 0,
@@ -220,7 +220,7 @@ async def naive(path: Path, concurrency: int, total: int, first_user: int):
                     "INSERT INTO user_topics(user_key, card_id, answered, correct)"
                     " VALUES (?,?,1,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"
                     " answered=answered+1, correct=correct+excluded.correct",
-                    (w.user_key, w.card_id, int(w.correct)),
+                    (w.user_key, w.topic_id, int(w.correct)),
                 )
             await conn.execute("COMMIT")
 
@@ -370,7 +370,7 @@ async def raw_pg(url: str, total: int, first_user: int, answers_only: bool = Fal
                 ),
             )
             await conn.execute(
-                UNNEST_TOPICS, *columns([(w.user_key, w.card_id, int(w.correct)) for w in chunk])
+                UNNEST_TOPICS, *columns([(w.user_key, w.topic_id, int(w.correct)) for w in chunk])
             )
             await conn.execute(
                 UNNEST_SRS,
@@ -378,7 +378,7 @@ async def raw_pg(url: str, total: int, first_user: int, answers_only: bool = Fal
                     [
                         srs.to_row(
                             w.user_key,
-                            srs.review(None, w.question_id, w.card_id, w.correct, START),
+                            srs.review(None, w.question_id, w.topic_id, w.correct, START),
                         )
                         for w in chunk
                     ]
@@ -408,7 +408,7 @@ async def naive_pg(url: str, concurrency: int, total: int, first_user: int):
                         await conn.execute(
                             PG_SCORES, scope, period, w.user_key, w.points, int(w.correct)
                         )
-                await conn.execute(PG_TOPICS, w.user_key, w.card_id, int(w.correct))
+                await conn.execute(PG_TOPICS, w.user_key, w.topic_id, int(w.correct))
 
     async def answerer() -> None:
         for w in batch:

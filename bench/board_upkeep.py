@@ -39,14 +39,14 @@ WEEK = "2026-03-09"  # the week after the data set's last
 
 
 def writes(post_id: int, question: tuple[str, str], users: range, right: bool, day: str):
-    question_id, card_id = question
+    question_id, topic_id = question
     return [
         AnswerWrite(
             post_id=post_id,
             user_key=f"console:u{u:05d}",
             display_name=f"User {u:05d}",
             question_id=question_id,
-            card_id=card_id,
+            topic_id=topic_id,
             choice=0,
             correct=right,
             points=10 if right else 0,
@@ -56,7 +56,7 @@ def writes(post_id: int, question: tuple[str, str], users: range, right: bool, d
             scopes=(
                 workspace_scope(WS_KEY),
                 channel_scope(f"{WS_KEY}:c0"),
-                topic_scope(WS_KEY, card_id),
+                topic_scope(WS_KEY, topic_id),
             ),
         )
         for u in users

@@ -76,7 +76,7 @@ async def test_every_command_that_takes_a_topic_finds_it(app):
     ):
         view = await app.handle_text(ada, typed)
         assert isinstance(view, QuestionView), (typed, view)
-        assert view.card_id == LOCKS
+        assert view.topic_id == LOCKS
     card = await app.handle_text(ada, "/card locks")
     assert isinstance(card, CardView) and card.card.id == LOCKS
     review = await app.handle_text(ada, "/review locks")

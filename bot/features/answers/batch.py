@@ -76,7 +76,7 @@ class AnswerWrite:
     user_key: str
     display_name: str
     question_id: str
-    card_id: str
+    topic_id: str  # the card the question belongs to (the answers.card_id column)
     choice: int
     correct: bool
     points: int  # a step may lower it (quiz: nothing for a question not due for review)

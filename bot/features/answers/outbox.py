@@ -66,7 +66,7 @@ def apply_derived(db: Connection, steps: Sequence[BatchStep], limit: int) -> int
             user_key=row[2],
             display_name=row[3],
             question_id=row[4],
-            card_id=row[5],
+            topic_id=row[5],  # a.card_id
             choice=row[6],
             correct=bool(row[7]),
             points=row[8],

@@ -52,7 +52,7 @@ def answer_row(w: AnswerWrite) -> tuple[object, ...]:
         w.post_id,
         w.user_key,
         w.question_id,
-        w.card_id,
+        w.topic_id,  # the card_id column
         w.choice,
         int(w.correct),
         w.points,

@@ -159,10 +159,10 @@ class BoardService:
         titles = {c.id: c.title for c in self.pack.cards}
         order = [c.id for c in self.pack.cards]
         per_topic = tuple(
-            TopicAccuracy(titles.get(t.card_id, t.card_id), t.answered, t.correct)
+            TopicAccuracy(titles.get(t.topic_id, t.topic_id), t.answered, t.correct)
             for t in sorted(
                 await self.db.read(store.user_topics, key),
-                key=lambda t: order.index(t.card_id) if t.card_id in titles else 999,
+                key=lambda t: order.index(t.topic_id) if t.topic_id in titles else 999,
             )
         )
         progress, due_now, next_due = await self._progress(key)

@@ -48,13 +48,13 @@ def _topic_mastery(db: Connection, pairs: list[tuple[str, str]]) -> dict[tuple[s
     users = list(dict.fromkeys(user_key for user_key, _ in pairs))
     out: dict[tuple[str, str], int] = {}
     for chunk in chunks(users):
-        for user_key, card_id, mastered in db.execute(
+        for user_key, topic_id, mastered in db.execute(
             "SELECT user_key, card_id, mastered FROM user_topics"
             f" WHERE user_key IN ({marks(len(chunk))})",
             chunk,
         ):
-            if (user_key, card_id) in wanted:
-                out[(user_key, card_id)] = mastered
+            if (user_key, topic_id) in wanted:
+                out[(user_key, topic_id)] = mastered
     return out
 
 
@@ -220,7 +220,7 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
                 d[2] += int(w.correct)
             if scope not in row_topic:
                 row_topic[scope] = topic_of_scope(scope)
-        t = topic_delta.setdefault((w.user_key, w.card_id), [0, 0, 0])
+        t = topic_delta.setdefault((w.user_key, w.topic_id), [0, 0, 0])
         t[0] += 1
         t[1] += int(w.correct)
     for key, delta in mastered_delta.items():

@@ -38,7 +38,7 @@ def get_user(db: Connection, user_key: str) -> UserRow | None:
 
 @dataclass(frozen=True)
 class TopicTotals:
-    card_id: str
+    topic_id: str  # the user_topics.card_id column
     answered: int
     correct: int
 

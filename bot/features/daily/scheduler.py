@@ -162,7 +162,7 @@ class DailyScheduler:
                 claimed_by=self.name,
                 closes_at=closes.isoformat(),
                 question_id=question.id,
-                card_id=question.topic_id,
+                topic_id=question.topic_id,
             ),
         )
         if claimed is None:

@@ -215,10 +215,10 @@ class DailyService:
         fresh = [q for q in pool if asked.get(q.id, 0) == least]
         lesson = {card.id: i for i, card in enumerate(pack.cards)}
 
-        def weakness(card_id: str) -> tuple[bool, float, int]:
-            answered, correct = accuracy.get(card_id, (0, 0))
+        def weakness(topic_id: str) -> tuple[bool, float, int]:
+            answered, correct = accuracy.get(topic_id, (0, 0))
             rate = correct / answered if answered else 0.0
-            return answered > 0, rate, lesson.get(card_id, len(lesson))
+            return answered > 0, rate, lesson.get(topic_id, len(lesson))
 
         worst = min(weakness(q.topic_id) for q in fresh)
         return self._rng.choice([q for q in fresh if weakness(q.topic_id) == worst])

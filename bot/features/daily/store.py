@@ -84,7 +84,7 @@ class NewClaim:
     claimed_by: str
     closes_at: str
     question_id: str
-    card_id: str
+    topic_id: str  # the posts.card_id column
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ def claim_and_post(db: Connection, c: NewClaim) -> tuple[int, int] | None:
         " created_at, closes_at) VALUES (?,?,?,?,?,NULL,?,?) RETURNING id",
         (
             c.question_id,
-            c.card_id,
+            c.topic_id,
             f"{c.platform}:{c.workspace_id}",
             c.channel_key,
             DAILY_POST.value,
@@ -359,8 +359,8 @@ def history(db: Connection, channel_key: str) -> DailyHistory:
         ).fetchall()
     )
     accuracy = {
-        card_id: (answered, correct)
-        for card_id, answered, correct in db.execute(
+        topic_id: (answered, correct)
+        for topic_id, answered, correct in db.execute(
             "SELECT a.card_id, COUNT(*), SUM(a.correct) FROM posts p"
             " JOIN answers a ON a.post_id = p.id WHERE p.channel_key = ? GROUP BY a.card_id",
             (channel_key,),

@@ -172,7 +172,7 @@ def add_group_scopes(db: Connection, batch: AnswerBatch) -> None:
             scope
             for group_id, workspace in groups.get(w.user_key, ())
             if workspace in w.scopes
-            for scope in (group_scope(group_id), group_topic_scope(group_id, w.card_id))
+            for scope in (group_scope(group_id), group_topic_scope(group_id, w.topic_id))
         ]
         if extra:  # once each, should a batch ever be stored twice
             w.scopes = tuple(dict.fromkeys((*w.scopes, *extra)))

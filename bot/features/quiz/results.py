@@ -61,7 +61,7 @@ class QuestionView:
 
     post_id: int
     question_id: str
-    card_id: str
+    topic_id: str  # the card the question belongs to
     card_title: str
     prompt: str
     choices: tuple[str, ...]  # the content's order; ``shown`` is the order users see

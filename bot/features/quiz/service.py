@@ -210,7 +210,7 @@ class QuizService:
         return QuestionView(
             post_id=post_id,
             question_id=question.id,
-            card_id=question.topic_id,
+            topic_id=question.topic_id,
             card_title=card.title if card else question.topic_id,
             prompt=question.prompt,
             choices=question.choices,
@@ -230,7 +230,7 @@ class QuizService:
         view = QuestionView(
             post_id=post.id,
             question_id=question.id,
-            card_id=question.topic_id,
+            topic_id=question.topic_id,
             card_title=card.title if card else question.topic_id,
             prompt=question.prompt,
             choices=GRADES,
@@ -363,7 +363,7 @@ class QuizService:
             user_key=actor.user_key,
             display_name=actor.display_name,
             question_id=question.id,
-            card_id=question.topic_id,
+            topic_id=question.topic_id,
             choice=choice,
             correct=correct,
             points=points_for(correct),

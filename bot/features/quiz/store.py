@@ -19,7 +19,7 @@ from bot.kernel.db import Connection, chunks
 class PostRow:
     id: int
     question_id: str
-    card_id: str
+    topic_id: str  # the card the question belongs to (the posts.card_id column)
     workspace_key: str
     channel_key: str
     kind: PostKind
@@ -32,7 +32,7 @@ class PostRow:
 @dataclass(frozen=True)
 class NewPost:
     question_id: str
-    card_id: str
+    topic_id: str  # the card the question belongs to (the posts.card_id column)
     workspace_key: str
     channel_key: str
     created_at: str
@@ -49,7 +49,7 @@ def create_posts(db: Connection, posts: Sequence[NewPost]) -> list[int]:
             " asked_by, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
             (
                 p.question_id,
-                p.card_id,
+                p.topic_id,  # the card_id column
                 p.workspace_key,
                 p.channel_key,
                 p.kind.value,
@@ -72,7 +72,7 @@ def get_post(db: Connection, post_id: int) -> PostRow | None:
     return PostRow(
         id=row[0],
         question_id=row[1],
-        card_id=row[2],
+        topic_id=row[2],  # the card_id column
         workspace_key=row[3],
         channel_key=row[4],
         kind=PostKind.stored(row[5]),
@@ -157,7 +157,7 @@ def score_by_due(db: Connection, batch: AnswerBatch) -> None:
         ):
             w.points = 0
         if key in twice:
-            cards[key] = srs.review(before, w.question_id, w.card_id, w.correct, answered)
+            cards[key] = srs.review(before, w.question_id, w.topic_id, w.correct, answered)
 
 
 def review_cards(db: Connection, batch: AnswerBatch) -> None:
@@ -174,12 +174,12 @@ def review_cards(db: Connection, batch: AnswerBatch) -> None:
         key = (w.user_key, w.question_id)
         before = cards.get(key)
         after = srs.review(
-            before, w.question_id, w.card_id, w.correct, datetime.fromisoformat(w.answered_at)
+            before, w.question_id, w.topic_id, w.correct, datetime.fromisoformat(w.answered_at)
         )
         cards[key] = after
         change = int(after.mastered) - int(before.mastered if before else False)
         if change:
-            delta[(w.user_key, w.card_id)] = delta.get((w.user_key, w.card_id), 0) + change
+            delta[(w.user_key, w.topic_id)] = delta.get((w.user_key, w.topic_id), 0) + change
     db.executemany(
         f"INSERT INTO srs_cards(user_key, {_SRS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         f" ON CONFLICT(user_key, question_id) DO UPDATE SET {_SRS_UPDATE}",

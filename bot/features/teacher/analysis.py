@@ -77,7 +77,7 @@ def analyse(
         wrong[fold(t.typed)] += t.count
     stats = ItemStats(
         question_id=question.id,
-        card_id=question.topic_id,
+        topic_id=question.topic_id,
         card_title=card_title,
         prompt=question.prompt,
         why=question.why,

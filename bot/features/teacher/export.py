@@ -109,7 +109,7 @@ def to_csv(table: FlatTable) -> str:
 def _item_json(i: ItemStats) -> dict[str, Any]:
     return {
         "question_id": i.question_id,
-        "topic": i.card_id,
+        "topic": i.topic_id,
         "topic_title": i.card_title,
         "prompt": i.prompt,
         "typed": i.typed,

@@ -76,7 +76,7 @@ class ItemStats:
     """One question's figures over a scope (first answers only)."""
 
     question_id: str
-    card_id: str
+    topic_id: str  # the card the question belongs to
     card_title: str
     prompt: str
     why: str
@@ -216,7 +216,7 @@ class LearnerTopic:
 
     user_key: str
     display_name: str
-    card_id: str
+    topic_id: str
     topic: str  # the card's title
     answers: int
     correct: int

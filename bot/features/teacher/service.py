@@ -81,10 +81,10 @@ class TeacherService:
             until=r.until,
             topic=topic,
         )
-        card_ids = None
+        topic_ids = None
         if topic is not None:
-            card_ids = tuple(dict.fromkeys(q.topic_id for q in self.pack.questions_for(topic)))
-        return store.Filter(scope, group_id, card_ids)
+            topic_ids = tuple(dict.fromkeys(q.topic_id for q in self.pack.questions_for(topic)))
+        return store.Filter(scope, group_id, topic_ids)
 
     async def item_report(self, actor: Actor, r: ScopedRequest) -> ItemReport:
         """Every question of the scope's topic (lesson order) with its figures and flags."""
@@ -131,8 +131,8 @@ class TeacherService:
                 LearnerTopic(
                     row.user_key,
                     row.display_name,
-                    row.card_id,
-                    titles.get(row.card_id, row.card_id),
+                    row.topic_id,
+                    titles.get(row.topic_id, row.topic_id),
                     row.answers,
                     row.correct,
                     row.mastered,
@@ -140,7 +140,7 @@ class TeacherService:
                 )
                 for row in rows
             ),
-            key=lambda t: (t.display_name.casefold(), t.user_key, order.get(t.card_id, 1 << 30)),
+            key=lambda t: (t.display_name.casefold(), t.user_key, order.get(t.topic_id, 1 << 30)),
         )
         return LearnerReport(where.scope, tuple(out))
 

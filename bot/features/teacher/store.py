@@ -16,11 +16,12 @@ from bot.kernel.db import Connection, chunks, marks
 
 @dataclass(frozen=True)
 class Filter:
-    """An ItemScope in SQL terms: the study group by id, the topic as its card ids."""
+    """An ItemScope in SQL terms: the study group by id, the topic as the ids of its cards
+    (a track: several)."""
 
     scope: ItemScope
     group_id: int | None = None
-    card_ids: tuple[str, ...] | None = None  # None: every topic
+    topic_ids: tuple[str, ...] | None = None  # None: every topic
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def record_first_answers(db: Connection, batch: AnswerBatch) -> None:
         waited = datetime.fromisoformat(w.answered_at) - datetime.fromisoformat(created_at)
         rows[key] = (
             *key,
-            w.card_id,
+            w.topic_id,
             w.post_id,
             channel_key,
             w.choice,
@@ -100,9 +101,10 @@ def record_first_answers(db: Connection, batch: AnswerBatch) -> None:
     )
 
 
-def _cards(card_ids: tuple[str, ...], column: str = "a.card_id") -> str:
-    """The condition that keeps a topic's answers (no cards: none)."""
-    return f"{column} IN ({marks(len(card_ids))})" if card_ids else "0 = 1"
+def _topics(topic_ids: tuple[str, ...], column: str = "a.card_id") -> str:
+    """The condition that keeps a topic's answers (no cards: none); ``column`` holds the
+    topic (the card_id columns)."""
+    return f"{column} IN ({marks(len(topic_ids))})" if topic_ids else "0 = 1"
 
 
 def _firsts(where: Filter) -> tuple[str, list[object]]:
@@ -110,9 +112,9 @@ def _firsts(where: Filter) -> tuple[str, list[object]]:
     workspace, channel, study group, days and topic. One row per (learner, question)."""
     params: list[object] = [where.scope.workspace_key]
     conditions = ["workspace_key = ?"]
-    if where.card_ids is not None:
-        conditions.append(_cards(where.card_ids, "card_id"))
-        params.extend(where.card_ids)
+    if where.topic_ids is not None:
+        conditions.append(_topics(where.topic_ids, "card_id"))
+        params.extend(where.topic_ids)
     if where.scope.channel_key:
         conditions.append("channel_key = ?")
         params.append(where.scope.channel_key)
@@ -192,7 +194,7 @@ def item_tallies(db: Connection, where: Filter) -> ItemTallies:
 class LearnerTopicRow:
     user_key: str
     display_name: str
-    card_id: str
+    topic_id: str  # the card_id columns
     answers: int
     correct: int
     mastered: int
@@ -204,9 +206,9 @@ def learner_topics(db: Connection, where: Filter) -> list[LearnerTopicRow]:
     mastered questions (all time) and the last answer's time."""
     params: list[object] = [where.scope.workspace_key]
     conditions = ["p.workspace_key = ?"]
-    if where.card_ids is not None:
-        conditions.append(_cards(where.card_ids))
-        params.extend(where.card_ids)
+    if where.topic_ids is not None:
+        conditions.append(_topics(where.topic_ids))
+        params.extend(where.topic_ids)
     if where.scope.channel_key:
         conditions.append("p.channel_key = ?")
         params.append(where.scope.channel_key)
@@ -229,8 +231,8 @@ def learner_topics(db: Connection, where: Filter) -> list[LearnerTopicRow]:
         " LEFT JOIN user_topics ut ON ut.user_key = t.user_key AND ut.card_id = t.card_id"
     )
     return [
-        LearnerTopicRow(user_key, name, card_id, int(n), int(right), int(mastered), last)
-        for user_key, name, card_id, n, right, mastered, last in db.execute(sql, params)
+        LearnerTopicRow(user_key, name, topic_id, int(n), int(right), int(mastered), last)
+        for user_key, name, topic_id, n, right, mastered, last in db.execute(sql, params)
     ]
 
 

@@ -382,7 +382,7 @@ async def test_the_worst_answered_topic_comes_first(app, clock, poster, schedule
     for day, right in enumerate(plan, start=2):
         await step(scheduler, clock, utc(2026, 3, day, 9, 0), minutes=60)
         question = poster.questions[-1][1]
-        cards.append(question.view.card_id)
+        cards.append(question.view.topic_id)
         if right is not None:
             await answer(app, member("Bob"), question.view.post_id, right)
     # unanswered topics first in lesson order; then the worst accuracy (IPC: 0 of 1)

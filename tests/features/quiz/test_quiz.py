@@ -146,14 +146,14 @@ async def test_router_grammar_and_errors(app):
     ada = console_actor("Ada")
     assert isinstance(await app.handle_text(ada, "/quiz processes-vs-threads"), QuestionView)
     view = await app.handle_text(ada, "/quiz question locks-and-synchronization")
-    assert view.card_id == "locks-and-synchronization"
+    assert view.topic_id == "locks-and-synchronization"
     card = await app.handle_text(ada, "card processes-vs-threads")  # Slack sends the text only
     assert card.card.id == "processes-vs-threads" and card.part == CardPart.SHORT
     # by its title, as /topics shows it, in any case; a part after the topic
     titled = await app.handle_text(ada, "/quiz card processes VS threads recap")
     assert titled.card.id == "processes-vs-threads" and titled.part == CardPart.RECAP
     by_title = await app.handle_text(ada, "/quiz question Locks & Synchronization")
-    assert by_title.card_id == "locks-and-synchronization"
+    assert by_title.topic_id == "locks-and-synchronization"
     unknown = await app.handle_text(ada, "/quiz card proceses-vs-threads")
     assert isinstance(unknown, Notice) and unknown.error
     assert "Did you mean processes-vs-threads" in unknown.text

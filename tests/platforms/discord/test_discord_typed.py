@@ -227,7 +227,7 @@ def test_a_typed_daily_question_is_posted_with_the_answer_button():
     view = QuestionView(
         post_id=9,
         question_id="net-ping-protocol",
-        card_id=NET,
+        topic_id=NET,
         card_title="Networking basics",
         prompt="Which protocol does ping use?",
         choices=(),
