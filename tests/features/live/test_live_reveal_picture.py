@@ -113,3 +113,48 @@ async def test_discord_edits_the_round_into_its_reveal_with_the_chart_attached(a
     [alt] = [a["description"] for a in edit.json["attachments"] if a["filename"] == name]
     assert app.pack.question(question_id).why[:30] in str(edit.json["embeds"])
     assert_the_chart(app, question_id, alt, png)
+
+
+async def test_slack_shares_the_reveals_chart_into_the_rounds_thread(app, clock):
+    """An edit (chat.update) cannot carry a file: the chart is shared into the round's thread."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack_bot import SlackAdapter, SlackPlatform
+    from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
+    from tests.platforms.slack.test_slack_adapter import BOT_TOKEN, block_text, click, make_settings
+    from tests.platforms.slack.test_slack_live import question_of, round_post, start
+    from tests.slack_fixtures import SECRET
+
+    async with FakeSlackAPI() as fake:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
+        adapter = SlackAdapter(app, make_settings(), client=client)
+        runner = LiveRunner(app.live, "slack", ChannelPoster(SlackPlatform(adapter)))
+        async with BoltHarness(adapter.bolt, signing_secret=SECRET, fake=fake) as harness:
+            runner.start()
+            try:
+                await start(harness, fake, f"live {PVT} 1 10s")
+                posted = await round_post(fake, 1)
+                question = await question_of(app, posted)
+                await click(harness, fake, posted.params["blocks"], question.correct_index, "U1")
+                clock.advance(11)
+                # the reveal waits for its chart (a cold worker's first one here)
+                update = await fake.wait_for_call(
+                    "chat.update",
+                    lambda c: "Round 1 of" in block_text(c.params["blocks"]),
+                    timeout=GENEROUS_S,
+                )
+
+                def shared() -> list:  # the round's chart (the podium's may follow)
+                    return [
+                        f
+                        for f in fake.files.values()
+                        if f.completed and f.filename.endswith("-round-1.png")
+                    ]
+
+                await eventually(shared, "the chart shared", GENEROUS_S)
+            finally:
+                await runner.stop()
+        await adapter.close()
+    [chart] = shared()
+    assert chart.channel == "C1" and chart.thread_ts == update.params["ts"]  # the round's thread
+    assert_the_chart(app, question.id, chart.alt_txt, chart.data)
