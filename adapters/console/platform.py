@@ -20,7 +20,6 @@ from adapters.console.session import ConsoleSession
 from adapters.console.terminal import (
     LineSource,
     PipeSource,
-    PromptSource,
     TooLong,
     is_terminal,
     too_long_message,
@@ -86,7 +85,12 @@ class ConsolePlatform:
         ending.cancellable = True
         try:
             lifecycle.ready()
-            source = PromptSource(session.vocabulary(), self.history) if tty else PipeSource()
+            editor = None
+            if tty:
+                from adapters.console.line_editor import PromptSource  # prompt_toolkit: a TTY's
+
+                editor = PromptSource(session.vocabulary(), self.history)
+            source: LineSource = editor or PipeSource()
             ending.source = source
             session.show(
                 Text.assemble(
@@ -96,9 +100,9 @@ class ConsolePlatform:
                     " for commands.",
                 )
             )
-            if isinstance(source, PromptSource):
+            if editor is not None:
                 # what is printed while the prompt waits (the daily question) goes above it
-                session.printer = source.print_above
+                session.printer = editor.print_above
             await _loop(session, source, ending)
         except asyncio.CancelledError:  # Ctrl-C during a command (SIGINT cancels this task)
             if not ending.interrupted:
@@ -133,7 +137,7 @@ async def _loop(session: ConsoleSession, source: LineSource, ending: Ending) -> 
     stop = ending.stop
     while stop.accepting:
         prompt = f"{session.actor.display_name}> "
-        if not isinstance(source, PromptSource) and sys.stdin.isatty():
+        if isinstance(source, PipeSource) and sys.stdin.isatty():
             session.console.print(Text(prompt), end="")  # a terminal, but output is redirected
         ending.idle = True
         try:

@@ -1,7 +1,8 @@
 """Where the console's typed lines come from.
 
 A real terminal (standard input and output both TTYs) gets prompt_toolkit: line editing, a
-history kept next to the database, and Tab completion of commands and topics. Anything else (a
+history kept next to the database, and Tab completion of commands and topics
+(``adapters.console.line_editor``, loaded only for a terminal). Anything else (a
 pipe, a file: how the tests drive the console) is read line by line exactly as before, on a daemon
 thread that reads the file descriptor directly, so Ctrl-C or SIGTERM never waits for a line.
 """
@@ -15,17 +16,10 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-from prompt_toolkit import PromptSession
-from prompt_toolkit.application import run_in_terminal
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
-from prompt_toolkit.document import Document
-from prompt_toolkit.history import FileHistory, InMemoryHistory
-from prompt_toolkit.shortcuts import CompleteStyle
 
 MAX_LINE = 2000  # characters; longer lines are refused before any parsing (shlex is quadratic)
 MAX_NAME = 40  # characters of an /as name
@@ -178,71 +172,6 @@ def completions(vocabulary: Vocabulary, before_cursor: str) -> list[tuple[str, i
 def history_path(db: Path) -> Path:
     """The console's input history lives next to the database: ``data/quizbot.history``."""
     return db.with_name(db.stem + ".history")
-
-
-class _Completer(Completer):
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        self.vocabulary = vocabulary
-
-    def get_completions(
-        self, document: Document, complete_event: CompleteEvent
-    ) -> Iterator[Completion]:
-        for text, replaces in completions(self.vocabulary, document.text_before_cursor):
-            yield Completion(text, start_position=-replaces)
-
-
-class _History(FileHistory):
-    """A history file that never breaks the console (unwritable folder, unreadable file)."""
-
-    def load_history_strings(self) -> Iterable[str]:
-        try:
-            return list(super().load_history_strings())
-        except OSError:
-            return []
-
-    def store_string(self, string: str) -> None:
-        if len(string) <= MAX_LINE:
-            try:
-                super().store_string(string)
-            except OSError:
-                pass
-
-
-class PromptSource:
-    """prompt_toolkit's line editor: arrows, Home/End, Ctrl-R, Up/Down through the history, Tab
-    completion (readline style: the common prefix, then the list). Ctrl-C raises
-    KeyboardInterrupt out of ``readline``; Ctrl-D on an empty line is the end of input."""
-
-    def __init__(self, vocabulary: Vocabulary, history: Path | None) -> None:
-        self._session: PromptSession[str] = PromptSession(
-            history=_History(str(history)) if history else InMemoryHistory(),
-            completer=_Completer(vocabulary),
-            complete_while_typing=False,
-            complete_style=CompleteStyle.READLINE_LIKE,
-            enable_history_search=False,
-            mouse_support=False,
-        )
-
-    async def readline(self, prompt: str) -> Line | None:
-        try:
-            # handle_sigint=False: SIGINT stays with the console's own handler (at the prompt,
-            # in raw mode, Ctrl-C is a key press and raises KeyboardInterrupt here anyway)
-            text = await self._session.prompt_async(prompt, handle_sigint=False)
-        except EOFError:
-            return None
-        return text if len(text) <= MAX_LINE else TooLong(len(text))
-
-    def print_above(self, write: Callable[[], None]) -> None:
-        """Print now, or above the prompt if it is waiting (then drawn again below)."""
-        if self._session.app.is_running:
-            run_in_terminal(write, in_executor=False)
-        else:
-            write()
-
-    def wake(self) -> None:
-        app = self._session.app
-        if app.is_running and not app.future.done():
-            app.exit(exception=EOFError())
 
 
 def is_terminal() -> bool:
