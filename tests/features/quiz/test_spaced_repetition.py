@@ -319,6 +319,26 @@ async def test_a_board_read_just_before_local_midnight_is_not_reused_after_it(ap
     assert week.rows == () and week.since == datetime(2026, 3, 16, tzinfo=LA)
 
 
+async def test_boards_turn_the_day_at_local_midnight_across_a_clock_change(app, clock):
+    # Berlin moves its clocks on Sunday 2026-03-29 at 02:00: that day's midnight is at
+    # +01:00, the next at +02:00; a board read early that day must not carry over to Monday
+    berlin = ZoneInfo("Europe/Berlin")
+    await app.handle_text(console_actor("Admin"), "/quiz timezone Europe/Berlin")
+    ada = member("Ada")
+    clock.set(datetime(2026, 3, 28, 12, 0, tzinfo=berlin))  # Saturday
+    await answer_question(app, ada, app.pack.questions[0].id, right=True)
+    for hour, minute in ((0, 30), (12, 0), (23, 59)):  # Sunday, before and after the change
+        clock.set(datetime(2026, 3, 29, hour, minute, tzinfo=berlin))
+        board = await app.boards.leaderboard(ada, "server", "week", sort="streak")
+        assert [(r.display_name, r.streak) for r in board.rows] == [("Ada", 1)]
+        assert board.since == datetime(2026, 3, 23, tzinfo=berlin)
+    clock.set(datetime(2026, 3, 30, 0, 1, tzinfo=berlin))  # Monday: a new week, streak lapsed
+    week = await app.boards.leaderboard(ada, "server", "week")
+    assert week.rows == () and week.since == datetime(2026, 3, 30, tzinfo=berlin)
+    board = await app.boards.leaderboard(ada, "server", "all", sort="streak")
+    assert board.rows == ()
+
+
 async def test_the_zone_is_stored_per_workspace(db_target, clock):
     path = db_target
     app = await QuizApp.open(path, CONTENT, clock=clock)
