@@ -10,9 +10,7 @@ from __future__ import annotations
 import io
 import textwrap
 from functools import lru_cache
-
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.content import Card, Table
 from bot.kernel.results import Image
@@ -25,8 +23,13 @@ HEADER = "#e8eaf6"
 GRID = "#9fa8da"
 INK = "#1a1a2e"
 
+if TYPE_CHECKING:
+    from PIL import ImageFont
+
 
 def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont
+
     return ImageFont.load_default(FONT_SIZE)  # Pillow's bundled font (FreeType)
 
 
@@ -35,6 +38,11 @@ def _wrapped(text: str) -> list[str]:
 
 
 def _draw(table: Table) -> bytes:
+    # Pillow loads with the first table drawn: every process that opens the app (each command
+    # line, each test's bot) would otherwise pay for it at start
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
     font = _font()
     header = [_wrapped(c) for c in table.columns]
     rows = [
