@@ -48,8 +48,11 @@ docs-pictures: $(STAMP)  # the example pictures in docs/pictures, drawn again
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
+# PYTHONDONTWRITEBYTECODE= : where the environment sets it (containers often do), each pytest
+# worker rewrote and compiled every test module again on every run (~9 s of CPU a worker);
+# the compiled files stay in __pycache__ folders (.gitignore)
 test: lint docs
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 # the suite several times beside CPU-bound processes: a test that counts loop turns fails here
 test-busy: $(STAMP)
