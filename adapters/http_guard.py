@@ -5,7 +5,9 @@ idle or malformed client can cost is bounded, and each refusal is one log line.
   its last response, when kept alive): a slowloris client dripping a header every few seconds
   held its connection forever (1,150 of them after 70 s, as many open descriptors);
 - a request, its body included, is handled within ``request_timeout_s`` (else 408);
-- at most ``max_connections`` are open at once: more are closed as they connect;
+- at most ``max_connections`` are open at once: more are closed as they connect (by default
+  as many as the process's open-files limit leaves room for, up to 2,048: a burst of 1,000
+  concurrent clicks is 1,000 connections from Slack);
 - a malformed request (aiohttp answers it 400) is one line, not its parser's traceback (53
   connections logged 53 tracebacks); lines about refusals are rate-limited, with a count of
   those not logged.
@@ -15,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -27,12 +30,26 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+MAX_CONNECTIONS = 2048
+DESCRIPTORS_KEPT = 256  # for the database, the logs and the bot's own outgoing HTTP
+
+
+def connection_room(limit: int = MAX_CONNECTIONS) -> int:
+    """How many connections the server may hold open: ``limit``, or fewer when the process's
+    open-files limit (``ulimit -n``, often 1,024) leaves less room beside what the bot itself
+    keeps open."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return limit
+    return max(64, min(limit, soft - DESCRIPTORS_KEPT))
+
+
 @dataclass(frozen=True)
 class HttpLimits:
     head_timeout_s: float = 10.0
     request_timeout_s: float = 30.0  # Slack itself waits 3 s for an acknowledgement
     keepalive_timeout_s: float = 15.0  # aiohttp's: an idle kept-alive connection is closed
-    max_connections: int = 512
+    max_connections: int = field(default_factory=connection_room)
     log_interval_s: float = 10.0  # at most one refusal line per interval (and a count)
 
 
