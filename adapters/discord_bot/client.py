@@ -290,17 +290,23 @@ class QuizBot(discord.Client):
         # the request runs in this task; a timer starts the defer only if the margin passes
         # first (no second task and no asyncio.wait per click: most answers need neither)
         loop = asyncio.get_running_loop()
+        answered = False
         deferring: list[asyncio.Task[None]] = []
 
-        def defer() -> None:
-            if not interaction.response.is_done():
-                thinking = interaction.response.defer(ephemeral=ephemeral, thinking=True)
-                deferring.append(loop.create_task(thinking))
+        async def defer_unless_answered() -> None:
+            # runs a loop turn after the margin passed: a result ready by then (its reply
+            # about to be sent) needs no defer and no follow-up
+            if not answered and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
 
-        timer = loop.call_later(seconds_left(interaction, self.answer_deadline), defer)
+        def margin_passed() -> None:
+            deferring.append(loop.create_task(defer_unless_answered()))
+
+        timer = loop.call_later(seconds_left(interaction, self.answer_deadline), margin_passed)
         try:
             reply = await self.run(interaction, request)
         finally:
+            answered = True
             timer.cancel()
             if deferring:  # the result follows up once the defer is acknowledged
                 await deferring[0]
