@@ -12,6 +12,11 @@ them when the lease runs out. Any runner of the platform then adopts them and ca
 the stored state: an open round closes at its stored time (at once when that has passed). A
 round whose post may or may not have reached the channel (the process died while posting)
 cannot be carried on honestly: the session then ends with the standings so far.
+
+The end: the session is marked ended with its podium owed (one write: the channel is free for a
+new quiz night before the podium shows), then the podium is posted, then marked posted. A runner
+that adopts a session whose podium is still owed posts it: a crash before the post loses
+nothing, one between the post and its mark posts it twice rather than never.
 """
 
 from __future__ import annotations
@@ -212,6 +217,9 @@ class LiveRunner:
         session = await self.db.read(store.get_session, session_id)
         if session is None:
             return None
+        if session.podium_owed:  # ended by a runner that stopped before posting its podium
+            await self._post_podium(session_id)
+            return None
         rounds = await self.db.read(store.rounds_of, session_id)
         current = rounds[-1] if rounds else None
         if current is not None and current.status == RoundStatus.POSTING:
@@ -340,27 +348,44 @@ class LiveRunner:
         await self.db.write(store.finish_close, session.id, current.number)
 
     async def _end(self, session_id: int, reason: EndReason, detail: str = "") -> None:
-        """Post the podium, then mark the session ended (a crash in between posts it again
-        rather than never)."""
-        session = await self.db.read(store.get_session, session_id)
-        if session is None or session.status != SessionStatus.RUNNING:
-            return
-        podium = await self.service.podium(session_id, reason, detail=detail)
-        try:
-            await asyncio.wait_for(
-                self.poster.post_standings(self._channel(session), podium), self.poster_timeout
-            )
-        except Exception as exc:
-            log.warning("live podium of session %s failed: %r", session_id, exc)
+        """Mark the session ended with its podium owed, then post the podium (see the module's
+        docstring: a user who sees it may start the next quiz at once)."""
         status = {
             EndReason.FINISHED: SessionStatus.FINISHED,
             EndReason.STOPPED: SessionStatus.STOPPED,
             EndReason.IDLE: SessionStatus.IDLE,
             EndReason.INTERRUPTED: SessionStatus.INTERRUPTED,
         }[reason]
-        await self.db.write(
-            store.end_session, session_id, status, self.clock.now().isoformat(), self.name
-        )
+        if await self.db.write(
+            store.end_session,
+            session_id,
+            status,
+            self.clock.now().isoformat(),
+            self.name,
+            True,
+            detail,
+        ):
+            await self._post_podium(session_id)
+
+    async def _post_podium(self, session_id: int) -> None:
+        """Post the podium a session owes, then mark it posted."""
+        session = await self.db.read(store.get_session, session_id)
+        if session is None or not session.podium_owed or session.owner != self.name:
+            return
+        reason = EndReason(session.status.value)  # an ended session's status names its reason
+        podium = await self.service.podium(session_id, reason, detail=session.end_detail)
+        # drawing it may have outlasted the lease: post only if no runner took the session over
+        lease_until = self.clock.now() + self.lease
+        if not await self.db.write(store.renew, session_id, self.name, lease_until.isoformat()):
+            raise LostSession(session_id)
+        self._leases[session_id] = lease_until
+        try:
+            await asyncio.wait_for(
+                self.poster.post_standings(self._channel(session), podium), self.poster_timeout
+            )
+        except Exception as exc:
+            log.warning("live podium of session %s failed: %r", session_id, exc)
+        await self.db.write(store.podium_posted, session_id, self.name)
 
     @staticmethod
     def _channel(session: SessionRow) -> ChannelRef:

@@ -342,7 +342,9 @@ class LiveService:
         rounds = await self.db.read(store.rounds_of, session_id)
         answers = await self.db.read(store.answers_of, session_id)
         table = standings(answers)
-        played = [r for r in rounds if r.status != RoundStatus.POSTING or r.message_ref]
+        # a round whose post never came back (the bot died posting it) was not played, even
+        # once the session's end closed it
+        played = [r for r in rounds if r.message_ref is not None]
         podium = LivePodium(
             session_id=session_id,
             topic_title=self.topic_title(session.topic),

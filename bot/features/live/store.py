@@ -2,7 +2,8 @@
 session's own answers with speed points, and its answer-batch step.
 
 Every change a runner makes to a session checks, in the same transaction, that the runner still
-owns the session (``owner`` + ``lease_until``): two processes never drive one session.
+owns the session (``owner`` + ``lease_until``): two processes never drive one session. A session
+the runner ended stays its own (``podium_owed``) until its podium is posted.
 Functions take the ``Connection`` they run on (``Database.read``/``write``): SQLite's or
 PostgreSQL's."""
 
@@ -73,6 +74,9 @@ class SessionRow:
     owner: str | None  # the runner driving it
     lease_until: str | None
     stop_requested_by: str | None  # display name of who asked to stop it
+    # ended by its runner, the podium not posted yet (whoever drives it next posts it)
+    podium_owed: bool = False
+    end_detail: str = ""  # what the podium says about an interruption
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,22 @@ class NewRound:
 
 _SESSION_COLUMNS = (
     "id, channel_key, platform, workspace_id, channel_id, topic, rounds, seconds, started_by,"
-    " started_by_name, started_at, status, owner, lease_until, stop_requested_by"
+    " started_by_name, started_at, status, owner, lease_until, stop_requested_by, podium_owed,"
+    " end_detail"
 )
 _ROUND_COLUMNS = (
     "session_id, number, post_id, question_id, status, opened_at, closes_at, closed_at, message_ref"
 )
 # the session is still ours to drive
 _OWNED = "status = 'running' AND owner = ?"
+# running, or ended with its podium still to post: a runner drives it (renews, adopts, hands back)
+_DRIVEN = "(status = 'running' OR podium_owed = 1)"
 
 
 def _session(row: tuple) -> SessionRow:  # type: ignore[type-arg]
     values = list(row)
     values[11] = SessionStatus(values[11])
+    values[15] = bool(values[15])
     return SessionRow(*values)
 
 
@@ -239,15 +247,17 @@ def turnout(db: Connection, session_id: int, number: int) -> RoundTurnout:
 
 
 def adoptable(db: Connection, platform: str, owner: str, now: str) -> list[int]:
-    """Running sessions of ``platform`` that ``owner`` drives or may take over: nobody's, or
-    their owner's lease has run out (the process stopped or died)."""
+    """Sessions of ``platform`` (running, or ended with their podium owed) that ``owner``
+    drives or may take over: nobody's, or their owner's lease has run out (the process stopped
+    or died). Two reads, each on its index (ended sessions pile up; owed ones are few)."""
+    free = "(owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until <= ?)"
     return [
         row[0]
         for row in db.execute(
-            "SELECT id FROM live_sessions WHERE platform = ? AND status = 'running'"
-            " AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until <= ?)"
-            " ORDER BY id",
-            (platform, owner, now),
+            f"SELECT id FROM live_sessions WHERE platform = ? AND status = 'running' AND {free}"
+            f" UNION SELECT id FROM live_sessions WHERE platform = ? AND podium_owed = 1"
+            f" AND {free} ORDER BY id",
+            (platform, owner, now, platform, owner, now),
         )
     ]
 
@@ -255,7 +265,7 @@ def adoptable(db: Connection, platform: str, owner: str, now: str) -> list[int]:
 def adopt(db: Connection, session_id: int, owner: str, now: str, lease_until: str) -> bool:
     """Take (or keep) a session; False when another runner holds a live lease on it."""
     cur = db.execute(
-        "UPDATE live_sessions SET owner = ?, lease_until = ? WHERE id = ? AND status = 'running'"
+        f"UPDATE live_sessions SET owner = ?, lease_until = ? WHERE id = ? AND {_DRIVEN}"
         " AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until <= ?)",
         (owner, lease_until, session_id, owner, now),
     )
@@ -264,18 +274,17 @@ def adopt(db: Connection, session_id: int, owner: str, now: str, lease_until: st
 
 def renew(db: Connection, session_id: int, owner: str, lease_until: str) -> bool:
     cur = db.execute(
-        f"UPDATE live_sessions SET lease_until = ? WHERE id = ? AND {_OWNED}",
+        f"UPDATE live_sessions SET lease_until = ? WHERE id = ? AND {_DRIVEN} AND owner = ?",
         (lease_until, session_id, owner),
     )
     return cur.rowcount == 1
 
 
 def release(db: Connection, owner: str) -> int:
-    """A runner stopping hands its running sessions back (another process, or the same one
-    restarted, adopts them at once)."""
+    """A runner stopping hands its sessions back, running or owing a podium (another process,
+    or the same one restarted, adopts them at once)."""
     return db.execute(
-        "UPDATE live_sessions SET owner = NULL, lease_until = NULL"
-        " WHERE owner = ? AND status = 'running'",
+        f"UPDATE live_sessions SET owner = NULL, lease_until = NULL WHERE owner = ? AND {_DRIVEN}",
         (owner,),
     ).rowcount
 
@@ -368,13 +377,26 @@ def end_session(
     status: SessionStatus,
     now: str,
     owner: str | None,
+    podium_owed: bool = False,
+    detail: str = "",
 ) -> bool:
     """End a running session (``owner`` None: whoever holds it, for an orphan); False when it
-    had ended already or is no longer ours. Its open rounds close with it."""
+    had ended already or is no longer ours. Its open rounds close with it.
+
+    ``podium_owed``: the owner posts the podium next and keeps the session (and its lease)
+    until ``podium_posted``; the channel is free for a new session from this write on."""
     owner_check = " AND owner = ?" if owner is not None else ""
-    args = (status.value, now, session_id, *((owner,) if owner is not None else ()))
+    kept = "" if podium_owed else ", owner = NULL, lease_until = NULL"
+    args = (
+        status.value,
+        now,
+        int(podium_owed),
+        detail,
+        session_id,
+        *((owner,) if owner is not None else ()),
+    )
     cur = db.execute(
-        "UPDATE live_sessions SET status = ?, ended_at = ?, owner = NULL, lease_until = NULL"
+        f"UPDATE live_sessions SET status = ?, ended_at = ?, podium_owed = ?, end_detail = ?{kept}"
         f" WHERE id = ? AND status = 'running'{owner_check}",
         args,
     )
@@ -392,6 +414,19 @@ def end_session(
         (now, session_id),
     )
     return True
+
+
+def podium_posted(db: Connection, session_id: int, owner: str) -> bool:
+    """The owed podium went out (or the platform refused it): the session lets go of its
+    runner. False when it was not ours to post."""
+    return (
+        db.execute(
+            "UPDATE live_sessions SET podium_owed = 0, owner = NULL, lease_until = NULL"
+            " WHERE id = ? AND podium_owed = 1 AND owner = ?",
+            (session_id, owner),
+        ).rowcount
+        == 1
+    )
 
 
 def record_answers(db: Connection, batch: AnswerBatch) -> None:
