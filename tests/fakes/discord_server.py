@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -98,6 +99,9 @@ class LoggedClientError(Exception):
     def __init__(self, record: logging.LogRecord) -> None:
         super().__init__(f"{record.name} logged an error: {record.getMessage()}")
         self.record = record
+
+
+DEFERRED_REPLY = 5  # an interaction callback: "thinking", the message follows
 
 
 @dataclass
@@ -349,7 +353,7 @@ class FakeDiscord:
 
     @contextlib.asynccontextmanager
     async def run(
-        self, client: discord.Client, token: str | None = None, *, timeout: float = 5.0
+        self, client: discord.Client, token: str | None = None, *, timeout: float = 30.0
     ) -> AsyncIterator[discord.Client]:
         """Log ``client`` in, connect it to the fake gateway, wait for READY, close it on exit.
 
@@ -400,7 +404,7 @@ class FakeDiscord:
         task.add_done_callback(lambda _t: self._poke())
         return task
 
-    async def wait_until_ready(self, client: discord.Client, timeout: float = 5.0) -> None:
+    async def wait_until_ready(self, client: discord.Client, timeout: float = 30.0) -> None:
         """Wait for the client's READY (works for clients started outside :meth:`run` too)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -447,7 +451,7 @@ class FakeDiscord:
         self._raise_next_logged_error()
 
     async def wait_for(
-        self, condition: Callable[[], T | None], timeout: float = 5.0, what: str = "condition"
+        self, condition: Callable[[], T | None], timeout: float = 30.0, what: str = "condition"
     ) -> T:
         """Wait until ``condition()`` returns non-None, re-checking whenever the fake changes.
 
@@ -487,7 +491,7 @@ class FakeDiscord:
         method: str | None = None,
         path: str | re.Pattern[str] | None = None,
         since: int = 0,
-        timeout: float = 5.0,
+        timeout: float = 30.0,
     ) -> RecordedRequest:
         """First recorded request (index >= ``since``) matching method/path/predicate."""
 
@@ -507,14 +511,29 @@ class FakeDiscord:
         return await self.wait_for(find, timeout, what)
 
     async def wait_for_callback(
-        self, interaction: dict[str, Any], timeout: float = 5.0
+        self, interaction: dict[str, Any], timeout: float = 30.0
     ) -> RecordedRequest:
         """The ``POST /interactions/{id}/{token}/callback`` for a dispatched interaction."""
         path = f"/interactions/{interaction['id']}/{interaction['token']}/callback"
         return await self.wait_for_request(method="POST", path=path, timeout=timeout)
 
+    async def wait_for_reply(
+        self, interaction: dict[str, Any], timeout: float = 30.0
+    ) -> RecordedRequest:
+        """The reply the user ends up seeing: the callback's message, or, where the bot
+        deferred (a slow answer: on a busy machine the 2 s margin passes), the follow-up that
+        replaced the "thinking" state, shaped as the callback would have carried it
+        (``{"type": 4, "data": message}``, its files). Tests of the deferral itself read
+        ``wait_for_callback`` and ``wait_for_followup``."""
+        callback = await self.wait_for_callback(interaction, timeout)
+        if (callback.json or {}).get("type") != DEFERRED_REPLY:
+            return callback
+        followup = await self.wait_for_followup(interaction, timeout=timeout)
+        shown = {"type": 4, "data": followup.json or {}}
+        return dataclasses.replace(callback, json=shown, files=followup.files)
+
     async def wait_for_followup(
-        self, interaction: dict[str, Any], *, since: int = 0, timeout: float = 5.0
+        self, interaction: dict[str, Any], *, since: int = 0, timeout: float = 30.0
     ) -> RecordedRequest:
         """A followup ``POST /webhooks/{app_id}/{token}`` for a dispatched interaction."""
         path = f"/webhooks/{self.application_id}/{interaction['token']}"
@@ -948,7 +967,7 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ gateway
 
-    async def dispatch(self, event: str, data: dict[str, Any], *, timeout: float = 5.0) -> None:
+    async def dispatch(self, event: str, data: dict[str, Any], *, timeout: float = 30.0) -> None:
         """Send a DISPATCH (op 0) event to the connected client."""
         conn = await self.wait_for(
             lambda: self._active if self._active and not self._active.ws.closed else None,

@@ -59,7 +59,7 @@ async def test_discord_attaches_the_diagram_and_the_embed_shows_it(app, pictures
         async with fake.run(bot):
             payload = fake.slash_command("quiz", "card", options={"topic": PVT})
             await fake.dispatch("INTERACTION_CREATE", payload)
-            callback = await fake.wait_for_callback(payload)
+            callback = await fake.wait_for_reply(payload)
     drawn = pictures.cached(spec)
     assert drawn is not None
     assert callback.files[spec.name] == drawn.png  # a multipart upload, beside the table's

@@ -59,7 +59,7 @@ async def test_discord_attaches_the_picture_and_the_embed_shows_it(app):
         async with fake.run(bot):
             payload = fake.slash_command("quiz", "card", options={"topic": PVT})
             await fake.dispatch("INTERACTION_CREATE", payload)
-            callback = await fake.wait_for_callback(payload)
+            callback = await fake.wait_for_reply(payload)
     assert callback.files == {picture.name: picture.png}  # a multipart upload
     data = callback.json["data"]
     [attachment] = data["attachments"]

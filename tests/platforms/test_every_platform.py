@@ -225,7 +225,7 @@ class DiscordDriver(Driver):
 
     async def _respond(self, payload: dict) -> str:
         await self.fake.dispatch("INTERACTION_CREATE", payload)
-        callback = await self.fake.wait_for_callback(payload)
+        callback = await self.fake.wait_for_reply(payload)
         return text_of(callback.json.get("data") or {}) + text_of(
             [a["filename"] for a in (callback.json.get("data") or {}).get("attachments") or []]
         )

@@ -316,7 +316,7 @@ async def test_discord_sigterm_mid_burst_finishes_every_acknowledged_click(tmp_p
             await read_until(proc, r"connected to Gateway", log)
             ask = fake.slash_command("quiz", "question")
             await fake.dispatch("INTERACTION_CREATE", ask, timeout=30)
-            asked = await fake.wait_for_callback(ask, timeout=30)
+            asked = await fake.wait_for_reply(ask, timeout=30)
             custom_id = custom_ids(asked.json["data"]["components"])[0]
             clicks = {}
             for n in range(1, BURST + 1):

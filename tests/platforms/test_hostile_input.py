@@ -228,7 +228,7 @@ async def test_discord_forged_button_gets_an_ephemeral_reply(discord_fake, app, 
     async with fake.run(make_bot(app)):
         payload = fake.component_click(custom_id)
         await fake.dispatch("INTERACTION_CREATE", payload)
-        reply = await fake.wait_for_callback(payload)
+        reply = await fake.wait_for_reply(payload)
     data = reply.json["data"]
     assert data["flags"] & 64  # ephemeral
     assert "That button is no longer a quiz answer" in json.dumps(data, ensure_ascii=False)
@@ -240,11 +240,11 @@ async def test_discord_real_button_still_answers(discord_fake, app):
     async with fake.run(make_bot(app)):
         ask = fake.slash_command("quiz", "question")
         await fake.dispatch("INTERACTION_CREATE", ask)
-        asked = await fake.wait_for_callback(ask)
+        asked = await fake.wait_for_reply(ask)
         ids = custom_ids(asked.json["data"]["components"])
         click = fake.component_click(ids[0], fake.original_response(ask))
         await fake.dispatch("INTERACTION_CREATE", click)
-        await fake.wait_for_callback(click)
+        await fake.wait_for_reply(click)
     assert (await stored_rows(app))["answers"] == 1
 
 
@@ -321,7 +321,7 @@ async def test_discord_generated_malformed_options_each_get_a_reply(discord_fake
                 "quiz", command, options=options, group=group, permissions=permissions
             )
             await fake.dispatch("INTERACTION_CREATE", payload)
-            reply = await fake.wait_for_callback(payload)
+            reply = await fake.wait_for_reply(payload)
             assert reply.json["type"] == 4, text
     assert (await stored_rows(app))["answers"] == 0
     names = await column(app, "SELECT name FROM study_groups")

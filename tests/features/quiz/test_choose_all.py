@@ -119,7 +119,7 @@ async def test_discord_select_menu_takes_several_values(app):
             for _ in range(20):  # two questions: ask until it is the choose-all one
                 payload = fake.slash_command("quiz", "question")
                 await fake.dispatch("INTERACTION_CREATE", payload)
-                post = await fake.wait_for_callback(payload)
+                post = await fake.wait_for_reply(payload)
                 if PROMPT in embed_text(post.json["data"]):
                     break
             [[menu]] = [row["components"] for row in post.json["data"]["components"]]
@@ -132,7 +132,7 @@ async def test_discord_select_menu_takes_several_values(app):
                 values=["1", "0"],
             )
             await fake.dispatch("INTERACTION_CREATE", pick)
-            reply = await fake.wait_for_callback(pick)
+            reply = await fake.wait_for_reply(pick)
     assert reply.json["data"]["flags"] == 64 and "✅" in embed_text(reply.json["data"])
 
 

@@ -144,7 +144,7 @@ async def test_discord_show_the_back_then_knew_it(app):
             while post is None or not post.json["data"]["embeds"][0]["title"].startswith("Flash"):
                 payload = fake.slash_command("quiz", "question")
                 await fake.dispatch("INTERACTION_CREATE", payload)
-                post = await fake.wait_for_callback(payload)
+                post = await fake.wait_for_reply(payload)
             [flip] = custom_ids(post.json["data"]["components"])
             assert flip.startswith("quiz:flip:")
             assert FRONT in embed_text(post.json["data"]) and BACK not in embed_text(
@@ -152,14 +152,14 @@ async def test_discord_show_the_back_then_knew_it(app):
             )
             click = fake.component_click(flip, fake.original_response(payload))
             await fake.dispatch("INTERACTION_CREATE", click)
-            back = await fake.wait_for_callback(click)
+            back = await fake.wait_for_reply(click)
             assert back.json["data"]["flags"] == 64  # only the clicker sees the back
             assert BACK in embed_text(back.json["data"])
             grades = custom_ids(back.json["data"]["components"])
             knew = next(i for i in grades if i.endswith(f":{KNEW}"))
             grade = fake.component_click(knew, fake.original_response(click))
             await fake.dispatch("INTERACTION_CREATE", grade)
-            reply = await fake.wait_for_callback(grade)
+            reply = await fake.wait_for_reply(grade)
     assert "You knew it!" in embed_text(reply.json["data"])
 
 

@@ -71,7 +71,7 @@ async def test_discord_shows_two_rows_of_five_and_the_tenth_button_answers(ten):
         async with fake.run(QuizBot(ten, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)):
             payload = fake.slash_command("quiz", "question")
             await fake.dispatch("INTERACTION_CREATE", payload)
-            cb = await fake.wait_for_callback(payload)
+            cb = await fake.wait_for_reply(payload)
             data = cb.json["data"]
             assert [len(row["components"]) for row in data["components"]] == [5, 5]
             assert_within_discord_limits(data)
@@ -79,7 +79,7 @@ async def test_discord_shows_two_rows_of_five_and_the_tenth_button_answers(ten):
             last = next(i for i in ids if i.endswith(":9"))  # the right one: content index 9
             click = fake.component_click(last, fake.original_response(payload))
             await fake.dispatch("INTERACTION_CREATE", click)
-            reply = await fake.wait_for_callback(click)
+            reply = await fake.wait_for_reply(click)
     assert "✅" in embed_text(reply.json["data"]) and CHOICES[9] in embed_text(reply.json["data"])
 
 

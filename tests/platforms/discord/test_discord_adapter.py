@@ -91,10 +91,16 @@ def make_bot(app: QuizApp, **options: Any) -> QuizBot:
     return QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False, **options)
 
 
-async def run_command(fake: FakeDiscord, *args: Any, **kwargs: Any) -> tuple[dict, Any]:
+async def run_command(
+    fake: FakeDiscord, *args: Any, first_response: bool = False, **kwargs: Any
+) -> tuple[dict, Any]:
+    """A /quiz command and the reply the user sees (the follow-up, if a busy machine made the
+    bot defer); ``first_response``: the interaction's own callback (a defer stays one)."""
     payload = fake.slash_command("quiz", *args, **kwargs)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    return payload, await fake.wait_for_callback(payload)
+    if first_response:
+        return payload, await fake.wait_for_callback(payload)
+    return payload, await fake.wait_for_reply(payload)
 
 
 async def post_question(fake: FakeDiscord, topic: str = PVT) -> tuple[dict, int, list[str]]:
@@ -123,7 +129,7 @@ async def question_of(app: QuizApp, post_id: int) -> Question:
 async def click(fake: FakeDiscord, custom_id: str, message=None, **kwargs: Any):
     payload = fake.component_click(custom_id, message, **kwargs)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    return await fake.wait_for_callback(payload)
+    return await fake.wait_for_reply(payload)
 
 
 def assert_within_discord_limits(body: dict) -> None:
@@ -359,10 +365,10 @@ async def test_topic_autocomplete(fake, app):
     async with fake.run(make_bot(app)):
         payload = fake.autocomplete("quiz", "question", {"topic": "lock"}, focused="topic")
         await fake.dispatch("INTERACTION_CREATE", payload)
-        cb = await fake.wait_for_callback(payload)
+        cb = await fake.wait_for_reply(payload)
         demos = fake.autocomplete("quiz", "demo", {"name": ""}, focused="name")
         await fake.dispatch("INTERACTION_CREATE", demos)
-        demo_cb = await fake.wait_for_callback(demos)
+        demo_cb = await fake.wait_for_reply(demos)
     assert cb.json["type"] == 8
     values = [c["value"] for c in cb.json["data"]["choices"]]
     # the topics whose id has "lock" in it, in lesson order
@@ -644,11 +650,15 @@ async def test_a_real_demo_is_deferred_then_followed_up(fake, tmp_path, clock):
     app = await QuizApp.open(tmp_path / "q.db", CONTENT, clock=clock, demos=runner)
     try:
         async with fake.run(make_bot(app)):
-            payload, cb = await run_command(fake, "demo", options={"name": "_nap"})
+            payload, cb = await run_command(
+                fake, "demo", options={"name": "_nap"}, first_response=True
+            )
             assert cb.json["type"] == 5  # "thinking" first: the child process is still running
             followup = await fake.wait_for_followup(payload, timeout=15)
             # the same user again at once: the core's cooldown refuses, still via defer+followup
-            again, again_cb = await run_command(fake, "demo", options={"name": "_nap"})
+            again, again_cb = await run_command(
+                fake, "demo", options={"name": "_nap"}, first_response=True
+            )
             refused = await fake.wait_for_followup(again, timeout=15)
     finally:
         await app.close()
@@ -671,7 +681,9 @@ async def test_defer_comes_before_the_work_ends(fake, app):
 
     app.dispatcher.register(RunDemo, demo, replace=True)
     async with fake.run(make_bot(app)):
-        payload, cb = await run_command(fake, "demo", options={"name": "spawn"})
+        payload, cb = await run_command(
+            fake, "demo", options={"name": "spawn"}, first_response=True
+        )
         assert cb.json["type"] == 5  # "thinking", sent before the demo has finished
         assert not release.is_set()
         release.set()

@@ -57,8 +57,14 @@ def fail_on_adapter_errors(caplog):
 
 async def daily(fake: FakeDiscord, sub: str, admin: bool = True, **options: Any):
     permissions = ADMIN_PERMISSIONS if admin else None
+    # the first response: daily's commands defer before their work (the tests check it)
     return await run_command(
-        fake, sub, options=options or None, group="daily", permissions=permissions
+        fake,
+        sub,
+        options=options or None,
+        group="daily",
+        permissions=permissions,
+        first_response=True,
     )
 
 
@@ -177,7 +183,7 @@ async def test_set_for_another_channel(fake, app):
             resolved=resolved,
         )
         await fake.dispatch("INTERACTION_CREATE", payload)
-        cb = await fake.wait_for_callback(payload)
+        cb = await fake.wait_for_reply(payload)
     assert cb.json["data"]["embeds"][0]["description"] == f"Posted in <#{other}>."
     assert await schedule_of(app) is None
     assert (await schedule_of(app, other)).channel_id == str(other)

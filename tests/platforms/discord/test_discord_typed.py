@@ -70,7 +70,7 @@ async def post_typed_question(fake: FakeDiscord) -> tuple[dict, int, str]:
 async def submit(fake: FakeDiscord, post_id: int, text: str, **kwargs):
     payload = fake.modal_submit(f"quiz:typed-answer:{post_id}", {"answer": text}, **kwargs)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    return await fake.wait_for_callback(payload)
+    return await fake.wait_for_reply(payload)
 
 
 async def test_a_typed_question_has_one_answer_button_that_opens_a_text_box(fake, app):
