@@ -17,6 +17,12 @@ from bot.demos.payload import parse_payload
 from bot.demos.sandbox import MARKER_ENV, cgroup_support
 from tests.waiting import eventually
 
+# A demo that hangs is timed out after HANG_S: long enough for a machine kept busy to start
+# the child and its grandchild (1.5 s was not, at load 14). The sandbox's speed is a figure in
+# bench/demo_latency.py; the bounds here only catch a stop that hangs.
+HANG_S = 6.0
+HANG_GUARD_S = 20.0
+
 
 class Clock:
     def __init__(self) -> None:
@@ -184,9 +190,10 @@ async def test_gil_reports_the_speedups():
 
 async def test_hanging_demo_is_killed_with_its_whole_group():
     started = Started()
-    demo = asyncio.create_task(runner(started, timeout_s=1.5).run("alice", "_hang"))
+    # the timeout leaves a machine kept busy time to start the child and its grandchild
+    demo = asyncio.create_task(runner(started, timeout_s=HANG_S).run("alice", "_hang"))
     seen: set[int] = set()
-    deadline = time.monotonic() + 1.4
+    deadline = time.monotonic() + HANG_S - 0.1
     while time.monotonic() < deadline and len(seen) < 2:
         if started.pgids:
             seen.update(group_members(started.pgids[0]))
@@ -195,8 +202,8 @@ async def test_hanging_demo_is_killed_with_its_whole_group():
 
     began = time.monotonic()
     result = await demo
-    assert not result.ok and result.error == "demo failed: timed out after 1.5 s"
-    assert time.monotonic() - began < 3.0
+    assert not result.ok and result.error == f"demo failed: timed out after {HANG_S:g} s"
+    assert time.monotonic() - began < HANG_GUARD_S
     pgid = started.pgids[0]
     assert group_gone(pgid)
     with pytest.raises(ProcessLookupError):
@@ -210,7 +217,7 @@ async def test_processes_left_behind_by_a_finished_demo_are_killed():
     started = Started()
     began = time.monotonic()
     result = await runner(started).run("alice", "_leave")
-    assert result.ok and time.monotonic() - began < 3.0
+    assert result.ok and time.monotonic() - began < HANG_GUARD_S
     assert group_gone(started.pgids[0])
 
 
@@ -234,7 +241,7 @@ async def test_memory_hog_is_stopped_by_the_limit():
     started = Started()
     began = time.monotonic()
     result = await runner(started, timeout_s=5, memory_limit_mb=128).run("alice", "_hog")
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < HANG_GUARD_S  # the error below says it was the limit
     assert not result.ok and result.error == "demo failed: exceeded the 128 MB memory limit"
     assert group_gone(started.pgids[0])
 
@@ -354,11 +361,11 @@ async def test_setsid_grandchild_is_killed_when_the_demo_ends(containment):
 @pytest.mark.parametrize("containment", CONTAINMENTS)
 async def test_setsid_grandchild_is_killed_on_timeout(containment):
     started = Started()
-    demos = runner(started, timeout_s=1.5, containment=containment)
+    demos = runner(started, timeout_s=HANG_S, containment=containment)
     began = time.monotonic()
     result, seen = await run_watching(demos, "_escape_hang")
-    assert result.error == "demo failed: timed out after 1.5 s"
-    assert time.monotonic() - began < 4.0
+    assert result.error == f"demo failed: timed out after {HANG_S:g} s"
+    assert time.monotonic() - began < HANG_S + HANG_GUARD_S
     assert len(set(seen.values())) >= 2
     assert_nothing_left(seen)
 
@@ -370,7 +377,7 @@ async def test_combined_memory_of_several_processes_is_bounded(containment):
     began = time.monotonic()
     result, seen = await run_watching(demos, "_hogs")
     assert result.error == "demo failed: exceeded the 256 MB memory limit"
-    assert time.monotonic() - began < 6.0
+    assert time.monotonic() - began < HANG_GUARD_S  # the error above says it was the limit
     assert_nothing_left(seen)
 
 
@@ -380,7 +387,7 @@ async def test_fork_bomb_is_bounded_by_a_process_limit(containment):
     began = time.monotonic()
     result, seen = await run_watching(demos, "_forkbomb")
     assert result.error == "demo failed: tried to run more than 32 processes and threads"
-    assert time.monotonic() - began < 6.0
+    assert time.monotonic() - began < HANG_GUARD_S  # the error above says it was the limit
     assert_nothing_left(seen)
 
 
