@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.features.boards.results import LeaderboardRow, Sort
-from bot.kernel.db import Connection, chunks, marks
+from bot.kernel.db import Connection, chunks
 
 
 @dataclass(frozen=True)
@@ -282,21 +282,20 @@ ScoreKey = tuple[str, str, str]
 
 
 def stored_answered(db: Connection, keys: Sequence[ScoreKey]) -> dict[ScoreKey, int]:
-    """``answered`` of the score rows that exist among ``keys``: one read per board (scope
-    and period) along the primary key, its users in an IN list. (A join with a VALUES list
-    of the wanted keys made PostgreSQL hash-join a sequential scan of every score row.)"""
-    users_of: dict[tuple[str, str], list[str]] = {}
-    for scope, period, user_key in keys:
-        users_of.setdefault((scope, period), []).append(user_key)
+    """``answered`` of the score rows that exist among ``keys``, along the primary key (a
+    join with the wanted keys; 1,000 keys a statement: on PostgreSQL each is a round trip).
+    On PostgreSQL a per-board ``user_key IN (…)`` read instead got slower as the table grew
+    (trailing step 766 -> 323 answers/s over 7,000 users), this one did not."""
     out: dict[ScoreKey, int] = {}
-    for (scope, period), users in users_of.items():
-        for chunk in chunks(users):
-            for user_key, answered in db.execute(
-                "SELECT user_key, answered FROM scores WHERE scope = ? AND period = ?"
-                f" AND user_key IN ({marks(len(chunk))})",
-                (scope, period, *chunk),
-            ):
-                out[(scope, period, user_key)] = answered
+    for chunk in chunks(keys, 1000):
+        values = ",".join(["(?,?,?)"] * len(chunk))
+        for scope, period, user_key, answered in db.execute(
+            f"WITH wanted(scope, period, user_key) AS (VALUES {values})"
+            " SELECT s.scope, s.period, s.user_key, s.answered FROM wanted w JOIN scores s"
+            " ON s.scope = w.scope AND s.period = w.period AND s.user_key = w.user_key",
+            [part for key in chunk for part in key],
+        ):
+            out[(scope, period, user_key)] = answered
     return out
 
 
