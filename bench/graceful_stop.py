@@ -44,7 +44,7 @@ STOP_AFTER = 50
 async def one_round(sig: signal.Signals, burst: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeSlackAPI() as fake:
-            proc = await start_slack(Path(tmp), fake)
+            proc = await start_slack(Path(tmp), Path(tmp) / "q.db", fake)
             log: list[str] = []
             acked: set[str] = set()
             refused = 0
@@ -85,7 +85,7 @@ async def one_round(sig: signal.Signals, burst: int) -> dict:
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
-            stored = stored_answers(Path(tmp) / "q.db")
+            stored = await stored_answers(Path(tmp) / "q.db")
             replied = {p.response_id.removeprefix("click-") for p in fake.response_posts}
     return {
         "acknowledged": len(acked),
