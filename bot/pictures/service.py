@@ -156,6 +156,7 @@ class Pictures:
         self._drawing: dict[PictureSpec, concurrent.futures.Future[bytes]] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()  # the pool's thread stores what it drew
+        self._closed = False  # after close(): text only, and no new pool
 
     @classmethod
     def from_environment(cls) -> Pictures:
@@ -195,7 +196,7 @@ class Pictures:
         return None if png is None else Image(png, spec.name, spec.alt)
 
     async def image(self, spec: PictureSpec | None) -> Image | None:
-        if spec is None or not self.enabled:
+        if spec is None or not self.enabled or self._closed:
             return None
         image = self.cached(spec)
         if image is not None:
@@ -255,6 +256,8 @@ class Pictures:
                 self._cache.popitem(last=False)
 
     def _broken(self, exc: BaseException) -> None:
+        if self._closed:  # the close ended the workers: what was drawing goes out as text
+            return
         self.stats.failed += 1
         log.error("picture worker failed (%s): starting a new one for the next picture", exc)
         pool, self._pool = self._pool, None
@@ -265,6 +268,7 @@ class Pictures:
         """End the workers at once. Pictures are disposable, and a worker may still be warming
         up at the lowest CPU priority (tens of seconds on a busy host): waiting for it ran the
         bot's stop past its bound."""
+        self._closed = True
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(_end_pool, pool)

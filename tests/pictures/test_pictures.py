@@ -327,7 +327,7 @@ async def test_the_drawing_worker_only_takes_cpu_nothing_else_wants():
         await idle.close()
 
 
-async def test_closing_never_waits_for_a_busy_worker(tmp_path):
+async def test_closing_never_waits_for_a_busy_worker(tmp_path, caplog):
     """A worker still warming up (at the lowest CPU priority a busy host can leave it there
     for tens of seconds) or drawing: the bot's stop has a bound, so the close ends it."""
     import asyncio
@@ -342,8 +342,14 @@ async def test_closing_never_waits_for_a_busy_worker(tmp_path):
     taken = tmp_path / "taken"
     busy._executor().submit(take_the_worker, str(taken), 600)  # long after the stop's bound
     await eventually(taken.exists, "the worker to take the job", timeout=60)
+    asked = asyncio.create_task(busy.image(progress_chart(3)))  # queued behind the job
+    await eventually(lambda: busy.drawing == 1, "the picture to be queued")
     started = time.monotonic()
     async with asyncio.timeout(60):
         await busy.close()
     assert time.monotonic() - started < 10
+    assert await asyncio.wait_for(asked, 30) is None  # its asker gets the text version
+    assert await busy.image(progress_chart(4)) is None  # closed: no new pool is started
+    assert busy._pool is None
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
     await eventually(lambda: not os.path.exists(f"/proc/{pid}"), "the worker to end", timeout=30)
