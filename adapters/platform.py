@@ -154,6 +154,9 @@ class ChannelPoster:
         return await self.platform.post(channel, live_round)
 
     async def close_round(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        """Called twice when the reveal's chart is drawn after it: the second edit adds the
+        chart (Slack shares it into the round's thread); without edits the reveal is posted
+        again with it (the console prints it again, as its own edit does)."""
         if self.platform.capabilities.edits:
             await self.platform.edit(channel, ref, reveal)
         else:

@@ -231,6 +231,17 @@ class Pictures:
             return None
         return Image(png, spec.name, spec.alt)
 
+    def attach_cached(self, result: R) -> R:
+        """``result`` with its picture when it is already drawn (never waits); else as it is."""
+        spec = getattr(result, "picture", None)
+        if not self.enabled or not isinstance(spec, KINDS):
+            return result
+        image = self.cached(spec)
+        if image is None:
+            return result
+        self.stats.cached += 1
+        return _with_image(result, image)
+
     async def attach(self, result: R) -> R:
         """``result`` with its picture added to its ``images``, when it has one (a
         ``picture`` spec) and it could be drawn in time; else ``result`` as it is."""
@@ -240,9 +251,7 @@ class Pictures:
         image = await self.image(spec)
         if image is None:
             return result
-        images = getattr(result, "images", ())
-        # first: the picture the result itself describes leads (the embed shows the first)
-        return dataclasses.replace(result, images=(image, *images))  # type: ignore[type-var]
+        return _with_image(result, image)
 
     def _finished(self, spec: PictureSpec, job: concurrent.futures.Future[bytes]) -> None:
         """In the pool's thread: cache what was drawn (also after its asker timed out)."""
@@ -274,6 +283,12 @@ class Pictures:
             await asyncio.to_thread(_end_pool, pool)
 
 
+def _with_image(result: R, image: Image) -> R:
+    images = getattr(result, "images", ())
+    # first: the picture the result itself describes leads (the embed shows the first)
+    return dataclasses.replace(result, images=(image, *images))  # type: ignore[type-var]
+
+
 def _end_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14 (it shuts down too)
     if terminate is not None:
@@ -290,3 +305,8 @@ def _end_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 async def with_picture(pictures: Pictures | None, result: R) -> R:
     """``result`` with its picture when a service was given ``pictures``."""
     return result if pictures is None else await pictures.attach(result)
+
+
+def with_cached_picture(pictures: Pictures | None, result: R) -> R:
+    """``result`` with its picture when a service was given ``pictures`` and it is drawn."""
+    return result if pictures is None else pictures.attach_cached(result)

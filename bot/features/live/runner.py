@@ -4,7 +4,9 @@ from the platform's post and edit).
 
 Per round: one post (the question with its close time), one edit when it closes (the reveal,
 buttons disabled), one post (the scoreboard; after the last round, the podium). Nothing is
-edited per second: the platforms count the time down themselves.
+edited per second: the platforms count the time down themselves. The reveal's chart is drawn
+after the reveal went out, in a task of its own (the next round never waits for a drawing): a
+second edit adds it once drawn.
 
 Ownership: a session is driven by the runner named in its row while that runner's lease lasts
 (renewed every ``lease / 3``). A runner that stops hands its sessions back; one that dies loses
@@ -96,6 +98,7 @@ class LiveRunner:
         self._scan = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._charts: set[asyncio.Task[None]] = set()  # reveals' charts being drawn, then edited in
         self.passes = 0
         service.runners[platform] = self
 
@@ -119,6 +122,13 @@ class LiveRunner:
             await asyncio.wait(tasks, timeout=timeout)
         for task in tasks:
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # a chart still drawing is dropped: its reveal is out already, as text
+        charts, self._charts = self._charts, set()
+        for task in charts:
+            task.cancel()
+        for task in charts:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._task = None
@@ -337,6 +347,8 @@ class LiveRunner:
                 )
             except Exception as exc:  # the reveal is lost, the session goes on
                 log.warning("live round %s reveal failed: %r", current.number, exc)
+            else:
+                self._follow_with_chart(channel, current.message_ref, reveal)
         if not last:
             board = await self.service.scoreboard(session, current.number)
             try:
@@ -346,6 +358,29 @@ class LiveRunner:
             except Exception as exc:
                 log.warning("live scoreboard after round %s failed: %r", current.number, exc)
         await self.db.write(store.finish_close, session.id, current.number)
+
+    def _follow_with_chart(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        """Draw the reveal's chart (when it has one not shown yet) and edit it into the round's
+        message, without holding up the session (``stop`` cancels it)."""
+        if self.service.pictures is None or reveal.images or reveal.picture is None:
+            return
+        task = asyncio.create_task(
+            self._edit_in_chart(channel, ref, reveal),
+            name=f"quizbot-live-chart-{reveal.session_id}-{reveal.number}",
+        )
+        self._charts.add(task)
+        task.add_done_callback(self._charts.discard)
+
+    async def _edit_in_chart(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
+        try:
+            charted = await self.service.chart(reveal)
+            if charted is None:  # not drawn in time: the reveal stays text only
+                return
+            await asyncio.wait_for(
+                self.poster.close_round(channel, ref, charted), self.poster_timeout
+            )
+        except Exception as exc:
+            log.warning("live round %s chart not shown: %r", reveal.number, exc)
 
     async def _end(self, session_id: int, reason: EndReason, detail: str = "") -> None:
         """Mark the session ended with its podium owed, then post the podium (see the module's

@@ -46,7 +46,7 @@ from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
-from bot.pictures.service import Pictures, with_picture
+from bot.pictures.service import Pictures, with_cached_picture, with_picture
 
 SCOREBOARD_SIZE = 5
 WHOLE_COURSE = "the whole course"
@@ -289,7 +289,9 @@ class LiveService:
     async def reveal(
         self, session: SessionRow, found: RoundRow, closed_early: bool
     ) -> RoundReveal | None:
-        """A closed round's reveal; None when its question left the content."""
+        """A closed round's reveal, at once: its chart only when already drawn (``chart`` draws
+        it; the runner edits it in afterwards, so nobody waits for the answer while it draws).
+        None when its question left the content."""
         question = self.pack.question(found.question_id)
         if question is None:
             return None
@@ -321,7 +323,15 @@ class LiveService:
             fastest=fastest,
             closed_early=closed_early,
         )
-        return await with_picture(self.pictures, reveal)  # the answers' distribution
+        return with_cached_picture(self.pictures, reveal)
+
+    async def chart(self, reveal: RoundReveal) -> RoundReveal | None:
+        """``reveal`` with its chart (the answers' distribution), drawn now if need be; None
+        when it has none, already had it, or it could not be drawn in time."""
+        if reveal.images or reveal.picture is None:
+            return None
+        drawn = await with_picture(self.pictures, reveal)
+        return drawn if drawn.images else None
 
     async def scoreboard(self, session: SessionRow, number: int) -> LiveScoreboard:
         table = standings(await self.db.read(store.answers_of, session.id))
@@ -356,6 +366,8 @@ class LiveService:
             stopped_by=stopped_by or session.stop_requested_by,
             detail=detail,
         )
+        # the end of the quiz: nothing follows it, so it may wait for its picture (bounded by
+        # the pictures' timeout) and go out once, with it
         return await with_picture(self.pictures, podium)
 
     def _missed_most(

@@ -137,7 +137,7 @@ async def test_slack_shares_the_reveals_chart_into_the_rounds_thread(app, clock)
                 question = await question_of(app, posted)
                 await click(harness, fake, posted.params["blocks"], question.correct_index, "U1")
                 clock.advance(11)
-                # the reveal waits for its chart (a cold worker's first one here)
+                # the reveal goes out as text at once; its chart follows in the thread
                 update = await fake.wait_for_call(
                     "chat.update",
                     lambda c: "Round 1 of" in block_text(c.params["blocks"]),
