@@ -362,7 +362,8 @@ class LiveRunner:
     def _follow_with_chart(self, channel: ChannelRef, ref: str, reveal: RoundReveal) -> None:
         """Draw the reveal's chart (when it has one not shown yet) and edit it into the round's
         message, without holding up the session (``stop`` cancels it)."""
-        if self.service.pictures is None or reveal.images or reveal.picture is None:
+        pictures = self.service.pictures
+        if pictures is None or not pictures.enabled or reveal.images or reveal.picture is None:
             return
         task = asyncio.create_task(
             self._edit_in_chart(channel, ref, reveal),
