@@ -217,7 +217,9 @@ class Pictures:
                 self._drawing[spec] = job
             job.add_done_callback(lambda done, key=spec: self._finished(key, done))
         try:
-            png = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job)), self.timeout_s)
+            drawing = asyncio.wrap_future(job)
+            drawing.add_done_callback(_retrieved)
+            png = await asyncio.wait_for(asyncio.shield(drawing), self.timeout_s)
         except TimeoutError:
             self.stats.timed_out += 1
             log.warning("picture %s took over %.1f s: sent as text", spec.name, self.timeout_s)
@@ -287,6 +289,13 @@ def _with_image(result: R, image: Image) -> R:
     images = getattr(result, "images", ())
     # first: the picture the result itself describes leads (the embed shows the first)
     return dataclasses.replace(result, images=(image, *images))  # type: ignore[type-var]
+
+
+def _retrieved(drawing: asyncio.Future[bytes]) -> None:
+    """A drawing that fails after its asker stopped waiting (timed out, or ended by the close)
+    is already counted where it finished: no "exception was never retrieved" at exit."""
+    if not drawing.cancelled():
+        drawing.exception()
 
 
 def _end_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:

@@ -331,6 +331,7 @@ async def test_closing_never_waits_for_a_busy_worker(tmp_path, caplog):
     """A worker still warming up (at the lowest CPU priority a busy host can leave it there
     for tens of seconds) or drawing: the bot's stop has a bound, so the close ends it."""
     import asyncio
+    import gc
     import os
     import time
 
@@ -344,6 +345,8 @@ async def test_closing_never_waits_for_a_busy_worker(tmp_path, caplog):
     await eventually(taken.exists, "the worker to take the job", timeout=60)
     asked = asyncio.create_task(busy.image(progress_chart(3)))  # queued behind the job
     await eventually(lambda: busy.drawing == 1, "the picture to be queued")
+    busy.timeout_s = 0.01  # a second asker gives up at once; its drawing fails at the close
+    assert await busy.image(progress_chart(5)) is None and busy.stats.timed_out == 1
     started = time.monotonic()
     async with asyncio.timeout(60):
         await busy.close()
@@ -351,5 +354,6 @@ async def test_closing_never_waits_for_a_busy_worker(tmp_path, caplog):
     assert await asyncio.wait_for(asked, 30) is None  # its asker gets the text version
     assert await busy.image(progress_chart(4)) is None  # closed: no new pool is started
     assert busy._pool is None
+    gc.collect()  # a failed future nobody retrieved is reported when it is collected
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
     await eventually(lambda: not os.path.exists(f"/proc/{pid}"), "the worker to end", timeout=30)
