@@ -338,7 +338,7 @@ async def test_closing_never_waits_for_a_busy_worker(tmp_path, caplog):
     from tests.pictures.busy_job import take_the_worker
     from tests.waiting import eventually
 
-    busy = Pictures(workers=1, timeout_s=60)
+    busy = Pictures(workers=1, timeout_s=60, priority=WorkerPriority.NORMAL)
     pid = await asyncio.wrap_future(busy._executor().submit(os.getpid))
     taken = tmp_path / "taken"
     busy._executor().submit(take_the_worker, str(taken), 600)  # long after the stop's bound

@@ -14,7 +14,7 @@ from adapters.platform import ChannelPoster
 from bot.app import QuizApp
 from bot.features.live import LiveRunner
 from bot.features.live.requests import AnswerLiveRound
-from bot.pictures.service import Pictures
+from bot.pictures.service import Pictures, WorkerPriority
 from tests.conftest import CONTENT
 from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
 from tests.reference_platform import ReferencePlatform
@@ -26,7 +26,8 @@ GENEROUS_S = 120.0  # a chart drawn by a lowest-priority worker on a loaded mach
 
 @pytest.fixture
 async def pictures() -> AsyncIterator[Pictures]:
-    pool = Pictures(workers=1, timeout_s=GENEROUS_S)
+    # drawn at normal priority: on a machine kept busy an idle worker may wait minutes
+    pool = Pictures(workers=1, timeout_s=GENEROUS_S, priority=WorkerPriority.NORMAL)
     pool.start()  # the worker warms up while the round runs
     yield pool
     await pool.close()

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.discord_bot import QuizBot
 from bot.app import QuizApp
-from bot.pictures.service import Pictures
+from bot.pictures.service import Pictures, WorkerPriority
 from tests.conftest import CONTENT
 from tests.fakes.discord_server import FakeDiscord, custom_ids
 
@@ -45,7 +45,7 @@ class HeldWorker:
 
 @pytest.fixture
 async def pictures():
-    pool = Pictures(workers=1, timeout_s=GENEROUS_S)
+    pool = Pictures(workers=1, timeout_s=GENEROUS_S, priority=WorkerPriority.NORMAL)
     yield pool
     await pool.close()
 
