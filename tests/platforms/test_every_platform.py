@@ -292,6 +292,11 @@ async def driver_for(name: str, app: QuizApp, tmp_path: Any) -> AsyncIterator[Dr
         async with FakeDiscord() as fake:
             bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
             async with fake.run(bot):
+                # the scenario runs the daily question with its own scheduler on the clock;
+                # the bot's own (started on READY) would race it for the day's claim and win
+                # now and then, leaving the scenario's pass nothing to post
+                await eventually(lambda: bot.daily_scheduler, "the bot's daily scheduler")
+                await bot.daily_scheduler.stop()
                 yield DiscordDriver(bot, fake)
 
 
