@@ -569,7 +569,12 @@ class _LoopReads:
             conn = await self._take() if attempt == 1 else await self._connect()
             try:
                 return [tuple(r) for r in await conn.fetch(query, *args)]
-            except (*_LOST, asyncpg.PostgresError) as exc:
+            except (*_LOST, asyncpg.PostgresError, asyncpg.InternalClientError) as exc:
+                if isinstance(exc, asyncpg.InternalClientError):
+                    # the server ended the session while the connection sat idle: asyncpg
+                    # took its notice, but the socket is not seen closed yet, and the next
+                    # statement finds the protocol out of step. Never reuse it: redo the read.
+                    conn.terminate()
                 if not conn.is_closed():
                     raise  # a fault of the statement (or a bug), not a lost connection
                 if attempt == 2:
