@@ -1,9 +1,16 @@
 """Limits for an HTTP server an adapter runs on aiohttp (Slack's HTTP mode): what a slow,
 idle or malformed client can cost is bounded, and each refusal is one log line.
 
-- a connection must send a whole request head within ``head_timeout_s`` of connecting (and of
-  its last response, when kept alive): a slowloris client dripping a header every few seconds
-  held its connection forever (1,150 of them after 70 s, as many open descriptors);
+- a request head must be whole within ``head_timeout_s`` of its first byte (a new connection's
+  first head: of connecting): a slowloris client dripping a header every few seconds held its
+  connection forever (1,150 of them after 70 s, as many open descriptors);
+- a kept-alive connection waiting for its next request is idle, not slow: no head timer runs
+  until that request's first byte. aiohttp closes it after ``keepalive_timeout_s`` idle, only
+  between requests (its default, 75 s: longer than clients keep idle connections, aiohttp's
+  own 15 s, so the client usually closes first). The head timer had run from the last
+  response, so a connection idle for 10 s was cut while its client could be sending the next
+  request on it: at 1,000 concurrent clicks whose replies took ~15 s on a loaded machine,
+  100-365 of 2,000 clicks were lost so;
 - a request, its body included, is handled within ``request_timeout_s`` (else 408);
 - at most ``max_connections`` are open at once: more are closed as they connect (by default
   as many as the process's open-files limit leaves room for, up to 2,048: a burst of 1,000
@@ -21,6 +28,8 @@ import resource
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -48,7 +57,7 @@ def connection_room(limit: int = MAX_CONNECTIONS) -> int:
 class HttpLimits:
     head_timeout_s: float = 10.0
     request_timeout_s: float = 30.0  # Slack itself waits 3 s for an acknowledgement
-    keepalive_timeout_s: float = 15.0  # aiohttp's: an idle kept-alive connection is closed
+    keepalive_timeout_s: float = 75.0  # aiohttp's: an idle kept-alive connection is closed
     max_connections: int = field(default_factory=connection_room)
     log_interval_s: float = 10.0  # at most one refusal line per interval (and a count)
 
@@ -81,17 +90,38 @@ def _peer(peer: object) -> str:
     return str(peer or "a client")
 
 
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+CallLater = Callable[[float, Callable[[], None]], Timer]
+
+
+def _loop_call_later(delay: float, callback: Callable[[], None]) -> Timer:
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
+class Waiting(Enum):
+    """What a connection is doing, for the head timer."""
+
+    FIRST_HEAD = "first head"  # new: its first request's head is due (timed from connecting)
+    IDLE = "idle"  # kept alive between requests: no timer (aiohttp's keep-alive bound)
+    HEAD = "head"  # the next request's first byte came: its head is timed from it
+    REQUEST = "request"  # a request is being handled (the middleware's request timeout)
+
+
 class _Connection(asyncio.Protocol):
-    """aiohttp's protocol for one connection, behind a timer: the head of the next request
-    must arrive before it fires (the guard's middleware stops it while a request runs)."""
+    """aiohttp's protocol for one connection, behind the head timer: a request head must be
+    whole within the head timeout of its first byte, or of connecting for the first one."""
 
     def __init__(self, guard: HttpGuard, inner: asyncio.Protocol) -> None:
         self.guard = guard
         self.inner = inner
         self.transport: asyncio.Transport | None = None
         self.peer: object = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
         self.running = 0  # requests being handled
+        self.waiting = Waiting.FIRST_HEAD
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -103,15 +133,24 @@ class _Connection(asyncio.Protocol):
             transport.abort()
             return
         guard.open[transport] = self
-        self.arm()
+        self._time_head()
         self.inner.connection_made(transport)
 
-    def arm(self) -> None:
-        """Start waiting for a request head (on connecting, and after each response)."""
+    def _time_head(self) -> None:
         self.disarm()
+        self._timer = self.guard.call_later(self.guard.limits.head_timeout_s, self._expired)
+
+    def started(self) -> None:
+        """A request's head is whole and its handler runs (the guard's middleware)."""
+        self.running += 1
+        self.waiting = Waiting.REQUEST
+        self.disarm()
+
+    def finished(self) -> None:
+        """A request's handler returned: idle until the next request's first byte."""
+        self.running -= 1
         if self.running == 0:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.guard.limits.head_timeout_s, self._expired)
+            self.waiting = Waiting.IDLE
 
     def disarm(self) -> None:
         if self._timer is not None:
@@ -120,12 +159,18 @@ class _Connection(asyncio.Protocol):
 
     def _expired(self) -> None:
         self._timer = None
-        if self.transport is not None and not self.transport.is_closing():
-            limit = self.guard.limits.head_timeout_s
-            self.guard.refusals.refuse(self.peer, f"no complete request within {limit:g} s")
-            self.transport.abort()
+        if self.transport is None or self.transport.is_closing():
+            return
+        if getattr(self.inner, "_messages", None):
+            return  # the head is whole, its handler not yet started (a busy loop): not slow
+        limit = self.guard.limits.head_timeout_s
+        self.guard.refusals.refuse(self.peer, f"no complete request within {limit:g} s")
+        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
+        if self.waiting is Waiting.IDLE:  # the first byte of a kept-alive connection's next head
+            self.waiting = Waiting.HEAD
+            self._time_head()
         self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
@@ -147,8 +192,11 @@ class HttpGuard:
     """The limits, applied by wrapping the server's protocol factory (``GuardedSite``) and
     by a middleware on the aiohttp application (``install``)."""
 
-    def __init__(self, limits: HttpLimits | None = None) -> None:
+    def __init__(
+        self, limits: HttpLimits | None = None, call_later: CallLater = _loop_call_later
+    ) -> None:
         self.limits = limits or HttpLimits()
+        self.call_later = call_later  # the head timer's clock (a test's own, or the loop's)
         self.refusals = RefusalLog(self.limits.log_interval_s)
         self.open: dict[asyncio.BaseTransport, _Connection] = {}
 
@@ -173,8 +221,7 @@ class HttpGuard:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         connection = self.open.get(request.transport) if request.transport else None
         if connection is not None:
-            connection.running += 1
-            connection.disarm()
+            connection.started()
         try:
             async with asyncio.timeout(self.limits.request_timeout_s):
                 return await handler(request)
@@ -184,8 +231,7 @@ class HttpGuard:
             raise web.HTTPRequestTimeout() from None
         finally:
             if connection is not None:
-                connection.running -= 1
-                connection.arm()
+                connection.finished()
 
 
 class GuardedSite(web.BaseSite):
