@@ -1,5 +1,7 @@
-"""Quiz night in the console, in real time with short rounds: the live limits are lowered
-through the app's constructor (a user cannot type a round shorter than 5 s)."""
+"""Quiz night in the console on a test-moved clock: a round closes when the test moves time past
+its close, never by waiting for it. The clock starts at the real now, so the close time the
+console prints is about now in the workspace's zone. Rounds are short through the app's
+constructor (a user cannot type a round shorter than 5 s)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -19,12 +21,13 @@ from bot.features.live import LiveLimits, LiveRunner
 from bot.features.live.requests import AnswerLiveRound
 from bot.features.quiz import QuestionView
 from bot.features.quiz.results import letter_of as shown_letter
+from bot.kernel.clock import FakeClock
 from tests.conftest import CONTENT
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
 PARIS = ZoneInfo("Europe/Paris")
-ROUND_SECONDS = 3  # long enough for three players to answer on a busy machine
+ROUND_SECONDS = 3  # a round closes only when the test moves the clock this far
 
 
 async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -41,7 +44,8 @@ def first_round_close(shown: str) -> tuple[time, str]:
 
 
 async def test_a_quiz_night_in_the_console(db_target):
-    app = await QuizApp.open(db_target, CONTENT, live_limits=LiveLimits(min_seconds=1))
+    clock = FakeClock(datetime.now(UTC))
+    app = await QuizApp.open(db_target, CONTENT, clock=clock, live_limits=LiveLimits(min_seconds=1))
     output = io.StringIO()
     session = ConsoleSession(app, Console(file=output, width=120), "Ada")
     LiveRunner(app.live, "console", ChannelPoster(ConsolePlatform(session))).start()
@@ -86,7 +90,8 @@ async def test_a_quiz_night_in_the_console(db_target):
         assert "You already locked in" in text()
         assert "Why:" not in text()  # nothing revealed before the round closes
 
-        await until(lambda: "🎯 Round 2 of 3" in text())  # round 1 ran its full time
+        clock.advance(timedelta(seconds=ROUND_SECONDS))  # round 1 runs its full time
+        await until(lambda: "🎯 Round 2 of 3" in text())
         assert "✅ Round 1 of 3 closed: 3 answers · 2 right" in text()
         assert "Scoreboard after round 1 of 3" in text()
         second = session.current
@@ -94,6 +99,8 @@ async def test_a_quiz_night_in_the_console(db_target):
         for name in ("Ada", "Bob"):
             await session.handle_line(f"/as {name}")
             await session.handle_line(letter_of(second, right=True))
+        assert "🎯 Round 3 of 3" not in text()  # Cy has not answered: round 2 stays open
+        clock.advance(timedelta(seconds=ROUND_SECONDS))
         await until(lambda: "🎯 Round 3 of 3" in text())
         late = await session.call_core(
             answer=AnswerLiveRound(second.post_id, 0)
