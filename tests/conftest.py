@@ -71,9 +71,14 @@ def postgres(request) -> pg_server.PgRun:
 
 
 @pytest.fixture(scope="session")
-def pg_schemas(pg_run) -> pg_server.SchemaPool | None:
+def pg_schemas(pg_run):
     """Empty schemas for this worker's tests, reused once emptied (see tests/pg_server.py)."""
-    return pg_server.SchemaPool(pg_run) if isinstance(pg_run, pg_server.PgRun) else None
+    if not isinstance(pg_run, pg_server.PgRun):
+        yield None
+        return
+    pool = pg_server.SchemaPool(pg_run)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
