@@ -436,20 +436,26 @@ class PostgresDatabase(Database):
         except ValueError as exc:  # BadUrl, or urlsplit's own (an unclosed "[")
             raise connect_error(url, exc) from None
         writer = _Session(url, "quizbot-pg-writer")
-        sessions = [writer]
+        sessions = [writer, *(_Session(url, f"quizbot-pg-reader{i}") for i in range(readers))]
         try:
-            try:
-                migrated = await writer.call(migrate_postgres, schema)
-                for i in range(readers):
-                    reader = _Session(url, f"quizbot-pg-reader{i}")
-                    sessions.append(reader)
-                    await reader.call(lambda pg: None)  # connect now: fail at start, not later
-            except asyncpg.PostgresError as exc:
-                raise connect_error(url, exc) from exc
+            # the readers connect (now: fail at start, not later) while the writer connects and
+            # migrates: each connection costs the server a new process, and one after another
+            # they were most of a start on an up-to-date database; the writer's fault first
+            outcomes = await asyncio.gather(
+                writer.call(migrate_postgres, schema),
+                *(reader.call(_connected) for reader in sessions[1:]),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, asyncpg.PostgresError):
+                    raise connect_error(url, outcome) from outcome
+                if isinstance(outcome, BaseException):
+                    raise outcome
         except BaseException:
-            for session in sessions:
-                await session.close()
+            await _close_all(sessions)
             raise
+        migrated = outcomes[0]
+        assert isinstance(migrated, Migrated)
         db = cls(url, writer, sessions[1:])
         db.migrated = migrated
         return db
@@ -486,8 +492,20 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         await self._loop_reads.close()
-        for session in (self._writer, *self._readers):
-            await session.close()
+        await _close_all([self._writer, *self._readers])
+
+
+def _connected(pg: PgConnection) -> None:
+    """Nothing: the session connected to run it."""
+
+
+async def _close_all(sessions: list[_Session]) -> None:
+    """Close every session, at once (each waits for the server to end its connection); the
+    first fault is raised once all are closed."""
+    outcomes = await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 class _LoopReads:
