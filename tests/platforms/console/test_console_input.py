@@ -1,17 +1,24 @@
 """The console's input layer: hostile lines, typos, completion, and the real terminal (a pty).
 
 Each hostile input goes through `quizbot console` as a subprocess, the way a user meets it: one
-line comes back, nothing crashes, the exit code is 0 and the next command is still answered.
+line comes back, nothing crashes, the next command is still answered, nothing reaches standard
+error and the exit code is 0. The hostile-line tests share one console process (starting one
+costs about a second of CPU); the signal and terminal tests each start their own.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -31,52 +38,123 @@ BANNER_END = "/help for commands."
 QUESTION_END = "answer with a letter or number"
 
 
-def console_run(db, lines: list[bytes | str], timeout: float = 30) -> str:
-    data = b"".join((x.encode() if isinstance(x, str) else x) + b"\n" for x in lines)
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(db)],
-        input=data,
-        capture_output=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-    stdout = out.stdout.decode("utf-8", "replace")
-    stderr = out.stderr.decode("utf-8", "replace")
-    assert out.returncode == 0, stderr
-    assert "Traceback" not in stdout + stderr
-    assert stderr == ""
-    return stdout
+class SharedConsole:
+    """One `quizbot console` on piped input for the hostile-line tests of this module.
+
+    Each exchange starts as a freshly started console would, as the terminal's own user (the
+    admin): the tests share the database (users and answers) and nothing else they look at; a
+    test that answers a question asks its own first. Every exchange ends with NEXT, whose reply
+    shows the console still answers, and checks that standard error stayed empty; the exit
+    code (0) is checked when the module's tests are done.
+    """
+
+    def __init__(self, db: Path) -> None:
+        self.stderr_path = db.with_suffix(".stderr")
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "console", "--db", str(db)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                cwd=ROOT,
+            )
+        self._lines: queue.Queue[bytes | None] = queue.Queue()
+        # a thread drains the output, so a long line written never waits on a full pipe
+        threading.Thread(target=self._read, daemon=True).start()
+        banner = self._until(BANNER_END.encode())
+        self.user = re.search(r"You are (.+?)\. Type /quiz", banner)[1]
+        self.as_user = f"You are now {self.user}, an admin."
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _until(self, last: bytes, timeout: float = 30) -> str:
+        """The output up to and including the first line that starts (or ends) with ``last``."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                seen = b"".join(got)[-2000:]
+                raise AssertionError(f"no {last!r} in {timeout} s: {seen!r}") from None
+            assert line is not None, f"the console ended: {self.stderr()}"
+            got.append(line)
+            if line.startswith(last) or line.rstrip().endswith(last):
+                return b"".join(got).decode("utf-8", "replace")
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_bytes().decode("utf-8", "replace")
+
+    def exchange(self, lines: list[bytes | str]) -> str:
+        """Send ``lines`` then NEXT; what the console printed for them, NEXT's reply last."""
+        assert self.process.stdin is not None
+        data = b"".join(
+            (x.encode() if isinstance(x, str) else x) + b"\n"
+            for x in [f"/as {self.user}", *lines, NEXT]
+        )
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+        reset = self._until(self.as_user.encode())
+        assert reset.splitlines() == [self.as_user], reset
+        out = self._until(NEXT_REPLY.encode())
+        assert "Traceback" not in out
+        assert self.stderr() == ""
+        return out
+
+    def close(self) -> None:
+        """End of input: the console exits 0 with nothing on standard error."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            assert self.process.wait(timeout=30) == 0, self.stderr()
+        finally:
+            self.process.kill()
+        assert self.stderr() == ""
 
 
-def reply_to(db, hostile: bytes | str, before: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(the one line the console answered `hostile` with, the line printed before it)."""
-    out = console_run(db, [*before, hostile, NEXT])
-    lines = out.splitlines()
-    following = [i for i, line in enumerate(lines) if line.startswith(NEXT_REPLY)]
-    assert following, out[-2000:]
-    at = following[-1] - 1
-    return lines[at], lines[at - 1]
+@pytest.fixture(scope="module")
+def console(tmp_path_factory) -> Iterator[SharedConsole]:
+    shared = SharedConsole(tmp_path_factory.mktemp("console") / "q.db")
+    try:
+        yield shared
+    finally:
+        shared.close()
 
 
-def one_line_reply(db, hostile: bytes | str, after_question: bool = False) -> str:
-    reply, previous = reply_to(db, hostile, ("/quiz",) if after_question else ())
-    assert previous.endswith(QUESTION_END if after_question else BANNER_END)
+def reply_to(
+    console: SharedConsole, hostile: bytes | str, before: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """(the one line the console answered `hostile` with, the line printed before it: the
+    previous command's last line)."""
+    lines = [console.as_user, *console.exchange([*before, hostile]).splitlines()]
+    assert lines[-1].startswith(NEXT_REPLY), lines[-3:]
+    return lines[-2], lines[-3]
+
+
+def one_line_reply(
+    console: SharedConsole, hostile: bytes | str, after_question: bool = False
+) -> str:
+    reply, previous = reply_to(console, hostile, ("/quiz",) if after_question else ())
+    assert previous.endswith(QUESTION_END) if after_question else previous == console.as_user
     return reply
 
 
 TOO_LONG = "That line is too long ({:,} characters; the limit is 2,000)."
 
 
-def test_a_superscript_digit_is_not_a_choice(tmp_path):
-    reply = one_line_reply(tmp_path / "q.db", "²", after_question=True)
+def test_a_superscript_digit_is_not_a_choice(console):
+    reply = one_line_reply(console, "²", after_question=True)
     assert reply == "'²' is not a choice: answer A-D or 1-4 (/help for more)."
 
 
-def test_a_5000_digit_number_is_refused_and_a_1000_digit_one_is_not_a_choice(tmp_path):
-    db = tmp_path / "q.db"
-    reply = one_line_reply(db, "9" * 5000, after_question=True)
+def test_a_5000_digit_number_is_refused_and_a_1000_digit_one_is_not_a_choice(console):
+    reply = one_line_reply(console, "9" * 5000, after_question=True)
     assert reply == TOO_LONG.format(5000)
-    reply = one_line_reply(db, "9" * 1000, after_question=True)
+    reply = one_line_reply(console, "9" * 1000, after_question=True)
     assert reply == f"'{'9' * 40}…' is not a choice: answer A-D or 1-4 (/help for more)."
 
 
@@ -88,26 +166,23 @@ def test_parse_choice_takes_short_ascii_numbers_only():
     assert parse_choice("0" * 10 + "1", 4) is None
 
 
-def test_a_long_bad_answer_is_echoed_cut(tmp_path):
-    db = tmp_path / "q.db"
-    assert one_line_reply(db, "x" * 3000, after_question=True) == TOO_LONG.format(3000)
-    reply = one_line_reply(db, "y" * 1999, after_question=True)
+def test_a_long_bad_answer_is_echoed_cut(console):
+    assert one_line_reply(console, "x" * 3000, after_question=True) == TOO_LONG.format(3000)
+    reply = one_line_reply(console, "y" * 1999, after_question=True)
     assert reply == f"'{'y' * 40}…' is not a choice: answer A-D or 1-4 (/help for more)."
 
 
-def test_a_daily_window_of_5000_nines_gets_one_line(tmp_path):
-    db = tmp_path / "q.db"
-    reply = one_line_reply(db, f"/daily set 09:00 UTC daily {'9' * 5000}h")
+def test_a_daily_window_of_5000_nines_gets_one_line(console):
+    reply = one_line_reply(console, f"/daily set 09:00 UTC daily {'9' * 5000}h")
     assert reply == TOO_LONG.format(5028)
-    reply = one_line_reply(db, f"/daily set 09:00 UTC daily {'9' * 1900}h")
+    reply = one_line_reply(console, f"/daily set 09:00 UTC daily {'9' * 1900}h")
     assert reply == "The answer window is 1 to 168 hours (e.g. 6h)."
 
 
-def test_as_with_surrogates_names_the_user_without_them(tmp_path):
-    db = tmp_path / "q.db"
+def test_as_with_surrogates_names_the_user_without_them(console):
     # bytes that decode to lone surrogates under Python's surrogateescape
-    assert one_line_reply(db, b"/as \xed\xa0\x80Ada\xff") == "You are now Ada."
-    out = console_run(db, [b"/as \xed\xa0\x80Ada", "/quiz", "1", "/leaderboard", NEXT])
+    assert one_line_reply(console, b"/as \xed\xa0\x80Ada\xff") == "You are now Ada."
+    out = console.exchange([b"/as \xed\xa0\x80Ada", "/quiz", "1", "/leaderboard"])
     board = out[out.index("This server — all time") :]
     assert "│ Ada " in board and NEXT_REPLY in board
 
@@ -123,32 +198,30 @@ async def test_as_with_surrogate_characters_in_process(app):
     assert "You are now Bob." in text and "Bob: " in text
 
 
-def test_a_one_megabyte_word_is_refused_at_once(tmp_path):
+def test_a_one_megabyte_word_is_refused_at_once(console):
     started = time.monotonic()
-    reply = one_line_reply(tmp_path / "q.db", "w" * 1_000_000)
+    reply = one_line_reply(console, "w" * 1_000_000)
     assert reply == TOO_LONG.format(1_000_000)
     assert time.monotonic() - started < 20  # shlex alone took about a minute
 
 
-def test_escape_sequences_in_names_never_reach_the_terminal(tmp_path):
-    db = tmp_path / "q.db"
+def test_escape_sequences_in_names_never_reach_the_terminal(console):
     name = "\x1b]0;pwned\x07Eve\x1b[31m\x9b2J"
-    assert one_line_reply(db, f"/as {name}") == "You are now ]0;pwnedEve[31m2J."
-    out = console_run(db, [f"/as {name}", "/quiz", "1", "/leaderboard", "/stats", NEXT])
+    assert one_line_reply(console, f"/as {name}") == "You are now ]0;pwnedEve[31m2J."
+    out = console.exchange([f"/as {name}", "/quiz", "1", "/leaderboard", "/stats"])
     assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
     assert "│ ]0;pwnedEve[31m2J " in out and NEXT_REPLY in out
 
 
-def test_markup_in_names_prints_literally(tmp_path):
-    db = tmp_path / "q.db"
-    assert one_line_reply(db, "/as [bold]x :smile:") == "You are now [bold]x :smile:."
-    out = console_run(db, ["/as [bold]x :smile:", "/quiz", "1", "/leaderboard", "/stats"])
+def test_markup_in_names_prints_literally(console):
+    assert one_line_reply(console, "/as [bold]x :smile:") == "You are now [bold]x :smile:."
+    out = console.exchange(["/as [bold]x :smile:", "/quiz", "1", "/leaderboard", "/stats"])
     assert "│ [bold]x :smile: " in out
     assert "[bold]x :smile:: " in out  # the /stats head line
 
 
-def test_an_empty_name_after_cleaning_is_a_usage_error(tmp_path):
-    assert one_line_reply(tmp_path / "q.db", "/as \x1b\x07") == "Usage: /as <name> [--admin]"
+def test_an_empty_name_after_cleaning_is_a_usage_error(console):
+    assert one_line_reply(console, "/as \x1b\x07") == "Usage: /as <name> [--admin]"
 
 
 def test_the_renderer_strips_control_characters_from_any_text():
@@ -167,8 +240,8 @@ def test_the_renderer_strips_control_characters_from_any_text():
         ("/xyzzy", "Unknown command '/xyzzy'. Type /help for the commands."),
     ],
 )
-def test_a_typo_gets_one_line_not_the_whole_help(tmp_path, typed, reply):
-    line = one_line_reply(tmp_path / "q.db", typed)
+def test_a_typo_gets_one_line_not_the_whole_help(console, typed, reply):
+    line = one_line_reply(console, typed)
     assert line.startswith(reply)
 
 
@@ -264,7 +337,7 @@ def test_sigterm_while_waiting_for_piped_input_exits_0(tmp_path):
 
 
 def test_sigterm_lets_the_command_in_progress_finish_then_exits_0(tmp_path):
-    from tests.platforms.test_graceful_stop import demo_children
+    from tests.platforms.test_graceful_stop import alive, demo_children
 
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
@@ -277,16 +350,18 @@ def test_sigterm_lets_the_command_in_progress_finish_then_exits_0(tmp_path):
     try:
         wait_for_banner(process)
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(b"/demo gil\n")  # a few seconds of work in a child process
+        # about a second in a child process, mostly asleep (the gil demo took seconds of CPU)
+        process.stdin.write(b"/demo blocking\n")
         process.stdin.flush()
         deadline = time.monotonic() + 30
-        while not demo_children(process.pid):  # the demo has started: the signal comes during it
+        while not (demo := demo_children(process.pid)):  # started: the signal comes during it
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.01)
         process.send_signal(signal.SIGTERM)
+        assert any(map(alive, demo))  # the demo was still running when the signal went out
         assert process.wait(timeout=30) == 0
         out = process.stdout.read().decode()
-        assert "See /card processes-vs-threads" in out  # the demo's last line
+        assert "See /card event-loops-and-asyncio" in out  # the demo's last line
         assert b"Traceback" not in process.stderr.read()
     finally:
         process.kill()
@@ -368,11 +443,16 @@ def test_the_terminal_edits_completes_keeps_history_and_ctrl_c_exits_at_once(tmp
 
 
 def test_ctrl_c_during_a_command_and_ctrl_d_at_the_prompt(tmp_path):
+    from tests.platforms.test_graceful_stop import demo_children
+
     db = tmp_path / "q.db"
     child, pexpect = spawn_tty(db)
     try:
         child.send("/demo gil\r")  # a few seconds of work in a child process
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while not demo_children(child.pid):  # started: the Ctrl-C comes during the command
+            assert time.monotonic() < deadline and child.isalive()
+            time.sleep(0.01)
         started = time.monotonic()
         child.send("\x03")
         child.expect("Bye.")
