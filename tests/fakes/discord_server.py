@@ -13,12 +13,19 @@ Typical use in an adapter test::
             yield server
 
     async def test_question(fake):
-        client = MyBot(guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        client = MyBot(guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(client):                       # login + gateway + READY
             payload = fake.slash_command("quiz", "question", options={"topic": "caching"})
             await fake.dispatch("INTERACTION_CREATE", payload)
             cb = await fake.wait_for_callback(payload)      # RecordedRequest
             assert cb.json["type"] == 4
+
+``guild_ready_timeout`` is how long discord.py holds READY back after the last GUILD_CREATE
+(2 s by default; every start pays it in full). 0 dispatches READY at once and the fake's
+GUILD_CREATE, sent right after READY, is parsed next, before any event a test dispatches: for a
+client that keeps no guild state of its own (QuizBot reads what each interaction carries). A
+test of the guild cache just after READY (tests/platforms/discord/test_discord_fake.py) keeps a
+small wait instead.
 
 Errors are surfaced instead of turning into time-outs: if the client task dies (e.g. a
 KeyError inside discord.py's gateway parser because a payload lacks a key) any ``wait_for*``
@@ -365,7 +372,7 @@ class FakeDiscord:
         if timeout_opt > 0.5:
             warnings.warn(
                 f"client has guild_ready_timeout={timeout_opt}s; READY will take that long. "
-                "Pass guild_ready_timeout=0.05, chunk_guilds_at_startup=False in tests.",
+                "Pass guild_ready_timeout=0 (or 0.05), chunk_guilds_at_startup=False in tests.",
                 stacklevel=3,
             )
         if client.http.connector is discord.utils.MISSING:

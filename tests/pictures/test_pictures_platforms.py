@@ -55,7 +55,7 @@ async def test_discord_attaches_the_diagram_and_the_embed_shows_it(app, pictures
 
     spec = diagram_of(app)
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             payload = fake.slash_command("quiz", "card", options={"topic": PVT})
             await fake.dispatch("INTERACTION_CREATE", payload)
@@ -123,7 +123,7 @@ async def test_discord_posts_the_daily_results_chart_with_the_results(app, pictu
     [chart] = daily.images
     assert "B) two: 9 (69%) (right answer)" in chart.alt
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             await ChannelPoster(bot.platform).post_results(daily.channel, daily)
             post = await fake.wait_for_request(method="POST", path=MESSAGES)

@@ -55,7 +55,7 @@ async def test_discord_attaches_the_picture_and_the_embed_shows_it(app):
 
     picture = expected_picture(app)
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             payload = fake.slash_command("quiz", "card", options={"topic": PVT})
             await fake.dispatch("INTERACTION_CREATE", payload)

@@ -290,7 +290,7 @@ async def driver_for(name: str, app: QuizApp, tmp_path: Any) -> AsyncIterator[Dr
             await adapter.close()
     else:
         async with FakeDiscord() as fake:
-            bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+            bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
             async with fake.run(bot):
                 # the scenario runs the daily question with its own scheduler on the clock;
                 # the bot's own (started on READY) would race it for the day's claim and win

@@ -209,7 +209,7 @@ async def discord_fake():
 
 
 def make_bot(app) -> QuizBot:
-    return QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+    return QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
 
 
 FORGED = [

@@ -87,7 +87,7 @@ async def test_the_reveal_is_edited_in_before_its_chart_is_drawn(app, clock, hel
 
 async def test_discord_edits_the_reveal_first_then_attaches_its_chart(app, clock, held):
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             start = fake.slash_command(
                 "quiz", "start", {"topic": PVT, "rounds": 1, "seconds": 10}, group="live"

@@ -77,7 +77,7 @@ async def test_the_reference_platform_shows_the_reveal_with_its_chart(app, clock
 
 async def test_discord_edits_the_round_into_its_reveal_with_the_chart_attached(app, clock):
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             start = fake.slash_command(
                 "quiz", "start", {"topic": PVT, "rounds": 1, "seconds": 10}, group="live"

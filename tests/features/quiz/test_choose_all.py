@@ -115,7 +115,7 @@ async def test_console_answers_with_several_letters(app):
 
 async def test_discord_select_menu_takes_several_values(app):
     async with FakeDiscord() as fake:
-        async with fake.run(QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)):
+        async with fake.run(QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)):
             for _ in range(20):  # two questions: ask until it is the choose-all one
                 payload = fake.slash_command("quiz", "question")
                 await fake.dispatch("INTERACTION_CREATE", payload)

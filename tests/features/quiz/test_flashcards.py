@@ -139,7 +139,7 @@ async def test_console_turns_the_card_with_any_line_and_grades_with_y_or_n(app):
 
 async def test_discord_show_the_back_then_knew_it(app):
     async with FakeDiscord() as fake:
-        async with fake.run(QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)):
+        async with fake.run(QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)):
             post = None
             while post is None or not post.json["data"]["embeds"][0]["title"].startswith("Flash"):
                 payload = fake.slash_command("quiz", "question")

@@ -68,7 +68,7 @@ def test_seven_to_ten_choices_import_and_eleven_are_refused(tmp_path):
 
 async def test_discord_shows_two_rows_of_five_and_the_tenth_button_answers(ten):
     async with FakeDiscord() as fake:
-        async with fake.run(QuizBot(ten, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)):
+        async with fake.run(QuizBot(ten, guild_ready_timeout=0, chunk_guilds_at_startup=False)):
             payload = fake.slash_command("quiz", "question")
             await fake.dispatch("INTERACTION_CREATE", payload)
             cb = await fake.wait_for_reply(payload)

@@ -88,7 +88,9 @@ def fail_on_adapter_errors(caplog):
 
 
 def make_bot(app: QuizApp, **options: Any) -> QuizBot:
-    return QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False, **options)
+    # READY at once: the bot needs no guild cache (tests/fakes/discord_server.py says why); the
+    # 0.05 s wait for more GUILD_CREATEs was most of a start
+    return QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False, **options)
 
 
 async def run_command(

@@ -81,7 +81,7 @@ async def command(fake: FakeDiscord, *args, **kwargs) -> tuple[dict, object]:
 
 async def test_card_and_stats_are_deferred_while_their_picture_draws(app, hold):
     async with FakeDiscord() as fake:
-        bot = QuizBot(app, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+        bot = QuizBot(app, guild_ready_timeout=0, chunk_guilds_at_startup=False)
         async with fake.run(bot):
             held = hold()
             card, card_callback = await command(fake, "card", options={"topic": PVT})

@@ -113,7 +113,7 @@ async def test_a_sharded_bot_identifies_with_its_shard_and_posts_only_its_guilds
                 shard_set=ShardSet(2, frozenset({1})),
                 shard_count=2,
                 shard_ids=[1],
-                guild_ready_timeout=0.05,
+                guild_ready_timeout=0,
                 chunk_guilds_at_startup=False,
             )
             async with fake.run(bot):
