@@ -45,6 +45,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,13 +118,15 @@ class DemoRunner:
         containment: str = "auto",
         extra_programs: Iterable[str] = (),
         on_start: Callable[[str, int], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """``memory_limit_mb`` and ``max_tasks`` (processes + threads at once) bound a run as a
         whole; ``containment`` is "auto" (a cgroup v2 where the host allows it, else the process
         tree), "cgroup" or "tree" (see :mod:`bot.demos.sandbox`). ``extra_programs`` enables
         test-only programs (names starting with "_"; see ``bot.demos.catalog.TEST_CATALOG``).
         ``on_start(name, pgid)`` is called when a child has started (for logging, or for tests
-        that check the group is gone afterwards)."""
+        that check the group is gone afterwards). The wall-time limit is counted on
+        ``monotonic`` (seconds), so a test moves it instead of waiting ``timeout_s``."""
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         if timeout_s <= 0 or cooldown_s < 0 or memory_limit_mb < 32 or output_limit_bytes < 1024:
@@ -139,6 +142,7 @@ class DemoRunner:
         self._memory_limit_mb = int(memory_limit_mb)
         self._output_limit = int(output_limit_bytes)
         self._on_start = on_start
+        self._monotonic = monotonic
         self._programs: dict[str, DemoInfo] = dict(CATALOG)
         for extra in extra_programs:
             if extra not in TEST_CATALOG:
@@ -337,7 +341,7 @@ class DemoRunner:
         watchdog = asyncio.create_task(_watch(box, proc))
         exited = False
         try:
-            exited = await _wait_for_exit(proc, self._timeout_s)
+            exited = await _wait_for_exit(proc, self._timeout_s, self._monotonic)
         finally:
             # Always, and even if we are cancelled (bot shutting down, caller gave up): kill
             # what is left of the run and reap it. A second cancellation cannot interrupt
@@ -433,16 +437,20 @@ class _OutputBudget:
                 into += chunk
 
 
-async def _wait_for_exit(proc: asyncio.subprocess.Process, timeout_s: float) -> bool:
-    """Wait until the child itself has exited (and been reaped); False on timeout.
+async def _wait_for_exit(
+    proc: asyncio.subprocess.Process,
+    timeout_s: float,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Wait until the child itself has exited (and been reaped); False once ``timeout_s`` has
+    passed on ``monotonic``.
 
     Not ``proc.wait()``: that also waits for the pipes to close, which a left-over grandchild
     could hold open.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
+    deadline = monotonic() + timeout_s
     while proc.returncode is None:
-        if loop.time() >= deadline:
+        if monotonic() >= deadline:
             return False
         await asyncio.sleep(0.01)
     return True
