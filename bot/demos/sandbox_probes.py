@@ -58,24 +58,41 @@ def _test_abort() -> Payload:
 
 # A grandchild that leaves the demo's process group and session (setsid), then double-forks so
 # that its own child is orphaned too; both sleep for 10 minutes unless the sandbox kills them.
+# Once both exist it writes "its pid, its child's pid" to the pipe whose fd is its argument.
 _ESCAPER = (
-    "import os, time\n"
+    "import os, sys, time\n"
+    "ready = int(sys.argv[1])\n"
     "os.setsid()\n"
-    "if os.fork() == 0:\n"
+    "child = os.fork()\n"
+    "if child == 0:\n"
     "    time.sleep(600)\n"
     "    os._exit(0)\n"
+    "os.write(ready, f'{os.getpid()} {child}'.encode())\n"
     "time.sleep(600)\n"
 )
 
 
-def _start_escaper() -> None:
-    subprocess.Popen([sys.executable, "-c", _ESCAPER], stdin=subprocess.DEVNULL)
+def _start_escaper() -> int:
+    """Start the escaper; returns the read end of its pipe (kept open: it never gets EPIPE)."""
+    read, write = os.pipe()
+    subprocess.Popen(
+        [sys.executable, "-c", _ESCAPER, str(write)], stdin=subprocess.DEVNULL, pass_fds=(write,)
+    )
+    os.close(write)
+    return read
 
 
 def _test_escape() -> Payload:
-    _start_escaper()
-    time.sleep(0.3)  # let it leave the group first
-    return payload([("escaped", "2 processes")], "A test program.", details())
+    ready = _start_escaper()
+    # Not a fixed sleep: a busy machine takes its time to start the escaper. The runner's
+    # wall-time limit bounds this read; EOF (the escaper died first) fails the demo.
+    escaper, orphan = (int(pid) for pid in os.read(ready, 64).split())
+    sessions = f"{os.getsid(escaper)} {os.getsid(orphan)}"  # the kernel's, before we return
+    return payload(
+        [("escaped", "2 processes"), ("pids", f"{escaper} {orphan}"), ("sessions", sessions)],
+        "A test program.",
+        details(),
+    )
 
 
 def _test_escape_hang() -> Payload:
