@@ -14,7 +14,7 @@ from bot.app import QuizApp
 from bot.kernel.identity import Actor
 from tests import browser
 from tests.conftest import CONTENT, ROOT
-from tests.teacher_seed import ADMIN, GROUP, HOSTILE_NAME, SUSPECT, seed
+from tests.teacher_seed import ADMIN, GROUP, HOSTILE_NAME, SUSPECT
 from tests.web_server import local, serving
 
 SCREENSHOTS = ROOT / "docs" / "img"
@@ -28,9 +28,9 @@ def chromium():
 
 
 @pytest.fixture
-async def site(tmp_path, clock):
+async def site(tmp_path, clock, seeded_course):
+    seeded_course.copy_into(tmp_path / "quiz.db", clock)  # seeded once, copied for this test
     app = await QuizApp.open(tmp_path / "quiz.db", CONTENT, clock=clock, rng=random.Random(25))
-    await seed(app, clock)
     async with serving(app) as base:
         yield app, base
     await app.close()

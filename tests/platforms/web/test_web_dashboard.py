@@ -15,16 +15,16 @@ from bot.app import QuizApp
 from bot.features.teacher import DashboardLink
 from bot.kernel.identity import Actor
 from tests.conftest import CONTENT
-from tests.teacher_seed import ADMIN, GROUP, HOSTILE_NAME, SUSPECT, seed
+from tests.teacher_seed import ADMIN, GROUP, HOSTILE_NAME, SUSPECT
 from tests.web_server import local, serving
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
 
 @pytest.fixture
-async def site(db_target, clock):
+async def site(db_target, clock, seeded_course):
+    seeded_course.copy_into(db_target, clock)  # the course seeded once, copied for this test
     app = await QuizApp.open(db_target, CONTENT, clock=clock, rng=random.Random(25))
-    await seed(app, clock)
     async with serving(app) as base, aiohttp.ClientSession() as http:
         yield app, base, http
     await app.close()
