@@ -113,37 +113,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if command == "db":
             return _database(args)
-        if command == "report":
-            reports = importlib.import_module("bot.reports")
-            return asyncio.run(
-                reports.run(args, db_path(getattr(args, "db", None)), _content(args))
-            )
-        if command == "web":
-            web = importlib.import_module("adapters.web")
-            db = db_path(getattr(args, "db", None))
-            return asyncio.run(web.run(db, _content(args), host=args.host, port=args.port))
         if command == "demo":
             console = importlib.import_module("adapters.console")
             return asyncio.run(console.run_demo(args.name))
+        # The settings are checked before the command's modules load (discord.py or slack-bolt
+        # take most of a second): a missing token or a mistyped option is reported at once
+        db, content = db_path(getattr(args, "db", None)), _content(args)
+        if command == "report":
+            reports = importlib.import_module("bot.reports")
+            return asyncio.run(reports.run(args, db, content))
+        if command == "web":
+            web = importlib.import_module("adapters.web")
+            return asyncio.run(web.run(db, content, host=args.host, port=args.port))
         if command == "console":
             console = importlib.import_module("adapters.console")
-            return asyncio.run(console.run(db_path(getattr(args, "db", None)), _content(args)))
+            return asyncio.run(console.run(db, content))
         if command == "discord":
+            settings = importlib.import_module("adapters.discord_settings")
+            shards = settings.shards_from_options(args.shards, args.shard_ids)
+            token = settings.bot_token()
             adapter = importlib.import_module("adapters.discord_bot")
-            db = db_path(getattr(args, "db", None))
             return asyncio.run(
                 adapter.run(
                     db,
-                    _content(args),
+                    content,
                     guild_id=args.guild,
                     shard_count=args.shards,
                     shard_ids=args.shard_ids,
+                    shards=shards,
+                    token=token,
                 )
             )
         if command == "slack":
+            settings = importlib.import_module("adapters.slack_settings")
+            slack_settings = settings.load_settings(host=args.host, port=args.port)
             slack = importlib.import_module("adapters.slack_bot")
-            db = db_path(getattr(args, "db", None))
-            return asyncio.run(slack.run(db, _content(args), host=args.host, port=args.port))
+            return asyncio.run(
+                slack.run(db, content, host=args.host, port=args.port, settings=slack_settings)
+            )
     except (ConfigError, StorageError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 2

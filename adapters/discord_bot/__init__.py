@@ -14,7 +14,6 @@ import discord
 import yarl
 
 from adapters.discord_bot.client import (
-    TOKEN,
     DiscordPlatform,
     QuizBot,
     ShardedQuizBot,
@@ -23,12 +22,12 @@ from adapters.discord_bot.client import (
 from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordPoster, DiscordPostError
 from adapters.discord_bot.render import Message, render
-from adapters.discord_bot.shards import ShardSet, shards_from_options
+from adapters.discord_settings import ShardSet, bot_token, shards_from_options
 from adapters.logs import redact_secrets
 from adapters.platform import serve
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
-from bot.config import ConfigError, require, setting
+from bot.config import ConfigError, setting
 
 __all__ = [
     "DiscordPlatform",
@@ -58,12 +57,13 @@ async def run(
     shard_count: int | None = None,
     shard_ids: str | None = None,
     shards: ShardSet | None = None,
+    token: str | None = None,
 ) -> int:
     """Run the bot until it is stopped (the host, adapters/platform.py: stop, reload, scheduler,
     live runner). A missing or rejected token is a ConfigError naming DISCORD_TOKEN (one line,
     never the token itself)."""
     shards = shards or shards_from_options(shard_count, shard_ids)
-    token = require(TOKEN, "the bot token from the Discord Developer Portal")
+    token = token or bot_token()
     _point_at_discord()
     stop_signal = GracefulStop()
     app = await QuizApp.open(db, content)

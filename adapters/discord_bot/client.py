@@ -28,13 +28,13 @@ from adapters.discord_bot.commands import QuizCommands
 from adapters.discord_bot.identity import actor_for
 from adapters.discord_bot.poster import DiscordPoster
 from adapters.discord_bot.render import render
-from adapters.discord_bot.shards import ShardSet
 from adapters.discord_bot.typed import (
     TYPED_TEMPLATE,
     submitted_text,
     typed_answer_modal,
     typed_modal_post,
 )
+from adapters.discord_settings import TOKEN, ShardSet
 from adapters.platform import Background, Capabilities, Lifecycle, ServerPlatform
 from adapters.shutdown import GracefulStop
 from bot.app import QuizApp
@@ -56,7 +56,6 @@ from bot.kernel.identity import ChannelRef
 from bot.kernel.results import SORRY, Notice
 
 log = logging.getLogger(__name__)
-TOKEN = "DISCORD_TOKEN"
 ADMINS_HERE = "On Discord, admins are members with the Manage Server permission."
 RESTARTING = Notice(
     "quizbot is restarting; nothing was saved. Please try again in a minute.", error=True

@@ -5,7 +5,7 @@ requests) or Socket Mode. ``quizbot slack`` runs it."""
 from adapters.slack_bot.adapter import SlackAdapter
 from adapters.slack_bot.platform import SlackPlatform
 from adapters.slack_bot.runner import HttpRunner, SocketModeRunner, build_runner, run
-from adapters.slack_bot.settings import SlackSettings, load_settings
+from adapters.slack_settings import SlackSettings, load_settings
 
 __all__ = [
     "HttpRunner",

@@ -48,7 +48,7 @@ from adapters.slack_bot.render_base import (
     parse_answer_value,
     post_id_value,
 )
-from adapters.slack_bot.settings import SlackSettings
+from adapters.slack_settings import SlackSettings
 from bot.app import QuizApp
 from bot.features.boards.requests import ShowLeaderboard, ShowStats
 from bot.features.live.requests import AnswerLiveRound

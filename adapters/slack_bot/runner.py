@@ -21,7 +21,7 @@ from adapters.platform import serve
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.adapter import SlackAdapter
 from adapters.slack_bot.platform import SlackPlatform
-from adapters.slack_bot.settings import SlackSettings, load_settings
+from adapters.slack_settings import SlackSettings, load_settings
 from bot.app import QuizApp
 from bot.config import ConfigError
 
@@ -156,11 +156,16 @@ async def check_bot_token(bolt: AsyncApp) -> None:
 
 
 async def run(
-    db: Path | str, content: str | None = None, *, host: str = "0.0.0.0", port: int = 3000
+    db: Path | str,
+    content: str | None = None,
+    *,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    settings: SlackSettings | None = None,
 ) -> int:
     """``quizbot slack``: settings first (so a missing one touches nothing), then the host
     serves the Slack platform (adapters/platform.py: stop, reload, scheduler, live runner)."""
-    settings = load_settings(host=host, port=port)
+    settings = settings or load_settings(host=host, port=port)
     configure_logging(settings)
     stop_signal = GracefulStop()
     app = await QuizApp.open(db, content)

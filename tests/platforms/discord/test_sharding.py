@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.discord_bot.shards import ShardSet, shard_of
+from adapters.discord_settings import ShardSet, shard_of
 from bot.app import QuizApp
+from bot.cli import main
 from bot.features.daily import DailyScheduler
 from bot.kernel.clock import FakeClock
 from bot.kernel.identity import Actor
@@ -81,24 +82,33 @@ async def test_two_processes_with_disjoint_shards_post_every_channel_once(db_tar
 
 
 @pytest.mark.parametrize(
-    "options, says",
+    "options, says, how",
     [
-        (["--shard-ids", "0,1"], "--shard-ids needs --shards N"),
-        (["--shards", "2", "--shard-ids", "2"], "shard ids must be between 0 and 1"),
-        (["--shards", "0"], "--shards must be at least 1"),
+        (["--shard-ids", "0,1"], "--shard-ids needs --shards N", "python -m bot"),
+        (["--shards", "2", "--shard-ids", "2"], "shard ids must be between 0 and 1", "main()"),
+        (["--shards", "0"], "--shards must be at least 1", "main()"),
     ],
 )
-def test_bad_shard_options_are_one_line(options, says, tmp_path):
-    run = subprocess.run(
-        [sys.executable, "-m", "bot", "discord", "--db", str(tmp_path / "q.db"), *options],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "DISCORD_TOKEN": ""},
-        timeout=60,
-    )
-    assert run.returncode == 2
-    assert len(run.stderr.strip().splitlines()) == 1 and says in run.stderr, run.stderr
+def test_bad_shard_options_are_one_line(options, says, how, tmp_path, monkeypatch, capfd):
+    # one case runs the command as a user does (its exit status and stderr: the wiring); the
+    # others call bot.cli.main, the same code, in this process
+    args = ["discord", "--db", str(tmp_path / "q.db"), *options]
+    if how == "python -m bot":
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "DISCORD_TOKEN": ""},
+            timeout=60,
+        )
+        status, stderr = run.returncode, run.stderr
+    else:
+        monkeypatch.setenv("DISCORD_TOKEN", "")
+        status, stderr = main(args), capfd.readouterr().err
+    assert status == 2
+    assert len(stderr.strip().splitlines()) == 1 and says in stderr, stderr
+    assert not (tmp_path / "q.db").exists()  # checked before the database opens
 
 
 async def test_a_sharded_bot_identifies_with_its_shard_and_posts_only_its_guilds(tmp_path):

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http_guard import HttpGuard, HttpLimits, RefusalLog, Waiting
 from adapters.slack_bot import SlackAdapter
 from adapters.slack_bot.runner import HttpRunner
-from adapters.slack_bot.settings import SlackSettings
+from adapters.slack_settings import SlackSettings
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
 from tests.slack_fixtures import BOT_TOKEN, SECRET
 from tests.waiting import eventually

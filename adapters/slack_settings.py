@@ -1,4 +1,6 @@
-"""The Slack adapter's settings, read through bot.config (environment or .env).
+"""The Slack adapter's settings, read through bot.config (environment or .env). Outside
+adapters/slack_bot/, whose package loads slack-bolt and aiohttp (most of a second): ``quizbot
+slack`` reports a missing or malformed setting before those load.
 
 Tokens are kept out of ``repr`` so a settings object can be logged or shown in a traceback
 without leaking them.

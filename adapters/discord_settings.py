@@ -1,4 +1,8 @@
-"""Discord sharding: which process posts for which server.
+"""What ``quizbot discord`` checks before discord.py loads (most of a second of imports, so a
+missing token or a mistyped option is reported at once): the token, and the shard options.
+Outside adapters/discord_bot/, whose package loads discord.py.
+
+Sharding: which process posts for which server.
 
 Discord routes a guild to shard ``(guild_id >> 22) % shard_count``; a process running shards
 ``ids`` of ``count`` owns exactly the guilds that land on one of its shards. Processes with
@@ -10,7 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import ConfigError
+from bot.config import ConfigError, require
+
+TOKEN = "DISCORD_TOKEN"
+
+
+def bot_token() -> str:
+    """DISCORD_TOKEN (environment or .env); a one-line ConfigError naming it when missing."""
+    return require(TOKEN, "the bot token from the Discord Developer Portal")
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
