@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,32 +12,30 @@ import pytest
 from bot.content import load_pack
 from bot.importers import MAX_IMPORT_BYTES, MAX_QUESTIONS_PER_FILE, import_files
 from bot.importers.common import html_to_text
-from tests.conftest import ROOT
+from tests.command_line import Quizbot, Run
 
 # a hang or quadratic blow-up shows as this bound passing (the quadratic cases took 40-80 s on
 # inputs a fraction of the size used here); a correct run takes well under a second
 BOUND_S = 120
 
 
-def quizbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.DEVNULL,
-        timeout=BOUND_S,
-    )
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    # in this process (a hang or quadratic blow-up fails on BOUND_S once it ends); process=True
+    # where an open of a FIFO or a device could block for ever: the timeout ends a process
+    return Quizbot(monkeypatch, capfd, bound_s=BOUND_S)
 
 
-def import_cli(tmp_path: Path, fmt: str, source: Path | str, *extra: str):
-    return quizbot(
-        "content", "import", "--from", fmt, str(source), "--out", "out", *extra, cwd=tmp_path
-    )
+@pytest.fixture
+def import_cli(quizbot):
+    def run(tmp_path: Path, fmt: str, source: Path | str, *extra: str, process: bool = False):
+        args = ("content", "import", "--from", fmt, str(source), "--out", "out", *extra)
+        return quizbot(*args, cwd=tmp_path, process=process)
+
+    return run
 
 
-def one_line_error(run: subprocess.CompletedProcess[str], says: str) -> None:
+def one_line_error(run: Run, says: str) -> None:
     assert "Traceback" not in run.stdout + run.stderr, run.stderr
     assert run.returncode == 1, (run.stdout, run.stderr)
     lines = run.stderr.splitlines()
@@ -74,12 +70,13 @@ def test_a_planted_symlink_in_out_is_never_followed(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
-def test_a_folder_or_fifo_named_like_a_card_file_in_out(tmp_path, kind):
+def test_a_folder_or_fifo_named_like_a_card_file_in_out(tmp_path, kind, import_cli):
     out = tmp_path / "out"
     out.mkdir()
     (out / "x.yaml").mkdir() if kind == "folder" else os.mkfifo(out / "x.yaml")
     write(tmp_path / "t.gift", "Q? {=a ~b}\n")
-    run = import_cli(tmp_path, "gift", "t.gift")
+    fifo = kind == "fifo"  # opened by mistake it blocks: in a process the timeout can end
+    run = import_cli(tmp_path, "gift", "t.gift", process=fifo)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert "out/x.yaml: skipped: is a" in run.stdout and "not a regular file" in run.stdout
     assert (out / "t.yaml").is_file()
@@ -87,20 +84,23 @@ def test_a_folder_or_fifo_named_like_a_card_file_in_out(tmp_path, kind):
     (out / "t.yaml").unlink()
     (out / "t.yaml").mkdir() if kind == "folder" else os.mkfifo(out / "t.yaml")
     one_line_error(
-        import_cli(tmp_path, "gift", "t.gift", "--force"), "t.yaml: is not a regular file"
+        import_cli(tmp_path, "gift", "t.gift", "--force", process=fifo),
+        "t.yaml: is not a regular file",
     )
 
 
 # ---- reading: only regular files, and not too much ---------------------------------------
 
 
-def test_a_fifo_as_the_input_is_refused_unopened(tmp_path):
+def test_a_fifo_as_the_input_is_refused_unopened(tmp_path, import_cli):
     os.mkfifo(tmp_path / "in.gift")
-    one_line_error(import_cli(tmp_path, "gift", "in.gift"), "is a FIFO (named pipe)")
+    one_line_error(import_cli(tmp_path, "gift", "in.gift", process=True), "is a FIFO (named pipe)")
 
 
-def test_dev_zero_is_refused_unread(tmp_path):
-    one_line_error(import_cli(tmp_path, "gift", "/dev/zero"), "/dev/zero:0: is a device")
+def test_dev_zero_is_refused_unread(tmp_path, import_cli):
+    one_line_error(
+        import_cli(tmp_path, "gift", "/dev/zero", process=True), "/dev/zero:0: is a device"
+    )
 
 
 def test_a_file_over_the_input_cap_is_refused_in_one_line(tmp_path):
@@ -117,7 +117,7 @@ def test_a_file_over_the_input_cap_is_refused_in_one_line(tmp_path):
 # ---- tracebacks that were ---------------------------------------------------------------
 
 
-def test_opentdb_json_nested_a_thousand_deep(tmp_path):
+def test_opentdb_json_nested_a_thousand_deep(tmp_path, import_cli):
     write(tmp_path / "deep.json", "[" * 1000 + "]" * 1000)
     one_line_error(
         import_cli(tmp_path, "opentdb", "deep.json"), "deep.json:1: invalid JSON: nested"
@@ -137,7 +137,7 @@ ITEM = {
 }
 
 
-def test_opentdb_integers_of_thousands_of_digits(tmp_path):
+def test_opentdb_integers_of_thousands_of_digits(tmp_path, import_cli):
     digits = "9" * 5000
     text = opentdb([ITEM]).replace('"results"', f'"x": {digits}, "results"')
     write(tmp_path / "ok.json", text)
@@ -146,7 +146,7 @@ def test_opentdb_integers_of_thousands_of_digits(tmp_path):
     one_line_error(import_cli(tmp_path, "opentdb", "code.json"), "response_code ? (?)")
 
 
-def test_a_lone_surrogate_is_dropped_not_a_failed_write(tmp_path):
+def test_a_lone_surrogate_is_dropped_not_a_failed_write(tmp_path, import_cli):
     item = {**ITEM, "question": "Water boils\\ud800 at 100 °C.", "category": "Sci\\udfffence"}
     write(
         tmp_path / "s.json",
@@ -159,13 +159,13 @@ def test_a_lone_surrogate_is_dropped_not_a_failed_write(tmp_path):
     assert question.prompt == "Water boils at 100 °C." and question.answer == "True"
 
 
-def test_red_yaml_nested_two_thousand_deep(tmp_path):
+def test_red_yaml_nested_two_thousand_deep(tmp_path, import_cli):
     write(tmp_path / "deep.yaml", "q: " + "[" * 2000 + "]" * 2000 + "\n")
     one_line_error(import_cli(tmp_path, "red", "deep.yaml"), "deep.yaml:1: invalid YAML: nested")
 
 
 @pytest.mark.parametrize("value", ["²", "9" * 5000, "0", "1001"])
-def test_anki_column_headers_that_are_not_column_numbers(tmp_path, value):
+def test_anki_column_headers_that_are_not_column_numbers(tmp_path, value, import_cli):
     write(tmp_path / "deck.txt", f"#separator:tab\n#deck column:{value}\nfront\tback\n")
     one_line_error(
         import_cli(tmp_path, "anki", "deck.txt"),
@@ -174,7 +174,7 @@ def test_anki_column_headers_that_are_not_column_numbers(tmp_path, value):
 
 
 def test_an_anki_note_over_the_csv_limit_is_skipped_with_its_line_and_the_rest_imported(
-    tmp_path,
+    tmp_path, import_cli
 ):
     long = "x" * 140_000
     notes = [
@@ -197,14 +197,14 @@ def test_an_anki_note_over_the_csv_limit_is_skipped_with_its_line_and_the_rest_i
     assert [q.prompt for q in pack.questions] == ["front one", "front two", "front four"]
 
 
-def test_an_anki_file_of_only_an_over_long_note_has_nothing_to_import(tmp_path):
+def test_an_anki_file_of_only_an_over_long_note_has_nothing_to_import(tmp_path, import_cli):
     write(tmp_path / "long.txt", "#separator:tab\nfront\t" + "x" * 140_000 + "\n")
     run = import_cli(tmp_path, "anki", "long.txt")
     assert "long.txt:2: skipped, malformed: a field is longer than 131,072" in run.stdout
     one_line_error(run, "nothing to import")
 
 
-def test_red_aliases_are_refused_like_the_pack_loader_does(tmp_path):
+def test_red_aliases_are_refused_like_the_pack_loader_does(tmp_path, import_cli):
     # 5 KB that expanded into a card of over a megabyte
     lines = ["a0: &a0 [x, y, z, w, v, u, t, s]"]
     lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}]" for n in range(1, 8)]
@@ -216,15 +216,19 @@ def test_red_aliases_are_refused_like_the_pack_loader_does(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url, says",
+    "url, says, process",
     [
-        ("postgresql://ada:s3cret@127.0.0.1:99999/quiz", "not a valid postgresql:// URL"),
-        ("postgresql:/ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database"),
-        ("postgres:ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database"),
+        # found by the database driver as the console opens: the whole command, in a process
+        ("postgresql://ada:s3cret@127.0.0.1:99999/quiz", "not a valid postgresql:// URL", True),
+        # found before the console loads (bot.config), in this process
+        ("postgresql:/ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database", False),
+        ("postgres:ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database", False),
     ],
 )
-def test_a_url_that_is_not_a_valid_postgresql_url_is_one_line(tmp_path, url, says):
-    run = quizbot("console", "--db", url, cwd=tmp_path)
+def test_a_url_that_is_not_a_valid_postgresql_url_is_one_line(
+    tmp_path, url, says, process, quizbot
+):
+    run = quizbot("console", "--db", url, cwd=tmp_path, process=process)
     assert run.returncode == 2, run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "QUIZBOT_DB" in lines[0] and says in lines[0], run.stderr
@@ -245,7 +249,7 @@ def test_a_url_that_is_not_a_valid_postgresql_url_is_one_line(tmp_path, url, say
     ],
     ids=["comments", "open-tags", "open-attribute", "many-tags"],
 )
-def test_html_to_text_takes_linear_time_on_malformed_markup(tmp_path, markup, text):
+def test_html_to_text_takes_linear_time_on_malformed_markup(tmp_path, markup, text, import_cli):
     item = {**ITEM, "question": f"Q {markup} end", "category": "C"}
     write(tmp_path / "h.json", opentdb([item]))
     run = import_cli(tmp_path, "opentdb", "h.json")  # a quadratic parser hits BOUND_S
@@ -253,7 +257,7 @@ def test_html_to_text_takes_linear_time_on_malformed_markup(tmp_path, markup, te
     assert html_to_text(markup)[0].startswith(text)
 
 
-def test_a_long_anki_field_of_html_imports(tmp_path):
+def test_a_long_anki_field_of_html_imports(tmp_path, import_cli):
     field = "<div>" + "<a href='x'>" * 7_500 + "word" + "</a>" * 7_500 + "</div>"  # 120 KB
     write(tmp_path / "deck.txt", f"#separator:tab\n#html:true\nfront\t{field}\n")
     run = import_cli(tmp_path, "anki", "deck.txt")
@@ -261,7 +265,7 @@ def test_a_long_anki_field_of_html_imports(tmp_path):
     assert load_pack(tmp_path / "out").questions[0].accept[0] == "word"
 
 
-def test_red_answers_are_deduplicated_in_linear_time(tmp_path):
+def test_red_answers_are_deduplicated_in_linear_time(tmp_path, import_cli):
     answers = "".join(f"  - answer {n}\n  - ANSWER {n}\n" for n in range(30_000))
     write(tmp_path / "many.yaml", f"How many?:\n{answers}")
     run = import_cli(tmp_path, "red", "many.yaml")  # 30,000 answers took 82 s

@@ -14,11 +14,10 @@ file itself (PostgreSQL's own faults: tests/kernel/test_postgres.py).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -30,7 +29,8 @@ from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import run_on_thread
 from bot.kernel.maintenance import backup_database, check_database
 from bot.kernel.results import Notice
-from tests.conftest import CONTENT, ROOT
+from tests.command_line import Quizbot
+from tests.conftest import CONTENT
 from tests.outages import read_only_writer
 from tests.recorded import stored
 
@@ -184,16 +184,9 @@ async def test_online_backup_while_the_bot_runs(quick_app, db_target, tmp_path, 
         backup_database(db_target, tmp_path / "backup.db")
 
 
-def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    return Quizbot(monkeypatch, capfd, bound_s=60)
 
 
 @pytest.mark.parametrize(
@@ -203,34 +196,45 @@ def quizbot(*args: str, cwd) -> subprocess.CompletedProcess:
         (lambda p: (p / "file").write_text("x") and p / "file" / "q.db", "is not a directory"),
         (lambda p: (p / "junk.db").write_bytes(b"not sqlite" * 500) and p / "junk.db", "not a"),
         # a new file where none can be made (read-only for root too): the line was followed by
-        # a traceback from aiosqlite's thread, which reported to the closed event loop
+        # a traceback from aiosqlite's thread, which reported to the closed event loop (as the
+        # interpreter ended: run in a process, which also proves the command's wiring)
         (lambda p: Path("/proc/quizbot-new.db"), "unable to open database file"),
     ],
     ids=["directory", "parent-is-a-file", "not-a-database", "read-only-new-file"],
 )
-def test_start_up_faults_are_one_line(tmp_path, make, expected):  # SQLite paths that cannot open
-    result = quizbot("console", "--db", str(make(tmp_path)), cwd=tmp_path)
+def test_start_up_faults_are_one_line(tmp_path, make, expected, quizbot, request):
+    # SQLite paths that cannot open
+    process = request.node.callspec.id == "read-only-new-file"
+    result = quizbot("console", "--db", str(make(tmp_path)), cwd=tmp_path, process=process)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
 
 
-def test_db_check_and_backup_commands(tmp_path):
+async def migrated(db: Path) -> None:
+    """What the console does to a new database file before its first prompt."""
+    app = await QuizApp.open(db, None)
+    await app.close()
+
+
+def test_db_check_and_backup_commands(tmp_path, quizbot):
     db = tmp_path / "q.db"
     db.touch()  # an empty file: SQLite opens it as an empty database
-    quizbot("console", "--db", str(db), cwd=tmp_path)  # migrates it (stdin is empty)
+    asyncio.run(migrated(db))
     checked = quizbot("db", "check", "--db", str(db), cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert "integrity check: ok" in checked.stdout and "schema version" in checked.stdout
     backed = quizbot("db", "backup", "--db", str(db), str(tmp_path / "copy.db"), cwd=tmp_path)
     assert backed.returncode == 0 and "backed up" in backed.stdout
-    again = quizbot("db", "backup", "--db", str(db), str(tmp_path / "copy.db"), cwd=tmp_path)
+    again = quizbot(  # the db commands' wiring: status and stderr of `python -m bot`
+        "db", "backup", "--db", str(db), str(tmp_path / "copy.db"), cwd=tmp_path, process=True
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
     missing = quizbot("db", "check", "--db", str(tmp_path / "none.db"), cwd=tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("quizbot: no database file")
 
 
-def test_db_check_and_backup_on_a_postgres_url_say_so_in_one_line(tmp_path):
+def test_db_check_and_backup_on_a_postgres_url_say_so_in_one_line(tmp_path, quizbot):
     url = "postgresql://quiz:s3cret@127.0.0.1:5432/quiz"
     for command, tool in (("check", "pg_amcheck"), ("backup", "pg_dump")):
         extra = [str(tmp_path / "copy.db")] if command == "backup" else []

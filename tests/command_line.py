@@ -1,0 +1,71 @@
+"""Running ``quizbot ARGS`` in a test, two ways.
+
+In this process: ``bot.cli.main``, the command's own code, with its output and exit status as
+a process's would be. A new interpreter costs 0.2-0.8 s of CPU in imports (discord.py and
+aiohttp most of it) for a command that then works for milliseconds; most cases need not pay it.
+
+In a process, ``python -m bot ARGS``: one case per command proves the wiring (the entry point,
+the exit status, stderr), and a case whose bug would block for ever (a FIFO opened, a device
+read) runs where a timeout can end it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+Run = subprocess.CompletedProcess[str]
+
+
+def quizbot_process(*args: str, cwd: Path, timeout: float = 60) -> Run:
+    """``python -m bot ARGS`` in ``cwd`` with a bare environment (no QUIZBOT_* settings)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
+
+
+class Quizbot:
+    """``quizbot(*args, cwd=…)``: the command in this process (``process=True``: in one)."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], bound_s: float
+    ) -> None:
+        self._monkeypatch, self._capfd, self.bound_s = monkeypatch, capfd, bound_s
+
+    def __call__(self, *args: str, cwd: Path, process: bool = False) -> Run:
+        if process:
+            return quizbot_process(*args, cwd=cwd, timeout=self.bound_s)
+        self._monkeypatch.chdir(cwd)  # relative paths and .env are the folder's, as there
+        for name in ("QUIZBOT_DB", "QUIZBOT_CONTENT"):  # the process's bare environment
+            self._monkeypatch.delenv(name, raising=False)
+        self._capfd.readouterr()
+        threads = set(threading.enumerate())
+        started = time.monotonic()
+        try:
+            status = main(list(args))
+        except SystemExit as exit:  # argparse's own errors
+            status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+        # as an interpreter does before it exits: what a thread left still prints is its output
+        for thread in set(threading.enumerate()) - threads:
+            if not thread.daemon:
+                thread.join(self.bound_s)
+        took = time.monotonic() - started
+        out, err = self._capfd.readouterr()
+        # what the process's timeout bounded: here it fails once the command ends
+        assert took < self.bound_s, f"quizbot {' '.join(args)} took {took:.0f} s"
+        return subprocess.CompletedProcess(["quizbot", *args], status, out, err)
