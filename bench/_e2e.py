@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,12 +104,27 @@ class Child:
         return "\n".join(self.output().splitlines()[-lines:])
 
     def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGINT)  # Ctrl-C: the bot closes its database cleanly
+        stop_all([self])
+
+
+STOP_TIMEOUT = 10.0  # a child still running this long after Ctrl-C is killed
+
+
+def stop_all(children: Iterable[Child]) -> None:
+    """Ctrl-C to every child at once (the bot closes its database cleanly), then wait for all:
+    they close side by side, not one after another; SIGKILL for one still running after
+    ``STOP_TIMEOUT``. Call it off the event loop (``asyncio.to_thread``) when the loop serves
+    the fakes a closing child still talks to."""
+    running = []
+    for child in children:
+        proc, child.proc = child.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            running.append(proc)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for proc in running:
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)

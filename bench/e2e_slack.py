@@ -44,6 +44,7 @@ from _e2e import (
     e2e_arguments,
     parse_levels,
     python,
+    stop_all,
 )
 from _e2e import report as print_report
 from aiohttp import web
@@ -336,8 +337,8 @@ async def measure(args: argparse.Namespace) -> dict:
                 for child in children.values():
                     child.check_alive()
             finally:
-                for child in children.values():
-                    child.stop()
+                # off the loop: it serves the fakes the children still talk to as they close
+                await asyncio.to_thread(stop_all, children.values())
                 await sink.stop()
     title = (
         f"e2e_slack: signed block_actions clicks -> ephemeral reply at the response_url; "
@@ -346,10 +347,10 @@ async def measure(args: argparse.Namespace) -> dict:
     return print_report(title, results)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = e2e_arguments(__doc__.splitlines()[0])
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.serve_bare:
         try:
             asyncio.run(serve_bare())
