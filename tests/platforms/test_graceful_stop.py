@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -588,6 +589,7 @@ async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(t
         db = tmp_path / f"q{run}.db"
         proc = await start_console(db, stop_timeout="30")
         try:
+            interrupt = interrupter(proc)  # while the console surely lives: it awaits its input
             proc.stdin.write(b"/quiz\nA\n")
             proc.stdin.close()  # the end of input ...
             async with asyncio.timeout(30):
@@ -595,9 +597,7 @@ async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(t
                     assert line, (await proc.stderr.read()).decode()
             # ... and the signal, at a different moment of the close each run
             await asyncio.sleep(run * 0.02)  # spreads the signal over the close; waits for nothing
-            if proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGINT)
+            interrupt()
             seconds, logged = await signal_and_wait_for_exit(proc)
         finally:
             with contextlib.suppress(ProcessLookupError):
@@ -606,6 +606,32 @@ async def test_console_ctrl_c_as_its_input_ends_closes_the_database_every_time(t
         assert "Traceback" not in logged and "CancelledError" not in logged, logged
         assert seconds < 15, (run, seconds)  # a hang ran into the stop's 35 s bound
         assert list((await stored_answers(db)).values()) == [1]
+
+
+def interrupter(proc: asyncio.subprocess.Process) -> Callable[[], None]:
+    """A SIGINT for ``proc`` (call while it lives) that may come as it exits. Not
+    ``proc.send_signal``: that polls first (waitpid), and when the poll reaps the exiting child,
+    asyncio's child watcher finds none and reports exit status 255 (CPython gh-87744, fixed in
+    3.13). A pidfd signals that process only, never reaps it, and never a reused pid."""
+    if not hasattr(os, "pidfd_open"):  # not Linux: the pid (reused in that instant: unlikely)
+
+        def by_pid() -> None:
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGINT)
+
+        return by_pid
+    pidfd = os.pidfd_open(proc.pid)
+
+    def by_pidfd() -> None:
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGINT)
+        except ProcessLookupError:  # exited and reaped already
+            pass
+        finally:
+            os.close(pidfd)
+
+    return by_pidfd
 
 
 async def signal_and_wait_for_exit(proc: asyncio.subprocess.Process) -> tuple[float, str]:
