@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +29,15 @@ from tests.conftest import CONTENT, ROOT, console_actor
 from tests.pg_server import PgRun, query
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture
+def schema(postgres, pg_schemas) -> Iterator[str]:
+    """An empty schema from the worker's pool (tests/pg_server.py): a test here that needs no
+    brand-new one skips the ~0.5 s of server DDL that migrating a new schema costs."""
+    url = pg_schemas.take()
+    yield url
+    pg_schemas.give_back(url)
 
 
 def quizbot(db: str) -> subprocess.CompletedProcess[str]:
@@ -169,8 +179,8 @@ def member(i: int) -> Actor:
     return Actor("console", f"u{i}", f"User {i}", "local", "terminal", is_admin=False)
 
 
-async def test_three_processes_count_each_answer_once_and_post_each_day_once(postgres):
-    url = postgres.fresh_schema()
+async def test_three_processes_count_each_answer_once_and_post_each_day_once(schema):
+    url = schema
     users = 60
     setup = await QuizApp.open(url, CONTENT, clock=FakeClock(datetime(2026, 3, 2, 6, tzinfo=UTC)))
     try:
@@ -257,11 +267,11 @@ async def test_three_processes_count_each_answer_once_and_post_each_day_once(pos
     assert board.total_players == users
 
 
-async def test_many_board_reads_at_once_share_the_loop_connections(postgres, clock):
+async def test_many_board_reads_at_once_share_the_loop_connections(postgres, schema, clock):
     """Board reads run on the event loop's own few connections (Database.fetch): forty at
     once queue for them and each gets the whole board; after every session of the database
     is ended, the next ones connect again."""
-    app = await QuizApp.open(postgres.fresh_schema(), CONTENT, clock=clock)
+    app = await QuizApp.open(schema, CONTENT, clock=clock)
     try:
         view = await app.quiz.post_question(console_actor("Ada"), app.pack.questions[0])
         for i in range(12):
@@ -290,10 +300,8 @@ async def test_many_board_reads_at_once_share_the_loop_connections(postgres, clo
         await app.close()
 
 
-async def test_a_dropped_connection_fails_its_batch_and_the_next_answers_go_through(
-    postgres, clock
-):
-    url = postgres.fresh_schema()
+async def test_a_dropped_connection_fails_its_batch_and_the_next_answers_go_through(schema, clock):
+    url = schema
     app = await QuizApp.open(url, CONTENT, clock=clock)
     blocker = await asyncpg.connect(url)
     try:
@@ -436,14 +444,14 @@ class ClosedDatabase:
 
 @pytest.mark.parametrize("outage", ["server stopped", "database closed"])
 async def test_answers_while_the_server_cannot_be_reached_are_not_saved_and_count_after(
-    postgres, clock, outage
+    postgres, clock, outage, request
 ):
     """A reconnect that finds no server fails as transient (``StorageUnavailable``): the
     answer is "couldn't save, try again", not a fault of the database; once the server is
     back, the next operations connect again."""
     if outage == "server stopped":
         down: Relay | ClosedDatabase = Relay(postgres.server)
-        direct = postgres.fresh_schema()
+        direct = request.getfixturevalue("schema")
     else:
         down = ClosedDatabase(postgres)
         direct = down.database_url
@@ -477,13 +485,13 @@ async def test_answers_while_the_server_cannot_be_reached_are_not_saved_and_coun
     ]
 
 
-async def test_a_bug_in_an_answer_step_is_a_bug_on_postgresql_too(postgres, clock, caplog):
+async def test_a_bug_in_an_answer_step_is_a_bug_on_postgresql_too(schema, clock, caplog):
     """asyncpg raises InterfaceError for a wrong parameter count on a live connection: a bug,
     not a lost connection, so the batch's callers are not told "couldn't save" (the adapter
     logs it and says sorry), the connection is kept, and the next answer is stored."""
     from bot.features.answers.writer import AnswerBatchBug
 
-    app = await QuizApp.open(postgres.fresh_schema(), CONTENT, clock=clock)
+    app = await QuizApp.open(schema, CONTENT, clock=clock)
     try:
         view = await app.quiz.post_question(console_actor("Ada"), app.pack.questions[0])
         steps = app.answers._steps
@@ -503,14 +511,12 @@ async def test_a_bug_in_an_answer_step_is_a_bug_on_postgresql_too(postgres, cloc
     assert "lost the connection" not in caplog.text
 
 
-async def test_a_typed_answer_with_a_nul_is_stored_without_it(postgres, clock, tmp_path):
+async def test_a_typed_answer_with_a_nul_is_stored_without_it(schema, clock, tmp_path):
     """PostgreSQL's text cannot hold NUL: the core strips control characters from a typed
     answer before it is stored, so one user's odd input cannot fail everyone's batch."""
     from tests.typed_content import typed_content
 
-    app = await QuizApp.open(
-        postgres.fresh_schema(), typed_content(tmp_path / "content"), clock=clock
-    )
+    app = await QuizApp.open(schema, typed_content(tmp_path / "content"), clock=clock)
     try:
         question = app.pack.question("net-reliable-protocol")
         view = await app.quiz.post_question(console_actor("Ada"), question)
