@@ -92,7 +92,9 @@ class DailyScheduler:
         now = now or self.clock.now()
         run = DailyRun()
         owns = self.owns or (lambda workspace_id: True)
-        for claim in await self.db.read(store.due_results, self.platform, now.isoformat()):
+        # each read of a pass is one statement, its own snapshot (read_single): a transaction
+        # around it would add two round trips to every pass on PostgreSQL
+        for claim in await self.db.read_single(store.due_results, self.platform, now.isoformat()):
             if not owns(claim.workspace_id):
                 continue
             try:
@@ -102,14 +104,14 @@ class DailyScheduler:
                 continue
             if results is not None:
                 run.results.append(results)
-        for schedule in await self.db.read(store.schedules, self.platform):
+        for schedule in await self.db.read_single(store.schedules, self.platform):
             if not owns(schedule.workspace_id):
                 continue
             try:
                 due = self.due(schedule, now)
                 if due is None:
                     continue
-                if await self.db.read(
+                if await self.db.read_single(
                     store.claim_on, schedule.channel_key, due.local_date.isoformat()
                 ):
                     continue  # posted (or being posted) already, by us or another process
@@ -211,12 +213,12 @@ class DailyScheduler:
     async def next_wake(self, now: datetime) -> datetime | None:
         """The next instant something can be due: a scheduled post or a window's end."""
         instants = []
-        for schedule in await self.db.read(store.schedules, self.platform):
+        for schedule in await self.db.read_single(store.schedules, self.platform):
             try:
                 instants.append(next_occurrence(schedule, now).instant)
             except Exception:  # logged by run_due; the rescan comes back to it
                 continue
-        closing = await self.db.read(store.next_closing, self.platform, now.isoformat())
+        closing = await self.db.read_single(store.next_closing, self.platform, now.isoformat())
         if closing:
             instants.append(datetime.fromisoformat(closing))
         return min(instants, default=None)
