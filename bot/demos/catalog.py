@@ -94,6 +94,7 @@ TEST_CATALOG: dict[str, DemoInfo] = {
     info.name: info
     for info in (
         DemoInfo("_nap", "Test: nap", "Sleeps briefly, then reports one measurement."),
+        DemoInfo("_gate", "Test: gate", "Runs until a file 'open' appears in its folder."),
         DemoInfo("_hang", "Test: hang", "Starts a grandchild process, then never finishes."),
         DemoInfo("_leave", "Test: leave", "Reports at once but leaves a grandchild running."),
         DemoInfo("_hog", "Test: memory hog", "Allocates memory until the limit stops it."),

@@ -17,6 +17,14 @@ def _test_nap() -> Payload:
     return payload([("slept", "0.3 s")], "A test program.", details())
 
 
+def _test_gate() -> Payload:
+    # Runs until a test opens its gate (a file "open" in its working directory): the test's own
+    # work then overlaps the demo however long a busy machine takes over it.
+    while not os.path.exists("open"):
+        time.sleep(0.01)
+    return payload([("gate", "opened")], "A test program.", details())
+
+
 def _test_hang() -> Payload:
     # A grandchild in the same process group, to prove the runner kills the whole group.
     subprocess.Popen(
@@ -141,6 +149,7 @@ def _test_deep() -> bytes:
 
 TEST_PROGRAMS: dict[str, Program] = {
     "_nap": _test_nap,
+    "_gate": _test_gate,
     "_hang": _test_hang,
     "_leave": _test_leave,
     "_hog": _test_hog,
