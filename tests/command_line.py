@@ -1,7 +1,9 @@
 """Running ``quizbot ARGS`` in a test, two ways.
 
 In this process: ``bot.cli.main``, the command's own code, with its output and exit status as
-a process's would be. A new interpreter costs 0.2-0.8 s of CPU in imports (discord.py and
+a process's would be, and on its stderr what a process would print there besides (a log record
+of WARNING or above, a warning, a thread's or an unraisable exception: pytest would otherwise
+keep them for its report). A new interpreter costs 0.2-0.8 s of CPU in imports (discord.py and
 aiohttp most of it) for a command that then works for milliseconds; most cases need not pay it.
 
 In a process, ``python -m bot ARGS``: one case per command proves the wiring (the entry point,
@@ -11,11 +13,16 @@ read) runs where a timeout can end it.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import threading
 import time
+import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,16 +63,73 @@ class Quizbot:
         self._capfd.readouterr()
         threads = set(threading.enumerate())
         started = time.monotonic()
-        try:
-            status = main(list(args))
-        except SystemExit as exit:  # argparse's own errors
-            status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
-        # as an interpreter does before it exits: what a thread left still prints is its output
-        for thread in set(threading.enumerate()) - threads:
-            if not thread.daemon:
-                thread.join(self.bound_s)
+        with _as_a_process_prints_them() as printed:
+            try:
+                status = main(list(args))
+            except SystemExit as exit:  # argparse's own errors
+                status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+            # as an interpreter does before it exits: what a thread left prints is its output
+            for thread in set(threading.enumerate()) - threads:
+                if not thread.daemon:
+                    thread.join(self.bound_s)
         took = time.monotonic() - started
         out, err = self._capfd.readouterr()
+        err += "".join(printed)
         # what the process's timeout bounded: here it fails once the command ends
         assert took < self.bound_s, f"quizbot {' '.join(args)} took {took:.0f} s"
         return subprocess.CompletedProcess(["quizbot", *args], status, out, err)
+
+
+# Python's filters when no -W option is given (the process's): most warnings are shown once
+PROCESS_WARNING_FILTERS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+class _Lines(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.WARNING)  # logging's last resort in an unconfigured process
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record) + "\n")
+
+
+@contextmanager
+def _as_a_process_prints_them() -> Iterator[list[str]]:
+    """The stderr lines a process would have printed and pytest catches for its report."""
+    lines: list[str] = []
+
+    def thread_failed(failure: threading.ExceptHookArgs) -> None:
+        name = failure.thread.name if failure.thread else "?"
+        lines.append(f"Exception in thread {name}:\n")
+        failed = failure.exc_type, failure.exc_value, failure.exc_traceback
+        lines.extend(traceback.format_exception(*failed))
+
+    def unraisable(failure: sys.UnraisableHookArgs) -> None:
+        lines.append(f"Exception ignored in: {failure.object!r}\n")
+        failed = failure.exc_type, failure.exc_value, failure.exc_traceback
+        lines.extend(traceback.format_exception(*failed))
+
+    handler = _Lines(lines)
+    root = logging.getLogger()
+    hooks = threading.excepthook, sys.unraisablehook
+    root.addHandler(handler)
+    threading.excepthook, sys.unraisablehook = thread_failed, unraisable
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.resetwarnings()
+            for action, category, module in PROCESS_WARNING_FILTERS:
+                warnings.filterwarnings(action, category=category, module=module, append=True)
+            yield lines
+        lines.extend(
+            warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line)
+            for w in caught
+        )
+    finally:
+        threading.excepthook, sys.unraisablehook = hooks
+        root.removeHandler(handler)
