@@ -25,6 +25,7 @@ from bot.kernel.identity import Actor
 from bot.kernel.pg import redact
 from bot.kernel.pg_url import check_url
 from bot.kernel.storage import open_database
+from tests.command_line import Quizbot
 from tests.conftest import CONTENT, ROOT, console_actor
 from tests.pg_server import PgRun, query
 
@@ -40,21 +41,16 @@ def schema(postgres, pg_schemas) -> Iterator[str]:
     pg_schemas.give_back(url)
 
 
-def quizbot(db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", db],
-        input="",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=ENV,
-        timeout=60,
-    )
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    return Quizbot(monkeypatch, capfd, bound_s=60)
 
 
 @pytest.mark.parametrize(
     "url, says",
     [
+        # run as a user runs it (python -m bot: the wiring); the others by bot.cli.main in
+        # this process, the same code without a new interpreter's imports
         ("postgresql://ada:s3cret@127.0.0.1:1/quiz", "Connect call failed"),
         ("postgresql://ada:s3cret@127.0.0.1:notaport/quiz", "not a valid postgresql:// URL"),
         ("mysql://ada:s3cret@127.0.0.1/quiz", "postgresql://user@host/database"),
@@ -73,8 +69,9 @@ def quizbot(db: str) -> subprocess.CompletedProcess[str]:
         ("postgresql://[::1/quiz", "not a valid postgresql:// URL (Invalid IPv6 URL)"),
     ],
 )
-def test_a_bad_database_setting_is_one_line_naming_it(url, says):
-    run = quizbot(url)
+def test_a_bad_database_setting_is_one_line_naming_it(url, says, quizbot, tmp_path):
+    process = url == "postgresql://ada:s3cret@127.0.0.1:1/quiz"
+    run = quizbot("console", "--db", url, cwd=tmp_path, process=process)
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "QUIZBOT_DB" in lines[0] and says in lines[0], run.stderr
@@ -121,9 +118,9 @@ def test_a_printed_database_url_never_shows_a_password(url, shown):
     assert redact(url) == shown
 
 
-def test_refused_credentials_are_one_line(postgres):
+def test_refused_credentials_are_one_line(postgres, quizbot, tmp_path):
     url = postgres.url.replace("postgresql://postgres@", "postgresql://nobody:pw@")
-    run = quizbot(url)
+    run = quizbot("console", "--db", url, cwd=tmp_path)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         f"quizbot: cannot open the database {url.replace(':pw@', ':***@')}"
