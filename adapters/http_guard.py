@@ -11,7 +11,9 @@ idle or malformed client can cost is bounded, and each refusal is one log line.
   response, so a connection idle for 10 s was cut while its client could be sending the next
   request on it: at 1,000 concurrent clicks whose replies took ~15 s on a loaded machine,
   100-365 of 2,000 clicks were lost so;
-- a request, its body included, is handled within ``request_timeout_s`` (else 408);
+- a request, its body included, is handled within ``request_timeout_s`` (else 408, and the
+  connection closes: aiohttp would linger up to 10 s more reading a body that was already too
+  slow, so a client dripping its body held the connection eleven times the limit);
 - at most ``max_connections`` are open at once: more are closed as they connect (by default
   as many as the process's open-files limit leaves room for, up to 2,048: a burst of 1,000
   concurrent clicks is 1,000 connections from Slack);
@@ -212,6 +214,7 @@ class HttpGuard:
             access_log=None,
             shutdown_timeout=2.0,
             keepalive_timeout=self.limits.keepalive_timeout_s,
+            lingering_time=0,  # a body unread after its request's 408: closed, not waited for
         )
 
     def protocol(self, inner: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:

@@ -233,9 +233,15 @@ async def test_a_body_that_never_ends_gets_408_within_the_request_limit(server):
         + FORM.encode()
         + b"\r\nContent-Length: 1000\r\n\r\ncommand=%2Fquiz"
     )
-    reply = await closed_by_server(reader)
+    async with asyncio.timeout(30):
+        head = await reader.readuntil(b"\r\n\r\n")
+    answered = asyncio.get_running_loop().time()
+    reply = head + await closed_by_server(reader)
     writer.close()
     assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
+    # and the connection ends with it: aiohttp's default would linger 10 s for the rest of the
+    # body (a bound far above any loop delay, far below that)
+    assert asyncio.get_running_loop().time() - answered < 5
 
 
 async def test_connections_over_the_cap_are_closed_as_they_come(server, fake, caplog):
