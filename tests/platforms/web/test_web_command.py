@@ -10,6 +10,7 @@ import subprocess
 import sys
 import urllib.request
 
+from tests.command_line import Quizbot
 from tests.conftest import CONTENT, ROOT
 from tests.waiting import eventually
 
@@ -58,12 +59,17 @@ async def test_serves_reloads_and_stops_on_sigterm(tmp_path):
     assert "teacher's dashboard on http://127.0.0.1" in err and "Traceback" not in err
 
 
-async def test_a_taken_port_is_one_line(tmp_path):
+def test_a_taken_port_is_one_line(tmp_path, monkeypatch, capfd):
+    # bot.cli.main in this process (the test above runs the command as a user does)
+    quizbot = Quizbot(monkeypatch, capfd, bound_s=60)
+    monkeypatch.setenv("HOME", str(tmp_path))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        web = quizbot_web(tmp_path, taken.getsockname()[1])
-        _, err = await asyncio.to_thread(web.communicate, timeout=60)
+        port = str(taken.getsockname()[1])
+        args = ("--db", str(tmp_path / "q.db"), "--content", str(CONTENT), "--port", port)
+        web = quizbot("web", *args, cwd=tmp_path)
+    err = web.stderr
     assert web.returncode == 2
     lines = [line for line in err.splitlines() if line.startswith("quizbot:")]
     assert lines and "quizbot web cannot listen on 127.0.0.1" in lines[0]
