@@ -8,7 +8,10 @@ fails under load. ``eventually`` polls the condition until it holds or the bound
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 GENEROUS_S = 30.0  # far above what any condition takes even on a loaded 2-core machine
 
@@ -23,3 +26,20 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what or condition}")
         await asyncio.sleep(0.005)
+
+
+async def eventually_read(
+    read: Callable[[], Awaitable[T]],
+    holds: Callable[[T], object],
+    what: str = "",
+    timeout: float = GENEROUS_S,
+) -> T:
+    """``read()`` again until ``holds`` of its value (a database row, a server's state); that
+    value. Fails the test naming ``what`` after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not holds(value := await read()):
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what or holds}")
+        await asyncio.sleep(0.005)
+    return value

@@ -67,6 +67,7 @@ from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServe
 from tests.outages import read_only_writer
 from tests.recorded import NO_SCORE, Score, answer_counts, first_right, score_of
 from tests.slack_fixtures import BOT_TOKEN, SECRET
+from tests.waiting import eventually_read
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
@@ -229,11 +230,11 @@ async def test_quiz_posts_question_with_one_button_per_choice(app, fake, harness
     assert fake.response_posts == []
     # where the message is, for follow-ups (the fake numbers its ts from 1700000001.000100);
     # recorded once Slack has answered the post, so it may land just after the call is seen
-    for _ in range(200):
-        post = await app.db.read(quiz_store.get_post, post_id)
-        if post.message_ref is not None:
-            break
-        await asyncio.sleep(0.01)
+    post = await eventually_read(
+        lambda: app.db.read(quiz_store.get_post, post_id),
+        lambda post: post.message_ref is not None,
+        "the post's message_ref",
+    )
     assert post.channel_key == "slack:T123:C9"
     assert post.message_ref == "C9:1700000001.000100"
 
