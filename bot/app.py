@@ -42,7 +42,7 @@ from bot.features.teacher import feature as teacher_feature
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from bot.kernel.dispatch import Dispatcher, Request, Result
-from bot.kernel.errors import STORAGE_ERRORS, StorageError, UserError, storage_reason
+from bot.kernel.errors import StorageError, UserError, storage_errors, storage_reason
 from bot.kernel.features import (
     Feature,
     Handlers,
@@ -261,7 +261,7 @@ class QuizApp:
             for feature in FEATURES:
                 if feature.start is not None:
                     await feature.start(app)
-        except STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             await answers.close()
             await db.close()
             if owns_pictures:

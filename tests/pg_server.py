@@ -31,7 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bot.app import SCHEMA
-from bot.kernel.pg import PgConnection, is_postgres_url, migrate_postgres, redact, to_postgres
+from bot.kernel.pg import PgConnection, migrate_postgres, to_postgres
+from bot.kernel.pg_url import is_postgres_url, redact
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 

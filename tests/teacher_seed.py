@@ -23,7 +23,7 @@ from bot.content import Question
 from bot.features.daily import DailyQuestion, DailyResults, DailyScheduler
 from bot.kernel.clock import FakeClock
 from bot.kernel.identity import Actor, ChannelRef
-from bot.kernel.pg import is_postgres_url
+from bot.kernel.pg_url import is_postgres_url
 from tests import pg_server
 from tests.conftest import CONTENT
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from bot.kernel.errors import STORAGE_ERRORS, UserError, is_storage_fault, storage_reason
+from bot.kernel.errors import UserError, is_storage_fault, storage_errors, storage_reason
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
 
@@ -86,7 +86,7 @@ class Dispatcher:
             except UserError as exc:
                 outcome = Outcome.REFUSED
                 return Notice(str(exc), error=True)
-            except STORAGE_ERRORS as exc:
+            except storage_errors() as exc:
                 if not is_storage_fault(exc):
                     raise  # a bug in our SQL: the adapter logs it with its traceback
                 outcome = Outcome.STORAGE_FAULT

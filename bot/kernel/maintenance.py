@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.kernel.errors import StorageError, storage_reason
-from bot.kernel.pg import is_postgres_url, redact
+from bot.kernel.pg_url import is_postgres_url, redact
 
 MAX_PROBLEMS = 20  # integrity_check's report is cut at this many lines
 

@@ -43,39 +43,12 @@ import asyncpg
 from bot.kernel.db import Backend, Database, T
 from bot.kernel.errors import StorageError, StorageUnavailable
 from bot.kernel.migrations import Migrated, Schema
-from bot.kernel.pg_url import BadUrl, check_url
+from bot.kernel.pg_url import BadUrl, check_url, has_password, redact
 
-_SCHEMES = ("postgres://", "postgresql://")
 # advisory lock keys (first half; the second is the schema's hash, so schemas never collide)
 WRITE_LOCK = 0x5155_4942  # "QUIB"
 MIGRATE_LOCK = 0x5155_4943
 CONNECT_TIMEOUT_S = 10.0
-
-
-def is_postgres_url(target: object) -> bool:
-    """True for ``postgresql://…`` (or ``postgres://…``); anything else is a SQLite path."""
-    return isinstance(target, str) and target.lower().startswith(_SCHEMES)
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced by ``***``: safe to print. A password may sit in the
-    user info (``user:pw@``; unencoded ``@``, ``/`` or ``#`` in it included: the user info runs
-    to the last ``@`` before the query) or in the query (``password=``, ``sslpassword=``)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    head, mark, query = rest.partition("?")
-    if "@" in head:
-        userinfo, host = head.rsplit("@", 1)
-        if ":" in userinfo:
-            head = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = re.sub(r"(?i)((?:^|&)(?:ssl)?password=)[^&]*", r"\1***", query)
-    return f"{scheme}{sep}{head}{mark}{query}"
-
-
-def has_password(url: str) -> bool:
-    """Whether ``url`` carries a password anywhere ``redact`` would hide one."""
-    return redact(url) != url
 
 
 @lru_cache(maxsize=2048)

@@ -1,4 +1,5 @@
-"""A PostgreSQL URL's ports and hosts, checked before connecting.
+"""A PostgreSQL URL: recognised, redacted for printing, its ports and hosts checked before
+connecting. No driver here: a SQLite process asks ``is_postgres_url`` without loading asyncpg.
 
 asyncpg takes a port over 65535 modulo 65536 (``port=99999`` connects to 34463 and reports that
 refused), a port of 0 or below as a name lookup error, and a host with a space as an unknown
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
+_SCHEMES = ("postgres://", "postgresql://")
 MAX_PORT = 65535
 # a host name (IDNA letters included), an IPv4 address; IPv6 goes in brackets
 _HOST_NAME = re.compile(r"[\w.-]*")
@@ -70,3 +72,29 @@ def _check_port(port: str) -> None:
         f"port {port!r} is not a number from 1 to {MAX_PORT}",
         f"a port is not a number from 1 to {MAX_PORT}",
     )
+
+
+def is_postgres_url(target: object) -> bool:
+    """True for ``postgresql://…`` (or ``postgres://…``); anything else is a SQLite path."""
+    return isinstance(target, str) and target.lower().startswith(_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***``: safe to print. A password may sit in the
+    user info (``user:pw@``; unencoded ``@``, ``/`` or ``#`` in it included: the user info runs
+    to the last ``@`` before the query) or in the query (``password=``, ``sslpassword=``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    head, mark, query = rest.partition("?")
+    if "@" in head:
+        userinfo, host = head.rsplit("@", 1)
+        if ":" in userinfo:
+            head = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = re.sub(r"(?i)((?:^|&)(?:ssl)?password=)[^&]*", r"\1***", query)
+    return f"{scheme}{sep}{head}{mark}{query}"
+
+
+def has_password(url: str) -> bool:
+    """Whether ``url`` carries a password anywhere ``redact`` would hide one."""
+    return redact(url) != url

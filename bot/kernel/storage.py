@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.kernel.db import DEFAULT_BUSY_TIMEOUT_MS, Database, SqliteDatabase
 from bot.kernel.migrations import Schema
-from bot.kernel.pg import PostgresDatabase, is_postgres_url
+from bot.kernel.pg_url import is_postgres_url
 
 
 async def open_database(
@@ -16,5 +16,8 @@ async def open_database(
     every feature's migrations). ``busy_timeout_ms`` is SQLite's wait for another process's
     write lock (PostgreSQL's writers queue on an advisory lock)."""
     if is_postgres_url(target):
+        # asyncpg (and ssl) load only for PostgreSQL: a SQLite start skips them
+        from bot.kernel.pg import PostgresDatabase
+
         return await PostgresDatabase.open(str(target), schema)
     return await SqliteDatabase.open(target, schema, busy_timeout_ms)

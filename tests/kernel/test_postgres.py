@@ -22,8 +22,7 @@ from bot.features.answers.writer import AnswerNotSaved
 from bot.kernel.clock import FakeClock
 from bot.kernel.errors import StorageUnavailable
 from bot.kernel.identity import Actor
-from bot.kernel.pg import redact
-from bot.kernel.pg_url import check_url
+from bot.kernel.pg_url import check_url, redact
 from bot.kernel.storage import open_database
 from tests.command_line import Quizbot
 from tests.conftest import CONTENT, ROOT, console_actor

@@ -19,7 +19,7 @@ from bot.features.daily import DailyScheduler
 from bot.features.quiz import QuestionView
 from bot.features.quiz.results import choice_order
 from bot.kernel.clock import FakeClock
-from bot.kernel.pg import is_postgres_url
+from bot.kernel.pg_url import is_postgres_url
 from tests.conftest import CONTENT, ROOT, console_actor
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
