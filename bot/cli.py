@@ -8,15 +8,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Only what parsing the command line and the content tools need: the app (the feature
-# services, the database drivers) loads with the command that runs it, so that `quizbot
-# content validate` or `db check` starts in a third of the time.
+# Only what parsing the command line and loading content need: the app (the feature services,
+# the database drivers), the importers and the content linter load with the command that runs
+# them, so that `quizbot content validate` or `db check` starts in a third of the time.
 from bot.config import ConfigError, content_path, db_path
 from bot.content import ContentError, default_content_path, load_pack
-from bot.content_lint import lint_pack
 from bot.demos.catalog import DEMO_NAMES
-from bot.importers import FORMATS, import_files
-from bot.importers.common import NO_EXPLANATION
+from bot.import_formats import FORMAT_LABELS
 from bot.kernel.errors import StorageError
 from bot.kernel.text import count_of
 from bot.report_args import report_parser as _report_parser
@@ -75,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="turn GIFT, Red trivia, Open Trivia DB or Anki files into cards"
     )
     importer.add_argument(
-        "--from", dest="fmt", required=True, choices=sorted(FORMATS), help="the files' format"
+        "--from", dest="fmt", required=True, choices=sorted(FORMAT_LABELS), help="the files' format"
     )
     importer.add_argument("files", nargs="+", metavar="FILE", help="files to import")
     importer.add_argument(
@@ -186,6 +184,10 @@ def _content(args: argparse.Namespace) -> str | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # the linter and the importers' marker load with this command, not with every start
+    from bot.content_lint import lint_pack
+    from bot.importers.common import NO_EXPLANATION
+
     path = args.path or _content(args) or default_content_path()
     try:
         pack = load_pack(path, known_demos=DEMO_NAMES)
@@ -212,6 +214,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from bot.importers import import_files  # the format parsers: only this command needs them
+
     result = import_files(args.fmt, args.files, args.out, topic=args.topic, force=args.force)
     for line in (*result.skipped, *result.notes):
         print(line)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.content import ContentError, load_pack
 from bot.content_files import collector_paused, find_files, read_text
+from bot.import_formats import FORMAT_LABELS
 from bot.importers import anki, gift, opentdb, red
 from bot.importers.common import (
     IMPORTED,
@@ -35,11 +36,15 @@ from bot.importers.writer import dump_card
 from bot.kernel.text import count_of
 
 Parser = Callable[[Path, str, str], ParsedFile]
+_PARSERS: dict[str, Parser] = {
+    "gift": gift.parse,
+    "red": red.parse,
+    "opentdb": opentdb.parse,
+    "anki": anki.parse,
+}
+# every format the command line offers has its parser (a KeyError here at import otherwise)
 FORMATS: dict[str, tuple[str, Parser]] = {
-    "gift": ("Moodle GIFT", gift.parse),
-    "red": ("Red-DiscordBot trivia list", red.parse),
-    "opentdb": ("Open Trivia DB JSON", opentdb.parse),
-    "anki": ("Anki plain-text export", anki.parse),
+    name: (label, _PARSERS[name]) for name, label in FORMAT_LABELS.items()
 }
 MAX_IMPORT_BYTES = 32 * 1024 * 1024  # ~150,000 GIFT questions; read no more than this
 # one card file per topic, cut into parts below the loader's 2 MB cap: a big bank stays
