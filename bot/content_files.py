@@ -253,7 +253,7 @@ def parse(text: str) -> tuple[YamlDoc | None, Found]:
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
-        return None, [_yaml_error(text, exc)]
+        return None, [yaml_error(text, exc)]
     except RecursionError:  # pragma: no cover - libyaml stops nesting at 1,000 first
         return None, [(1, "invalid YAML: nested too deeply")]
     finally:
@@ -271,7 +271,8 @@ def parse(text: str) -> tuple[YamlDoc | None, Found]:
     return YamlDoc(data, root), builder.problems
 
 
-def _yaml_error(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
+def yaml_error(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
+    """``exc`` raised composing ``text`` as one problem: its line and what is wrong."""
     if isinstance(exc, yaml.reader.ReaderError):  # its position is a byte offset; find it
         bad = _NOT_PRINTABLE.search(text)
         if bad:

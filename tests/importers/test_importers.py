@@ -181,6 +181,8 @@ def test_red_not_a_mapping(tmp_path):
         ("Q?: []\n", ":1: 'Q?' has no answers"),
         ("Q?:\n- [a, b]\n", ":2: an answer must be text, not a list"),
         ("Q?: [\n", "invalid YAML"),
+        # libyaml reports the byte offset of a bad character: the line is found in the text
+        ("Q?:\n- ok\n- a\x07b\n", ":3: character '\\x07' is not allowed in a YAML file"),
     ],
 )
 def test_red_malformed(tmp_path, text, message):
