@@ -75,10 +75,9 @@ _SCALAR_KINDS = {
 # what the constructor would do with a double-quoted escape such as "\e" or "\x01": text may
 # hold newlines and tabs, nothing that moves a terminal's cursor or changes its colours
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# characters YAML does not allow in a stream at all (YAML 1.1, 5.1)
-_NOT_PRINTABLE = re.compile(
-    r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+# characters YAML does not allow in a stream at all (YAML 1.1, 5.1); compiled (re's cache) by
+# the first file that has one: the class of all Unicode takes ~4 ms to compile at every start
+_NOT_PRINTABLE = r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()  # for scalars only: they keep no state
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -274,7 +273,7 @@ def parse(text: str) -> tuple[YamlDoc | None, Found]:
 def yaml_error(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
     """``exc`` raised composing ``text`` as one problem: its line and what is wrong."""
     if isinstance(exc, yaml.reader.ReaderError):  # its position is a byte offset; find it
-        bad = _NOT_PRINTABLE.search(text)
+        bad = re.search(_NOT_PRINTABLE, text)
         if bad:
             line = len(_BREAK.findall(text, 0, bad.start())) + 1
             return line, f"character {show(bad.group())} is not allowed in a YAML file"

@@ -12,17 +12,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from fsrs import Card, Rating, Scheduler, State
+if TYPE_CHECKING:
+    from fsrs import Card, Rating, Scheduler
 
 # A card whose stability (days until recall probability falls to 90%) is above this counts as
 # "mastered" in stats and on the mastered leaderboard.
 MASTERED_STABILITY_DAYS = 21.0
 
-# FSRS defaults (90% desired retention, learning steps 1 min and 10 min), without interval
-# fuzzing so a schedule is reproducible (tests, support questions).
-SCHEDULER = Scheduler(enable_fuzzing=False)
+
+@cache
+def scheduler() -> Scheduler:
+    """FSRS defaults (90% desired retention, learning steps 1 min and 10 min), without interval
+    fuzzing so a schedule is reproducible (tests, support questions). The fsrs package loads
+    with the first card scheduled, not with every start (~4 ms of CPU)."""
+    from fsrs import Scheduler
+
+    return Scheduler(enable_fuzzing=False)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class SrsCard:
         return is_mastered(self.stability)
 
     def fsrs_card(self) -> Card:
+        from fsrs import Card, State
+
         return Card(
             card_id=0,  # the fsrs library's own id, unused here
             state=State(self.state),
@@ -57,7 +67,7 @@ class SrsCard:
 
     def retrievability(self, now: datetime) -> float:
         """Predicted chance of recalling the answer at ``now`` (0 for never-reviewed)."""
-        return SCHEDULER.get_card_retrievability(self.fsrs_card(), now.astimezone(UTC))
+        return scheduler().get_card_retrievability(self.fsrs_card(), now.astimezone(UTC))
 
 
 def is_mastered(stability: float | None) -> bool:
@@ -65,6 +75,8 @@ def is_mastered(stability: float | None) -> bool:
 
 
 def rating_for(correct: bool) -> Rating:
+    from fsrs import Rating
+
     return Rating.Good if correct else Rating.Again
 
 
@@ -72,9 +84,11 @@ def review(
     card: SrsCard | None, question_id: str, topic_id: str, correct: bool, when: datetime
 ) -> SrsCard:
     """The card after answering ``question_id`` at ``when``; ``None`` means never seen."""
+    from fsrs import Card
+
     when = when.astimezone(UTC)
     current = card.fsrs_card() if card else Card(card_id=0, due=when)
-    reviewed, _ = SCHEDULER.review_card(current, rating_for(correct), review_datetime=when)
+    reviewed, _ = scheduler().review_card(current, rating_for(correct), review_datetime=when)
     return SrsCard(
         question_id=question_id,
         topic_id=topic_id,
