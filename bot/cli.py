@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # Only what parsing the command line and loading content need: the app (the feature services,
 # the database drivers), the importers and the content linter load with the command that runs
@@ -101,54 +101,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _nothing() -> None:
+    pass
+
+
+def main(argv: Sequence[str] | None = None, *, loaded: Callable[[], None] = _nothing) -> int:
+    """The quizbot command. ``loaded`` is called once the command's modules are in, before it
+    does its work (the process's entry, ``bot.__main__``, lets the garbage collector run
+    again there)."""
     args = _parser().parse_args(argv)
     command = args.command or "console"
     try:
-        if command == "content" and args.content_command == "import":
-            return _import(args)
-        if command == "content":
-            return _validate(args)
-        if command == "db":
-            return _database(args)
-        if command == "demo":
-            console = importlib.import_module("adapters.console")
-            return asyncio.run(console.run_demo(args.name))
-        # The settings are checked before the command's modules load (discord.py or slack-bolt
-        # take most of a second): a missing token or a mistyped option is reported at once
-        db, content = db_path(getattr(args, "db", None)), _content(args)
-        if command == "report":
-            reports = importlib.import_module("bot.reports")
-            return asyncio.run(reports.run(args, db, content))
-        if command == "web":
-            web = importlib.import_module("adapters.web")
-            return asyncio.run(web.run(db, content, host=args.host, port=args.port))
-        if command == "console":
-            console = importlib.import_module("adapters.console")
-            return asyncio.run(console.run(db, content))
-        if command == "discord":
-            settings = importlib.import_module("adapters.discord_settings")
-            shards = settings.shards_from_options(args.shards, args.shard_ids)
-            token = settings.bot_token()
-            adapter = importlib.import_module("adapters.discord_bot")
-            return asyncio.run(
-                adapter.run(
-                    db,
-                    content,
-                    guild_id=args.guild,
-                    shard_count=args.shards,
-                    shard_ids=args.shard_ids,
-                    shards=shards,
-                    token=token,
-                )
-            )
-        if command == "slack":
-            settings = importlib.import_module("adapters.slack_settings")
-            slack_settings = settings.load_settings(host=args.host, port=args.port)
-            slack = importlib.import_module("adapters.slack_bot")
-            return asyncio.run(
-                slack.run(db, content, host=args.host, port=args.port, settings=slack_settings)
-            )
+        work = _prepared(args, command)
+        if work is not None:
+            loaded()
+            return work()
     except (ConfigError, StorageError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 2
@@ -160,6 +127,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(f"quizbot: unknown command {command!r}", file=sys.stderr)
     return 2
+
+
+def _prepared(args: argparse.Namespace, command: str) -> Callable[[], int] | None:
+    """The command's work, ready to run: its settings checked and its modules loaded."""
+    if command == "content" and args.content_command == "import":
+        return lambda: _import(args)
+    if command == "content":
+        return lambda: _validate(args)
+    if command == "db":
+        return lambda: _database(args)
+    if command == "demo":
+        console = importlib.import_module("adapters.console")
+        return lambda: asyncio.run(console.run_demo(args.name))
+    # The settings are checked before the command's modules load (discord.py or slack-bolt
+    # take most of a second): a missing token or a mistyped option is reported at once
+    db, content = db_path(getattr(args, "db", None)), _content(args)
+    if command == "report":
+        reports = importlib.import_module("bot.reports")
+        return lambda: asyncio.run(reports.run(args, db, content))
+    if command == "web":
+        web = importlib.import_module("adapters.web")
+        return lambda: asyncio.run(web.run(db, content, host=args.host, port=args.port))
+    if command == "console":
+        console = importlib.import_module("adapters.console")
+        return lambda: asyncio.run(console.run(db, content))
+    if command == "discord":
+        settings = importlib.import_module("adapters.discord_settings")
+        shards = settings.shards_from_options(args.shards, args.shard_ids)
+        token = settings.bot_token()
+        adapter = importlib.import_module("adapters.discord_bot")
+        return lambda: asyncio.run(
+            adapter.run(
+                db,
+                content,
+                guild_id=args.guild,
+                shard_count=args.shards,
+                shard_ids=args.shard_ids,
+                shards=shards,
+                token=token,
+            )
+        )
+    if command == "slack":
+        settings = importlib.import_module("adapters.slack_settings")
+        slack_settings = settings.load_settings(host=args.host, port=args.port)
+        slack = importlib.import_module("adapters.slack_bot")
+        return lambda: asyncio.run(
+            slack.run(db, content, host=args.host, port=args.port, settings=slack_settings)
+        )
+    return None
 
 
 def _database(args: argparse.Namespace) -> int:
