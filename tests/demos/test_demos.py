@@ -193,11 +193,8 @@ async def test_gil_reports_the_speedups():
 # --- the sandbox ---------------------------------------------------------------------------------
 
 
-async def test_hanging_demo_is_killed_with_its_whole_group():
-    started = Started()
-    clock = Clock()
-    demos = runner(started, clock, timeout_s=HANG_S, monotonic=clock.monotonic)
-    demo = asyncio.create_task(demos.run("alice", "_hang"))
+async def grandchild_of(started: Started) -> set[int]:
+    """Once the hanging demo has started its grandchild: the pids seen in its group."""
     seen: set[int] = set()
 
     def grandchild_started() -> bool:
@@ -206,6 +203,15 @@ async def test_hanging_demo_is_killed_with_its_whole_group():
         return len(seen) >= 2
 
     await eventually(grandchild_started, "the demo to start a grandchild in its group")
+    return seen
+
+
+async def test_hanging_demo_is_killed_with_its_whole_group():
+    started = Started()
+    clock = Clock()
+    demos = runner(started, clock, timeout_s=HANG_S, monotonic=clock.monotonic)
+    demo = asyncio.create_task(demos.run("alice", "_hang"))
+    seen = await grandchild_of(started)
     assert not demo.done()  # it hangs: only the timeout ends it
     clock.advance(HANG_S)
 
@@ -233,14 +239,7 @@ async def test_processes_left_behind_by_a_finished_demo_are_killed():
 async def test_cancelled_run_still_kills_the_group():
     started = Started()
     demo = asyncio.create_task(runner(started).run("alice", "_hang"))
-    seen: set[int] = set()
-
-    def grandchild_started() -> bool:
-        if started.pgids:
-            seen.update(group_members(started.pgids[0]))
-        return len(seen) >= 2
-
-    await eventually(grandchild_started, "the demo to start a grandchild in its group")
+    seen = await grandchild_of(started)
     demo.cancel()
     with pytest.raises(asyncio.CancelledError):
         await demo
