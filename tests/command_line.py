@@ -6,6 +6,9 @@ of WARNING or above, a warning, a thread's or an unraisable exception: pytest wo
 keep them for its report). A new interpreter costs 0.2-0.8 s of CPU in imports (discord.py and
 aiohttp most of it) for a command that then works for milliseconds; most cases need not pay it.
 
+Standard input, if given, is a file of the lines on fd 0 (the console reads the descriptor) and
+``sys.stdin``; signal handlers the command sets are put back when it ends.
+
 In a process, ``python -m bot ARGS``: one case per command proves the wiring (the entry point,
 the exit status, stderr), and a case whose bug would block for ever (a FIFO opened, a device
 read) runs where a timeout can end it.
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -33,15 +38,17 @@ from tests.conftest import ROOT
 Run = subprocess.CompletedProcess[str]
 
 
-def quizbot_process(*args: str, cwd: Path, timeout: float = 60) -> Run:
-    """``python -m bot ARGS`` in ``cwd`` with a bare environment (no QUIZBOT_* settings)."""
+def quizbot_process(*args: str, cwd: Path, timeout: float = 60, input: str | None = None) -> Run:
+    """``python -m bot ARGS`` in ``cwd`` with a bare environment (no QUIZBOT_* settings);
+    ``input`` piped to its standard input (none: /dev/null)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
         env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.DEVNULL,
+        input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
         timeout=timeout,
     )
 
@@ -54,23 +61,28 @@ class Quizbot:
     ) -> None:
         self._monkeypatch, self._capfd, self.bound_s = monkeypatch, capfd, bound_s
 
-    def __call__(self, *args: str, cwd: Path, process: bool = False) -> Run:
+    def __call__(
+        self, *args: str, cwd: Path, process: bool = False, input: str | None = None
+    ) -> Run:
+        """``input``: the lines the command reads on its standard input (the console's)."""
         if process:
-            return quizbot_process(*args, cwd=cwd, timeout=self.bound_s)
+            return quizbot_process(*args, cwd=cwd, timeout=self.bound_s, input=input)
         self._monkeypatch.chdir(cwd)  # relative paths and .env are the folder's, as there
         for name in ("QUIZBOT_DB", "QUIZBOT_CONTENT"):  # the process's bare environment
             self._monkeypatch.delenv(name, raising=False)
         self._capfd.readouterr()
         threads = set(threading.enumerate())
         started = time.monotonic()
-        with _as_a_process_prints_them() as printed:
+        with _standard_input(input), _signals_kept(), _as_a_process_prints_them() as printed:
             try:
                 status = main(list(args))
             except SystemExit as exit:  # argparse's own errors
                 status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
-            # as an interpreter does before it exits: what a thread left prints is its output
+            # as an interpreter does before it exits: what a thread left prints is its output;
+            # and the console's reader of fd 0 (a daemon) reads to the input's end before fd 0
+            # is given back, never a line of the terminal's
             for thread in set(threading.enumerate()) - threads:
-                if not thread.daemon:
+                if not thread.daemon or thread.name == STDIN_READER:
                     thread.join(self.bound_s)
         took = time.monotonic() - started
         out, err = self._capfd.readouterr()
@@ -78,6 +90,43 @@ class Quizbot:
         # what the process's timeout bounded: here it fails once the command ends
         assert took < self.bound_s, f"quizbot {' '.join(args)} took {took:.0f} s"
         return subprocess.CompletedProcess(["quizbot", *args], status, out, err)
+
+
+STDIN_READER = "console-stdin"  # adapters/console/terminal.py's PipeSource thread
+
+
+@contextmanager
+def _standard_input(text: str | None) -> Iterator[None]:
+    """fd 0 (which the console reads directly) and ``sys.stdin`` give ``text``, then the test's
+    own are put back; ``None``: left as they are (pytest's /dev/null, as the process's)."""
+    if text is None:
+        yield
+        return
+    with tempfile.TemporaryFile() as file:
+        file.write(text.encode("utf-8"))
+        file.seek(0)
+        saved, stdin = os.dup(0), sys.stdin
+        os.dup2(file.fileno(), 0)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # not a terminal, as a pipe
+        try:
+            yield
+        finally:
+            sys.stdin.close()
+            sys.stdin = stdin
+            os.dup2(saved, 0)
+            os.close(saved)
+
+
+@contextmanager
+def _signals_kept() -> Iterator[None]:
+    """A process's signal handlers end with it: the console's (and its SIGINT ignored as it
+    exits) would otherwise stay in the test's process."""
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in kept.items():
+            signal.signal(sig, handler)
 
 
 # Python's filters when no -W option is given (the process's): most warnings are shown once

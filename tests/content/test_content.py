@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.content import ContentError, load_pack
+from tests.command_line import Quizbot
 from tests.conftest import CONTENT, ROOT
 
 SEED = ROOT.parent / "shared" / "seeds" / "processes-vs-threads.txt"
@@ -32,6 +31,12 @@ questions:
     answer: one
     why: Because one comes first.
 """
+
+
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    # the command in this process: its output and status as a process's
+    return Quizbot(monkeypatch, capfd, bound_s=60)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -132,43 +137,30 @@ def test_duplicate_ids_across_files(tmp_path):
     assert any("b.yaml:11:" in p and "duplicate id 'alpha-one'" in p for p in problems), problems
 
 
-def test_validate_command_prints_every_problem_and_fails(tmp_path):
+def test_validate_command_prints_every_problem_and_fails(tmp_path, quizbot):
     bad = GOOD.replace("    why:", "    wyh:") + (
         "  - id: alpha-two\n    prompt: P?\n    choices: [x, y]\n    answer: nine\n    why: W.\n"
     )
     write(tmp_path, "alpha.yaml", bad)
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "validate", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    out = quizbot("content", "validate", str(tmp_path), cwd=tmp_path)
     assert out.returncode == 1
     assert "unknown key 'wyh'" in out.stdout and "answer 'nine'" in out.stdout
     assert re.search(r"2 problems found", out.stdout)
 
 
-def test_validate_command_summarises_good_content(tmp_path):
+def test_validate_command_summarises_good_content(tmp_path, quizbot):
     shutil.copytree(CONTENT, tmp_path / "pack")
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "validate", str(tmp_path / "pack")],
-        capture_output=True,
-        text=True,
-    )
+    out = quizbot("content", "validate", str(tmp_path / "pack"), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     cards = len(list(CONTENT.glob("*.yaml")))
     assert re.search(rf"OK — {cards} cards, \d+ questions, 1 track", out.stdout)
 
 
-def test_bad_content_stops_the_bot_with_one_line_and_no_database(tmp_path):
+def test_bad_content_stops_the_bot_with_one_line_and_no_database(tmp_path, quizbot):
+    # in a process with hostile content: tests/content/test_content_hostile.py
     write(tmp_path, "alpha.yaml", GOOD.replace("    why:", "    wyh:"))
     db = tmp_path / "quiz.db"
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), "--content", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        input="",
-    )
+    out = quizbot("--db", str(db), "--content", str(tmp_path), cwd=tmp_path, input="")
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         f"quizbot: {tmp_path / 'alpha.yaml'}:15: unknown key 'wyh' (did you mean 'why'?)"

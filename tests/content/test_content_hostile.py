@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import yaml
 import bot.content_files
 from bot.content import MAX_FILE_BYTES, ContentError, load_pack
 from bot.content_files import MAX_PROBLEMS_PER_FILE
+from tests.command_line import Quizbot
 from tests.content.test_content import GOOD
 
 QUESTION = "  - id: {id}\n    prompt: P?\n    choices: [x, y]\n    answer: x\n    why: W.\n"
@@ -368,22 +367,21 @@ def hostile(tmp_path: Path) -> Path:
     return folder
 
 
-def run_quizbot(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        input="",
-        cwd=cwd,
-        timeout=120,  # a FIFO opened for reading would block forever
-    )
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    return Quizbot(monkeypatch, capfd, bound_s=120)  # a FIFO opened would block for ever
 
 
-def test_validate_and_start_up_report_hostile_content_without_a_traceback(hostile, tmp_path):
+def test_validate_and_start_up_report_hostile_content_without_a_traceback(
+    hostile, tmp_path, quizbot
+):
     # dir.yaml and fifo.yaml are skipped (never opened), not problems
     names = ["latin1", "ff", "utf16", "broken", "bomb", "dup", "slug", "key"]
-    validate = run_quizbot("content", "validate", str(hostile), cwd=tmp_path)
-    start = run_quizbot("--db", str(tmp_path / "q.db"), "--content", str(hostile), cwd=tmp_path)
+    # the start in a process, which the timeout ends if the FIFO is opened; then validate, which
+    # reads the folder the same way, in this process
+    db = str(tmp_path / "q.db")
+    start = quizbot("--db", db, "--content", str(hostile), cwd=tmp_path, input="", process=True)
+    validate = quizbot("content", "validate", str(hostile), cwd=tmp_path)
     assert (validate.returncode, start.returncode) == (1, 2)
     assert validate.stderr == "" and "Traceback" not in start.stderr
     problems = validate.stdout.splitlines()[:-1]

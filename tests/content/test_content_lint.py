@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 from bot.content import Question, load_pack
 from bot.content_lint import lint_pack, why_repeat_share
+from tests.command_line import Quizbot
 from tests.conftest import CONTENT
 
 CARD = """\
@@ -22,6 +23,12 @@ card:
   recap: [one]
 questions:
 """
+
+
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    # the command in this process: its output and status as a process's
+    return Quizbot(monkeypatch, capfd, bound_s=60)
 
 
 def question(n: int, answer: str, others: list[str], why: str) -> str:
@@ -119,16 +126,12 @@ def test_short_answers_are_not_checked_for_repetition():
     assert why_repeat_share(q) == 0.0
 
 
-def test_validate_prints_warnings_and_still_exits_zero(tmp_path):
+def test_validate_prints_warnings_and_still_exits_zero(tmp_path, quizbot):
     path = pack_of(
         tmp_path,
         question(1, "a long right answer", ["short", "tiny!"], "A long right answer."),
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "validate", str(path)],
-        capture_output=True,
-        text=True,
-    )
+    out = quizbot("content", "validate", str(path), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert any(": warning: card 'alpha'" in line for line in lines), out.stdout
@@ -140,12 +143,8 @@ def test_the_shipped_pack_has_no_warnings():
     assert lint(CONTENT) == []
 
 
-def test_validate_on_the_shipped_pack_prints_no_warnings():
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "validate", str(CONTENT)],
-        capture_output=True,
-        text=True,
-    )
+def test_validate_on_the_shipped_pack_prints_no_warnings(tmp_path, quizbot):
+    out = quizbot("content", "validate", str(CONTENT), cwd=tmp_path)
     assert out.returncode == 0 and "warning" not in out.stdout, out.stdout
 
 

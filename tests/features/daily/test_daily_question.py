@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +23,8 @@ from bot.kernel.clock import FakeClock
 from bot.kernel.errors import UserError
 from bot.kernel.identity import Actor, ChannelRef
 from bot.kernel.results import Notice
-from tests.conftest import CONTENT, ROOT, console_actor
+from tests.command_line import Quizbot
+from tests.conftest import CONTENT, console_actor
 from tests.waiting import eventually
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
@@ -602,9 +601,16 @@ async def test_a_daily_answer_scores_even_when_its_question_is_not_yet_due(
 # -- the console ------------------------------------------------------------------------------
 
 
-def test_console_daily_set_show_now_answer_off(tmp_path):
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")],
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    # the console in this process, its input on fd 0: its output and status as a process's
+    return Quizbot(monkeypatch, capfd, bound_s=60)
+
+
+def test_console_daily_set_show_now_answer_off(tmp_path, quizbot):
+    out = quizbot(
+        *("console", "--db", str(tmp_path / "q.db")),
+        cwd=tmp_path,
         input="\n".join(
             [
                 "/daily set 09:00 Europe/Berln",
@@ -620,10 +626,6 @@ def test_console_daily_set_show_now_answer_off(tmp_path):
             ]
         )
         + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     text = out.stdout

@@ -4,8 +4,6 @@ the daily question, like choice questions; on both backends (SQLite file, Postgr
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -17,7 +15,8 @@ from bot.features.quiz import AnswerResult, QuestionView
 from bot.features.quiz.requests import AnswerQuestion, AnswerTyped, AskQuestion
 from bot.kernel.identity import Actor
 from bot.kernel.results import Notice
-from tests.conftest import ROOT, console_actor
+from tests.command_line import Quizbot
+from tests.conftest import console_actor
 from tests.features.daily.test_daily_question import RecordingPoster, admin, member, step, utc
 from tests.typed_content import typed_content
 
@@ -173,7 +172,13 @@ async def test_a_group_summary_ignores_typed_wrong_answers(app):
     assert summary.misconception is None  # a typed answer is no "most-picked wrong choice"
 
 
-def test_console_takes_the_next_line_that_is_no_command_as_the_typed_answer(tmp_path):
+@pytest.fixture
+def quizbot(monkeypatch, capfd):
+    # the console in this process, its input on fd 0: its output and status as a process's
+    return Quizbot(monkeypatch, capfd, bound_s=60)
+
+
+def test_console_takes_the_next_line_that_is_no_command_as_the_typed_answer(tmp_path, quizbot):
     content = typed_content(tmp_path / "content")
     lines = [
         "/as Ada",
@@ -186,14 +191,10 @@ def test_console_takes_the_next_line_that_is_no_command_as_the_typed_answer(tmp_
         "/stats",
         "/quit",
     ]
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "q.db")]
-        + ["--content", str(content)],
+    out = quizbot(
+        *("console", "--db", str(tmp_path / "q.db"), "--content", str(content)),
+        cwd=tmp_path,
         input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
