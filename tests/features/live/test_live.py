@@ -415,11 +415,21 @@ class DiesWhilePosting(ChannelLog):
         return await super().post_round(channel, live_round)
 
 
-def crash(runner: LiveRunner) -> None:
-    """The runner's process dies: its tasks just stop, nothing is handed back."""
-    for task in (runner._task, *runner._drivers.values()):  # noqa: SLF001
-        assert task is not None
-        task.cancel()
+async def crash(runner: LiveRunner) -> None:
+    """The runner's process dies: its tasks stop, nothing is handed back. Returns once they
+    have ended: a cancel can be lost (Python 3.11's ``asyncio.wait_for`` returns the result
+    when its call had just finished, as a round's post that the test saw had), and the task
+    ran on, renewing its lease at the time the test then set: it is cancelled again until it
+    ends."""
+    tasks = [runner._task, *runner._drivers.values()]  # noqa: SLF001
+
+    def ended() -> bool:
+        for task in tasks:
+            assert task is not None
+            task.cancel()
+        return all(task is not None and task.done() for task in tasks)
+
+    await until(ended)
 
 
 async def test_a_restart_after_dying_mid_post_ends_the_session_with_the_standings_so_far(
@@ -445,7 +455,7 @@ async def test_a_restart_after_dying_mid_post_ends_the_session_with_the_standing
         await until(lambda: bool(first_log.posting))
         [round_two] = first_log.posting
         assert len(first_log.of(LiveScoreboard)) == 1
-        crash(first_runner)
+        await crash(first_runner)
         rounds = "SELECT number, status, message_ref FROM live_rounds ORDER BY number"
         assert await query(first_app, rounds) == [
             (1, "closed", "C1:1"),
@@ -504,7 +514,7 @@ async def test_a_crashed_bots_round_whose_close_passed_while_it_was_down_closes_
         right, _ = right_and_wrong(round_one, first_app)
         clock.advance(3)
         await answer(first_app, ADA, round_one, right)
-        crash(first_runner)
+        await crash(first_runner)
         clock.advance(60)  # down for a minute: the close (and the lease) passed long ago
 
         second_app = await QuizApp.open(db_target, CONTENT, clock=clock)
@@ -548,10 +558,7 @@ async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(db_targ
         await until(lambda: len(log_a.of(LiveRound)) == 1)
         await until(lambda: runner_b.passes >= 1)
         assert log_b.posted == []  # a's lease is live: b keeps its hands off
-        # a dies without handing the session back (its tasks just stop)
-        for task in (runner_a._task, *runner_a._drivers.values()):  # noqa: SLF001
-            assert task is not None
-            task.cancel()
+        await crash(runner_a)  # a dies without handing the session back
         clock.advance(31)  # a's lease (30 s) has run out; b rescans every 10 s
         await until(lambda: bool(runner_b._drivers))  # noqa: SLF001  b adopted it
         clock.advance(60)  # round 1's stored close: b closes it and posts round 2
