@@ -97,6 +97,18 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def typed_content_folder(tmp_path_factory) -> Path:
+    """The shipped pack plus the typed-answer card (tests/typed_content.py), written once per
+    worker for the tests that only read it: the loader keeps the packs it built by the files'
+    paths and texts, so the apps opened on this one folder parse it once (a folder per test
+    was a new pack to parse each time, ~120-250 ms of a typed test's set-up). A test that
+    edits its content writes its own with ``typed_content(tmp_path / ...)``."""
+    from tests.typed_content import typed_content  # it imports CONTENT from here
+
+    return typed_content(tmp_path_factory.mktemp("typed") / "content")
+
+
 @pytest.fixture
 def db_target(backend, tmp_path, request):
     """Where a test's database lives: a SQLite file (empty, at this quizbot's schema), or an

@@ -33,7 +33,6 @@ from tests.fakes.discord_server import CHANNEL_ID, FakeDiscord
 from tests.fakes.slack_api import BoltHarness, FakeSlackAPI
 from tests.reference_platform import ReferencePlatform
 from tests.slack_fixtures import BOT_TOKEN, SECRET
-from tests.typed_content import typed_content
 from tests.waiting import eventually
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
@@ -308,9 +307,11 @@ def post_in(text: str) -> int:
 
 
 @pytest.mark.parametrize("name", ["reference", "console", "slack", "discord"])
-async def test_the_same_scenario_on_every_platform(name, db_target, tmp_path, clock):
+async def test_the_same_scenario_on_every_platform(
+    name, db_target, typed_content_folder, tmp_path, clock
+):
     clock.set(MONDAY_0800)
-    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
+    app = await QuizApp.open(db_target, typed_content_folder, clock=clock)
     try:
         async with driver_for(name, app, tmp_path) as d:
             await scenario(d, app, clock, d.platform)
@@ -391,9 +392,11 @@ async def channel_admin(app: QuizApp, post_id: int) -> Actor:
     return Actor(platform, "admin", "admin", workspace, channel_id, is_admin=True)
 
 
-async def test_the_host_serves_the_reference_platform_and_stops_it(db_target, tmp_path, clock):
+async def test_the_host_serves_the_reference_platform_and_stops_it(
+    db_target, typed_content_folder, clock
+):
     """A new platform gets the host's scheduler and live runner, and its graceful stop."""
-    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
+    app = await QuizApp.open(db_target, typed_content_folder, clock=clock)
     platform = ReferencePlatform(app)
     serving = asyncio.create_task(serve(app, platform))
     await eventually(

@@ -26,8 +26,8 @@ NET = "networking-basics"
 
 
 @pytest.fixture
-async def app(db_target, tmp_path, clock):
-    app = await QuizApp.open(db_target, typed_content(tmp_path / "content"), clock=clock)
+async def app(db_target, typed_content_folder, clock):
+    app = await QuizApp.open(db_target, typed_content_folder, clock=clock)
     yield app
     await app.close()
 
