@@ -169,7 +169,8 @@ def test_core_imports_with_platform_modules_blocked():
 
 # What a SQLite console start does without, each loaded by the one thing that uses it: the
 # PostgreSQL driver (a postgresql:// URL), fuzzy matching (the first typo to weigh), the FSRS
-# scheduler (the first card scheduled), the importers and the linter (their commands)
+# scheduler (the first card scheduled), the importers and the linter (their commands), the
+# picture workers' pool (pictures on), the demos' sandbox (the first demo)
 NOT_LOADED_AT_START = (
     "asyncpg",
     "bot.kernel.pg",
@@ -177,6 +178,9 @@ NOT_LOADED_AT_START = (
     "fsrs",
     "bot.importers",
     "bot.content_lint",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "bot.demos.sandbox",
 )
 
 

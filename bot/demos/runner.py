@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.demos.catalog import (
     CATALOG,
@@ -61,11 +62,13 @@ from bot.demos.catalog import (
 )
 from bot.demos.charts import DemoChart
 from bot.demos.payload import DemoMeasurement, parse_payload
-from bot.demos.sandbox import MEMORY, TASKS, Sandbox, make_sandbox, set_child_subreaper
 from bot.kernel.names import Named, NameIndex
 from bot.kernel.results import Image
 from bot.kernel.text import strip_controls
 from bot.pictures.specs import BarChart
+
+if TYPE_CHECKING:  # the sandbox (cgroups, limits, its own threads) loads with the first run
+    from bot.demos.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +298,8 @@ class DemoRunner:
         }
 
     async def _execute(self, info: DemoInfo) -> DemoResult:
+        from bot.demos.sandbox import make_sandbox
+
         _become_subreaper()
         try:
             box = await asyncio.to_thread(
@@ -332,6 +337,8 @@ class DemoRunner:
     async def _supervise(
         self, info: DemoInfo, proc: asyncio.subprocess.Process, pgid: int, box: Sandbox
     ) -> DemoResult:
+        from bot.demos.sandbox import MEMORY, TASKS
+
         budget = _OutputBudget(self._output_limit, pgid)
         assert proc.stdout is not None and proc.stderr is not None
         readers = [
@@ -517,6 +524,8 @@ _subreaper_done = False
 
 def _become_subreaper() -> None:
     """Make orphans of demo processes our children (Linux), so we can reap them."""
+    from bot.demos.sandbox import set_child_subreaper
+
     global _subreaper_done
     if _subreaper_done or not sys.platform.startswith("linux"):
         return

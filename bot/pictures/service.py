@@ -17,14 +17,12 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import logging
-import multiprocessing
 import os
 import select
 import sys
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -34,6 +32,9 @@ from bot.pictures.specs import BarChart, CardDiagram, PictureSpec, PodiumChart, 
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+# what a broken pool raises (BrokenProcessPool's base): the process pool's modules, and
+# multiprocessing, load with the first pool, not with every start (pictures off: never)
+BrokenPool = concurrent.futures.BrokenExecutor
 
 DEFAULT_TIMEOUT_S = 2.0  # Discord wants a reply within 3 s of a command
 DEFAULT_CACHE = 256  # pictures; most are 10-60 kB
@@ -166,6 +167,8 @@ class Pictures:
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
+            import multiprocessing
+
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
             self._pool = concurrent.futures.ProcessPoolExecutor(
@@ -210,7 +213,7 @@ class Pictures:
         if job is None:
             try:
                 job = self._executor().submit(_draw, spec)
-            except (BrokenProcessPool, RuntimeError) as exc:  # a worker died; a new pool next
+            except (BrokenPool, RuntimeError) as exc:  # a worker died; a new pool next
                 self._broken(exc)
                 return None
             with self._lock:
@@ -224,7 +227,7 @@ class Pictures:
             self.stats.timed_out += 1
             log.warning("picture %s took over %.1f s: sent as text", spec.name, self.timeout_s)
             return None
-        except BrokenProcessPool as exc:
+        except BrokenPool as exc:
             self._broken(exc)
             return None
         except Exception:  # a drawing bug must not cost the user the text reply

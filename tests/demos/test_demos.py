@@ -443,12 +443,12 @@ def test_result_parser_bounds_depth_and_never_raises():
 
 
 async def test_runner_errors_become_a_failed_result(monkeypatch):
-    import bot.demos.runner as runner_module
+    import bot.demos.sandbox as sandbox_module  # the runner loads it with its first run
 
     def broken(*args):
         raise ValueError("boom")
 
-    monkeypatch.setattr(runner_module, "make_sandbox", broken)
+    monkeypatch.setattr(sandbox_module, "make_sandbox", broken)
     result = await runner().run("alice", "_nap")
     assert not result.ok
     assert result.error == "demo failed: the demo runner hit an unexpected error"
@@ -456,7 +456,7 @@ async def test_runner_errors_become_a_failed_result(monkeypatch):
     def unavailable(*args):
         raise RuntimeError("no cgroups here")
 
-    monkeypatch.setattr(runner_module, "make_sandbox", unavailable)
+    monkeypatch.setattr(sandbox_module, "make_sandbox", unavailable)
     result = await runner().run("alice", "_nap")
     assert result.error == "demo failed: could not set up the demo's sandbox"
 
