@@ -52,7 +52,7 @@ def pg_run():
     run = pg_server.start_run()
     yield run
     if isinstance(run, pg_server.PgRun):
-        run.drop()
+        run.drop_later()  # the run's end need not wait for the server's checkpoint
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ import asyncio
 import os
 import secrets
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,8 +35,10 @@ import asyncpg
 from bot.app import SCHEMA
 from bot.kernel.pg import PgConnection, migrate_postgres, to_postgres
 from bot.kernel.pg_url import is_postgres_url, redact
+from tests.pg_drop import drop_databases
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
 
@@ -91,19 +95,22 @@ class PgRun:
         return with_database(self.url, name)
 
     def drop(self) -> None:
-        async def drop_all() -> None:
-            conn = await asyncpg.connect(self.server, timeout=5)
-            try:
-                names = await conn.fetch(
-                    "SELECT datname FROM pg_database WHERE datname LIKE $1",
-                    self.database + "%",
-                )
-                for (name,) in names:
-                    await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            finally:
-                await conn.close()
+        """Drop the run's databases, and wait for it."""
+        _run(drop_databases(self.server, self.database))
 
-        _run(drop_all())
+    def drop_later(self) -> None:
+        """Drop the run's databases from a process of their own that the run does not wait
+        for: DROP DATABASE makes the server checkpoint (write out every dirty page, every
+        client's), 1-16 s at the end of a worker's run on a busy machine. A shell starts it in
+        the background and exits at once (waited for: no child left running)."""
+        subprocess.run(
+            ["sh", "-c", '"$0" -m tests.pg_drop "$1" </dev/null >/dev/null 2>&1 &']
+            + [sys.executable, self.database],
+            cwd=ROOT,
+            env={**os.environ, "QUIZBOT_TEST_PG_DROP_SERVER": self.server},
+            start_new_session=True,  # outlives the run, and a Ctrl-C of it
+            check=False,
+        )
 
 
 def start_run() -> PgRun | str:
