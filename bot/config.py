@@ -9,8 +9,6 @@ import os
 import re
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 DEFAULT_DB = Path("data") / "quizbot.db"
 
 
@@ -22,6 +20,8 @@ def setting(name: str, env_file: Path | str = ".env") -> str | None:
     """``name`` from the environment, else from ``env_file``; ``None`` when unset or empty."""
     value = os.environ.get(name)
     if not value and Path(env_file).is_file():
+        from dotenv import dotenv_values  # only where there is a .env to read
+
         value = dotenv_values(env_file).get(name)
     return value.strip() if value and value.strip() else None
 

@@ -170,7 +170,8 @@ def test_core_imports_with_platform_modules_blocked():
 # What a SQLite console start does without, each loaded by the one thing that uses it: the
 # PostgreSQL driver (a postgresql:// URL), fuzzy matching (the first typo to weigh), the FSRS
 # scheduler (the first card scheduled), the importers and the linter (their commands), the
-# picture workers' pool (pictures on), the demos' sandbox (the first demo)
+# picture workers' pool (pictures on), the demos' sandbox (the first demo), python-dotenv (a
+# .env file to read); the migrations are read from their folders without importlib.resources
 NOT_LOADED_AT_START = (
     "asyncpg",
     "bot.kernel.pg",
@@ -181,6 +182,8 @@ NOT_LOADED_AT_START = (
     "multiprocessing",
     "concurrent.futures.process",
     "bot.demos.sandbox",
+    "dotenv",
+    "importlib.resources",
 )
 
 
