@@ -171,7 +171,8 @@ def test_core_imports_with_platform_modules_blocked():
 # PostgreSQL driver (a postgresql:// URL), fuzzy matching (the first typo to weigh), the FSRS
 # scheduler (the first card scheduled), the importers and the linter (their commands), the
 # picture workers' pool (pictures on), the demos' sandbox (the first demo), python-dotenv (a
-# .env file to read); the migrations are read from their folders without importlib.resources
+# .env file to read), the teacher's reports (the first report); the migrations are read from
+# their folders without importlib.resources
 NOT_LOADED_AT_START = (
     "asyncpg",
     "bot.kernel.pg",
@@ -184,6 +185,8 @@ NOT_LOADED_AT_START = (
     "bot.demos.sandbox",
     "dotenv",
     "importlib.resources",
+    "bot.features.teacher.store",
+    "bot.features.teacher.analysis",
 )
 
 

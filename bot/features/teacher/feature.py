@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.features.teacher import requests as teacher
-from bot.features.teacher import store
+from bot.features.teacher.first_answers import record_first_answers
 from bot.kernel.dispatch import Result
 from bot.kernel.features import AnswerStep, App, Feature, Handlers, StepPhase
 from bot.kernel.identity import Actor
@@ -50,7 +50,7 @@ def handlers(app: App) -> Handlers:
 
 # derived: each learner's first answer to each question in its workspace (item analysis)
 FIRST_ANSWERS = AnswerStep(
-    "teacher.record_first_answers", store.record_first_answers, phase=StepPhase.DERIVED
+    "teacher.record_first_answers", record_first_answers, phase=StepPhase.DERIVED
 )
 
 FEATURE = Feature(

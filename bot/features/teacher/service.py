@@ -6,14 +6,13 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bot.config import setting
 from bot.content import Pack
 from bot.features.groups import GroupService, group_key
 from bot.features.quiz import QuizService
-from bot.features.teacher import store
-from bot.features.teacher.analysis import analyse
 from bot.features.teacher.links import DashboardGrant, sign, verify
 from bot.features.teacher.recent import RecentResults
 from bot.features.teacher.requests import ScopedRequest
@@ -34,6 +33,12 @@ from bot.kernel.clock import Clock
 from bot.kernel.db import Database
 from bot.kernel.errors import UserError
 from bot.kernel.identity import PLATFORMS, Actor
+
+if TYPE_CHECKING:
+    from bot.features.teacher import store
+
+# The reports' SQL and analysis (bot.features.teacher.store, .analysis) load with the first
+# report, not with every start: each method that reads them imports them.
 
 LINK_HOURS = 24  # how long a dashboard link works
 DEFAULT_WEB_URL = "http://127.0.0.1:8080"
@@ -65,6 +70,8 @@ class TeacherService:
         return self.quiz.pack
 
     async def _filter(self, actor: Actor, r: ScopedRequest) -> store.Filter:
+        from bot.features.teacher import store
+
         group_name = None
         group_id = None
         if r.group:
@@ -93,6 +100,9 @@ class TeacherService:
         return await self.recent.get((id(pack), where), lambda: self._analyse(pack, where))
 
     async def _analyse(self, pack: Pack, where: store.Filter) -> ItemReport:
+        from bot.features.teacher import store
+        from bot.features.teacher.analysis import analyse
+
         await self.quiz.answers.settled()  # first answers trail the click by one writer step
         tallies = await self.db.read(store.item_tallies, where)
         choices, times, typed = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -121,6 +131,8 @@ class TeacherService:
         return found
 
     async def learners(self, actor: Actor, r: ScopedRequest) -> LearnerReport:
+        from bot.features.teacher import store
+
         where = await self._filter(actor, r)
         await self.quiz.answers.settled()  # topic rows trail the click by one writer step
         rows = await self.db.read(store.learner_topics, where)
@@ -150,6 +162,8 @@ class TeacherService:
         return GroupProgress(summary.name, summary.members, report.rows, summary.misconception)
 
     async def channel_history(self, actor: Actor, channel: str, days: int = 60) -> ChannelHistory:
+        from bot.features.teacher import store
+
         channel_key = f"{actor.workspace_key}:{channel}"
         rows = await self.db.read(store.daily_history, channel_key, days)
         out = []
@@ -169,10 +183,14 @@ class TeacherService:
 
     async def daily_channels(self, actor: Actor) -> DailyChannels:
         """The platform ids of the workspace's channels that had a daily question."""
+        from bot.features.teacher import store
+
         keys = await self.db.read(store.workspace_channels, actor.workspace_key)
         return DailyChannels(tuple(key.rpartition(":")[2] for key in keys))
 
     async def _secret(self) -> str:
+        from bot.features.teacher import store
+
         configured = setting("QUIZBOT_WEB_SECRET")
         if configured:
             return configured

@@ -1,17 +1,17 @@
 """The teacher's view's SQL: item tallies over first answers, learner rows, a channel's daily
 history, the dashboard's link secret. Reads other features' tables (answers, posts, groups,
-daily claims), never writes them. Parameterized SQL that both backends run."""
+daily claims), never writes them. Parameterized SQL that both backends run. Loaded with the
+first report (bot.features.teacher.service); the answer step that keeps the first answers is
+in first_answers.py."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from bot.features.answers import AnswerBatch, PostKind
 from bot.features.teacher.ranking import groups
 from bot.features.teacher.results import ItemScope
-from bot.kernel.db import Connection, chunks, marks
+from bot.kernel.db import Connection, marks
 
 
 @dataclass(frozen=True)
@@ -57,48 +57,6 @@ class ItemTallies:
     choices: tuple[ChoiceTally, ...]
     times: tuple[TimeTally, ...]
     typed: tuple[TypedTally, ...]  # wrong typed answers only
-
-
-def record_first_answers(db: Connection, batch: AnswerBatch) -> None:
-    """Answer-batch step: keep each learner's first answer to each question in its workspace
-    (reviews are practice, never a first answer); a later answer finds the row and keeps it."""
-    new = sorted((w for w in batch.new if w.kind != PostKind.REVIEW), key=lambda w: w.answered_at)
-    if not new:
-        return
-    post_ids = list(dict.fromkeys(w.post_id for w in new))
-    posts: dict[int, tuple[str, str, str]] = {}
-    for chunk in chunks(post_ids):
-        for post_id, workspace_key, channel_key, created_at in db.execute(
-            "SELECT id, workspace_key, channel_key, created_at FROM posts"
-            f" WHERE id IN ({marks(len(chunk))})",
-            list(chunk),
-        ):
-            posts[int(post_id)] = (workspace_key, channel_key, created_at)
-    rows: dict[tuple[str, str, str], tuple[object, ...]] = {}
-    for w in new:
-        workspace_key, channel_key, created_at = posts[w.post_id]
-        key = (workspace_key, w.user_key, w.question_id)
-        if key in rows:
-            continue  # the same question twice in one batch: the earlier answer is the first
-        waited = datetime.fromisoformat(w.answered_at) - datetime.fromisoformat(created_at)
-        rows[key] = (
-            *key,
-            w.topic_id,
-            w.post_id,
-            channel_key,
-            w.choice,
-            int(w.correct),
-            w.typed,
-            w.answered_at,
-            math.floor(waited.total_seconds() + 0.5),  # as SQL's ROUND does for the backfill
-        )
-    db.executemany(
-        "INSERT INTO first_answers(workspace_key, user_key, question_id, card_id, post_id,"
-        " channel_key, choice, correct, typed, answered_at, seconds)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(workspace_key, user_key, question_id) DO NOTHING",
-        list(rows.values()),
-    )
 
 
 def _topics(topic_ids: tuple[str, ...], column: str = "a.card_id") -> str:
