@@ -7,10 +7,11 @@ eight weeks and five channels, skill 0.3-0.95 per user; users' streaks and maste
 two study groups) with SQL: the posts and answers come from a recursive CTE and integer
 hashes instead of a random generator (so the set is the same on every run), the derived rows
 (users' totals, per-topic rows, score rows at every scope and period, the groups' copies,
-board sizes) are aggregated from the stored answers in one pass each, consistent with what the
-answer writer keeps, and the secondary indexes are dropped for the load and built again after
-(a sort each, instead of 10^7 random inserts). ``copy_bulk_to_postgres`` streams the file into
-PostgreSQL the same way (COPY per table in chunks, indexes built after)."""
+board sizes, rank buckets) are aggregated from the stored answers in one pass each,
+consistent with what the answer writer keeps, and the secondary indexes are dropped for the
+load and built again after (a sort each, instead of 10^7 random inserts).
+``copy_bulk_to_postgres`` streams the file into PostgreSQL the same way (COPY per table in
+chunks, indexes built after)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from leaderboard import CHANNELS, GROUP_SIZES, NOW, TABLES, WEEKS, WS_KEY
 
 from bot.app import SCHEMA
 from bot.content import default_content_path, load_pack
+from bot.features.boards.store import RANK_SORTS, rank_keys, recount_ranks
 from bot.kernel.db import open_sync
 from bot.kernel.storage import open_database
 
@@ -207,6 +209,8 @@ def build_bulk(path: Path, users: int, answers: int, log: bool = False) -> None:
         " SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period"
     )
     stage("groups and board sizes")
+    recount_ranks(db)
+    stage("rank buckets")
     db.execute("COMMIT")
     for _, sql in indexes:
         db.execute(sql)
@@ -286,5 +290,22 @@ def check_against_answers(path: Path) -> list[str]:
     ).fetchone()[0]
     if sizes:
         wrong.append(f"{sizes} board sizes differ from their rows")
+    buckets: dict[tuple, int] = {}
+    for scope, period, *values in db.execute(
+        "SELECT scope, period, points, answered, correct, streak, last_correct_day, mastered"
+        " FROM scores"
+    ):
+        for (sort, shifts), ranked in zip(RANK_SORTS, rank_keys(tuple(values)), strict=True):
+            for shift in shifts if ranked else ():
+                bucket = (scope, period, sort, ranked[0], shift, ranked[1] >> shift)
+                buckets[bucket] = buckets.get(bucket, 0) + 1
+    stored = {
+        tuple(key): players
+        for *key, players in db.execute(
+            "SELECT scope, period, sort, day, shift, bucket, players FROM score_counts"
+        )
+    }
+    if stored != buckets:
+        wrong.append(f"{len(set(stored.items()) ^ set(buckets.items()))} rank buckets differ")
     db.close()
     return wrong

@@ -203,13 +203,14 @@ def build(path: Path, users: int, answers: int, seed: int = 7) -> None:
         "INSERT OR REPLACE INTO boards(scope, period, players, qualified)"
         " SELECT scope, period, COUNT(*), SUM(answered >= 5) FROM scores GROUP BY scope, period"
     )
+    boards_store.recount_ranks(db)  # the rank buckets the score rows fill
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.close()
 
 
 TABLES = ("posts", "answers", "users", "scores", "boards", "user_topics", "study_groups")
-TABLES += ("group_members",)
+TABLES += ("group_members", "score_counts")
 
 
 async def copy_to_postgres(path: Path, url: str) -> None:

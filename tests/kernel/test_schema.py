@@ -41,6 +41,7 @@ RELEASED = {
     11: ("answers", "v011_answer_outbox", "4bcccc114824350d", "f06a25a5cce9bc10"),
     12: ("boards", "v012_board_sizes_per_batch", "cf917a302ac641ad", "9e87ff42fb1f0955"),
     13: ("live", "v013_live_podium_owed", "1724b3347b482918", "c34f9ae429ba1783"),
+    14: ("boards", "v014_rank_counts", "7234f70fdd1453a0", "d53d1199a248fee4"),
 }
 
 
@@ -154,7 +155,7 @@ TABLE_OWNERS = {
     "answers": ("answers", "answer_outbox"),
     "quiz": ("posts", "srs_cards"),
     "daily": ("daily_schedules", "daily_claims", "daily_streaks"),
-    "boards": ("users", "scores", "user_topics", "boards", "workspace_settings"),
+    "boards": ("users", "scores", "user_topics", "boards", "workspace_settings", "score_counts"),
     "groups": ("study_groups", "group_members"),
     "live": ("live_sessions", "live_rounds", "live_answers"),
     "teacher": ("secrets", "first_answers"),

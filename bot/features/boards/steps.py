@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from bot.features.answers import AnswerBatch
 from bot.features.answers.batch import UserTotals
-from bot.features.boards.store import count_board_sizes, stored_answered
+from bot.features.boards.store import RankMove, add_scores, count_board_sizes, count_ranks
 from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import topic_of_scope
 
@@ -63,11 +63,12 @@ def _refresh_rows(
     values: dict[str, BoardValues],
     topic_mastered: dict[tuple[str, str], int],
     since: str,
-) -> None:
+) -> list[RankMove]:
     """Bring the live score rows of users whose streak or mastery moved up to date, writing
     only the rows that differ, and only the columns that differ (a streak moves daily,
-    mastery rarely: each SET column rewrites its index entry)."""
-    streaks, mastery = [], []
+    mastery rarely: each SET column rewrites its index entry). The rows' moves between
+    rank buckets (streak and mastered; their totals stay)."""
+    streaks, mastery, moves = [], [], []
     for chunk in chunks(list(values)):
         for scope, period, user_key, streak, last, mastered in db.execute(
             "SELECT scope, period, user_key, streak, last_correct_day, mastered FROM scores"
@@ -81,6 +82,9 @@ def _refresh_rows(
                 streaks.append((v.streak, v.last_correct_day, scope, period, user_key))
             if mastered != want:
                 mastery.append((want, scope, period, user_key))
+            if (streak, last, mastered) != (v.streak, v.last_correct_day, want):
+                after = (0, 0, 0, v.streak, v.last_correct_day, want)
+                moves.append((scope, period, (0, 0, 0, streak, last, mastered), after))
     db.executemany(
         "UPDATE scores SET streak = ?, last_correct_day = ?"
         " WHERE scope = ? AND period = ? AND user_key = ?",
@@ -90,6 +94,7 @@ def _refresh_rows(
         "UPDATE scores SET mastered = ? WHERE scope = ? AND period = ? AND user_key = ?",
         mastery,
     )
+    return moves
 
 
 @dataclass(slots=True)
@@ -177,8 +182,9 @@ def update_totals(db: Connection, batch: AnswerBatch) -> None:
 def update_scores(db: Connection, batch: AnswerBatch) -> None:
     """Trailing step (``answers.outbox``): score rows for every scope and period the answers
     count in, and per-topic accuracy and mastery. Each row is summed in Python first so it
-    is written once; the rows' ``answered`` before the upsert (one read along the primary
-    key) gives the boards' new players and qualified ones, one ``boards`` upsert per board.
+    is written once; the rows' totals the upsert returns give the boards' new players and
+    qualified ones, one ``boards`` upsert per board, and the rows' moves between rank
+    buckets (``store.count_ranks``).
 
     Score rows also carry their user's streak, last correct day and mastered count (topic
     rows: the topic's), so every sort reads like a points board: new rows get the values the
@@ -229,39 +235,27 @@ def update_scores(db: Connection, batch: AnswerBatch) -> None:
     for key, delta in topic_delta.items():
         topic_mastered[key] = topic_mastered.get(key, 0) + delta[2]
     moved = {k: values[k] for k in batch.moved if k in values}
-    if moved:
-        _refresh_rows(db, moved, topic_mastered, live_since(w.week for w in new))
+    since = live_since(w.week for w in new)
+    moves = _refresh_rows(db, moved, topic_mastered, since) if moved else []
     rows = []
-    for (scope, period, user_key), (points, answered, correct) in score_delta.items():
-        v = values.get(user_key, BoardValues(0, None, 0))
-        card = row_topic[scope]
-        mastered = v.mastered if card is None else topic_mastered[(user_key, card)]
-        rows.append(
-            (
-                scope,
-                period,
-                user_key,
-                points,
-                answered,
-                correct,
-                v.streak,
-                v.last_correct_day,
-                mastered,
-            )
-        )
-    before = stored_answered(db, list(score_delta))
-    count_board_sizes(
-        db, ((key, before.get(key), before.get(key, 0) + d[1]) for key, d in score_delta.items())
-    )
-    # existing rows already carry the values (refreshed above): only the totals move
-    db.executemany(
-        "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
-        " last_correct_day, mastered) VALUES (?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(scope, period, user_key) DO UPDATE SET"
-        " points=scores.points+excluded.points, answered=scores.answered+excluded.answered,"
-        " correct=scores.correct+excluded.correct",
-        rows,
-    )
+    for key, (points, answered, correct) in score_delta.items():
+        v = values.get(key[2], BoardValues(0, None, 0))
+        card = row_topic[key[0]]
+        mastered = v.mastered if card is None else topic_mastered[(key[2], card)]
+        rows.append((*key, points, answered, correct, v.streak, v.last_correct_day, mastered))
+    stored = add_scores(db, rows)
+    sizes = []
+    for row, (key, (points, answered, correct)) in zip(rows, score_delta.items(), strict=True):
+        now = stored[key]
+        if now[1] == answered:  # a new row, with every column of ``row``
+            moves.append((key[0], key[1], None, row[3:]))
+            sizes.append((key, None, answered))
+        else:  # an existing one carries the values already (refreshed above): its totals move
+            was = (now[0] - points, now[1] - answered, now[2] - correct, 0, None, 0)
+            moves.append((key[0], key[1], was, (*now, 0, None, 0)))
+            sizes.append((key, was[1], now[1]))
+    count_board_sizes(db, sizes)
+    count_ranks(db, moves)
     db.executemany(
         "INSERT INTO user_topics(user_key, card_id, answered, correct, mastered)"
         " VALUES (?,?,?,?,?) ON CONFLICT(user_key, card_id) DO UPDATE SET"

@@ -120,6 +120,129 @@ _ORDERS = {
 }
 
 
+# A requester's rank is 1 + the players above them. Counting them along the sort's index
+# walks every entry above (half a board on average: ~25,000 at 50,000 players), so each
+# board keeps how many players hold each value of each sort, in ``score_counts``, kept by the
+# code that writes score rows in the same transaction (``count_ranks``). A rank sums the
+# buckets above the requester's value: at each width in ``RANK_SHIFTS`` (values >> shift),
+# only the buckets under the requester's own bucket of the next width, so a read sums at most
+# 255 rows per width whatever the board's size (live quizzes give points that are mostly
+# distinct: one width would be a walk again). A sort's rank key is an integer that orders
+# and ties as its value does: points; the current streak, its rows kept per last correct day
+# (a streak counts while that day is on or after yesterday); mastered; and accuracy's
+# floor(correct * 2^16 / answered), whose rows in the requester's own key (ratios less than
+# 2^-16 apart) are counted along ``scores_by_accuracy``, so accuracy ranks stay exact.
+ACCURACY_BITS = 16
+RANK_SHIFTS = {
+    Sort.POINTS: (0, 8, 16),
+    Sort.ACCURACY: (0, 8),
+    Sort.STREAK: (0, 8),
+    Sort.MASTERED: (0, 8),
+}
+# the requester's rank key, from their row ``x`` (``x.alive``: the day a streak must reach)
+_RANK_KEY_SQL = {
+    Sort.POINTS: "x.points",
+    Sort.ACCURACY: f"CASE WHEN x.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
+    f" THEN CAST(x.correct AS BIGINT) * {1 << ACCURACY_BITS} / x.answered END",
+    Sort.STREAK: "CASE WHEN x.last_correct_day >= x.alive THEN x.streak ELSE 0 END",
+    Sort.MASTERED: "x.mastered",
+}
+
+
+# A score row's values as ranks read them: (points, answered, correct, streak,
+# last_correct_day, mastered). Plain tuples: the trailing step makes two per score row.
+RankValues = tuple[int, int, int, int, str | None, int]
+# the sorts, in the order of ``rank_keys``, with their bucket widths
+RANK_SORTS = tuple((sort.value, shifts) for sort, shifts in RANK_SHIFTS.items())
+_NOT_RANKED = (None, None, None, None)
+
+
+def rank_keys(values: RankValues | None) -> tuple[tuple[str, int] | None, ...]:
+    """Per sort of ``RANK_SORTS``, the row's (day, rank key) in ``score_counts``, or None
+    where it is not ranked (accuracy below MIN_ANSWERS_FOR_ACCURACY answers, no streak,
+    nothing mastered). ``day`` is the streak's last correct day, '' for the other sorts."""
+    if values is None:
+        return _NOT_RANKED
+    points, answered, correct, streak, last, mastered = values
+    return (
+        ("", points),
+        ("", (correct << ACCURACY_BITS) // answered)
+        if answered >= MIN_ANSWERS_FOR_ACCURACY
+        else None,
+        (last, streak) if streak > 0 and last is not None else None,
+        ("", mastered) if mastered > 0 else None,
+    )
+
+
+# (scope, period) and a score row's values before and after a change (None: no row); the
+# columns a change leaves alone may hold anything, the same before and after
+RankMove = tuple[str, str, RankValues | None, RankValues | None]
+
+
+def count_ranks(db: Connection, moves: Iterable[RankMove]) -> None:
+    """Move score rows between the buckets of ``score_counts``, every change of a batch
+    summed first: one upsert per bucket that changed, then the buckets left empty deleted
+    (along the partial index ``score_counts_empty``), so a read only sums occupied ones.
+    Whoever writes score rows calls it in the same transaction."""
+    delta: dict[tuple[str, str, str, str, int, int], int] = {}
+    get = delta.get
+    for scope, period, before, after in moves:
+        for (sort, shifts), was, now in zip(
+            RANK_SORTS, rank_keys(before), rank_keys(after), strict=True
+        ):
+            if was == now:
+                continue
+            same_day = was is not None and now is not None and was[0] == now[0]
+            for shift in shifts:
+                if was is not None:
+                    old = was[1] >> shift
+                    if same_day and old == now[1] >> shift:
+                        break  # one bucket at this width, so at every wider one too
+                    k = (scope, period, sort, was[0], shift, old)
+                    delta[k] = get(k, 0) - 1
+                if now is not None:
+                    k = (scope, period, sort, now[0], shift, now[1] >> shift)
+                    delta[k] = get(k, 0) + 1
+    changed = sorted((*k, n) for k, n in delta.items() if n)
+    if not changed:
+        return
+    db.executemany(
+        "INSERT INTO score_counts(scope, period, sort, day, shift, bucket, players)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT(scope, period, sort, day, shift, bucket)"
+        " DO UPDATE SET players = score_counts.players + excluded.players",
+        changed,
+    )
+    if any(n < 0 for *_, n in changed):
+        db.execute("DELETE FROM score_counts WHERE players = 0")
+
+
+# every score row's rank keys, as ``rank_keys`` makes them, at the widths of
+# ``RANK_SHIFTS`` (change both together), in SQL both backends run (v014 filled
+# ``score_counts`` with the same statement; the benchmarks' bulk builds run it)
+RECOUNT_RANKS = (
+    "INSERT INTO score_counts(scope, period, sort, day, shift, bucket, players)"
+    " SELECT k.scope, k.period, k.sort, k.day, w.shift, k.rank_key >> w.shift, COUNT(*)"
+    " FROM (SELECT scope, period, 'points' AS sort, '' AS day, points AS rank_key FROM scores"
+    "  UNION ALL SELECT scope, period, 'accuracy', '',"
+    f"   CAST(correct AS BIGINT) * {1 << ACCURACY_BITS} / answered FROM scores"
+    f"   WHERE answered >= {MIN_ANSWERS_FOR_ACCURACY}"
+    "  UNION ALL SELECT scope, period, 'streak', last_correct_day, streak FROM scores"
+    "   WHERE streak > 0 AND last_correct_day IS NOT NULL"
+    "  UNION ALL SELECT scope, period, 'mastered', '', mastered FROM scores"
+    "   WHERE mastered > 0) k"
+    " JOIN (SELECT 0 AS shift UNION ALL SELECT 8 UNION ALL SELECT 16) w"
+    "  ON w.shift < 16 OR k.sort = 'points'"
+    " GROUP BY k.scope, k.period, k.sort, k.day, w.shift, k.rank_key >> w.shift"
+)
+
+
+def recount_ranks(db: Connection) -> None:
+    """``score_counts`` made anew from the score rows (bulk loads that write score rows
+    directly; a check compares it with what the writers kept)."""
+    db.execute("DELETE FROM score_counts")
+    db.execute(RECOUNT_RANKS)
+
+
 # The sort value of a statement row (part, user_key, display_name, points, answered, correct,
 # streak, best_streak, last_correct_day, mastered, ...): ties in it share a rank. Plain index
 # reads on the tuple, so ranking a board builds no object per row.
@@ -193,7 +316,8 @@ def board_statement(q: BoardQuery, flag: RowFlag = RowFlag()) -> tuple[str, tupl
     key = (q.scope, q.period)
     args = (
         *(*key, *alive, q.limit),  # top
-        *(*key, *alive, *alive, *key, q.user_key),  # mine (a streak ranks by the current one)
+        q.alive_since,  # mine: a streak ranks by the current one
+        *(*key, q.user_key),
         *flag.args,
         *flag.args,
         *key,  # size
@@ -206,11 +330,7 @@ def _board_sql(sort: Sort, flag_sql: str) -> str:
     """The board statement's text for one sort and row flag (built once each)."""
     how = _ORDERS[sort]
     where = f"s.scope = ? AND s.period = ? AND {how.listed_if}"
-    if sort is Sort.STREAK:  # a streak that is not current ranks as 0
-        mine_value = "CASE WHEN m.last_correct_day >= ? THEN m.streak ELSE 0 END"
-    else:
-        mine_value = how.value.replace("s.", "m.")
-    ranked_if = f"m.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort is Sort.ACCURACY else "1 = 1"
+    ranked_if = f"x.answered >= {MIN_ANSWERS_FOR_ACCURACY}" if sort is Sort.ACCURACY else "1 = 1"
     columns = (
         "x.user_key, u.display_name, x.points, x.answered, x.correct, x.streak, u.best_streak,"
         " x.last_correct_day, x.mastered"
@@ -220,19 +340,50 @@ def _board_sql(sort: Sort, flag_sql: str) -> str:
     size = "qualified" if sort is Sort.ACCURACY else "players"
     return (
         f"WITH top AS (SELECT s.* FROM scores s WHERE {where} ORDER BY {how.order} LIMIT ?),"
-        " mine AS (SELECT m.*, CASE WHEN "
-        f"{ranked_if} THEN (SELECT COUNT(*) FROM scores s WHERE {where}"
-        f" AND {how.value} > {mine_value}) END AS above"
+        " mine AS (SELECT m.*, CAST(? AS TEXT) AS alive"
         " FROM scores m WHERE m.scope = ? AND m.period = ? AND m.user_key = ?"
-        " AND m.user_key NOT IN (SELECT user_key FROM top))"
+        " AND m.user_key NOT IN (SELECT user_key FROM top)),"
+        f" keyed AS (SELECT x.*, {_RANK_KEY_SQL[sort]} AS v FROM mine x),"
+        f" ranked AS (SELECT x.*, CASE WHEN {ranked_if} THEN {_above_sql(sort)} END AS above"
+        " FROM keyed x)"
         f" SELECT 0 AS part, {named}, {how.value.replace('s.', 'x.')} AS v, NULL AS above,"
         f" {flag_sql} AS flag FROM top x JOIN users u ON u.user_key = x.user_key"
         f" UNION ALL SELECT 1, {columns}, NULL, x.above, {flag_sql}"
-        " FROM mine x JOIN users u ON u.user_key = x.user_key"
+        " FROM ranked x JOIN users u ON u.user_key = x.user_key"
         " UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
         f" (SELECT {size} FROM boards WHERE scope = ? AND period = ?), 0"
         f" ORDER BY part, v DESC, {_THEN[sort]}"
     )
+
+
+def _above_sql(sort: Sort) -> str:
+    """How many of the board's ranked players are above the requester's row ``x`` (its
+    rank key ``x.v``): one range of ``score_counts`` per bucket width (see ``RANK_SHIFTS``),
+    plus, on an accuracy board, the rows in the requester's own finest bucket that are above
+    them (a short range of ``scores_by_accuracy``: two ratios 2^-16 apart or less)."""
+    day = "c.day >= x.alive" if sort is Sort.STREAK else "c.day = ''"
+    shifts = RANK_SHIFTS[sort]
+    parts = []
+    for i, shift in enumerate(shifts):
+        mine = f"(x.v >> {shift})"
+        below_parent = ""
+        if i + 1 < len(shifts):  # only the buckets under my own parent bucket
+            up = shifts[i + 1]
+            below_parent = f" AND c.bucket < (((x.v >> {up}) + 1) << {up - shift})"
+        parts.append(
+            "(SELECT COALESCE(SUM(c.players), 0) FROM score_counts c"
+            f" WHERE c.scope = x.scope AND c.period = x.period AND c.sort = '{sort.value}'"
+            f" AND {day} AND c.shift = {shift} AND c.bucket > {mine}{below_parent})"
+        )
+    if sort is Sort.ACCURACY:
+        ratio = _ACCURACY
+        parts.append(
+            f"(SELECT COUNT(*) FROM scores s WHERE s.scope = x.scope AND s.period = x.period"
+            f" AND s.answered >= {MIN_ANSWERS_FOR_ACCURACY}"
+            f" AND {ratio} > {ratio.replace('s.', 'x.')}"
+            f" AND {ratio} < ((x.v + 1) * 1.0 / {1 << ACCURACY_BITS}))"
+        )
+    return " + ".join(parts)
 
 
 def leaderboard(db: Connection, q: BoardQuery, flag: RowFlag = RowFlag()) -> Board:
@@ -281,23 +432,29 @@ def board_of(rows: Iterable[Sequence[Any]], q: BoardQuery) -> Board:
 ScoreKey = tuple[str, str, str]
 
 
-def stored_answered(db: Connection, keys: Sequence[ScoreKey]) -> dict[ScoreKey, int]:
-    """``answered`` of the score rows that exist among ``keys``: each wanted key's row looked
-    up along the primary key (a correlated subquery, 1,000 keys a statement). A join with
-    the wanted keys instead made PostgreSQL hash-join a sequential scan of every score row
-    (222 ms a statement at 180,000 rows); a subquery per key is an index lookup on both."""
-    out: dict[ScoreKey, int] = {}
-    for chunk in chunks(keys, 1000):
-        values = ",".join(["(?,?,?)"] * len(chunk))
-        for scope, period, user_key, answered in db.execute(
-            f"WITH wanted(scope, period, user_key) AS (VALUES {values})"
-            " SELECT w.scope, w.period, w.user_key, (SELECT s.answered FROM scores s"
-            " WHERE s.scope = w.scope AND s.period = w.period AND s.user_key = w.user_key)"
-            " FROM wanted w",
-            [part for key in chunk for part in key],
+def add_scores(
+    db: Connection, rows: Sequence[tuple[object, ...]]
+) -> dict[ScoreKey, tuple[int, int, int]]:
+    """Add a batch's totals to their score rows, a new row taking every column of ``rows``
+    (scope, period, user key, points, answered, correct, streak, last correct day,
+    mastered; an existing one keeps its streak, last correct day and mastered): one upsert
+    of 500 rows a statement, which returns each row's (points, answered, correct) after it.
+    What was there before is after minus the batch's totals, and a row whose ``answered``
+    is the batch's alone is new (a stored row has at least one answer), so no read of the
+    rows beforehand (a primary-key lookup per row, which the upsert makes anyway)."""
+    out: dict[ScoreKey, tuple[int, int, int]] = {}
+    for chunk in chunks(rows, 500):
+        for scope, period, user_key, points, answered, correct in db.execute(
+            "INSERT INTO scores(scope, period, user_key, points, answered, correct, streak,"
+            " last_correct_day, mastered) VALUES "
+            + ",".join(["(?,?,?,?,?,?,?,?,?)"] * len(chunk))
+            + " ON CONFLICT(scope, period, user_key) DO UPDATE SET"
+            " points=scores.points+excluded.points, answered=scores.answered+excluded.answered,"
+            " correct=scores.correct+excluded.correct"
+            " RETURNING scope, period, user_key, points, answered, correct",
+            [part for row in chunk for part in row],
         ):
-            if answered is not None:  # NOT NULL in a stored row: None is no row
-                out[(scope, period, user_key)] = answered
+            out[(scope, period, user_key)] = (points, answered, correct)
     return out
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.features.answers import AnswerBatch
-from bot.features.boards.store import count_board_sizes
+from bot.features.boards.store import count_board_sizes, count_ranks
 from bot.kernel.db import Connection, chunks, marks
 from bot.kernel.identity import group_scope, group_topic_scope, topic_scope, workspace_scope
 
@@ -115,7 +115,8 @@ def join_group(
             " user_key, points, answered, correct, streak, last_correct_day, mastered"
             " FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)"
             " ON CONFLICT(scope, period, user_key) DO NOTHING"
-            " RETURNING scope, period, user_key, answered",
+            " RETURNING scope, period, user_key, points, answered, correct, streak,"
+            " last_correct_day, mastered",
             (
                 workspace,
                 group_scope(group_id),
@@ -128,7 +129,8 @@ def join_group(
             ),
         ).fetchall()
         # the rows inserted (not those already there) are new players on the group's boards
-        count_board_sizes(db, (((s, p, u), None, n) for s, p, u, n in copied))
+        count_board_sizes(db, (((s, p, u), None, values[1]) for s, p, u, *values in copied))
+        count_ranks(db, ((s, p, None, tuple(values)) for s, p, _, *values in copied))
         return True
     db.execute(
         "UPDATE group_members SET display_name = ? WHERE group_id = ? AND user_key = ?",
@@ -145,10 +147,14 @@ def leave_group(db: Connection, group_id: int, user_key: str) -> bool:
     if cur.rowcount == 0:
         return False
     topics = group_topic_scope(group_id, "")
-    db.execute(
-        "DELETE FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)",
+    gone = db.execute(
+        "DELETE FROM scores WHERE user_key = ? AND (scope = ? OR substr(scope, 1, ?) = ?)"
+        " RETURNING scope, period, points, answered, correct, streak, last_correct_day,"
+        " mastered",
         (user_key, group_scope(group_id), len(topics), topics),
-    )
+    ).fetchall()
+    # the boards' sizes count down by trigger (boards_count_gone_player); their ranks here
+    count_ranks(db, ((s, p, tuple(values), None) for s, p, *values in gone))
     return True
 
 

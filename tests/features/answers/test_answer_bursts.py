@@ -25,6 +25,7 @@ DERIVED = {
     "scores": "SELECT scope, period, user_key, points, answered, correct, streak,"
     " last_correct_day, mastered FROM scores",
     "boards": "SELECT scope, period, players, qualified FROM boards",
+    "score_counts": "SELECT scope, period, sort, day, shift, bucket, players FROM score_counts",
     "user_topics": "SELECT user_key, card_id, answered, correct, mastered FROM user_topics",
     "srs_cards": "SELECT user_key, question_id, card_id, state, step, stability, difficulty,"
     " due, last_review, reps, lapses FROM srs_cards",
@@ -137,5 +138,7 @@ async def test_a_burst_derives_what_one_answer_at_a_time_derives(db_target, seco
     assert want["answer_outbox"] == [] and got["answer_outbox"] == []
     assert len(want["answers"]) > 150 and len(want["boards"]) > 20
     assert any(qualified for *_, qualified in want["boards"])
+    # the rank buckets of the sorts these answers reach (no FSRS mastery in two days)
+    assert {row[2] for row in want["score_counts"]} == {"points", "accuracy", "streak"}
     for name in DERIVED:
         assert got[name] == want[name], name

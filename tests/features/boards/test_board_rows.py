@@ -3,7 +3,7 @@
 correct day and mastered count, and the board sizes, after a mix of answers over weeks,
 FSRS mastery, joins, leaves and rejoins in two workspaces, on both backends (the board sizes
 are counted per batch by the score step and the join, since v12; a leave counts down by
-trigger). The checks read
+trigger), and the rank buckets (``score_counts``, v14) those rows fill. The checks read
 through ``Database.read``, so the same SQL runs on either."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.kernel.identity import (
     workspace_scope,
 )
 from tests.conftest import CONTENT, console_actor, write_old_database
+from tests.features.boards.ranks import check_counts
 from tests.pg_server import copy_old_database
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
@@ -141,6 +142,7 @@ def check_against_answers(con: Connection, today: date) -> int:
         )
     }
     assert kept == dict(sizes)
+    check_counts(con)  # the rank buckets: what the rows fill, joins and leaves included
     return checked
 
 
