@@ -17,6 +17,8 @@ idle or malformed client can cost is bounded, and each refusal is one log line.
 - at most ``max_connections`` are open at once: more are closed as they connect (by default
   as many as the process's open-files limit leaves room for, up to 2,048: a burst of 1,000
   concurrent clicks is 1,000 connections from Slack);
+- the bot's own replies (Slack's response_urls) may hold what descriptors the server's
+  connections leave (``reply_room``: 100 at a limit of 1,024, up to 1,000);
 - a malformed request (aiohttp answers it 400) is one line, not its parser's traceback (53
   connections logged 53 tracebacks); lines about refusals are rate-limited, with a count of
   those not logged.
@@ -45,6 +47,12 @@ MAX_CONNECTIONS = 2048
 DESCRIPTORS_KEPT = 256  # for the database, the logs and the bot's own outgoing HTTP
 
 
+# replies the bot posts at once (Slack's response_urls): at least aiohttp's default connection
+# limit (within DESCRIPTORS_KEPT), up to a burst of 1,000 clicks' worth
+MIN_REPLY_CONNECTIONS = 100
+MAX_REPLY_CONNECTIONS = 1000
+
+
 def connection_room(limit: int = MAX_CONNECTIONS) -> int:
     """How many connections the server may hold open: ``limit``, or fewer when the process's
     open-files limit (``ulimit -n``, often 1,024) leaves less room beside what the bot itself
@@ -53,6 +61,18 @@ def connection_room(limit: int = MAX_CONNECTIONS) -> int:
     if soft == resource.RLIM_INFINITY:
         return limit
     return max(64, min(limit, soft - DESCRIPTORS_KEPT))
+
+
+def reply_room(limit: int = MAX_REPLY_CONNECTIONS) -> int:
+    """How many replies the bot may post at once, each on its own connection: what the
+    open-files limit leaves beside the server's connections (``connection_room``) and
+    DESCRIPTORS_KEPT, at least MIN_REPLY_CONNECTIONS (which DESCRIPTORS_KEPT has room for),
+    at most ``limit``."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return limit
+    spare = soft - DESCRIPTORS_KEPT - connection_room()
+    return max(MIN_REPLY_CONNECTIONS, min(limit, spare))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ to the person who asked.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.http_guard import reply_room
 from adapters.shutdown import GracefulStop
 from adapters.slack_bot.blocks import MAX_BLOCKS, Block, SlackMessage, clip, image_block
 from adapters.slack_bot.payloads import QuizBolt, click_actor, is_slack_id, slack_id_or
@@ -96,6 +98,7 @@ class SlackAdapter(QuestionKindClicks):
         client: AsyncWebClient | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         stop_signal: GracefulStop | None = None,
+        reply_connections: int | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
@@ -119,6 +122,8 @@ class SlackAdapter(QuestionKindClicks):
             )
             self.bolt.client.base_url = settings.api_url
         self._replies: aiohttp.ClientSession | None = None  # response_url posts, shared
+        self.reply_connections = reply_connections or reply_room()  # replies posted at once
+        self._reply_slots = asyncio.Semaphore(self.reply_connections)
         self.bolt.middleware(self.refuse_when_stopping)
         self.bolt.command("/quiz")(self.on_command)
         self.bolt.action(ANSWER_ACTION)(self.on_answer)
@@ -438,14 +443,18 @@ class SlackAdapter(QuestionKindClicks):
     async def respond_to(self, respond: AsyncRespond, **message: Any) -> None:
         """Post ``message`` to the request's response_url over one shared HTTP session (Bolt's
         ``respond`` opens a new session and connection for every reply: the largest single
-        cost per click in the end-to-end benchmark)."""
+        cost per click in the end-to-end benchmark). At most ``reply_connections`` at once, then
+        first come first served: asyncio's semaphore hands a freed slot to its longest waiter,
+        where aiohttp's own connection limit let newcomers overtake it (docs/benchmarks.md)."""
         url = getattr(respond, "response_url", None)
         if not url:
             await respond(**message)
             return
         if self._replies is None or self._replies.closed:
-            self._replies = aiohttp.ClientSession()
-        await AsyncWebhookClient(url, session=self._replies).send(**message)
+            limit = aiohttp.TCPConnector(limit=self.reply_connections)  # the slots come first
+            self._replies = aiohttp.ClientSession(connector=limit)
+        async with self._reply_slots:
+            await AsyncWebhookClient(url, session=self._replies).send(**message)
 
     async def close(self) -> None:
         """Close what the adapter opened itself (the shared reply session)."""

@@ -141,7 +141,8 @@ class FakeSlackAPI:
     * ``base_url`` -- pass to ``AsyncWebClient(base_url=...)`` (ends with ``/api/``).
     * ``calls`` -- ``[(method, params), ...]`` in arrival order; ``api_calls`` has the
       full :class:`ApiCall` records (headers, verb).
-    * ``response_posts`` -- bodies posted to ``response_url(...)`` URLs.
+    * ``response_posts`` -- bodies posted to ``response_url(...)`` URLs; ``response_gate``
+      holds their answers until it is set (``most_responses_in_flight``: how many at once).
     * ``wait_for_call()`` / ``wait_for_response_post()`` -- await a matching record
       (already received or future) without sleeping.
     * ``set_user()`` -- admin/owner flags served by ``users.info``.
@@ -166,6 +167,10 @@ class FakeSlackAPI:
         self.bot_id = bot_id
         self.api_calls: list[ApiCall] = []
         self.response_posts: list[ResponseUrlPost] = []
+        # when set: response_url posts are recorded, then answered only once the gate opens
+        self.response_gate: asyncio.Event | None = None
+        self.responses_in_flight = 0  # response_url posts received and not yet answered
+        self.most_responses_in_flight = 0
         self.files: dict[str, SlackFile] = {}  # by file id, in upload order
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
@@ -340,19 +345,26 @@ class FakeSlackAPI:
     # ------------------------------------------------------------------ HTTP handlers
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
-        raw = await request.text()
+        self.responses_in_flight += 1
+        self.most_responses_in_flight = max(self.most_responses_in_flight, self.responses_in_flight)
         try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            body = {"_raw": raw}
-        await self._record(
-            ResponseUrlPost(
-                response_id=request.match_info["response_id"],
-                body=body,
-                headers=dict(request.headers),
+            raw = await request.text()
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = {"_raw": raw}
+            await self._record(
+                ResponseUrlPost(
+                    response_id=request.match_info["response_id"],
+                    body=body,
+                    headers=dict(request.headers),
+                )
             )
-        )
-        return web.json_response({"ok": True})
+            if self.response_gate is not None:
+                await self.response_gate.wait()
+            return web.json_response({"ok": True})
+        finally:
+            self.responses_in_flight -= 1
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
         """Step 2 of an upload: the bytes, posted to the URL step 1 handed out."""

@@ -24,6 +24,7 @@ import pytest
 import yaml
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -67,7 +68,7 @@ from tests.fakes.slack_api import BoltHarness, FakeSlackAPI, FakeSocketModeServe
 from tests.outages import read_only_writer
 from tests.recorded import NO_SCORE, Score, answer_counts, first_right, score_of
 from tests.slack_fixtures import BOT_TOKEN, SECRET
-from tests.waiting import eventually_read
+from tests.waiting import eventually, eventually_read
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
@@ -314,6 +315,72 @@ async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, 
     reply = await fake.wait_for_response_post()
     assert reply.body["response_type"] == "ephemeral"
     assert sum((await answer_counts(app, post_id)).values()) == 1
+
+
+async def test_replies_wait_for_a_slot_in_the_order_they_came(app, fake):
+    """With every reply slot taken, a reply waits its turn: one that came earlier is posted
+    earlier, also while new ones keep coming as slots free. (aiohttp's connection limit, the
+    bound before, let a newcomer take a freed connection ahead of the longest waiter, again
+    and again: at 1,000 clicks in flight, replies went out up to 774 places out of order.)"""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
+    adapter = SlackAdapter(app, make_settings(), client=client, reply_connections=1)
+    replies = []
+    try:
+        for i in range(40):
+            respond = AsyncRespond(response_url=fake.response_url(f"r{i}"))
+            reply = adapter.respond_to(respond, response_type="ephemeral", text=f"reply {i}")
+            replies.append(asyncio.create_task(reply))
+            await asyncio.sleep(0)  # the next one comes a loop turn later, as clicks do
+        await asyncio.gather(*replies)
+    finally:
+        await adapter.close()
+    assert [p.response_id for p in fake.response_posts] == [f"r{i}" for i in range(40)]
+    assert [p.body["text"] for p in fake.response_posts] == [f"reply {i}" for i in range(40)]
+
+
+async def test_at_most_reply_connections_replies_are_posted_at_once(app, fake):
+    """Each reply in flight holds a connection (a descriptor): a burst of more clicks than
+    the bound posts that many at once, the rest as slots free; every one arrives."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.base_url)
+    adapter = SlackAdapter(app, make_settings(), client=client, reply_connections=3)
+    fake.response_gate = asyncio.Event()  # Slack holds the first replies
+    try:
+        replies = [
+            asyncio.create_task(
+                adapter.respond_to(
+                    AsyncRespond(response_url=fake.response_url(f"r{i}")), text=f"reply {i}"
+                )
+            )
+            for i in range(8)
+        ]
+        await eventually(lambda: len(fake.response_posts) >= 3, "three replies posted")
+        fake.response_gate.set()
+        await asyncio.gather(*replies)
+    finally:
+        await adapter.close()
+    assert sorted(p.response_id for p in fake.response_posts) == sorted(f"r{i}" for i in range(8))
+    assert fake.most_responses_in_flight == 3
+
+
+def test_reply_connections_fit_in_the_open_files_limit():
+    """The replies' connections come out of what the open-files limit leaves beside the HTTP
+    server's own: at a limit of 1,024 (a common default) the 100 of before, within the
+    descriptors kept aside; with room, 1,000 (a burst of 1,000 clicks answered at once)."""
+    probe = (
+        "import resource, sys\n"
+        "from adapters.http_guard import connection_room, reply_room\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "for soft in (1024, 20000):\n"
+        "    if hard != resource.RLIM_INFINITY and soft > hard:\n"
+        "        print(soft, 'skipped'); continue\n"
+        "    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))\n"
+        "    print(soft, connection_room(), reply_room())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "1024 768 100"  # 768 + the 256 kept aside (the 100 among them) = 1,024
+    assert out[1] in ("20000 2048 1000", "20000 skipped")
 
 
 async def test_click_on_a_question_from_another_workspace_is_refused(app, fake, harness):
