@@ -6,6 +6,7 @@ import asyncio
 import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -203,6 +204,9 @@ class QuizService:
             actor.user_key,
         )
         (post_id,) = await self.db.write(store.create_posts, [new])
+        # the burst of clicks a new question draws finds it here: none waits for a first read
+        # (at 1,000 clicks in flight that one read took ~4 s, its reply a loop turn away)
+        self._remember(store.new_post_row(post_id, new))
         return self.view(post_id, question, reason)
 
     def view(self, post_id: int, question: Question, reason: str = "") -> QuestionView:
@@ -249,9 +253,7 @@ class QuizService:
                 return post
         if cached is None:
             cached = asyncio.ensure_future(self.db.read(store.get_post, post_id))
-            self._posts[post_id] = cached
-            if len(self._posts) > 4096:
-                self._posts.popitem(last=False)
+            self._keep(post_id, cached)
         try:
             # shield: one caller giving up (cancelled) must not cancel the shared read
             post = await asyncio.shield(cached)
@@ -262,6 +264,17 @@ class QuizService:
         if post is None:  # not cached: the post may be created later by another process
             self._posts.pop(post_id, None)
         return post
+
+    def _remember(self, post: PostRow) -> None:
+        """Cache ``post`` as stored (one this process just wrote)."""
+        known = asyncio.get_running_loop().create_future()
+        known.set_result(post)
+        self._keep(post.id, known)
+
+    def _keep(self, post_id: int, cached: asyncio.Future[PostRow | None]) -> None:
+        self._posts[post_id] = cached
+        if len(self._posts) > 4096:
+            self._posts.popitem(last=False)
 
     def forget_posts(self, channel_key: str) -> None:
         """Drop the cached posts of a channel whose rows just changed (a daily question closed
@@ -459,6 +472,10 @@ class QuizService:
     async def set_message_ref(self, post_id: int, message_ref: str) -> None:
         """Remember where the platform put a posted question (its message reference)."""
         await self.db.write(store.set_message_ref, post_id, message_ref)
+        cached = self._posts.get(post_id)
+        if cached is not None and cached.done() and not cached.cancelled():
+            if cached.exception() is None and (post := cached.result()) is not None:
+                self._remember(replace(post, message_ref=message_ref))  # the row as stored
 
 
 def _bits(stored: int) -> frozenset[int]:

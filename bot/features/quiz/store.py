@@ -61,6 +61,21 @@ def create_posts(db: Connection, posts: Sequence[NewPost]) -> list[int]:
     return ids
 
 
+def new_post_row(post_id: int, p: NewPost) -> PostRow:
+    """The row ``get_post`` reads back for a post just created with ``create_posts``."""
+    return PostRow(
+        id=post_id,
+        question_id=p.question_id,
+        topic_id=p.topic_id,
+        workspace_key=p.workspace_key,
+        channel_key=p.channel_key,
+        kind=p.kind,
+        created_at=p.created_at,
+        message_ref=None,  # set once the platform has posted it (set_message_ref)
+        asked_by=p.asked_by,
+    )
+
+
 def get_post(db: Connection, post_id: int) -> PostRow | None:
     row = db.execute(
         "SELECT id, question_id, card_id, workspace_key, channel_key, kind, created_at,"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,12 @@ from bot.features.boards import Leaderboard
 from bot.features.daily.store import DAILY_POST
 from bot.features.live.store import LIVE_POST
 from bot.features.quiz import AnswerResult, CardPart, QuestionView
+from bot.features.quiz import store as quiz_store
 from bot.features.quiz.requests import AnswerQuestion
 from bot.kernel.db import open_sync
 from bot.kernel.results import Notice
 from tests.conftest import CONTENT, console_actor, write_old_database
+from tests.waiting import GENEROUS_S, eventually
 
 BACKENDS = ("sqlite", "postgres")  # run on both (tests/conftest.py)
 
@@ -227,6 +230,34 @@ async def test_a_cancelled_click_does_not_break_the_question_for_others(app):
         await first
     result = await app.quiz.answer(console_actor("Bob"), view.post_id, 0)
     assert isinstance(result, AnswerResult) and not result.already_answered
+
+
+async def test_a_question_just_posted_is_answered_without_reading_its_post(app):
+    """The burst of clicks a new question draws needs no read of its post: the process that
+    posted it knows the row as stored (at 1,000 clicks in flight that first read waited
+    seconds for its turn, and every click with it). Answered while every read connection is
+    busy; what it remembers is the stored row, where the platform put it included."""
+    view = await app.quiz.ask_question(console_actor("Ann"))
+    release, busy = threading.Event(), threading.Event()
+
+    def hold(db) -> None:  # a long read: the connection's thread is taken until released
+        busy.set()
+        release.wait(GENEROUS_S)
+
+    held = [asyncio.ensure_future(app.db.read(hold)) for _ in range(4)]  # more than readers
+    try:
+        await eventually(busy.is_set, "a read connection held")
+        q = app.pack.question(view.question_id)
+        answering = app.quiz.answer(console_actor("Bob"), view.post_id, q.correct_index)
+        result = await asyncio.wait_for(answering, GENEROUS_S)
+        assert isinstance(result, AnswerResult) and result.correct and not result.already_answered
+    finally:
+        release.set()
+        await asyncio.gather(*held)
+    await app.quiz.set_message_ref(view.post_id, "C1:1700000000.000100")
+    stored = await app.db.read(quiz_store.get_post, view.post_id)
+    assert stored.message_ref == "C1:1700000000.000100"
+    assert await app.quiz.get_post(view.post_id) == stored
 
 
 async def test_the_grammar_names_the_commands_only_admins_may_run(app):
