@@ -11,7 +11,11 @@ board sizes, rank buckets) are aggregated from the stored answers in one pass ea
 consistent with what the answer writer keeps, and the secondary indexes are dropped for the
 load and built again after (a sort each, instead of 10^7 random inserts).
 ``copy_bulk_to_postgres`` streams the file into PostgreSQL the same way (COPY per table in
-chunks, indexes built after)."""
+chunks, indexes built after).
+
+    python bench/bulk_data.py FILE ANSWERS    # a data set of ANSWERS answers (ANSWERS/200
+                                              # users) in a new file, for bench/scale.py --data
+"""
 
 from __future__ import annotations
 
@@ -309,3 +313,14 @@ def check_against_answers(path: Path) -> list[str]:
         wrong.append(f"{len(set(stored.items()) ^ set(buckets.items()))} rank buckets differ")
     db.close()
     return wrong
+
+
+if __name__ == "__main__":
+    import sys
+
+    target, size = Path(sys.argv[1]), int(float(sys.argv[2]))
+    if target.exists():
+        sys.exit(f"{target} exists")
+    started = time.perf_counter()
+    build_bulk(target, max(50, size // 200), size, log=True)
+    print(f"built {size:,} answers in {target} in {time.perf_counter() - started:.0f} s")

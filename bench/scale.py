@@ -2,7 +2,7 @@
 
     python bench/scale.py [--sizes 10000,100000,1000000,10000000] [--backend sqlite,postgres]
                           [--answers 5000] [--burst 10000] [--rounds 50] [--json]
-                          [--save FILE]
+                          [--save FILE] [--data FILE (one size: a data set built before)]
 
 For each size N, the leaderboard benchmark's data set (N stored answers from N/200 users,
 five channels, eight weeks, two study groups, materialized as the answer writer keeps them)
@@ -58,12 +58,15 @@ def figures_of(target: Path | str, users: int, args: argparse.Namespace) -> dict
 
 
 def one_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dict[str, float]]:
-    """Per backend, the figures at ``size`` stored answers (one bulk build for both)."""
-    path = folder / f"scale-{size}.db"
+    """Per backend, the figures at ``size`` stored answers (one bulk build for both, or the
+    file given with --data, kept)."""
+    path = args.data or folder / f"scale-{size}.db"
     users = max(50, size // 200)
-    started = time.perf_counter()
-    build_bulk(path, users, size, log=True)
-    print(f"  built {size:,} answers ({users:,} users) in {time.perf_counter() - started:.0f} s")
+    if args.data is None:
+        started = time.perf_counter()
+        build_bulk(path, users, size, log=True)
+        elapsed = time.perf_counter() - started
+        print(f"  built {size:,} answers ({users:,} users) in {elapsed:.0f} s")
     out = {}
     try:
         # PostgreSQL first: the SQLite run adds its answers to the file
@@ -76,7 +79,8 @@ def one_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dic
         if "sqlite" in args.backends:
             out["sqlite"] = figures_of(path, users, args)
     finally:
-        path.unlink()
+        if args.data is None:
+            path.unlink()
     return out
 
 
@@ -118,11 +122,19 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
     parser.add_argument("--save", type=Path, help="append each size's figures to this file")
     parser.add_argument("--tmp", type=Path, help="build the data sets in this folder")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="with one size: measure this data set (bench/bulk_data.py FILE SIZE made it)"
+        " instead of building one; it is kept, with the answers the run adds",
+    )
     args = parser.parse_args()
     args.backends = [b.strip() for b in args.backend.split(",")]
     if not set(args.backends) <= {"sqlite", "postgres"}:
         parser.error("--backend: sqlite, postgres or sqlite,postgres")
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.data is not None and len(sizes) != 1:
+        parser.error("--data: one size (the data set's)")
     results: dict[str, dict[int, dict[str, float]]] = {b: {} for b in args.backends}
     with tempfile.TemporaryDirectory(prefix="quizbot-scale-", dir=args.tmp) as tmp:
         for size in sizes:
