@@ -482,7 +482,8 @@ async def _clean_up(
     for task in pending:
         task.cancel()
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), 1.0)  # lets the transport close its pipes
+        async with asyncio.timeout(1.0):
+            await proc.wait()  # lets the transport close its pipes
 
 
 def _kill_group(pgid: int) -> None:

@@ -222,7 +222,8 @@ class Pictures:
         try:
             drawing = asyncio.wrap_future(job)
             drawing.add_done_callback(_retrieved)
-            png = await asyncio.wait_for(asyncio.shield(drawing), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                png = await asyncio.shield(drawing)
         except TimeoutError:
             self.stats.timed_out += 1
             log.warning("picture %s took over %.1f s: sent as text", spec.name, self.timeout_s)

@@ -246,7 +246,8 @@ class AnswerWriter:
                 else:
                     wait = self._retry_at - now if self._derived_due else None
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), wait)
+                        async with asyncio.timeout(wait):
+                            await self._wake.wait()
                     self._wake.clear()
         finally:
             async with self._applied_changed:

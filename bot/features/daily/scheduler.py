@@ -180,9 +180,8 @@ class DailyScheduler:
             closes_at=closes.astimezone(zone),
         )
         try:
-            ref = await asyncio.wait_for(
-                self.poster.post_question(channel, daily), self.poster_timeout
-            )
+            async with asyncio.timeout(self.poster_timeout):
+                ref = await self.poster.post_question(channel, daily)
         except Exception as exc:  # the platform's error: record it, never retry this day
             log.warning("daily post to %s failed: %r", channel.channel_key, exc)
             await self.db.write(
@@ -200,9 +199,8 @@ class DailyScheduler:
             await self.db.write(store.mark_results, claim.id, ResultsStatus.SKIPPED)
             return None
         try:
-            ref = await asyncio.wait_for(
-                self.poster.post_results(results.channel, results), self.poster_timeout
-            )
+            async with asyncio.timeout(self.poster_timeout):
+                ref = await self.poster.post_results(results.channel, results)
         except Exception as exc:
             log.warning("daily results to %s failed: %r", claim.channel_key, exc)
             await self.db.write(store.mark_results, claim.id, ResultsStatus.FAILED, None, repr(exc))

@@ -319,9 +319,8 @@ class LiveRunner:
             zone=self.service.quiz.zone_of(f"{session.platform}:{session.workspace_id}"),
         )
         try:
-            ref = await asyncio.wait_for(
-                self.poster.post_round(self._channel(session), live_round), self.poster_timeout
-            )
+            async with asyncio.timeout(self.poster_timeout):
+                ref = await self.poster.post_round(self._channel(session), live_round)
         except Exception as exc:
             log.warning("live round %s of session %s not posted: %r", number, session.id, exc)
             await self.db.write(store.mark_round_open, session.id, number, "")
@@ -341,10 +340,8 @@ class LiveRunner:
         channel = self._channel(session)
         if reveal is not None and current.message_ref:
             try:
-                await asyncio.wait_for(
-                    self.poster.close_round(channel, current.message_ref, reveal),
-                    self.poster_timeout,
-                )
+                async with asyncio.timeout(self.poster_timeout):
+                    await self.poster.close_round(channel, current.message_ref, reveal)
             except Exception as exc:  # the reveal is lost, the session goes on
                 log.warning("live round %s reveal failed: %r", current.number, exc)
             else:
@@ -352,9 +349,8 @@ class LiveRunner:
         if not last:
             board = await self.service.scoreboard(session, current.number)
             try:
-                await asyncio.wait_for(
-                    self.poster.post_standings(channel, board), self.poster_timeout
-                )
+                async with asyncio.timeout(self.poster_timeout):
+                    await self.poster.post_standings(channel, board)
             except Exception as exc:
                 log.warning("live scoreboard after round %s failed: %r", current.number, exc)
         await self.db.write(store.finish_close, session.id, current.number)
@@ -377,9 +373,8 @@ class LiveRunner:
             charted = await self.service.chart(reveal)
             if charted is None:  # not drawn in time: the reveal stays text only
                 return
-            await asyncio.wait_for(
-                self.poster.close_round(channel, ref, charted), self.poster_timeout
-            )
+            async with asyncio.timeout(self.poster_timeout):
+                await self.poster.close_round(channel, ref, charted)
         except Exception as exc:
             log.warning("live round %s chart not shown: %r", reveal.number, exc)
 
@@ -416,9 +411,8 @@ class LiveRunner:
             raise LostSession(session_id)
         self._leases[session_id] = lease_until
         try:
-            await asyncio.wait_for(
-                self.poster.post_standings(self._channel(session), podium), self.poster_timeout
-            )
+            async with asyncio.timeout(self.poster_timeout):
+                await self.poster.post_standings(self._channel(session), podium)
         except Exception as exc:
             log.warning("live podium of session %s failed: %r", session_id, exc)
         await self.db.write(store.podium_posted, session_id, self.name)

@@ -570,6 +570,44 @@ async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(db_targ
         await app_b.close()
 
 
+@dataclass
+class DiesAsThePostReturns(ChannelLog):
+    """A channel whose round-2 post succeeds just as the runner's process is stopped: the
+    runner's tasks are cancelled from inside the post, once, before it returns its ref."""
+
+    runner: LiveRunner | None = None
+
+    async def post_round(self, channel: ChannelRef, live_round: LiveRound) -> str:
+        ref = await super().post_round(channel, live_round)
+        if live_round.number == 2 and self.runner is not None:
+            for task in (self.runner._task, *self.runner._drivers.values()):  # noqa: SLF001
+                assert task is not None
+                task.cancel()
+        return ref
+
+
+async def test_a_runner_cancelled_as_its_post_returns_stops(db_target, clock):
+    """One cancel is enough, whenever it comes: Python 3.11's ``asyncio.wait_for`` returned a
+    call's result when the call had finished as the cancel came, and the runner drove on (a
+    crashed owner renewing its lease; ``stop`` waiting on a task that never ended)."""
+    app = await QuizApp.open(db_target, CONTENT, clock=clock)
+    try:
+        log = DiesAsThePostReturns()
+        runner = LiveRunner(app.live, "discord", log, name="a")
+        log.runner = runner
+        runner.start()
+        await app.handle_text(ADA, "/quiz live 3 60s")
+        await until(lambda: len(log.of(LiveRound)) == 1)
+        tasks = [runner._task, *runner._drivers.values()]  # noqa: SLF001
+        clock.advance(61)  # round 1 closes; round 2's post returns as the cancel comes
+        await until(lambda: len(log.of(LiveRound)) == 2)
+        await until(lambda: all(task is not None and task.done() for task in tasks))
+        assert all(task is not None and task.cancelled() for task in tasks)
+        assert len(log.of(LiveRound)) == 2  # nothing driven after the cancel
+    finally:
+        await app.close()
+
+
 async def test_two_processes_racing_to_start_in_one_channel_start_one_session(db_target, clock):
     db_path = db_target
     apps = [await QuizApp.open(db_path, CONTENT, clock=clock) for _ in range(2)]
