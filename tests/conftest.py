@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,29 @@ os.environ.setdefault("QUIZBOT_PICTURES", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
+
+MEMORY_TMP = Path("/dev/shm")
+MEMORY_TMP_ROOM = 2 << 30  # a run's temporary files (pytest keeps its last three runs')
+
+
+def _temporary_files_in_memory() -> None:
+    """pytest's tmp_path, tempfile and the processes the tests start use /dev/shm (a tmpfs),
+    where there is one with room and TMPDIR does not name a folder already: the suite makes,
+    copies, checkpoints and deletes thousands of small SQLite files, and on a disk each close's
+    checkpoint waits for an fsync (longest while other work writes to the same disk). Nothing
+    a test checks is the file surviving an OS crash or power cut (the PostgreSQL half commits
+    without waiting for its WAL flush, tests/pg_server.py). Set here, on import, so the xdist
+    controller's base temp folder (which the workers' are made in) and every child inherit it."""
+    if os.environ.get("TMPDIR") or not os.access(MEMORY_TMP, os.W_OK | os.X_OK):
+        return
+    room = os.statvfs(MEMORY_TMP)
+    if room.f_bavail * room.f_frsize < MEMORY_TMP_ROOM:
+        return
+    os.environ["TMPDIR"] = str(MEMORY_TMP)
+    tempfile.tempdir = None  # gettempdir() looks again
+
+
+_temporary_files_in_memory()
 
 
 @pytest.fixture
