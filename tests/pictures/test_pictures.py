@@ -12,20 +12,34 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentError, load_pack
-from bot.pictures.draw import draw
 from bot.pictures.service import Pictures, WorkerPriority
 from bot.pictures.specs import (
     Bar,
     BarChart,
     CardDiagram,
     DayCount,
+    PictureSpec,
     Place,
     PodiumChart,
     ProgressChart,
     TopicCount,
 )
-from bot.pictures.style import drawable
 from tests.conftest import CONTENT
+
+
+# matplotlib (~0.4 s of CPU to import) loads with the first test that draws: at module level it
+# was paid by every xdist worker's collection, though one or two of them run these tests
+def draw(spec: PictureSpec) -> bytes:
+    from bot.pictures.draw import draw
+
+    return draw(spec)
+
+
+def drawable(*args: str) -> str:
+    from bot.pictures.style import drawable
+
+    return drawable(*args)
+
 
 CARD = """\
 card:
