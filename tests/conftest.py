@@ -19,6 +19,11 @@ pytest_plugins = ["tests.slack_fixtures"]  # Slack fixtures, and no real SLACK_*
 # Pictures are drawn in worker processes (matplotlib, ~1 s of CPU to start one): the suite runs
 # text only unless a test turns them on (tests/pictures/, with their own Pictures).
 os.environ.setdefault("QUIZBOT_PICTURES", "off")
+# Hypothesis runs its installed plugins when it loads: the one installed is trio's (selenium
+# depends on trio), which imports trio and runs a full garbage collection to register trio's
+# random generator (~0.1 s of CPU in every worker that collects the fuzz tests). The suite's
+# async code is asyncio; no test uses trio.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
