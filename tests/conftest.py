@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -24,6 +25,13 @@ os.environ.setdefault("QUIZBOT_PICTURES", "off")
 # random generator (~0.1 s of CPU in every worker that collects the fuzz tests). The suite's
 # async code is asyncio; no test uses trio.
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+# The tests' picture pools (Pictures(...), a new one in many tests) fork their workers from the
+# worker process's one forkserver: it imports the drawing code (matplotlib, ~0.35 s of CPU) once
+# and each picture worker starts with it loaded, instead of each importing it (~0.4 s a worker,
+# 20 or so in a run; the forkserver's children are not the run's, so no CPU figure of the run
+# showed them). The bot's own start, with its idle-priority worker importing matplotlib itself,
+# is tested in a process of its own (tests/pictures/test_picture_workers_exit.py).
+multiprocessing.set_forkserver_preload(["bot.pictures.draw"])
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
