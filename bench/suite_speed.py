@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -40,6 +41,7 @@ class SuiteRun:
     cpu_s: float
     load_before: float
     summary: str
+    failed: tuple[str, ...]
 
 
 def children_cpu() -> float:
@@ -59,19 +61,20 @@ def run_suite(checkout: Path, label: str, number: int) -> SuiteRun:
     wall = time.monotonic() - started
     lines = [line for line in done.stdout.splitlines() if " in " in line and "passed" in line]
     summary = lines[-1].strip("= ") if lines else (done.stdout + done.stderr).strip()[-200:]
-    return SuiteRun(
-        label, number, done.returncode == 0, wall, children_cpu() - cpu_before, load, summary
-    )
+    failed = tuple(sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M))))
+    cpu = children_cpu() - cpu_before
+    return SuiteRun(label, number, done.returncode == 0, wall, cpu, load, summary, failed)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="the older checkout")
+    parser.add_argument("--this", type=Path, default=ROOT, help="the newer checkout (this one)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each checkout")
     parser.add_argument("--burners", type=int, default=0, help="CPU-bound processes beside")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    checkouts = {"baseline": args.baseline.resolve(), "this": ROOT}
+    checkouts = {"baseline": args.baseline.resolve(), "this": args.this.resolve()}
     burners = [
         subprocess.Popen([sys.executable, "-c", BURN], stdout=subprocess.DEVNULL)
         for _ in range(args.burners)
@@ -90,6 +93,8 @@ def main() -> int:
                         f" {run.cpu_s:6.1f} s CPU, load {run.load_before:4.1f}: {run.summary}",
                         flush=True,
                     )
+                    for test in run.failed:
+                        print(f"    {test}")
     finally:
         for burner in burners:
             burner.kill()
