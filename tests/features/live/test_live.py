@@ -75,7 +75,7 @@ class ChannelLog:
         return [p for p in self.posted if isinstance(p, kind)]
 
 
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     """Wait for the runner's tasks (database hops on threads) to get somewhere."""
     async with asyncio.timeout(timeout):
         while not condition():
@@ -93,12 +93,22 @@ async def query(app: QuizApp, sql: str) -> list[tuple[object, ...]]:
     return await app.db.read(lambda db: [tuple(row) for row in db.execute(sql).fetchall()])
 
 
-async def until_ended(app: QuizApp, timeout: float = 5.0) -> None:
+async def until_ended(app: QuizApp, timeout: float = 30.0) -> None:
     """Wait for the runner to mark its sessions ended: it posts the podium first, then writes
     the end (a crash in between posts the podium again rather than never)."""
     running = "SELECT COUNT(*) FROM live_sessions WHERE status = 'running'"
     async with asyncio.timeout(timeout):
         while await query(app, running) != [(0,)]:
+            await asyncio.sleep(0.005)
+
+
+async def until_open(app: QuizApp, number: int, timeout: float = 30.0) -> None:
+    """Wait for round ``number`` to be stored open. The channel shows a round as soon as its
+    post returns, but the round stays 'posting' until the post's ref is written: a crash in
+    between ends the session (nobody can tell whether the round was shown)."""
+    status = f"SELECT status FROM live_rounds WHERE number = {number}"
+    async with asyncio.timeout(timeout):
+        while await query(app, status) != [("open",)]:
             await asyncio.sleep(0.005)
 
 
@@ -510,6 +520,7 @@ async def test_a_crashed_bots_round_whose_close_passed_while_it_was_down_closes_
         first_runner.start()
         await first_app.handle_text(ADA, f"/quiz live {TOPIC} 2 20s")
         await until(lambda: len(first_log.of(LiveRound)) == 1)
+        await until_open(first_app, 1)
         round_one = first_log.of(LiveRound)[0]
         right, _ = right_and_wrong(round_one, first_app)
         clock.advance(3)
@@ -556,6 +567,7 @@ async def test_a_crashed_owner_loses_the_session_when_its_lease_runs_out(db_targ
         runner_b.start()
         await app_a.handle_text(ADA, "/quiz live 2 60s")
         await until(lambda: len(log_a.of(LiveRound)) == 1)
+        await until_open(app_a, 1)  # a crash before this ends the session (another test)
         await until(lambda: runner_b.passes >= 1)
         assert log_b.posted == []  # a's lease is live: b keeps its hands off
         await crash(runner_a)  # a dies without handing the session back
