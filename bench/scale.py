@@ -3,6 +3,7 @@
     python bench/scale.py [--sizes 10000,100000,1000000,10000000] [--backend sqlite,postgres]
                           [--answers 5000] [--burst 10000] [--rounds 50] [--json]
                           [--save FILE] [--data FILE (one size: a data set built before)]
+                          [--work]
 
 For each size N, the leaderboard benchmark's data set (N stored answers from N/200 users,
 five channels, eight weeks, two study groups, materialized as the answer writer keeps them)
@@ -14,7 +15,9 @@ top of those rows:
 answers at once (p99, and how long its derived rows took to follow), and every board's median
 (``--rounds`` reads each). The last column of the table compares each figure with the one at
 the second size (10^5 by default): the target is that none gets worse by more than 1.5x up to
-the largest size.
+the largest size. ``--work`` adds each board kind's work, counted rather than timed
+(``bench/board_work.py``: SQLite's VM instructions, PostgreSQL's buffers), which the load
+does not move.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from _common import emit_json, median, percentile  # first: the repo root on sys.path
 from _pg import bench_database, server_url
 from answers import core_burst, core_concurrent, open_app
+from board_work import board_work
 from bulk_data import build_bulk, copy_bulk_to_postgres
 from leaderboard import measure
 
@@ -51,9 +55,11 @@ async def answer_figures(target: Path | str, answers: int, burst: int) -> dict[s
 
 def figures_of(target: Path | str, users: int, args: argparse.Namespace) -> dict[str, float]:
     boards = asyncio.run(measure(target, users, args.rounds))
+    work = asyncio.run(board_work(target, users)) if args.work else {}
     figures = asyncio.run(answer_figures(target, args.answers, args.burst))
     figures |= {f"board_{name}_ms": r["median_ms"] for name, r in boards.items()}
     figures["board_median_of_kinds_ms"] = median([r["median_ms"] for r in boards.values()])
+    figures |= {f"board_{name}_work": count for name, count in work.items()}
     return figures
 
 
@@ -121,6 +127,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50, help="reads per board kind")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of figures")
     parser.add_argument("--save", type=Path, help="append each size's figures to this file")
+    parser.add_argument(
+        "--work",
+        action="store_true",
+        help="also count each board kind's work (bench/board_work.py), which load does not move",
+    )
     parser.add_argument("--tmp", type=Path, help="build the data sets in this folder")
     parser.add_argument(
         "--data",
