@@ -37,6 +37,9 @@ from board_work import board_work
 from bulk_data import build_bulk, copy_bulk_to_postgres
 from leaderboard import measure
 
+from bot.app import SCHEMA
+from bot.kernel.db import open_sync
+
 
 async def answer_figures(target: Path | str, answers: int, burst: int) -> dict[str, float]:
     app = await open_app(target)
@@ -73,6 +76,14 @@ def one_size(size: int, args: argparse.Namespace, folder: Path) -> dict[str, dic
         build_bulk(path, users, size, log=True)
         elapsed = time.perf_counter() - started
         print(f"  built {size:,} answers ({users:,} users) in {elapsed:.0f} s")
+    else:
+        # a data set built by older code is migrated here, before the copy into PostgreSQL
+        # reads its tables (v014's rank buckets: ~300 s at 10^7 answers)
+        started = time.perf_counter()
+        migrated = open_sync(path, SCHEMA)
+        version = migrated.execute("PRAGMA user_version").fetchone()[0]
+        migrated.close()
+        print(f"  data set at schema v{version} in {time.perf_counter() - started:.0f} s")
     out = {}
     try:
         # PostgreSQL first: the SQLite run adds its answers to the file
@@ -137,7 +148,8 @@ def main() -> None:
         "--data",
         type=Path,
         help="with one size: measure this data set (bench/bulk_data.py FILE SIZE made it)"
-        " instead of building one; it is kept, with the answers the run adds",
+        " instead of building one (migrated first, if older code built it); it is kept, with"
+        " the answers the run adds",
     )
     args = parser.parse_args()
     args.backends = [b.strip() for b in args.backend.split(",")]
