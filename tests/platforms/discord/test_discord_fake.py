@@ -209,8 +209,8 @@ async def test_broken_payload_surfaces_instead_of_timing_out(fake: FakeDiscord, 
         await fake.dispatch("INTERACTION_CREATE", payload)
         started = time.monotonic()
         with pytest.raises(KeyError, match="attachment_size_limit"):
-            await fake.wait_for_callback(payload, timeout=5)
-        assert time.monotonic() - started < 1
+            await fake.wait_for_callback(payload, timeout=60)
+        assert time.monotonic() - started < 30  # it came as it happened, not at the timeout
 
 
 async def test_command_exception_surfaces_as_logged_error(fake: FakeDiscord, client: QuizClient):

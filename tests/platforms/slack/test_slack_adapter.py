@@ -305,10 +305,10 @@ async def test_click_is_acknowledged_before_the_answer_is_worked_out(app, fake, 
     app.dispatch = slow_dispatch
     button = buttons(blocks)[0]
     post_id = int(button["value"].split(":")[0])
-    started = time.perf_counter()
+    # the click's HTTP response comes back while the core is still held at the gate: the ack
+    # did not wait for the answer (a wall-clock bound here only failed on a loaded machine)
     status, body = await harness.click(button["action_id"], button["value"], user_id="U2")
     assert (status, body) == (200, "")
-    assert time.perf_counter() - started < 1.0
     assert fake.response_posts == [] and await answer_counts(app, post_id) == {}
 
     gate.set()
