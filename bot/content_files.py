@@ -280,6 +280,10 @@ def yaml_error(text: str, exc: yaml.YAMLError) -> tuple[int, str]:
         return 1, f"invalid YAML: {exc.reason}"
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else 1
+    # libyaml marks a problem it only sees at the end of the stream (an unclosed bracket or
+    # quote, a key without its colon on the last line) after the last line break: one line
+    # past the file. The last line with text on it is where the author has to look.
+    line = min(line, len(_BREAK.findall(text.rstrip())) + 1)
     reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return line, f"invalid YAML: {reason}"
 

@@ -95,7 +95,7 @@ async def test_a_bad_file_keeps_the_old_content_and_lists_each_problem(app, cont
     reply = await reload(app)
     assert reply.error
     assert reply.text == ("Content not reloaded: 3 problems; still serving the previous content.")
-    assert reply.lines[0].startswith(f"{content / 'broken.yaml'}:2: invalid YAML")
+    assert reply.lines[0].startswith(f"{content / 'broken.yaml'}:1: invalid YAML")
     assert reply.lines[1].startswith(f"{bad}:11: question 'net-reliable-protocol': needs choices")
     assert reply.lines[2] == f"{bad}:14: unknown key 'acept' (did you mean 'accept'?)"
     assert app.pack is before
@@ -212,7 +212,7 @@ async def test_sighup_reloads_the_console(tmp_path, content):
         proc.send_signal(signal.SIGHUP)
         text = await read_until(b"invalid YAML")
         assert b"Content not reloaded: 1 problem; still serving the previous content." in text
-        assert b"broken.yaml:2:" in text
+        assert b"broken.yaml:1:" in text
         proc.stdin.write(b"/quit\n")
         await proc.stdin.drain()
         proc.stdin.close()
@@ -236,7 +236,7 @@ async def test_sighup_as_the_slack_and_discord_runners_install_it_reloads_and_lo
         async with asyncio.timeout(10):
             while "SIGHUP: Content not reloaded" not in caplog.text:
                 await asyncio.sleep(0.01)
-        assert "broken.yaml:2: invalid YAML" in caplog.text
+        assert "broken.yaml:1: invalid YAML" in caplog.text
         (content / "broken.yaml").unlink()
         with (content / f"{NET}.yaml").open("a", encoding="utf-8") as f:
             f.write(EXTRA_QUESTION)

@@ -130,6 +130,22 @@ def test_bad_content_names_file_line_and_problem(tmp_path, change, line, message
     ), problems
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("card: [unclosed\n", 1),  # libyaml sees it at the end of the stream: line 2 of 1
+        ("id: a\ntitle\n\n\n", 2),  # a key without its colon, then blank lines
+        ('id: a\ntitle: "open\n', 2),
+    ],
+)
+def test_a_problem_seen_at_the_end_of_the_file_names_its_last_line_of_text(tmp_path, text, line):
+    write(tmp_path, "end.yaml", text)
+    problems = problems_of(tmp_path)
+    assert any(p.startswith(f"{tmp_path / 'end.yaml'}:{line}: invalid YAML") for p in problems), (
+        problems
+    )
+
+
 def test_duplicate_ids_across_files(tmp_path):
     write(tmp_path, "a.yaml", GOOD)
     write(tmp_path, "b.yaml", GOOD.replace("id: alpha\n", "id: beta\n"))

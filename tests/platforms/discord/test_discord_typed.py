@@ -191,7 +191,7 @@ async def test_reload_is_for_admins_and_lists_problems(fake, app, tmp_path):
     assert "Only admins can reload the content." in embed_text(member_reply.json)
     text = embed_text(admin_reply.json)
     assert "Content not reloaded: 1 problem; still serving the previous content." in text
-    assert "broken.yaml:2: invalid YAML" in text
+    assert "broken.yaml:1: invalid YAML" in text
     assert admin_reply.json["flags"] & EPHEMERAL
 
 

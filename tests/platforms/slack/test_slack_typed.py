@@ -162,7 +162,7 @@ async def test_reload_command_is_for_admins_and_lists_problems(app, fake, harnes
     post = await fake.wait_for_response_post(lambda p: p.response_id == rid)
     text = block_text(post.body["blocks"])
     assert "Content not reloaded: 1 problem; still serving the previous content." in text
-    assert "broken.yaml:2: invalid YAML" in text
+    assert "broken.yaml:1: invalid YAML" in text
     url = harness.new_response_url()
     await harness.slash("reload", user_id="U8", response_url=url)
     rid = url.rsplit("/", 1)[1]
