@@ -41,7 +41,7 @@ def main() -> int:
         for number in range(1, args.runs + 1):
             started = time.monotonic()
             done = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args],
+                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -49,7 +49,10 @@ def main() -> int:
             )
             seconds = time.monotonic() - started
             failed = sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)))
-            summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+            # pytest's counts line ("1426 passed, 15 warnings in 118.2s"; addopts' one -q keeps
+            # it, a second -q drops it)
+            counts = re.findall(r"^\d+ (?:passed|failed).*$", done.stdout, re.M)
+            summary = counts[-1] if counts else (done.stdout.strip().splitlines() or ["-"])[-1]
             runs.append(
                 {
                     "run": number,
