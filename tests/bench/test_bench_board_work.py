@@ -26,6 +26,8 @@ def test_every_board_kind_has_a_work_count(bench_modules, backend, db_target, tm
     board_work, bulk_data = bench_modules
     data = tmp_path / "bulk.db"
     bulk_data.build_bulk(data, 50, 2_000)
+    # the derived rows, rank buckets included, equal what the writers would have kept
+    assert bulk_data.check_against_answers(data) == []
     target = data
     if backend == "postgres":
         asyncio.run(bulk_data.copy_bulk_to_postgres(data, db_target))

@@ -216,9 +216,15 @@ def count_ranks(db: Connection, moves: Iterable[RankMove]) -> None:
         db.execute("DELETE FROM score_counts WHERE players = 0")
 
 
-# every score row's rank keys, as ``rank_keys`` makes them, at the widths of
-# ``RANK_SHIFTS`` (change both together), in SQL both backends run (v014 filled
-# ``score_counts`` with the same statement; the benchmarks' bulk builds run it)
+# each sort with each of its bucket widths, from RANK_SHIFTS
+_WIDTHS = " UNION ALL ".join(
+    f"SELECT '{sort.value}' AS sort, {shift} AS shift"
+    for sort, shifts in RANK_SHIFTS.items()
+    for shift in shifts
+)
+# every score row's rank keys, as ``rank_keys`` makes them, at the widths of RANK_SHIFTS, in
+# SQL both backends run (v014 filled ``score_counts`` with the statement as it was then; the
+# benchmarks' bulk builds run it)
 RECOUNT_RANKS = (
     "INSERT INTO score_counts(scope, period, sort, day, shift, bucket, players)"
     " SELECT k.scope, k.period, k.sort, k.day, w.shift, k.rank_key >> w.shift, COUNT(*)"
@@ -230,8 +236,7 @@ RECOUNT_RANKS = (
     "   WHERE streak > 0 AND last_correct_day IS NOT NULL"
     "  UNION ALL SELECT scope, period, 'mastered', '', mastered FROM scores"
     "   WHERE mastered > 0) k"
-    " JOIN (SELECT 0 AS shift UNION ALL SELECT 8 UNION ALL SELECT 16) w"
-    "  ON w.shift < 16 OR k.sort = 'points'"
+    f" JOIN ({_WIDTHS}) w ON w.sort = k.sort"
     " GROUP BY k.scope, k.period, k.sort, k.day, w.shift, k.rank_key >> w.shift"
 )
 
