@@ -35,6 +35,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -150,19 +151,27 @@ def new_post(db: sqlite3.Connection) -> int:
     return int(cur.lastrowid)
 
 
-def raw_same_rows(path: Path, total: int, first_user: int) -> tuple[float, float, float]:
-    """The core's own work with nothing in the way: each 100 answers' click batch, then its
-    trailing batch. Answers/s for both, and for the click and the trailing parts alone."""
+def raw_same_rows(
+    path: Path,
+    total: int,
+    first_user: int,
+    batch_size: int = 100,
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[float, float, float]:
+    """The core's own work with nothing in the way: each ``batch_size`` answers' click batch,
+    then its trailing batch, on a new question. Answers per second of ``clock`` (wall time;
+    ``time.thread_time`` gives CPU: bench/step_cpu.py) for both, and for the click and the
+    trailing parts alone."""
     db = open_sync(path, SCHEMA)
     batch = rows(new_post(db), first_user, total)
     click = trailing = 0.0
-    for start in range(0, total, 100):
-        t0 = time.perf_counter()
-        store_batch(db, batch[start : start + 100], ANSWER_STEPS)
-        t1 = time.perf_counter()
+    for start in range(0, total, batch_size):
+        t0 = clock()
+        store_batch(db, batch[start : start + batch_size], ANSWER_STEPS)
+        t1 = clock()
         while in_transaction(db, apply_derived, DERIVED_STEPS, 5000):
             pass
-        trailing += time.perf_counter() - t1
+        trailing += clock() - t1
         click += t1 - t0
     db.close()
     return total / (click + trailing), total / click, total / trailing

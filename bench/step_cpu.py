@@ -2,10 +2,11 @@
 
     python bench/step_cpu.py [--posts 3] [--answers 5000] [--batch 100] [--rounds 3] [--json]
 
-``bench/answers.py``'s "raw limit" (the core's own ``store_batch`` with ANSWER_STEPS, then the
-trailing DERIVED_STEPS until the outbox is empty, stdlib sqlite3 on a fresh file) timed by
-``time.thread_time`` instead of the wall clock: one thread does all the work, so its CPU time
-is what the steps cost, and it moves far less with the machine's load than answers/s does.
+``bench/answers.py``'s "raw limit" (``raw_same_rows``: the core's own ``store_batch`` with
+ANSWER_STEPS, then the trailing DERIVED_STEPS until the outbox is empty, stdlib sqlite3 on one
+file) timed by ``time.thread_time`` instead of the wall clock: one thread does all the work, so
+its CPU time is what the steps cost, and it moves far less with the machine's load than
+answers/s does.
 Each round answers ``--posts`` questions with ``--answers`` users each, in click batches of
 ``--batch``; the figures are medians over rounds, in microseconds per answer.
 """
@@ -18,30 +19,19 @@ import time
 from pathlib import Path
 
 from _common import emit_json, median  # first: the repo root on sys.path
-from answers import new_post, rows
-
-from bot.app import ANSWER_STEPS, DERIVED_STEPS, SCHEMA
-from bot.features.answers.outbox import apply_derived
-from bot.features.answers.writer import store_batch
-from bot.kernel.db import in_transaction, open_sync
+from answers import raw_same_rows
 
 
 def one_round(posts: int, answers: int, batch: int) -> tuple[float, float]:
-    """Microseconds of CPU per answer: the click part, the trailing part."""
+    """Microseconds of CPU per answer: the click part, the trailing part (the same users
+    answering ``posts`` questions one after another in one file)."""
     click = trailing = 0.0
     with tempfile.TemporaryDirectory(prefix="quizbot-step-cpu-") as folder:
-        db = open_sync(Path(folder) / "steps.db", SCHEMA)
+        path = Path(folder) / "steps.db"
         for _ in range(posts):
-            writes = rows(new_post(db), 0, answers)  # the same users answer every post
-            for start in range(0, answers, batch):
-                t0 = time.thread_time()
-                store_batch(db, writes[start : start + batch], ANSWER_STEPS)
-                t1 = time.thread_time()
-                while in_transaction(db, apply_derived, DERIVED_STEPS, 5000):
-                    pass
-                trailing += time.thread_time() - t1
-                click += t1 - t0
-        db.close()
+            _, click_rate, trailing_rate = raw_same_rows(path, answers, 0, batch, time.thread_time)
+            click += answers / click_rate
+            trailing += answers / trailing_rate
     total = posts * answers
     return click / total * 1e6, trailing / total * 1e6
 
