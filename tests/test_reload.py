@@ -212,7 +212,9 @@ async def test_sighup_reloads_the_console(tmp_path, content):
         proc.send_signal(signal.SIGHUP)
         text = await read_until(b"invalid YAML")
         assert b"Content not reloaded: 1 problem; still serving the previous content." in text
-        assert b"broken.yaml:1:" in text
+        # the console wraps the line at its width, inside the long temporary path or its
+        # line number alike (where depends on the path's length): compare without the wraps
+        assert b"broken.yaml:1:invalidYAML" in b"".join(text.split())
         proc.stdin.write(b"/quit\n")
         await proc.stdin.drain()
         proc.stdin.close()
